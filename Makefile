@@ -1,0 +1,88 @@
+# nestscope — build, test, install.
+#   make            libnestscope and the nestscope CLI (in build/)
+#   make test       unit tests (cmocka) and CLI tests
+#   make test-asan  the same suite built with ASan+UBSan (in build-asan/)
+#   make demo       decode a bundled real KVM_GET_NESTED_STATE blob
+#   make bench      benchmarks (ratios against a baseline in the same run)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CSTD     := -std=c11 -D_GNU_SOURCE
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+CFLAGS   ?= -O2 -g
+ALLCFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -Idecoders/include -Idecoders
+LDLIBS_TEST = -lcmocka
+
+CORE_SRC := $(wildcard decoders/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CORE_DEF := $(wildcard decoders/*.def)
+CORE_HDR := $(wildcard decoders/*.h decoders/include/nestscope/*.h)
+LIB      := $(BUILD)/libnestscope.a
+SOLIB    := $(BUILD)/libnestscope.so
+CLI      := $(BUILD)/nestscope
+
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_BIN := $(BUILD)/bench/bench_decode
+
+DEMO_BLOB := samples/blobs/basic/nested_l2_guestmode_1.bin
+
+.PHONY: all test test-unit test-cli test-asan demo bench install uninstall clean
+
+all: $(LIB) $(SOLIB) $(CLI)
+
+$(BUILD)/%.o: %.c $(CORE_HDR) $(CORE_DEF)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+$(LIB): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(SOLIB): $(CORE_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^
+
+$(CLI): $(BUILD)/cli/nestscope.o $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -Itests/unit -DSRCDIR='"$(CURDIR)"' -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS_TEST)
+
+$(BENCH_BIN): bench/bench_decode.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -o $@ $< $(LIB) $(LDFLAGS)
+
+test: all $(TEST_BIN)
+	@BUILD=$(BUILD) sh tests/run.sh
+
+test-asan:
+	$(MAKE) BUILD=build-asan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined" test
+
+demo: $(CLI)
+	$(CLI) decode $(DEMO_BLOB)
+
+bench: $(BENCH_BIN)
+	$(BENCH_BIN) samples/blobs
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/nestscope \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/nestscope
+	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/nestscope
+	install -m 644 $(LIB) $(SOLIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 decoders/include/nestscope/*.h $(DESTDIR)$(PREFIX)/include/nestscope/
+	install -m 644 docs/nestscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 docs/*.md docs/*.json $(DESTDIR)$(PREFIX)/share/doc/nestscope/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/nestscope $(DESTDIR)$(PREFIX)/lib/libnestscope.a \
+	  $(DESTDIR)$(PREFIX)/lib/libnestscope.so $(DESTDIR)$(PREFIX)/share/man/man1/nestscope.1
+	rm -rf $(DESTDIR)$(PREFIX)/include/nestscope $(DESTDIR)$(PREFIX)/share/doc/nestscope
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,466 @@
+/*
+ * nestscope: the command-line front end.  It parses arguments, reads the
+ * input, calls libnestscope and prints; all decoding lives in the core.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nestscope/nestscope.h"
+
+#define EXIT_BAD_INPUT 1
+#define EXIT_USAGE 2
+
+/* Blobs are at most 8320 bytes and a vmcs12 region 4 KiB; refuse anything huge. */
+#define MAX_INPUT (16u << 20)
+
+static const char *prog = "nestscope";
+
+static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see '%s --help')\n", prog);
+	exit(EXIT_USAGE);
+}
+
+/* Reads a whole regular file, refusing directories, devices and huge files. */
+static uint8_t *read_input(const char *path, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", prog, path, strerror(errno));
+		exit(EXIT_BAD_INPUT);
+	}
+	if (fstat(fd, &st) < 0) {
+		fprintf(stderr, "%s: cannot stat %s: %s\n", prog, path, strerror(errno));
+		exit(EXIT_BAD_INPUT);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: %s is %s, not a file with a blob or vmcs12 in it\n", prog, path,
+			S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+		exit(EXIT_BAD_INPUT);
+	}
+	if ((uint64_t)st.st_size > MAX_INPUT) {
+		fprintf(stderr, "%s: %s has %lld bytes, far more than a nested-state blob (at most %u) or a "
+			"vmcs12 region (4096)\n", prog, path, (long long)st.st_size, NS_NESTED_MAX_SIZE);
+		exit(EXIT_BAD_INPUT);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		fprintf(stderr, "%s: out of memory reading %s\n", prog, path);
+		exit(EXIT_BAD_INPUT);
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "%s: cannot read %s: %s\n", prog, path, strerror(errno));
+			exit(EXIT_BAD_INPUT);
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = got;
+	return buf;
+}
+
+/* ---- decode ---- */
+
+static void usage_decode(FILE *f)
+{
+	fprintf(f,
+		"usage: %s decode [options] FILE\n"
+		"\n"
+		"Decode a KVM_GET_NESTED_STATE blob or a raw vmcs12 region (detected from the\n"
+		"bytes): the blob header with its flags by name, then every vmcs12 field with\n"
+		"its SDM name and symbolic decoding, grouped as KVM's dump_vmcs() groups them.\n"
+		"\n"
+		"  -f, --format FMT   auto (default), nested-state or vmcs12\n"
+		"  -g, --guest        show the guest-state section\n"
+		"  -H, --host         show the host-state section\n"
+		"  -c, --controls     show the control section\n"
+		"  -x, --exit         show the VM-exit information section\n"
+		"                     (no section option: all four)\n"
+		"  -a, --all          show zero fields too\n"
+		"      --force        decode a vmcs12 whose revision id is not 0x%08x\n"
+		"  -j, --json         JSON output (schema %s, docs/json-schema.md)\n"
+		"  -h, --help         this help\n"
+		"\n"
+		"Exit status: 0 decoded, 1 unreadable or malformed input, 2 usage error.\n",
+		prog, NS_VMCS12_REVISION, NS_JSON_SCHEMA);
+}
+
+static int cmd_decode(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' }, { "guest", no_argument, NULL, 'g' },
+		{ "host", no_argument, NULL, 'H' },         { "controls", no_argument, NULL, 'c' },
+		{ "exit", no_argument, NULL, 'x' },         { "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'F' },        { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+	};
+	struct ns_render_opts ropt = { 0, false };
+	enum ns_input_format fmt = NS_INPUT_AUTO;
+	bool json = false, force = false;
+	struct ns_nested_state ns;
+	struct ns_report rep;
+	struct ns_error err;
+	struct ns_out out = ns_out_file(stdout);
+	uint8_t *buf;
+	size_t len;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:gHcxajh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "auto"))
+				fmt = NS_INPUT_AUTO;
+			else if (!strcmp(optarg, "nested-state") || !strcmp(optarg, "blob"))
+				fmt = NS_INPUT_NESTED_STATE;
+			else if (!strcmp(optarg, "vmcs12"))
+				fmt = NS_INPUT_VMCS12;
+			else
+				die_usage("unknown format '%s': use auto, nested-state or vmcs12", optarg);
+			break;
+		case 'g': ropt.sections |= NS_SECT_GUEST; break;
+		case 'H': ropt.sections |= NS_SECT_HOST; break;
+		case 'c': ropt.sections |= NS_SECT_CTRL; break;
+		case 'x': ropt.sections |= NS_SECT_EXIT; break;
+		case 'a': ropt.all = true; break;
+		case 'F': force = true; break;
+		case 'j': json = true; break;
+		case 'h': usage_decode(stdout); return 0;
+		default: die_usage("%s", "bad option to decode");
+		}
+	}
+	if (optind != argc - 1)
+		die_usage("%s", "decode takes exactly one FILE");
+	if (!ropt.sections)
+		ropt.sections = NS_SECT_ALL;
+
+	buf = read_input(argv[optind], &len);
+	if (ns_decode_buffer(buf, len, fmt, force, argv[optind], &ns, &rep, &err)) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		free(buf);
+		return EXIT_BAD_INPUT;
+	}
+	if (json)
+		ns_render_json(&out, &rep, &ropt);
+	else
+		ns_render_text(&out, &rep, &ropt);
+	free(buf);
+	return 0;
+}
+
+/* ---- fields ---- */
+
+static void usage_fields(FILE *f)
+{
+	fprintf(f,
+		"usage: %s fields [options] [FILTER]\n"
+		"\n"
+		"List every VMCS field of the Intel SDM's field-encoding appendix: encoding,\n"
+		"name (Linux's enum vmcs_field name, or one in its style), width, type, where\n"
+		"KVM's struct vmcs12 keeps it, and the SDM's name.  FILTER matches a name or\n"
+		"SDM name (case-insensitive substring) or an encoding (0x681e).\n"
+		"\n"
+		"  -t, --type TYPE    control, exit-info, guest or host\n"
+		"      --in-vmcs12    only fields struct vmcs12 has\n"
+		"      --not-in-vmcs12  only fields struct vmcs12 lacks\n"
+		"      --high         also list the HIGH halves of 64-bit fields\n"
+		"  -j, --json         JSON output\n"
+		"  -h, --help         this help\n"
+		"\n"
+		"The VMCS12 column: the byte offset in struct vmcs12; 'cet@N' for the nested\n"
+		"CET fields only newer kernels fill; '-' where vmcs12 has no slot.  LINUX: 'y'\n"
+		"if Linux's enum vmcs_field has the name.\n",
+		prog);
+}
+
+static bool matches(const struct ns_field *f, const char *filter)
+{
+	char *end;
+	unsigned long enc;
+
+	if (!filter)
+		return true;
+	enc = strtoul(filter, &end, 16);
+	if (*filter && !*end && (!strncasecmp(filter, "0x", 2)))
+		return f->encoding == (enc & ~1ul);
+	return strcasestr(f->name, filter) || strcasestr(f->sdm_name, filter);
+}
+
+static void vmcs12_column(const struct ns_field *f, bool high, char *buf, size_t n)
+{
+	struct ns_slot s;
+
+	if (!ns_layout_find(ns_vmcs12_layout(), f->encoding | (high ? 1 : 0), &s))
+		snprintf(buf, n, "-");
+	else if (s.kind == NS_SLOT_NEWER)
+		snprintf(buf, n, "cet@%u", s.offset);
+	else
+		snprintf(buf, n, "%u", s.offset);
+}
+
+static int cmd_fields(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "type", required_argument, NULL, 't' }, { "in-vmcs12", no_argument, NULL, 'i' },
+		{ "not-in-vmcs12", no_argument, NULL, 'n' }, { "high", no_argument, NULL, 'H' },
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int type = -1, in12 = -1, c;
+	bool high = false, json = false, first = true;
+	const char *filter = NULL;
+	unsigned shown = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			for (type = 0; type < 4 && strcmp(optarg, ns_ftype_name((enum ns_ftype)type)); type++)
+				;
+			if (type == 4)
+				die_usage("unknown type '%s': use control, exit-info, guest or host", optarg);
+			break;
+		case 'i': in12 = 1; break;
+		case 'n': in12 = 0; break;
+		case 'H': high = true; break;
+		case 'j': json = true; break;
+		case 'h': usage_fields(stdout); return 0;
+		default: die_usage("%s", "bad option to fields");
+		}
+	}
+	if (optind < argc - 1)
+		die_usage("%s", "fields takes at most one FILTER");
+	if (optind == argc - 1)
+		filter = argv[optind];
+
+	if (json)
+		printf("{\"schema\":\"nestscope/fields/1\",\"fields\":[");
+	else
+		printf("%-6s  %-30s %-7s %-9s %-7s %-5s %s\n", "ENC", "NAME", "WIDTH", "TYPE", "VMCS12",
+		       "LINUX", "SDM NAME");
+	for (size_t i = 0; i < ns_field_count(); i++) {
+		const struct ns_field *f = ns_field_at(i);
+		struct ns_slot s;
+		bool has = ns_layout_find(ns_vmcs12_layout(), f->encoding, &s);
+
+		if (!matches(f, filter) || (type >= 0 && (int)f->type != type) ||
+		    (in12 >= 0 && has != (bool)in12))
+			continue;
+		for (int h = 0; h <= (high && f->width == NS_W64); h++) {
+			char col[16];
+
+			vmcs12_column(f, h, col, sizeof(col));
+			shown++;
+			if (json) {
+				printf("%s{\"encoding\":\"0x%04x\",\"name\":\"%s%s\",\"sdm_name\":\"%s%s\","
+				       "\"width\":\"%s\",\"type\":\"%s\",\"in_linux\":%s,\"vmcs12_offset\":",
+				       first ? "" : ",", f->encoding | h, f->name, h ? "_HIGH" : "", f->sdm_name,
+				       h ? " (high 32 bits)" : "", h ? "32" : ns_width_name(f->width),
+				       ns_ftype_name(f->type), f->in_linux ? "true" : "false");
+				if (has)
+					printf("%u,\"vmcs12_kernels\":\"%s\"}", s.offset + 4 * h,
+					       s.kind == NS_SLOT_NEWER ? "newer" : "all");
+				else
+					printf("null,\"vmcs12_kernels\":null}");
+				first = false;
+				continue;
+			}
+			printf("0x%04x  %-30s %-7s %-9s %-7s %-5s %s%s\n", f->encoding | h, h ? "" : f->name,
+			       h ? "32" : ns_width_name(f->width), ns_ftype_name(f->type), col,
+			       f->in_linux ? "y" : "-", h ? "  HIGH half of " : "", h ? f->name : f->sdm_name);
+		}
+	}
+	if (json)
+		printf("]}\n");
+	if (!shown && filter) {
+		fprintf(stderr, "%s: no VMCS field matches '%s'\n", prog, filter);
+		return EXIT_BAD_INPUT;
+	}
+	return 0;
+}
+
+/* ---- explain ---- */
+
+static void usage_explain(FILE *f)
+{
+	fprintf(f,
+		"usage: %s explain [options] KIND VALUE\n"
+		"\n"
+		"Decode one value symbolically, e.g.\n"
+		"  %s explain exit-reason 0x80000021\n"
+		"  %s explain ar 0xa09b\n"
+		"  %s explain exit-qual 0x12340048 --reason 30\n"
+		"  %s explain GUEST_CR0 0x80000033     (a field name picks its decoder)\n"
+		"\n"
+		"  -r, --reason N     the exit reason an exit qualification belongs to\n"
+		"  -i, --intr-info V  VM-exit interruption information (for exception exits)\n"
+		"  -j, --json         JSON output\n"
+		"  -l, --list         list the KINDs\n"
+		"  -h, --help         this help\n",
+		prog, prog, prog, prog, prog);
+}
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	if (!*s || *s == '-')
+		return false;
+	*v = strtoull(s, &end, 0);
+	return !errno && !*end;
+}
+
+static void json_escaped(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' }, { "intr-info", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },         { "list", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+	};
+	struct ns_context ctx = { 0 };
+	const struct ns_explain_kind *k;
+	struct ns_field_ref ref;
+	struct ns_decoding d;
+	bool json = false;
+	uint64_t v, tmp;
+	char text[2048];
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:i:jlh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (!parse_u64(optarg, &tmp) || tmp > 0xffffffffu)
+				die_usage("--reason wants a 32-bit number, not '%s'", optarg);
+			ctx.have_exit_reason = true;
+			ctx.exit_reason = (uint32_t)tmp;
+			break;
+		case 'i':
+			if (!parse_u64(optarg, &tmp) || tmp > 0xffffffffu)
+				die_usage("--intr-info wants a 32-bit number, not '%s'", optarg);
+			ctx.have_exit_intr_info = true;
+			ctx.exit_intr_info = (uint32_t)tmp;
+			break;
+		case 'j': json = true; break;
+		case 'l':
+			for (size_t i = 0; i < ns_explain_kind_count(); i++)
+				printf("%-18s %s\n", ns_explain_kind_at(i)->name, ns_explain_kind_at(i)->what);
+			printf("%-18s %s\n", "FIELD_NAME", "any VMCS field name: its own decoder");
+			return 0;
+		case 'h': usage_explain(stdout); return 0;
+		default: die_usage("%s", "bad option to explain");
+		}
+	}
+	if (optind != argc - 2)
+		die_usage("%s", "explain takes KIND and VALUE");
+	if (!parse_u64(argv[optind + 1], &v))
+		die_usage("VALUE '%s' is not a number (decimal, 0x hex or 0 octal)", argv[optind + 1]);
+
+	k = ns_explain_kind_find(argv[optind]);
+	if (k) {
+		if (k->is_capability)
+			ns_explain_capability((enum ns_capability)k->decoder, v, &d);
+		else if (!ns_explain((enum ns_decoder)k->decoder, v, &ctx, &d))
+			d.n = 0;
+	} else if (ns_field_by_name(argv[optind], &ref)) {
+		if (ref.high || !ns_explain(ref.field->decoder, v, &ctx, &d))
+			d.n = 0;
+	} else {
+		die_usage("unknown KIND '%s' (list them with 'explain --list')", argv[optind]);
+	}
+	ns_decoding_format(&d, text, sizeof(text));
+	if (json) {
+		printf("{\"schema\":\"nestscope/explain/1\",\"kind\":");
+		json_escaped(argv[optind]);
+		printf(",\"value\":\"0x%llx\",\"text\":", (unsigned long long)v);
+		json_escaped(text);
+		printf("}\n");
+	} else {
+		printf("0x%llx  %s\n", (unsigned long long)v, d.n ? text : "(no symbolic decoding)");
+	}
+	return 0;
+}
+
+/* ---- main ---- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s COMMAND [options] ...\n"
+		"\n"
+		"Find, decode and judge nested-VMX state (KVM vmcs12 and nested-state blobs).\n"
+		"\n"
+		"commands:\n"
+		"  decode FILE        decode a KVM_GET_NESTED_STATE blob or a vmcs12 region\n"
+		"  fields [FILTER]    list the VMCS fields of the Intel SDM\n"
+		"  explain KIND VALUE decode one value (exit reason, access rights, ...)\n"
+		"\n"
+		"'%s COMMAND --help' describes each; 'man nestscope' has the rest.\n"
+		"  -V, --version      print the version\n",
+		prog, prog);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("nestscope %s\n", NESTSCOPE_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "decode"))
+		return cmd_decode(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "fields"))
+		return cmd_fields(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "explain"))
+		return cmd_explain(argc - 1, argv + 1);
+	die_usage("unknown command '%s'", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,44 @@
+/* Turning bytes into a report: format detection, blob and vmcs12 decoding. */
+#ifndef NESTSCOPE_DECODE_H
+#define NESTSCOPE_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "layout.h"
+#include "nested_state.h"
+#include "vmcs12.h"
+
+/* A decoded VMCS image (vmcs12 or shadow vmcs12) with its findings. */
+struct ns_decoded_vmcs {
+	const char *title;                   /* "vmcs12", "shadow vmcs12" */
+	struct ns_vmcs vmcs;
+	struct ns_vmcs12_info info;
+};
+
+/* What `decode` produced from one input. */
+struct ns_report {
+	const char *source;                  /* file name or address */
+	const char *format;                  /* "nested-state" or "vmcs12" */
+	const struct ns_nested_state *ns;    /* NULL for a raw vmcs12 */
+	unsigned nvmcs;
+	struct ns_decoded_vmcs vmcs[2];
+};
+
+enum ns_input_format {
+	NS_INPUT_AUTO,          /* a nested-state blob or a raw vmcs12 region */
+	NS_INPUT_NESTED_STATE,  /* struct kvm_nested_state */
+	NS_INPUT_VMCS12,        /* a raw vmcs12 region (4 KiB, or at least 998 bytes) */
+};
+
+/*
+ * Decodes buf into r.  r points into buf and into *ns, which must outlive it.
+ * force: decode a vmcs12 whose revision id is wrong (it becomes a finding).
+ */
+int ns_decode_buffer(const uint8_t *buf, size_t len, enum ns_input_format fmt, bool force,
+		     const char *source, struct ns_nested_state *ns, struct ns_report *r,
+		     struct ns_error *err);
+
+#endif

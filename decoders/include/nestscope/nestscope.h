@@ -1,0 +1,16 @@
+/* libnestscope: find, decode and judge nested-VMX state. */
+#ifndef NESTSCOPE_H
+#define NESTSCOPE_H
+
+#include "catalog.h"
+#include "decode.h"
+#include "error.h"
+#include "explain.h"
+#include "layout.h"
+#include "nested_state.h"
+#include "render.h"
+#include "vmcs12.h"
+
+#define NESTSCOPE_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * Render: the only part of the core that prints.  Output goes through a
+ * sink, so the CLI (stdio), crash (its fp) and gdb (a buffer) share it.
+ */
+#ifndef NESTSCOPE_RENDER_H
+#define NESTSCOPE_RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "decode.h"
+#include "explain.h"
+
+struct ns_out {
+	void (*write)(void *ctx, const char *s, size_t n);
+	void *ctx;
+};
+
+struct ns_out ns_out_file(FILE *f);
+void ns_printf(struct ns_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Which sections to show; all four by default. */
+#define NS_SECT_GUEST 0x1
+#define NS_SECT_HOST 0x2
+#define NS_SECT_CTRL 0x4
+#define NS_SECT_EXIT 0x8
+#define NS_SECT_ALL 0xf
+
+struct ns_render_opts {
+	unsigned sections;  /* NS_SECT_* */
+	bool all;           /* show zero fields too */
+};
+
+/* The version of the JSON document layout (docs/json-schema.md). */
+#define NS_JSON_SCHEMA "nestscope/decode/1"
+
+void ns_render_text(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt);
+void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt);
+
+/* One field, as a line "NAME  0x...  decoding" (used by front ends). */
+void ns_render_field_line(struct ns_out *o, const struct ns_field *f, bool high, uint64_t v,
+			  const struct ns_context *ctx);
+
+#endif

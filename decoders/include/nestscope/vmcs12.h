@@ -1,0 +1,50 @@
+/* KVM's software VMCS for L1 (struct vmcs12), an ABI-stable layout. */
+#ifndef NESTSCOPE_VMCS12_H
+#define NESTSCOPE_VMCS12_H
+
+#include "layout.h"
+
+#define NS_VMCS12_REVISION 0x11e57ed0u /* VMCS12_REVISION */
+#define NS_VMCS12_REGION_SIZE 0x1000u  /* VMCS12_SIZE */
+#define NS_VMCS12_STRUCT_SIZE 998u      /* sizeof(struct vmcs12) */
+
+const struct ns_layout *ns_vmcs12_layout(void);
+
+/* Something worth a warning in a region that still decodes. */
+enum ns_finding_kind {
+	NS_FIND_SHADOW_BIT,     /* the shadow-VMCS indicator is set */
+	NS_FIND_PADDING,        /* non-zero padding: maybe a newer kernel's field */
+	NS_FIND_DEAD_SPACE,     /* non-zero dead_space (old cr3_target_value0..3) */
+	NS_FIND_TAIL,           /* non-zero bytes past the end of struct vmcs12 */
+	NS_FIND_NEWER_FIELDS,   /* the CET block is in use: only newer kernels fill it */
+	NS_FIND_REVISION,       /* revision id is not VMCS12_REVISION (forced decode) */
+	NS_FIND_ABORT,          /* the VMX-abort indicator is non-zero */
+	NS_FIND_LAUNCH_STATE,   /* launch_state neither 0 (clear) nor 1 (launched) */
+};
+
+struct ns_finding {
+	enum ns_finding_kind kind;
+	uint16_t offset, len;    /* the bytes concerned */
+	char text[200];
+};
+
+#define NS_MAX_FINDINGS 16
+
+struct ns_vmcs12_info {
+	uint32_t revision;       /* hdr.revision_id (31 bits) */
+	bool shadow;             /* hdr.shadow_vmcs */
+	uint32_t abort;
+	uint32_t launch_state;
+	unsigned nfindings;
+	struct ns_finding findings[NS_MAX_FINDINGS];
+};
+
+/*
+ * Checks a vmcs12 region of len bytes (at least the struct, normally 4096).
+ * A wrong revision id is an error (NS_ERR_REVISION) unless force is set, in
+ * which case it becomes a finding.  Everything else unusual is a finding.
+ */
+int ns_vmcs12_inspect(const uint8_t *data, size_t len, bool force,
+		      struct ns_vmcs12_info *info, struct ns_error *err);
+
+#endif

@@ -1,0 +1,555 @@
+/*
+ * Text and JSON rendering of decoded VMCS images and nested-state headers.
+ * The text groups fields as KVM's dump_vmcs() does (Guest State, Host State,
+ * Control State, VM-exit information), in the order kernel engineers know.
+ */
+#include <string.h>
+
+#include "json.h"
+#include "nestscope/explain.h"
+#include "nestscope/render.h"
+
+/* ---- the section layout, after dump_vmcs() ---- */
+
+enum row_kind { ROW_FIELD, ROW_SEG, ROW_DTR, ROW_END };
+
+struct row {
+	enum row_kind kind;
+	uint16_t enc;        /* ROW_FIELD */
+	const char *seg;     /* ROW_SEG / ROW_DTR: "CS", "GDTR" */
+	uint16_t sel, ar, limit, base;
+};
+
+#define F(e) { ROW_FIELD, e, NULL, 0, 0, 0, 0 }
+#define SEG(n, i) { ROW_SEG, 0, n, 0x0800 + 2 * (i), 0x4814 + 2 * (i), 0x4800 + 2 * (i), 0x6806 + 2 * (i) }
+#define DTR(n, i) { ROW_DTR, 0, n, 0, 0, 0x4800 + 2 * (i), 0x6806 + 2 * (i) }
+#define END { ROW_END, 0, NULL, 0, 0, 0, 0 }
+
+static const struct row guest_rows[] = {
+	F(0x6800), F(0x6804), F(0x6802),                         /* CR0 CR4 CR3 */
+	F(0x280a), F(0x280c), F(0x280e), F(0x2810),              /* PDPTEs */
+	F(0x681c), F(0x681e), F(0x6820), F(0x681a),              /* RSP RIP RFLAGS DR7 */
+	F(0x6824), F(0x482a), F(0x6826),                         /* SYSENTER */
+	SEG("CS", 1), SEG("DS", 3), SEG("SS", 2), SEG("ES", 0), SEG("FS", 4), SEG("GS", 5),
+	DTR("GDTR", 8), SEG("LDTR", 6), DTR("IDTR", 9), SEG("TR", 7),
+	F(0x2806), F(0x2804), F(0x2802), F(0x2808), F(0x2812),   /* EFER PAT DEBUGCTL PERF BNDCFGS */
+	F(0x4824), F(0x4826), F(0x6822), F(0x0810), F(0x0812),   /* intr/activity/pending/RVI/PML */
+	F(0x2800), F(0x482e),                                    /* link pointer, preemption timer */
+	END,
+};
+
+static const struct row host_rows[] = {
+	F(0x6c16), F(0x6c14),                                    /* RIP RSP */
+	F(0x0c02), F(0x0c04), F(0x0c06), F(0x0c00), F(0x0c08), F(0x0c0a), F(0x0c0c),
+	F(0x6c06), F(0x6c08), F(0x6c0a), F(0x6c0c), F(0x6c0e),   /* bases */
+	F(0x6c00), F(0x6c02), F(0x6c04),                         /* CR0 CR3 CR4 */
+	F(0x6c10), F(0x4c00), F(0x6c12),                         /* SYSENTER */
+	F(0x2c02), F(0x2c00), F(0x2c04),                         /* EFER PAT PERF */
+	END,
+};
+
+static const struct row ctrl_rows[] = {
+	F(0x4002), F(0x401e), F(0x2034), F(0x4000), F(0x4012), F(0x400c), F(0x2044),
+	F(0x4004), F(0x4006), F(0x4008),
+	F(0x4016), F(0x4018), F(0x401a),                         /* VM-entry event injection */
+	F(0x2010), F(0x2032), F(0x401c), F(0x2014), F(0x2012), F(0x0002), F(0x2016),
+	F(0x201a), F(0x4020), F(0x4022), F(0x0000),
+	F(0x6000), F(0x6004), F(0x6002), F(0x6006),              /* CR0/CR4 masks and shadows */
+	END,
+};
+
+static const struct row exit_rows[] = {
+	F(0x4402), F(0x6400), F(0x4404), F(0x4406), F(0x440c), F(0x4408), F(0x440a),
+	F(0x4400), F(0x640a), F(0x2400), F(0x440e),
+	END,
+};
+
+struct section {
+	unsigned flag;
+	enum ns_ftype type;
+	const char *title;   /* text heading */
+	const char *key;     /* JSON section name */
+	const struct row *rows;
+};
+
+static const struct section sections[] = {
+	{ NS_SECT_GUEST, NS_GUEST, "*** Guest State ***", "guest", guest_rows },
+	{ NS_SECT_HOST, NS_HOST, "*** Host State ***", "host", host_rows },
+	{ NS_SECT_CTRL, NS_CTRL, "*** Control State ***", "control", ctrl_rows },
+	{ NS_SECT_EXIT, NS_EXIT, "*** VM-Exit Information ***", "exit-info", exit_rows },
+};
+
+/* ---- reading values ---- */
+
+struct value {
+	bool present;          /* the layout has the field and the bytes are there */
+	uint64_t v;
+	struct ns_slot slot;
+};
+
+static struct value get(const struct ns_vmcs *vm, uint32_t enc)
+{
+	struct value r = { 0 };
+
+	if (!ns_layout_find(vm->layout, enc, &r.slot))
+		return r;
+	r.present = ns_vmcs_read(vm, enc, &r.v, NULL) == NS_OK;
+	return r;
+}
+
+static void context_of(const struct ns_vmcs *vm, struct ns_context *ctx)
+{
+	struct value reason = get(vm, 0x4402), info = get(vm, 0x4404);
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->have_exit_reason = reason.present;
+	ctx->exit_reason = (uint32_t)reason.v;
+	ctx->have_exit_intr_info = info.present;
+	ctx->exit_intr_info = (uint32_t)info.v;
+}
+
+/* A field is shown when present and non-zero, or always with --all. */
+static bool shown(const struct value *v, const struct ns_render_opts *opt)
+{
+	if (!v->present)
+		return false;
+	if (v->slot.kind == NS_SLOT_NEWER && !v->v)
+		return false;  /* the CET block of a kernel that has none is padding */
+	return v->v || opt->all;
+}
+
+/* ---- text ---- */
+
+static void text_value(struct ns_out *o, enum ns_width w, uint64_t v)
+{
+	char buf[24];
+
+	switch (w) {
+	case NS_W16: snprintf(buf, sizeof(buf), "0x%04llx", (unsigned long long)v); break;
+	case NS_W32: snprintf(buf, sizeof(buf), "0x%08llx", (unsigned long long)v); break;
+	default: snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)v); break;
+	}
+	ns_printf(o, "%-18s", buf);
+}
+
+void ns_render_field_line(struct ns_out *o, const struct ns_field *f, bool high, uint64_t v,
+			  const struct ns_context *ctx)
+{
+	struct ns_decoding d;
+	char text[1024];
+
+	if (high) {
+		ns_printf(o, "  %-29s ", f->name);
+		text_value(o, NS_W32, v);
+		ns_printf(o, "  (bits 63:32 of %s)\n", f->name);
+		return;
+	}
+	ns_printf(o, "  %-29s ", f->name);
+	text_value(o, f->width, v);
+	if (ns_explain(f->decoder, v, ctx, &d) && d.n) {
+		ns_decoding_format(&d, text, sizeof(text));
+		ns_printf(o, "  %s", text);
+	}
+	ns_printf(o, "\n");
+}
+
+static void text_field(struct ns_out *o, const struct ns_vmcs *vm, const struct ns_field *f,
+		       const struct value *v, const struct ns_context *ctx)
+{
+	(void)vm;
+	ns_render_field_line(o, f, false, v->v, ctx);
+	if (v->slot.kind == NS_SLOT_NEWER)
+		ns_printf(o, "  %-29s (filled only by kernels with nested CET)\n", "");
+}
+
+static void text_segment(struct ns_out *o, const struct ns_vmcs *vm, const struct row *r,
+			 const struct ns_render_opts *opt)
+{
+	struct value sel = { 0 }, ar = { 0 }, lim = get(vm, r->limit), base = get(vm, r->base);
+	struct ns_decoding d;
+	char text[512] = "";
+
+	if (r->kind == ROW_SEG) {
+		sel = get(vm, r->sel);
+		ar = get(vm, r->ar);
+	}
+	if (!lim.present || !base.present)
+		return;
+	if (!opt->all && !sel.v && !ar.v && !lim.v && !base.v)
+		return;
+	if (r->kind == ROW_DTR) {
+		ns_printf(o, "  %-5s %-25s limit=0x%08llx base=0x%016llx\n", r->seg, "",
+			  (unsigned long long)lim.v, (unsigned long long)base.v);
+		return;
+	}
+	if (ns_explain(NS_DEC_AR, ar.v, NULL, &d))
+		ns_decoding_format(&d, text, sizeof(text));
+	ns_printf(o, "  %-5s sel=0x%04llx attr=0x%05llx  limit=0x%08llx base=0x%016llx  %s\n", r->seg,
+		  (unsigned long long)sel.v, (unsigned long long)ar.v, (unsigned long long)lim.v,
+		  (unsigned long long)base.v, text);
+}
+
+/* Marks which catalog fields a section's rows already printed. */
+static void mark(bool *done, uint32_t enc)
+{
+	for (size_t i = 0; i < ns_field_count(); i++)
+		if (ns_field_at(i)->encoding == enc)
+			done[i] = true;
+}
+
+static void text_section(struct ns_out *o, const struct ns_vmcs *vm, const struct section *s,
+			 const struct ns_render_opts *opt, const struct ns_context *ctx)
+{
+	bool done[512] = { false };
+	struct ns_field_ref ref;
+
+	ns_printf(o, "%s\n", s->title);
+	for (const struct row *r = s->rows; r->kind != ROW_END; r++) {
+		if (r->kind == ROW_FIELD) {
+			struct value v = get(vm, r->enc);
+			mark(done, r->enc);
+			if (shown(&v, opt) && ns_field_lookup(r->enc, &ref))
+				text_field(o, vm, ref.field, &v, ctx);
+			continue;
+		}
+		mark(done, r->sel);
+		mark(done, r->ar);
+		mark(done, r->limit);
+		mark(done, r->base);
+		text_segment(o, vm, r, opt);
+	}
+	/* Then every other field of this type the layout holds, in catalog order. */
+	for (size_t i = 0; i < ns_field_count(); i++) {
+		const struct ns_field *f = ns_field_at(i);
+		struct value v;
+
+		if (done[i] || f->type != s->type)
+			continue;
+		v = get(vm, f->encoding);
+		if (shown(&v, opt))
+			text_field(o, vm, f, &v, ctx);
+	}
+}
+
+static void text_nested_state(struct ns_out *o, const struct ns_nested_state *ns)
+{
+	static const char *const flag_names[] = { "GUEST_MODE", "RUN_PENDING", "EVMCS", "MTF_PENDING" };
+	char flags[128] = "";
+	size_t pos = 0;
+
+	for (unsigned b = 0; b < 4; b++)
+		if (ns->flags & (1u << b))
+			pos += (size_t)snprintf(flags + pos, sizeof(flags) - pos, "%s%s", pos ? " " : "",
+						flag_names[b]);
+	if (ns->flags & NS_NESTED_GIF_SET)
+		pos += (size_t)snprintf(flags + pos, sizeof(flags) - pos, "%sGIF_SET", pos ? " " : "");
+	if (ns->flags & ~0x10fu)
+		snprintf(flags + pos, sizeof(flags) - pos, "%s!unknown=0x%x", pos ? " " : "",
+			 ns->flags & ~0x10fu);
+
+	ns_printf(o, "KVM_GET_NESTED_STATE blob: format %u (%s), size %u\n", ns->format,
+		  ns->format == NS_NESTED_FORMAT_VMX ? "VMX" : "SVM", ns->size);
+	ns_printf(o, "  %-29s 0x%04x            %s\n", "flags", ns->flags, flags);
+	if (ns->format == NS_NESTED_FORMAT_SVM) {
+		ns_printf(o, "  %-29s 0x%016llx\n", "vmcb_pa", (unsigned long long)ns->vmcb_pa);
+		ns_printf(o, "  This is an AMD SVM nested state (vmcb12); nestscope decodes Intel VMX only.\n");
+		return;
+	}
+	ns_printf(o, "  %-29s 0x%016llx%s\n", "vmxon_pa", (unsigned long long)ns->vmxon_pa,
+		  ns->vmxon_pa == ~0ull ? "  not in VMX operation (-1)" : "");
+	ns_printf(o, "  %-29s 0x%016llx%s\n", "vmcs12_pa", (unsigned long long)ns->vmcs12_pa,
+		  ns->vmcs12_pa == ~0ull ? "  no current VMCS (-1)" : "");
+	ns_printf(o, "  %-29s 0x%04x            %s%s\n", "smm.flags", ns->smm_flags,
+		  ns->smm_flags & NS_NESTED_SMM_GUEST_MODE ? "GUEST_MODE " : "",
+		  ns->smm_flags & NS_NESTED_SMM_VMXON ? "VMXON" : "");
+	ns_printf(o, "  %-29s 0x%08x        %s\n", "vmx.flags", ns->vmx_flags,
+		  ns->vmx_flags & NS_NESTED_VMX_PREEMPTION_TIMER_DEADLINE ? "PREEMPTION_TIMER_DEADLINE" : "");
+	if (ns->vmx_flags & NS_NESTED_VMX_PREEMPTION_TIMER_DEADLINE)
+		ns_printf(o, "  %-29s 0x%016llx\n", "preemption_timer_deadline",
+			  (unsigned long long)ns->preemption_timer_deadline);
+	if (ns->trailing)
+		ns_printf(o, "  note: %zu bytes follow the blob's declared size and were ignored\n", ns->trailing);
+}
+
+static const char *launch_state_name(uint32_t s)
+{
+	return s == 0 ? "clear" : s == 1 ? "launched" : "invalid";
+}
+
+static void text_vmcs(struct ns_out *o, const struct ns_decoded_vmcs *dv, const struct ns_render_opts *opt)
+{
+	const struct ns_vmcs12_info *in = &dv->info;
+	struct ns_context ctx;
+
+	context_of(&dv->vmcs, &ctx);
+	ns_printf(o, "\n%s (%s): revision 0x%08x%s%s, abort %u, launch_state %u (%s)\n", dv->title,
+		  dv->vmcs.copy, in->revision, in->revision == NS_VMCS12_REVISION ? " (VMCS12_REVISION)" : "",
+		  in->shadow ? " +shadow" : "", in->abort, in->launch_state, launch_state_name(in->launch_state));
+	for (unsigned i = 0; i < in->nfindings; i++)
+		ns_printf(o, "  warning: %s\n", in->findings[i].text);
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (opt->sections & sections[i].flag)
+			text_section(o, &dv->vmcs, &sections[i], opt, &ctx);
+}
+
+void ns_render_text(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
+{
+	ns_printf(o, "source: %s\n", r->source);
+	if (r->ns)
+		text_nested_state(o, r->ns);
+	for (unsigned i = 0; i < r->nvmcs; i++)
+		text_vmcs(o, &r->vmcs[i], opt);
+	if (r->ns && r->ns->format == NS_NESTED_FORMAT_VMX && !r->nvmcs)
+		ns_printf(o, "no vmcs12 in this blob (size %u: the vCPU had no current VMCS)\n", r->ns->size);
+}
+
+/* ---- JSON ---- */
+
+static void json_decoding(struct json *j, const struct ns_decoding *d)
+{
+	char text[1024];
+
+	ns_decoding_format(d, text, sizeof(text));
+	json_obj_begin(j);
+	json_key(j, "text");
+	json_str(j, text);
+	json_key(j, "flags");
+	json_arr_begin(j);
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->item[i].kind == NS_ITEM_FLAG)
+			json_str(j, d->item[i].name);
+	json_arr_end(j);
+	json_key(j, "values");
+	json_obj_begin(j);
+	for (unsigned i = 0; i < d->n; i++) {
+		if (d->item[i].kind != NS_ITEM_VALUE)
+			continue;
+		json_key(j, d->item[i].name);
+		json_obj_begin(j);
+		json_key(j, "value");
+		json_hex(j, d->item[i].value);
+		json_key(j, "symbol");
+		if (d->item[i].sym)
+			json_str(j, d->item[i].sym);
+		else
+			json_null(j);
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+	json_key(j, "reserved");
+	json_arr_begin(j);
+	for (unsigned i = 0; i < d->n; i++) {
+		if (d->item[i].kind != NS_ITEM_RESERVED)
+			continue;
+		json_obj_begin(j);
+		json_key(j, "what");
+		json_str(j, d->item[i].name);
+		json_key(j, "bits");
+		json_hex(j, d->item[i].value);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "notes");
+	json_arr_begin(j);
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->item[i].kind == NS_ITEM_NOTE)
+			json_str(j, d->item[i].name);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static const char *slot_kind_name(enum ns_slot_kind k)
+{
+	switch (k) {
+	case NS_SLOT_NEWER: return "newer-kernels";
+	default: return "all-kernels";
+	}
+}
+
+static const char *section_key(enum ns_ftype t)
+{
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (sections[i].type == t)
+			return sections[i].key;
+	return "?";
+}
+
+static void json_field_entry(struct json *j, const struct ns_field *f, const struct value *v,
+			     const char *copy, const struct ns_context *ctx)
+{
+	struct ns_decoding d;
+	char enc[8];
+
+	snprintf(enc, sizeof(enc), "0x%04x", f->encoding);
+	json_obj_begin(j);
+	json_key(j, "encoding");
+	json_str(j, enc);
+	json_key(j, "name");
+	json_str(j, f->name);
+	json_key(j, "sdm_name");
+	json_str(j, f->sdm_name);
+	json_key(j, "section");
+	json_str(j, section_key(f->type));
+	json_key(j, "width");
+	json_str(j, ns_width_name(f->width));
+	json_key(j, "offset");
+	json_uint(j, v->slot.offset);
+	json_key(j, "kernels");
+	json_str(j, slot_kind_name(v->slot.kind));
+	json_key(j, "copy");
+	json_str(j, copy);
+	json_key(j, "value");
+	json_hex(j, v->v);
+	json_key(j, "decoded");
+	if (ns_explain(f->decoder, v->v, ctx, &d) && d.n)
+		json_decoding(j, &d);
+	else
+		json_null(j);
+	json_obj_end(j);
+}
+
+static const char *finding_kind_name(enum ns_finding_kind k)
+{
+	switch (k) {
+	case NS_FIND_SHADOW_BIT: return "shadow-bit";
+	case NS_FIND_PADDING: return "padding";
+	case NS_FIND_DEAD_SPACE: return "dead-space";
+	case NS_FIND_TAIL: return "tail";
+	case NS_FIND_NEWER_FIELDS: return "newer-fields";
+	case NS_FIND_REVISION: return "revision";
+	case NS_FIND_ABORT: return "abort";
+	case NS_FIND_LAUNCH_STATE: return "launch-state";
+	}
+	return "?";
+}
+
+static void json_vmcs(struct json *j, const struct ns_decoded_vmcs *dv, const struct ns_render_opts *opt)
+{
+	const struct ns_vmcs12_info *in = &dv->info;
+	struct ns_context ctx;
+
+	context_of(&dv->vmcs, &ctx);
+	json_obj_begin(j);
+	json_key(j, "title");
+	json_str(j, dv->title);
+	json_key(j, "layout");
+	json_str(j, dv->vmcs.layout->name);
+	json_key(j, "copy");
+	json_str(j, dv->vmcs.copy);
+	json_key(j, "revision_id");
+	json_hex(j, in->revision);
+	json_key(j, "shadow");
+	json_bool(j, in->shadow);
+	json_key(j, "abort");
+	json_uint(j, in->abort);
+	json_key(j, "launch_state");
+	json_str(j, launch_state_name(in->launch_state));
+	json_key(j, "findings");
+	json_arr_begin(j);
+	for (unsigned i = 0; i < in->nfindings; i++) {
+		json_obj_begin(j);
+		json_key(j, "kind");
+		json_str(j, finding_kind_name(in->findings[i].kind));
+		json_key(j, "offset");
+		json_uint(j, in->findings[i].offset);
+		json_key(j, "length");
+		json_uint(j, in->findings[i].len);
+		json_key(j, "message");
+		json_str(j, in->findings[i].text);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "fields");
+	json_arr_begin(j);
+	for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
+		if (!(opt->sections & sections[s].flag))
+			continue;
+		for (size_t i = 0; i < ns_field_count(); i++) {
+			const struct ns_field *f = ns_field_at(i);
+			struct value v;
+
+			if (f->type != sections[s].type)
+				continue;
+			v = get(&dv->vmcs, f->encoding);
+			if (shown(&v, opt))
+				json_field_entry(j, f, &v, dv->vmcs.copy, &ctx);
+		}
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void json_flag_names(struct json *j, unsigned v, const char *const *names, unsigned n)
+{
+	json_arr_begin(j);
+	for (unsigned b = 0; b < n; b++)
+		if ((v & (1u << b)) && names[b])
+			json_str(j, names[b]);
+	json_arr_end(j);
+}
+
+static void json_nested_state(struct json *j, const struct ns_nested_state *ns)
+{
+	static const char *const flag_names[9] = { "GUEST_MODE", "RUN_PENDING", "EVMCS", "MTF_PENDING",
+						   NULL, NULL, NULL, NULL, "GIF_SET" };
+	static const char *const smm_names[2] = { "GUEST_MODE", "VMXON" };
+	static const char *const vmx_names[1] = { "PREEMPTION_TIMER_DEADLINE" };
+
+	json_obj_begin(j);
+	json_key(j, "format");
+	json_str(j, ns->format == NS_NESTED_FORMAT_VMX ? "vmx" : "svm");
+	json_key(j, "size");
+	json_uint(j, ns->size);
+	json_key(j, "flags");
+	json_hex(j, ns->flags);
+	json_key(j, "flag_names");
+	json_flag_names(j, ns->flags, flag_names, 9);
+	if (ns->format == NS_NESTED_FORMAT_SVM) {
+		json_key(j, "vmcb_pa");
+		json_hex(j, ns->vmcb_pa);
+	} else {
+		json_key(j, "vmxon_pa");
+		json_hex(j, ns->vmxon_pa);
+		json_key(j, "vmcs12_pa");
+		json_hex(j, ns->vmcs12_pa);
+		json_key(j, "smm_flags");
+		json_hex(j, ns->smm_flags);
+		json_key(j, "smm_flag_names");
+		json_flag_names(j, ns->smm_flags, smm_names, 2);
+		json_key(j, "vmx_flags");
+		json_hex(j, ns->vmx_flags);
+		json_key(j, "vmx_flag_names");
+		json_flag_names(j, ns->vmx_flags, vmx_names, 1);
+		json_key(j, "preemption_timer_deadline");
+		if (ns->vmx_flags & NS_NESTED_VMX_PREEMPTION_TIMER_DEADLINE)
+			json_hex(j, ns->preemption_timer_deadline);
+		else
+			json_null(j);
+	}
+	json_obj_end(j);
+}
+
+void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
+{
+	struct json j;
+
+	json_init(&j, o);
+	json_obj_begin(&j);
+	json_key(&j, "schema");
+	json_str(&j, NS_JSON_SCHEMA);
+	json_key(&j, "source");
+	json_str(&j, r->source);
+	json_key(&j, "format");
+	json_str(&j, r->format);
+	json_key(&j, "nested_state");
+	if (r->ns)
+		json_nested_state(&j, r->ns);
+	else
+		json_null(&j);
+	json_key(&j, "vmcs");
+	json_arr_begin(&j);
+	for (unsigned i = 0; i < r->nvmcs; i++)
+		json_vmcs(&j, &r->vmcs[i], opt);
+	json_arr_end(&j);
+	json_obj_end(&j);
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Installs every Debian package nestscope needs to build, test and demo.
+# Idempotent and non-interactive: packages already present are not touched,
+# and apt's package lists are refreshed only when something must be installed.
+set -eu
+
+PACKAGES="
+  build-essential
+  clang
+  libclang-rt-14-dev
+  libcmocka-dev
+  pkg-config
+  python3
+  python3-jsonschema
+"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "setup.sh: all packages present"
+	exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo"
+	else
+		echo "setup.sh: need root (or sudo) to install:$missing" >&2
+		exit 1
+	fi
+fi
+
+echo "setup.sh: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing
