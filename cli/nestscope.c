@@ -261,9 +261,6 @@ static int cmd_fields(int argc, char **argv)
 
 	if (json)
 		printf("{\"schema\":\"nestscope/fields/1\",\"fields\":[");
-	else
-		printf("%-6s  %-30s %-7s %-9s %-7s %-5s %s\n", "ENC", "NAME", "WIDTH", "TYPE", "VMCS12",
-		       "LINUX", "SDM NAME");
 	for (size_t i = 0; i < ns_field_count(); i++) {
 		const struct ns_field *f = ns_field_at(i);
 		struct ns_slot s;
@@ -291,17 +288,22 @@ static int cmd_fields(int argc, char **argv)
 				first = false;
 				continue;
 			}
+			if (shown == 1)
+				printf("%-6s  %-30s %-7s %-9s %-7s %-5s %s\n", "ENC", "NAME", "WIDTH", "TYPE",
+				       "VMCS12", "LINUX", "SDM NAME");
 			printf("0x%04x  %-30s %-7s %-9s %-7s %-5s %s%s\n", f->encoding | h, h ? "" : f->name,
 			       h ? "32" : ns_width_name(f->width), ns_ftype_name(f->type), col,
 			       f->in_linux ? "y" : "-", h ? "  HIGH half of " : "", h ? f->name : f->sdm_name);
 		}
 	}
-	if (json)
-		printf("]}\n");
 	if (!shown && filter) {
+		if (json)
+			printf("]}\n");  /* valid JSON on stdout even so */
 		fprintf(stderr, "%s: no VMCS field matches '%s'\n", prog, filter);
 		return EXIT_BAD_INPUT;
 	}
+	if (json)
+		printf("]}\n");
 	return 0;
 }
 
@@ -335,20 +337,6 @@ static bool parse_u64(const char *s, uint64_t *v)
 		return false;
 	*v = strtoull(s, &end, 0);
 	return !errno && !*end;
-}
-
-static void json_escaped(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
 }
 
 static int cmd_explain(int argc, char **argv)
@@ -411,11 +399,8 @@ static int cmd_explain(int argc, char **argv)
 	}
 	ns_decoding_format(&d, text, sizeof(text));
 	if (json) {
-		printf("{\"schema\":\"nestscope/explain/1\",\"kind\":");
-		json_escaped(argv[optind]);
-		printf(",\"value\":\"0x%llx\",\"text\":", (unsigned long long)v);
-		json_escaped(text);
-		printf("}\n");
+		struct ns_out out = ns_out_file(stdout);
+		ns_render_explain_json(&out, argv[optind], v, &d);
 	} else {
 		printf("0x%llx  %s\n", (unsigned long long)v, d.n ? text : "(no symbolic decoding)");
 	}

@@ -24,10 +24,13 @@ bool ns_nested_state_sniff(const uint8_t *buf, size_t len)
 
 	if (len < NS_NESTED_HDR_SIZE)
 		return false;
+	/* Only the words that identify the format: a header whose size field lies
+	 * must still be recognised, so that parsing can say what is wrong with it. */
 	format = le16(buf + 2);
 	size = le32(buf + 4);
+	(void)size;
 	return (format == NS_NESTED_FORMAT_VMX || format == NS_NESTED_FORMAT_SVM) &&
-	       size >= NS_NESTED_HDR_SIZE && size <= NS_NESTED_MAX_SIZE;
+	       !(le16(buf) & ~0x10fu);
 }
 
 int ns_nested_state_parse(const uint8_t *buf, size_t len, struct ns_nested_state *ns, struct ns_error *err)

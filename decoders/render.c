@@ -553,3 +553,23 @@ void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns
 	json_arr_end(&j);
 	json_obj_end(&j);
 }
+
+void ns_render_explain_json(struct ns_out *o, const char *kind, uint64_t value, const struct ns_decoding *d)
+{
+	struct json j;
+
+	json_init(&j, o);
+	json_obj_begin(&j);
+	json_key(&j, "schema");
+	json_str(&j, "nestscope/explain/1");
+	json_key(&j, "kind");
+	json_str(&j, kind);
+	json_key(&j, "value");
+	json_hex(&j, value);
+	json_key(&j, "decoded");
+	if (d && d->n)
+		json_decoding(&j, d);
+	else
+		json_null(&j);
+	json_obj_end(&j);
+}

@@ -37,6 +37,9 @@ struct ns_render_opts {
 void ns_render_text(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt);
 void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt);
 
+/* `explain --json`: one value and its decoding (d may be NULL). */
+void ns_render_explain_json(struct ns_out *o, const char *kind, uint64_t value, const struct ns_decoding *d);
+
 /* One field, as a line "NAME  0x...  decoding" (used by front ends). */
 void ns_render_field_line(struct ns_out *o, const struct ns_field *f, bool high, uint64_t v,
 			  const struct ns_context *ctx);

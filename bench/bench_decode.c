@@ -1,0 +1,158 @@
+/*
+ * Decode and render speed, as ratios against a baseline measured in the same
+ * run: copying each blob's vmcs12 bytes and summing them as 64-bit words (the
+ * least any decoder must do to touch the data).  Absolute times depend on the
+ * machine; the ratios say what the decoding itself costs.
+ *
+ * usage: bench_decode DIR   (reads the .bin files in DIR/basic and DIR/rich)
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nestscope/nestscope.h"
+
+#define MAXBLOBS 64
+
+struct blob {
+	uint8_t *data;
+	size_t len;
+};
+
+static struct blob blobs[MAXBLOBS];
+static size_t nblobs;
+static volatile uint64_t sink;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void load_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) && nblobs < MAXBLOBS) {
+		char path[1024];
+		FILE *f;
+		size_t n = strlen(e->d_name);
+
+		if (n < 4 || strcmp(e->d_name + n - 4, ".bin"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		f = fopen(path, "rb");
+		if (!f)
+			continue;
+		blobs[nblobs].data = malloc(8320);
+		blobs[nblobs].len = fread(blobs[nblobs].data, 1, 8320, f);
+		fclose(f);
+		nblobs++;
+	}
+	closedir(d);
+}
+
+static void null_write(void *ctx, const char *s, size_t n)
+{
+	(void)ctx;
+	sink += n + (uint8_t)s[0];
+}
+
+static void baseline(void)
+{
+	uint64_t words[4096 / 8];
+
+	for (size_t i = 0; i < nblobs; i++) {
+		size_t n = blobs[i].len > 128 ? blobs[i].len - 128 : 0;
+		uint64_t s = 0;
+
+		memcpy(words, blobs[i].data + (n ? 128 : 0), n < sizeof(words) ? n : sizeof(words));
+		for (size_t w = 0; w < n / 8 && w < 512; w++)
+			s += words[w];
+		sink += s;
+	}
+}
+
+static void decode_only(void)
+{
+	for (size_t i = 0; i < nblobs; i++) {
+		struct ns_nested_state ns;
+		struct ns_report r;
+		struct ns_error err;
+
+		sink += (uint64_t)ns_decode_buffer(blobs[i].data, blobs[i].len, NS_INPUT_AUTO, false, "bench", &ns,
+						   &r, &err);
+	}
+}
+
+static void decode_render(bool json)
+{
+	struct ns_out out = { null_write, NULL };
+	struct ns_render_opts opt = { NS_SECT_ALL, false };
+
+	for (size_t i = 0; i < nblobs; i++) {
+		struct ns_nested_state ns;
+		struct ns_report r;
+		struct ns_error err;
+
+		if (ns_decode_buffer(blobs[i].data, blobs[i].len, NS_INPUT_AUTO, false, "bench", &ns, &r, &err))
+			continue;
+		if (json)
+			ns_render_json(&out, &r, &opt);
+		else
+			ns_render_text(&out, &r, &opt);
+	}
+}
+
+static void render_text(void) { decode_render(false); }
+static void render_json(void) { decode_render(true); }
+
+/* Runs fn enough times to take about `seconds`; returns seconds per call. */
+static double measure(void (*fn)(void), double seconds)
+{
+	unsigned long iters = 1;
+	double t0, t;
+
+	for (;;) {
+		t0 = now();
+		for (unsigned long i = 0; i < iters; i++)
+			fn();
+		t = now() - t0;
+		if (t >= seconds)
+			return t / (double)iters;
+		iters *= 2;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : "samples/blobs";
+	char sub[1024];
+	double base, dec, txt, js;
+
+	snprintf(sub, sizeof(sub), "%s/basic", dir);
+	load_dir(sub);
+	snprintf(sub, sizeof(sub), "%s/rich", dir);
+	load_dir(sub);
+	if (!nblobs) {
+		fprintf(stderr, "bench_decode: no .bin blobs under %s/basic or %s/rich\n", dir, dir);
+		return 1;
+	}
+	base = measure(baseline, 0.3);
+	dec = measure(decode_only, 0.3);
+	txt = measure(render_text, 0.5);
+	js = measure(render_json, 0.5);
+	printf("%zu real blobs per pass; baseline = copy and sum each vmcs12 (%.2f us/pass)\n", nblobs, base * 1e6);
+	printf("%-34s %10s %10s\n", "operation", "us/pass", "x baseline");
+	printf("%-34s %10.2f %10.1f\n", "parse + inspect (decode)", dec * 1e6, dec / base);
+	printf("%-34s %10.2f %10.1f\n", "decode + text render", txt * 1e6, txt / base);
+	printf("%-34s %10.2f %10.1f\n", "decode + JSON render", js * 1e6, js / base);
+	return 0;
+}

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Every --json output validates against its schema in docs/json-schema/:
+# all real blobs (with and without --all), a raw vmcs12, an SVM blob, a
+# vmcs12 with findings, and the fields and explain documents.
+set -eu
+NS=${NESTSCOPE:-build/nestscope}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+for b in samples/blobs/*/*.bin; do
+	n=$((n + 1))
+	"$NS" decode --json "$b" > "$T/d$n.json"
+	"$NS" decode --json --all "$b" > "$T/a$n.json"
+done
+tail -c 4096 samples/blobs/rich/nested_final.bin > "$T/vmcs12.raw"
+"$NS" decode --json "$T/vmcs12.raw" > "$T/raw.json"
+/usr/bin/python3 - "$T" <<'PY'
+import sys
+d = sys.argv[1]
+b = bytearray(open('samples/blobs/basic/nested_l2_guestmode_1.bin', 'rb').read())
+s = bytearray(b); s[2] = 1                      # SVM format
+open(d + '/svm.bin', 'wb').write(s)
+f = bytearray(b); f[128 + 3] |= 0x80; f[128 + 20] = 1; f[128 + 700] = 1   # shadow bit, padding, CET block
+open(d + '/findings.bin', 'wb').write(f)
+PY
+"$NS" decode --json "$T/svm.bin" > "$T/svm.json"
+"$NS" decode --json "$T/findings.bin" > "$T/findings.json"
+"$NS" decode --json -g -x "$T/findings.bin" > "$T/sections.json"
+/usr/bin/python3 tests/cli/validate_json.py nestscope/decode/1 "$T"/*.json
+"$NS" fields --json > "$T/fields.json"
+"$NS" fields --json --high GUEST > "$T/fields-guest.json"
+/usr/bin/python3 tests/cli/validate_json.py nestscope/fields/1 "$T/fields.json" "$T/fields-guest.json"
+"$NS" explain --json exit-reason 0x80000021 > "$T/e1.json"
+"$NS" explain --json procbased-msr 0xf7f9fffe04006172 > "$T/e2.json"
+"$NS" explain --json GUEST_CR0 0x80000033 > "$T/e3.json"
+"$NS" explain --json exit-qual 0x100048 > "$T/e4.json"
+/usr/bin/python3 tests/cli/validate_json.py nestscope/explain/1 "$T"/e*.json
+
+# the schema is not a rubber stamp: a document with a wrong type must fail
+/usr/bin/python3 -c "
+import json; d = json.load(open('$T/d1.json')); d['vmcs'] = 'oops'; json.dump(d, open('$T/bad.json', 'w'))"
+if /usr/bin/python3 tests/cli/validate_json.py nestscope/decode/1 "$T/bad.json" > /dev/null; then
+	echo "FAIL: an invalid document validated"; exit 1
+fi
