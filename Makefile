@@ -77,7 +77,7 @@ install: all
 	install -m 644 $(LIB) $(SOLIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 decoders/include/nestscope/*.h $(DESTDIR)$(PREFIX)/include/nestscope/
 	install -m 644 docs/nestscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 docs/*.md docs/*.json $(DESTDIR)$(PREFIX)/share/doc/nestscope/
+	install -m 644 docs/*.md docs/json-schema/*.json $(DESTDIR)$(PREFIX)/share/doc/nestscope/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/nestscope $(DESTDIR)$(PREFIX)/lib/libnestscope.a \

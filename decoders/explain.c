@@ -52,12 +52,20 @@ static void add(struct ns_decoding *d, enum ns_item_kind k, const char *name, ui
 		d->truncated = true;
 		return;
 	}
-	d->item[d->n++] = (struct ns_item){ k, name, v, sym };
+	d->item[d->n++] = (struct ns_item){ k, name, v, sym, false };
 }
 
 static void add_value(struct ns_decoding *d, const char *key, uint64_t v, const char *sym)
 {
 	add(d, NS_ITEM_VALUE, key, v, sym);
+}
+
+/* A sub-field people read in decimal: vectors, exit reasons, counts, indexes. */
+static void add_number(struct ns_decoding *d, const char *key, uint64_t v, const char *sym)
+{
+	add_value(d, key, v, sym);
+	if (d->n && !d->truncated && d->item[d->n - 1].name == key)
+		d->item[d->n - 1].decimal = true;
 }
 
 static void add_note(struct ns_decoding *d, const char *text)
@@ -232,7 +240,7 @@ static void decode_intr_info(struct ns_decoding *d, uint64_t v)
 			add(d, NS_ITEM_RESERVED, "bits set while invalid", v & 0x7fffffff, NULL);
 		return;
 	}
-	add_value(d, "vector", vec,
+	add_number(d, "vector", vec,
 		  (type == 2 || type == 3 || type == 5 || type == 6) && vec < 32 ? exception_names[vec] : NULL);
 	add_value(d, "type", type, intr_types[type]);
 	if (v & (1u << 11))
@@ -249,7 +257,7 @@ static void decode_exit_reason(struct ns_decoding *d, uint64_t v)
 	const struct reason *r = find_reason(v & 0xffff);
 	uint64_t named;
 
-	add_value(d, "basic", v & 0xffff, r ? r->name : "unknown");
+	add_number(d, "basic", v & 0xffff, r ? r->name : "unknown");
 	named = add_flags(d, T_EXIT_REASON_FLAGS, v, ~0ull);
 	if (v & 0xffff0000u & ~named)
 		add(d, NS_ITEM_RESERVED, "reserved", v & 0xffff0000u & ~named, NULL);
@@ -265,21 +273,21 @@ static void decode_cr_access(struct ns_decoding *d, uint64_t q)
 	static const char *const access[4] = { "MOV_TO_CR", "MOV_FROM_CR", "CLTS", "LMSW" };
 	unsigned type = (q >> 4) & 3;
 
-	add_value(d, "cr", q & 0xf, NULL);
+	add_number(d, "cr", q & 0xf, NULL);
 	add_value(d, "access", type, access[type]);
 	if (type <= 1)
-		add_value(d, "gpr", (q >> 8) & 0xf, gpr_names[(q >> 8) & 0xf]);
+		add_number(d, "gpr", (q >> 8) & 0xf, gpr_names[(q >> 8) & 0xf]);
 	if (type == 3) {
-		add_value(d, "lmsw_operand", (q >> 6) & 1, (q >> 6) & 1 ? "memory" : "register");
+		add_number(d, "lmsw_operand", (q >> 6) & 1, (q >> 6) & 1 ? "memory" : "register");
 		add_value(d, "lmsw_source", (q >> 16) & 0xffff, NULL);
 	}
 }
 
 static void decode_dr_access(struct ns_decoding *d, uint64_t q)
 {
-	add_value(d, "dr", q & 7, NULL);
+	add_number(d, "dr", q & 7, NULL);
 	add_value(d, "direction", (q >> 4) & 1, (q >> 4) & 1 ? "MOV_FROM_DR" : "MOV_TO_DR");
-	add_value(d, "gpr", (q >> 8) & 0xf, gpr_names[(q >> 8) & 0xf]);
+	add_number(d, "gpr", (q >> 8) & 0xf, gpr_names[(q >> 8) & 0xf]);
 }
 
 static void decode_io(struct ns_decoding *d, uint64_t q)
@@ -287,7 +295,7 @@ static void decode_io(struct ns_decoding *d, uint64_t q)
 	static const char *const sizes[8] = { "1 byte", "2 bytes", NULL, "4 bytes" };
 
 	add_value(d, "port", (q >> 16) & 0xffff, NULL);
-	add_value(d, "size", (q & 7) + 1, sizes[q & 7]);
+	add_number(d, "size", (q & 7) + 1, sizes[q & 7]);
 	add_value(d, "direction", (q >> 3) & 1, (q >> 3) & 1 ? "IN" : "OUT");
 	if (q & (1u << 4))
 		add(d, NS_ITEM_FLAG, "STRING", 4, NULL);
@@ -326,15 +334,15 @@ static void decode_apic_access(struct ns_decoding *d, uint64_t q)
 static void decode_failed_entry(struct ns_decoding *d, unsigned basic, uint64_t q)
 {
 	if (basic == 34) {
-		add_value(d, "msr_entry", q, "1-based index of the failing VM-entry MSR-load entry");
+		add_number(d, "msr_entry", q, "1-based index of the failing VM-entry MSR-load entry");
 		return;
 	}
 	switch (q) {
-	case 0: add_value(d, "entry_failure", q, "DEFAULT"); break;
-	case 2: add_value(d, "entry_failure", q, "PDPTE (loading PDPTEs)"); break;
-	case 3: add_value(d, "entry_failure", q, "NMI (injecting an NMI)"); break;
-	case 4: add_value(d, "entry_failure", q, "VMCS_LINK_PTR (invalid VMCS link pointer)"); break;
-	default: add_value(d, "entry_failure", q, NULL);
+	case 0: add_number(d, "entry_failure", q, "DEFAULT"); break;
+	case 2: add_number(d, "entry_failure", q, "PDPTE (loading PDPTEs)"); break;
+	case 3: add_number(d, "entry_failure", q, "NMI (injecting an NMI)"); break;
+	case 4: add_number(d, "entry_failure", q, "VMCS_LINK_PTR (invalid VMCS link pointer)"); break;
+	default: add_number(d, "entry_failure", q, NULL);
 	}
 }
 
@@ -364,14 +372,14 @@ static bool decode_exit_qual(struct ns_decoding *d, uint64_t q, const struct ns_
 		}
 		return true;
 	}
-	case 4: add_value(d, "sipi_vector", q & 0xff, NULL); return true;
+	case 4: add_number(d, "sipi_vector", q & 0xff, NULL); return true;
 	case 9: decode_task_switch(d, q); return true;
 	case 14: add_value(d, "linear_address", q, "INVLPG operand"); return true;
 	case 28: decode_cr_access(d, q); return true;
 	case 29: decode_dr_access(d, q); return true;
 	case 30: decode_io(d, q); return true;
 	case 44: decode_apic_access(d, q); return true;
-	case 45: add_value(d, "vector", q & 0xff, "virtualized EOI"); return true;
+	case 45: add_number(d, "vector", q & 0xff, "virtualized EOI"); return true;
 	case 48: decode_register(d, T_EPT_VIOLATION, q); return true;
 	case 56: add_value(d, "offset", q & 0xfff, "APIC-page offset written"); return true;
 	case 19: case 20: case 21: case 22: case 23: case 24: case 25: case 26: case 27:
@@ -417,7 +425,7 @@ static void decode_ar(struct ns_decoding *d, uint64_t v)
 	add_value(d, "type", type, ar_type_name(s, type));
 	if (s)
 		add(d, NS_ITEM_FLAG, "S", 4, NULL);
-	add_value(d, "dpl", (v >> 5) & 3, NULL);
+	add_number(d, "dpl", (v >> 5) & 3, NULL);
 	if (v & (1u << 7))
 		add(d, NS_ITEM_FLAG, "P", 7, NULL);
 	if (v & (1u << 12))
@@ -434,9 +442,9 @@ static void decode_ar(struct ns_decoding *d, uint64_t v)
 
 static void decode_selector(struct ns_decoding *d, uint64_t v)
 {
-	add_value(d, "index", (v >> 3) & 0x1fff, NULL);
+	add_number(d, "index", (v >> 3) & 0x1fff, NULL);
 	add_value(d, "ti", (v >> 2) & 1, (v >> 2) & 1 ? "LDT" : "GDT");
-	add_value(d, "rpl", v & 3, NULL);
+	add_number(d, "rpl", v & 3, NULL);
 }
 
 static void decode_rflags(struct ns_decoding *d, uint64_t v)
@@ -445,7 +453,7 @@ static void decode_rflags(struct ns_decoding *d, uint64_t v)
 	uint64_t known = named | 2 | (3u << 12);
 
 	if ((v >> 12) & 3)
-		add_value(d, "iopl", (v >> 12) & 3, NULL);
+		add_number(d, "iopl", (v >> 12) & 3, NULL);
 	if (!(v & 2))
 		add(d, NS_ITEM_RESERVED, "bit 1 clear (must be 1)", 2, NULL);
 	if (v & ~known)
@@ -494,7 +502,7 @@ static void decode_exception_bitmap(struct ns_decoding *d, uint64_t v)
 static void decode_eptp(struct ns_decoding *d, uint64_t v)
 {
 	add_value(d, "memtype", v & 7, memtype_name(v & 7));
-	add_value(d, "walk_length", ((v >> 3) & 7) + 1, NULL);
+	add_number(d, "walk_length", ((v >> 3) & 7) + 1, NULL);
 	if (v & (1u << 6))
 		add(d, NS_ITEM_FLAG, "AD", 6, NULL);
 	if (v & (1u << 7))
@@ -506,12 +514,12 @@ static void decode_eptp(struct ns_decoding *d, uint64_t v)
 
 static void decode_activity(struct ns_decoding *d, uint64_t v)
 {
-	add_value(d, "state", v, v < 4 ? activity_states[v] : NULL);
+	add_number(d, "state", v, v < 4 ? activity_states[v] : NULL);
 }
 
 static void decode_insn_error(struct ns_decoding *d, uint64_t v)
 {
-	add_value(d, "error", v, ns_vm_insn_error_name((unsigned)(v & 0xffffffff)));
+	add_number(d, "error", v, ns_vm_insn_error_name((unsigned)(v & 0xffffffff)));
 }
 
 static void decode_link_pointer(struct ns_decoding *d, uint64_t v)
@@ -524,8 +532,8 @@ static void decode_link_pointer(struct ns_decoding *d, uint64_t v)
 
 static void decode_guest_intr_status(struct ns_decoding *d, uint64_t v)
 {
-	add_value(d, "rvi", v & 0xff, NULL);
-	add_value(d, "svi", (v >> 8) & 0xff, NULL);
+	add_number(d, "rvi", v & 0xff, NULL);
+	add_number(d, "svi", (v >> 8) & 0xff, NULL);
 }
 
 bool ns_explain(enum ns_decoder dec, uint64_t v, const struct ns_context *ctx, struct ns_decoding *d)
@@ -594,17 +602,17 @@ static void decode_allowed(struct ns_decoding *d, enum bit_table t, uint64_t v)
 static void decode_vmx_basic(struct ns_decoding *d, uint64_t v)
 {
 	add_value(d, "revision", v & 0x7fffffff, (v & 0x7fffffff) == 0x11e57ed0 ? "KVM VMCS12_REVISION" : NULL);
-	add_value(d, "vmcs_size", (v >> 32) & 0x1fff, NULL);
+	add_number(d, "vmcs_size", (v >> 32) & 0x1fff, NULL);
 	add_value(d, "memtype", (v >> 50) & 0xf, memtype_name((v >> 50) & 0xf));
 	add_flags(d, T_VMX_BASIC, v, ~0ull);
 }
 
 static void decode_vmx_misc(struct ns_decoding *d, uint64_t v)
 {
-	add_value(d, "preemption_timer_rate", v & 0x1f, "timer ticks every 2^rate TSC cycles");
+	add_number(d, "preemption_timer_rate", v & 0x1f, "timer ticks every 2^rate TSC cycles");
 	add_flags(d, T_VMX_MISC, v, ~0ull);
-	add_value(d, "cr3_targets", (v >> 16) & 0x1ff, NULL);
-	add_value(d, "max_msr_list", (((v >> 25) & 7) + 1) * 512, "entries per MSR list");
+	add_number(d, "cr3_targets", (v >> 16) & 0x1ff, NULL);
+	add_number(d, "max_msr_list", (((v >> 25) & 7) + 1) * 512, "entries per MSR list");
 	add_value(d, "mseg_revision", v >> 32, NULL);
 }
 
@@ -717,12 +725,12 @@ size_t ns_decoding_format(const struct ns_decoding *d, char *buf, size_t size)
 			w = snprintf(buf + pos, size - pos, "%s%s", sep, it->name);
 			break;
 		case NS_ITEM_VALUE:
-			if (it->sym)
-				w = snprintf(buf + pos, size - pos, "%s%s=0x%llx(%s)", sep, it->name,
-					     (unsigned long long)it->value, it->sym);
-			else
-				w = snprintf(buf + pos, size - pos, "%s%s=0x%llx", sep, it->name,
-					     (unsigned long long)it->value);
+			w = snprintf(buf + pos, size - pos, it->decimal ? "%s%s=%llu" : "%s%s=0x%llx", sep,
+				     it->name, (unsigned long long)it->value);
+			if (w >= 0 && (size_t)w < size - pos && it->sym) {
+				pos += (size_t)w;
+				w = snprintf(buf + pos, size - pos, "(%s)", it->sym);
+			}
 			break;
 		case NS_ITEM_RESERVED:
 			w = snprintf(buf + pos, size - pos, "%s!%s=0x%llx", sep, it->name,

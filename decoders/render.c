@@ -120,7 +120,8 @@ static bool shown(const struct value *v, const struct ns_render_opts *opt)
 
 /* ---- text ---- */
 
-static void text_value(struct ns_out *o, enum ns_width w, uint64_t v)
+/* The value in hex at its field's width, then its decoding (if any) in a column. */
+static void text_value(struct ns_out *o, enum ns_width w, uint64_t v, const char *decoding)
 {
 	char buf[24];
 
@@ -129,28 +130,27 @@ static void text_value(struct ns_out *o, enum ns_width w, uint64_t v)
 	case NS_W32: snprintf(buf, sizeof(buf), "0x%08llx", (unsigned long long)v); break;
 	default: snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)v); break;
 	}
-	ns_printf(o, "%-18s", buf);
+	if (decoding && *decoding)
+		ns_printf(o, "%-18s  %s\n", buf, decoding);
+	else
+		ns_printf(o, "%s\n", buf);
 }
 
 void ns_render_field_line(struct ns_out *o, const struct ns_field *f, bool high, uint64_t v,
 			  const struct ns_context *ctx)
 {
 	struct ns_decoding d;
-	char text[1024];
+	char text[1024] = "";
 
+	ns_printf(o, "  %-29s ", f->name);
 	if (high) {
-		ns_printf(o, "  %-29s ", f->name);
-		text_value(o, NS_W32, v);
-		ns_printf(o, "  (bits 63:32 of %s)\n", f->name);
+		snprintf(text, sizeof(text), "(bits 63:32 of %s)", f->name);
+		text_value(o, NS_W32, v, text);
 		return;
 	}
-	ns_printf(o, "  %-29s ", f->name);
-	text_value(o, f->width, v);
-	if (ns_explain(f->decoder, v, ctx, &d) && d.n) {
+	if (ns_explain(f->decoder, v, ctx, &d) && d.n)
 		ns_decoding_format(&d, text, sizeof(text));
-		ns_printf(o, "  %s", text);
-	}
-	ns_printf(o, "\n");
+	text_value(o, f->width, v, text);
 }
 
 static void text_field(struct ns_out *o, const struct ns_vmcs *vm, const struct ns_field *f,
@@ -249,7 +249,7 @@ static void text_nested_state(struct ns_out *o, const struct ns_nested_state *ns
 
 	ns_printf(o, "KVM_GET_NESTED_STATE blob: format %u (%s), size %u\n", ns->format,
 		  ns->format == NS_NESTED_FORMAT_VMX ? "VMX" : "SVM", ns->size);
-	ns_printf(o, "  %-29s 0x%04x            %s\n", "flags", ns->flags, flags);
+	ns_printf(o, "  %-29s 0x%04x%s%s\n", "flags", ns->flags, *flags ? "              " : "", flags);
 	if (ns->format == NS_NESTED_FORMAT_SVM) {
 		ns_printf(o, "  %-29s 0x%016llx\n", "vmcb_pa", (unsigned long long)ns->vmcb_pa);
 		ns_printf(o, "  This is an AMD SVM nested state (vmcb12); nestscope decodes Intel VMX only.\n");
@@ -259,11 +259,11 @@ static void text_nested_state(struct ns_out *o, const struct ns_nested_state *ns
 		  ns->vmxon_pa == ~0ull ? "  not in VMX operation (-1)" : "");
 	ns_printf(o, "  %-29s 0x%016llx%s\n", "vmcs12_pa", (unsigned long long)ns->vmcs12_pa,
 		  ns->vmcs12_pa == ~0ull ? "  no current VMCS (-1)" : "");
-	ns_printf(o, "  %-29s 0x%04x            %s%s\n", "smm.flags", ns->smm_flags,
+	ns_printf(o, "  %-29s 0x%04x%s%s%s\n", "smm.flags", ns->smm_flags, ns->smm_flags ? "              " : "",
 		  ns->smm_flags & NS_NESTED_SMM_GUEST_MODE ? "GUEST_MODE " : "",
 		  ns->smm_flags & NS_NESTED_SMM_VMXON ? "VMXON" : "");
-	ns_printf(o, "  %-29s 0x%08x        %s\n", "vmx.flags", ns->vmx_flags,
-		  ns->vmx_flags & NS_NESTED_VMX_PREEMPTION_TIMER_DEADLINE ? "PREEMPTION_TIMER_DEADLINE" : "");
+	ns_printf(o, "  %-29s 0x%08x%s\n", "vmx.flags", ns->vmx_flags,
+		  ns->vmx_flags & NS_NESTED_VMX_PREEMPTION_TIMER_DEADLINE ? "          PREEMPTION_TIMER_DEADLINE" : "");
 	if (ns->vmx_flags & NS_NESTED_VMX_PREEMPTION_TIMER_DEADLINE)
 		ns_printf(o, "  %-29s 0x%016llx\n", "preemption_timer_deadline",
 			  (unsigned long long)ns->preemption_timer_deadline);

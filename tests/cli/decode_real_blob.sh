@@ -40,7 +40,7 @@ same "guest CR3 $cr3" "$(value GUEST_CR3)" "$cr3"
 same "pin-based controls $pin" "$(value PIN_BASED_VM_EXEC_CONTROL)" "$pin"
 expect "pin-based default1 bits named" '$1 == "PIN_BASED_VM_EXEC_CONTROL" && /default1=0x16\(b1 b2 b4: reserved, always 1\)/'
 same "guest CS access rights $cs_ar" "$(awk '$1 == "CS" { sub("attr=", "", $3); print $3 }' "$OUT")" "$cs_ar"
-expect "guest CS access rights decoded" '$1 == "CS" && /type=0xb\(code XR accessed\) S dpl=0x0 P L G/'
+expect "guest CS access rights decoded" '$1 == "CS" && /type=0xb\(code XR accessed\) S dpl=0 P L G/'
 same "header flags $flags" "$(value flags)" "$flags"
 expect "header flag named GUEST_MODE" '$1 == "flags" && $3 == "GUEST_MODE"'
 same "vmxon_pa $vmxon" "$(value vmxon_pa)" "$vmxon"

@@ -26,6 +26,7 @@ struct ns_item {
 	const char *name;  /* flag name, sub-field key, or note text */
 	uint64_t value;
 	const char *sym;   /* symbolic value of a sub-field, or NULL */
+	bool decimal;      /* a count or small number: text shows it in decimal */
 };
 
 #define NS_MAX_ITEMS 72
