@@ -103,3 +103,27 @@ void json_null(struct json *j)
 	sep(j);
 	j->out->write(j->out->ctx, "null", 4);
 }
+
+void json_kv_str(struct json *j, const char *k, const char *v)
+{
+	json_key(j, k);
+	json_str(j, v);
+}
+
+void json_kv_hex(struct json *j, const char *k, uint64_t v)
+{
+	json_key(j, k);
+	json_hex(j, v);
+}
+
+void json_kv_uint(struct json *j, const char *k, uint64_t v)
+{
+	json_key(j, k);
+	json_uint(j, v);
+}
+
+void json_kv_bool(struct json *j, const char *k, bool v)
+{
+	json_key(j, k);
+	json_bool(j, v);
+}

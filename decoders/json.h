@@ -27,5 +27,10 @@ void json_uint(struct json *j, uint64_t v);
 void json_hex(struct json *j, uint64_t v);  /* "0x..." : exact for 64-bit values */
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/* key and value in one call, for the common object members */
+void json_kv_str(struct json *j, const char *k, const char *v);
+void json_kv_hex(struct json *j, const char *k, uint64_t v);
+void json_kv_uint(struct json *j, const char *k, uint64_t v);
+void json_kv_bool(struct json *j, const char *k, bool v);
 
 #endif

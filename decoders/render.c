@@ -311,8 +311,7 @@ static void json_decoding(struct json *j, const struct ns_decoding *d)
 
 	ns_decoding_format(d, text, sizeof(text));
 	json_obj_begin(j);
-	json_key(j, "text");
-	json_str(j, text);
+	json_kv_str(j, "text", text);
 	json_key(j, "flags");
 	json_arr_begin(j);
 	for (unsigned i = 0; i < d->n; i++)
@@ -326,8 +325,7 @@ static void json_decoding(struct json *j, const struct ns_decoding *d)
 			continue;
 		json_key(j, d->item[i].name);
 		json_obj_begin(j);
-		json_key(j, "value");
-		json_hex(j, d->item[i].value);
+		json_kv_hex(j, "value", d->item[i].value);
 		json_key(j, "symbol");
 		if (d->item[i].sym)
 			json_str(j, d->item[i].sym);
@@ -342,10 +340,8 @@ static void json_decoding(struct json *j, const struct ns_decoding *d)
 		if (d->item[i].kind != NS_ITEM_RESERVED)
 			continue;
 		json_obj_begin(j);
-		json_key(j, "what");
-		json_str(j, d->item[i].name);
-		json_key(j, "bits");
-		json_hex(j, d->item[i].value);
+		json_kv_str(j, "what", d->item[i].name);
+		json_kv_hex(j, "bits", d->item[i].value);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -382,24 +378,15 @@ static void json_field_entry(struct json *j, const struct ns_field *f, const str
 
 	snprintf(enc, sizeof(enc), "0x%04x", f->encoding);
 	json_obj_begin(j);
-	json_key(j, "encoding");
-	json_str(j, enc);
-	json_key(j, "name");
-	json_str(j, f->name);
-	json_key(j, "sdm_name");
-	json_str(j, f->sdm_name);
-	json_key(j, "section");
-	json_str(j, section_key(f->type));
-	json_key(j, "width");
-	json_str(j, ns_width_name(f->width));
-	json_key(j, "offset");
-	json_uint(j, v->slot.offset);
-	json_key(j, "kernels");
-	json_str(j, slot_kind_name(v->slot.kind));
-	json_key(j, "copy");
-	json_str(j, copy);
-	json_key(j, "value");
-	json_hex(j, v->v);
+	json_kv_str(j, "encoding", enc);
+	json_kv_str(j, "name", f->name);
+	json_kv_str(j, "sdm_name", f->sdm_name);
+	json_kv_str(j, "section", section_key(f->type));
+	json_kv_str(j, "width", ns_width_name(f->width));
+	json_kv_uint(j, "offset", v->slot.offset);
+	json_kv_str(j, "kernels", slot_kind_name(v->slot.kind));
+	json_kv_str(j, "copy", copy);
+	json_kv_hex(j, "value", v->v);
 	json_key(j, "decoded");
 	if (ns_explain(f->decoder, v->v, ctx, &d) && d.n)
 		json_decoding(j, &d);
@@ -430,32 +417,21 @@ static void json_vmcs(struct json *j, const struct ns_decoded_vmcs *dv, const st
 
 	context_of(&dv->vmcs, &ctx);
 	json_obj_begin(j);
-	json_key(j, "title");
-	json_str(j, dv->title);
-	json_key(j, "layout");
-	json_str(j, dv->vmcs.layout->name);
-	json_key(j, "copy");
-	json_str(j, dv->vmcs.copy);
-	json_key(j, "revision_id");
-	json_hex(j, in->revision);
-	json_key(j, "shadow");
-	json_bool(j, in->shadow);
-	json_key(j, "abort");
-	json_uint(j, in->abort);
-	json_key(j, "launch_state");
-	json_str(j, launch_state_name(in->launch_state));
+	json_kv_str(j, "title", dv->title);
+	json_kv_str(j, "layout", dv->vmcs.layout->name);
+	json_kv_str(j, "copy", dv->vmcs.copy);
+	json_kv_hex(j, "revision_id", in->revision);
+	json_kv_bool(j, "shadow", in->shadow);
+	json_kv_uint(j, "abort", in->abort);
+	json_kv_str(j, "launch_state", launch_state_name(in->launch_state));
 	json_key(j, "findings");
 	json_arr_begin(j);
 	for (unsigned i = 0; i < in->nfindings; i++) {
 		json_obj_begin(j);
-		json_key(j, "kind");
-		json_str(j, finding_kind_name(in->findings[i].kind));
-		json_key(j, "offset");
-		json_uint(j, in->findings[i].offset);
-		json_key(j, "length");
-		json_uint(j, in->findings[i].len);
-		json_key(j, "message");
-		json_str(j, in->findings[i].text);
+		json_kv_str(j, "kind", finding_kind_name(in->findings[i].kind));
+		json_kv_uint(j, "offset", in->findings[i].offset);
+		json_kv_uint(j, "length", in->findings[i].len);
+		json_kv_str(j, "message", in->findings[i].text);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -496,28 +472,20 @@ static void json_nested_state(struct json *j, const struct ns_nested_state *ns)
 	static const char *const vmx_names[1] = { "PREEMPTION_TIMER_DEADLINE" };
 
 	json_obj_begin(j);
-	json_key(j, "format");
-	json_str(j, ns->format == NS_NESTED_FORMAT_VMX ? "vmx" : "svm");
-	json_key(j, "size");
-	json_uint(j, ns->size);
-	json_key(j, "flags");
-	json_hex(j, ns->flags);
+	json_kv_str(j, "format", ns->format == NS_NESTED_FORMAT_VMX ? "vmx" : "svm");
+	json_kv_uint(j, "size", ns->size);
+	json_kv_hex(j, "flags", ns->flags);
 	json_key(j, "flag_names");
 	json_flag_names(j, ns->flags, flag_names, 9);
 	if (ns->format == NS_NESTED_FORMAT_SVM) {
-		json_key(j, "vmcb_pa");
-		json_hex(j, ns->vmcb_pa);
+		json_kv_hex(j, "vmcb_pa", ns->vmcb_pa);
 	} else {
-		json_key(j, "vmxon_pa");
-		json_hex(j, ns->vmxon_pa);
-		json_key(j, "vmcs12_pa");
-		json_hex(j, ns->vmcs12_pa);
-		json_key(j, "smm_flags");
-		json_hex(j, ns->smm_flags);
+		json_kv_hex(j, "vmxon_pa", ns->vmxon_pa);
+		json_kv_hex(j, "vmcs12_pa", ns->vmcs12_pa);
+		json_kv_hex(j, "smm_flags", ns->smm_flags);
 		json_key(j, "smm_flag_names");
 		json_flag_names(j, ns->smm_flags, smm_names, 2);
-		json_key(j, "vmx_flags");
-		json_hex(j, ns->vmx_flags);
+		json_kv_hex(j, "vmx_flags", ns->vmx_flags);
 		json_key(j, "vmx_flag_names");
 		json_flag_names(j, ns->vmx_flags, vmx_names, 1);
 		json_key(j, "preemption_timer_deadline");
@@ -535,12 +503,9 @@ void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns
 
 	json_init(&j, o);
 	json_obj_begin(&j);
-	json_key(&j, "schema");
-	json_str(&j, NS_JSON_SCHEMA);
-	json_key(&j, "source");
-	json_str(&j, r->source);
-	json_key(&j, "format");
-	json_str(&j, r->format);
+	json_kv_str(&j, "schema", NS_JSON_SCHEMA);
+	json_kv_str(&j, "source", r->source);
+	json_kv_str(&j, "format", r->format);
 	json_key(&j, "nested_state");
 	if (r->ns)
 		json_nested_state(&j, r->ns);
@@ -560,12 +525,9 @@ void ns_render_explain_json(struct ns_out *o, const char *kind, uint64_t value, 
 
 	json_init(&j, o);
 	json_obj_begin(&j);
-	json_key(&j, "schema");
-	json_str(&j, "nestscope/explain/1");
-	json_key(&j, "kind");
-	json_str(&j, kind);
-	json_key(&j, "value");
-	json_hex(&j, value);
+	json_kv_str(&j, "schema", "nestscope/explain/1");
+	json_kv_str(&j, "kind", kind);
+	json_kv_hex(&j, "value", value);
 	json_key(&j, "decoded");
 	if (d && d->n)
 		json_decoding(&j, d);
