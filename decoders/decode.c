@@ -15,10 +15,10 @@ static int prefixed(struct ns_error *err, int rc, const char *source, const char
 }
 
 static int add_vmcs12(struct ns_report *r, const char *title, const char *copy, const uint8_t *data,
-		      size_t len, bool force, struct ns_error *err)
+		      size_t len, bool force, bool shadow, struct ns_error *err)
 {
 	struct ns_decoded_vmcs *dv = &r->vmcs[r->nvmcs];
-	int rc = ns_vmcs12_inspect(data, len, force, &dv->info, err);
+	int rc = ns_vmcs12_inspect(data, len, force, shadow, &dv->info, err);
 
 	if (rc)
 		return rc;
@@ -64,7 +64,10 @@ int ns_decode_buffer(const uint8_t *buf, size_t len, enum ns_input_format fmt, b
 				       source, len, NS_VMCS12_STRUCT_SIZE);
 		if (len > NS_VMCS12_REGION_SIZE)
 			len = NS_VMCS12_REGION_SIZE;  /* one 4 KiB region; the rest is not ours */
-		rc = add_vmcs12(r, "vmcs12", "raw vmcs12 region", buf, len, force, err);
+		/* a raw region is either kind: its shadow bit says which it claims to be */
+		bool shadow = buf[3] & 0x80;
+		rc = add_vmcs12(r, shadow ? "shadow vmcs12" : "vmcs12", "raw vmcs12 region", buf, len, force,
+				shadow, err);
 		if (rc)
 			return prefixed(err, rc, source, "");
 		return NS_OK;
@@ -79,13 +82,13 @@ int ns_decode_buffer(const uint8_t *buf, size_t len, enum ns_input_format fmt, b
 		return NS_OK;  /* SVM: the header is reported, vmcb12 is not decoded */
 	if (ns->vmcs12) {
 		rc = add_vmcs12(r, "vmcs12", "vmcs12 from KVM_GET_NESTED_STATE", ns->vmcs12, ns->vmcs12_len,
-				force, err);
+				force, false, err);
 		if (rc)
 			return prefixed(err, rc, source, "vmcs12: ");
 	}
 	if (ns->shadow_vmcs12) {
 		rc = add_vmcs12(r, "shadow vmcs12", "shadow vmcs12 from KVM_GET_NESTED_STATE",
-				ns->shadow_vmcs12, ns->shadow_len, force, err);
+				ns->shadow_vmcs12, ns->shadow_len, force, true, err);
 		if (rc)
 			return prefixed(err, rc, source, "shadow vmcs12: ");
 	}

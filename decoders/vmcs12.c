@@ -70,8 +70,8 @@ static bool nonzero_span(const uint8_t *p, size_t off, size_t len, size_t *first
 	return any;
 }
 
-int ns_vmcs12_inspect(const uint8_t *data, size_t len, bool force, struct ns_vmcs12_info *info,
-		      struct ns_error *err)
+int ns_vmcs12_inspect(const uint8_t *data, size_t len, bool force, bool shadow,
+		      struct ns_vmcs12_info *info, struct ns_error *err)
 {
 	size_t first = 0, last = 0;
 	uint32_t hdr;
@@ -97,10 +97,14 @@ int ns_vmcs12_inspect(const uint8_t *data, size_t len, bool force, struct ns_vmc
 		     "revision id 0x%08x is not VMCS12_REVISION 0x%08x; decoded as vmcs12 on request",
 		     info->revision, NS_VMCS12_REVISION);
 	}
-	if (info->shadow)
+	if (info->shadow && !shadow)
 		note(info, NS_FIND_SHADOW_BIT, 0, 4,
 		     "shadow-VMCS indicator (bit 31 of the revision dword) is set: a VMLAUNCH/VMRESUME "
 		     "with this as the current VMCS fails");
+	if (!info->shadow && shadow)
+		note(info, NS_FIND_SHADOW_BIT, 0, 4,
+		     "shadow-VMCS indicator is clear in a shadow vmcs12: VM entry with VMCS shadowing "
+		     "fails its link-pointer check");
 	if (info->abort)
 		note(info, NS_FIND_ABORT, 4, 4, "VMX-abort indicator is %u (non-zero: a VMX abort happened)",
 		     info->abort);

@@ -12,7 +12,7 @@ const struct ns_layout *ns_vmcs12_layout(void);
 
 /* Something worth a warning in a region that still decodes. */
 enum ns_finding_kind {
-	NS_FIND_SHADOW_BIT,     /* the shadow-VMCS indicator is set */
+	NS_FIND_SHADOW_BIT,     /* the shadow-VMCS indicator is set (clear, in a shadow vmcs12) */
 	NS_FIND_PADDING,        /* non-zero padding: maybe a newer kernel's field */
 	NS_FIND_DEAD_SPACE,     /* non-zero dead_space (old cr3_target_value0..3) */
 	NS_FIND_TAIL,           /* non-zero bytes past the end of struct vmcs12 */
@@ -43,8 +43,10 @@ struct ns_vmcs12_info {
  * Checks a vmcs12 region of len bytes (at least the struct, normally 4096).
  * A wrong revision id is an error (NS_ERR_REVISION) unless force is set, in
  * which case it becomes a finding.  Everything else unusual is a finding.
+ * shadow: the region is L1's shadow VMCS (the link pointer's target), whose
+ * shadow-VMCS indicator must be set; in an ordinary vmcs12 it must be clear.
  */
-int ns_vmcs12_inspect(const uint8_t *data, size_t len, bool force,
+int ns_vmcs12_inspect(const uint8_t *data, size_t len, bool force, bool shadow,
 		      struct ns_vmcs12_info *info, struct ns_error *err);
 
 #endif

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Builds the sample machine's initramfs: busybox, /init, KVM's modules from
+# the extracted kernel package, and the harness.
+# usage: mkinitramfs.sh KERNEL_ROOT KVER HARNESS OUT.gz
+set -eu
+ROOT=$1 KVER=$2 HARNESS=$3 OUT=$4
+HERE=$(cd "$(dirname "$0")" && pwd)
+K=$ROOT/lib/modules/$KVER/kernel
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+mkdir -p "$T/bin" "$T/lib" "$T/proc" "$T/sys" "$T/dev" "$T/tmp"
+cp /bin/busybox "$T/bin/"
+ln -s busybox "$T/bin/sh"
+cp "$HERE/init" "$T/init"
+chmod +x "$T/init"
+cp "$HARNESS" "$T/bin/nsharness"
+for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel; do
+	# Debian 12 ships plain .ko files; newer kernels may compress them
+	if [ -f "$K/$m.ko" ]; then cp "$K/$m.ko" "$T/lib/"
+	elif [ -f "$K/$m.ko.xz" ]; then xz -dc "$K/$m.ko.xz" > "$T/lib/$(basename "$m").ko"
+	else echo "mkinitramfs: $m.ko missing from $K" >&2; exit 1
+	fi
+done
+(cd "$T" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT"

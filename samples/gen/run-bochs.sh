@@ -1,0 +1,30 @@
+#!/bin/sh
+# One run of the sample machine in Bochs, headless.
+# usage: run-bochs.sh RUNDIR KERNEL INITRD MODE [TIMEOUT]
+#   MODE blobs | dump-sync | dump-nosync.  In the dump modes the harness stops
+#   the machine with Bochs's magic breakpoint while L2 is active, and the
+#   debugger writes all RAM (through the kernel's direct map) to RUNDIR/mem.raw.
+# Debian's bochs has its debugger built in: it waits at a prompt, so the
+# commands ('c' = continue) come on stdin.
+set -eu
+DIR=$1 KERNEL=$2 INITRD=$3 MODE=$4 TIMEOUT=${5:-1500}
+HERE=$(cd "$(dirname "$0")" && pwd)
+RAM_BYTES=536805376   # 512 MiB less the top 64 KiB the BIOS keeps
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+rm -f "$DIR"/serial.txt "$DIR"/bochs.log "$DIR"/*.lock "$DIR"/mem.raw
+CMDLINE="console=ttyS0,115200 nokaslr mitigations=off tsc=reliable no_timer_check panic=-1 rdinit=/init nsmode=$MODE"
+"$HERE/mkdisk.sh" "$DIR/disk.img" "$KERNEL" "$INITRD" "$CMDLINE"
+sed "s|@DIR@|$DIR|g" "$HERE/bochsrc.in" > "$DIR/bochsrc"
+case $MODE in
+dump-*)
+	# nokaslr: the direct map starts at 0xffff888000000000 (page_offset_base)
+	printf 'c\nwritemem "%s/mem.raw" 0xffff888000000000 %s\nc\n' "$DIR" $RAM_BYTES > "$DIR/debugger.in" ;;
+*)
+	printf 'c\n' > "$DIR/debugger.in" ;;
+esac
+start=$(date +%s)
+rc=0
+timeout "$TIMEOUT" bochs -q -f "$DIR/bochsrc" < "$DIR/debugger.in" > "$DIR/bochs.out" 2>&1 || rc=$?
+echo "bochs $MODE: status $rc, $(($(date +%s) - start)) s" | tee "$DIR/run.result"
+grep -q "=== NS END TAR" "$DIR/serial.txt"

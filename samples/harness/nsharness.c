@@ -1,0 +1,652 @@
+/*
+ * nsharness: makes KVM hold real nested-VMX state and records everything.
+ *
+ * It creates a VM whose vCPU runs l1.S in long mode with VMX exposed: an L1
+ * hypervisor that does VMXON, VMCLEAR, VMPTRLD, a table of VMWRITEs and
+ * VMLAUNCH of an L2.  At every step it takes KVM_GET_NESTED_STATE, and it
+ * writes manifest.json: the capability MSRs KVM gave L1, every VMWRITE, every
+ * exit L1 saw, each blob's header, L2's registers while in guest mode.
+ *
+ * usage: nsharness OUTDIR CONFIG [MOMENT]
+ *   CONFIG  basic | rich
+ *   MOMENT  none (default) | sync | nosync: stop the machine for a memory dump
+ *           while L2 is active (the Bochs magic breakpoint, xchg bx,bx),
+ *           after KVM_GET_NESTED_STATE synced vmcs12 (sync) or at L2's first
+ *           exit to userspace, before anything syncs it (nosync).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "l1_bin.h" /* l1_bin[], l1_bin_len, L1_EXIT_HANDLER, L2_START */
+
+/* L1's guest-physical memory map */
+#define MEM_SIZE 0x400000ul
+#define PML4_GPA 0x1000
+#define PDPT_GPA 0x2000
+#define PD_GPA 0x3000
+#define GDT_GPA 0x4000
+#define TSS_GPA 0x5000
+#define VMXON_GPA 0x6000
+#define VMCS_GPA 0x7000
+#define TABLE_GPA 0x8000
+#define MAILBOX_GPA 0x9000
+#define EPT_PML4_GPA 0xa000
+#define EPT_PDPT_GPA 0xb000
+#define EPT_PD_GPA 0xc000
+#define MSR_BITMAP_GPA 0xd000
+#define IO_BITMAP_A_GPA 0xe000
+#define IO_BITMAP_B_GPA 0xf000
+#define CODE_GPA 0x10000
+#define VMREAD_BITMAP_GPA 0x11000
+#define VMWRITE_BITMAP_GPA 0x12000
+#define MSR_AREA_GPA 0x13000 /* entry-load +0, exit-store +0x100, exit-load +0x200 */
+#define SHADOW_VMCS_GPA 0x14000
+#define L1_STACK 0x20000
+#define L2_STACK 0x30000
+
+#define VMCS12_REVISION_FALLBACK 0x11e57ed0
+
+static int kvm_fd, vm_fd, vcpu_fd, nstate_max;
+static uint8_t *mem;
+static struct kvm_run *run;
+static const char *outdir;
+static bool rich;
+static enum { MOMENT_NONE, MOMENT_SYNC, MOMENT_NOSYNC } moment;
+static FILE *manifest;
+static uint64_t msrs[19];
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "nsharness: ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (%s)\n", strerror(e));
+	exit(1);
+}
+
+/* ---- manifest.json, written as the run goes ---- */
+
+static bool first_in_list = true;
+
+static void m_item(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(first_in_list ? "\n    " : ",\n    ", manifest);
+	first_in_list = false;
+	va_start(ap, fmt);
+	vfprintf(manifest, fmt, ap);
+	va_end(ap);
+	fflush(manifest);
+}
+
+static void m_list_begin(const char *key)
+{
+	fprintf(manifest, ",\n  \"%s\": [", key);
+	first_in_list = true;
+}
+
+static void m_list_end(void) { fputs("\n  ]", manifest); }
+
+/* ---- KVM helpers ---- */
+
+static uint64_t get_msr(uint32_t index, bool *ok)
+{
+	struct { struct kvm_msrs h; struct kvm_msr_entry e; } m = { { .nmsrs = 1 }, { .index = index } };
+	int r = ioctl(vcpu_fd, KVM_GET_MSRS, &m);
+
+	if (ok)
+		*ok = r == 1;
+	return m.e.data;
+}
+
+static void set_msr(uint32_t index, uint64_t v)
+{
+	struct { struct kvm_msrs h; struct kvm_msr_entry e; } m = { { .nmsrs = 1 }, { .index = index, .data = v } };
+
+	if (ioctl(vcpu_fd, KVM_SET_MSRS, &m) != 1)
+		die("KVM_SET_MSRS 0x%x", index);
+}
+
+static unsigned steps;
+
+/* Every exit L1 reported, listed in the manifest after the steps. */
+struct exit_seen {
+	unsigned step;      /* the snapshot taken right after it */
+	uint32_t reason, qualification, l2_rax;
+};
+static struct exit_seen exits_seen[64];
+static unsigned nexits;
+
+static bool in_guest_mode(void)
+{
+	struct kvm_nested_state *ns = calloc(1, (size_t)nstate_max);
+	bool g;
+
+	ns->size = (uint32_t)nstate_max;
+	if (ioctl(vcpu_fd, KVM_GET_NESTED_STATE, ns) < 0)
+		die("KVM_GET_NESTED_STATE");
+	g = ns->flags & KVM_STATE_NESTED_GUEST_MODE;
+	free(ns);
+	return g;
+}
+
+/* Takes KVM_GET_NESTED_STATE, writes it to OUTDIR/nested_TAG.bin, records it. */
+static void snapshot(const char *tag)
+{
+	struct kvm_nested_state *ns = calloc(1, (size_t)nstate_max);
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	char path[512];
+	FILE *f;
+
+	ns->size = (uint32_t)nstate_max;
+	if (ioctl(vcpu_fd, KVM_GET_NESTED_STATE, ns) < 0)
+		die("KVM_GET_NESTED_STATE at %s", tag);
+	/* in guest mode these are L2's registers, else L1's */
+	if (ioctl(vcpu_fd, KVM_GET_REGS, &regs) < 0 || ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		die("KVM_GET_REGS");
+	snprintf(path, sizeof(path), "%s/nested_%02u_%s.bin", outdir, steps, tag);
+	f = fopen(path, "wb");
+	if (!f || fwrite(ns, 1, ns->size, f) != ns->size || fclose(f))
+		die("writing %s", path);
+	m_item("{\"step\": %u, \"tag\": \"%s\", \"file\": \"%s\", \"flags\": %u, \"format\": %u, \"size\": %u, "
+	       "\"vmxon_pa\": \"0x%llx\", \"vmcs12_pa\": \"0x%llx\", \"smm_flags\": %u, \"vmx_flags\": %u, "
+	       "\"rip\": \"0x%llx\", \"rsp\": \"0x%llx\", \"rflags\": \"0x%llx\", \"cr0\": \"0x%llx\", "
+	       "\"cr3\": \"0x%llx\", \"cr4\": \"0x%llx\", \"efer\": \"0x%llx\"}",
+	       steps, tag, strrchr(path, '/') + 1, ns->flags, ns->format, ns->size,
+	       (unsigned long long)ns->hdr.vmx.vmxon_pa, (unsigned long long)ns->hdr.vmx.vmcs12_pa,
+	       ns->hdr.vmx.smm.flags, ns->hdr.vmx.flags, (unsigned long long)regs.rip,
+	       (unsigned long long)regs.rsp, (unsigned long long)regs.rflags, (unsigned long long)sregs.cr0,
+	       (unsigned long long)sregs.cr3, (unsigned long long)sregs.cr4, (unsigned long long)sregs.efer);
+	printf("[%s] flags=0x%x size=%u vmxon_pa=0x%llx vmcs12_pa=0x%llx rip=0x%llx\n", tag, ns->flags, ns->size,
+	       (unsigned long long)ns->hdr.vmx.vmxon_pa, (unsigned long long)ns->hdr.vmx.vmcs12_pa,
+	       (unsigned long long)regs.rip);
+	steps++;
+	free(ns);
+}
+
+/* L1's memory as an image (its VMXON and VMCS regions included). */
+static void save_l1_memory(const char *tag)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/l1-memory-%s.img", outdir, tag);
+	f = fopen(path, "wb");
+	if (!f || fwrite(mem, 1, MEM_SIZE, f) != MEM_SIZE || fclose(f))
+		die("writing %s", path);
+	printf("[%s] wrote L1 memory image %s\n", tag, path);
+}
+
+/* Stops the whole machine for a memory dump: Bochs's magic breakpoint. */
+static void stop_for_dump(const char *why)
+{
+	printf("=== DUMP MOMENT %s: L2 active, stopping the machine\n", why);
+	fflush(stdout);
+	__asm__ volatile("xchg %%bx, %%bx" ::: "memory");
+	printf("=== DUMP MOMENT %s: resumed\n", why);
+}
+
+/* ---- L1's setup ---- */
+
+static uint32_t adjust(uint64_t cap, uint32_t want)
+{
+	return (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
+}
+
+static uint64_t *table;
+static unsigned nwrites;
+
+static void vmwrite(uint32_t enc, uint64_t v)
+{
+	table[2 * nwrites] = enc;
+	table[2 * nwrites + 1] = v;
+	table[2 * (nwrites + 1)] = ~0ull;
+	nwrites++;
+}
+
+static void setup_memory(uint32_t revision)
+{
+	uint64_t *pml4 = (uint64_t *)(mem + PML4_GPA), *pdpt = (uint64_t *)(mem + PDPT_GPA);
+	uint64_t *pd = (uint64_t *)(mem + PD_GPA), *gdt = (uint64_t *)(mem + GDT_GPA);
+
+	pml4[0] = PDPT_GPA | 3;
+	pdpt[0] = PD_GPA | 3;
+	for (int i = 0; i < 512; i++)
+		pd[i] = ((uint64_t)i << 21) | 0x83; /* 2 MiB, present, writable */
+	gdt[1] = 0x00af9b000000ffffull;           /* 0x08: 64-bit code */
+	gdt[2] = 0x00cf93000000ffffull;           /* 0x10: data */
+	gdt[3] = 0x0000890000000067ull | ((uint64_t)TSS_GPA << 16); /* 0x18: 64-bit TSS */
+	memcpy(mem + VMXON_GPA, &revision, 4);
+	memcpy(mem + VMCS_GPA, &revision, 4);
+	((uint64_t *)(mem + MAILBOX_GPA))[0] = VMXON_GPA;
+	((uint64_t *)(mem + MAILBOX_GPA))[1] = VMCS_GPA;
+	memcpy(mem + CODE_GPA, l1_bin, l1_bin_len);
+	if (rich) {
+		uint64_t *e4 = (uint64_t *)(mem + EPT_PML4_GPA), *e3 = (uint64_t *)(mem + EPT_PDPT_GPA);
+		uint64_t *e2 = (uint64_t *)(mem + EPT_PD_GPA);
+		uint32_t shadow = revision | 0x80000000u; /* a shadow VMCS: bit 31 of its revision dword */
+
+		e4[0] = EPT_PDPT_GPA | 7;
+		e3[0] = EPT_PD_GPA | 7;
+		for (int i = 0; i < 512; i++) /* identity, 2 MiB pages, WB, RWX */
+			e2[i] = ((uint64_t)i << 21) | (1u << 7) | (6u << 3) | 7;
+		/* I/O bitmap A: L1 intercepts port 0x18 only */
+		mem[IO_BITMAP_A_GPA + 0x18 / 8] |= 1u << (0x18 % 8);
+		memcpy(mem + SHADOW_VMCS_GPA, &shadow, 4);
+		/* MSR areas: VM entry loads IA32_SYSENTER_ESP for L2, VM exit stores L2's
+		 * and loads L1's.  struct { u32 index, reserved; u64 value; } */
+		uint64_t entry_load[2] = { 0x175, 0x2222000 }, exit_store[2] = { 0x175, 0 },
+			 exit_load[2] = { 0x175, 0x1111000 };
+		memcpy(mem + MSR_AREA_GPA, entry_load, 16);
+		memcpy(mem + MSR_AREA_GPA + 0x100, exit_store, 16);
+		memcpy(mem + MSR_AREA_GPA + 0x200, exit_load, 16);
+	}
+}
+
+struct controls {
+	uint32_t pin, proc, proc2, exit, entry;
+	uint64_t cr0, cr4, efer;
+};
+
+static struct controls choose_controls(void)
+{
+	bool true_ctls = (msrs[0] >> 55) & 1;
+	uint64_t pin_cap = true_ctls ? msrs[13] : msrs[1], proc_cap = true_ctls ? msrs[14] : msrs[2];
+	uint64_t exit_cap = true_ctls ? msrs[15] : msrs[3], entry_cap = true_ctls ? msrs[16] : msrs[4];
+	struct controls c;
+
+	c.cr0 = (0x80000033ull | msrs[6]) & msrs[7];
+	c.cr4 = (0x2020ull | msrs[8]) & msrs[9];
+	c.efer = 0x500;
+	c.pin = adjust(pin_cap, 0);
+	c.proc = adjust(proc_cap, 0);
+	c.proc2 = 0;
+	c.exit = adjust(exit_cap, 1u << 9);   /* host address-space size */
+	c.entry = adjust(entry_cap, 1u << 9); /* IA-32e mode guest */
+	if (rich) {
+		/* TSC offsetting, HLT exiting, I/O bitmaps, MSR bitmaps, secondary controls */
+		c.proc = adjust(proc_cap, (1u << 3) | (1u << 7) | (1u << 25) | (1u << 28) | (1u << 31));
+		/* EPT, VPID, and VMCS shadowing when KVM offers it */
+		c.proc2 = adjust(msrs[11], (1u << 1) | (1u << 5) | (1u << 14));
+		c.exit = adjust(exit_cap, (1u << 9) | (1u << 20) | (1u << 21)); /* save/load EFER */
+		c.entry = adjust(entry_cap, (1u << 9) | (1u << 15));            /* load EFER */
+	}
+	return c;
+}
+
+static void build_vmwrites(const struct controls *c)
+{
+	static const uint64_t segs[6][4] = { /* selector, limit, access rights, base: ES CS SS DS FS GS */
+		{ 0x10, 0xffffffff, 0xc093, 0 }, { 0x08, 0xffffffff, 0xa09b, 0 }, { 0x10, 0xffffffff, 0xc093, 0 },
+		{ 0x10, 0xffffffff, 0xc093, 0 }, { 0x10, 0xffffffff, 0xc093, 0 }, { 0x10, 0xffffffff, 0xc093, 0 },
+	};
+
+	table = (uint64_t *)(mem + TABLE_GPA);
+	nwrites = 0;
+	table[0] = ~0ull;
+	vmwrite(0x4000, c->pin);
+	vmwrite(0x4002, c->proc);
+	if (rich) {
+		vmwrite(0x401e, c->proc2);
+		vmwrite(0x201a, EPT_PML4_GPA | (3 << 3) | 6); /* EPTP: 4 levels, WB */
+		vmwrite(0x0000, 1);                          /* VPID */
+		vmwrite(0x2004, MSR_BITMAP_GPA);
+		vmwrite(0x2000, IO_BITMAP_A_GPA);
+		vmwrite(0x2002, IO_BITMAP_B_GPA);
+		vmwrite(0x2010, 0x123456789ull);             /* TSC offset */
+		vmwrite(0x2806, c->efer);
+		vmwrite(0x2c02, c->efer);
+		vmwrite(0x200a, MSR_AREA_GPA);               /* VM-entry MSR-load */
+		vmwrite(0x4014, 1);
+		vmwrite(0x2006, MSR_AREA_GPA + 0x100);       /* VM-exit MSR-store */
+		vmwrite(0x400e, 1);
+		vmwrite(0x2008, MSR_AREA_GPA + 0x200);       /* VM-exit MSR-load */
+		vmwrite(0x4010, 1);
+		if (c->proc2 & (1u << 14)) {
+			vmwrite(0x2026, VMREAD_BITMAP_GPA);
+			vmwrite(0x2028, VMWRITE_BITMAP_GPA);
+		}
+	} else {
+		vmwrite(0x400e, 0);
+		vmwrite(0x4010, 0);
+		vmwrite(0x4014, 0);
+	}
+	vmwrite(0x400c, c->exit);
+	vmwrite(0x4012, c->entry);
+	vmwrite(0x4004, rich ? (1u << 6) | (1u << 14) : 0); /* exception bitmap: #UD #PF */
+	vmwrite(0x4006, 0);
+	vmwrite(0x4008, 0);
+	vmwrite(0x400a, 0);
+	vmwrite(0x4016, 0);
+	vmwrite(0x6000, rich ? 0x80000021ull : 0);   /* CR0 guest/host mask: PE NE PG */
+	vmwrite(0x6002, rich ? 0x2000ull : 0);       /* CR4 guest/host mask: VMXE */
+	vmwrite(0x6004, c->cr0);
+	vmwrite(0x6006, rich ? c->cr4 & ~0x2000ull : c->cr4);
+	/* host state: L1 itself */
+	vmwrite(0x6c00, c->cr0);
+	vmwrite(0x6c02, PML4_GPA);
+	vmwrite(0x6c04, c->cr4);
+	vmwrite(0x0c00, 0x10);
+	vmwrite(0x0c02, 0x08);
+	vmwrite(0x0c04, 0x10);
+	vmwrite(0x0c06, 0x10);
+	vmwrite(0x0c08, 0x10);
+	vmwrite(0x0c0a, 0x10);
+	vmwrite(0x0c0c, 0x18);
+	vmwrite(0x6c06, 0);
+	vmwrite(0x6c08, 0);
+	vmwrite(0x6c0a, TSS_GPA);
+	vmwrite(0x6c0c, GDT_GPA);
+	vmwrite(0x6c0e, 0);
+	vmwrite(0x4c00, 0);
+	vmwrite(0x6c10, rich ? 0x1111000 : 0);  /* host SYSENTER_ESP: the exit MSR-load sets it too */
+	vmwrite(0x6c12, 0);
+	vmwrite(0x6c14, L1_STACK);
+	vmwrite(0x6c16, L1_EXIT_HANDLER);
+	/* guest state: L2, 64-bit, on L1's page tables */
+	vmwrite(0x6800, c->cr0);
+	vmwrite(0x6802, PML4_GPA);
+	vmwrite(0x6804, c->cr4);
+	vmwrite(0x681a, 0x400);
+	vmwrite(0x681c, L2_STACK);
+	vmwrite(0x681e, L2_START);
+	vmwrite(0x6820, 0x2);
+	for (int i = 0; i < 6; i++) {
+		vmwrite(0x0800 + 2 * i, segs[i][0]);
+		vmwrite(0x4800 + 2 * i, segs[i][1]);
+		vmwrite(0x4814 + 2 * i, segs[i][2]);
+		vmwrite(0x6806 + 2 * i, segs[i][3]);
+	}
+	vmwrite(0x080c, 0);
+	vmwrite(0x480c, 0);
+	vmwrite(0x4820, 0x10000); /* LDTR unusable */
+	vmwrite(0x6812, 0);
+	vmwrite(0x080e, 0x18);
+	vmwrite(0x480e, 0x67);
+	vmwrite(0x4822, 0x8b);    /* busy 64-bit TSS */
+	vmwrite(0x6814, TSS_GPA);
+	vmwrite(0x6816, GDT_GPA);
+	vmwrite(0x4810, 0x27);
+	vmwrite(0x6818, 0);
+	vmwrite(0x4812, 0);
+	vmwrite(0x2802, 0);
+	vmwrite(0x482a, 0);
+	vmwrite(0x6824, 0);
+	vmwrite(0x6826, 0);
+	vmwrite(0x4824, 0);
+	vmwrite(0x4826, 0);
+	vmwrite(0x6822, 0);
+	/* with VMCS shadowing the link pointer names the shadow VMCS */
+	vmwrite(0x2800, rich && (c->proc2 & (1u << 14)) ? SHADOW_VMCS_GPA : ~0ull);
+
+	m_list_begin("vmwrites");
+	for (unsigned i = 0; i < nwrites; i++)
+		m_item("{\"encoding\": \"0x%04llx\", \"value\": \"0x%llx\"}", (unsigned long long)table[2 * i],
+		       (unsigned long long)table[2 * i + 1]);
+	m_list_end();
+}
+
+static void setup_vcpu(const struct controls *c)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r = { .rip = CODE_GPA, .rsp = L1_STACK, .rflags = 2 };
+	struct kvm_segment code = { .base = 0, .limit = 0xffffffff, .selector = 0x08, .type = 11, .present = 1,
+				    .s = 1, .l = 1, .g = 1 };
+	struct kvm_segment data = { .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 3, .present = 1,
+				    .db = 1, .s = 1, .g = 1 };
+
+	if (ioctl(vcpu_fd, KVM_GET_SREGS, &s) < 0)
+		die("KVM_GET_SREGS");
+	s.cs = code;
+	s.ds = s.es = s.fs = s.gs = s.ss = data;
+	s.tr = (struct kvm_segment){ .base = TSS_GPA, .limit = 0x67, .selector = 0x18, .type = 11, .present = 1 };
+	s.gdt.base = GDT_GPA;
+	s.gdt.limit = 0x27;
+	s.idt.base = 0;
+	s.idt.limit = 0;
+	s.cr0 = c->cr0;
+	s.cr3 = PML4_GPA;
+	s.cr4 = c->cr4;
+	s.efer = c->efer;
+	if (ioctl(vcpu_fd, KVM_SET_SREGS, &s) < 0)
+		die("KVM_SET_SREGS");
+	if (ioctl(vcpu_fd, KVM_SET_REGS, &r) < 0)
+		die("KVM_SET_REGS");
+}
+
+/* ---- the run ---- */
+
+static const char *const msr_names[19] = {
+	"IA32_VMX_BASIC", "IA32_VMX_PINBASED_CTLS", "IA32_VMX_PROCBASED_CTLS", "IA32_VMX_EXIT_CTLS",
+	"IA32_VMX_ENTRY_CTLS", "IA32_VMX_MISC", "IA32_VMX_CR0_FIXED0", "IA32_VMX_CR0_FIXED1",
+	"IA32_VMX_CR4_FIXED0", "IA32_VMX_CR4_FIXED1", "IA32_VMX_VMCS_ENUM", "IA32_VMX_PROCBASED_CTLS2",
+	"IA32_VMX_EPT_VPID_CAP", "IA32_VMX_TRUE_PINBASED_CTLS", "IA32_VMX_TRUE_PROCBASED_CTLS",
+	"IA32_VMX_TRUE_EXIT_CTLS", "IA32_VMX_TRUE_ENTRY_CTLS", "IA32_VMX_VMFUNC", "IA32_VMX_PROCBASED_CTLS3",
+};
+
+static void read_capabilities(void)
+{
+	m_list_begin("capability_msrs");
+	for (unsigned i = 0; i < 19; i++) {
+		bool ok;
+
+		msrs[i] = get_msr(0x480 + i, &ok);
+		if (ok)
+			m_item("{\"msr\": \"0x%x\", \"name\": \"%s\", \"value\": \"0x%016llx\"}", 0x480 + i, msr_names[i],
+			       (unsigned long long)msrs[i]);
+		else
+			msrs[i] = 0;
+	}
+	m_list_end();
+}
+
+/* The kernel addresses userspace can learn: symbols from /proc/kallsyms. */
+static void record_kernel_symbols(void)
+{
+	static const char *const wanted[] = { "vm_list", "kvm_lock", "vmx_vmexit", "vmx_x86_ops" };
+	char line[512];
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	m_list_begin("kernel_symbols");
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long addr;
+		char type, name[256], module[128] = "";
+
+		if (sscanf(line, "%llx %c %255s %127s", &addr, &type, name, module) < 3)
+			continue;
+		for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
+			if (!strcmp(name, wanted[i]))
+				m_item("{\"name\": \"%s\", \"address\": \"0x%llx\", \"module\": \"%s\"}", name, addr, module);
+	}
+	if (f)
+		fclose(f);
+	m_list_end();
+}
+
+int main(int argc, char **argv)
+{
+	struct kvm_userspace_memory_region region;
+	struct kvm_cpuid2 *cpuid;
+	struct controls c;
+	struct utsname u;
+	char path[512];
+	uint32_t revision;
+	unsigned l2_outs = 0, exits = 0, last_reason = 0, last_qual = 0;
+	bool have_reason = false;
+	int mmap_size;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: nsharness OUTDIR basic|rich [none|sync|nosync]\n");
+		return 2;
+	}
+	outdir = argv[1];
+	rich = !strcmp(argv[2], "rich");
+	if (argc > 3)
+		moment = !strcmp(argv[3], "sync") ? MOMENT_SYNC : !strcmp(argv[3], "nosync") ? MOMENT_NOSYNC : MOMENT_NONE;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	snprintf(path, sizeof(path), "%s/manifest-harness.json", outdir);
+	manifest = fopen(path, "w");
+	if (!manifest)
+		die("creating %s", path);
+	uname(&u);
+	fprintf(manifest, "{\n  \"generator\": \"nsharness\",\n  \"config\": \"%s\",\n  \"moment\": \"%s\",\n"
+		"  \"kernel_release\": \"%s\",\n  \"kernel_version\": \"%s\",\n  \"harness_pid\": %d",
+		rich ? "rich" : "basic", argc > 3 ? argv[3] : "none", u.release, u.version, getpid());
+
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0)
+		die("open /dev/kvm");
+	nstate_max = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NESTED_STATE);
+	if (nstate_max <= 0)
+		die("KVM_CAP_NESTED_STATE");
+	fprintf(manifest, ",\n  \"kvm_cap_nested_state\": %d", nstate_max);
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (vm_fd < 0)
+		die("KVM_CREATE_VM");
+	if (ioctl(vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul) < 0)
+		die("KVM_SET_TSS_ADDR");
+	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	region = (struct kvm_userspace_memory_region){ .slot = 0, .guest_phys_addr = 0, .memory_size = MEM_SIZE,
+						       .userspace_addr = (uint64_t)(uintptr_t)mem };
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		die("KVM_SET_USER_MEMORY_REGION");
+	fprintf(manifest, ",\n  \"l1_memory\": {\"gpa\": \"0x0\", \"size\": \"0x%lx\", \"hva\": \"0x%llx\"}", MEM_SIZE,
+		(unsigned long long)(uintptr_t)mem);
+	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
+	if (vcpu_fd < 0)
+		die("KVM_CREATE_VCPU");
+	mmap_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
+	if (run == MAP_FAILED)
+		die("mmap kvm_run");
+
+	/* CPUID: what KVM supports, with VMX (CPUID.1:ECX[5]) for L1 */
+	cpuid = calloc(1, sizeof(*cpuid) + 256 * sizeof(struct kvm_cpuid_entry2));
+	cpuid->nent = 256;
+	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0)
+		die("KVM_GET_SUPPORTED_CPUID");
+	for (unsigned i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == 1)
+			cpuid->entries[i].ecx |= 1u << 5;
+	if (ioctl(vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
+		die("KVM_SET_CPUID2");
+
+	read_capabilities();
+	set_msr(0x3a, 0x5); /* IA32_FEATURE_CONTROL: locked, VMX outside SMX */
+	revision = msrs[0] ? (uint32_t)(msrs[0] & 0x7fffffff) : VMCS12_REVISION_FALLBACK;
+	setup_memory(revision);
+	c = choose_controls();
+	fprintf(manifest, ",\n  \"addresses\": {\"vmxon_pa\": \"0x%x\", \"vmcs12_pa\": \"0x%x\", "
+		"\"shadow_vmcs_pa\": \"0x%x\", \"l1_code\": \"0x%x\", \"l1_exit_handler\": \"0x%llx\", "
+		"\"l2_start\": \"0x%llx\"}", VMXON_GPA, VMCS_GPA, SHADOW_VMCS_GPA, CODE_GPA,
+		(unsigned long long)L1_EXIT_HANDLER, (unsigned long long)L2_START);
+	fprintf(manifest, ",\n  \"controls\": {\"pin\": \"0x%x\", \"proc\": \"0x%x\", \"proc2\": \"0x%x\", "
+		"\"exit\": \"0x%x\", \"entry\": \"0x%x\", \"cr0\": \"0x%llx\", \"cr4\": \"0x%llx\", \"efer\": \"0x%llx\"}",
+		c.pin, c.proc, c.proc2, c.exit, c.entry, (unsigned long long)c.cr0, (unsigned long long)c.cr4,
+		(unsigned long long)c.efer);
+	record_kernel_symbols();
+	build_vmwrites(&c);
+	setup_vcpu(&c);
+
+	m_list_begin("steps");
+	snapshot("before_vmxon");
+	for (unsigned iter = 0; iter < 200; iter++) {
+		if (ioctl(vcpu_fd, KVM_RUN, 0) < 0)
+			die("KVM_RUN");
+		if (run->exit_reason == KVM_EXIT_HLT) {
+			if (in_guest_mode()) {
+				/* basic: L1 does not intercept HLT, so L2's HLT comes to L0 */
+				snapshot("l2_hlt_in_l0");
+				continue;
+			}
+			printf("L1 halted: the run is over\n");
+			break;
+		}
+		if (run->exit_reason != KVM_EXIT_IO) {
+			fprintf(stderr, "nsharness: unexpected KVM exit %u\n", run->exit_reason);
+			break;
+		}
+		uint32_t val = 0;
+		memcpy(&val, (uint8_t *)run + run->io.data_offset, run->io.size < 4 ? run->io.size : 4);
+		switch (run->io.port) {
+		case 0x12: /* L1 milestones */
+			if (val == 1)
+				snapshot("after_vmxon");
+			else if (val == 3)
+				snapshot("after_vmptrld");
+			else if (val == 4)
+				snapshot("after_vmwrites");
+			else if (val == 7) {
+				snapshot("after_vmclear");
+				save_l1_memory("after_vmclear");
+			}
+			break;
+		case 0x11: last_reason = val; have_reason = true; break;
+		case 0x15: last_qual = val; break;
+		case 0x16: { /* L2's RAX: the last word of an exit report */
+			char tag[64];
+
+			printf("L1 saw exit reason %u qualification 0x%x (L2 rax 0x%x)\n", last_reason, last_qual, val);
+			snprintf(tag, sizeof(tag), "l1_exit_%u_reason_%u", ++exits, last_reason & 0xffff);
+			if (have_reason && nexits < 64) {
+				exits_seen[nexits++] = (struct exit_seen){ steps, last_reason, last_qual, val };
+				snapshot(tag);
+			}
+			have_reason = false;
+			break;
+		}
+		case 0x10: { /* L2's OUT to L0 userspace: L2 is active in guest mode */
+			char tag[64];
+
+			l2_outs++;
+			if (moment == MOMENT_NOSYNC && l2_outs == 1)
+				stop_for_dump("nosync"); /* nothing has synced vmcs12 from vmcs02 */
+			/* complete the OUT before reading state, as the KVM API asks */
+			run->immediate_exit = 1;
+			if (ioctl(vcpu_fd, KVM_RUN, 0) < 0 && errno != EINTR)
+				die("KVM_RUN (immediate exit)");
+			run->immediate_exit = 0;
+			snprintf(tag, sizeof(tag), "l2_out_%u", l2_outs);
+			snapshot(tag);
+			if (moment == MOMENT_SYNC && l2_outs == 1)
+				stop_for_dump("sync"); /* KVM_GET_NESTED_STATE synced vmcs12 */
+			break;
+		}
+		case 0x18: printf("L2's OUT 0x18 reached L0 (L1 does not intercept it)\n"); break;
+		case 0x13: printf("L1: VMfail, VM-instruction error %u\n", val); break;
+		case 0x14: printf("L1: failed at stage 0x%x\n", val); break;
+		default: printf("unexpected OUT 0x%x 0x%x\n", run->io.port, val);
+		}
+	}
+	m_list_end();
+	m_list_begin("exits");
+	for (unsigned i = 0; i < nexits; i++)
+		m_item("{\"step\": %u, \"reason\": %u, \"qualification\": \"0x%x\", \"l2_rax\": \"0x%x\"}",
+		       exits_seen[i].step, exits_seen[i].reason, exits_seen[i].qualification, exits_seen[i].l2_rax);
+	m_list_end();
+	fprintf(manifest, ",\n  \"vmwrite_count\": %u,\n  \"l2_outs_to_l0\": %u,\n  \"exits_to_l1\": %u\n}\n", nwrites,
+		l2_outs, exits);
+	fclose(manifest);
+	printf("nsharness: %s done, %u steps\n", rich ? "rich" : "basic", steps);
+	return 0;
+}
