@@ -1,9 +1,9 @@
 #!/bin/sh
 # One run of the sample machine in Bochs, headless.
 # usage: run-bochs.sh RUNDIR KERNEL INITRD MODE [TIMEOUT]
-#   MODE blobs | dump-sync | dump-nosync.  In the dump modes the harness stops
-#   the machine with Bochs's magic breakpoint while L2 is active, and the
-#   debugger writes all RAM (through the kernel's direct map) to RUNDIR/mem.raw.
+#   MODE blobs | dump.  In the dump mode the harness stops the machine with
+#   Bochs's magic breakpoint while L2 is active, and the debugger writes all
+#   RAM (through the kernel's direct map) to RUNDIR/mem.raw.
 # Debian's bochs has its debugger built in: it waits at a prompt, so the
 # commands ('c' = continue) come on stdin.
 set -eu
@@ -16,8 +16,15 @@ rm -f "$DIR"/serial.txt "$DIR"/bochs.log "$DIR"/*.lock "$DIR"/mem.raw
 CMDLINE="console=ttyS0,115200 nokaslr mitigations=off tsc=reliable no_timer_check panic=-1 rdinit=/init nsmode=$MODE"
 "$HERE/mkdisk.sh" "$DIR/disk.img" "$KERNEL" "$INITRD" "$CMDLINE"
 sed "s|@DIR@|$DIR|g" "$HERE/bochsrc.in" > "$DIR/bochsrc"
+# The serial line goes to a listener that timestamps each line (serial.txt
+# keeps the plain text): the times of every boot step come from there.
+rm -f "$DIR/serial.port" "$DIR/serial-times.txt"
+/usr/bin/python3 "$HERE/serialstamp.py" "$DIR/serial.port" "$DIR/serial-times.txt" &
+listener=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$DIR/serial.port" ] && break; sleep 0.2; done
+sed -i "s|^com1:.*|com1: enabled=1, mode=socket-client, dev=127.0.0.1:$(cat "$DIR/serial.port")|" "$DIR/bochsrc"
 case $MODE in
-dump-*)
+dump)
 	# nokaslr: the direct map starts at 0xffff888000000000 (page_offset_base)
 	printf 'c\nwritemem "%s/mem.raw" 0xffff888000000000 %s\nc\n' "$DIR" $RAM_BYTES > "$DIR/debugger.in" ;;
 *)
@@ -26,5 +33,7 @@ esac
 start=$(date +%s)
 rc=0
 timeout "$TIMEOUT" bochs -q -f "$DIR/bochsrc" < "$DIR/debugger.in" > "$DIR/bochs.out" 2>&1 || rc=$?
+wait $listener || true
+cut -c10- "$DIR/serial-times.txt" > "$DIR/serial.txt"
 echo "bochs $MODE: status $rc, $(($(date +%s) - start)) s" | tee "$DIR/run.result"
 grep -q "=== NS END TAR" "$DIR/serial.txt"

@@ -9,10 +9,14 @@
  *
  * usage: nsharness OUTDIR CONFIG [MOMENT]
  *   CONFIG  basic | rich
- *   MOMENT  none (default) | sync | nosync: stop the machine for a memory dump
- *           while L2 is active (the Bochs magic breakpoint, xchg bx,bx),
- *           after KVM_GET_NESTED_STATE synced vmcs12 (sync) or at L2's first
- *           exit to userspace, before anything syncs it (nosync).
+ *   MOMENT  none (default): run to the end.
+ *           hold: at L2's first exit to userspace, sync vmcs12 (by taking
+ *             KVM_GET_NESTED_STATE), create OUTDIR/holding and wait there with
+ *             L2 active until killed: a VM whose vmcs12 agrees with vmcs02.
+ *           nosync: at L2's first exit to userspace, before anything syncs
+ *             vmcs12, stop the whole machine with Bochs's magic breakpoint
+ *             (xchg bx,bx) so its RAM can be dumped: vmcs02 is ahead of
+ *             vmcs12, the realistic crash case.  Then run to the end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,7 +66,8 @@ static uint8_t *mem;
 static struct kvm_run *run;
 static const char *outdir;
 static bool rich;
-static enum { MOMENT_NONE, MOMENT_SYNC, MOMENT_NOSYNC } moment;
+static enum { MOMENT_NONE, MOMENT_HOLD, MOMENT_NOSYNC } moment;
+static char dump_note[512]; /* what the dump moment looked like, for the manifest */
 static FILE *manifest;
 static uint64_t msrs[19];
 
@@ -194,13 +199,53 @@ static void save_l1_memory(const char *tag)
 	printf("[%s] wrote L1 memory image %s\n", tag, path);
 }
 
-/* Stops the whole machine for a memory dump: Bochs's magic breakpoint. */
-static void stop_for_dump(const char *why)
+/* L2's RIP as KVM holds it now (KVM_GET_REGS syncs nothing into vmcs12). */
+static uint64_t l2_rip(void)
 {
-	printf("=== DUMP MOMENT %s: L2 active, stopping the machine\n", why);
+	struct kvm_regs regs;
+
+	if (ioctl(vcpu_fd, KVM_GET_REGS, &regs) < 0)
+		die("KVM_GET_REGS");
+	return regs.rip;
+}
+
+/* Stops the whole machine for a memory dump: Bochs's magic breakpoint. */
+static void stop_for_dump(void)
+{
+	uint64_t rip = l2_rip();
+
+	/* vmcs02 holds L2's RIP at its OUT; vmcs12 still holds what L1 wrote */
+	snprintf(dump_note, sizeof(dump_note),
+		 "{\"moment\": \"nosync\", \"l2_rip\": \"0x%llx\", \"vmcs02_guest_rip\": \"0x%llx\", "
+		 "\"vmcs12_guest_rip\": \"0x%llx\", \"vmcs12_stale\": true}",
+		 (unsigned long long)rip, (unsigned long long)rip, (unsigned long long)L2_START);
+	printf("=== DUMP MOMENT nosync: L2 active at 0x%llx, stopping the machine\n", (unsigned long long)rip);
 	fflush(stdout);
 	__asm__ volatile("xchg %%bx, %%bx" ::: "memory");
-	printf("=== DUMP MOMENT %s: resumed\n", why);
+	printf("=== DUMP MOMENT nosync: resumed\n");
+}
+
+/* Stays with L2 active and vmcs12 synced, until the machine is dumped. */
+static void hold(void)
+{
+	char path[512];
+	uint64_t rip = l2_rip();
+	FILE *f;
+
+	snprintf(dump_note, sizeof(dump_note),
+		 "{\"moment\": \"hold\", \"l2_rip\": \"0x%llx\", \"vmcs02_guest_rip\": \"0x%llx\", "
+		 "\"vmcs12_guest_rip\": \"0x%llx\", \"vmcs12_stale\": false}",
+		 (unsigned long long)rip, (unsigned long long)rip, (unsigned long long)rip);
+	m_list_end();
+	fprintf(manifest, ",\n  \"dump\": %s\n}\n", dump_note);
+	fclose(manifest);
+	snprintf(path, sizeof(path), "%s/holding", outdir);
+	f = fopen(path, "w");
+	if (f)
+		fclose(f);
+	printf("=== HOLDING with L2 active at 0x%llx, vmcs12 synced\n", (unsigned long long)rip);
+	for (;;)
+		pause();
 }
 
 /* ---- L1's setup ---- */
@@ -499,7 +544,7 @@ int main(int argc, char **argv)
 	outdir = argv[1];
 	rich = !strcmp(argv[2], "rich");
 	if (argc > 3)
-		moment = !strcmp(argv[3], "sync") ? MOMENT_SYNC : !strcmp(argv[3], "nosync") ? MOMENT_NOSYNC : MOMENT_NONE;
+		moment = !strcmp(argv[3], "hold") ? MOMENT_HOLD : !strcmp(argv[3], "nosync") ? MOMENT_NOSYNC : MOMENT_NONE;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	snprintf(path, sizeof(path), "%s/manifest-harness.json", outdir);
@@ -620,7 +665,7 @@ int main(int argc, char **argv)
 
 			l2_outs++;
 			if (moment == MOMENT_NOSYNC && l2_outs == 1)
-				stop_for_dump("nosync"); /* nothing has synced vmcs12 from vmcs02 */
+				stop_for_dump(); /* nothing has synced vmcs12 from vmcs02 */
 			/* complete the OUT before reading state, as the KVM API asks */
 			run->immediate_exit = 1;
 			if (ioctl(vcpu_fd, KVM_RUN, 0) < 0 && errno != EINTR)
@@ -628,8 +673,8 @@ int main(int argc, char **argv)
 			run->immediate_exit = 0;
 			snprintf(tag, sizeof(tag), "l2_out_%u", l2_outs);
 			snapshot(tag);
-			if (moment == MOMENT_SYNC && l2_outs == 1)
-				stop_for_dump("sync"); /* KVM_GET_NESTED_STATE synced vmcs12 */
+			if (moment == MOMENT_HOLD && l2_outs == 1)
+				hold(); /* KVM_GET_NESTED_STATE synced vmcs12 */
 			break;
 		}
 		case 0x18: printf("L2's OUT 0x18 reached L0 (L1 does not intercept it)\n"); break;
@@ -644,6 +689,8 @@ int main(int argc, char **argv)
 		m_item("{\"step\": %u, \"reason\": %u, \"qualification\": \"0x%x\", \"l2_rax\": \"0x%x\"}",
 		       exits_seen[i].step, exits_seen[i].reason, exits_seen[i].qualification, exits_seen[i].l2_rax);
 	m_list_end();
+	if (*dump_note)
+		fprintf(manifest, ",\n  \"dump\": %s", dump_note);
 	fprintf(manifest, ",\n  \"vmwrite_count\": %u,\n  \"l2_outs_to_l0\": %u,\n  \"exits_to_l1\": %u\n}\n", nwrites,
 		l2_outs, exits);
 	fclose(manifest);

@@ -1,0 +1,84 @@
+#!/bin/sh
+# Makes the real samples for one Debian kernel: KVM_GET_NESTED_STATE blobs at
+# every step of two L1 configurations, L1 memory images, and a kdump-compressed
+# dump of the L0 kernel taken while L2 is active, all from real KVM code
+# running inside Bochs's VMX emulation.  See samples/README.md.
+#
+# usage: generate.sh KERNEL [OUTROOT]
+#   KERNEL   'current' (what Debian 12's linux-image-amd64 depends on now) or a
+#            Debian kernel ABI name such as 6.1.0-56-amd64 or 5.10.0-46-amd64.
+#            Packages from another Debian release come through a temporary apt
+#            source list; the machine's own apt sources are never changed.
+#   OUTROOT  where samples/<kernel>/ is written (default: this samples folder)
+# Downloads are cached in $NESTSCOPE_CACHE (default ~/.cache/nestscope).
+set -eu
+KERNEL=${1:?usage: generate.sh KERNEL [OUTROOT]}
+HERE=$(cd "$(dirname "$0")" && pwd)
+SAMPLES=$(cd "$HERE/.." && pwd)
+OUTROOT=${2:-$SAMPLES}
+CACHE=${NESTSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestscope}
+T0=$(date +%s)
+TIMES=""
+
+step() { # name: records how long the previous step took
+	now=$(date +%s)
+	[ -n "${STEP:-}" ] && TIMES="$TIMES$STEP $((now - STEP_START))
+"
+	STEP=$1
+	STEP_START=$now
+	echo "== $1"
+}
+
+step resolve
+KVER=$("$HERE/debian-kernel.sh" resolve "$KERNEL")
+WORK=$CACHE/$KVER
+OUT=$OUTROOT/$KVER
+mkdir -p "$WORK" "$OUT"
+echo "kernel $KVER; work in $WORK; samples to $OUT"
+
+step download
+"$HERE/debian-kernel.sh" fetch "$KVER" "$WORK"
+
+step build
+"$SAMPLES/harness/build.sh" "$WORK/harness"
+"$HERE/mkinitramfs.sh" "$WORK/image" "$KVER" "$WORK/harness/nsharness" "$WORK/initrd.cpio"
+"$SAMPLES/pvhboot/build.sh" "$WORK/image/boot/vmlinuz-$KVER" "$WORK/initrd.cpio" "$WORK/pvh" > /dev/null
+cc -O2 -Wall -o "$WORK/raw2elf" "$HERE/raw2elf.c"
+
+# Both runs at once: one Bochs per core.
+step bochs
+"$HERE/run-bochs.sh" "$WORK/run-blobs" "$WORK/pvh/vmlinuz-pvh" "$WORK/pvh/initrd-pvh" blobs > "$WORK/run-blobs.log" 2>&1 &
+blobs_pid=$!
+"$HERE/run-bochs.sh" "$WORK/run-dump" "$WORK/pvh/vmlinuz-pvh" "$WORK/pvh/initrd-pvh" dump > "$WORK/run-dump.log" 2>&1 &
+dump_pid=$!
+rc=0
+wait $blobs_pid || rc=1
+wait $dump_pid || rc=1
+cat "$WORK/run-blobs.log" "$WORK/run-dump.log"
+[ $rc -eq 0 ] || { echo "generate.sh: a Bochs run failed; see $WORK/run-*/serial.txt" >&2; exit 1; }
+
+step collect
+rm -rf "$OUT/basic" "$OUT/rich" "$OUT/dump"
+"$HERE/extract.sh" "$WORK/run-blobs/serial.txt" "$OUT"
+mkdir -p "$OUT/dump"
+"$HERE/extract.sh" "$WORK/run-dump/serial.txt" "$WORK/dump-out"
+cp "$WORK/dump-out/hold/manifest-harness.json" "$OUT/dump/manifest-vm-hold.json"
+cp "$WORK/dump-out/rich/manifest-harness.json" "$OUT/dump/manifest-vm-nosync.json"
+cp "$WORK/dump-out/machine.txt" "$OUT/dump/machine.txt"
+cp "$WORK/run-blobs/serial-times.txt" "$OUT/serial-blobs.txt"
+cp "$WORK/run-dump/serial-times.txt" "$OUT/serial-dump.txt"
+
+step dump
+# RAM image -> ELF core with the kernel's VMCOREINFO -> kdump-compressed
+"$WORK/raw2elf" "$WORK/run-dump/mem.raw" "$WORK/dump-out/machine.txt" "$WORK/vmcore.elf"
+rm -f "$OUT/dump/vmcore.kdump"
+makedumpfile -c -d 31 "$WORK/vmcore.elf" "$OUT/dump/vmcore.kdump" > "$WORK/makedumpfile.log" 2>&1 ||
+	{ cat "$WORK/makedumpfile.log" >&2; exit 1; }
+rm -f "$WORK/vmcore.elf"
+
+step manifest
+step done
+printf '%s' "$TIMES" > "$WORK/timings.txt"
+echo "total $(($(date +%s) - T0))" >> "$WORK/timings.txt"
+/usr/bin/python3 "$HERE/manifest.py" "$OUT" "$KVER" "$WORK"
+echo "samples for $KVER in $OUT ($(($(date +%s) - T0)) s)"
