@@ -4,6 +4,7 @@
 #   make test-asan  the same suite built with ASan+UBSan (in build-asan/)
 #   make demo       decode a bundled real KVM_GET_NESTED_STATE blob
 #   make bench      benchmarks (ratios against a baseline in the same run)
+#   make samples KERNEL=current   real samples from KVM inside Bochs (samples/README.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 CC       ?= cc
@@ -30,7 +31,9 @@ BENCH_BIN := $(BUILD)/bench/bench_decode
 
 DEMO_BLOB := samples/blobs/basic/nested_l2_guestmode_1.bin
 
-.PHONY: all test test-unit test-cli test-asan demo bench install uninstall clean
+KERNEL   ?= current
+
+.PHONY: all test test-unit test-cli test-asan demo bench samples install uninstall clean
 
 all: $(LIB) $(SOLIB) $(CLI)
 
@@ -69,6 +72,9 @@ demo: $(CLI)
 
 bench: $(BENCH_BIN)
 	$(BENCH_BIN) samples/blobs
+
+samples:
+	sh samples/gen/generate.sh $(KERNEL)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/nestscope \

@@ -12,6 +12,19 @@ PACKAGES="
   pkg-config
   python3
   python3-jsonschema
+  bochs
+  bochsbios
+  vgabios
+  busybox-static
+  syslinux
+  syslinux-common
+  mtools
+  dosfstools
+  cpio
+  xz-utils
+  xxd
+  makedumpfile
+  crash
 "
 
 missing=""

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs every unit test binary and every CLI test script, then prints one
-# summary line.  BUILD names the build directory (build or build-asan).
+# Runs every unit test binary, every CLI test script and (except in the
+# sanitizer build, which checks our code, not crash's) every integration
+# test, then prints one summary line.  BUILD names the build directory.
 set -u
 BUILD=${BUILD:-build}
 export NESTSCOPE="$BUILD/nestscope"
@@ -12,7 +13,13 @@ for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); failed="$failed $t"; fi
 done
-for t in tests/cli/*.sh; do
+scripts="tests/cli/*.sh"
+if [ "$BUILD" = build-asan ]; then
+	echo "(integration tests run in the plain build; this one is for the sanitizers)"
+else
+	scripts="$scripts tests/integration/*.sh"
+fi
+for t in $scripts; do
 	echo "[ RUN      ] $t"
 	if sh "$t"; then
 		echo "[       OK ] $t"

@@ -23,7 +23,7 @@ apt_suite() { # suite, then apt-get/apt-cache and its arguments
 	tool=$1; shift
 	"$tool" -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null \
 		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" -o APT::Get::List-Cleanup=0 \
-		-o Debug::NoLocking=1 "$@"
+		-o Debug::NoLocking=1 -o APT::Sandbox::User=root "$@"
 }
 
 refresh() { # suite: update its lists once a day
@@ -50,7 +50,7 @@ download() { # package dir
 	mkdir -p "$2"
 	f=$(ls "$2/$1"_*.deb 2>/dev/null | head -1 || true)
 	if [ -z "$f" ]; then
-		(cd "$2" && apt_suite "$3" apt-get -q download "$1" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
+		(cd "$2" && apt_suite "$3" apt-get -q download "$1" >&2)
 		f=$(ls "$2/$1"_*.deb 2>/dev/null | head -1 || true)
 	fi
 	[ -n "$f" ] || { echo "debian-kernel.sh: could not download $1" >&2; exit 1; }

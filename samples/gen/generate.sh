@@ -49,6 +49,7 @@ cc -O2 -Wall -o "$WORK/raw2elf" "$HERE/raw2elf.c"
 step bochs
 "$HERE/run-bochs.sh" "$WORK/run-blobs" "$WORK/pvh/vmlinuz-pvh" "$WORK/pvh/initrd-pvh" blobs > "$WORK/run-blobs.log" 2>&1 &
 blobs_pid=$!
+sleep 5  # let the first Bochs take its rfb port before the second looks for one
 "$HERE/run-bochs.sh" "$WORK/run-dump" "$WORK/pvh/vmlinuz-pvh" "$WORK/pvh/initrd-pvh" dump > "$WORK/run-dump.log" 2>&1 &
 dump_pid=$!
 rc=0
@@ -58,11 +59,13 @@ cat "$WORK/run-blobs.log" "$WORK/run-dump.log"
 [ $rc -eq 0 ] || { echo "generate.sh: a Bochs run failed; see $WORK/run-*/serial.txt" >&2; exit 1; }
 
 step collect
-rm -rf "$OUT/basic" "$OUT/rich" "$OUT/dump"
+rm -rf "$OUT/basic" "$OUT/rich" "$OUT/dump" "$WORK/dump-out"
 "$HERE/extract.sh" "$WORK/run-blobs/serial.txt" "$OUT"
+rm -f "$OUT/machine.txt"
 mkdir -p "$OUT/dump"
 "$HERE/extract.sh" "$WORK/run-dump/serial.txt" "$WORK/dump-out"
 cp "$WORK/dump-out/hold/manifest-harness.json" "$OUT/dump/manifest-vm-hold.json"
+cp "$WORK/dump-out/hold-io/manifest-harness.json" "$OUT/dump/manifest-vm-hold-io.json"
 cp "$WORK/dump-out/rich/manifest-harness.json" "$OUT/dump/manifest-vm-nosync.json"
 cp "$WORK/dump-out/machine.txt" "$OUT/dump/machine.txt"
 cp "$WORK/run-blobs/serial-times.txt" "$OUT/serial-blobs.txt"

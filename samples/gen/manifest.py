@@ -46,7 +46,8 @@ for cfg in ("basic", "rich"):
     configs[cfg] = m
 
 vms = []
-for role, name in (("hold", "manifest-vm-hold.json"), ("nosync", "manifest-vm-nosync.json")):
+for role, name in (("hold", "manifest-vm-hold.json"), ("hold-io", "manifest-vm-hold-io.json"),
+                   ("nosync", "manifest-vm-nosync.json")):
     m = load(out / "dump" / name)
     vms.append({"role": role, "pid": m["harness_pid"], "config": m["config"], "moment": m.get("dump"),
                 "manifest": f"dump/{name}", "kernel_symbols": m["kernel_symbols"],

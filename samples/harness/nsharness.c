@@ -10,9 +10,14 @@
  * usage: nsharness OUTDIR CONFIG [MOMENT]
  *   CONFIG  basic | rich
  *   MOMENT  none (default): run to the end.
- *           hold: at L2's first exit to userspace, sync vmcs12 (by taking
- *             KVM_GET_NESTED_STATE), create OUTDIR/holding and wait there with
- *             L2 active until killed: a VM whose vmcs12 agrees with vmcs02.
+ *           hold: at L2's first exit to userspace (its OUT), sync vmcs12 by
+ *             taking KVM_GET_NESTED_STATE, create OUTDIR/holding and wait
+ *             there with L2 active until killed: vmcs12 agrees with vmcs02.
+ *           hold-io: the same after completing the OUT, as the KVM API asks
+ *             before reading state: KVM's register cache then has L2's RIP
+ *             past the OUT and the sync copies it into vmcs12, while vmcs02
+ *             in memory keeps the exit RIP until the next VM entry writes
+ *             it: vmcs12 is ahead of vmcs02.
  *           nosync: at L2's first exit to userspace, before anything syncs
  *             vmcs12, stop the whole machine with Bochs's magic breakpoint
  *             (xchg bx,bx) so its RAM can be dumped: vmcs02 is ahead of
@@ -66,7 +71,7 @@ static uint8_t *mem;
 static struct kvm_run *run;
 static const char *outdir;
 static bool rich;
-static enum { MOMENT_NONE, MOMENT_HOLD, MOMENT_NOSYNC } moment;
+static enum { MOMENT_NONE, MOMENT_HOLD, MOMENT_HOLD_IO, MOMENT_NOSYNC } moment;
 static char dump_note[512]; /* what the dump moment looked like, for the manifest */
 static FILE *manifest;
 static uint64_t msrs[19];
@@ -217,7 +222,7 @@ static void stop_for_dump(void)
 	/* vmcs02 holds L2's RIP at its OUT; vmcs12 still holds what L1 wrote */
 	snprintf(dump_note, sizeof(dump_note),
 		 "{\"moment\": \"nosync\", \"l2_rip\": \"0x%llx\", \"vmcs02_guest_rip\": \"0x%llx\", "
-		 "\"vmcs12_guest_rip\": \"0x%llx\", \"vmcs12_stale\": true}",
+		 "\"vmcs12_guest_rip\": \"0x%llx\", \"vmcs12_vs_vmcs02\": \"vmcs12-behind\"}",
 		 (unsigned long long)rip, (unsigned long long)rip, (unsigned long long)L2_START);
 	printf("=== DUMP MOMENT nosync: L2 active at 0x%llx, stopping the machine\n", (unsigned long long)rip);
 	fflush(stdout);
@@ -225,17 +230,21 @@ static void stop_for_dump(void)
 	printf("=== DUMP MOMENT nosync: resumed\n");
 }
 
-/* Stays with L2 active and vmcs12 synced, until the machine is dumped. */
-static void hold(void)
+/*
+ * Stays with L2 active and vmcs12 synced, until the machine is dumped.
+ * exit_rip: L2's RIP when it exited (what vmcs02 in memory holds).
+ */
+static void hold(const char *name, uint64_t exit_rip)
 {
 	char path[512];
-	uint64_t rip = l2_rip();
+	uint64_t rip = l2_rip(); /* what the sync copied into vmcs12 */
 	FILE *f;
 
 	snprintf(dump_note, sizeof(dump_note),
-		 "{\"moment\": \"hold\", \"l2_rip\": \"0x%llx\", \"vmcs02_guest_rip\": \"0x%llx\", "
-		 "\"vmcs12_guest_rip\": \"0x%llx\", \"vmcs12_stale\": false}",
-		 (unsigned long long)rip, (unsigned long long)rip, (unsigned long long)rip);
+		 "{\"moment\": \"%s\", \"l2_rip\": \"0x%llx\", \"vmcs02_guest_rip\": \"0x%llx\", "
+		 "\"vmcs12_guest_rip\": \"0x%llx\", \"vmcs12_vs_vmcs02\": \"%s\"}",
+		 name, (unsigned long long)rip, (unsigned long long)exit_rip, (unsigned long long)rip,
+		 rip == exit_rip ? "agree" : "vmcs12-ahead");
 	m_list_end();
 	fprintf(manifest, ",\n  \"dump\": %s\n}\n", dump_note);
 	fclose(manifest);
@@ -302,6 +311,11 @@ static void setup_memory(uint32_t revision)
 		memcpy(mem + MSR_AREA_GPA, entry_load, 16);
 		memcpy(mem + MSR_AREA_GPA + 0x100, exit_store, 16);
 		memcpy(mem + MSR_AREA_GPA + 0x200, exit_load, 16);
+		fprintf(manifest, ",\n  \"msr_areas\": {\"vm_entry_load\": {\"gpa\": \"0x%x\", \"entries\": "
+			"[{\"index\": \"0x175\", \"value\": \"0x2222000\"}]}, \"vm_exit_store\": {\"gpa\": \"0x%x\", "
+			"\"entries\": [{\"index\": \"0x175\"}]}, \"vm_exit_load\": {\"gpa\": \"0x%x\", \"entries\": "
+			"[{\"index\": \"0x175\", \"value\": \"0x1111000\"}]}}",
+			MSR_AREA_GPA, MSR_AREA_GPA + 0x100, MSR_AREA_GPA + 0x200);
 	}
 }
 
@@ -544,7 +558,9 @@ int main(int argc, char **argv)
 	outdir = argv[1];
 	rich = !strcmp(argv[2], "rich");
 	if (argc > 3)
-		moment = !strcmp(argv[3], "hold") ? MOMENT_HOLD : !strcmp(argv[3], "nosync") ? MOMENT_NOSYNC : MOMENT_NONE;
+		moment = !strcmp(argv[3], "hold") ? MOMENT_HOLD
+		       : !strcmp(argv[3], "hold-io") ? MOMENT_HOLD_IO
+		       : !strcmp(argv[3], "nosync") ? MOMENT_NOSYNC : MOMENT_NONE;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	snprintf(path, sizeof(path), "%s/manifest-harness.json", outdir);
@@ -662,19 +678,24 @@ int main(int argc, char **argv)
 		}
 		case 0x10: { /* L2's OUT to L0 userspace: L2 is active in guest mode */
 			char tag[64];
+			uint64_t exit_rip = l2_rip();
 
 			l2_outs++;
-			if (moment == MOMENT_NOSYNC && l2_outs == 1)
+			snprintf(tag, sizeof(tag), "l2_out_%u", l2_outs);
+			if (l2_outs == 1 && moment == MOMENT_NOSYNC)
 				stop_for_dump(); /* nothing has synced vmcs12 from vmcs02 */
+			if (l2_outs == 1 && moment == MOMENT_HOLD) {
+				snapshot(tag); /* syncs vmcs12 from vmcs02, the OUT still pending */
+				hold("hold", exit_rip);
+			}
 			/* complete the OUT before reading state, as the KVM API asks */
 			run->immediate_exit = 1;
 			if (ioctl(vcpu_fd, KVM_RUN, 0) < 0 && errno != EINTR)
 				die("KVM_RUN (immediate exit)");
 			run->immediate_exit = 0;
-			snprintf(tag, sizeof(tag), "l2_out_%u", l2_outs);
 			snapshot(tag);
-			if (moment == MOMENT_HOLD && l2_outs == 1)
-				hold(); /* KVM_GET_NESTED_STATE synced vmcs12 */
+			if (l2_outs == 1 && moment == MOMENT_HOLD_IO)
+				hold("hold-io", exit_rip);
 			break;
 		}
 		case 0x18: printf("L2's OUT 0x18 reached L0 (L1 does not intercept it)\n"); break;

@@ -14,7 +14,7 @@ mkdir -p "$B"
 cc -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables -nostdlib \
 	-O2 -Wall -Wextra -c -o "$B/pvhboot.o" "$HERE/pvhboot.c"
 cc -m32 -c -o "$B/start.o" "$HERE/start.S"
-ld -m elf_i386 -T "$HERE/pvhboot.ld" -o "$B/pvhboot.elf" "$B/start.o" "$B/pvhboot.o"
+ld -m elf_i386 --no-warn-rwx-segments -T "$HERE/pvhboot.ld" -o "$B/pvhboot.elf" "$B/start.o" "$B/pvhboot.o"
 objcopy -O binary "$B/pvhboot.elf" "$B/pvhboot.bin"
 cc -O2 -Wall -Wextra -o "$B/pvhpack" "$HERE/pvhpack.c"
 

@@ -36,3 +36,4 @@ pvh_enter:
 	.balign 16
 	.space 16384
 stack_top:
+	.section .note.GNU-stack, "", @progbits

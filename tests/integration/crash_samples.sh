@@ -1,0 +1,115 @@
+#!/bin/sh
+# Real crash on each bundled dump, with the kernel's real debuginfo:
+#   - `list -H vm_list` finds the harness's VMs (the pids in the manifest);
+#   - for each VM, vmcs12's guest RIP (KVM's cached_vmcs12) and vmcs02's (the
+#     hardware VMCS, read with Bochs's layout formula) are what the manifest
+#     predicts: equal in the VM that synced at L2's exit, vmcs12 behind in the
+#     one stopped before any sync, vmcs12 ahead in the one that completed L2's
+#     OUT first (KVM's register cache is written to vmcs02 at the next entry).
+# The debuginfo package is fetched (and cached); if that exact package can no
+# longer be had, a dump is regenerated for the current kernel and tested instead.
+set -eu
+CACHE=${NESTSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestscope}
+GEN=samples/gen
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+
+# Bochs's VMCS layout (0x2b): the field with encoding E is at
+# 0x10 + 4 * (64 * (width * 4 + type) + (E & 0x3f))
+bochs_offset() { echo $((0x10 + 4 * (64 * ((($1 >> 13) & 3) * 4 + (($1 >> 10) & 3)) + ($1 & 0x3f)))); }
+GUEST_RIP_OFF=$(bochs_offset 0x681e)
+
+jq_py() { /usr/bin/python3 -c "import json,sys; m=json.load(open(sys.argv[1])); $2" "$1"; }
+
+crash_run() { # vmlinux dump commands-file
+	crash -s "$1" "$2" < "$3" 2> "$T/crash.err" | tr -d '\r'
+}
+
+check_kernel() { # samples/<kver> directory
+	dir=$1
+	kver=$(basename "$dir")
+	man=$dir/manifest.json
+	if ! "$GEN/debian-kernel.sh" fetch-dbg "$kver" "$CACHE/$kver" > "$T/dbg.txt" 2> "$T/dbg.err"; then
+		echo "note: the debuginfo of $kver cannot be fetched any more ($(tail -1 "$T/dbg.err"));"
+		echo "      regenerating a dump for the current kernel instead"
+		sh "$GEN/generate.sh" current "$T/regen" > "$T/regen.log" 2>&1 || { tail "$T/regen.log"; return 1; }
+		check_kernel "$(dirname "$(ls "$T"/regen/*/manifest.json | head -1)")"
+		return
+	fi
+	vmlinux=$(sed -n 's/^vmlinux: //p' "$T/dbg.txt")
+	mods=$(sed -n 's/^modules: //p' "$T/dbg.txt")
+	dump=$dir/$(jq_py "$man" 'print(m["dump"]["file"])')
+
+	# 1. the VMs on vm_list, with their owners' pids
+	printf 'mod -S %s\nlist -H vm_list -o kvm.vm_list -s kvm.userspace_pid\n' "$mods" > "$T/c1"
+	crash_run "$vmlinux" "$dump" "$T/c1" > "$T/o1"
+	awk '/^ffff/ { a = $1 } /userspace_pid =/ { gsub(",", "", $3); print a, $3 }' "$T/o1" > "$T/vms"
+	for pid in $(jq_py "$man" 'print(" ".join(str(v["pid"]) for v in m["dump"]["vms"]))'); do
+		if awk -v p="$pid" '$2 == p { f = 1 } END { exit !f }' "$T/vms"; then
+			echo "ok   $kver: crash finds the harness's VM (pid $pid) on vm_list"
+		else
+			echo "FAIL $kver: no VM of pid $pid on vm_list"; cat "$T/o1" "$T/crash.err"; fail=1
+		fi
+	done
+
+	# 2. each VM's vCPU 0: the vcpu_array xarray (5.16+) or the vcpus[] array
+	: > "$T/c2"
+	echo "mod -S $mods" >> "$T/c2"
+	while read -r kvm pid; do
+		echo "struct kvm.vcpus $kvm" >> "$T/c2"
+		echo "tree -t xarray -r kvm.vcpu_array $kvm" >> "$T/c2"
+	done < "$T/vms"
+	crash_run "$vmlinux" "$dump" "$T/c2" > "$T/o2"
+
+	# 3. cached_vmcs12 and vmcs02 of each vCPU, and the two guest RIPs.  crash -s
+	# echoes no prompts: each VM gave one answer (an xarray entry, or the
+	# vcpus[] array; the other command fails on stderr), in order.
+	awk '/^ffff[0-9a-f]+$/ { print $1; next }
+	     /vcpus = \{/ { sub(/.*\{/, ""); split($0, a, ","); v = a[1]; gsub(/[ }]/, "", v); print v }' \
+		"$T/o2" > "$T/vcpus"
+	n=0
+	while read -r kvm pid; do
+		n=$((n + 1))
+		vcpu=$(sed -n "${n}p" "$T/vcpus")
+		[ -n "$vcpu" ] || { echo "FAIL $kver: no vCPU found for VM $kvm"; cat "$T/o2"; fail=1; continue; }
+		vcpu=${vcpu#0x}
+		printf 'mod -S %s\nstruct vcpu_vmx.nested.cached_vmcs12,nested.vmcs02.vmcs -x %s\n' "$mods" "$vcpu" > "$T/c3"
+		crash_run "$vmlinux" "$dump" "$T/c3" > "$T/o3"
+		c12=$(awk '/cached_vmcs12 =/ { gsub(",", "", $3); print $3 }' "$T/o3")
+		v02=$(awk '/nested.vmcs02.vmcs =/ { gsub(",", "", $3); print $3 }' "$T/o3")
+		# (kernel addresses do not fit the shell's signed arithmetic)
+		at=$(/usr/bin/python3 -c "print(hex(int('$v02', 16) + $GUEST_RIP_OFF))")
+		printf 'mod -S %s\nstruct vmcs12.guest_rip -x %s\nrd -64 %s\n' "$mods" "$c12" "$at" > "$T/c4"
+		crash_run "$vmlinux" "$dump" "$T/c4" > "$T/o4"
+		rip12=$(awk '/guest_rip =/ { gsub(",", "", $3); print $3 }' "$T/o4")
+		rip02=0x$(awk '/^ffff.*:/ { print $2 }' "$T/o4")
+		# what the manifest says this VM's moment looked like
+		jq_py "$man" "
+v = [v for v in m['dump']['vms'] if v['pid'] == $pid][0]['moment']
+print(v['moment'], v['vmcs12_guest_rip'], v['vmcs02_guest_rip'], v['vmcs12_vs_vmcs02'])" > "$T/want"
+		read -r moment want12 want02 relation < "$T/want"
+		if [ $((rip12)) -eq $((want12)) ] && [ $((rip02)) -eq $((want02)) ]; then
+			echo "ok   $kver pid $pid ($moment): vmcs12 guest RIP $rip12, vmcs02 guest RIP $rip02, as the manifest says"
+		else
+			echo "FAIL $kver pid $pid ($moment): vmcs12 $rip12 (want $want12), vmcs02 $rip02 (want $want02)"
+			cat "$T/o3" "$T/o4"; fail=1
+		fi
+		# and the relation the moment was made for
+		case $relation in
+		agree) [ $((rip12)) -eq $((rip02)) ] || { echo "FAIL $kver pid $pid: synced, yet vmcs12 differs from vmcs02"; fail=1; } ;;
+		vmcs12-behind|vmcs12-ahead) [ $((rip12)) -ne $((rip02)) ] ||
+			{ echo "FAIL $kver pid $pid: $relation, yet vmcs12 agrees with vmcs02"; fail=1; } ;;
+		*) echo "FAIL $kver pid $pid: unknown relation '$relation'"; fail=1 ;;
+		esac
+	done < "$T/vms"
+}
+
+found=0
+for mf in samples/*/manifest.json; do
+	[ -e "$mf" ] || continue
+	found=1
+	check_kernel "$(dirname "$mf")" || fail=1
+done
+[ $found -eq 1 ] || { echo "FAIL no bundled samples with a manifest"; exit 1; }
+exit $fail
