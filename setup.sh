@@ -25,6 +25,7 @@ PACKAGES="
   xxd
   makedumpfile
   crash
+  libkdumpfile-dev
 "
 
 missing=""
