@@ -24,6 +24,9 @@ CORE_HDR := $(wildcard decoders/*.h decoders/include/nestscope/*.h)
 LIB      := $(BUILD)/libnestscope.a
 SOLIB    := $(BUILD)/libnestscope.so
 CLI      := $(BUILD)/nestscope
+CRASH_EXT := $(BUILD)/nestscope.so
+# crash's defs.h wants the architecture and its gdb version named
+CRASH_CFLAGS = -O2 -g -Wall -fPIC -DX86_64 -DGDB_10_2 -I/usr/include/crash -Idecoders/include
 
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -35,7 +38,7 @@ KERNEL   ?= current
 
 .PHONY: all test test-unit test-cli test-asan demo bench samples install uninstall clean
 
-all: $(LIB) $(SOLIB) $(CLI)
+all: $(LIB) $(SOLIB) $(CLI) $(CRASH_EXT)
 
 $(BUILD)/%.o: %.c $(CORE_HDR) $(CORE_DEF)
 	@mkdir -p $(dir $@)
@@ -50,6 +53,10 @@ $(SOLIB): $(CORE_OBJ)
 
 $(CLI): $(BUILD)/cli/nestscope.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+# the crash extension: `extend build/nestscope.so` in crash
+$(CRASH_EXT): plugin/crash/nestscope_crash.c $(CORE_OBJ) $(CORE_HDR)
+	$(CC) $(CRASH_CFLAGS) $(CFLAGS) -shared -nostartfiles -rdynamic -o $@ $< $(CORE_OBJ) $(LDFLAGS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB)
 	@mkdir -p $(dir $@)
@@ -80,6 +87,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/nestscope \
 	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/nestscope
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/nestscope
+	install -d $(DESTDIR)$(PREFIX)/lib/crash/extensions
+	install -m 644 $(CRASH_EXT) $(DESTDIR)$(PREFIX)/lib/crash/extensions/nestscope.so
 	install -m 644 $(LIB) $(SOLIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 decoders/include/nestscope/*.h $(DESTDIR)$(PREFIX)/include/nestscope/
 	install -m 644 docs/nestscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/

@@ -1,7 +1,11 @@
 /* From bytes to a report: detect the format, parse, inspect every vmcs12. */
 #include <string.h>
 
+#include <stdio.h>
+
 #include "nestscope/decode.h"
+#include "nestscope/locate.h"
+#include "nestscope/render.h"
 
 /* Puts "SOURCE: " (and a part name) in front of an error message. */
 static int prefixed(struct ns_error *err, int rc, const char *source, const char *part)
@@ -92,5 +96,51 @@ int ns_decode_buffer(const uint8_t *buf, size_t len, enum ns_input_format fmt, b
 		if (rc)
 			return prefixed(err, rc, source, "shadow vmcs12: ");
 	}
+	return NS_OK;
+}
+
+int ns_decode_vcpu_vmcs12(const uint8_t *buf, size_t len, uint64_t addr, const struct ns_vcpu *v,
+			  enum ns_vmcs12_copy which, bool force, struct ns_vcpu_report *vr, struct ns_error *err)
+{
+	static const char *const names[] = { "cached_vmcs12", "cached_shadow_vmcs12", "L1 memory at current_vmptr" };
+	struct ns_report *r = &vr->r;
+	struct ns_decoded_vmcs *dv;
+	int rc;
+
+	snprintf(vr->source, sizeof(vr->source), "vCPU %u of pid %d (vcpu_vmx 0x%llx)", v->idx, v->pid,
+		 (unsigned long long)v->vmx);
+	snprintf(vr->copy, sizeof(vr->copy), "%s (0x%llx)", names[which], (unsigned long long)addr);
+	memset(r, 0, sizeof(*r));
+	r->source = vr->source;
+	r->format = "vmcs12";
+	if (len < NS_VMCS12_STRUCT_SIZE)
+		return ns_fail(err, NS_ERR_TRUNCATED, "%s: only %zu bytes", vr->copy, len);
+	dv = &r->vmcs[0];
+	rc = ns_vmcs12_inspect(buf, len, force, which == NS_COPY_SHADOW, &dv->info, err);
+	if (rc)
+		return rc;
+	dv->title = which == NS_COPY_SHADOW ? "shadow vmcs12" : "vmcs12";
+	dv->vmcs = (struct ns_vmcs){ ns_vmcs12_layout(), buf, len, vr->copy };
+	r->nvmcs = 1;
+
+	vr->note[0] = '\0';
+	if (which == NS_COPY_CACHED && v->guest_mode) {
+		/* nested_vmx_vmexit() -> sync_vmcs02_to_vmcs12() + prepare_vmcs12() */
+		dv->stale_sections = NS_SECT_GUEST | NS_SECT_EXIT;
+		snprintf(vr->note, sizeof(vr->note),
+			 "the vCPU is in L2: KVM copies L2's guest state and the VM-exit information from vmcs02 "
+			 "into vmcs12 only at the next exit to L1 (sync_vmcs02_to_vmcs12, prepare_vmcs12; the rarely "
+			 "changing guest fields lazily%s), so those sections may be stale; vmcs02 has L2's current state",
+			 v->need_sync_vmcs02_rare ? ", and they are pending now" : "");
+	} else if (which == NS_COPY_MEMORY) {
+		dv->stale_sections = NS_SECT_ALL;
+		snprintf(vr->note, sizeof(vr->note),
+			 "L1's own copy: KVM works on cached_vmcs12 and writes it back to L1's memory only at VMCLEAR, "
+			 "VMPTRLD of another VMCS or on save, so every section may be older than cached_vmcs12");
+	}
+	/* cached_shadow_vmcs12 is current: L2's VMREAD/VMWRITEs are emulated on it, and it is
+	 * flushed to L1's memory at the next exit (nested_flush_cached_shadow_vmcs12) */
+	if (vr->note[0])
+		dv->stale_note = vr->note;
 	return NS_OK;
 }

@@ -79,6 +79,14 @@ static const struct section sections[] = {
 	{ NS_SECT_EXIT, NS_EXIT, "*** VM-Exit Information ***", "exit-info", exit_rows },
 };
 
+static unsigned section_flag(enum ns_ftype t)
+{
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (sections[i].type == t)
+			return sections[i].flag;
+	return 0;
+}
+
 /* ---- reading values ---- */
 
 struct value {
@@ -153,10 +161,9 @@ void ns_render_field_line(struct ns_out *o, const struct ns_field *f, bool high,
 	text_value(o, f->width, v, text);
 }
 
-static void text_field(struct ns_out *o, const struct ns_vmcs *vm, const struct ns_field *f,
-		       const struct value *v, const struct ns_context *ctx)
+static void text_field(struct ns_out *o, const struct ns_field *f, const struct value *v,
+		       const struct ns_context *ctx)
 {
-	(void)vm;
 	ns_render_field_line(o, f, false, v->v, ctx);
 	if (v->slot.kind == NS_SLOT_NEWER)
 		ns_printf(o, "  %-29s (filled only by kernels with nested CET)\n", "");
@@ -197,19 +204,20 @@ static void mark(bool *done, uint32_t enc)
 			done[i] = true;
 }
 
-static void text_section(struct ns_out *o, const struct ns_vmcs *vm, const struct section *s,
+static void text_section(struct ns_out *o, const struct ns_decoded_vmcs *dv, const struct section *s,
 			 const struct ns_render_opts *opt, const struct ns_context *ctx)
 {
+	const struct ns_vmcs *vm = &dv->vmcs;
 	bool done[512] = { false };
 	struct ns_field_ref ref;
 
-	ns_printf(o, "%s\n", s->title);
+	ns_printf(o, "%s%s\n", s->title, dv->stale_sections & s->flag ? "  (stale: see above)" : "");
 	for (const struct row *r = s->rows; r->kind != ROW_END; r++) {
 		if (r->kind == ROW_FIELD) {
 			struct value v = get(vm, r->enc);
 			mark(done, r->enc);
 			if (shown(&v, opt) && ns_field_lookup(r->enc, &ref))
-				text_field(o, vm, ref.field, &v, ctx);
+				text_field(o, ref.field, &v, ctx);
 			continue;
 		}
 		mark(done, r->sel);
@@ -227,7 +235,7 @@ static void text_section(struct ns_out *o, const struct ns_vmcs *vm, const struc
 			continue;
 		v = get(vm, f->encoding);
 		if (shown(&v, opt))
-			text_field(o, vm, f, &v, ctx);
+			text_field(o, f, &v, ctx);
 	}
 }
 
@@ -287,9 +295,11 @@ static void text_vmcs(struct ns_out *o, const struct ns_decoded_vmcs *dv, const 
 		  in->shadow ? " +shadow" : "", in->abort, in->launch_state, launch_state_name(in->launch_state));
 	for (unsigned i = 0; i < in->nfindings; i++)
 		ns_printf(o, "  warning: %s\n", in->findings[i].text);
+	if (dv->stale_note)
+		ns_printf(o, "  note: %s\n", dv->stale_note);
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		if (opt->sections & sections[i].flag)
-			text_section(o, &dv->vmcs, &sections[i], opt, &ctx);
+			text_section(o, dv, &sections[i], opt, &ctx);
 }
 
 void ns_render_text(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
@@ -371,7 +381,7 @@ static const char *section_key(enum ns_ftype t)
 }
 
 static void json_field_entry(struct json *j, const struct ns_field *f, const struct value *v,
-			     const char *copy, const struct ns_context *ctx)
+			     const char *copy, bool stale, const struct ns_context *ctx)
 {
 	struct ns_decoding d;
 	char enc[8];
@@ -386,6 +396,7 @@ static void json_field_entry(struct json *j, const struct ns_field *f, const str
 	json_kv_uint(j, "offset", v->slot.offset);
 	json_kv_str(j, "kernels", slot_kind_name(v->slot.kind));
 	json_kv_str(j, "copy", copy);
+	json_kv_bool(j, "stale", stale);
 	json_kv_hex(j, "value", v->v);
 	json_key(j, "decoded");
 	if (ns_explain(f->decoder, v->v, ctx, &d) && d.n)
@@ -424,6 +435,11 @@ static void json_vmcs(struct json *j, const struct ns_decoded_vmcs *dv, const st
 	json_kv_bool(j, "shadow", in->shadow);
 	json_kv_uint(j, "abort", in->abort);
 	json_kv_str(j, "launch_state", launch_state_name(in->launch_state));
+	json_key(j, "stale_note");
+	if (dv->stale_note)
+		json_str(j, dv->stale_note);
+	else
+		json_null(j);
 	json_key(j, "findings");
 	json_arr_begin(j);
 	for (unsigned i = 0; i < in->nfindings; i++) {
@@ -448,7 +464,8 @@ static void json_vmcs(struct json *j, const struct ns_decoded_vmcs *dv, const st
 				continue;
 			v = get(&dv->vmcs, f->encoding);
 			if (shown(&v, opt))
-				json_field_entry(j, f, &v, dv->vmcs.copy, &ctx);
+				json_field_entry(j, f, &v, dv->vmcs.copy, dv->stale_sections & section_flag(f->type),
+						 &ctx);
 		}
 	}
 	json_arr_end(j);

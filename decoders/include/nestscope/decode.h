@@ -16,6 +16,9 @@ struct ns_decoded_vmcs {
 	const char *title;                   /* "vmcs12", "shadow vmcs12" */
 	struct ns_vmcs vmcs;
 	struct ns_vmcs12_info info;
+	/* Sections (NS_SECT_*) whose values are stale in this copy, and why. */
+	unsigned stale_sections;
+	const char *stale_note;
 };
 
 /* What `decode` produced from one input. */
@@ -40,5 +43,29 @@ enum ns_input_format {
 int ns_decode_buffer(const uint8_t *buf, size_t len, enum ns_input_format fmt, bool force,
 		     const char *source, struct ns_nested_state *ns, struct ns_report *r,
 		     struct ns_error *err);
+
+/* Which copy of a vCPU's vmcs12 (DESIGN.md: every value says where it came from). */
+enum ns_vmcs12_copy {
+	NS_COPY_CACHED,  /* nested.cached_vmcs12: KVM's working copy */
+	NS_COPY_SHADOW,  /* nested.cached_shadow_vmcs12: L1's shadow VMCS */
+	NS_COPY_MEMORY,  /* L1's own region at current_vmptr, in guest memory */
+};
+
+struct ns_vcpu;
+
+/* A report on one vCPU's vmcs12, with its labels kept alongside. */
+struct ns_vcpu_report {
+	struct ns_report r;
+	char source[160];
+	char copy[160];
+	char note[512];
+};
+
+/*
+ * Decodes a vmcs12 copy read from a vCPU (buf: the 4 KiB region at addr) and
+ * says, from the vCPU's state, which sections of that copy may be stale.
+ */
+int ns_decode_vcpu_vmcs12(const uint8_t *buf, size_t len, uint64_t addr, const struct ns_vcpu *v,
+			  enum ns_vmcs12_copy which, bool force, struct ns_vcpu_report *vr, struct ns_error *err);
 
 #endif

@@ -7,8 +7,10 @@
 #include "error.h"
 #include "explain.h"
 #include "layout.h"
+#include "locate.h"
 #include "nested_state.h"
 #include "render.h"
+#include "render_kvm.h"
 #include "vmcs12.h"
 
 #define NESTSCOPE_VERSION "0.1.0"

@@ -1,0 +1,13 @@
+/* `kvm` / `kvm -v`: the VMs on vm_list and their vCPUs' nested state. */
+#ifndef NESTSCOPE_RENDER_KVM_H
+#define NESTSCOPE_RENDER_KVM_H
+
+#include "locate.h"
+#include "render.h"
+
+void ns_render_kvm_text(struct ns_out *o, const struct ns_vm *vms, size_t nvms, const struct ns_vcpu *vcpus,
+			size_t nvcpus, bool verbose);
+void ns_render_kvm_json(struct ns_out *o, const struct ns_vm *vms, size_t nvms, const struct ns_vcpu *vcpus,
+			size_t nvcpus, bool verbose);
+
+#endif

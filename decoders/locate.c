@@ -1,0 +1,327 @@
+/*
+ * Walking KVM's structures in a kernel image.  Every pointer here comes from
+ * a dump that may be corrupt: lists are bounded, arrays are bounded, and a
+ * read that fails is an error with the address, never a crash.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "nestscope/locate.h"
+
+#define HF_GUEST_MASK (1u << 5) /* arch/x86/include/asm/kvm_host.h */
+
+static long member(const struct ns_target *t, const char *type, const char *m)
+{
+	return t->member_offset(t->ctx, type, m);
+}
+
+/* Offset of a.b: both must exist. */
+static long nested2(long outer, long inner)
+{
+	return outer < 0 || inner < 0 ? NS_NO_OFFSET : outer + inner;
+}
+
+int ns_kvm_offsets_resolve(const struct ns_target *t, struct ns_kvm_offsets *o, struct ns_error *err)
+{
+	long arch, nested, cs;
+
+	memset(o, 0xff, sizeof(*o)); /* every offset NS_NO_OFFSET (-1) */
+	o->have_vmx = false;
+	o->kvm_vm_list = member(t, "kvm", "vm_list");
+	o->kvm_online_vcpus = member(t, "kvm", "online_vcpus");
+	if (o->kvm_vm_list < 0 || o->kvm_online_vcpus < 0)
+		return ns_fail(err, NS_ERR_ARG,
+			       "struct kvm is not known: load the kvm module's debuginfo (crash: mod -s kvm)");
+	o->kvm_userspace_pid = member(t, "kvm", "userspace_pid");
+	o->kvm_mm = member(t, "kvm", "mm");
+	/* "KVM: Convert the kvm->vcpus array to a xarray" (5.16/5.17) */
+	o->kvm_vcpu_array = member(t, "kvm", "vcpu_array");
+	o->kvm_vcpus = member(t, "kvm", "vcpus");
+	if (o->kvm_vcpus >= 0) {
+		long size = t->member_size(t->ctx, "kvm", "vcpus");
+		o->kvm_vcpus_count = size > 0 ? size / 8 : 0;
+	}
+	if (o->kvm_vcpu_array < 0 && o->kvm_vcpus < 0)
+		return ns_fail(err, NS_ERR_ARG, "struct kvm has neither vcpu_array nor vcpus[]: unknown kernel layout");
+	o->xa_head = member(t, "xarray", "xa_head");
+	o->xa_node_shift = member(t, "xa_node", "shift");
+	o->xa_node_slots = member(t, "xa_node", "slots");
+	o->vcpu_vcpu_idx = member(t, "kvm_vcpu", "vcpu_idx");
+	o->vcpu_vcpu_id = member(t, "kvm_vcpu", "vcpu_id");
+	arch = member(t, "kvm_vcpu", "arch");
+	o->vcpu_arch_hflags = nested2(arch, member(t, "kvm_vcpu_arch", "hflags"));
+	o->mm_owner = member(t, "mm_struct", "owner");
+	o->task_pid = member(t, "task_struct", "pid");
+	o->task_comm = member(t, "task_struct", "comm");
+
+	/* kvm_intel's types: present only once its debuginfo is loaded */
+	o->vmx_vcpu = member(t, "vcpu_vmx", "vcpu");
+	o->vmx_nested = nested = member(t, "vcpu_vmx", "nested");
+	if (o->vmx_vcpu < 0 || nested < 0)
+		return NS_OK;
+	o->vmx_vmcs01 = member(t, "vcpu_vmx", "vmcs01");
+	o->vmx_loaded_vmcs = member(t, "vcpu_vmx", "loaded_vmcs");
+	/* exit_reason moved into struct vcpu_vt (vt) in 6.16 */
+	o->vmx_exit_reason = member(t, "vcpu_vmx", "exit_reason");
+	if (o->vmx_exit_reason < 0)
+		o->vmx_exit_reason = nested2(member(t, "vcpu_vmx", "vt"), member(t, "vcpu_vt", "exit_reason"));
+	o->nested_vmxon = nested2(nested, member(t, "nested_vmx", "vmxon"));
+	o->nested_vmxon_ptr = nested2(nested, member(t, "nested_vmx", "vmxon_ptr"));
+	o->nested_current_vmptr = nested2(nested, member(t, "nested_vmx", "current_vmptr"));
+	o->nested_cached_vmcs12 = nested2(nested, member(t, "nested_vmx", "cached_vmcs12"));
+	o->nested_cached_shadow_vmcs12 = nested2(nested, member(t, "nested_vmx", "cached_shadow_vmcs12"));
+	o->nested_vmcs02 = nested2(nested, member(t, "nested_vmx", "vmcs02"));
+	o->nested_run_pending = nested2(nested, member(t, "nested_vmx", "nested_run_pending"));
+	/* renamed from need_vmcs12_sync in 5.x */
+	o->nested_need_vmcs12_to_shadow_sync = nested2(nested, member(t, "nested_vmx", "need_vmcs12_to_shadow_sync"));
+	if (o->nested_need_vmcs12_to_shadow_sync < 0)
+		o->nested_need_vmcs12_to_shadow_sync = nested2(nested, member(t, "nested_vmx", "need_vmcs12_sync"));
+	o->nested_need_sync_vmcs02_to_vmcs12_rare =
+		nested2(nested, member(t, "nested_vmx", "need_sync_vmcs02_to_vmcs12_rare"));
+	o->nested_vmcs02_initialized = nested2(nested, member(t, "nested_vmx", "vmcs02_initialized"));
+	o->lvmcs_vmcs = member(t, "loaded_vmcs", "vmcs");
+	o->lvmcs_shadow_vmcs = member(t, "loaded_vmcs", "shadow_vmcs");
+	o->lvmcs_launched = member(t, "loaded_vmcs", "launched");
+	o->lvmcs_cpu = member(t, "loaded_vmcs", "cpu");
+	o->lvmcs_controls_shadow = cs = member(t, "loaded_vmcs", "controls_shadow");
+	o->cs_vm_entry = nested2(cs, member(t, "vmcs_controls_shadow", "vm_entry"));
+	o->cs_vm_exit = nested2(cs, member(t, "vmcs_controls_shadow", "vm_exit"));
+	o->cs_pin = nested2(cs, member(t, "vmcs_controls_shadow", "pin"));
+	o->cs_exec = nested2(cs, member(t, "vmcs_controls_shadow", "exec"));
+	o->cs_secondary_exec = nested2(cs, member(t, "vmcs_controls_shadow", "secondary_exec"));
+	o->cs_tertiary_exec = nested2(cs, member(t, "vmcs_controls_shadow", "tertiary_exec"));
+	if (o->nested_cached_vmcs12 < 0 || o->nested_vmcs02 < 0 || o->lvmcs_vmcs < 0)
+		return ns_fail(err, NS_ERR_ARG, "kvm_intel's nested_vmx lacks cached_vmcs12/vmcs02: unknown kernel layout");
+	o->have_vmx = true;
+	return NS_OK;
+}
+
+/* ---- reading ---- */
+
+static uint64_t rd_u64(const struct ns_target *t, uint64_t addr, bool *ok)
+{
+	uint64_t v = 0;
+
+	if (!t->read(t->ctx, addr, &v, 8))
+		*ok = false;
+	return v;
+}
+
+static uint32_t rd_u32(const struct ns_target *t, uint64_t addr, bool *ok)
+{
+	uint32_t v = 0;
+
+	if (!t->read(t->ctx, addr, &v, 4))
+		*ok = false;
+	return v;
+}
+
+static bool rd_bool(const struct ns_target *t, uint64_t base, long off, bool *ok)
+{
+	uint8_t b = 0;
+
+	if (off < 0)
+		return false;
+	if (!t->read(t->ctx, base + (uint64_t)off, &b, 1))
+		*ok = false;
+	return b != 0;
+}
+
+static bool kernel_pointer(uint64_t p)
+{
+	return p >= 0xffff800000000000ull;
+}
+
+/* ---- VMs ---- */
+
+int ns_kvm_vms(const struct ns_target *t, const struct ns_kvm_offsets *o, struct ns_vm *vms, size_t max,
+	       size_t *n, struct ns_error *err)
+{
+	uint64_t head = t->symbol(t->ctx, "vm_list"), pos;
+	bool ok = true;
+	size_t count = 0;
+
+	*n = 0;
+	if (!head)
+		return ns_fail(err, NS_ERR_ARG, "no symbol vm_list: is the kvm module loaded in this kernel?");
+	pos = rd_u64(t, head, &ok);
+	if (!ok)
+		return ns_fail(err, NS_ERR_IO, "vm_list at 0x%llx cannot be read", (unsigned long long)head);
+	while (pos != head) {
+		struct ns_vm *vm;
+		uint64_t kvm = pos - (uint64_t)o->kvm_vm_list;
+
+		if (!kernel_pointer(pos))
+			return ns_fail(err, NS_ERR_FORMAT, "vm_list entry %zu points at 0x%llx, not kernel memory: corrupt list",
+				       count, (unsigned long long)pos);
+		if (++count > NS_MAX_VMS * 4)
+			return ns_fail(err, NS_ERR_FORMAT,
+				       "vm_list does not come back to its head after %zu entries: cyclic or corrupt",
+				       count - 1);
+		if (*n < max) {
+			vm = &vms[(*n)++];
+			memset(vm, 0, sizeof(*vm));
+			vm->kvm = kvm;
+			vm->pid = -1;
+			if (o->kvm_userspace_pid >= 0)
+				vm->pid = (int32_t)rd_u32(t, kvm + (uint64_t)o->kvm_userspace_pid, &ok);
+			vm->online_vcpus = rd_u32(t, kvm + (uint64_t)o->kvm_online_vcpus, &ok);
+			if (o->kvm_mm >= 0 && o->mm_owner >= 0 && o->task_comm >= 0) {
+				/* the VMM's command: kvm->mm->owner->comm (CONFIG_MEMCG) */
+				bool ok2 = true;
+				uint64_t mm = rd_u64(t, kvm + (uint64_t)o->kvm_mm, &ok2);
+				uint64_t owner = ok2 && kernel_pointer(mm) ? rd_u64(t, mm + (uint64_t)o->mm_owner, &ok2) : 0;
+				if (ok2 && kernel_pointer(owner) && t->read(t->ctx, owner + (uint64_t)o->task_comm, vm->comm, 16))
+					vm->comm[16] = '\0';
+				else
+					vm->comm[0] = '\0';
+				for (char *c = vm->comm; *c; c++)
+					if (*c < 0x20 || *c > 0x7e)
+						*c = '?'; /* a comm is guest-influenced text: keep it printable */
+			}
+			if (!ok)
+				return ns_fail(err, NS_ERR_IO, "struct kvm at 0x%llx cannot be read", (unsigned long long)kvm);
+		}
+		pos = rd_u64(t, pos, &ok);
+		if (!ok)
+			return ns_fail(err, NS_ERR_IO, "vm_list entry at 0x%llx cannot be read", (unsigned long long)pos);
+	}
+	return NS_OK;
+}
+
+/* ---- vCPUs ---- */
+
+/* xa_load(): the entry at index i of an xarray, or 0. */
+static uint64_t xa_load(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t xa, uint64_t i, bool *ok)
+{
+	uint64_t entry = rd_u64(t, xa + (uint64_t)o->xa_head, ok);
+
+	/* an internal node pointer has bits 1:0 = 10 and is above 4096 */
+	if (!((entry & 3) == 2 && entry > 4096))
+		return i == 0 ? entry : 0;
+	for (int depth = 0; depth < 8 && *ok; depth++) {
+		uint64_t node = entry - 2;
+		uint8_t shift = 0;
+		uint64_t slot;
+
+		if (!t->read(t->ctx, node + (uint64_t)o->xa_node_shift, &shift, 1) || shift > 60) {
+			*ok = false;
+			return 0;
+		}
+		slot = i >> shift;
+		if (slot > 63)
+			return 0;
+		entry = rd_u64(t, node + (uint64_t)o->xa_node_slots + 8 * slot, ok);
+		if (!((entry & 3) == 2 && entry > 4096))
+			return (entry & 3) == 2 ? 0 : entry; /* a sibling or retry entry: not a vCPU */
+		i &= (1ull << shift) - 1;
+	}
+	*ok = false;
+	return 0;
+}
+
+int ns_kvm_vcpu_read(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t vcpu, struct ns_vcpu *v,
+		     struct ns_error *err)
+{
+	bool ok = true;
+	uint64_t vmx;
+
+	memset(v, 0, sizeof(*v));
+	v->vcpu = vcpu;
+	if (!kernel_pointer(vcpu))
+		return ns_fail(err, NS_ERR_FORMAT, "0x%llx is not a kernel address: not a vCPU", (unsigned long long)vcpu);
+	if (o->vcpu_vcpu_idx >= 0)
+		v->idx = rd_u32(t, vcpu + (uint64_t)o->vcpu_vcpu_idx, &ok);
+	if (o->vcpu_arch_hflags >= 0) {
+		v->hflags = rd_u32(t, vcpu + (uint64_t)o->vcpu_arch_hflags, &ok);
+		v->guest_mode = v->hflags & HF_GUEST_MASK;
+	}
+	if (!ok)
+		return ns_fail(err, NS_ERR_IO, "struct kvm_vcpu at 0x%llx cannot be read", (unsigned long long)vcpu);
+	if (!o->have_vmx)
+		return NS_OK;
+	v->vmx = vmx = vcpu - (uint64_t)o->vmx_vcpu;
+	v->vmxon = rd_bool(t, vmx, o->nested_vmxon, &ok);
+	v->vmxon_ptr = rd_u64(t, vmx + (uint64_t)o->nested_vmxon_ptr, &ok);
+	v->current_vmptr = rd_u64(t, vmx + (uint64_t)o->nested_current_vmptr, &ok);
+	v->cached_vmcs12 = rd_u64(t, vmx + (uint64_t)o->nested_cached_vmcs12, &ok);
+	if (o->nested_cached_shadow_vmcs12 >= 0)
+		v->cached_shadow_vmcs12 = rd_u64(t, vmx + (uint64_t)o->nested_cached_shadow_vmcs12, &ok);
+	v->vmcs02_loaded_vmcs = vmx + (uint64_t)o->nested_vmcs02;
+	v->vmcs02 = rd_u64(t, v->vmcs02_loaded_vmcs + (uint64_t)o->lvmcs_vmcs, &ok);
+	if (o->vmx_vmcs01 >= 0) {
+		v->vmcs01_loaded_vmcs = vmx + (uint64_t)o->vmx_vmcs01;
+		v->vmcs01 = rd_u64(t, v->vmcs01_loaded_vmcs + (uint64_t)o->lvmcs_vmcs, &ok);
+	}
+	if (o->vmx_loaded_vmcs >= 0)
+		v->loaded_vmcs = rd_u64(t, vmx + (uint64_t)o->vmx_loaded_vmcs, &ok);
+	v->nested_run_pending = rd_bool(t, vmx, o->nested_run_pending, &ok);
+	v->need_vmcs12_to_shadow_sync = rd_bool(t, vmx, o->nested_need_vmcs12_to_shadow_sync, &ok);
+	v->need_sync_vmcs02_rare = rd_bool(t, vmx, o->nested_need_sync_vmcs02_to_vmcs12_rare, &ok);
+	if (o->vmx_exit_reason >= 0) {
+		v->exit_reason = rd_u32(t, vmx + (uint64_t)o->vmx_exit_reason, &ok);
+		v->have_exit_reason = true;
+	}
+	if (!ok)
+		return ns_fail(err, NS_ERR_IO, "struct vcpu_vmx at 0x%llx cannot be read", (unsigned long long)vmx);
+	return NS_OK;
+}
+
+int ns_kvm_vcpus(const struct ns_target *t, const struct ns_kvm_offsets *o, const struct ns_vm *vm,
+		 struct ns_vcpu *vcpus, size_t max, size_t *n, struct ns_error *err)
+{
+	uint32_t count = vm->online_vcpus;
+	bool ok = true;
+
+	*n = 0;
+	if (count > NS_MAX_VCPUS_PER_VM)
+		return ns_fail(err, NS_ERR_FORMAT, "struct kvm at 0x%llx claims %u online vCPUs: corrupt",
+			       (unsigned long long)vm->kvm, count);
+	for (uint32_t i = 0; i < count && *n < max; i++) {
+		uint64_t vcpu;
+
+		if (o->kvm_vcpu_array >= 0) {
+			if (o->xa_head < 0 || o->xa_node_shift < 0 || o->xa_node_slots < 0)
+				return ns_fail(err, NS_ERR_ARG, "struct xarray/xa_node are not known: cannot walk vcpu_array");
+			vcpu = xa_load(t, o, vm->kvm + (uint64_t)o->kvm_vcpu_array, i, &ok);
+		} else {
+			if ((long)i >= o->kvm_vcpus_count)
+				break;
+			vcpu = rd_u64(t, vm->kvm + (uint64_t)o->kvm_vcpus + 8ull * i, &ok);
+		}
+		if (!ok)
+			return ns_fail(err, NS_ERR_IO, "vCPU %u of struct kvm at 0x%llx cannot be read", i,
+				       (unsigned long long)vm->kvm);
+		if (!vcpu)
+			continue;
+		if (ns_kvm_vcpu_read(t, o, vcpu, &vcpus[*n], err))
+			return NS_ERR_IO;
+		vcpus[*n].kvm = vm->kvm;
+		vcpus[*n].pid = vm->pid;
+		(*n)++;
+	}
+	return NS_OK;
+}
+
+int ns_kvm_controls_shadow(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t loaded_vmcs,
+			   struct ns_controls_shadow *cs, struct ns_error *err)
+{
+	bool ok = true;
+
+	memset(cs, 0, sizeof(*cs));
+	if (o->lvmcs_controls_shadow < 0 || o->cs_exec < 0)
+		return NS_OK; /* older kernels keep no software copy */
+	cs->vm_entry = rd_u32(t, loaded_vmcs + (uint64_t)o->cs_vm_entry, &ok);
+	cs->vm_exit = rd_u32(t, loaded_vmcs + (uint64_t)o->cs_vm_exit, &ok);
+	cs->pin = rd_u32(t, loaded_vmcs + (uint64_t)o->cs_pin, &ok);
+	cs->exec = rd_u32(t, loaded_vmcs + (uint64_t)o->cs_exec, &ok);
+	cs->secondary_exec = rd_u32(t, loaded_vmcs + (uint64_t)o->cs_secondary_exec, &ok);
+	if (o->cs_tertiary_exec >= 0) {
+		cs->tertiary_exec = rd_u64(t, loaded_vmcs + (uint64_t)o->cs_tertiary_exec, &ok);
+		cs->have_tertiary = true;
+	}
+	if (!ok)
+		return ns_fail(err, NS_ERR_IO, "loaded_vmcs at 0x%llx cannot be read", (unsigned long long)loaded_vmcs);
+	cs->have = true;
+	return NS_OK;
+}

@@ -1,0 +1,134 @@
+/*
+ * Rendering the Locate model: the VMs on vm_list and their vCPUs' nested
+ * state (`kvm`, `kvm -v`), in text and JSON.
+ */
+#include <stdio.h>
+
+#include "json.h"
+#include "nestscope/explain.h"
+#include "nestscope/render_kvm.h"
+
+static const char *mode_name(const struct ns_vcpu *v)
+{
+	return v->guest_mode ? "L2" : "L1";
+}
+
+static void exit_reason_text(const struct ns_vcpu *v, char *buf, size_t n)
+{
+	struct ns_decoding d;
+
+	if (!v->have_exit_reason) {
+		snprintf(buf, n, "unknown");
+		return;
+	}
+	ns_explain(NS_DEC_EXIT_REASON, v->exit_reason, NULL, &d);
+	ns_decoding_format(&d, buf, n);
+}
+
+static void text_vcpu(struct ns_out *o, const struct ns_vcpu *v)
+{
+	char reason[256];
+
+	exit_reason_text(v, reason, sizeof(reason));
+	ns_printf(o, "  VCPU %-3u  vcpu_vmx %016llx  %s%s%s\n", v->idx, (unsigned long long)v->vmx, mode_name(v),
+		  v->guest_mode ? " (guest mode: L2 active)" : "",
+		  v->nested_run_pending ? "  nested_run_pending" : "");
+	if (!v->vmxon) {
+		ns_printf(o, "            not in VMX operation (L1 has not run VMXON)\n");
+	} else {
+		ns_printf(o, "            vmxon 1  vmxon region %#llx  current_vmptr %#llx%s\n",
+			  (unsigned long long)v->vmxon_ptr, (unsigned long long)v->current_vmptr,
+			  v->current_vmptr == ~0ull ? " (none)" : "");
+	}
+	ns_printf(o, "            cached_vmcs12 %016llx  cached_shadow_vmcs12 %016llx\n",
+		  (unsigned long long)v->cached_vmcs12, (unsigned long long)v->cached_shadow_vmcs12);
+	ns_printf(o, "            vmcs01 %016llx  vmcs02 %016llx  loaded: %s\n", (unsigned long long)v->vmcs01,
+		  (unsigned long long)v->vmcs02,
+		  v->loaded_vmcs == v->vmcs02_loaded_vmcs ? "vmcs02"
+		  : v->loaded_vmcs == v->vmcs01_loaded_vmcs ? "vmcs01" : "?");
+	ns_printf(o, "            last exit: %s\n", reason);
+}
+
+void ns_render_kvm_text(struct ns_out *o, const struct ns_vm *vms, size_t nvms, const struct ns_vcpu *vcpus,
+			size_t nvcpus, bool verbose)
+{
+	ns_printf(o, "%-18s %7s  %-16s %5s\n", "KVM", "PID", "COMM", "VCPUS");
+	for (size_t i = 0; i < nvms; i++) {
+		const struct ns_vm *vm = &vms[i];
+
+		ns_printf(o, "%016llx   %7d  %-16s %5u\n", (unsigned long long)vm->kvm, vm->pid,
+			  vm->comm[0] ? vm->comm : "-", vm->online_vcpus);
+		if (!verbose)
+			continue;
+		for (size_t k = 0; k < nvcpus; k++)
+			if (vcpus[k].kvm == vm->kvm)
+				text_vcpu(o, &vcpus[k]);
+	}
+	if (!nvms)
+		ns_printf(o, "(no VMs on vm_list)\n");
+}
+
+static void json_vcpu(struct json *j, const struct ns_vcpu *v)
+{
+	char reason[256];
+
+	exit_reason_text(v, reason, sizeof(reason));
+	json_obj_begin(j);
+	json_kv_uint(j, "index", v->idx);
+	json_kv_hex(j, "kvm_vcpu", v->vcpu);
+	json_kv_hex(j, "vcpu_vmx", v->vmx);
+	json_kv_str(j, "mode", mode_name(v));
+	json_kv_bool(j, "guest_mode", v->guest_mode);
+	json_kv_hex(j, "hflags", v->hflags);
+	json_kv_bool(j, "vmxon", v->vmxon);
+	json_kv_hex(j, "vmxon_ptr", v->vmxon_ptr);
+	json_kv_hex(j, "current_vmptr", v->current_vmptr);
+	json_kv_hex(j, "cached_vmcs12", v->cached_vmcs12);
+	json_kv_hex(j, "cached_shadow_vmcs12", v->cached_shadow_vmcs12);
+	json_kv_hex(j, "vmcs01", v->vmcs01);
+	json_kv_hex(j, "vmcs02", v->vmcs02);
+	json_kv_str(j, "loaded_vmcs", v->loaded_vmcs == v->vmcs02_loaded_vmcs ? "vmcs02"
+				     : v->loaded_vmcs == v->vmcs01_loaded_vmcs ? "vmcs01" : "unknown");
+	json_kv_bool(j, "nested_run_pending", v->nested_run_pending);
+	json_key(j, "exit_reason");
+	if (v->have_exit_reason)
+		json_hex(j, v->exit_reason);
+	else
+		json_null(j);
+	json_kv_str(j, "exit_reason_text", reason);
+	json_obj_end(j);
+}
+
+void ns_render_kvm_json(struct ns_out *o, const struct ns_vm *vms, size_t nvms, const struct ns_vcpu *vcpus,
+			size_t nvcpus, bool verbose)
+{
+	struct json j;
+
+	json_init(&j, o);
+	json_obj_begin(&j);
+	json_kv_str(&j, "schema", "nestscope/kvm/1");
+	json_key(&j, "vms");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < nvms; i++) {
+		json_obj_begin(&j);
+		json_kv_hex(&j, "kvm", vms[i].kvm);
+		json_key(&j, "pid");
+		if (vms[i].pid >= 0)
+			json_uint(&j, (uint64_t)vms[i].pid);
+		else
+			json_null(&j);
+		json_kv_str(&j, "comm", vms[i].comm);
+		json_kv_uint(&j, "online_vcpus", vms[i].online_vcpus);
+		if (verbose) {
+			json_key(&j, "vcpus");
+			json_arr_begin(&j);
+			for (size_t k = 0; k < nvcpus; k++)
+				if (vcpus[k].kvm == vms[i].kvm)
+					json_vcpu(&j, &vcpus[k]);
+			json_arr_end(&j);
+		}
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+}

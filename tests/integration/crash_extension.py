@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""The crash extension in real crash, in batch mode, on each bundled dump with
+its kernel's real debuginfo.  The same commands run on every kernel (5.10 with
+the vcpus[] array, 6.1 with the vcpu_array xarray), and what they print is
+checked against the samples manifest: every VM and vCPU, guest mode, the VMXON
+region, current_vmptr, and the decoded guest RIP, guest CR3 and controls.
+
+usage: crash_extension.py EXTENSION SAMPLES_DIR CACHE_DIR
+"""
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+ext, root, cache = pathlib.Path(sys.argv[1]).resolve(), pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+gen = root / "gen"
+failures = []
+passed = 0
+
+
+def check(ok, what):
+    global passed
+    if ok:
+        passed += 1
+        print(f"ok   {what}")
+    else:
+        failures.append(what)
+        print(f"FAIL {what}")
+
+
+def debuginfo(kver):
+    r = subprocess.run([str(gen / "debian-kernel.sh"), "fetch-dbg", kver, str(cache / kver)],
+                       capture_output=True, text=True)
+    if r.returncode:
+        return None
+    info = dict(line.split(": ", 1) for line in r.stdout.splitlines() if ": " in line)
+    return info["vmlinux"], info["modules"]
+
+
+def crash(vmlinux, dump, commands):
+    """Runs crash once with the extension loaded; returns stdout and stderr."""
+    with tempfile.NamedTemporaryFile("w", suffix=".in") as f:
+        f.write(f"extend {ext}\n" + "".join(c + "\n" for c in commands))
+        f.flush()
+        with open(f.name) as stdin:
+            r = subprocess.run(["crash", "-s", vmlinux, str(dump)], stdin=stdin, capture_output=True,
+                               text=True, timeout=600)
+    return r.stdout, r.stderr
+
+
+def json_docs(text):
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+for mf in sorted(root.glob("*/manifest.json")):
+    man = json.loads(mf.read_text())
+    kver = mf.parent.name
+    found = debuginfo(kver)
+    if not found:
+        print(f"note: no debuginfo for {kver} any more; crash_samples.sh regenerates a dump for that case")
+        continue
+    vmlinux, mods = found
+    dump = mf.parent / man["dump"]["file"]
+    vms = man["dump"]["vms"]
+    commands = [f"mod -S {mods}", "kvm -v -j"] + [f"vmcs12 -j {vm['pid']}:0" for vm in vms] + \
+               [f"vmcs02 -j {vm['pid']}:0" for vm in vms]
+    stdout, stderr = crash(vmlinux, dump, commands)
+    docs = json_docs(stdout)
+    kvm = next((d for d in docs if d.get("schema") == "nestscope/kvm/1"), None)
+    vmcs12s = [d for d in docs if d.get("schema") == "nestscope/decode/1"]
+    vmcs02s = [d for d in docs if d.get("schema") == "nestscope/loaded-vmcs/1"]
+    check(kvm is not None and len(vmcs12s) == len(vms) and len(vmcs02s) == len(vms),
+          f"{kver}: kvm -v, vmcs12 and vmcs02 answer for each of the {len(vms)} VMs")
+    if kvm is None or len(vmcs12s) != len(vms):
+        print(stdout[-3000:], stderr[-2000:])
+        continue
+    for vm, v12 in zip(vms, vmcs12s):
+        cfg = man["configs"][vm["config"]] if vm["config"] in man["configs"] else None
+        writes = {int(w["encoding"], 16): int(w["value"], 16)
+                  for w in json.loads((mf.parent / vm["manifest"]).read_text())["vmwrites"]}
+        found_vm = [x for x in kvm["vms"] if x["pid"] == vm["pid"]]
+        check(len(found_vm) == 1, f"{kver}: kvm finds the VM of pid {vm['pid']}")
+        if not found_vm:
+            continue
+        vcpus = found_vm[0].get("vcpus", [])
+        check(len(vcpus) == 1 and vcpus[0]["index"] == 0, f"{kver} pid {vm['pid']}: one vCPU, index 0")
+        if not vcpus:
+            continue
+        c = vcpus[0]
+        check(c["guest_mode"] and c["mode"] == "L2", f"{kver} pid {vm['pid']}: vCPU in guest mode (L2 active)")
+        check(c["vmxon"] and int(c["vmxon_ptr"], 16) == int(vm["addresses"]["vmxon_pa"], 16),
+              f"{kver} pid {vm['pid']}: VMXON region {c['vmxon_ptr']} (manifest {vm['addresses']['vmxon_pa']})")
+        check(int(c["current_vmptr"], 16) == int(vm["addresses"]["vmcs12_pa"], 16),
+              f"{kver} pid {vm['pid']}: current_vmptr {c['current_vmptr']} (manifest {vm['addresses']['vmcs12_pa']})")
+        fields = {int(f["encoding"], 16): f for f in v12["vmcs"][0]["fields"]}
+        rip = int(fields[0x681E]["value"], 16)
+        want_rip = int(vm["moment"]["vmcs12_guest_rip"], 16)
+        check(rip == want_rip, f"{kver} pid {vm['pid']} ({vm['moment']['moment']}): vmcs12 guest RIP "
+                               f"{rip:#x}, manifest {want_rip:#x}")
+        check(int(fields[0x6802]["value"], 16) == writes[0x6802],
+              f"{kver} pid {vm['pid']}: guest CR3 {fields[0x6802]['value']} as L1 wrote it")
+        for enc in (0x4000, 0x4002, 0x401E, 0x400C, 0x4012):
+            check(int(fields[enc]["value"], 16) == writes[enc],
+                  f"{kver} pid {vm['pid']}: {fields[enc]['name']} {fields[enc]['value']} as L1 wrote it")
+        check(fields[0x4000]["decoded"] is not None and fields[0x4002]["decoded"]["flags"],
+              f"{kver} pid {vm['pid']}: controls decoded symbolically")
+        # in L2, the guest state of cached_vmcs12 is flagged stale, and the copy is named
+        check(fields[0x681E]["stale"] and not fields[0x4002]["stale"] and
+              fields[0x681E]["copy"].startswith("cached_vmcs12"),
+              f"{kver} pid {vm['pid']}: guest state marked stale, controls not; copy named")
+    for v02 in vmcs02s:
+        check(v02["revision_id"] == "0x2b", f"{kver}: vmcs02 revision id {v02['revision_id']} (Bochs's 0x2b)")
+
+    # bad input keeps the session alive: an unknown vCPU, a garbage pointer, then a good command
+    stdout, stderr = crash(vmlinux, dump, [f"mod -S {mods}", "vmcs12 9999:0", "vmcs12 ffff888000000000",
+                                           "vmcs12 -r 0", "kvm -j"])
+    check(any(d.get("schema") == "nestscope/kvm/1" for d in json_docs(stdout)) and
+          "no vCPU 0 in a VM of pid 9999" in stdout + stderr,
+          f"{kver}: bad vCPUs and addresses give one-line errors and crash goes on")
+
+print(f"{passed} passed, {len(failures)} failed")
+sys.exit(1 if failures or not passed else 0)
