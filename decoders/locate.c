@@ -51,6 +51,18 @@ int ns_kvm_offsets_resolve(const struct ns_target *t, struct ns_kvm_offsets *o, 
 	arch = member(t, "kvm_vcpu", "arch");
 	o->vcpu_arch_hflags = nested2(arch, member(t, "kvm_vcpu_arch", "hflags"));
 	o->mm_owner = member(t, "mm_struct", "owner");
+	o->mm_pgd = member(t, "mm_struct", "pgd");
+	o->kvm_memslots = member(t, "kvm", "memslots");
+	o->slots_id_hash = member(t, "kvm_memslots", "id_hash");
+	o->slots_node_idx = member(t, "kvm_memslots", "node_idx");
+	o->slots_used_slots = member(t, "kvm_memslots", "used_slots");
+	o->slots_array = member(t, "kvm_memslots", "memslots");
+	o->slot_id_node = member(t, "kvm_memory_slot", "id_node");
+	o->slot_base_gfn = member(t, "kvm_memory_slot", "base_gfn");
+	o->slot_npages = member(t, "kvm_memory_slot", "npages");
+	o->slot_userspace_addr = member(t, "kvm_memory_slot", "userspace_addr");
+	o->slot_size = t->type_size ? t->type_size(t->ctx, "kvm_memory_slot") : -1;
+	o->hlist_node_size = t->type_size ? t->type_size(t->ctx, "hlist_node") : -1;
 	o->task_pid = member(t, "task_struct", "pid");
 	o->task_comm = member(t, "task_struct", "comm");
 
@@ -323,5 +335,118 @@ int ns_kvm_controls_shadow(const struct ns_target *t, const struct ns_kvm_offset
 	if (!ok)
 		return ns_fail(err, NS_ERR_IO, "loaded_vmcs at 0x%llx cannot be read", (unsigned long long)loaded_vmcs);
 	cs->have = true;
+	return NS_OK;
+}
+
+/* ---- guest-physical to host-virtual, and the VMM's memory ---- */
+
+/* One memslot: does it hold gfn?  Then set *hva. */
+static bool slot_has(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t slot, uint64_t gpa,
+		     uint64_t *hva, bool *ok)
+{
+	uint64_t base = rd_u64(t, slot + (uint64_t)o->slot_base_gfn, ok);
+	uint64_t npages = rd_u64(t, slot + (uint64_t)o->slot_npages, ok);
+	uint64_t uaddr = rd_u64(t, slot + (uint64_t)o->slot_userspace_addr, ok);
+	uint64_t gfn = gpa >> 12;
+
+	if (!*ok || gfn < base || gfn - base >= npages)
+		return false;
+	*hva = uaddr + ((gfn - base) << 12) + (gpa & 0xfff);
+	return true;
+}
+
+int ns_kvm_gpa_to_hva(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t kvm, uint64_t gpa,
+		      uint64_t *hva, struct ns_error *err)
+{
+	bool ok = true;
+	uint64_t slots;
+
+	if (o->kvm_memslots < 0 || o->slot_base_gfn < 0 || o->slot_npages < 0 || o->slot_userspace_addr < 0)
+		return ns_fail(err, NS_ERR_ARG, "struct kvm_memslots/kvm_memory_slot are not known: cannot translate GPAs");
+	slots = rd_u64(t, kvm + (uint64_t)o->kvm_memslots, &ok);
+	if (!ok || !kernel_pointer(slots))
+		return ns_fail(err, NS_ERR_IO, "kvm->memslots[0] of struct kvm at 0x%llx cannot be read",
+			       (unsigned long long)kvm);
+	if (o->slots_id_hash >= 0 && o->slots_node_idx >= 0 && o->slot_id_node >= 0 && o->hlist_node_size > 0) {
+		/* 6.x: slots hashed by id; each slot sits on two lists, node_idx says which is live */
+		int32_t idx = (int32_t)rd_u32(t, slots + (uint64_t)o->slots_node_idx, &ok);
+		unsigned visited = 0;
+
+		if (idx < 0 || idx > 1)
+			return ns_fail(err, NS_ERR_FORMAT, "kvm_memslots at 0x%llx has node_idx %d: corrupt",
+				       (unsigned long long)slots, idx);
+		for (unsigned b = 0; b < 128 && ok; b++) {
+			uint64_t node = rd_u64(t, slots + (uint64_t)o->slots_id_hash + 8ull * b, &ok);
+
+			while (ok && node) {
+				uint64_t slot = node - (uint64_t)o->slot_id_node - (uint64_t)idx * (uint64_t)o->hlist_node_size;
+
+				if (!kernel_pointer(node) || ++visited > 32768)
+					return ns_fail(err, NS_ERR_FORMAT, "memslot hash of kvm_memslots 0x%llx is corrupt",
+						       (unsigned long long)slots);
+				if (slot_has(t, o, slot, gpa, hva, &ok))
+					return NS_OK;
+				node = rd_u64(t, node, &ok); /* hlist_node.next */
+			}
+		}
+	} else if (o->slots_used_slots >= 0 && o->slots_array >= 0 && o->slot_size > 0) {
+		/* 5.x: an array of used_slots slots */
+		int32_t used = (int32_t)rd_u32(t, slots + (uint64_t)o->slots_used_slots, &ok);
+
+		if (used < 0 || used > 32768)
+			return ns_fail(err, NS_ERR_FORMAT, "kvm_memslots at 0x%llx claims %d slots: corrupt",
+				       (unsigned long long)slots, used);
+		for (int32_t i = 0; i < used && ok; i++)
+			if (slot_has(t, o, slots + (uint64_t)o->slots_array + (uint64_t)i * (uint64_t)o->slot_size, gpa,
+				     hva, &ok))
+				return NS_OK;
+	} else {
+		return ns_fail(err, NS_ERR_ARG, "unknown struct kvm_memslots layout: cannot translate GPAs");
+	}
+	if (!ok)
+		return ns_fail(err, NS_ERR_IO, "the memslots of struct kvm at 0x%llx cannot be read",
+			       (unsigned long long)kvm);
+	return ns_fail(err, NS_ERR_ARG, "L1 GPA 0x%llx is in no memslot of struct kvm at 0x%llx",
+		       (unsigned long long)gpa, (unsigned long long)kvm);
+}
+
+int ns_kvm_read_user(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t kvm, uint64_t hva,
+		     void *buf, size_t len, struct ns_error *err)
+{
+	static const unsigned shifts[4] = { 39, 30, 21, 12 };
+	uint64_t pob = t->symbol(t->ctx, "page_offset_base"), direct, mm, table, entry = 0, phys = 0;
+	bool ok = true;
+
+	if ((hva & 0xfff) + len > 4096)
+		return ns_fail(err, NS_ERR_ARG, "a read across pages at HVA 0x%llx", (unsigned long long)hva);
+	if (!pob || o->kvm_mm < 0 || o->mm_pgd < 0)
+		return ns_fail(err, NS_ERR_ARG, "page_offset_base or mm_struct.pgd unknown: cannot read user memory");
+	direct = rd_u64(t, pob, &ok);
+	mm = rd_u64(t, kvm + (uint64_t)o->kvm_mm, &ok);
+	table = ok && kernel_pointer(mm) ? rd_u64(t, mm + (uint64_t)o->mm_pgd, &ok) : 0;
+	if (!ok || !kernel_pointer(table))
+		return ns_fail(err, NS_ERR_IO, "the VMM's page tables (kvm->mm->pgd) cannot be read");
+	for (int level = 0; level < 4; level++) {
+		unsigned idx = (unsigned)(hva >> shifts[level]) & 511;
+
+		entry = rd_u64(t, table + 8ull * idx, &ok);
+		if (!ok)
+			return ns_fail(err, NS_ERR_IO, "page table at 0x%llx cannot be read", (unsigned long long)table);
+		if (!(entry & 1))
+			return ns_fail(err, NS_ERR_IO, "HVA 0x%llx is not mapped in the VMM (level %d entry 0x%llx)",
+				       (unsigned long long)hva, 4 - level, (unsigned long long)entry);
+		phys = entry & 0x000ffffffffff000ull;
+		if (level > 0 && level < 3 && (entry & 0x80)) { /* a 1 GiB or 2 MiB page */
+			uint64_t mask = (1ull << shifts[level]) - 1;
+			phys = (entry & 0x000fffffffffe000ull & ~mask) + (hva & mask & ~0xfffull);
+			break;
+		}
+		table = direct + phys;
+	}
+	if (!t->read(t->ctx, direct + phys + (hva & 0xfff), buf, len))
+		return ns_fail(err, NS_ERR_IO,
+			       "HVA 0x%llx (physical 0x%llx) is mapped but its page is not in this dump (a dump made with "
+			       "makedumpfile -d 31 leaves out user pages)",
+			       (unsigned long long)hva, (unsigned long long)(phys + (hva & 0xfff)));
 	return NS_OK;
 }

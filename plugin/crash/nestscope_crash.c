@@ -42,12 +42,19 @@ static uint64_t crash_symbol(void *ctx, const char *name)
 	return symbol_exists((char *)name) ? symbol_value((char *)name) : 0;
 }
 
+static long crash_type_size(void *ctx, const char *type)
+{
+	(void)ctx;
+	return STRUCT_SIZE((char *)type);
+}
+
 static const struct ns_target target = {
 	.ctx = NULL,
 	.read = crash_read,
 	.member_offset = crash_member_offset,
 	.member_size = crash_member_size,
 	.symbol = crash_symbol,
+	.type_size = crash_type_size,
 };
 
 /* Offsets, resolved once; again only while kvm_intel's types are still missing. */
@@ -308,8 +315,24 @@ static void show_vcpu_vmcs12(const struct ns_vcpu *v, enum ns_vmcs12_copy which,
 	uint64_t addr = which == NS_COPY_SHADOW ? v->cached_shadow_vmcs12 : v->cached_vmcs12;
 
 	if (which == NS_COPY_MEMORY) {
-		error(INFO, "vCPU %u: reading L1's own copy (GPA 0x%llx) needs the VMM's user memory, which this "
-		      "session cannot translate yet; use -s cached\n", v->idx, (unsigned long long)v->current_vmptr);
+		uint64_t hva;
+
+		/* L1's region at current_vmptr: GPA -> the VMM's HVA -> its page */
+		if (!v->vmxon || v->current_vmptr == ~0ull) {
+			error(INFO, "vCPU %u of pid %d has no current VMCS in L1\n", v->idx, v->pid);
+			return;
+		}
+		if (ns_kvm_gpa_to_hva(&target, &offsets, v->kvm, v->current_vmptr, &hva, &err) ||
+		    ns_kvm_read_user(&target, &offsets, v->kvm, hva, region, sizeof(region), &err)) {
+			error(INFO, "L1's vmcs12 at GPA 0x%llx (vCPU %u, pid %d): %s\n",
+			      (unsigned long long)v->current_vmptr, v->idx, v->pid, err.msg);
+			return;
+		}
+		if (ns_decode_vcpu_vmcs12(region, sizeof(region), hva, v, which, force, &vr, &err)) {
+			error(INFO, "%s: %s\n", vr.copy, err.msg);
+			return;
+		}
+		print_report(&vr.r, ro, json);
 		return;
 	}
 	if (!addr) {

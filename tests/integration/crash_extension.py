@@ -112,6 +112,16 @@ for mf in sorted(root.glob("*/manifest.json")):
     for v02 in vmcs02s:
         check(v02["revision_id"] == "0x2b", f"{kver}: vmcs02 revision id {v02['revision_id']} (Bochs's 0x2b)")
 
+    # -s memory: L1's GPA goes through the memslots to the VMM's address, where the harness
+    # mapped L1's memory; the dumps leave user pages out, so reading it must say so
+    stdout, stderr = crash(vmlinux, dump, [f"mod -S {mods}"] + [f"vmcs12 -s memory {vm['pid']}:0" for vm in vms])
+    for vm in vms:
+        vmm = json.loads((mf.parent / vm["manifest"]).read_text())
+        hva = int(vmm["l1_memory"]["hva"], 16) + int(vm["addresses"]["vmcs12_pa"], 16)
+        check(f"HVA {hva:#x}" in stdout + stderr and "not in this dump" in stdout + stderr,
+              f"{kver} pid {vm['pid']}: -s memory translates GPA {vm['addresses']['vmcs12_pa']} to HVA {hva:#x} "
+              "and says the user page is not in the dump")
+
     # bad input keeps the session alive: an unknown vCPU, a garbage pointer, then a good command
     stdout, stderr = crash(vmlinux, dump, [f"mod -S {mods}", "vmcs12 9999:0", "vmcs12 ffff888000000000",
                                            "vmcs12 -r 0", "kvm -j"])

@@ -24,6 +24,8 @@ struct ns_target {
 	long (*member_size)(void *ctx, const char *type, const char *member);
 	/* Address of a kernel symbol, or 0. */
 	uint64_t (*symbol)(void *ctx, const char *name);
+	/* Size of a struct, or -1. */
+	long (*type_size)(void *ctx, const char *type);
 };
 
 /* Member offsets, resolved once per session (NS_NO_OFFSET when absent). */
@@ -42,7 +44,10 @@ struct ns_kvm_offsets {
 	     nested_vmcs02_initialized;
 	long lvmcs_vmcs, lvmcs_shadow_vmcs, lvmcs_launched, lvmcs_cpu, lvmcs_controls_shadow;
 	long cs_vm_entry, cs_vm_exit, cs_pin, cs_exec, cs_secondary_exec, cs_tertiary_exec;
-	long mm_owner, task_pid, task_comm;
+	long mm_owner, mm_pgd, task_pid, task_comm;
+	/* memslots: kvm->memslots[0]; 6.x hashes slots by id, 5.x keeps an array */
+	long kvm_memslots, slots_id_hash, slots_node_idx, slots_used_slots, slots_array;
+	long slot_id_node, slot_base_gfn, slot_npages, slot_userspace_addr, slot_size, hlist_node_size;
 	bool have_vmx;         /* kvm_intel's types (vcpu_vmx, nested_vmx) are known */
 };
 
@@ -101,5 +106,20 @@ struct ns_controls_shadow {
 };
 int ns_kvm_controls_shadow(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t loaded_vmcs,
 			   struct ns_controls_shadow *cs, struct ns_error *err);
+
+/*
+ * Translates an L1 guest-physical address to the VMM's virtual address
+ * through the VM's memslots (address space 0).
+ */
+int ns_kvm_gpa_to_hva(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t kvm, uint64_t gpa,
+		      uint64_t *hva, struct ns_error *err);
+
+/*
+ * Reads len bytes of the VMM's memory at hva (within one page), walking its
+ * page tables (kvm->mm->pgd, 4-level) and reading the page through the
+ * kernel's direct map.  A page the dump lacks is NS_ERR_IO, saying so.
+ */
+int ns_kvm_read_user(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t kvm, uint64_t hva,
+		     void *buf, size_t len, struct ns_error *err);
 
 #endif
