@@ -77,8 +77,9 @@ test-asan:
 demo: $(CLI)
 	$(CLI) decode $(DEMO_BLOB)
 
-bench: $(BENCH_BIN)
+bench: $(BENCH_BIN) $(CRASH_EXT)
 	$(BENCH_BIN) samples/blobs
+	BUILD=$(BUILD) sh bench/crash_vmcs12.sh
 
 samples:
 	sh samples/gen/generate.sh $(KERNEL)

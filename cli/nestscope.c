@@ -102,8 +102,8 @@ static void usage_decode(FILE *f)
 		"  -c, --controls     show the control section\n"
 		"  -x, --exit         show the VM-exit information section\n"
 		"                     (no section option: all four)\n"
-		"  -a, --all          show zero fields too\n"
-		"      --force        decode a vmcs12 whose revision id is not 0x%08x\n"
+		"  -A, --all          show zero fields too\n"
+		"  -F, --force        decode a vmcs12 whose revision id is not 0x%08x\n"
 		"  -j, --json         JSON output (schema %s, docs/json-schema.md)\n"
 		"  -h, --help         this help\n"
 		"\n"
@@ -116,7 +116,7 @@ static int cmd_decode(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' }, { "guest", no_argument, NULL, 'g' },
 		{ "host", no_argument, NULL, 'H' },         { "controls", no_argument, NULL, 'c' },
-		{ "exit", no_argument, NULL, 'x' },         { "all", no_argument, NULL, 'a' },
+		{ "exit", no_argument, NULL, 'x' },         { "all", no_argument, NULL, 'A' },
 		{ "force", no_argument, NULL, 'F' },        { "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
 	};
@@ -132,7 +132,7 @@ static int cmd_decode(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:gHcxajh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:gHcxAFjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!strcmp(optarg, "auto"))
@@ -148,7 +148,7 @@ static int cmd_decode(int argc, char **argv)
 		case 'H': ropt.sections |= NS_SECT_HOST; break;
 		case 'c': ropt.sections |= NS_SECT_CTRL; break;
 		case 'x': ropt.sections |= NS_SECT_EXIT; break;
-		case 'a': ropt.all = true; break;
+		case 'A': ropt.all = true; break;
 		case 'F': force = true; break;
 		case 'j': json = true; break;
 		case 'h': usage_decode(stdout); return 0;

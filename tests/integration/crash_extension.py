@@ -72,6 +72,15 @@ for mf in sorted(root.glob("*/manifest.json")):
     vmcs02s = [d for d in docs if d.get("schema") == "nestscope/loaded-vmcs/1"]
     check(kvm is not None and len(vmcs12s) == len(vms) and len(vmcs02s) == len(vms),
           f"{kver}: kvm -v, vmcs12 and vmcs02 answer for each of the {len(vms)} VMs")
+    # the JSON the extension prints validates against the published schemas
+    with tempfile.TemporaryDirectory() as d:
+        for i, doc in enumerate([kvm] + vmcs12s if kvm else []):
+            pathlib.Path(d, f"{i}.json").write_text(json.dumps(doc))
+        ok = kvm and all(subprocess.run(["/usr/bin/python3", "tests/cli/validate_json.py", schema, *files],
+                                        capture_output=True).returncode == 0
+                         for schema, files in (("nestscope/kvm/1", [f"{d}/0.json"]),
+                                               ("nestscope/decode/1", [f"{d}/{i + 1}.json" for i in range(len(vmcs12s))])))
+        check(bool(ok), f"{kver}: kvm -j and vmcs12 -j output validate against docs/json-schema")
     if kvm is None or len(vmcs12s) != len(vms):
         print(stdout[-3000:], stderr[-2000:])
         continue
