@@ -50,6 +50,10 @@ int ns_kvm_offsets_resolve(const struct ns_target *t, struct ns_kvm_offsets *o, 
 	o->vcpu_vcpu_id = member(t, "kvm_vcpu", "vcpu_id");
 	arch = member(t, "kvm_vcpu", "arch");
 	o->vcpu_arch_hflags = nested2(arch, member(t, "kvm_vcpu_arch", "hflags"));
+	o->vcpu_arch_regs = nested2(arch, member(t, "kvm_vcpu_arch", "regs"));
+	o->vcpu_arch_regs_avail = nested2(arch, member(t, "kvm_vcpu_arch", "regs_avail"));
+	o->vcpu_arch_regs_dirty = nested2(arch, member(t, "kvm_vcpu_arch", "regs_dirty"));
+	o->regs_avail_size = t->member_size(t->ctx, "kvm_vcpu_arch", "regs_avail");
 	o->mm_owner = member(t, "mm_struct", "owner");
 	o->mm_pgd = member(t, "mm_struct", "pgd");
 	o->kvm_memslots = member(t, "kvm", "memslots");
@@ -102,6 +106,12 @@ int ns_kvm_offsets_resolve(const struct ns_target *t, struct ns_kvm_offsets *o, 
 	o->cs_exec = nested2(cs, member(t, "vmcs_controls_shadow", "exec"));
 	o->cs_secondary_exec = nested2(cs, member(t, "vmcs_controls_shadow", "secondary_exec"));
 	o->cs_tertiary_exec = nested2(cs, member(t, "vmcs_controls_shadow", "tertiary_exec"));
+	o->lvmcs_host_state = member(t, "loaded_vmcs", "host_state");
+	o->hs_cr3 = nested2(o->lvmcs_host_state, member(t, "vmcs_host_state", "cr3"));
+	o->hs_cr4 = nested2(o->lvmcs_host_state, member(t, "vmcs_host_state", "cr4"));
+	o->hs_fs_base = nested2(o->lvmcs_host_state, member(t, "vmcs_host_state", "fs_base"));
+	o->hs_gs_base = nested2(o->lvmcs_host_state, member(t, "vmcs_host_state", "gs_base"));
+	o->hs_rsp = nested2(o->lvmcs_host_state, member(t, "vmcs_host_state", "rsp"));
 	if (o->nested_cached_vmcs12 < 0 || o->nested_vmcs02 < 0 || o->lvmcs_vmcs < 0)
 		return ns_fail(err, NS_ERR_ARG, "kvm_intel's nested_vmx lacks cached_vmcs12/vmcs02: unknown kernel layout");
 	o->have_vmx = true;
@@ -448,5 +458,55 @@ int ns_kvm_read_user(const struct ns_target *t, const struct ns_kvm_offsets *o, 
 			       "HVA 0x%llx (physical 0x%llx) is mapped but its page is not in this dump (a dump made with "
 			       "makedumpfile -d 31 leaves out user pages)",
 			       (unsigned long long)hva, (unsigned long long)(phys + (hva & 0xfff)));
+	return NS_OK;
+}
+
+/* VCPU_REGS_RSP and VCPU_REGS_RIP: arch/x86/include/asm/kvm_vcpu_regs.h */
+#define REG_RSP 4
+#define REG_RIP 16
+
+int ns_kvm_reg_cache(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t vcpu,
+		     struct ns_reg_cache *rc, struct ns_error *err)
+{
+	bool ok = true;
+	uint64_t avail, dirty;
+
+	memset(rc, 0, sizeof(*rc));
+	if (o->vcpu_arch_regs < 0 || o->vcpu_arch_regs_avail < 0 || o->vcpu_arch_regs_dirty < 0)
+		return NS_OK;
+	rc->rip = rd_u64(t, vcpu + (uint64_t)o->vcpu_arch_regs + 8 * REG_RIP, &ok);
+	rc->rsp = rd_u64(t, vcpu + (uint64_t)o->vcpu_arch_regs + 8 * REG_RSP, &ok);
+	/* a u32 in newer kernels, an unsigned long in older ones: the low word has the bits */
+	avail = rd_u32(t, vcpu + (uint64_t)o->vcpu_arch_regs_avail, &ok);
+	dirty = rd_u32(t, vcpu + (uint64_t)o->vcpu_arch_regs_dirty, &ok);
+	if (!ok)
+		return ns_fail(err, NS_ERR_IO, "the register cache of vCPU 0x%llx cannot be read",
+			       (unsigned long long)vcpu);
+	rc->rip_avail = avail & (1u << REG_RIP);
+	rc->rip_dirty = dirty & (1u << REG_RIP);
+	rc->rsp_dirty = dirty & (1u << REG_RSP);
+	rc->have = true;
+	return NS_OK;
+}
+
+int ns_kvm_host_state(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t loaded_vmcs,
+		      struct ns_host_state *hs, struct ns_error *err)
+{
+	bool ok = true;
+
+	memset(hs, 0, sizeof(*hs));
+	if (o->hs_cr3 < 0 || o->hs_cr4 < 0 || o->hs_rsp < 0)
+		return NS_OK;
+	hs->cr3 = rd_u64(t, loaded_vmcs + (uint64_t)o->hs_cr3, &ok);
+	hs->cr4 = rd_u64(t, loaded_vmcs + (uint64_t)o->hs_cr4, &ok);
+	hs->rsp = rd_u64(t, loaded_vmcs + (uint64_t)o->hs_rsp, &ok);
+	if (o->hs_fs_base >= 0)
+		hs->fs_base = rd_u64(t, loaded_vmcs + (uint64_t)o->hs_fs_base, &ok);
+	if (o->hs_gs_base >= 0)
+		hs->gs_base = rd_u64(t, loaded_vmcs + (uint64_t)o->hs_gs_base, &ok);
+	if (!ok)
+		return ns_fail(err, NS_ERR_IO, "loaded_vmcs.host_state at 0x%llx cannot be read",
+			       (unsigned long long)loaded_vmcs);
+	hs->have = true;
 	return NS_OK;
 }

@@ -465,8 +465,14 @@ static void show_loaded_vmcs(const struct ns_vcpu *v, bool is02, bool json)
 	};
 	uint32_t vals[5];
 	struct ns_out o = out_fp();
+	struct ns_reg_cache rc = { 0 };
+	struct ns_host_state hs;
+	/* the register cache belongs to the level the vCPU is at: vmcs02's while in L2 */
+	bool current = is02 == v->guest_mode;
 
-	if (ns_kvm_controls_shadow(&target, &offsets, lv, &cs, &err)) {
+	if (ns_kvm_controls_shadow(&target, &offsets, lv, &cs, &err) ||
+	    ns_kvm_host_state(&target, &offsets, lv, &hs, &err) ||
+	    (current && ns_kvm_reg_cache(&target, &offsets, v->vcpu, &rc, &err))) {
 		error(INFO, "%s\n", err.msg);
 		return;
 	}
@@ -484,7 +490,21 @@ static void show_loaded_vmcs(const struct ns_vcpu *v, bool is02, bool json)
 			hdr[1], v->loaded_vmcs == lv ? "true" : "false");
 		for (size_t i = 0; cs.have && i < 5; i++)
 			fprintf(fp, "%s\"%s\":\"0x%x\"", i ? "," : "", rows[i].what, vals[i]);
-		fprintf(fp, "}}\n");
+		fprintf(fp, "},\"register_cache\":");
+		if (rc.have)
+			fprintf(fp, "{\"level\":\"%s\",\"rip\":\"0x%llx\",\"rip_dirty\":%s,\"rsp\":\"0x%llx\",\"rsp_dirty\":%s}",
+				v->guest_mode ? "L2" : "L1", (unsigned long long)rc.rip, rc.rip_dirty ? "true" : "false",
+				(unsigned long long)rc.rsp, rc.rsp_dirty ? "true" : "false");
+		else
+			fprintf(fp, "null");
+		fprintf(fp, ",\"host_state\":");
+		if (hs.have)
+			fprintf(fp, "{\"cr3\":\"0x%llx\",\"cr4\":\"0x%llx\",\"rsp\":\"0x%llx\",\"fs_base\":\"0x%llx\","
+				"\"gs_base\":\"0x%llx\"}", (unsigned long long)hs.cr3, (unsigned long long)hs.cr4,
+				(unsigned long long)hs.rsp, (unsigned long long)hs.fs_base, (unsigned long long)hs.gs_base);
+		else
+			fprintf(fp, "null");
+		fprintf(fp, "}\n");
 		return;
 	}
 	fprintf(fp, "%s of vCPU %u (pid %d): loaded_vmcs %016llx  region %016llx%s\n", name, v->idx, v->pid,
@@ -514,6 +534,18 @@ static void show_loaded_vmcs(const struct ns_vcpu *v, bool is02, bool json)
 		if (ns_field_lookup(0x2034, &ref))
 			ns_render_field_line(&o, ref.field, false, cs.tertiary_exec, &ctx);
 	}
+	if (hs.have)
+		fprintf(fp, "  host state KVM last wrote here (loaded_vmcs.host_state, L0's own):\n"
+			    "    CR3 0x%llx  CR4 0x%llx  RSP 0x%llx  FS base 0x%llx  GS base 0x%llx\n",
+			(unsigned long long)hs.cr3, (unsigned long long)hs.cr4, (unsigned long long)hs.rsp,
+			(unsigned long long)hs.fs_base, (unsigned long long)hs.gs_base);
+	if (rc.have)
+		fprintf(fp, "  KVM's register cache (vcpu->arch.regs: %s's, the level the vCPU is at):\n"
+			    "    RIP 0x%llx%s  RSP 0x%llx%s\n",
+			v->guest_mode ? "L2" : "L1", (unsigned long long)rc.rip,
+			rc.rip_dirty ? " (dirty: KVM writes it into this VMCS at the next VM entry)"
+			: rc.rip_avail ? " (read from this VMCS)" : " (not cached: the VMCS has it)",
+			(unsigned long long)rc.rsp, rc.rsp_dirty ? " (dirty)" : "");
 }
 
 static void cmd_loaded_vmcs(bool is02)

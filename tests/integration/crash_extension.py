@@ -118,8 +118,16 @@ for mf in sorted(root.glob("*/manifest.json")):
         check(fields[0x681E]["stale"] and not fields[0x4002]["stale"] and
               fields[0x681E]["copy"].startswith("cached_vmcs12"),
               f"{kver} pid {vm['pid']}: guest state marked stale, controls not; copy named")
-    for v02 in vmcs02s:
+    for vm, v02 in zip(vms, vmcs02s):
         check(v02["revision_id"] == "0x2b", f"{kver}: vmcs02 revision id {v02['revision_id']} (Bochs's 0x2b)")
+        # KVM's register cache holds L2's RIP as the harness saw it at the dump: past the OUT
+        # (and dirty, not yet in vmcs02) once the OUT was completed, at the OUT otherwise
+        rc = v02["register_cache"]
+        moment = vm["moment"]
+        check(rc is not None and rc["level"] == "L2" and int(rc["rip"], 16) == int(moment["l2_rip"], 16) and
+              rc["rip_dirty"] == (moment["moment"] == "hold-io"),
+              f"{kver} pid {vm['pid']} ({moment['moment']}): register cache RIP {rc and rc['rip']}, dirty "
+              f"{rc and rc['rip_dirty']}; the harness saw {moment['l2_rip']}")
 
     # -s memory: L1's GPA goes through the memslots to the VMM's address, where the harness
     # mapped L1's memory; the dumps leave user pages out, so reading it must say so

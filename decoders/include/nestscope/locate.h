@@ -44,6 +44,8 @@ struct ns_kvm_offsets {
 	     nested_vmcs02_initialized;
 	long lvmcs_vmcs, lvmcs_shadow_vmcs, lvmcs_launched, lvmcs_cpu, lvmcs_controls_shadow;
 	long cs_vm_entry, cs_vm_exit, cs_pin, cs_exec, cs_secondary_exec, cs_tertiary_exec;
+	long lvmcs_host_state, hs_cr3, hs_cr4, hs_fs_base, hs_gs_base, hs_rsp;
+	long vcpu_arch_regs, vcpu_arch_regs_avail, vcpu_arch_regs_dirty, regs_avail_size;
 	long mm_owner, mm_pgd, task_pid, task_comm;
 	/* memslots: kvm->memslots[0]; 6.x hashes slots by id, 5.x keeps an array */
 	long kvm_memslots, slots_id_hash, slots_node_idx, slots_used_slots, slots_array;
@@ -121,5 +123,22 @@ int ns_kvm_gpa_to_hva(const struct ns_target *t, const struct ns_kvm_offsets *o,
  */
 int ns_kvm_read_user(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t kvm, uint64_t hva,
 		     void *buf, size_t len, struct ns_error *err);
+
+/* KVM's register cache (vcpu->arch.regs): the vCPU's current level, L2 in guest mode. */
+struct ns_reg_cache {
+	bool have;
+	uint64_t rip, rsp;
+	bool rip_avail, rip_dirty, rsp_dirty;
+};
+int ns_kvm_reg_cache(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t vcpu,
+		     struct ns_reg_cache *rc, struct ns_error *err);
+
+/* The host state KVM last wrote into a VMCS (loaded_vmcs.host_state): L0's own. */
+struct ns_host_state {
+	bool have;
+	uint64_t cr3, cr4, fs_base, gs_base, rsp;
+};
+int ns_kvm_host_state(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t loaded_vmcs,
+		      struct ns_host_state *hs, struct ns_error *err);
 
 #endif
