@@ -44,5 +44,7 @@ int ns_vmcs_read(const struct ns_vmcs *v, uint32_t encoding, uint64_t *value, st
 			       "field 0x%04x lies at offset %u, past the %zu bytes of this %s",
 			       encoding, s.offset, v->len, v->layout->name);
 	*value = load_le(v->data + s.offset, s.size);
+	if (s.xform == NS_XFORM_ROL8 && s.size == 4)
+		*value = ((*value >> 8) | (*value << 24)) & 0xffffffffu;
 	return NS_OK;
 }

@@ -13,7 +13,7 @@
 #define NEWER NS_SLOT_NEWER
 
 static const struct ns_slot vmcs12_slots[] = {
-#define V12(off, size, member, enc, kind) { off, size, #member, enc, kind },
+#define V12(off, size, member, enc, kind) { off, size, #member, enc, kind, NS_XFORM_NONE },
 #include "vmcs12_layout.def"
 #undef V12
 };

@@ -72,6 +72,44 @@ static struct ns_out out_fp(void)
 	return (struct ns_out){ write_fp, NULL };
 }
 
+#ifndef NESTSCOPE_DATADIR
+#define NESTSCOPE_DATADIR "/usr/local/share/nestscope"
+#endif
+
+/*
+ * The hardware layout for a region's revision id: FILE if given (-L), else
+ * the layout files in ~/.config/nestscope/layouts and the install's share
+ * directory, else a built-in one.
+ */
+static bool find_layout(uint32_t revision, const char *file, struct ns_hwlayout *l, struct ns_error *err)
+{
+	char home[PATH_MAX];
+	const char *dirs[2] = { home, NESTSCOPE_DATADIR "/layouts" };
+
+	if (file) {
+		FILE *f = fopen(file, "r");
+		static char text[1 << 20];
+		size_t n;
+
+		if (!f) {
+			ns_fail(err, NS_ERR_IO, "cannot open layout file %s", file);
+			return false;
+		}
+		n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+		if (ns_hwlayout_parse(text, n, file, l, err))
+			return false;
+		if (l->layout.revision != (revision & 0x7fffffff)) {
+			ns_fail(err, NS_ERR_REVISION, "layout file %s is for revision 0x%x, the region has 0x%x", file,
+				l->layout.revision, revision & 0x7fffffff);
+			return false;
+		}
+		return true;
+	}
+	snprintf(home, sizeof(home), "%s/.config/nestscope/layouts", getenv("HOME") ? getenv("HOME") : "/root");
+	return ns_hwlayout_for_revision(revision, dirs, 2, l, err) == NS_OK;
+}
+
 /* Where Debian installs kvm-intel.ko's debuginfo for the dumped kernel. */
 static void debuginfo_path(char *buf, size_t n)
 {
@@ -270,7 +308,7 @@ static bool pick_vcpu(const char *spec, struct ns_vcpu *v)
 static char *help_vmcs12[] = {
 	"vmcs12",
 	"decode a vCPU's vmcs12 (the VMCS L1 wrote for its L2)",
-	"[-a] [-r ADDR] [-s cached|shadow|memory] [-g] [-H] [-c] [-x] [-A] [-F] [-j|--json] [VCPU]",
+	"[-a] [-r ADDR] [-s cached|shadow|memory] [-g] [-H] [-c] [-x] [-A] [-F] [-D [-L FILE]] [-j|--json] [VCPU]",
 	"  Decodes KVM's software VMCS for L1 with SDM names and symbolic bits, grouped",
 	"  as KVM's dump_vmcs() groups them.  VCPU is a struct kvm_vcpu or vcpu_vmx",
 	"  address, or PID:INDEX; without one, the only vCPU in VMX operation.",
@@ -284,6 +322,10 @@ static char *help_vmcs12[] = {
 	"        information section (they combine); default all four.",
 	"    -A  show zero fields too.",
 	"    -F  decode even when the revision id is not VMCS12_REVISION.",
+	"    -D  compare cached_vmcs12 with vmcs02 field by field; each difference is",
+	"        expected by construction (with the KVM mechanism), a stale copy, or",
+	"        unexplained.  -A lists the expected ones too; -L FILE gives vmcs02's",
+	"        hardware layout.",
 	"    -j  JSON (schema nestscope/decode/1).",
 	"",
 	"  Every value names the copy it came from.  While the vCPU is in L2, KVM has",
@@ -351,17 +393,56 @@ static void show_vcpu_vmcs12(const struct ns_vcpu *v, enum ns_vmcs12_copy which,
 	print_report(&vr.r, ro, json);
 }
 
+static bool decode_hw_region(const struct ns_vcpu *v, uint64_t region, const char *name, const char *layout_file,
+			     struct ns_report *rep, struct ns_error *err);
+
+/* vmcs12 -D: the vCPU's cached_vmcs12 against its vmcs02, each difference explained. */
+static void show_vcpu_diff(const struct ns_vcpu *v, const char *layout_file, bool all, bool json)
+{
+	static uint8_t region[NS_VMCS12_REGION_SIZE];
+	static struct ns_vcpu_report vr;
+	static struct ns_report rep02;
+	static struct ns_diff d;
+	struct ns_diff_context ctx = { .vmcs12_vs_vmcs02 = true, .guest_mode = v->guest_mode };
+	struct ns_reg_cache rc;
+	struct ns_error err;
+	struct ns_out o = out_fp();
+
+	if (!v->cached_vmcs12 || !crash_read(NULL, v->cached_vmcs12, region, sizeof(region)) ||
+	    ns_decode_vcpu_vmcs12(region, sizeof(region), v->cached_vmcs12, v, NS_COPY_CACHED, false, &vr, &err)) {
+		error(INFO, "vCPU %u of pid %d: its cached_vmcs12 cannot be read\n", v->idx, v->pid);
+		return;
+	}
+	if (!decode_hw_region(v, v->vmcs02, "vmcs02", layout_file, &rep02, &err)) {
+		error(INFO, "vCPU %u of pid %d: %s\n", v->idx, v->pid, err.msg);
+		return;
+	}
+	/* while in L2, KVM's register cache may hold a RIP/RSP vmcs02 does not have yet */
+	if (v->guest_mode && ns_kvm_reg_cache(&target, &offsets, v->vcpu, &rc, &err) == NS_OK && rc.have) {
+		ctx.rip_dirty = rc.rip_dirty;
+		ctx.rsp_dirty = rc.rsp_dirty;
+	}
+	ns_diff_vmcs(&vr.r.vmcs[0].vmcs, &rep02.vmcs[0].vmcs, &ctx, &d);
+	if (json)
+		ns_render_diff_json(&o, &vr.r.vmcs[0].vmcs, &rep02.vmcs[0].vmcs, &d);
+	else
+		ns_render_diff_text(&o, &vr.r.vmcs[0].vmcs, &rep02.vmcs[0].vmcs, &d, all);
+}
+
 static void cmd_vmcs12(void)
 {
 	struct ns_render_opts ro = { 0, false };
 	enum ns_vmcs12_copy which = NS_COPY_CACHED;
-	bool all_vcpus = false, force = false, json = take_json_flag();
+	bool all_vcpus = false, force = false, diff = false, json = take_json_flag();
+	const char *layout_file = NULL;
 	char *raw = NULL;
 	struct ns_vcpu v;
 	int c;
 
-	while ((c = getopt(argcnt, args, "ar:s:gHcxAFj")) != EOF) {
+	while ((c = getopt(argcnt, args, "ar:s:gHcxAFjDL:")) != EOF) {
 		switch (c) {
+		case 'D': diff = true; break;
+		case 'L': layout_file = optarg; break;
 		case 'a': all_vcpus = true; break;
 		case 'r': raw = optarg; break;
 		case 's':
@@ -425,7 +506,11 @@ static void cmd_vmcs12(void)
 			fprintf(fp, "no vCPU in VMX operation has a current vmcs12\n");
 		return;
 	}
-	if (pick_vcpu(args[optind], &v))
+	if (!pick_vcpu(args[optind], &v))
+		return;
+	if (diff)
+		show_vcpu_diff(&v, layout_file, ro.all, json);
+	else
 		show_vcpu_vmcs12(&v, which, force, &ro, json);
 }
 
@@ -434,24 +519,65 @@ static void cmd_vmcs12(void)
 static char *help_vmcs02[] = {
 	"vmcs02",
 	"show the hardware VMCS KVM built to run a vCPU's L2",
-	"[-j] [VCPU]",
-	"  Shows vmcs02: its loaded_vmcs and region addresses, the region's revision",
-	"  id, launched and cpu, and the control words KVM keeps as software copies",
-	"  (controls_shadow), decoded.  The hardware region's field layout is the",
-	"  CPU's own and undocumented; where no layout for its revision id is known,",
-	"  KVM's software copies are the source, and say so.",
+	"[-L LAYOUT_FILE] [-j] [VCPU]",
+	"  Shows vmcs02: its loaded_vmcs and region addresses, and the region decoded",
+	"  with the hardware layout for its revision id (layout files in",
+	"  ~/.config/nestscope/layouts or the install's share/nestscope/layouts,",
+	"  -L FILE, or a built-in one such as Bochs's 0x2b).  Then KVM's software",
+	"  copies of its state, labelled as such: the control words",
+	"  (controls_shadow), the host state KVM wrote, and, for the level the vCPU",
+	"  is at, KVM's register cache (a dirty RIP reaches the VMCS only at the next",
+	"  VM entry).  Without a layout, the software copies are all there is.",
 	NULL,
 };
 
 static char *help_vmcs01[] = {
 	"vmcs01",
 	"show the hardware VMCS KVM uses to run a vCPU's L1",
-	"[-j] [VCPU]",
-	"  As vmcs02, for vmcs01.",
+	"[-L LAYOUT_FILE] [-j] [VCPU]",
+	"  As vmcs02, for vmcs01 (the VMCS that runs L1).",
 	NULL,
 };
 
-static void show_loaded_vmcs(const struct ns_vcpu *v, bool is02, bool json)
+/*
+ * Reads and decodes a hardware VMCS region with the layout for its revision
+ * id.  Fills rep (pointing into static buffers) and returns true when a
+ * layout is known; otherwise says why in err.
+ */
+static bool decode_hw_region(const struct ns_vcpu *v, uint64_t region, const char *name, const char *layout_file,
+			     struct ns_report *rep, struct ns_error *err)
+{
+	static uint8_t buf[2][4096];
+	static struct ns_hwlayout hw[2];
+	static char copy[2][256], source[2][128];
+	static int which;
+	struct ns_decoded_vmcs *dv = &rep->vmcs[0];
+	uint32_t rev;
+
+	which ^= 1; /* two regions may be alive at once (a diff) */
+	memset(rep, 0, sizeof(*rep));
+	if (!region || !crash_read(NULL, region, buf[which], sizeof(buf[which]))) {
+		ns_fail(err, NS_ERR_IO, "the %s region at 0x%llx cannot be read from this dump", name,
+			(unsigned long long)region);
+		return false;
+	}
+	memcpy(&rev, buf[which], 4);
+	if (!find_layout(rev, layout_file, &hw[which], err) ||
+	    ns_hwvmcs_inspect(buf[which], sizeof(buf[which]), &hw[which].layout, false, &dv->info, err))
+		return false;
+	snprintf(copy[which], sizeof(copy[which]), "%s region 0x%llx (layout %s, %s)", name, (unsigned long long)region,
+		 hw[which].name, hw[which].origin);
+	snprintf(source[which], sizeof(source[which]), "vCPU %u of pid %d (vcpu_vmx 0x%llx)", v->idx, v->pid,
+		 (unsigned long long)v->vmx);
+	rep->source = source[which];
+	rep->format = name;
+	dv->title = name;
+	dv->vmcs = (struct ns_vmcs){ &hw[which].layout, buf[which], sizeof(buf[which]), copy[which] };
+	rep->nvmcs = 1;
+	return true;
+}
+
+static void show_loaded_vmcs(const struct ns_vcpu *v, bool is02, bool json, const char *layout_file)
 {
 	uint64_t lv = is02 ? v->vmcs02_loaded_vmcs : v->vmcs01_loaded_vmcs, region = is02 ? v->vmcs02 : v->vmcs01;
 	struct ns_controls_shadow cs;
@@ -470,12 +596,20 @@ static void show_loaded_vmcs(const struct ns_vcpu *v, bool is02, bool json)
 	/* the register cache belongs to the level the vCPU is at: vmcs02's while in L2 */
 	bool current = is02 == v->guest_mode;
 
+	static struct ns_report rep;
+	struct ns_error lerr;
+	struct ns_render_opts ro = { NS_SECT_ALL, false };
+	bool decoded;
+
 	if (ns_kvm_controls_shadow(&target, &offsets, lv, &cs, &err) ||
 	    ns_kvm_host_state(&target, &offsets, lv, &hs, &err) ||
 	    (current && ns_kvm_reg_cache(&target, &offsets, v->vcpu, &rc, &err))) {
 		error(INFO, "%s\n", err.msg);
 		return;
 	}
+	decoded = decode_hw_region(v, region, name, layout_file, &rep, &lerr);
+	if (decoded && json)
+		ns_render_json(&o, &rep, &ro);
 	vals[0] = cs.pin;
 	vals[1] = cs.exec;
 	vals[2] = cs.secondary_exec;
@@ -514,8 +648,13 @@ static void show_loaded_vmcs(const struct ns_vcpu *v, bool is02, bool json)
 			hdr[0] >> 31 ? " (shadow)" : "", hdr[1]);
 	else
 		fprintf(fp, "  the region cannot be read from this dump\n");
-	fprintf(fp, "  The region's field layout is the CPU's own (undocumented); below are KVM's\n"
-		    "  software copies of its controls (loaded_vmcs.controls_shadow).\n");
+	if (decoded) {
+		ns_render_text(&o, &rep, &ro);
+		fprintf(fp, "\nKVM's software copies of this VMCS's state (independent of the layout):\n");
+	} else {
+		fprintf(fp, "  %s\n  The region's field layout is the CPU's own (undocumented); below are KVM's\n"
+			    "  software copies of its controls (loaded_vmcs.controls_shadow).\n", lerr.msg);
+	}
 	if (!cs.have) {
 		fprintf(fp, "  this kernel keeps no controls_shadow\n");
 		return;
@@ -551,12 +690,15 @@ static void show_loaded_vmcs(const struct ns_vcpu *v, bool is02, bool json)
 static void cmd_loaded_vmcs(bool is02)
 {
 	bool json = take_json_flag();
+	const char *layout_file = NULL;
 	struct ns_vcpu v;
 	int c;
 
-	while ((c = getopt(argcnt, args, "j")) != EOF) {
+	while ((c = getopt(argcnt, args, "jL:")) != EOF) {
 		if (c == 'j')
 			json = true;
+		else if (c == 'L')
+			layout_file = optarg;
 		else
 			argerrs++;
 	}
@@ -564,7 +706,7 @@ static void cmd_loaded_vmcs(bool is02)
 		cmd_usage(pc->curcmd, SYNOPSIS);
 	if (!ready(true) || !pick_vcpu(args[optind], &v))
 		return;
-	show_loaded_vmcs(&v, is02, json);
+	show_loaded_vmcs(&v, is02, json, layout_file);
 }
 
 static void cmd_vmcs02(void) { cmd_loaded_vmcs(true); }

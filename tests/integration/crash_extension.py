@@ -64,12 +64,19 @@ for mf in sorted(root.glob("*/manifest.json")):
     dump = mf.parent / man["dump"]["file"]
     vms = man["dump"]["vms"]
     commands = [f"mod -S {mods}", "kvm -v -j"] + [f"vmcs12 -j {vm['pid']}:0" for vm in vms] + \
-               [f"vmcs02 -j {vm['pid']}:0" for vm in vms]
+               [f"vmcs02 -j {vm['pid']}:0" for vm in vms] + [f"vmcs01 -j {vm['pid']}:0" for vm in vms] + \
+               [f"vmcs12 -D -j {vm['pid']}:0" for vm in vms]
     stdout, stderr = crash(vmlinux, dump, commands)
     docs = json_docs(stdout)
     kvm = next((d for d in docs if d.get("schema") == "nestscope/kvm/1"), None)
-    vmcs12s = [d for d in docs if d.get("schema") == "nestscope/decode/1"]
-    vmcs02s = [d for d in docs if d.get("schema") == "nestscope/loaded-vmcs/1"]
+    decoded = [d for d in docs if d.get("schema") == "nestscope/decode/1"]
+    vmcs12s = [d for d in decoded if d["vmcs"][0]["title"] == "vmcs12"]
+    hw02 = [d for d in decoded if d["vmcs"][0]["title"] == "vmcs02"]
+    hw01 = [d for d in decoded if d["vmcs"][0]["title"] == "vmcs01"]
+    loaded = [d for d in docs if d.get("schema") == "nestscope/loaded-vmcs/1"]
+    vmcs02s = [d for d in loaded if d["vmcs"] == "vmcs02"]
+    vmcs01s = [d for d in loaded if d["vmcs"] == "vmcs01"]
+    diffs = [d for d in docs if d.get("schema") == "nestscope/diff/1"]
     check(kvm is not None and len(vmcs12s) == len(vms) and len(vmcs02s) == len(vms),
           f"{kver}: kvm -v, vmcs12 and vmcs02 answer for each of the {len(vms)} VMs")
     # the JSON the extension prints validates against the published schemas
@@ -128,6 +135,40 @@ for mf in sorted(root.glob("*/manifest.json")):
               rc["rip_dirty"] == (moment["moment"] == "hold-io"),
               f"{kver} pid {vm['pid']} ({moment['moment']}): register cache RIP {rc and rc['rip']}, dirty "
               f"{rc and rc['rip_dirty']}; the harness saw {moment['l2_rip']}")
+
+    # vmcs02 and vmcs01 decoded with Bochs's layout (revision 0x2b, built in)
+    check(len(hw02) == len(vms) and len(hw01) == len(vms) and len(vmcs01s) == len(vms),
+          f"{kver}: vmcs02 and vmcs01 of every VM decode with the built-in Bochs layout")
+    for vm, d02, d01, s02, s01 in zip(vms, hw02, hw01, vmcs02s, vmcs01s):
+        f02 = {int(f["encoding"], 16): int(f["value"], 16) for f in d02["vmcs"][0]["fields"]}
+        f01 = {int(f["encoding"], 16): int(f["value"], 16) for f in d01["vmcs"][0]["fields"]}
+        want = int(vm["moment"]["vmcs02_guest_rip"], 16)
+        check(f02.get(0x681E) == want, f"{kver} pid {vm['pid']}: vmcs02 guest RIP {f02.get(0x681E, 0):#x}, "
+                                       f"manifest {want:#x}")
+        # the moment is L2's OUT 0x10 to L0: an I/O-instruction exit (basic reason 30); L1's last
+        # exit to L0 was its VMLAUNCH (20), which vmcs01 still records
+        check(f02.get(0x4402) == 30 and f01.get(0x4402) == 20,
+              f"{kver} pid {vm['pid']}: exit reasons vmcs02 {f02.get(0x4402)} (OUT), vmcs01 {f01.get(0x4402)} (VMLAUNCH)")
+        for hw, sw, name in ((f02, s02, "vmcs02"), (f01, s01, "vmcs01")):
+            same = all(hw.get(enc) == int(sw["controls"][key], 16) for enc, key in
+                       ((0x4000, "pin"), (0x4002, "exec"), (0x401E, "secondary_exec"), (0x400C, "vm_exit"),
+                        (0x4012, "vm_entry")))
+            check(same, f"{kver} pid {vm['pid']}: {name}'s controls in the region equal KVM's controls_shadow")
+
+    # vmcs12 -D: each difference explained, as the moment predicts
+    check(len(diffs) == len(vms), f"{kver}: vmcs12 -D answers for each VM")
+    for vm, d in zip(vms, diffs):
+        cls = {x["name"]: x["class"] for x in d["differences"]}
+        moment = vm["moment"]["moment"]
+        check(d["counts"]["unexplained"] == 0,
+              f"{kver} pid {vm['pid']} ({moment}): no unexplained difference between vmcs12 and vmcs02 "
+              f"({d['counts']})")
+        check(cls.get("HOST_RIP") == "expected" and cls.get("CPU_BASED_VM_EXEC_CONTROL") == "expected" and
+              cls.get("PIN_BASED_VM_EXEC_CONTROL") == "expected",
+              f"{kver} pid {vm['pid']}: host state and merged controls are expected differences")
+        want_rip = {"hold": None, "hold-io": "stale", "nosync": "stale"}[moment]
+        check(cls.get("GUEST_RIP") == want_rip,
+              f"{kver} pid {vm['pid']} ({moment}): guest RIP difference {cls.get('GUEST_RIP')} (want {want_rip})")
 
     # -s memory: L1's GPA goes through the memslots to the VMM's address, where the harness
     # mapped L1's memory; the dumps leave user pages out, so reading it must say so

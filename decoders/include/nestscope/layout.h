@@ -20,12 +20,19 @@ enum ns_slot_kind {
 	NS_SLOT_NEWER,  /* a field only newer kernels fill (nested CET) */
 };
 
+/* How a hardware layout stores a value, when not as-is. */
+enum ns_slot_xform {
+	NS_XFORM_NONE,
+	NS_XFORM_ROL8,  /* stored rotated left by 8 (Bochs's segment access rights) */
+};
+
 struct ns_slot {
 	uint16_t offset;
 	uint16_t size;
 	const char *member;    /* the kernel's struct member name */
 	uint32_t encoding;     /* NS_NOENC when the slot holds no VMCS field */
 	enum ns_slot_kind kind;
+	enum ns_slot_xform xform;
 };
 #define NS_NOENC 0xffffffffu
 

@@ -6,6 +6,8 @@
 #include "decode.h"
 #include "error.h"
 #include "explain.h"
+#include "diff.h"
+#include "hwlayout.h"
 #include "layout.h"
 #include "locate.h"
 #include "nested_state.h"

@@ -1,0 +1,194 @@
+/* The vmcs12/vmcs02 diff and its classification (rules in diff_rules.def). */
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "nestscope/diff.h"
+
+struct rule {
+	uint16_t enc;
+	const char *reason;
+};
+
+static const struct rule rules[] = {
+#define RULE(e, r) { e, r },
+#include "diff_rules.def"
+#undef RULE
+};
+
+static const char *rule_for(uint32_t enc)
+{
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (rules[i].enc == enc)
+			return rules[i].reason;
+	return NULL;
+}
+
+/* Guest fields KVM copies from vmcs02 lazily (sync_vmcs02_to_vmcs12_rare). */
+static bool synced_lazily(uint32_t enc)
+{
+	return (enc >= 0x0800 && enc <= 0x080e) ||  /* selectors */
+	       (enc >= 0x4800 && enc <= 0x4822) ||  /* limits, access rights */
+	       (enc >= 0x6806 && enc <= 0x6818) ||  /* bases */
+	       enc == 0x6822 || enc == 0x6824 || enc == 0x6826 || enc == 0x2812;
+}
+
+const char *ns_diff_class_name(enum ns_diff_class c)
+{
+	static const char *const n[] = { "expected", "stale", "unexplained" };
+	return n[c];
+}
+
+/*
+ * CR0/CR4: bits in vmcs02's guest/host mask that L1's mask leaves to L2 are
+ * L0's: the hardware value carries L0's choice there (L2 reads vmcs12's value
+ * through the read shadow).  Only a difference confined to those bits is
+ * expected.
+ */
+static bool l0_owned_bits_only(const struct ns_vmcs *a, const struct ns_vmcs *b, uint32_t mask_enc, uint64_t diff)
+{
+	uint64_t mask12 = 0, mask02 = 0;
+
+	if (ns_vmcs_read(a, mask_enc, &mask12, NULL) || ns_vmcs_read(b, mask_enc, &mask02, NULL))
+		return false;
+	return !(diff & ~(mask02 & ~mask12));
+}
+
+static void classify(const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_field *f,
+		     const struct ns_diff_context *ctx, struct ns_diff_entry *e)
+{
+	const char *rule;
+
+	e->cls = NS_DIFF_UNEXPLAINED;
+	e->reason = "no rule explains this difference";
+	if (!ctx->vmcs12_vs_vmcs02)
+		return;
+	if (f->type == NS_HOST) {
+		e->cls = NS_DIFF_EXPECTED;
+		e->reason = "host state: vmcs02's is L0's own; vmcs12's is L1's, which KVM loads on an exit to L1";
+		return;
+	}
+	if ((f->encoding == 0x681e && ctx->rip_dirty) || (f->encoding == 0x681c && ctx->rsp_dirty)) {
+		e->cls = NS_DIFF_STALE;
+		e->reason = "vmcs02 is behind KVM's register cache: the dirty value reaches vmcs02 at the next VM entry";
+		return;
+	}
+	if ((f->encoding == 0x6800 && l0_owned_bits_only(a, b, 0x6000, e->a ^ e->b)) ||
+	    (f->encoding == 0x6804 && l0_owned_bits_only(a, b, 0x6002, e->a ^ e->b))) {
+		e->cls = NS_DIFF_EXPECTED;
+		e->reason = "differs only in bits L0 owns (in vmcs02's guest/host mask, not L1's): L0's choice in "
+			    "hardware, L2 reads vmcs12's value through the read shadow";
+		return;
+	}
+	rule = rule_for(f->encoding);
+	if (rule) {
+		e->cls = NS_DIFF_EXPECTED;
+		e->reason = rule;
+		return;
+	}
+	if (ctx->guest_mode && f->type == NS_GUEST) {
+		e->cls = NS_DIFF_STALE;
+		e->reason = synced_lazily(f->encoding)
+			? "L2 runs: KVM copies this guest field into vmcs12 lazily (sync_vmcs02_to_vmcs12_rare)"
+			: "L2 runs: KVM copies this guest field into vmcs12 at the next exit to L1 (sync_vmcs02_to_vmcs12)";
+		return;
+	}
+	if (ctx->guest_mode && f->type == NS_EXIT) {
+		e->cls = NS_DIFF_STALE;
+		e->reason = "L2 runs: vmcs02 has the last exit to L0, vmcs12 the last exit to L1 (prepare_vmcs12 copies it "
+			    "at the next exit to L1)";
+	}
+}
+
+void ns_diff_vmcs(const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_diff_context *ctx,
+		  struct ns_diff *d)
+{
+	memset(d, 0, sizeof(*d));
+	for (size_t i = 0; i < ns_field_count(); i++) {
+		const struct ns_field *f = ns_field_at(i);
+		struct ns_diff_entry *e;
+		uint64_t va, vb;
+
+		if (ns_vmcs_read(a, f->encoding, &va, NULL) || ns_vmcs_read(b, f->encoding, &vb, NULL))
+			continue; /* not in both layouts */
+		d->compared++;
+		if (va == vb) {
+			d->equal++;
+			continue;
+		}
+		if (d->n >= NS_DIFF_MAX)
+			continue;
+		e = &d->e[d->n++];
+		e->field = f;
+		e->a = va;
+		e->b = vb;
+		classify(a, b, f, ctx, e);
+		d->count[e->cls]++;
+	}
+}
+
+void ns_render_diff_text(struct ns_out *o, const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_diff *d,
+			 bool all)
+{
+	ns_printf(o, "A: %s\nB: %s\n", a->copy, b->copy);
+	ns_printf(o, "%u fields in both, %u equal, %u differ: %u expected, %u stale, %u unexplained\n", d->compared,
+		  d->equal, d->n, d->count[NS_DIFF_EXPECTED], d->count[NS_DIFF_STALE], d->count[NS_DIFF_UNEXPLAINED]);
+	if (!d->n)
+		return;
+	ns_printf(o, "%-29s %-18s %-18s %-11s %s\n", "FIELD", "A", "B", "CLASS", "REASON");
+	/* the ones that point at a bug first */
+	for (int c = NS_DIFF_UNEXPLAINED; c >= NS_DIFF_EXPECTED; c--) {
+		if (c == NS_DIFF_EXPECTED && !all && d->count[NS_DIFF_EXPECTED] > 0) {
+			ns_printf(o, "(%u expected differences: show them with the 'all' option)\n",
+				  d->count[NS_DIFF_EXPECTED]);
+			break;
+		}
+		for (unsigned i = 0; i < d->n; i++) {
+			const struct ns_diff_entry *e = &d->e[i];
+			char va[24], vb[24];
+
+			if ((int)e->cls != c)
+				continue;
+			snprintf(va, sizeof(va), "0x%llx", (unsigned long long)e->a);
+			snprintf(vb, sizeof(vb), "0x%llx", (unsigned long long)e->b);
+			ns_printf(o, "%-29s %-18s %-18s %-11s %s\n", e->field->name, va, vb, ns_diff_class_name(e->cls),
+				  e->reason);
+		}
+	}
+}
+
+void ns_render_diff_json(struct ns_out *o, const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_diff *d)
+{
+	struct json j;
+	char enc[8];
+
+	json_init(&j, o);
+	json_obj_begin(&j);
+	json_kv_str(&j, "schema", "nestscope/diff/1");
+	json_kv_str(&j, "a", a->copy);
+	json_kv_str(&j, "b", b->copy);
+	json_kv_uint(&j, "compared", d->compared);
+	json_kv_uint(&j, "equal", d->equal);
+	json_key(&j, "counts");
+	json_obj_begin(&j);
+	for (int c = 0; c < 3; c++)
+		json_kv_uint(&j, ns_diff_class_name((enum ns_diff_class)c), d->count[c]);
+	json_obj_end(&j);
+	json_key(&j, "differences");
+	json_arr_begin(&j);
+	for (unsigned i = 0; i < d->n; i++) {
+		const struct ns_diff_entry *e = &d->e[i];
+
+		snprintf(enc, sizeof(enc), "0x%04x", e->field->encoding);
+		json_obj_begin(&j);
+		json_kv_str(&j, "encoding", enc);
+		json_kv_str(&j, "name", e->field->name);
+		json_kv_hex(&j, "a", e->a);
+		json_kv_hex(&j, "b", e->b);
+		json_kv_str(&j, "class", ns_diff_class_name(e->cls));
+		json_kv_str(&j, "reason", e->reason);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+}

@@ -1,0 +1,48 @@
+/*
+ * Field-by-field comparison of two VMCS images, with each difference
+ * classified: expected by construction (what KVM builds vmcs02 from), a
+ * stale copy (one side is older), or unexplained (worth a bug report).
+ */
+#ifndef NESTSCOPE_DIFF_H
+#define NESTSCOPE_DIFF_H
+
+#include "layout.h"
+#include "render.h"
+
+enum ns_diff_class { NS_DIFF_EXPECTED, NS_DIFF_STALE, NS_DIFF_UNEXPLAINED };
+
+struct ns_diff_entry {
+	const struct ns_field *field;
+	uint64_t a, b;
+	enum ns_diff_class cls;
+	const char *reason;
+};
+
+/* What is known about the moment the two images were taken. */
+struct ns_diff_context {
+	bool vmcs12_vs_vmcs02;  /* A is a vCPU's vmcs12, B its vmcs02: KVM's construction rules apply */
+	bool guest_mode;        /* the vCPU is in L2 */
+	bool rip_dirty;         /* KVM's register cache has a RIP vmcs02 does not have yet */
+	bool rsp_dirty;
+};
+
+#define NS_DIFF_MAX 256
+
+struct ns_diff {
+	unsigned n, compared, equal;
+	unsigned count[3];      /* per class */
+	struct ns_diff_entry e[NS_DIFF_MAX];
+};
+
+/* Compares every field both layouts hold. */
+void ns_diff_vmcs(const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_diff_context *ctx,
+		  struct ns_diff *d);
+
+const char *ns_diff_class_name(enum ns_diff_class c); /* "expected", "stale", "unexplained" */
+
+/* The table (field, A, B, class, reason) and its JSON form (nestscope/diff/1). */
+void ns_render_diff_text(struct ns_out *o, const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_diff *d,
+			 bool all);
+void ns_render_diff_json(struct ns_out *o, const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_diff *d);
+
+#endif
