@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 #define EXIT_USAGE 2
 
 /* Blobs are at most 8320 bytes and a vmcs12 region 4 KiB; refuse anything huge. */
-#define MAX_INPUT (16u << 20)
+#define MAX_INPUT_BYTES (16u << 20)
 
 static const char *prog = "nestscope";
 
@@ -58,7 +59,7 @@ static uint8_t *read_input(const char *path, size_t *len)
 			S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
 		exit(EXIT_BAD_INPUT);
 	}
-	if ((uint64_t)st.st_size > MAX_INPUT) {
+	if ((uint64_t)st.st_size > MAX_INPUT_BYTES) {
 		fprintf(stderr, "%s: %s has %lld bytes, far more than a nested-state blob (at most %u) or a "
 			"vmcs12 region (4096)\n", prog, path, (long long)st.st_size, NS_NESTED_MAX_SIZE);
 		exit(EXIT_BAD_INPUT);
@@ -83,6 +84,69 @@ static uint8_t *read_input(const char *path, size_t *len)
 	close(fd);
 	*len = got;
 	return buf;
+}
+
+/*
+ * FILE or FILE@OFFSET: a region inside a larger image (an L1 memory image, a
+ * raw RAM dump) is read from OFFSET, one 4 KiB VMCS region long.
+ */
+static uint8_t *read_region(const char *spec, size_t *len)
+{
+	const char *at = strrchr(spec, '@');
+	struct stat st;
+
+	if (at && stat(spec, &st) != 0) {
+		char path[PATH_MAX];
+		char *end;
+		unsigned long long off = strtoull(at + 1, &end, 0);
+		uint8_t *all, *region;
+		size_t n;
+
+		if (*end || at == spec || (size_t)(at - spec) >= sizeof(path))
+			die_usage("'%s': FILE@OFFSET wants a number after the @", spec);
+		memcpy(path, spec, (size_t)(at - spec));
+		path[at - spec] = '\0';
+		all = read_input(path, &n);
+		if (off >= n) {
+			fprintf(stderr, "%s: offset 0x%llx is past the end of %s (%zu bytes)\n", prog, off, path, n);
+			exit(EXIT_BAD_INPUT);
+		}
+		*len = n - off < 4096 ? n - off : 4096;
+		region = malloc(*len);
+		memcpy(region, all + off, *len);
+		free(all);
+		return region;
+	}
+	return read_input(spec, len);
+}
+
+/* Layout files: ~/.config/nestscope/layouts, then the install's share directory. */
+#ifndef NESTSCOPE_DATADIR
+#define NESTSCOPE_DATADIR "/usr/local/share/nestscope"
+#endif
+
+static bool find_hw_layout(uint32_t revision, const char *file, struct ns_hwlayout *l, struct ns_error *err)
+{
+	char home[PATH_MAX];
+	const char *dirs[2] = { home, NESTSCOPE_DATADIR "/layouts" };
+
+	if (file) {
+		size_t n;
+		char *text = (char *)read_input(file, &n);
+		int rc = ns_hwlayout_parse(text, n, file, l, err);
+
+		free(text);
+		if (rc)
+			return false;
+		if (l->layout.revision != (revision & 0x7fffffff)) {
+			ns_fail(err, NS_ERR_REVISION, "layout %s is for revision 0x%x, the region has 0x%x", file,
+				l->layout.revision, revision & 0x7fffffff);
+			return false;
+		}
+		return true;
+	}
+	snprintf(home, sizeof(home), "%s/.config/nestscope/layouts", getenv("HOME") ? getenv("HOME") : "/root");
+	return ns_hwlayout_for_revision(revision, dirs, 2, l, err) == NS_OK;
 }
 
 /* ---- decode ---- */
@@ -160,7 +224,7 @@ static int cmd_decode(int argc, char **argv)
 	if (!ropt.sections)
 		ropt.sections = NS_SECT_ALL;
 
-	buf = read_input(argv[optind], &len);
+	buf = read_region(argv[optind], &len);
 	if (ns_decode_buffer(buf, len, fmt, force, argv[optind], &ns, &rep, &err)) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		free(buf);
@@ -172,6 +236,120 @@ static int cmd_decode(int argc, char **argv)
 		ns_render_text(&out, &rep, &ropt);
 	free(buf);
 	return 0;
+}
+
+/* ---- diff ---- */
+
+/* One side of a diff: a blob's vmcs12, a raw vmcs12, or a hardware region. */
+struct image {
+	uint8_t *buf;
+	size_t len;
+	struct ns_nested_state ns;
+	struct ns_report rep;
+	struct ns_hwlayout hw;
+	struct ns_vmcs vmcs;
+	bool is_vmcs12, guest_mode;
+	char copy[640];
+};
+
+static void load_image(const char *spec, const char *layout_file, bool force, struct image *im)
+{
+	struct ns_error err;
+	uint32_t rev = 0;
+
+	im->buf = read_region(spec, &im->len);
+	if (im->len >= 4)
+		memcpy(&rev, im->buf, 4);
+	if ((rev & 0x7fffffff) == NS_VMCS12_REVISION || ns_nested_state_sniff(im->buf, im->len)) {
+		if (ns_decode_buffer(im->buf, im->len, NS_INPUT_AUTO, force, spec, &im->ns, &im->rep, &err)) {
+			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			exit(EXIT_BAD_INPUT);
+		}
+		if (!im->rep.nvmcs) {
+			fprintf(stderr, "%s: %s holds no vmcs12\n", prog, spec);
+			exit(EXIT_BAD_INPUT);
+		}
+		im->is_vmcs12 = true;
+		im->guest_mode = im->rep.ns && (im->rep.ns->flags & NS_NESTED_GUEST_MODE);
+		snprintf(im->copy, sizeof(im->copy), "%s (%s)", spec, im->rep.vmcs[0].vmcs.copy);
+		im->vmcs = im->rep.vmcs[0].vmcs;
+		im->vmcs.copy = im->copy;
+		return;
+	}
+	if (!find_hw_layout(rev, layout_file, &im->hw, &err) ||
+	    ns_hwvmcs_inspect(im->buf, im->len, &im->hw.layout, force, &im->rep.vmcs[0].info, &err)) {
+		fprintf(stderr, "%s: %s: %s\n", prog, spec, err.msg);
+		exit(EXIT_BAD_INPUT);
+	}
+	snprintf(im->copy, sizeof(im->copy), "%s (hardware VMCS, layout %s, %s)", spec, im->hw.name, im->hw.origin);
+	im->vmcs = (struct ns_vmcs){ &im->hw.layout, im->buf, im->len, im->copy };
+}
+
+static void usage_diff(FILE *f)
+{
+	fprintf(f,
+		"usage: %s diff [options] A B\n"
+		"\n"
+		"Compare two VMCS images field by field: KVM_GET_NESTED_STATE blobs (their\n"
+		"vmcs12), raw vmcs12 regions, or hardware VMCS regions (vmcs02, vmcs01) decoded\n"
+		"with the layout for their revision id.  FILE@OFFSET reads a region inside a\n"
+		"larger image (L1's memory, a RAM dump).  When A is a vmcs12 and B a vmcs02,\n"
+		"each difference is classified: expected by construction (what KVM builds\n"
+		"vmcs02 from, with the mechanism), a stale copy, or unexplained.\n"
+		"\n"
+		"  -L, --layout FILE  the hardware layout of a region (else the search path)\n"
+		"      --l2           the vCPU was in L2 (A's blob header says so by itself)\n"
+		"  -A, --all          list the expected differences too\n"
+		"  -F, --force        read regions whose revision id does not match\n"
+		"  -j, --json         JSON output (schema nestscope/diff/1)\n"
+		"  -h, --help         this help\n"
+		"\n"
+		"Exit status: 0 no unexplained difference, 3 some, 1 bad input, 2 usage.\n",
+		prog);
+}
+
+static int cmd_diff(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "layout", required_argument, NULL, 'L' }, { "l2", no_argument, NULL, '2' },
+		{ "all", no_argument, NULL, 'A' },          { "force", no_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct image a, b;
+	static struct ns_diff d;
+	const char *layout_file = NULL;
+	bool all = false, json = false, force = false, l2 = false;
+	struct ns_diff_context ctx = { 0 };
+	struct ns_out out = ns_out_file(stdout);
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "L:AFjh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'L': layout_file = optarg; break;
+		case '2': l2 = true; break;
+		case 'A': all = true; break;
+		case 'F': force = true; break;
+		case 'j': json = true; break;
+		case 'h': usage_diff(stdout); return 0;
+		default: die_usage("%s", "bad option to diff");
+		}
+	}
+	if (optind != argc - 2)
+		die_usage("%s", "diff takes two images, A and B");
+	load_image(argv[optind], layout_file, force, &a);
+	load_image(argv[optind + 1], layout_file, force, &b);
+	ctx.vmcs12_vs_vmcs02 = a.is_vmcs12 && !b.is_vmcs12;
+	ctx.guest_mode = l2 || a.guest_mode;
+	ns_diff_vmcs(&a.vmcs, &b.vmcs, &ctx, &d);
+	if (json)
+		ns_render_diff_json(&out, &a.vmcs, &b.vmcs, &d);
+	else
+		ns_render_diff_text(&out, &a.vmcs, &b.vmcs, &d, all);
+	free(a.buf);
+	free(b.buf);
+	return d.count[NS_DIFF_UNEXPLAINED] ? 3 : 0;
 }
 
 /* ---- fields ---- */
@@ -420,6 +598,7 @@ static void usage(FILE *f)
 		"  decode FILE        decode a KVM_GET_NESTED_STATE blob or a vmcs12 region\n"
 		"  fields [FILTER]    list the VMCS fields of the Intel SDM\n"
 		"  explain KIND VALUE decode one value (exit reason, access rights, ...)\n"
+		"  diff A B           compare two VMCS images; explain vmcs12 vs vmcs02\n"
 		"\n"
 		"'%s COMMAND --help' describes each; 'man nestscope' has the rest.\n"
 		"  -V, --version      print the version\n",
@@ -446,6 +625,8 @@ int main(int argc, char **argv)
 		return cmd_fields(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "explain"))
 		return cmd_explain(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "diff"))
+		return cmd_diff(argc - 1, argv + 1);
 	die_usage("unknown command '%s'", argv[1]);
 	return EXIT_USAGE;
 }

@@ -35,7 +35,7 @@ static bool synced_lazily(uint32_t enc)
 
 const char *ns_diff_class_name(enum ns_diff_class c)
 {
-	static const char *const n[] = { "expected", "stale", "unexplained" };
+	static const char *const n[] = { "expected", "stale", "unexplained", "changed" };
 	return n[c];
 }
 
@@ -59,10 +59,13 @@ static void classify(const struct ns_vmcs *a, const struct ns_vmcs *b, const str
 {
 	const char *rule;
 
-	e->cls = NS_DIFF_UNEXPLAINED;
-	e->reason = "no rule explains this difference";
-	if (!ctx->vmcs12_vs_vmcs02)
+	if (!ctx->vmcs12_vs_vmcs02) {
+		e->cls = NS_DIFF_CHANGED;
+		e->reason = "the copies differ (two copies of one VMCS: no construction rules apply)";
 		return;
+	}
+	e->cls = NS_DIFF_UNEXPLAINED;
+	e->reason = "no rule explains this difference: vmcs02 is not what KVM builds from this vmcs12";
 	if (f->type == NS_HOST) {
 		e->cls = NS_DIFF_EXPECTED;
 		e->reason = "host state: vmcs02's is L0's own; vmcs12's is L1's, which KVM loads on an exit to L1";
@@ -131,13 +134,20 @@ void ns_render_diff_text(struct ns_out *o, const struct ns_vmcs *a, const struct
 			 bool all)
 {
 	ns_printf(o, "A: %s\nB: %s\n", a->copy, b->copy);
-	ns_printf(o, "%u fields in both, %u equal, %u differ: %u expected, %u stale, %u unexplained\n", d->compared,
-		  d->equal, d->n, d->count[NS_DIFF_EXPECTED], d->count[NS_DIFF_STALE], d->count[NS_DIFF_UNEXPLAINED]);
+	if (d->count[NS_DIFF_CHANGED])
+		ns_printf(o, "%u fields in both, %u equal, %u changed\n", d->compared, d->equal, d->n);
+	else
+		ns_printf(o, "%u fields in both, %u equal, %u differ: %u expected, %u stale, %u unexplained\n",
+			  d->compared, d->equal, d->n, d->count[NS_DIFF_EXPECTED], d->count[NS_DIFF_STALE],
+			  d->count[NS_DIFF_UNEXPLAINED]);
 	if (!d->n)
 		return;
 	ns_printf(o, "%-29s %-18s %-18s %-11s %s\n", "FIELD", "A", "B", "CLASS", "REASON");
 	/* the ones that point at a bug first */
-	for (int c = NS_DIFF_UNEXPLAINED; c >= NS_DIFF_EXPECTED; c--) {
+	static const enum ns_diff_class order[] = { NS_DIFF_UNEXPLAINED, NS_DIFF_CHANGED, NS_DIFF_STALE, NS_DIFF_EXPECTED };
+	for (size_t k = 0; k < 4; k++) {
+		enum ns_diff_class c = order[k];
+
 		if (c == NS_DIFF_EXPECTED && !all && d->count[NS_DIFF_EXPECTED] > 0) {
 			ns_printf(o, "(%u expected differences: show them with the 'all' option)\n",
 				  d->count[NS_DIFF_EXPECTED]);
@@ -147,7 +157,7 @@ void ns_render_diff_text(struct ns_out *o, const struct ns_vmcs *a, const struct
 			const struct ns_diff_entry *e = &d->e[i];
 			char va[24], vb[24];
 
-			if ((int)e->cls != c)
+			if (e->cls != c)
 				continue;
 			snprintf(va, sizeof(va), "0x%llx", (unsigned long long)e->a);
 			snprintf(vb, sizeof(vb), "0x%llx", (unsigned long long)e->b);
@@ -171,7 +181,7 @@ void ns_render_diff_json(struct ns_out *o, const struct ns_vmcs *a, const struct
 	json_kv_uint(&j, "equal", d->equal);
 	json_key(&j, "counts");
 	json_obj_begin(&j);
-	for (int c = 0; c < 3; c++)
+	for (int c = 0; c < 4; c++)
 		json_kv_uint(&j, ns_diff_class_name((enum ns_diff_class)c), d->count[c]);
 	json_obj_end(&j);
 	json_key(&j, "differences");

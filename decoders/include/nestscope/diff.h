@@ -9,7 +9,9 @@
 #include "layout.h"
 #include "render.h"
 
-enum ns_diff_class { NS_DIFF_EXPECTED, NS_DIFF_STALE, NS_DIFF_UNEXPLAINED };
+/* The last, NS_DIFF_CHANGED, is for two copies of one VMCS (snapshots), where no
+ * construction rules apply: a difference there is simply a change. */
+enum ns_diff_class { NS_DIFF_EXPECTED, NS_DIFF_STALE, NS_DIFF_UNEXPLAINED, NS_DIFF_CHANGED };
 
 struct ns_diff_entry {
 	const struct ns_field *field;
@@ -30,7 +32,7 @@ struct ns_diff_context {
 
 struct ns_diff {
 	unsigned n, compared, equal;
-	unsigned count[3];      /* per class */
+	unsigned count[4];      /* per class */
 	struct ns_diff_entry e[NS_DIFF_MAX];
 };
 
@@ -38,7 +40,7 @@ struct ns_diff {
 void ns_diff_vmcs(const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_diff_context *ctx,
 		  struct ns_diff *d);
 
-const char *ns_diff_class_name(enum ns_diff_class c); /* "expected", "stale", "unexplained" */
+const char *ns_diff_class_name(enum ns_diff_class c); /* "expected", "stale", "unexplained", "changed" */
 
 /* The table (field, A, B, class, reason) and its JSON form (nestscope/diff/1). */
 void ns_render_diff_text(struct ns_out *o, const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_diff *d,
