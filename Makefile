@@ -2,6 +2,7 @@
 #   make            libnestscope and the nestscope CLI (in build/)
 #   make test       unit tests (cmocka) and CLI tests
 #   make test-asan  the same suite built with ASan+UBSan (in build-asan/)
+#   make test-slow  tests that boot Bochs (the layout-discovery probe)
 #   make demo       decode a bundled real KVM_GET_NESTED_STATE blob
 #   make bench      benchmarks (ratios against a baseline in the same run)
 #   make samples KERNEL=current   real samples from KVM inside Bochs (samples/README.md)
@@ -36,7 +37,7 @@ DEMO_BLOB := samples/blobs/basic/nested_l2_guestmode_1.bin
 
 KERNEL   ?= current
 
-.PHONY: all test test-unit test-cli test-asan demo bench samples install uninstall clean
+.PHONY: all test test-unit test-cli test-asan test-slow demo bench samples install uninstall clean
 
 all: $(LIB) $(SOLIB) $(CLI) $(CRASH_EXT)
 
@@ -73,6 +74,10 @@ test-asan:
 	$(MAKE) BUILD=build-asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" test
+
+# slow tests boot Bochs (about a minute each); CI runs them too
+test-slow: all
+	@for t in tests/slow/*.sh; do echo "[ RUN      ] $$t"; NESTSCOPE=$(CLI) sh $$t || exit 1; echo "[       OK ] $$t"; done
 
 demo: $(CLI)
 	$(CLI) decode $(DEMO_BLOB)

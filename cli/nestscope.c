@@ -352,6 +352,49 @@ static int cmd_diff(int argc, char **argv)
 	return d.count[NS_DIFF_UNEXPLAINED] ? 3 : 0;
 }
 
+/* ---- layout ---- */
+
+static int cmd_layout(int argc, char **argv)
+{
+	struct ns_out out = ns_out_file(stdout);
+	struct ns_hwlayout l;
+	struct ns_error err;
+
+	if (argc == 3 && !strcmp(argv[1], "show")) {
+		char *end;
+		unsigned long rev = strtoul(argv[2], &end, 0);
+
+		if (*end)
+			die_usage("'%s' is not a revision id", argv[2]);
+		if (!find_hw_layout((uint32_t)rev, NULL, &l, &err)) {
+			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			return EXIT_BAD_INPUT;
+		}
+		ns_hwlayout_write(&out, &l);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "check")) {
+		size_t n;
+		char *text = (char *)read_input(argv[2], &n);
+
+		if (ns_hwlayout_parse(text, n, argv[2], &l, &err)) {
+			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			free(text);
+			return EXIT_BAD_INPUT;
+		}
+		printf("%s: layout %s, revision 0x%x, %zu bytes, %zu slots\n", argv[2], l.name, l.layout.revision,
+		       l.layout.region_size, l.layout.nslots);
+		free(text);
+		return 0;
+	}
+	fprintf(argc > 1 && strcmp(argv[1], "--help") ? stderr : stdout,
+		"usage: %s layout show REVISION   print the layout used for a revision id (files, then built-in)\n"
+		"       %s layout check FILE      read a layout file and say what it holds\n"
+		"Layout files: docs/layout-format.md; searched in ~/.config/nestscope/layouts and the install's\n"
+		"share/nestscope/layouts.\n", prog, prog);
+	return argc > 1 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
+}
+
 /* ---- fields ---- */
 
 static void usage_fields(FILE *f)
@@ -599,6 +642,7 @@ static void usage(FILE *f)
 		"  fields [FILTER]    list the VMCS fields of the Intel SDM\n"
 		"  explain KIND VALUE decode one value (exit reason, access rights, ...)\n"
 		"  diff A B           compare two VMCS images; explain vmcs12 vs vmcs02\n"
+		"  layout show|check  hardware VMCS layouts (built in, or layout files)\n"
 		"\n"
 		"'%s COMMAND --help' describes each; 'man nestscope' has the rest.\n"
 		"  -V, --version      print the version\n",
@@ -627,6 +671,8 @@ int main(int argc, char **argv)
 		return cmd_explain(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "diff"))
 		return cmd_diff(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "layout"))
+		return cmd_layout(argc - 1, argv + 1);
 	die_usage("unknown command '%s'", argv[1]);
 	return EXIT_USAGE;
 }

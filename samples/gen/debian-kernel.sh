@@ -6,6 +6,7 @@
 # usage: debian-kernel.sh resolve KERNEL        prints the ABI name (6.1.0-56-amd64)
 #        debian-kernel.sh fetch KVER DIR        image package, extracted in DIR/image
 #        debian-kernel.sh fetch-dbg KVER DIR    debuginfo: vmlinux and KVM's modules in DIR/dbg
+#        debian-kernel.sh fetch-headers KVER DIR  headers + kbuild to build modules, in DIR/headers
 #        debian-kernel.sh package KVER [-dbg]   prints "package version suite"
 set -eu
 CACHE=${NESTSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestscope}
@@ -91,7 +92,22 @@ fetch-dbg)
 	fi
 	echo "vmlinux: $V"
 	echo "modules: $DIR/dbg/usr/lib/debug/lib/modules/$KVER" ;;
+fetch-headers)
+	KVER=$2 DIR=$3
+	H=$DIR/headers/usr/src/linux-headers-$KVER
+	if [ ! -e "$H/Makefile" ]; then
+		abi=${KVER%-*}                       # 6.1.0-56-amd64 -> 6.1.0-56
+		series=$(echo "$KVER" | cut -d. -f1,2) # -> 6.1
+		rm -rf "$DIR/headers"
+		for p in "linux-headers-$KVER" "linux-headers-$abi-common" "linux-kbuild-$series"; do
+			deb=$(download "$p" "$DIR/deb")
+			dpkg-deb -x "$deb" "$DIR/headers"
+		done
+		# the flavour's Makefile includes the common one by its installed path
+		sed -i "s|include /usr/src/|include $DIR/headers/usr/src/|" "$H/Makefile"
+	fi
+	echo "headers: $H" ;;
 *)
-	sed -n '2,12p' "$0" >&2
+	sed -n '2,13p' "$0" >&2
 	exit 2 ;;
 esac

@@ -106,7 +106,7 @@ static void hostile_layout_files_are_refused(void **state)
 		if (ns_hwlayout_parse(bad[i], strlen(bad[i]), "bad", &l, &err) == NS_OK)
 			fail_msg("accepted: %s", bad[i]);
 	assert_int_equal(ns_hwlayout_for_revision(0x2b, NULL, 0, &l, &err), 0);
-	assert_string_equal(l.name, "bochs-2.7");
+	assert_string_equal(l.name, "bochs-2.7-skylake-x");
 	assert_int_not_equal(ns_hwlayout_for_revision(0x4, NULL, 0, &l, &err), 0);
 }
 
