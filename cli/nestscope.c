@@ -99,22 +99,36 @@ static uint8_t *read_region(const char *spec, size_t *len)
 		char path[PATH_MAX];
 		char *end;
 		unsigned long long off = strtoull(at + 1, &end, 0);
-		uint8_t *all, *region;
-		size_t n;
+		uint8_t *region = malloc(4096);
+		ssize_t n;
+		int fd;
 
-		if (*end || at == spec || (size_t)(at - spec) >= sizeof(path))
+		if (*end || at == spec || (size_t)(at - spec) >= sizeof(path) || !region)
 			die_usage("'%s': FILE@OFFSET wants a number after the @", spec);
 		memcpy(path, spec, (size_t)(at - spec));
 		path[at - spec] = '\0';
-		all = read_input(path, &n);
-		if (off >= n) {
-			fprintf(stderr, "%s: offset 0x%llx is past the end of %s (%zu bytes)\n", prog, off, path, n);
+		/* only the region is read: the image may be a whole RAM dump */
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "%s: cannot read %s: %s\n", prog, path, fd < 0 ? strerror(errno) : "not a regular file");
+			free(region);
 			exit(EXIT_BAD_INPUT);
 		}
-		*len = n - off < 4096 ? n - off : 4096;
-		region = malloc(*len);
-		memcpy(region, all + off, *len);
-		free(all);
+		if (off >= (unsigned long long)st.st_size) {
+			fprintf(stderr, "%s: offset 0x%llx is past the end of %s (%lld bytes)\n", prog, off, path,
+				(long long)st.st_size);
+			free(region);
+			close(fd);
+			exit(EXIT_BAD_INPUT);
+		}
+		n = pread(fd, region, 4096, (off_t)off);
+		close(fd);
+		if (n <= 0) {
+			fprintf(stderr, "%s: cannot read %s at 0x%llx\n", prog, path, off);
+			free(region);
+			exit(EXIT_BAD_INPUT);
+		}
+		*len = (size_t)n;
 		return region;
 	}
 	return read_input(spec, len);
@@ -263,10 +277,12 @@ static void load_image(const char *spec, const char *layout_file, bool force, st
 	if ((rev & 0x7fffffff) == NS_VMCS12_REVISION || ns_nested_state_sniff(im->buf, im->len)) {
 		if (ns_decode_buffer(im->buf, im->len, NS_INPUT_AUTO, force, spec, &im->ns, &im->rep, &err)) {
 			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			free(im->buf);
 			exit(EXIT_BAD_INPUT);
 		}
 		if (!im->rep.nvmcs) {
 			fprintf(stderr, "%s: %s holds no vmcs12\n", prog, spec);
+			free(im->buf);
 			exit(EXIT_BAD_INPUT);
 		}
 		im->is_vmcs12 = true;
@@ -279,6 +295,7 @@ static void load_image(const char *spec, const char *layout_file, bool force, st
 	if (!find_hw_layout(rev, layout_file, &im->hw, &err) ||
 	    ns_hwvmcs_inspect(im->buf, im->len, &im->hw.layout, force, &im->rep.vmcs[0].info, &err)) {
 		fprintf(stderr, "%s: %s: %s\n", prog, spec, err.msg);
+		free(im->buf);
 		exit(EXIT_BAD_INPUT);
 	}
 	snprintf(im->copy, sizeof(im->copy), "%s (hardware VMCS, layout %s, %s)", spec, im->hw.name, im->hw.origin);
