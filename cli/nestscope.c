@@ -369,6 +369,86 @@ static int cmd_diff(int argc, char **argv)
 	return d.count[NS_DIFF_UNEXPLAINED] ? 3 : 0;
 }
 
+/* ---- check ---- */
+
+static void usage_check(FILE *f)
+{
+	fprintf(f,
+		"usage: %s check [options] FILE\n"
+		"\n"
+		"Run the Intel SDM's VM-entry checks on the vmcs12 in FILE (a blob, a raw\n"
+		"region, FILE@OFFSET) against the VMX capabilities L1 was offered, and report\n"
+		"every violation with its rule id, the offending values and the SDM section.\n"
+		"\n"
+		"  -c, --caps SOURCE  a built-in profile (%s, the default) or a caps file\n"
+		"                     (lines 'IA32_VMX_BASIC 0x...', 'maxphyaddr 46')\n"
+		"  -A, --all          list passing and not-applicable rules too\n"
+		"  -l, --list         list the rules\n"
+		"  -j, --json         JSON output (schema nestscope/checks/1)\n"
+		"  -h, --help         this help\n"
+		"\n"
+		"Exit status: 0 all rules pass, 3 some fail, 1 bad input, 2 usage.\n",
+		prog, ns_caps_profile_names());
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "caps", required_argument, NULL, 'c' }, { "all", no_argument, NULL, 'A' },
+		{ "list", no_argument, NULL, 'l' },       { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
+	};
+	static struct image im;
+	static struct ns_check_report rep;
+	static struct ns_vmx_caps caps;
+	const char *caps_src = "kvm-6.1-bochs-skylake-x";
+	bool all = false, json = false;
+	struct ns_out out = ns_out_file(stdout);
+	struct ns_error err;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:Aljh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': caps_src = optarg; break;
+		case 'A': all = true; break;
+		case 'j': json = true; break;
+		case 'l':
+			for (size_t i = 0; i < ns_rule_count(); i++)
+				printf("%-36s %s\n", ns_rule_at(i)->id, ns_rule_at(i)->text);
+			return 0;
+		case 'h': usage_check(stdout); return 0;
+		default: die_usage("%s", "bad option to check");
+		}
+	}
+	if (optind != argc - 1)
+		die_usage("%s", "check takes one FILE");
+	if (!ns_caps_profile(caps_src, &caps)) {
+		size_t n;
+		char *text = (char *)read_input(caps_src, &n);
+		int rc = ns_caps_parse(text, n, caps_src, &caps, &err);
+
+		free(text);
+		if (rc) {
+			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	load_image(argv[optind], NULL, false, &im);
+	if (!im.is_vmcs12) {
+		fprintf(stderr, "%s: %s is not a vmcs12: the SDM checks run on the VMCS L1 wrote\n", prog, argv[optind]);
+		free(im.buf);
+		return EXIT_BAD_INPUT;
+	}
+	ns_check_vmcs12(&im.vmcs, &caps, &rep);
+	if (json)
+		ns_render_checks_json(&out, im.copy, &rep);
+	else
+		ns_render_checks_text(&out, im.copy, &rep, all);
+	free(im.buf);
+	return rep.fail ? 3 : 0;
+}
+
 /* ---- layout ---- */
 
 static int cmd_layout(int argc, char **argv)
@@ -658,6 +738,7 @@ static void usage(FILE *f)
 		"  decode FILE        decode a KVM_GET_NESTED_STATE blob or a vmcs12 region\n"
 		"  fields [FILTER]    list the VMCS fields of the Intel SDM\n"
 		"  explain KIND VALUE decode one value (exit reason, access rights, ...)\n"
+		"  check FILE         the SDM's VM-entry checks on a vmcs12\n"
 		"  diff A B           compare two VMCS images; explain vmcs12 vs vmcs02\n"
 		"  layout show|check  hardware VMCS layouts (built in, or layout files)\n"
 		"\n"
@@ -690,6 +771,8 @@ int main(int argc, char **argv)
 		return cmd_diff(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "layout"))
 		return cmd_layout(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
 	die_usage("unknown command '%s'", argv[1]);
 	return EXIT_USAGE;
 }

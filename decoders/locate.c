@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nestscope/checks.h"
 #include "nestscope/locate.h"
 
 #define HF_GUEST_MASK (1u << 5) /* arch/x86/include/asm/kvm_host.h */
@@ -508,5 +509,64 @@ int ns_kvm_host_state(const struct ns_target *t, const struct ns_kvm_offsets *o,
 		return ns_fail(err, NS_ERR_IO, "loaded_vmcs.host_state at 0x%llx cannot be read",
 			       (unsigned long long)loaded_vmcs);
 	hs->have = true;
+	return NS_OK;
+}
+
+/* ---- the capabilities KVM offers L1 ---- */
+
+/* The default1 bits KVM ORs into the non-TRUE control MSRs (*_ALWAYSON_WITHOUT_TRUE_MSR). */
+#define PIN_ALWAYSON 0x16ull
+#define PROC_ALWAYSON 0x0401e172ull
+#define EXIT_ALWAYSON 0x36dffull
+#define ENTRY_ALWAYSON 0x11ffull
+
+int ns_kvm_nested_caps(const struct ns_target *t, const struct ns_kvm_offsets *o, const struct ns_vcpu *v,
+		       struct ns_vmx_caps *caps, struct ns_error *err)
+{
+	long msrs = nested2(o->vmx_nested, member(t, "nested_vmx", "msrs"));
+	long arch = member(t, "kvm_vcpu", "arch"), mpa = nested2(arch, member(t, "kvm_vcpu_arch", "maxphyaddr"));
+	bool ok = true;
+	uint64_t base;
+
+#define M32(name) ({ long off_ = member(t, "nested_vmx_msrs", name); \
+		     off_ < 0 ? (ok = false, 0u) : rd_u32(t, base + (uint64_t)off_, &ok); })
+#define M64(name) ({ long off_ = member(t, "nested_vmx_msrs", name); \
+		     off_ < 0 ? (ok = false, 0ull) : rd_u64(t, base + (uint64_t)off_, &ok); })
+	memset(caps, 0, sizeof(*caps));
+	if (msrs < 0)
+		return ns_fail(err, NS_ERR_ARG, "nested_vmx.msrs is not known: cannot read L1's capabilities");
+	base = v->vmx + (uint64_t)msrs;
+	uint64_t pin = M32("pinbased_ctls_low") | (uint64_t)M32("pinbased_ctls_high") << 32;
+	uint64_t proc = M32("procbased_ctls_low") | (uint64_t)M32("procbased_ctls_high") << 32;
+	uint64_t exitc = M32("exit_ctls_low") | (uint64_t)M32("exit_ctls_high") << 32;
+	uint64_t entry = M32("entry_ctls_low") | (uint64_t)M32("entry_ctls_high") << 32;
+	caps->msr[0x0] = M64("basic");
+	caps->msr[0x1] = pin | PIN_ALWAYSON;
+	caps->msr[0x2] = proc | PROC_ALWAYSON;
+	caps->msr[0x3] = exitc | EXIT_ALWAYSON;
+	caps->msr[0x4] = entry | ENTRY_ALWAYSON;
+	caps->msr[0x5] = M32("misc_low") | (uint64_t)M32("misc_high") << 32;
+	caps->msr[0x6] = M64("cr0_fixed0");
+	caps->msr[0x7] = M64("cr0_fixed1");
+	caps->msr[0x8] = M64("cr4_fixed0");
+	caps->msr[0x9] = M64("cr4_fixed1");
+	caps->msr[0xa] = M64("vmcs_enum");
+	caps->msr[0xb] = M32("secondary_ctls_low") | (uint64_t)M32("secondary_ctls_high") << 32;
+	caps->msr[0xc] = M32("ept_caps") | (uint64_t)M32("vpid_caps") << 32;
+	caps->msr[0xd] = pin;
+	caps->msr[0xe] = proc;
+	caps->msr[0xf] = exitc;
+	caps->msr[0x10] = entry;
+	caps->msr[0x11] = M64("vmfunc_controls");
+#undef M32
+#undef M64
+	for (int i = 0; i < 18; i++)
+		caps->have[i] = true;
+	caps->maxphyaddr = mpa >= 0 ? rd_u32(t, v->vcpu + (uint64_t)mpa, &ok) : 46;
+	if (!ok || caps->maxphyaddr < 32 || caps->maxphyaddr > 52)
+		return ns_fail(err, NS_ERR_IO, "nested.msrs of vcpu_vmx 0x%llx cannot be read (or its layout is unknown)",
+			       (unsigned long long)v->vmx);
+	snprintf(caps->source, sizeof(caps->source), "the dump: nested.msrs of vCPU %u (pid %d), MAXPHYADDR %u", v->idx,
+		 v->pid, caps->maxphyaddr);
 	return NS_OK;
 }

@@ -308,7 +308,7 @@ static bool pick_vcpu(const char *spec, struct ns_vcpu *v)
 static char *help_vmcs12[] = {
 	"vmcs12",
 	"decode a vCPU's vmcs12 (the VMCS L1 wrote for its L2)",
-	"[-a] [-r ADDR] [-s cached|shadow|memory] [-g] [-H] [-c] [-x] [-A] [-F] [-D [-L FILE]] [-j|--json] [VCPU]",
+	"[-a] [-r ADDR] [-s cached|shadow|memory] [-g] [-H] [-c] [-x] [-A] [-F] [-C] [-D [-L FILE]] [-j|--json] [VCPU]",
 	"  Decodes KVM's software VMCS for L1 with SDM names and symbolic bits, grouped",
 	"  as KVM's dump_vmcs() groups them.  VCPU is a struct kvm_vcpu or vcpu_vmx",
 	"  address, or PID:INDEX; without one, the only vCPU in VMX operation.",
@@ -322,6 +322,8 @@ static char *help_vmcs12[] = {
 	"        information section (they combine); default all four.",
 	"    -A  show zero fields too.",
 	"    -F  decode even when the revision id is not VMCS12_REVISION.",
+	"    -C  run the Intel SDM's VM-entry checks on cached_vmcs12, against the VMX",
+	"        capabilities KVM offered this L1 (nested.msrs); -A lists every rule.",
 	"    -D  compare cached_vmcs12 with vmcs02 field by field; each difference is",
 	"        expected by construction (with the KVM mechanism), a stale copy, or",
 	"        unexplained.  -A lists the expected ones too; -L FILE gives vmcs02's",
@@ -429,18 +431,45 @@ static void show_vcpu_diff(const struct ns_vcpu *v, const char *layout_file, boo
 		ns_render_diff_text(&o, &vr.r.vmcs[0].vmcs, &rep02.vmcs[0].vmcs, &d, all);
 }
 
+/* vmcs12 -C: the SDM's VM-entry checks, against what KVM offered this L1 (nested.msrs). */
+static void show_vcpu_checks(const struct ns_vcpu *v, bool all, bool json)
+{
+	static uint8_t region[NS_VMCS12_REGION_SIZE];
+	static struct ns_vcpu_report vr;
+	static struct ns_check_report rep;
+	static struct ns_vmx_caps caps;
+	struct ns_error err;
+	struct ns_out o = out_fp();
+
+	if (!v->cached_vmcs12 || !crash_read(NULL, v->cached_vmcs12, region, sizeof(region)) ||
+	    ns_decode_vcpu_vmcs12(region, sizeof(region), v->cached_vmcs12, v, NS_COPY_CACHED, false, &vr, &err)) {
+		error(INFO, "vCPU %u of pid %d: its cached_vmcs12 cannot be read\n", v->idx, v->pid);
+		return;
+	}
+	if (ns_kvm_nested_caps(&target, &offsets, v, &caps, &err)) {
+		error(INFO, "%s\n", err.msg);
+		return;
+	}
+	ns_check_vmcs12(&vr.r.vmcs[0].vmcs, &caps, &rep);
+	if (json)
+		ns_render_checks_json(&o, vr.copy, &rep);
+	else
+		ns_render_checks_text(&o, vr.copy, &rep, all);
+}
+
 static void cmd_vmcs12(void)
 {
 	struct ns_render_opts ro = { 0, false };
 	enum ns_vmcs12_copy which = NS_COPY_CACHED;
-	bool all_vcpus = false, force = false, diff = false, json = take_json_flag();
+	bool all_vcpus = false, force = false, diff = false, checks = false, json = take_json_flag();
 	const char *layout_file = NULL;
 	char *raw = NULL;
 	struct ns_vcpu v;
 	int c;
 
-	while ((c = getopt(argcnt, args, "ar:s:gHcxAFjDL:")) != EOF) {
+	while ((c = getopt(argcnt, args, "ar:s:gHcxAFjDL:C")) != EOF) {
 		switch (c) {
+		case 'C': checks = true; break;
 		case 'D': diff = true; break;
 		case 'L': layout_file = optarg; break;
 		case 'a': all_vcpus = true; break;
@@ -510,6 +539,8 @@ static void cmd_vmcs12(void)
 		return;
 	if (diff)
 		show_vcpu_diff(&v, layout_file, ro.all, json);
+	else if (checks)
+		show_vcpu_checks(&v, ro.all, json);
 	else
 		show_vcpu_vmcs12(&v, which, force, &ro, json);
 }

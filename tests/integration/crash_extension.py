@@ -170,6 +170,22 @@ for mf in sorted(root.glob("*/manifest.json")):
         check(cls.get("GUEST_RIP") == want_rip,
               f"{kver} pid {vm['pid']} ({moment}): guest RIP difference {cls.get('GUEST_RIP')} (want {want_rip})")
 
+    # vmcs12 -C: the SDM checks against nested.msrs read from the dump; the capability MSRs
+    # rebuilt from it must be what L1 itself read with RDMSR (the harness's manifest), and
+    # the vmcs12s real KVM ran must pass every rule
+    stdout, stderr = crash(vmlinux, dump, [f"mod -S {mods}"] + [f"vmcs12 -C -j {vm['pid']}:0" for vm in vms])
+    chks = [d for d in json_docs(stdout) if d.get("schema") == "nestscope/checks/1"]
+    check(len(chks) == len(vms), f"{kver}: vmcs12 -C answers for each VM")
+    for vm, ck in zip(vms, chks):
+        got = {int(x["msr"], 16): int(x["value"], 16) for x in ck["capability_msrs"]}
+        want = {int(x["msr"], 16): int(x["value"], 16) for x in vm["capability_msrs"]}
+        same = [m for m in want if m in got and got[m] == want[m]]
+        check(len(same) == 18, f"{kver} pid {vm['pid']}: the 18 capability MSRs rebuilt from nested.msrs equal "
+                               f"what L1 read ({len(same)} equal)")
+        check(ck["fail"] == 0 and ck["pass"] > 40 and "nested.msrs" in ck["capabilities"],
+              f"{kver} pid {vm['pid']}: the vmcs12 KVM ran passes every SDM rule ({ck['pass']} pass, "
+              f"{ck['not_applicable']} n/a)")
+
     # -s memory: L1's GPA goes through the memslots to the VMM's address, where the harness
     # mapped L1's memory; the dumps leave user pages out, so reading it must say so
     stdout, stderr = crash(vmlinux, dump, [f"mod -S {mods}"] + [f"vmcs12 -s memory {vm['pid']}:0" for vm in vms])

@@ -141,4 +141,13 @@ struct ns_host_state {
 int ns_kvm_host_state(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t loaded_vmcs,
 		      struct ns_host_state *hs, struct ns_error *err);
 
+struct ns_vmx_caps;
+/*
+ * The VMX capability MSRs KVM offers this vCPU's L1, rebuilt from
+ * nested.msrs the way vmx_get_vmx_msr() answers L1's RDMSR, and L1's
+ * MAXPHYADDR (vcpu->arch.maxphyaddr).
+ */
+int ns_kvm_nested_caps(const struct ns_target *t, const struct ns_kvm_offsets *o, const struct ns_vcpu *v,
+		       struct ns_vmx_caps *caps, struct ns_error *err);
+
 #endif

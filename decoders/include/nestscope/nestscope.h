@@ -3,6 +3,7 @@
 #define NESTSCOPE_H
 
 #include "catalog.h"
+#include "checks.h"
 #include "decode.h"
 #include "error.h"
 #include "explain.h"

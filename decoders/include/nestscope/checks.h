@@ -1,0 +1,62 @@
+/*
+ * The Intel SDM's VM-entry checks ("Checks on VMX Controls and Host-State
+ * Area", "Checks on the Guest-State Area") run on a vmcs12, judged against
+ * the VMX capabilities L1 was offered.  The rules are data (checks.def):
+ * a stable id, the SDM section title, one sentence, the fields read.
+ */
+#ifndef NESTSCOPE_CHECKS_H
+#define NESTSCOPE_CHECKS_H
+
+#include "layout.h"
+#include "render.h"
+
+/* IA32_VMX_BASIC (0x480) .. IA32_VMX_PROCBASED_CTLS3 (0x492), by MSR - 0x480. */
+#define NS_CAP_MSRS 19
+
+struct ns_vmx_caps {
+	uint64_t msr[NS_CAP_MSRS];
+	bool have[NS_CAP_MSRS];
+	unsigned maxphyaddr;     /* CPUID.80000008H:EAX[7:0] of L1 */
+	char source[200];        /* where the values came from, for the report */
+};
+
+/* Built-in profiles: "kvm-6.1-bochs-skylake-x" (what KVM 6.1 offered L1 in Bochs). */
+bool ns_caps_profile(const char *name, struct ns_vmx_caps *caps);
+const char *ns_caps_profile_names(void);
+/* A caps file: lines "IA32_VMX_BASIC 0x...", "0x480 0x...", "maxphyaddr 46". */
+int ns_caps_parse(const char *text, size_t len, const char *origin, struct ns_vmx_caps *caps, struct ns_error *err);
+
+enum ns_verdict { NS_PASS, NS_FAIL, NS_NA };
+
+struct ns_rule {
+	const char *id;          /* stable: ctrl.pin.reserved, host.cr4.fixed, guest.seg.cs.type ... */
+	const char *section;     /* the SDM section title */
+	const char *text;        /* the rule, in one sentence */
+	const char *fields;      /* the fields it reads */
+};
+
+size_t ns_rule_count(void);
+const struct ns_rule *ns_rule_at(size_t i);
+
+struct ns_check_result {
+	const struct ns_rule *rule;
+	enum ns_verdict verdict;
+	char detail[200];        /* for a failure: the offending values and what was expected */
+};
+
+#define NS_MAX_RULES 128
+
+struct ns_check_report {
+	unsigned n, pass, fail, na;
+	struct ns_check_result r[NS_MAX_RULES];
+	const char *caps_source;
+	const struct ns_vmx_caps *caps;  /* the capabilities judged against, or NULL */
+};
+
+/* Runs every rule; all violations are reported, not the first. */
+void ns_check_vmcs12(const struct ns_vmcs *v, const struct ns_vmx_caps *caps, struct ns_check_report *out);
+
+void ns_render_checks_text(struct ns_out *o, const char *what, const struct ns_check_report *r, bool all);
+void ns_render_checks_json(struct ns_out *o, const char *what, const struct ns_check_report *r);
+
+#endif
