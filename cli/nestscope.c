@@ -396,7 +396,8 @@ static int cmd_check(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "caps", required_argument, NULL, 'c' }, { "all", no_argument, NULL, 'A' },
 		{ "list", no_argument, NULL, 'l' },       { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },       { "rules-markdown", no_argument, NULL, 'M' },
+		{ NULL, 0, NULL, 0 },
 	};
 	static struct image im;
 	static struct ns_check_report rep;
@@ -418,6 +419,25 @@ static int cmd_check(int argc, char **argv)
 				printf("%-36s %s\n", ns_rule_at(i)->id, ns_rule_at(i)->text);
 			return 0;
 		case 'h': usage_check(stdout); return 0;
+		case 'M': {
+			/* docs/sdm-rules.md, generated from the rule table */
+			const char *section = "";
+
+			printf("# The SDM VM-entry checks nestscope runs\n\n"
+			       "Generated from `decoders/checks.def` by `nestscope check --rules-markdown`; do not edit.\n"
+			       "Each rule has a stable id; sections are cited by their SDM titles (Vol. 3C, \"VM Entries\").\n");
+			for (size_t i = 0; i < ns_rule_count(); i++) {
+				const struct ns_rule *r = ns_rule_at(i);
+
+				if (strcmp(section, r->section)) {
+					section = r->section;
+					printf("\n## %s\n\n| id | rule | fields |\n|---|---|---|\n", section);
+				}
+				printf("| `%s` | %s | %s |\n", r->id, r->text, r->fields);
+			}
+			printf("\n%zu rules.\n", ns_rule_count());
+			return 0;
+		}
 		default: die_usage("%s", "bad option to check");
 		}
 	}

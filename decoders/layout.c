@@ -32,6 +32,16 @@ static uint64_t load_le(const uint8_t *p, unsigned size)
 	return v;
 }
 
+bool ns_vmcs_read_slot(const struct ns_vmcs *v, const struct ns_slot *s, uint64_t *value)
+{
+	if ((size_t)s->offset + s->size > v->len)
+		return false;
+	*value = load_le(v->data + s->offset, s->size);
+	if (s->xform == NS_XFORM_ROL8 && s->size == 4)
+		*value = ((*value >> 8) | (*value << 24)) & 0xffffffffu;
+	return true;
+}
+
 int ns_vmcs_read(const struct ns_vmcs *v, uint32_t encoding, uint64_t *value, struct ns_error *err)
 {
 	struct ns_slot s;
@@ -39,12 +49,9 @@ int ns_vmcs_read(const struct ns_vmcs *v, uint32_t encoding, uint64_t *value, st
 	if (!ns_layout_find(v->layout, encoding, &s))
 		return ns_fail(err, NS_ERR_ARG, "field 0x%04x is not in the %s layout", encoding,
 			       v->layout->name);
-	if ((size_t)s.offset + s.size > v->len)
+	if (!ns_vmcs_read_slot(v, &s, value))
 		return ns_fail(err, NS_ERR_TRUNCATED,
 			       "field 0x%04x lies at offset %u, past the %zu bytes of this %s",
 			       encoding, s.offset, v->len, v->layout->name);
-	*value = load_le(v->data + s.offset, s.size);
-	if (s.xform == NS_XFORM_ROL8 && s.size == 4)
-		*value = ((*value >> 8) | (*value << 24)) & 0xffffffffu;
 	return NS_OK;
 }

@@ -27,6 +27,9 @@ static void encodings_follow_the_sdm_rules(void **state)
 				 ns_width_name((enum ns_width)ns_enc_width(f->encoding)),
 				 ns_ftype_name((enum ns_ftype)ns_enc_type(f->encoding)));
 		assert_int_equal(ns_enc_index(f->encoding), (f->encoding >> 1) & 0x1ff);
+		/* the SDM checks key field values by width, type and index bits 5:0 */
+		if (ns_enc_index(f->encoding) >= 64)
+			fail_msg("%s has index %u: checks.c's KEY() needs widening", f->name, ns_enc_index(f->encoding));
 		for (size_t j = 0; j < i; j++) {
 			const struct ns_field *g = ns_field_at(j);
 			if (g->encoding == f->encoding || !strcasecmp(g->name, f->name))

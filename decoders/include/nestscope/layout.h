@@ -59,6 +59,9 @@ struct ns_vmcs {
 	const char *copy;
 };
 
+/* Reads the value in one slot of the layout (false if past the bytes present). */
+bool ns_vmcs_read_slot(const struct ns_vmcs *v, const struct ns_slot *s, uint64_t *value);
+
 /* Reads one field.  NS_ERR_ARG if the layout has no slot for it. */
 int ns_vmcs_read(const struct ns_vmcs *v, uint32_t encoding, uint64_t *value,
 		 struct ns_error *err);
