@@ -125,7 +125,7 @@ static void checks(void)
 
 		if (ns_decode_buffer(blobs[i].data, blobs[i].len, NS_INPUT_AUTO, false, "bench", &ns, &r, &err) || !r.nvmcs)
 			continue;
-		ns_check_vmcs12(&r.vmcs[0].vmcs, &caps, &rep);
+		ns_check_vmcs12(&r.vmcs[0].vmcs, &caps, NULL, &rep);
 		sink += rep.fail;
 	}
 }

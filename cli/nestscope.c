@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -382,6 +383,8 @@ static void usage_check(FILE *f)
 		"\n"
 		"  -c, --caps SOURCE  a built-in profile (%s, the default) or a caps file\n"
 		"                     (lines 'IA32_VMX_BASIC 0x...', 'maxphyaddr 46')\n"
+		"  -m, --l1-memory IMG  L1's guest memory (flat, GPA 0 first) for the rules that\n"
+		"                     read it: VTPR in the virtual-APIC page, the link-pointer region\n"
 		"  -A, --all          list passing and not-applicable rules too\n"
 		"  -l, --list         list the rules\n"
 		"  -j, --json         JSON output (schema nestscope/checks/1)\n"
@@ -397,9 +400,11 @@ static int cmd_check(int argc, char **argv)
 		{ "caps", required_argument, NULL, 'c' }, { "all", no_argument, NULL, 'A' },
 		{ "list", no_argument, NULL, 'l' },       { "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },       { "rules-markdown", no_argument, NULL, 'M' },
-		{ NULL, 0, NULL, 0 },
+		{ "l1-memory", required_argument, NULL, 'm' }, { NULL, 0, NULL, 0 },
 	};
 	static struct image im;
+	struct ns_guest_memory l1mem = { NULL, 0 };
+	uint8_t *l1buf = NULL;
 	static struct ns_check_report rep;
 	static struct ns_vmx_caps caps;
 	const char *caps_src = "kvm-6.1-bochs-skylake-x";
@@ -409,9 +414,29 @@ static int cmd_check(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:Aljh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:Aljhm:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': caps_src = optarg; break;
+		case 'm': {
+			/* L1's guest memory as a flat image (GPA 0 at offset 0); large ones are mapped */
+			int fd = open(optarg, O_RDONLY | O_CLOEXEC);
+			struct stat st;
+
+			if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+				fprintf(stderr, "%s: cannot read L1 memory image %s\n", prog, optarg);
+				if (fd >= 0)
+					close(fd);
+				return EXIT_BAD_INPUT;
+			}
+			l1buf = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+			close(fd);
+			if (l1buf == MAP_FAILED) {
+				fprintf(stderr, "%s: cannot map %s\n", prog, optarg);
+				return EXIT_BAD_INPUT;
+			}
+			l1mem = (struct ns_guest_memory){ l1buf, (size_t)st.st_size };
+			break;
+		}
 		case 'A': all = true; break;
 		case 'j': json = true; break;
 		case 'l':
@@ -460,7 +485,7 @@ static int cmd_check(int argc, char **argv)
 		free(im.buf);
 		return EXIT_BAD_INPUT;
 	}
-	ns_check_vmcs12(&im.vmcs, &caps, &rep);
+	ns_check_vmcs12(&im.vmcs, &caps, l1mem.data ? &l1mem : NULL, &rep);
 	if (json)
 		ns_render_checks_json(&out, im.copy, &rep);
 	else

@@ -22,6 +22,7 @@
 
 struct chk {
 	const struct ns_vmx_caps *caps;
+	const struct ns_guest_memory *mem;
 	uint64_t val[1024];
 	bool have[1024];
 };
@@ -167,6 +168,31 @@ CK(no_tpr_shadow)
 	if (PROC2 & ((1u << 4) | (1u << 8) | (1u << 9)))
 		return fail(why, n, "secondary controls 0x%llx use x2APIC/APIC-register/interrupt-delivery virtualization "
 			    "without use TPR shadow", (unsigned long long)PROC2);
+	return NS_PASS;
+}
+
+/* A byte of L1's memory, or -1 when it is not available. */
+static int mem_byte(const struct chk *c, uint64_t gpa)
+{
+	if (!c->mem || !c->mem->data || gpa >= c->mem->len)
+		return -1;
+	return c->mem->data[gpa];
+}
+
+CK(tpr_vtpr)
+{
+	int vtpr;
+
+	if (!(PROC & (1u << 21)) || (PROC2 & 1) || (PROC2 & (1u << 9)))
+		return NS_NA;
+	vtpr = mem_byte(c, V(c, 0x2012) + 0x80);
+	if (vtpr < 0) {
+		snprintf(why, n, "needs L1's virtual-APIC page (give L1's memory)");
+		return NS_NA;
+	}
+	if ((V(c, 0x401c) & 0xf) > ((unsigned)vtpr >> 4))
+		return fail(why, n, "TPR threshold 0x%llx exceeds VTPR[7:4] = %u (virtual-APIC page 0x%llx, byte 80H = 0x%02x)",
+			    (unsigned long long)V(c, 0x401c), (unsigned)vtpr >> 4, (unsigned long long)V(c, 0x2012), vtpr);
 	return NS_PASS;
 }
 
@@ -900,6 +926,31 @@ CK(pending_bs)
 	return NS_PASS;
 }
 
+CK(link_region)
+{
+	uint64_t l = V(c, 0x2800);
+	int b[4];
+	uint32_t rev;
+	bool shadow_ctl = PROC2 & (1u << 14);
+
+	if (l == ~0ull || (l & 0xfff))
+		return NS_NA;
+	for (int i = 0; i < 4; i++)
+		b[i] = mem_byte(c, l + (uint64_t)i);
+	if (b[0] < 0 || b[3] < 0) {
+		snprintf(why, n, "needs the region at the link pointer (give L1's memory)");
+		return NS_NA;
+	}
+	rev = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+	if ((rev & 0x7fffffff) != (uint32_t)(cap(c, 0x480) & 0x7fffffff))
+		return fail(why, n, "the region at link pointer 0x%llx has revision 0x%x, not 0x%x", (unsigned long long)l,
+			    rev & 0x7fffffff, (uint32_t)(cap(c, 0x480) & 0x7fffffff));
+	if ((rev >> 31) != shadow_ctl)
+		return fail(why, n, "the region at link pointer 0x%llx has shadow-VMCS indicator %u; VMCS shadowing is %d",
+			    (unsigned long long)l, rev >> 31, shadow_ctl);
+	return NS_PASS;
+}
+
 CK(link_pointer)
 {
 	uint64_t l = V(c, 0x2800);
@@ -940,12 +991,14 @@ static const check_fn fns[] = {
 size_t ns_rule_count(void) { return sizeof(rules) / sizeof(rules[0]); }
 const struct ns_rule *ns_rule_at(size_t i) { return i < ns_rule_count() ? &rules[i] : NULL; }
 
-void ns_check_vmcs12(const struct ns_vmcs *v, const struct ns_vmx_caps *caps, struct ns_check_report *out)
+void ns_check_vmcs12(const struct ns_vmcs *v, const struct ns_vmx_caps *caps, const struct ns_guest_memory *mem,
+		     struct ns_check_report *out)
 {
 	static const struct ns_vmx_caps none = { .maxphyaddr = 64 };
 	struct chk c;
 
 	memset(&c, 0, sizeof(c));
+	c.mem = mem;
 	out->n = out->pass = out->fail = out->na = 0;
 	c.caps = caps ? caps : &none;
 	out->caps_source = caps ? caps->source : "none";

@@ -450,7 +450,7 @@ static void show_vcpu_checks(const struct ns_vcpu *v, bool all, bool json)
 		error(INFO, "%s\n", err.msg);
 		return;
 	}
-	ns_check_vmcs12(&vr.r.vmcs[0].vmcs, &caps, &rep);
+	ns_check_vmcs12(&vr.r.vmcs[0].vmcs, &caps, NULL, &rep);
 	if (json)
 		ns_render_checks_json(&o, vr.copy, &rep);
 	else

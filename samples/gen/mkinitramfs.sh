@@ -3,9 +3,9 @@
 # the extracted kernel package, and the harness.  The cpio is not compressed
 # and the modules lose their signatures: in Bochs, gunzip and the signature
 # checks cost seconds each, and this machine needs neither.
-# usage: mkinitramfs.sh KERNEL_ROOT KVER HARNESS OUT.cpio [PROBE.ko]
+# usage: mkinitramfs.sh KERNEL_ROOT KVER HARNESS OUT.cpio [PROBE.ko] [CASES.txt]
 set -eu
-ROOT=$1 KVER=$2 HARNESS=$3 OUT=$4 PROBE=${5:-}
+ROOT=$1 KVER=$2 HARNESS=$3 OUT=$4 PROBE=${5:-} CASES=${6:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 K=$ROOT/lib/modules/$KVER/kernel
 T=$(mktemp -d)
@@ -24,6 +24,7 @@ for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel; do
 	fi
 done
 [ -n "$PROBE" ] && cp "$PROBE" "$T/lib/nestscope_probe.ko"
+[ -n "$CASES" ] && cp "$CASES" "$T/lib/cases.txt"
 # rewriting the ELF drops the appended signature (and nothing the module needs)
 strip --strip-debug "$T"/lib/*.ko
 (cd "$T" && find . | cpio -o -H newc --quiet) > "$OUT"

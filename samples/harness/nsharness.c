@@ -22,6 +22,10 @@
  *             vmcs12, stop the whole machine with Bochs's magic breakpoint
  *             (xchg bx,bx) so its RAM can be dumped: vmcs02 is ahead of
  *             vmcs12, the realistic crash case.  Then run to the end.
+ *           verdicts=FILE: L1 VMLAUNCHes once per case of FILE (lines of
+ *             "ENCODING VALUE" pairs VMWRITten over the table) and the
+ *             manifest records each outcome: VMfail and its error, a failed
+ *             VM entry and its reason, or an entry.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,7 +75,11 @@ static uint8_t *mem;
 static struct kvm_run *run;
 static const char *outdir;
 static bool rich;
-static enum { MOMENT_NONE, MOMENT_HOLD, MOMENT_HOLD_IO, MOMENT_NOSYNC } moment;
+static enum { MOMENT_NONE, MOMENT_HOLD, MOMENT_HOLD_IO, MOMENT_NOSYNC, MOMENT_VERDICTS } moment;
+static const char *cases_file;
+#define CASES_GPA 0x40000
+#define CASE_STRIDE 256
+#define MAX_CASES 512
 static char dump_note[512]; /* what the dump moment looked like, for the manifest */
 static FILE *manifest;
 static uint64_t msrs[19];
@@ -490,6 +498,54 @@ static void setup_vcpu(const struct controls *c)
 		die("KVM_SET_REGS");
 }
 
+/* ---- verdict runs ---- */
+
+static unsigned ncases, cur_case;
+
+/* Each line of the cases file: ENCODING VALUE pairs, written into L1's case table. */
+static void load_cases(void)
+{
+	char line[4096];
+	FILE *f = fopen(cases_file, "r");
+
+	if (!f)
+		die("opening %s", cases_file);
+	while (fgets(line, sizeof(line), f) && ncases < MAX_CASES) {
+		uint64_t *c = (uint64_t *)(mem + CASES_GPA + (size_t)ncases * CASE_STRIDE);
+		char *p = line;
+		unsigned long long e, v;
+		int used;
+
+		if (line[0] == '#')
+			continue;
+		c[0] = 0;
+		while (sscanf(p, "%llx %llx%n", &e, &v, &used) == 2 && c[0] < 15) {
+			c[1 + 2 * c[0]] = e;
+			c[2 + 2 * c[0]] = v;
+			c[0]++;
+			p += used;
+		}
+		ncases++;
+	}
+	fclose(f);
+	((uint64_t *)(mem + MAILBOX_GPA))[3] = CASES_GPA;
+	((uint64_t *)(mem + MAILBOX_GPA))[4] = ncases;
+	printf("verdict run: %u cases\n", ncases);
+}
+
+static void verdict(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void verdict(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	m_item("{\"case\": %u, %s}", cur_case, buf);
+}
+
 /* ---- the run ---- */
 
 static const char *const msr_names[19] = {
@@ -560,7 +616,10 @@ int main(int argc, char **argv)
 	if (argc > 3)
 		moment = !strcmp(argv[3], "hold") ? MOMENT_HOLD
 		       : !strcmp(argv[3], "hold-io") ? MOMENT_HOLD_IO
-		       : !strcmp(argv[3], "nosync") ? MOMENT_NOSYNC : MOMENT_NONE;
+		       : !strcmp(argv[3], "nosync") ? MOMENT_NOSYNC
+		       : !strncmp(argv[3], "verdicts=", 9) ? MOMENT_VERDICTS : MOMENT_NONE;
+	if (moment == MOMENT_VERDICTS)
+		cases_file = argv[3] + 9;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	snprintf(path, sizeof(path), "%s/manifest-harness.json", outdir);
@@ -628,16 +687,20 @@ int main(int argc, char **argv)
 	record_kernel_symbols();
 	build_vmwrites(&c);
 	setup_vcpu(&c);
+	if (moment == MOMENT_VERDICTS)
+		load_cases();
 
-	m_list_begin("steps");
-	snapshot("before_vmxon");
-	for (unsigned iter = 0; iter < 200; iter++) {
+	m_list_begin(moment == MOMENT_VERDICTS ? "verdicts" : "steps");
+	if (moment != MOMENT_VERDICTS)
+		snapshot("before_vmxon");
+	for (unsigned iter = 0; iter < (moment == MOMENT_VERDICTS ? 20000u : 200u); iter++) {
 		if (ioctl(vcpu_fd, KVM_RUN, 0) < 0)
 			die("KVM_RUN");
 		if (run->exit_reason == KVM_EXIT_HLT) {
 			if (in_guest_mode()) {
 				/* basic: L1 does not intercept HLT, so L2's HLT comes to L0 */
-				snapshot("l2_hlt_in_l0");
+				if (moment != MOMENT_VERDICTS)
+					snapshot("l2_hlt_in_l0");
 				continue;
 			}
 			printf("L1 halted: the run is over\n");
@@ -651,6 +714,8 @@ int main(int argc, char **argv)
 		memcpy(&val, (uint8_t *)run + run->io.data_offset, run->io.size < 4 ? run->io.size : 4);
 		switch (run->io.port) {
 		case 0x12: /* L1 milestones */
+			if (moment == MOMENT_VERDICTS)
+				break; /* the verdicts list is the record of this run */
 			if (val == 1)
 				snapshot("after_vmxon");
 			else if (val == 3)
@@ -662,10 +727,21 @@ int main(int argc, char **argv)
 				save_l1_memory("after_vmclear");
 			}
 			break;
+		case 0x17: cur_case = val; break;
 		case 0x11: last_reason = val; have_reason = true; break;
 		case 0x15: last_qual = val; break;
 		case 0x16: { /* L2's RAX: the last word of an exit report */
 			char tag[64];
+
+			if (moment == MOMENT_VERDICTS) {
+				if (last_reason & 0x80000000u)
+					verdict("\"result\": \"entry-failed\", \"exit_reason\": %u, \"qualification\": \"0x%x\"",
+						last_reason, last_qual);
+				else
+					verdict("\"result\": \"entered\", \"exit_reason\": %u", last_reason);
+				have_reason = false;
+				break;
+			}
 
 			printf("L1 saw exit reason %u qualification 0x%x (L2 rax 0x%x)\n", last_reason, last_qual, val);
 			snprintf(tag, sizeof(tag), "l1_exit_%u_reason_%u", ++exits, last_reason & 0xffff);
@@ -678,7 +754,11 @@ int main(int argc, char **argv)
 		}
 		case 0x10: { /* L2's OUT to L0 userspace: L2 is active in guest mode */
 			char tag[64];
-			uint64_t exit_rip = l2_rip();
+			uint64_t exit_rip;
+
+			if (moment == MOMENT_VERDICTS)
+				break; /* the next KVM_RUN completes it */
+			exit_rip = l2_rip();
 
 			l2_outs++;
 			snprintf(tag, sizeof(tag), "l2_out_%u", l2_outs);
@@ -699,7 +779,12 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 0x18: printf("L2's OUT 0x18 reached L0 (L1 does not intercept it)\n"); break;
-		case 0x13: printf("L1: VMfail, VM-instruction error %u\n", val); break;
+		case 0x13:
+			if (moment == MOMENT_VERDICTS)
+				verdict("\"result\": \"vmfail\", \"error\": %u", val);
+			else
+				printf("L1: VMfail, VM-instruction error %u\n", val);
+			break;
 		case 0x14: printf("L1: failed at stage 0x%x\n", val); break;
 		default: printf("unexpected OUT 0x%x 0x%x\n", run->io.port, val);
 		}

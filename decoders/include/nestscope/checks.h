@@ -53,8 +53,19 @@ struct ns_check_report {
 	const struct ns_vmx_caps *caps;  /* the capabilities judged against, or NULL */
 };
 
-/* Runs every rule; all violations are reported, not the first. */
-void ns_check_vmcs12(const struct ns_vmcs *v, const struct ns_vmx_caps *caps, struct ns_check_report *out);
+/*
+ * L1's guest memory, for the rules that read it (the virtual-APIC page's
+ * VTPR, the region at the VMCS link pointer): L1-physical address 0 is
+ * data[0].  Without it those rules are not applicable, and say why.
+ */
+struct ns_guest_memory {
+	const uint8_t *data;
+	size_t len;
+};
+
+/* Runs every rule; all violations are reported, not the first.  mem may be NULL. */
+void ns_check_vmcs12(const struct ns_vmcs *v, const struct ns_vmx_caps *caps, const struct ns_guest_memory *mem,
+		     struct ns_check_report *out);
 
 void ns_render_checks_text(struct ns_out *o, const char *what, const struct ns_check_report *r, bool all);
 void ns_render_checks_json(struct ns_out *o, const char *what, const struct ns_check_report *r);
