@@ -79,6 +79,11 @@ makedumpfile -c -d 31 "$WORK/vmcore.elf" "$OUT/dump/vmcore.kdump" > "$WORK/maked
 	{ cat "$WORK/makedumpfile.log" >&2; exit 1; }
 rm -f "$WORK/vmcore.elf"
 
+# the differential corpus: each SDM check case through a real VMLAUNCH by L1
+step verdicts
+sh "$HERE/verdicts.sh" "$KVER" "$OUT/verdicts.json" > "$WORK/verdicts.log" 2>&1 ||
+	{ tail "$WORK/verdicts.log" >&2; exit 1; }
+
 step manifest
 step done
 printf '%s' "$TIMES" > "$WORK/timings.txt"

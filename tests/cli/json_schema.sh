@@ -42,3 +42,8 @@ import json; d = json.load(open('$T/d1.json')); d['vmcs'] = 'oops'; json.dump(d,
 if /usr/bin/python3 tests/cli/validate_json.py nestscope/decode/1 "$T/bad.json" > /dev/null; then
 	echo "FAIL: an invalid document validated"; exit 1
 fi
+
+# nestscope check: a passing and a failing vmcs12
+"$NS" check --json samples/blobs/rich/nested_l2_guestmode_1.bin > "$T/c1.json" || true
+"$NS" check --json samples/blobs/rich/nested_after_vmptrld.bin > "$T/c2.json" || true
+/usr/bin/python3 tests/cli/validate_json.py nestscope/checks/1 "$T/c1.json" "$T/c2.json"
