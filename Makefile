@@ -15,7 +15,7 @@ BUILD    ?= build
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS   ?= -O2 -g
-ALLCFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -Idecoders/include -Idecoders
+ALLCFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -Idecoders/include -Idecoders -DNESTSCOPE_DATADIR=\"$(PREFIX)/share/nestscope\"
 LDLIBS_TEST = -lcmocka
 
 CORE_SRC := $(wildcard decoders/*.c)
@@ -27,7 +27,7 @@ SOLIB    := $(BUILD)/libnestscope.so
 CLI      := $(BUILD)/nestscope
 CRASH_EXT := $(BUILD)/nestscope.so
 # crash's defs.h wants the architecture and its gdb version named
-CRASH_CFLAGS = -O2 -g -Wall -fPIC -DX86_64 -DGDB_10_2 -I/usr/include/crash -Idecoders/include
+CRASH_CFLAGS = -O2 -g -Wall -fPIC -DX86_64 -DGDB_10_2 -I/usr/include/crash -Idecoders/include -DNESTSCOPE_DATADIR=\"$(PREFIX)/share/nestscope\"
 
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)

@@ -142,26 +142,7 @@ static uint8_t *read_region(const char *spec, size_t *len)
 
 static bool find_hw_layout(uint32_t revision, const char *file, struct ns_hwlayout *l, struct ns_error *err)
 {
-	char home[PATH_MAX];
-	const char *dirs[2] = { home, NESTSCOPE_DATADIR "/layouts" };
-
-	if (file) {
-		size_t n;
-		char *text = (char *)read_input(file, &n);
-		int rc = ns_hwlayout_parse(text, n, file, l, err);
-
-		free(text);
-		if (rc)
-			return false;
-		if (l->layout.revision != (revision & 0x7fffffff)) {
-			ns_fail(err, NS_ERR_REVISION, "layout %s is for revision 0x%x, the region has 0x%x", file,
-				l->layout.revision, revision & 0x7fffffff);
-			return false;
-		}
-		return true;
-	}
-	snprintf(home, sizeof(home), "%s/.config/nestscope/layouts", getenv("HOME") ? getenv("HOME") : "/root");
-	return ns_hwlayout_for_revision(revision, dirs, 2, l, err) == NS_OK;
+	return ns_hwlayout_lookup(revision, file, NESTSCOPE_DATADIR, l, err) == NS_OK;
 }
 
 /* ---- decode ---- */

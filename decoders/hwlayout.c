@@ -227,3 +227,36 @@ int ns_hwvmcs_inspect(const uint8_t *data, size_t len, const struct ns_layout *l
 			       layout->name, layout->revision);
 	return NS_OK;
 }
+
+int ns_hwlayout_lookup(uint32_t revision, const char *file, const char *datadir, struct ns_hwlayout *l,
+		       struct ns_error *err)
+{
+	char home[512], share[512];
+	const char *dirs[2] = { home, share };
+
+	revision &= 0x7fffffff;
+	if (file) {
+		FILE *f = fopen(file, "r");
+		char *text = malloc(1 << 20);
+		size_t n = f && text ? fread(text, 1, (1 << 20) - 1, f) : 0;
+		int rc;
+
+		if (f)
+			fclose(f);
+		if (!f || !text) {
+			free(text);
+			return ns_fail(err, NS_ERR_IO, "cannot read layout file %s", file);
+		}
+		rc = ns_hwlayout_parse(text, n, file, l, err);
+		free(text);
+		if (rc)
+			return rc;
+		if (l->layout.revision != revision)
+			return ns_fail(err, NS_ERR_REVISION, "layout file %s is for revision 0x%x, the region has 0x%x", file,
+				       l->layout.revision, revision);
+		return NS_OK;
+	}
+	snprintf(home, sizeof(home), "%s/.config/nestscope/layouts", getenv("HOME") ? getenv("HOME") : "/root");
+	snprintf(share, sizeof(share), "%s/layouts", datadir);
+	return ns_hwlayout_for_revision(revision, dirs, 2, l, err);
+}

@@ -83,31 +83,7 @@ static struct ns_out out_fp(void)
  */
 static bool find_layout(uint32_t revision, const char *file, struct ns_hwlayout *l, struct ns_error *err)
 {
-	char home[PATH_MAX];
-	const char *dirs[2] = { home, NESTSCOPE_DATADIR "/layouts" };
-
-	if (file) {
-		FILE *f = fopen(file, "r");
-		static char text[1 << 20];
-		size_t n;
-
-		if (!f) {
-			ns_fail(err, NS_ERR_IO, "cannot open layout file %s", file);
-			return false;
-		}
-		n = fread(text, 1, sizeof(text) - 1, f);
-		fclose(f);
-		if (ns_hwlayout_parse(text, n, file, l, err))
-			return false;
-		if (l->layout.revision != (revision & 0x7fffffff)) {
-			ns_fail(err, NS_ERR_REVISION, "layout file %s is for revision 0x%x, the region has 0x%x", file,
-				l->layout.revision, revision & 0x7fffffff);
-			return false;
-		}
-		return true;
-	}
-	snprintf(home, sizeof(home), "%s/.config/nestscope/layouts", getenv("HOME") ? getenv("HOME") : "/root");
-	return ns_hwlayout_for_revision(revision, dirs, 2, l, err) == NS_OK;
+	return ns_hwlayout_lookup(revision, file, NESTSCOPE_DATADIR, l, err) == NS_OK;
 }
 
 /* Where Debian installs kvm-intel.ko's debuginfo for the dumped kernel. */
@@ -398,6 +374,19 @@ static void show_vcpu_vmcs12(const struct ns_vcpu *v, enum ns_vmcs12_copy which,
 static bool decode_hw_region(const struct ns_vcpu *v, uint64_t region, const char *name, const char *layout_file,
 			     struct ns_report *rep, struct ns_error *err);
 
+/* Reads and decodes a vCPU's cached_vmcs12 into vr (region: its 4 KiB buffer). */
+static bool read_cached_vmcs12(const struct ns_vcpu *v, uint8_t *region, struct ns_vcpu_report *vr)
+{
+	struct ns_error err;
+
+	if (!v->cached_vmcs12 || !crash_read(NULL, v->cached_vmcs12, region, NS_VMCS12_REGION_SIZE) ||
+	    ns_decode_vcpu_vmcs12(region, NS_VMCS12_REGION_SIZE, v->cached_vmcs12, v, NS_COPY_CACHED, false, vr, &err)) {
+		error(INFO, "vCPU %u of pid %d: its cached_vmcs12 cannot be read\n", v->idx, v->pid);
+		return false;
+	}
+	return true;
+}
+
 /* vmcs12 -D: the vCPU's cached_vmcs12 against its vmcs02, each difference explained. */
 static void show_vcpu_diff(const struct ns_vcpu *v, const char *layout_file, bool all, bool json)
 {
@@ -410,11 +399,8 @@ static void show_vcpu_diff(const struct ns_vcpu *v, const char *layout_file, boo
 	struct ns_error err;
 	struct ns_out o = out_fp();
 
-	if (!v->cached_vmcs12 || !crash_read(NULL, v->cached_vmcs12, region, sizeof(region)) ||
-	    ns_decode_vcpu_vmcs12(region, sizeof(region), v->cached_vmcs12, v, NS_COPY_CACHED, false, &vr, &err)) {
-		error(INFO, "vCPU %u of pid %d: its cached_vmcs12 cannot be read\n", v->idx, v->pid);
+	if (!read_cached_vmcs12(v, region, &vr))
 		return;
-	}
 	if (!decode_hw_region(v, v->vmcs02, "vmcs02", layout_file, &rep02, &err)) {
 		error(INFO, "vCPU %u of pid %d: %s\n", v->idx, v->pid, err.msg);
 		return;
@@ -441,11 +427,8 @@ static void show_vcpu_checks(const struct ns_vcpu *v, bool all, bool json)
 	struct ns_error err;
 	struct ns_out o = out_fp();
 
-	if (!v->cached_vmcs12 || !crash_read(NULL, v->cached_vmcs12, region, sizeof(region)) ||
-	    ns_decode_vcpu_vmcs12(region, sizeof(region), v->cached_vmcs12, v, NS_COPY_CACHED, false, &vr, &err)) {
-		error(INFO, "vCPU %u of pid %d: its cached_vmcs12 cannot be read\n", v->idx, v->pid);
+	if (!read_cached_vmcs12(v, region, &vr))
 		return;
-	}
 	if (ns_kvm_nested_caps(&target, &offsets, v, &caps, &err)) {
 		error(INFO, "%s\n", err.msg);
 		return;

@@ -10,49 +10,28 @@ usage: check_rules.py NESTSCOPE
 """
 import gzip
 import json
+
 import pathlib
 import subprocess
 import sys
 import tempfile
 
-ns = sys.argv[1]
-base_blob = pathlib.Path("samples/6.1.0-56-amd64/rich/nested_03_after_vmwrites.bin")
-fields = {f["name"]: f for f in json.loads(subprocess.run([ns, "fields", "--json"], capture_output=True,
-                                                           text=True, check=True).stdout)["fields"]}
-WIDTH = {"16": 2, "32": 4, "64": 8, "natural": 8}
-failures, passed = [], 0
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import cases  # noqa: E402
 
+ns = sys.argv[1]
+fields = cases.field_table(ns)
+base = pathlib.Path("samples/6.1.0-56-amd64/rich/nested_03_after_vmwrites.bin").read_bytes()
+failures, passed = [], 0
 
 # L1's memory, for the rules that read it (the virtual-APIC page, the link-pointer region)
 l1mem = tempfile.NamedTemporaryFile(suffix=".img")
 l1mem.write(gzip.decompress(pathlib.Path("samples/6.1.0-56-amd64/rich/l1-memory-after_vmclear.img.gz").read_bytes()))
 l1mem.flush()
 
-
-def check(blob_bytes, memory=True):
-    with tempfile.NamedTemporaryFile(suffix=".bin") as f:
-        f.write(blob_bytes)
-        f.flush()
-        r = subprocess.run([ns, "check", "--json", f.name] + (["-m", l1mem.name] if memory else []),
-                           capture_output=True, text=True)
-    if r.returncode not in (0, 3):
-        raise RuntimeError(r.stderr)
-    return {x["id"]: x for x in json.loads(r.stdout)["results"]}
-
-
-base = bytearray(base_blob.read_bytes())
 seen = {}
-for lineno, line in enumerate(pathlib.Path("tests/data/check-cases.txt").read_text().splitlines(), 1):
-    if not line.strip() or line.startswith("#"):
-        continue
-    rule, want, muts, why = [p.strip() for p in line.split("|", 3)]
-    blob = bytearray(base)
-    for m in muts.split():
-        name, value = m.split("=")
-        f = fields[name]
-        off = 128 + f["vmcs12_offset"]
-        blob[off:off + WIDTH[f["width"]]] = int(value, 0).to_bytes(WIDTH[f["width"]], "little")
-    got = check(bytes(blob)).get(rule)
+for lineno, rule, want, muts, why in cases.load():
+    got = cases.check(ns, cases.mutate(base, muts, fields), l1mem.name).get(rule)
     seen.setdefault(rule, set()).add(want)
     if got is None:
         failures.append(f"line {lineno}: no rule {rule}")
@@ -78,7 +57,7 @@ for blob in sorted(p for p in pathlib.Path("samples").glob("*/*/nested_*.bin")
     written = next(s["step"] for s in m["steps"] if s["tag"] == "after_vmwrites")
     if step < written or tag == "after_vmclear":
         continue  # no vmcs12, or before L1 wrote one
-    bad = [x["id"] for x in check(blob.read_bytes(), memory=False).values() if x["verdict"] == "fail"]
+    bad = [x["id"] for x in cases.check(ns, blob.read_bytes()).values() if x["verdict"] == "fail"]
     if bad:
         failures.append(f"{blob}: a vmcs12 real KVM and Bochs ran fails {bad}")
     else:

@@ -22,20 +22,17 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import cases  # noqa: E402
+
 ns = sys.argv[1]
-fields = {f["name"]: f for f in json.loads(subprocess.run([ns, "fields", "--json"], capture_output=True,
-                                                           text=True, check=True).stdout)["fields"]}
-WIDTH = {"16": 2, "32": 4, "64": 8, "natural": 8}
+fields = cases.field_table(ns)
 deviations = pathlib.Path("docs/check-deviations.md").read_text()
 documented = set(re.findall(r"^\| `case (\d+)`", deviations, re.M))
 
 
 def predict(blob, memory):
-    with tempfile.NamedTemporaryFile(suffix=".bin") as f:
-        f.write(blob)
-        f.flush()
-        r = subprocess.run([ns, "check", "--json", "-m", memory, f.name], capture_output=True, text=True)
-    fails = [x["id"] for x in json.loads(r.stdout)["results"] if x["verdict"] == "fail"]
+    fails = [i for i, x in cases.check(ns, blob, memory).items() if x["verdict"] == "fail"]
     if any(i.startswith("ctrl.") for i in fails):
         return "vmfail 7", fails
     if any(i.startswith("host.") for i in fails):
@@ -53,8 +50,6 @@ def outcome(v):
     return "entered"
 
 
-cases = [l for l in pathlib.Path("tests/data/check-cases.txt").read_text().splitlines()
-         if l.strip() and not l.startswith("#")]
 total = agree = 0
 undocumented = []
 for vf in sorted(pathlib.Path("samples").glob("*/verdicts.json")):
@@ -67,15 +62,8 @@ for vf in sorted(pathlib.Path("samples").glob("*/verdicts.json")):
     mem = tempfile.NamedTemporaryFile(suffix=".img")
     mem.write(gzip.decompress((vf.parent / "rich" / "l1-memory-after_vmclear.img.gz").read_bytes()))
     mem.flush()
-    for i, line in enumerate(cases):
-        rule, want, muts, why = [p.strip() for p in line.split("|", 3)]
-        blob = bytearray(base)
-        for m in muts.split():
-            name, value = m.split("=")
-            f = fields[name]
-            off = 128 + f["vmcs12_offset"]
-            blob[off:off + WIDTH[f["width"]]] = int(value, 0).to_bytes(WIDTH[f["width"]], "little")
-        predicted, fails = predict(bytes(blob), mem.name)
+    for i, (lineno, rule, want, muts, why) in enumerate(cases.load()):
+        predicted, fails = predict(cases.mutate(base, muts, fields), mem.name)
         real = outcome(verdicts[i]) if i in verdicts else "no outcome recorded"
         total += 1
         if predicted == real:

@@ -35,6 +35,14 @@ void ns_hwlayout_write(struct ns_out *o, const struct ns_hwlayout *l);
 int ns_hwlayout_for_revision(uint32_t revision, const char *const *dirs, size_t ndirs, struct ns_hwlayout *l,
 			     struct ns_error *err);
 
+/*
+ * The layout for a region's revision id as the front ends look for it: FILE
+ * if given (it must be for that revision), else the layout files in
+ * ~/.config/nestscope/layouts and datadir/layouts, else a built-in one.
+ */
+int ns_hwlayout_lookup(uint32_t revision, const char *file, const char *datadir, struct ns_hwlayout *l,
+		       struct ns_error *err);
+
 /* The header of a hardware region: revision id, shadow bit, abort indicator, launch state. */
 int ns_hwvmcs_inspect(const uint8_t *data, size_t len, const struct ns_layout *layout, bool force,
 		      struct ns_vmcs12_info *info, struct ns_error *err);
