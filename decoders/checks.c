@@ -883,6 +883,30 @@ CK(activity_hlt)
 
 #define INTR V(c, 0x4824)
 
+CK(activity_blocking)
+{
+	if (!(INTR & 3))
+		return NS_NA;
+	return V(c, 0x4826) ? fail(why, n, "activity state %llu with blocking by STI or MOV SS (0x%llx)",
+				   (unsigned long long)V(c, 0x4826), (unsigned long long)INTR)
+			    : NS_PASS;
+}
+
+CK(activity_injection)
+{
+	uint64_t a = V(c, 0x4826);
+
+	if (!EVENT_VALID || (a != 2 && a != 3))
+		return NS_NA;
+	if (a == 3)
+		return fail(why, n, "injecting event 0x%llx in the wait-for-SIPI state", (unsigned long long)EVENT);
+	if (!(EVENT_TYPE == 2 || (EVENT_TYPE == 3 && EVENT_VECTOR == 18)))
+		return fail(why, n, "injecting event 0x%llx in the shutdown state (only NMI or #MC)", (unsigned long long)EVENT);
+	return NS_PASS;
+}
+
+CK(int_smi) { return INTR & 4 ? fail(why, n, "blocking by SMI outside SMM") : NS_PASS; }
+
 CK(int_reserved) { return INTR & ~0x1full ? fail(why, n, "interruptibility state 0x%llx sets bits 31:5", (unsigned long long)INTR) : NS_PASS; }
 CK(int_sti_movss) { return (INTR & 3) == 3 ? fail(why, n, "blocking by STI and by MOV SS both set") : NS_PASS; }
 
