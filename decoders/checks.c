@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "textline.h"
 #include "nestscope/checks.h"
 
 /* ---- the values, read once ---- */
@@ -1090,17 +1091,9 @@ int ns_caps_parse(const char *text, size_t len, const char *origin, struct ns_vm
 
 	memset(caps, 0, sizeof(*caps));
 	caps->maxphyaddr = 46;
-	while (pos < len) {
-		size_t k = 0;
+	while (ns_text_next_line(text, len, &pos, line, sizeof(line))) {
 		unsigned long long v;
 
-		while (pos < len && text[pos] != '\n') {
-			if (k < sizeof(line) - 1)
-				line[k++] = text[pos];
-			pos++;
-		}
-		pos++;
-		line[k] = '\0';
 		lineno++;
 		if (!line[0] || line[0] == '#')
 			continue;

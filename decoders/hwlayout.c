@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nestscope/hwlayout.h"
+#include "textline.h"
 
 static void init(struct ns_hwlayout *l, const char *name, const char *origin, uint32_t revision, size_t size)
 {
@@ -93,19 +94,11 @@ int ns_hwlayout_parse(const char *text, size_t len, const char *origin, struct n
 	bool have_rev = false;
 
 	init(l, "unnamed", origin, 0, 4096);
-	while (pos < len) {
-		size_t n = 0;
+	while (ns_text_next_line(text, len, &pos, line, sizeof(line))) {
 		char name[64], x[16] = "";
 		unsigned long a, b, c;
 		int k;
 
-		while (pos < len && text[pos] != '\n') {
-			if (n < sizeof(line) - 1)
-				line[n++] = text[pos];
-			pos++;
-		}
-		pos++;
-		line[n] = '\0';
 		lineno++;
 		if (!line[0] || line[0] == '#')
 			continue;
