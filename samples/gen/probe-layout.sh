@@ -5,18 +5,8 @@
 set -eu
 KERNEL=$1 OUTFILE=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-SAMPLES=$(cd "$HERE/.." && pwd)
-CACHE=${NESTSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestscope}
-KVER=$("$HERE/debian-kernel.sh" resolve "$KERNEL")
-WORK=$CACHE/$KVER
-"$HERE/debian-kernel.sh" fetch "$KVER" "$WORK" > /dev/null
-"$SAMPLES/harness/build.sh" "$WORK/harness"
+. "$HERE/oneboot.sh"
 "$SAMPLES/probe/build.sh" "$KVER" "$WORK"
-"$HERE/mkinitramfs.sh" "$WORK/image" "$KVER" "$WORK/harness/nsharness" "$WORK/initrd-probe.cpio" \
-	"$WORK/probe/nestscope_probe.ko"
-"$SAMPLES/pvhboot/build.sh" "$WORK/image/boot/vmlinuz-$KVER" "$WORK/initrd-probe.cpio" "$WORK/pvh-probe" > /dev/null
-"$HERE/run-bochs.sh" "$WORK/run-probe" "$WORK/pvh-probe/vmlinuz-pvh" "$WORK/pvh-probe/initrd-pvh" probe 900
-rm -rf "$WORK/probe-out"
-"$HERE/extract.sh" "$WORK/run-probe/serial.txt" "$WORK/probe-out"
+one_boot probe "$WORK/probe/nestscope_probe.ko" ""
 cp "$WORK/probe-out/probe.layout" "$OUTFILE"
 grep -a 'NS PROBE' "$WORK/run-probe/serial.txt" || true
