@@ -363,9 +363,12 @@ static void usage_check(FILE *f)
 		"every violation with its rule id, the offending values and the SDM section.\n"
 		"\n"
 		"  -c, --caps SOURCE  a built-in profile (%s, the default) or a caps file\n"
-		"                     (lines 'IA32_VMX_BASIC 0x...', 'maxphyaddr 46')\n"
+		"                     (lines 'IA32_VMX_BASIC 0x...', 'maxphyaddr 46',\n"
+		"                     'perf_global_ctrl_reserved 0x...')\n"
+		"  -e, --entry INSN   the instruction to judge the launch state for: vmlaunch or vmresume\n"
 		"  -m, --l1-memory IMG  L1's guest memory (flat, GPA 0 first) for the rules that\n"
-		"                     read it: VTPR in the virtual-APIC page, the link-pointer region\n"
+		"                     read it: VTPR in the virtual-APIC page, the link-pointer region,\n"
+		"                     the PDPTEs at guest CR3\n"
 		"  -A, --all          list passing and not-applicable rules too\n"
 		"  -l, --list         list the rules\n"
 		"  -j, --json         JSON output (schema nestscope/checks/1)\n"
@@ -381,7 +384,8 @@ static int cmd_check(int argc, char **argv)
 		{ "caps", required_argument, NULL, 'c' }, { "all", no_argument, NULL, 'A' },
 		{ "list", no_argument, NULL, 'l' },       { "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },       { "rules-markdown", no_argument, NULL, 'M' },
-		{ "l1-memory", required_argument, NULL, 'm' }, { NULL, 0, NULL, 0 },
+		{ "l1-memory", required_argument, NULL, 'm' }, { "entry", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
 	};
 	static struct image im;
 	struct ns_guest_memory l1mem = { NULL, 0 };
@@ -389,15 +393,24 @@ static int cmd_check(int argc, char **argv)
 	static struct ns_check_report rep;
 	static struct ns_vmx_caps caps;
 	const char *caps_src = "kvm-6.1-bochs-skylake-x";
+	enum ns_entry_insn insn = NS_ENTRY_UNKNOWN;
 	bool all = false, json = false;
 	struct ns_out out = ns_out_file(stdout);
 	struct ns_error err;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:Aljhm:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:Aljhm:e:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': caps_src = optarg; break;
+		case 'e':
+			if (!strcmp(optarg, "vmlaunch"))
+				insn = NS_ENTRY_VMLAUNCH;
+			else if (!strcmp(optarg, "vmresume"))
+				insn = NS_ENTRY_VMRESUME;
+			else
+				die_usage("--entry takes vmlaunch or vmresume, not %s", optarg);
+			break;
 		case 'm': {
 			/* L1's guest memory as a flat image (GPA 0 at offset 0); large ones are mapped */
 			int fd = open(optarg, O_RDONLY | O_CLOEXEC);
@@ -466,7 +479,7 @@ static int cmd_check(int argc, char **argv)
 		free(im.buf);
 		return EXIT_BAD_INPUT;
 	}
-	ns_check_vmcs12(&im.vmcs, &caps, l1mem.data ? &l1mem : NULL, &rep);
+	ns_check_vmcs12_entry(&im.vmcs, &caps, l1mem.data ? &l1mem : NULL, insn, &rep);
 	if (json)
 		ns_render_checks_json(&out, im.copy, &rep);
 	else

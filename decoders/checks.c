@@ -26,6 +26,8 @@ struct chk {
 	const struct ns_guest_memory *mem;
 	uint64_t val[1024];
 	bool have[1024];
+	enum ns_entry_insn insn;     /* which instruction the launch-state rule judges */
+	const struct ns_vmcs *vmcs;  /* the region itself, for its header */
 };
 
 /* The catalog is in encoding order: binary search. */
@@ -118,6 +120,61 @@ static enum ns_verdict page_addr(const struct chk *c, uint64_t a, const char *wh
 
 #define WHY char *why, size_t n
 #define CK(name) static enum ns_verdict chk_##name(const struct chk *c, WHY)
+
+/* ---- VMLAUNCH/VMRESUME prerequisites ---- */
+
+/* The region's first 4 bytes: revision identifier and shadow-VMCS indicator. */
+static bool header_u32(const struct chk *c, const char *member, uint32_t *out)
+{
+	const struct ns_layout *l = c->vmcs->layout;
+
+	for (size_t k = 0; k < l->nslots; k++) {
+		const struct ns_slot *s = &l->slots[k];
+		uint64_t v;
+
+		if (s->encoding == NS_NOENC && s->member && !strcmp(s->member, member) && ns_vmcs_read_slot(c->vmcs, s, &v)) {
+			*out = (uint32_t)v;
+			return true;
+		}
+	}
+	return false;
+}
+
+CK(launch_revision)
+{
+	uint32_t rev, want = (uint32_t)(cap(c, 0x480) & 0x7fffffff);
+
+	if (c->vmcs->len < 4)
+		return NS_NA;
+	rev = (uint32_t)c->vmcs->data[0] | (uint32_t)c->vmcs->data[1] << 8 | (uint32_t)c->vmcs->data[2] << 16 |
+	      (uint32_t)c->vmcs->data[3] << 24;
+	if (!c->caps->have[0])
+		want = c->vmcs->layout->revision & 0x7fffffff;
+	if (rev >> 31)
+		return fail(why, n, "the region's shadow-VMCS indicator is set: a shadow VMCS cannot be launched or resumed");
+	if (rev != want)
+		return fail(why, n, "revision identifier 0x%x, IA32_VMX_BASIC[30:0] is 0x%x", rev, want);
+	return NS_PASS;
+}
+
+CK(launch_state)
+{
+	uint32_t st;
+
+	if (!header_u32(c, "launch_state", &st)) {
+		snprintf(why, n, "this layout keeps no launch state");
+		return NS_NA;
+	}
+	if (c->insn == NS_ENTRY_UNKNOWN) {
+		snprintf(why, n, "needs the entry instruction (VMLAUNCH or VMRESUME)");
+		return NS_NA;
+	}
+	if (c->insn == NS_ENTRY_VMLAUNCH && st)
+		return fail(why, n, "VMLAUNCH with launch state launched (VMfailValid 4)");
+	if (c->insn == NS_ENTRY_VMRESUME && !st)
+		return fail(why, n, "VMRESUME with launch state clear (VMfailValid 5)");
+	return NS_PASS;
+}
 
 /* ---- controls ---- */
 
@@ -479,6 +536,63 @@ CK(host_pat) { return EXITC & (1u << 19) ? pat(V(c, 0x2c00), "host IA32_PAT", wh
 
 #define EFER_RESERVED (~0xd01ull) /* SCE, LME, LMA, NXE */
 
+/* The bits of IA32_S_CET that are reserved (9:6), and SUPPRESS (10) with TRACKER (11). */
+static bool s_cet_ok(uint64_t v)
+{
+	return !(v & 0x3c0) && (v & 0xc00) != 0xc00 && canonical(v & ~0xfffull);
+}
+
+/* CET state loaded on entry or exit: S_CET, the interrupt SSP table address, SSP. */
+static enum ns_verdict cet_state(const struct chk *c, uint32_t s_cet, uint32_t ssp, uint32_t tbl, bool mode64,
+				 const char *who, WHY)
+{
+	uint64_t sc = V(c, s_cet), sp = V(c, ssp), t = V(c, tbl);
+
+	if (!c->have[KEY(s_cet)]) {
+		snprintf(why, n, "this layout has no CET state fields");
+		return NS_NA;
+	}
+	if (!s_cet_ok(sc))
+		return fail(why, n, "%s IA32_S_CET 0x%llx: reserved bits 9:6, SUPPRESS with TRACKER, or a non-canonical base", who,
+			    (unsigned long long)sc);
+	if (!canonical(t))
+		return fail(why, n, "%s IA32_INTERRUPT_SSP_TABLE_ADDR 0x%llx is not canonical", who, (unsigned long long)t);
+	if (sp & 3)
+		return fail(why, n, "%s SSP 0x%llx has bits 1:0 set", who, (unsigned long long)sp);
+	if (mode64 ? !canonical(sp) : (sp >> 32) != 0)
+		return fail(why, n, "%s SSP 0x%llx is %s", who, (unsigned long long)sp,
+			    mode64 ? "not canonical" : "wider than 32 bits outside 64-bit mode");
+	return NS_PASS;
+}
+
+/* IA32_PKRS loaded on entry or exit: bits 63:32 are reserved. */
+static enum ns_verdict pkrs(const struct chk *c, uint32_t enc, const char *who, WHY)
+{
+	if (!c->have[KEY(enc)]) {
+		snprintf(why, n, "this layout has no IA32_PKRS field");
+		return NS_NA;
+	}
+	return V(c, enc) >> 32 ? fail(why, n, "%s IA32_PKRS 0x%llx sets bits 63:32", who, (unsigned long long)V(c, enc)) : NS_PASS;
+}
+
+/* IA32_PERF_GLOBAL_CTRL loaded on entry or exit: its reserved bits depend on
+ * L1's PMU (CPUID leaf 0AH), so the mask comes with the capabilities. */
+static enum ns_verdict perf_global_ctrl(const struct chk *c, uint32_t enc, const char *who, WHY)
+{
+	if (!c->caps->have_perf_global_ctrl_reserved) {
+		snprintf(why, n, "needs L1's IA32_PERF_GLOBAL_CTRL reserved mask (caps line perf_global_ctrl_reserved)");
+		return NS_NA;
+	}
+	if (V(c, enc) & c->caps->perf_global_ctrl_reserved)
+		return fail(why, n, "%s IA32_PERF_GLOBAL_CTRL 0x%llx sets reserved bits 0x%llx", who, (unsigned long long)V(c, enc),
+			    (unsigned long long)(V(c, enc) & c->caps->perf_global_ctrl_reserved));
+	return NS_PASS;
+}
+
+CK(host_perf_global_ctrl) { return EXITC & (1u << 12) ? perf_global_ctrl(c, 0x2c04, "host", why, n) : NS_NA; }
+CK(host_pkrs) { return EXITC & (1u << 29) ? pkrs(c, 0x2c06, "host", why, n) : NS_NA; }
+CK(host_cet) { return EXITC & (1u << 28) ? cet_state(c, 0x6c18, 0x6c1a, 0x6c1c, EXITC & (1u << 9), "host", why, n) : NS_NA; }
+
 CK(host_efer)
 {
 	uint64_t e = V(c, 0x2c02);
@@ -621,6 +735,9 @@ CK(guest_efer)
 	return NS_PASS;
 }
 
+CK(guest_perf_global_ctrl) { return ENTRYC & (1u << 13) ? perf_global_ctrl(c, 0x2808, "guest", why, n) : NS_NA; }
+CK(guest_pkrs) { return ENTRYC & (1u << 22) ? pkrs(c, 0x2818, "guest", why, n) : NS_NA; }
+
 CK(guest_bndcfgs)
 {
 	uint64_t b = V(c, 0x2812);
@@ -720,6 +837,54 @@ static enum ns_verdict each_code_data(const struct chk *c, uint64_t bit, const c
 CK(seg_s) { return each_code_data(c, 1u << 4, "S", why, n); }
 CK(seg_present) { return each_code_data(c, 1u << 7, "P", why, n); }
 
+/* Virtual-8086 mode: each of CS, SS, DS, ES, FS, GS is a real-mode style
+ * segment whose base is selector * 16, limit FFFFH, access rights F3H. */
+static enum ns_verdict v86_each(const struct chk *c, int what, WHY)
+{
+	if (!V86)
+		return NS_NA;
+	for (int s = ES; s <= GS; s++) {
+		if (what == 0 && BASE(s) != SEL(s) << 4)
+			return fail(why, n, "%s base 0x%llx is not selector 0x%llx * 16 in virtual-8086 mode", seg_name[s],
+				    (unsigned long long)BASE(s), (unsigned long long)SEL(s));
+		if (what == 1 && LIMIT(s) != 0xffff)
+			return fail(why, n, "%s limit 0x%llx is not FFFFH in virtual-8086 mode", seg_name[s], (unsigned long long)LIMIT(s));
+		if (what == 2 && AR(s) != 0xf3)
+			return fail(why, n, "%s access rights 0x%llx are not F3H in virtual-8086 mode", seg_name[s], (unsigned long long)AR(s));
+	}
+	return NS_PASS;
+}
+
+CK(seg_v86_base) { return v86_each(c, 0, why, n); }
+CK(seg_v86_limit) { return v86_each(c, 1, why, n); }
+CK(seg_v86_ar) { return v86_each(c, 2, why, n); }
+
+CK(seg_ss_dpl)
+{
+	if (V86)
+		return NS_NA;
+	if (!UNRESTRICTED && DPL(SS) != (SEL(SS) & 3))
+		return fail(why, n, "SS DPL %llu differs from its RPL %llu", (unsigned long long)DPL(SS), (unsigned long long)(SEL(SS) & 3));
+	if (DPL(SS) && (TYPE(CS) == 3 || !(V(c, 0x6800) & 1)))
+		return fail(why, n, "SS DPL %llu with %s", (unsigned long long)DPL(SS), TYPE(CS) == 3 ? "CS type 3" : "CR0.PE 0");
+	return NS_PASS;
+}
+
+CK(seg_data_dpl)
+{
+	static const int segs[] = { DS, ES, FS, GS };
+
+	if (V86 || UNRESTRICTED)
+		return NS_NA;
+	for (size_t i = 0; i < 4; i++) {
+		int s = segs[i];
+		if (USABLE(s) && TYPE(s) <= 11 && DPL(s) < (SEL(s) & 3))
+			return fail(why, n, "%s DPL %llu is below its RPL %llu", seg_name[s], (unsigned long long)DPL(s),
+				    (unsigned long long)(SEL(s) & 3));
+	}
+	return NS_PASS;
+}
+
 CK(seg_reserved)
 {
 	for (int s = ES; s <= TR; s++) {
@@ -758,8 +923,10 @@ CK(seg_cs_l_db)
 
 CK(seg_cs_dpl)
 {
-	if (V86 || UNRESTRICTED)
+	if (V86)
 		return NS_NA;
+	if (TYPE(CS) == 3 && DPL(CS))
+		return fail(why, n, "CS (data, type 3) DPL %llu is not 0", (unsigned long long)DPL(CS));
 	if ((TYPE(CS) == 9 || TYPE(CS) == 11) && DPL(CS) != DPL(SS))
 		return fail(why, n, "CS (non-conforming) DPL %llu differs from SS DPL %llu", (unsigned long long)DPL(CS),
 			    (unsigned long long)DPL(SS));
@@ -836,6 +1003,13 @@ CK(guest_rip)
 	if (mode64 && !canonical(rip))
 		return fail(why, n, "RIP 0x%llx is not canonical", (unsigned long long)rip);
 	return NS_PASS;
+}
+
+CK(guest_cet)
+{
+	if (!(ENTRYC & (1u << 20)))
+		return NS_NA;
+	return cet_state(c, 0x6828, 0x682a, 0x682c, IA32E && (AR(CS) & (1u << 13)), "guest", why, n);
 }
 
 CK(rflags_reserved)
@@ -951,6 +1125,51 @@ CK(pending_bs)
 	return NS_PASS;
 }
 
+/* ---- PDPTEs ---- */
+
+/* PAE paging: CR0.PG, CR4.PAE, not IA-32e mode guest. */
+#define PAE_PAGING ((V(c, 0x6800) & (1ull << 31)) && (V(c, 0x6804) & (1u << 5)) && !IA32E)
+
+/* A present PDPTE has bits 2:1 and 8:5 clear and no bit beyond the physical-address width. */
+static enum ns_verdict pdptes(const struct chk *c, const uint64_t e[4], const char *where, WHY)
+{
+	for (int i = 0; i < 4; i++)
+		if ((e[i] & 1) && ((e[i] & 0x1e6) || !fits(c, e[i] & ~0xfffull)))
+			return fail(why, n, "PDPTE%d 0x%llx (%s) sets reserved bits", i, (unsigned long long)e[i], where);
+	return NS_PASS;
+}
+
+CK(pdpte_fields)
+{
+	uint64_t e[4];
+
+	if (!PAE_PAGING || !(PROC2 & (1u << 1)))
+		return NS_NA;
+	for (int i = 0; i < 4; i++)
+		e[i] = V(c, 0x280a + 2 * (uint32_t)i);
+	return pdptes(c, e, "the VMCS's PDPTE field", why, n);
+}
+
+CK(pdpte_memory)
+{
+	uint64_t e[4], table = V(c, 0x6802) & 0xffffffe0ull;
+
+	if (!PAE_PAGING || (PROC2 & (1u << 1)))
+		return NS_NA;
+	for (int i = 0; i < 4; i++) {
+		e[i] = 0;
+		for (int b = 7; b >= 0; b--) {
+			int x = mem_byte(c, table + 8 * (uint64_t)i + (uint64_t)b);
+			if (x < 0) {
+				snprintf(why, n, "needs the PDPT at guest CR3 (give L1's memory)");
+				return NS_NA;
+			}
+			e[i] = e[i] << 8 | (uint64_t)x;
+		}
+	}
+	return pdptes(c, e, "in L1's memory at CR3", why, n);
+}
+
 CK(link_region)
 {
 	uint64_t l = V(c, 0x2800);
@@ -987,6 +1206,7 @@ CK(link_pointer)
 
 /* ---- the table ---- */
 
+#define BASIC "Basic VM-Entry Checks"
 #define EXEC "Checks on VMX Controls: VM-Execution Control Fields"
 #define EXIT "Checks on VMX Controls: VM-Exit Control Fields"
 #define ENTRY "Checks on VMX Controls: VM-Entry Control Fields"
@@ -998,6 +1218,7 @@ CK(link_pointer)
 #define GUEST_DT "Checks on Guest Descriptor-Table Registers"
 #define GUEST_RIP "Checks on Guest RIP, RFLAGS, and SSP"
 #define GUEST_NR "Checks on Guest Non-Register State"
+#define GUEST_PDPTE "Checks on Guest Page-Directory-Pointer-Table Entries"
 
 static const struct ns_rule rules[] = {
 #define CHECK(fn, id, sec, text, fields) { id, sec, text, fields },
@@ -1019,11 +1240,19 @@ const struct ns_rule *ns_rule_at(size_t i) { return i < ns_rule_count() ? &rules
 void ns_check_vmcs12(const struct ns_vmcs *v, const struct ns_vmx_caps *caps, const struct ns_guest_memory *mem,
 		     struct ns_check_report *out)
 {
+	ns_check_vmcs12_entry(v, caps, mem, NS_ENTRY_UNKNOWN, out);
+}
+
+void ns_check_vmcs12_entry(const struct ns_vmcs *v, const struct ns_vmx_caps *caps, const struct ns_guest_memory *mem,
+			   enum ns_entry_insn insn, struct ns_check_report *out)
+{
 	static const struct ns_vmx_caps none = { .maxphyaddr = 64 };
 	struct chk c;
 
 	memset(&c, 0, sizeof(c));
 	c.mem = mem;
+	c.insn = insn;
+	c.vmcs = v;
 	out->n = out->pass = out->fail = out->na = 0;
 	c.caps = caps ? caps : &none;
 	out->caps_source = caps ? caps->source : "none";
@@ -1093,12 +1322,25 @@ int ns_caps_parse(const char *text, size_t len, const char *origin, struct ns_vm
 	caps->maxphyaddr = 46;
 	while (ns_text_next_line(text, len, &pos, line, sizeof(line))) {
 		unsigned long long v;
+		char *end;
+		int at;
 
 		lineno++;
 		if (!line[0] || line[0] == '#')
 			continue;
-		if (sscanf(line, "%63s %lli", key, (long long *)&v) != 2)
+		/* values are unsigned 64-bit: strtoll-based %lli would clamp the top half */
+		if (sscanf(line, "%63s %n", key, &at) != 1 || !line[at])
 			return ns_fail(err, NS_ERR_FORMAT, "%s:%u: want NAME VALUE", origin, lineno);
+		v = strtoull(line + at, &end, 0);
+		while (*end == ' ' || *end == '\t')
+			end++;
+		if (end == line + at || (*end && *end != '#') || line[at] == '-')
+			return ns_fail(err, NS_ERR_FORMAT, "%s:%u: want NAME VALUE", origin, lineno);
+		if (!strcmp(key, "perf_global_ctrl_reserved")) {
+			caps->perf_global_ctrl_reserved = v;
+			caps->have_perf_global_ctrl_reserved = true;
+			continue;
+		}
 		if (!strcmp(key, "maxphyaddr")) {
 			if (v < 32 || v > 52)
 				return ns_fail(err, NS_ERR_FORMAT, "%s:%u: maxphyaddr %llu is not 32..52", origin, lineno, v);

@@ -25,7 +25,7 @@
 	.set MAILBOX_CASES, 0x9018	/* verdict runs: the case table (0: a normal run) */
 	.set MAILBOX_NCASES, 0x9020
 	.set MAILBOX_CUR, 0x9028
-	.set CASE_STRIDE, 256		/* a case: u64 count, then {u64 encoding, u64 value} pairs */
+	.set CASE_STRIDE, 512		/* a case: u64 count, then {u64 encoding, u64 value} pairs */
 	.set VMWRITE_TABLE, 0x8000
 	.set VM_INSTRUCTION_ERROR, 0x4400
 	.set VM_EXIT_REASON, 0x4402

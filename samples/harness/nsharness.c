@@ -78,7 +78,7 @@ static bool rich;
 static enum { MOMENT_NONE, MOMENT_HOLD, MOMENT_HOLD_IO, MOMENT_NOSYNC, MOMENT_VERDICTS } moment;
 static const char *cases_file;
 #define CASES_GPA 0x40000
-#define CASE_STRIDE 256
+#define CASE_STRIDE 512 /* u64 count, then up to 31 {encoding, value} pairs */
 #define MAX_CASES 512
 static char dump_note[512]; /* what the dump moment looked like, for the manifest */
 static FILE *manifest;
@@ -519,12 +519,14 @@ static void load_cases(void)
 		if (line[0] == '#')
 			continue;
 		c[0] = 0;
-		while (sscanf(p, "%llx %llx%n", &e, &v, &used) == 2 && c[0] < 15) {
+		while (sscanf(p, "%llx %llx%n", &e, &v, &used) == 2 && c[0] < (CASE_STRIDE / 16) - 1) {
 			c[1 + 2 * c[0]] = e;
 			c[2 + 2 * c[0]] = v;
 			c[0]++;
 			p += used;
 		}
+		if (sscanf(p, "%llx %llx", &e, &v) == 2)
+			die("case %u has more VMWRITEs than a case slot holds (%d)", ncases, CASE_STRIDE / 16 - 1);
 		ncases++;
 	}
 	fclose(f);

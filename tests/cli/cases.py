@@ -24,23 +24,52 @@ def field_table(ns):
     return {f["name"]: f for f in json.loads(r.stdout)["fields"]}
 
 
+# vmcs12's header words, which have no VMCS field encoding (struct vmcs12_hdr)
+HEADER = {"@revision": 0, "@abort": 4, "@launch_state": 8}
+
+
 def mutate(base, muts, fields):
-    """The blob with each FIELD=VALUE written into its vmcs12 (which starts at byte 128)."""
+    """The blob with each FIELD=VALUE written into its vmcs12 (which starts at byte
+    128); @revision, @abort, @launch_state write vmcs12's header.  Tokens naming a
+    check option (--entry=..., caps:...) are left to options()."""
     blob = bytearray(base)
     for m in muts.split():
-        name, value = m.split("=")
+        name, value = m.split("=", 1)
+        if name in HEADER:
+            blob[128 + HEADER[name]:128 + HEADER[name] + 4] = int(value, 0).to_bytes(4, "little")
+            continue
+        if name.startswith("--") or name.startswith("caps:"):
+            continue
         f = fields[name]
         off = 128 + f["vmcs12_offset"]
         blob[off:off + WIDTH[f["width"]]] = int(value, 0).to_bytes(WIDTH[f["width"]], "little")
     return bytes(blob)
 
 
-def check(ns, blob, memory=None):
-    """`nestscope check --json` on a blob: rule id -> result."""
+def profile_caps(ns, blob):
+    """The default profile's capability lines, as a caps file would give them."""
     with tempfile.NamedTemporaryFile(suffix=".bin") as f:
         f.write(blob)
         f.flush()
-        r = subprocess.run([ns, "check", "--json", f.name] + (["-m", memory] if memory else []),
+        r = subprocess.run([ns, "check", "--json", f.name], capture_output=True, text=True)
+    rep = json.loads(r.stdout)
+    return [f"{m['msr']} {m['value']}" for m in rep["capability_msrs"]] + [f"maxphyaddr {rep['maxphyaddr']}"]
+
+
+def check(ns, blob, memory=None, muts=""):
+    """`nestscope check --json` on a blob: rule id -> result.  In muts, --entry=INSN
+    is passed on, and caps:KEY=VALUE lines are added to the default profile's
+    capabilities, given as a caps file."""
+    opts = [m for m in muts.split() if m.startswith("--")]
+    extra = [m[len("caps:"):].replace("=", " ", 1) for m in muts.split() if m.startswith("caps:")]
+    with tempfile.NamedTemporaryFile(suffix=".bin") as f, tempfile.NamedTemporaryFile("w", suffix=".caps") as c:
+        f.write(blob)
+        f.flush()
+        if extra:
+            c.write("\n".join(profile_caps(ns, blob) + extra) + "\n")
+            c.flush()
+            opts += ["--caps", c.name]
+        r = subprocess.run([ns, "check", "--json", f.name] + (["-m", memory] if memory else []) + opts,
                            capture_output=True, text=True)
     if r.returncode not in (0, 3):
         raise RuntimeError(r.stderr)

@@ -31,7 +31,7 @@ l1mem.flush()
 
 seen = {}
 for lineno, rule, want, muts, why in cases.load():
-    got = cases.check(ns, cases.mutate(base, muts, fields), l1mem.name).get(rule)
+    got = cases.check(ns, cases.mutate(base, muts, fields), l1mem.name, muts).get(rule)
     seen.setdefault(rule, set()).add(want)
     if got is None:
         failures.append(f"line {lineno}: no rule {rule}")
@@ -42,10 +42,12 @@ for lineno, rule, want, muts, why in cases.load():
 
 # every rule of the table has both a passing and a failing case, but those that
 # read a field struct vmcs12 does not have (they apply to other VMCS images)
-NOT_IN_VMCS12 = {"ctrl.ept_violation_ve": "VE_INFORMATION_ADDRESS has no slot in struct vmcs12"}
+NOT_IN_VMCS12 = {"ctrl.ept_violation_ve": "VE_INFORMATION_ADDRESS has no slot in struct vmcs12",
+                 "host.pkrs": "HOST_IA32_PKRS has no slot in struct vmcs12",
+                 "guest.pkrs": "GUEST_IA32_PKRS has no slot in struct vmcs12"}
 rules = subprocess.run([ns, "check", "--list"], capture_output=True, text=True, check=True).stdout.split("\n")
 for r in (l.split()[0] for l in rules if l.strip()):
-    if r not in NOT_IN_VMCS12 and seen.get(r) != {"pass", "fail"}:
+    if r not in NOT_IN_VMCS12 and not {"pass", "fail"} <= seen.get(r, set()):
         failures.append(f"rule {r} lacks a passing or a failing case")
 
 # the real blobs L1 ran with pass every rule
@@ -57,11 +59,21 @@ for blob in sorted(p for p in pathlib.Path("samples").glob("*/*/nested_*.bin")
     written = next(s["step"] for s in m["steps"] if s["tag"] == "after_vmwrites")
     if step < written or tag == "after_vmclear":
         continue  # no vmcs12, or before L1 wrote one
-    bad = [x["id"] for x in cases.check(ns, blob.read_bytes()).values() if x["verdict"] == "fail"]
+    # L1 ran VMLAUNCH right after its VMWRITEs: before it the launch state is
+    # clear, and back in L1 after a VM exit it is launched (what the harness
+    # did, not what the blob says).  While L2 still runs after its first entry
+    # (l2_*), KVM's vmcs12 keeps launch state clear: KVM records it at the
+    # nested VM exit, before L1 could look; those are judged without an entry.
+    insn = "vmlaunch" if tag == "after_vmwrites" else None if tag.startswith("l2_") else "vmresume"
+    res = cases.check(ns, blob.read_bytes(), None, f"--entry={insn}" if insn else "")
+    bad = [x["id"] for x in res.values() if x["verdict"] == "fail"]
     if bad:
-        failures.append(f"{blob}: a vmcs12 real KVM and Bochs ran fails {bad}")
+        failures.append(f"{blob}: a vmcs12 real KVM and Bochs ran fails {bad} (judged for {insn})")
     else:
         passed += 1
+    other = "vmresume" if insn == "vmlaunch" else "vmlaunch"
+    if insn and cases.check(ns, blob.read_bytes(), None, f"--entry={other}")["launch.state"]["verdict"] != "fail":
+        failures.append(f"{blob}: launch.state does not fail for {other}")
 
 for f in failures:
     print("FAIL", f)

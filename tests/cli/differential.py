@@ -50,7 +50,7 @@ def outcome(v):
     return "entered"
 
 
-total = agree = 0
+total = agree = skipped = 0
 undocumented = []
 for vf in sorted(pathlib.Path("samples").glob("*/verdicts.json")):
     run = json.loads(vf.read_text())
@@ -63,6 +63,11 @@ for vf in sorted(pathlib.Path("samples").glob("*/verdicts.json")):
     mem.write(gzip.decompress((vf.parent / "rich" / "l1-memory-after_vmclear.img.gz").read_bytes()))
     mem.flush()
     for i, (lineno, rule, want, muts, why) in enumerate(cases.load()):
+        if any(m.startswith(("@", "--", "caps:")) for m in muts.split()):
+            # a header word, the entry instruction or L1's PMU: not something
+            # L1 can set with VMWRITE before its VMLAUNCH (samples/gen/cases.py)
+            skipped += 1
+            continue
         predicted, fails = predict(cases.mutate(base, muts, fields), mem.name)
         real = outcome(verdicts[i]) if i in verdicts else "no outcome recorded"
         total += 1
@@ -74,7 +79,8 @@ for vf in sorted(pathlib.Path("samples").glob("*/verdicts.json")):
             undocumented.append(i)
 
 rate = 100.0 * agree / total if total else 0
-print(f"differential corpus: {total} cases, {agree} agree ({rate:.1f}%)")
+print(f"differential corpus: {total} cases, {agree} agree ({rate:.1f}%); "
+      f"{skipped} cases L1 cannot set up by VMWRITE left out")
 if undocumented:
     print(f"FAIL disagreements not explained in docs/check-deviations.md: cases {undocumented}")
 ok = total >= 150 and rate >= 98.0 and not undocumented

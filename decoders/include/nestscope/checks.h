@@ -17,13 +17,17 @@ struct ns_vmx_caps {
 	uint64_t msr[NS_CAP_MSRS];
 	bool have[NS_CAP_MSRS];
 	unsigned maxphyaddr;     /* CPUID.80000008H:EAX[7:0] of L1 */
+	/* IA32_PERF_GLOBAL_CTRL's reserved bits for L1's PMU (KVM: pmu->global_ctrl_mask) */
+	uint64_t perf_global_ctrl_reserved;
+	bool have_perf_global_ctrl_reserved;
 	char source[200];        /* where the values came from, for the report */
 };
 
 /* Built-in profiles: "kvm-6.1-bochs-skylake-x" (what KVM 6.1 offered L1 in Bochs). */
 bool ns_caps_profile(const char *name, struct ns_vmx_caps *caps);
 const char *ns_caps_profile_names(void);
-/* A caps file: lines "IA32_VMX_BASIC 0x...", "0x480 0x...", "maxphyaddr 46". */
+/* A caps file: lines "IA32_VMX_BASIC 0x...", "0x480 0x...", "maxphyaddr 46",
+ * "perf_global_ctrl_reserved 0x...". */
 int ns_caps_parse(const char *text, size_t len, const char *origin, struct ns_vmx_caps *caps, struct ns_error *err);
 
 enum ns_verdict { NS_PASS, NS_FAIL, NS_NA };
@@ -63,9 +67,14 @@ struct ns_guest_memory {
 	size_t len;
 };
 
+/* The instruction an entry is judged for: the launch-state rule needs it. */
+enum ns_entry_insn { NS_ENTRY_UNKNOWN, NS_ENTRY_VMLAUNCH, NS_ENTRY_VMRESUME };
+
 /* Runs every rule; all violations are reported, not the first.  mem may be NULL. */
 void ns_check_vmcs12(const struct ns_vmcs *v, const struct ns_vmx_caps *caps, const struct ns_guest_memory *mem,
 		     struct ns_check_report *out);
+void ns_check_vmcs12_entry(const struct ns_vmcs *v, const struct ns_vmx_caps *caps, const struct ns_guest_memory *mem,
+			   enum ns_entry_insn insn, struct ns_check_report *out);
 
 void ns_render_checks_text(struct ns_out *o, const char *what, const struct ns_check_report *r, bool all);
 void ns_render_checks_json(struct ns_out *o, const char *what, const struct ns_check_report *r);
