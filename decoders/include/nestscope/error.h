@@ -9,6 +9,7 @@ enum ns_errcode {
 	NS_ERR_FORMAT = -3,    /* the bytes are not what they claim to be */
 	NS_ERR_REVISION = -4,  /* a VMCS region with an unexpected revision id */
 	NS_ERR_ARG = -5,       /* the caller asked for something that is not there */
+	NS_ERR_TYPES = -6,     /* a module's debug types are not loaded (the front end can load them) */
 };
 
 /* One line: what went wrong, where, and what to do about it. */

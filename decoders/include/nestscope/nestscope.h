@@ -14,6 +14,7 @@
 #include "nested_state.h"
 #include "render.h"
 #include "render_kvm.h"
+#include "session.h"
 #include "vmcs12.h"
 
 #define NESTSCOPE_VERSION "0.1.0"

@@ -1,0 +1,69 @@
+/*
+ * Session: the debugger commands (kvm, vmcs12, vmcs02, vmcs01) over a
+ * target, shared by the crash extension and the gdb package so both walk,
+ * decode and print the same way.  A front end parses its arguments, gives a
+ * struct ns_target (memory and types) and an output sink, and reports the
+ * one-line error a command returns.  Nothing here writes to the target.
+ */
+#ifndef NESTSCOPE_SESSION_H
+#define NESTSCOPE_SESSION_H
+
+#include "decode.h"
+#include "locate.h"
+#include "render.h"
+
+struct ns_session;
+
+/* datadir: the install's share directory, for hardware layout files. */
+struct ns_session *ns_session_new(const struct ns_target *t, const char *datadir);
+void ns_session_free(struct ns_session *s);
+
+/*
+ * Resolves the offsets the commands need (again while kvm_intel's types are
+ * missing, so a front end can load them and retry).  NS_ERR_ARG: kvm's own
+ * types are unknown; NS_ERR_TYPES: kvm_intel's are (need_vmx only).
+ */
+int ns_session_ready(struct ns_session *s, bool need_vmx, struct ns_error *err);
+
+/* What the vmcs12/vmcs02/vmcs01 commands were asked for. */
+struct ns_cmd_opts {
+	unsigned sections;            /* NS_SECT_*; 0 means all */
+	bool all;                     /* zero fields, passing rules, expected differences too */
+	bool force;                   /* decode despite a wrong revision id */
+	bool json;
+	const char *layout_file;      /* a hardware layout file, or NULL: the search path */
+	int copy;                     /* enum ns_vmcs12_copy */
+};
+
+/* kvm [-v]: the VMs on vm_list, and their vCPUs. */
+int ns_cmd_kvm(struct ns_session *s, bool verbose, bool json, struct ns_out *o, struct ns_error *err);
+
+/*
+ * VCPU arguments: a struct kvm_vcpu or vcpu_vmx address (hex, 0x optional)
+ * or PID:INDEX; NULL picks the one vCPU in VMX operation.
+ */
+int ns_cmd_vmcs12(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
+		  struct ns_error *err);
+/* vmcs12 -a: every vCPU in VMX operation with a current vmcs12. */
+int ns_cmd_vmcs12_all(struct ns_session *s, const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err);
+/* vmcs12 -r ADDR: the vmcs12 region at a kernel address. */
+int ns_cmd_vmcs12_at(struct ns_session *s, uint64_t addr, const char *label, const struct ns_cmd_opts *opt,
+		     struct ns_out *o, struct ns_error *err);
+/* vmcs12 -C: the SDM checks on cached_vmcs12 against the capabilities L1 was offered. */
+int ns_cmd_checks(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
+		  struct ns_error *err);
+/* vmcs12 -D: cached_vmcs12 against vmcs02, each difference classed. */
+int ns_cmd_diff(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
+		struct ns_error *err);
+/* vmcs02 / vmcs01: the hardware VMCS and KVM's software copies of its state. */
+int ns_cmd_loaded_vmcs(struct ns_session *s, const char *vcpu, bool is02, const struct ns_cmd_opts *opt,
+		       struct ns_out *o, struct ns_error *err);
+
+/*
+ * A VMCS region the front end read itself (gdb: guest-physical memory of
+ * L1 through QEMU's gdbstub): a vmcs12, or a hardware VMCS by its revision.
+ */
+int ns_cmd_region(const uint8_t *buf, size_t len, const char *label, const char *datadir,
+		  const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err);
+
+#endif

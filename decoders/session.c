@@ -1,0 +1,493 @@
+/*
+ * The debugger commands, once for crash and gdb: resolve offsets, walk
+ * vm_list, pick a vCPU, read the VMCS copies it names, decode, check,
+ * diff, render.  Reads go through the front end's target; nothing writes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nestscope/nestscope.h"
+#include "nestscope/session.h"
+
+#define MAX_VCPUS 4096
+
+struct ns_session {
+	const struct ns_target *t;
+	const char *datadir;
+	struct ns_kvm_offsets off;
+	bool resolved;
+	struct ns_vm vms[NS_MAX_VMS];
+	struct ns_vcpu vcpus[MAX_VCPUS];
+	size_t nvms, nvcpus;
+	/* buffers the reports point into: two regions may be alive at once (a diff) */
+	uint8_t region[2][NS_VMCS12_REGION_SIZE];
+	struct ns_hwlayout hw[2];
+	char copy[2][256], source[2][128];
+	struct ns_vcpu_report vr;
+	struct ns_report rep02;
+	struct ns_diff diff;
+	struct ns_check_report checks;
+	struct ns_vmx_caps caps;
+	struct ns_nested_state ns;
+	struct ns_report raw;
+};
+
+struct ns_session *ns_session_new(const struct ns_target *t, const char *datadir)
+{
+	struct ns_session *s = calloc(1, sizeof(*s));
+
+	if (s) {
+		s->t = t;
+		s->datadir = datadir;
+	}
+	return s;
+}
+
+void ns_session_free(struct ns_session *s)
+{
+	free(s);
+}
+
+int ns_session_ready(struct ns_session *s, bool need_vmx, struct ns_error *err)
+{
+	if (!s->resolved || (need_vmx && !s->off.have_vmx)) {
+		int rc = ns_kvm_offsets_resolve(s->t, &s->off, err);
+
+		if (rc || s->off.kvm_vm_list < 0)
+			return rc ? rc : ns_fail(err, NS_ERR_ARG, "struct kvm is unknown: kvm's debuginfo is not loaded");
+		s->resolved = true;
+	}
+	if (need_vmx && !s->off.have_vmx)
+		return ns_fail(err, NS_ERR_TYPES, "kvm_intel's types (struct vcpu_vmx, nested_vmx) are not loaded");
+	return NS_OK;
+}
+
+static int walk(struct ns_session *s, struct ns_error *err)
+{
+	int rc = ns_kvm_vms(s->t, &s->off, s->vms, NS_MAX_VMS, &s->nvms, err);
+
+	s->nvcpus = 0;
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < s->nvms; i++) {
+		size_t n = 0;
+
+		rc = ns_kvm_vcpus(s->t, &s->off, &s->vms[i], s->vcpus + s->nvcpus, MAX_VCPUS - s->nvcpus, &n, err);
+		if (rc)
+			return rc;
+		s->nvcpus += n;
+	}
+	return NS_OK;
+}
+
+int ns_cmd_kvm(struct ns_session *s, bool verbose, bool json, struct ns_out *o, struct ns_error *err)
+{
+	int rc = ns_session_ready(s, verbose, err);
+
+	if (rc || (rc = walk(s, err)))
+		return rc;
+	if (json)
+		ns_render_kvm_json(o, s->vms, s->nvms, s->vcpus, s->nvcpus, verbose);
+	else
+		ns_render_kvm_text(o, s->vms, s->nvms, s->vcpus, s->nvcpus, verbose);
+	return NS_OK;
+}
+
+/* A hex address, 0x optional, and nothing else. */
+static bool parse_addr(const char *spec, uint64_t *addr)
+{
+	char *end;
+
+	if (!*spec || strchr(spec, '-'))
+		return false;
+	*addr = strtoull(spec, &end, 16);
+	return !*end;
+}
+
+/*
+ * VCPU: a struct kvm_vcpu or vcpu_vmx address, or PID:INDEX.  With none,
+ * the one vCPU in VMX operation, if there is exactly one.
+ */
+static int pick_vcpu(struct ns_session *s, const char *spec, struct ns_vcpu *v, struct ns_out *o, struct ns_error *err)
+{
+	size_t found = 0;
+	uint64_t addr;
+	int rc = ns_session_ready(s, true, err);
+
+	if (rc || (rc = walk(s, err)))
+		return rc;
+	if (!spec) {
+		for (size_t i = 0; i < s->nvcpus; i++)
+			if (s->vcpus[i].vmxon) {
+				*v = s->vcpus[i];
+				found++;
+			}
+		if (found == 1)
+			return NS_OK;
+		return ns_fail(err, NS_ERR_ARG, "%s: name a vCPU (PID:INDEX or an address; 'kvm -v' lists them)",
+			       found ? "several vCPUs are in VMX operation" : "no vCPU is in VMX operation");
+	}
+	if (strchr(spec, ':')) {
+		char *end;
+		long pid = strtol(spec, &end, 10);
+		unsigned long idx = strtoul(strchr(spec, ':') + 1, NULL, 10);
+
+		if (*end != ':')
+			return ns_fail(err, NS_ERR_ARG, "%s: not a vCPU address nor PID:INDEX", spec);
+		for (size_t i = 0; i < s->nvcpus; i++)
+			if (s->vcpus[i].pid == pid && s->vcpus[i].idx == idx) {
+				*v = s->vcpus[i];
+				return NS_OK;
+			}
+		return ns_fail(err, NS_ERR_ARG, "no vCPU %lu in a VM of pid %ld ('kvm -v' lists them)", idx, pid);
+	}
+	if (!parse_addr(spec, &addr))
+		return ns_fail(err, NS_ERR_ARG, "%s: not a vCPU address nor PID:INDEX", spec);
+	for (size_t i = 0; i < s->nvcpus; i++)
+		if (s->vcpus[i].vcpu == addr || s->vcpus[i].vmx == addr) {
+			*v = s->vcpus[i];
+			return NS_OK;
+		}
+	/* not on vm_list (a VM being created or destroyed?): read it as a vCPU anyway */
+	if ((rc = ns_kvm_vcpu_read(s->t, &s->off, addr, v, err)))
+		return rc;
+	ns_printf(o, "note: 0x%llx is not a vCPU of any VM on vm_list; reading it as a struct kvm_vcpu\n",
+		  (unsigned long long)addr);
+	v->pid = -1;
+	return NS_OK;
+}
+
+static void print_report(const struct ns_report *r, const struct ns_cmd_opts *opt, struct ns_out *o)
+{
+	struct ns_render_opts ro = { opt->sections ? opt->sections : NS_SECT_ALL, opt->all };
+
+	if (opt->json)
+		ns_render_json(o, r, &ro);
+	else
+		ns_render_text(o, r, &ro);
+}
+
+/* One copy of a vCPU's vmcs12, read and decoded into s->vr. */
+static int read_vmcs12(struct ns_session *s, const struct ns_vcpu *v, enum ns_vmcs12_copy which, bool force,
+		       struct ns_error *err)
+{
+	uint8_t *region = s->region[0];
+	uint64_t addr = which == NS_COPY_SHADOW ? v->cached_shadow_vmcs12 : v->cached_vmcs12;
+	int rc;
+
+	if (which == NS_COPY_MEMORY) {
+		/* L1's region at current_vmptr: GPA -> the VMM's HVA -> its page */
+		if (!v->vmxon || v->current_vmptr == ~0ull)
+			return ns_fail(err, NS_ERR_ARG, "vCPU %u of pid %d has no current VMCS in L1", v->idx, v->pid);
+		if ((rc = ns_kvm_gpa_to_hva(s->t, &s->off, v->kvm, v->current_vmptr, &addr, err)) ||
+		    (rc = ns_kvm_read_user(s->t, &s->off, v->kvm, addr, region, NS_VMCS12_REGION_SIZE, err))) {
+			char why[sizeof(err->msg)];
+
+			memcpy(why, err->msg, sizeof(why));
+			return ns_fail(err, rc, "L1's vmcs12 at GPA 0x%llx (vCPU %u, pid %d): %.200s",
+				       (unsigned long long)v->current_vmptr, v->idx, v->pid, why);
+		}
+	} else {
+		if (!addr)
+			return ns_fail(err, NS_ERR_ARG, "vCPU %u of pid %d has no %s", v->idx, v->pid,
+				       which == NS_COPY_SHADOW ? "cached_shadow_vmcs12"
+							       : "cached_vmcs12 (L1 never ran VMXON)");
+		if (!s->t->read(s->t->ctx, addr, region, NS_VMCS12_REGION_SIZE))
+			return ns_fail(err, NS_ERR_IO, "vmcs12 at 0x%llx cannot be read from this target",
+				       (unsigned long long)addr);
+	}
+	if ((rc = ns_decode_vcpu_vmcs12(region, NS_VMCS12_REGION_SIZE, addr, v, which, force, &s->vr, err))) {
+		char why[sizeof(err->msg)];
+
+		memcpy(why, err->msg, sizeof(why));
+		return ns_fail(err, rc, "%.100s: %.200s", s->vr.copy, why);
+	}
+	return NS_OK;
+}
+
+int ns_cmd_vmcs12(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
+		  struct ns_error *err)
+{
+	struct ns_vcpu v;
+	int rc = pick_vcpu(s, vcpu, &v, o, err);
+
+	if (rc || (rc = read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, err)))
+		return rc;
+	print_report(&s->vr.r, opt, o);
+	return NS_OK;
+}
+
+int ns_cmd_vmcs12_all(struct ns_session *s, const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err)
+{
+	size_t shown = 0;
+	int rc = ns_session_ready(s, true, err);
+
+	if (rc || (rc = walk(s, err)))
+		return rc;
+	for (size_t i = 0; i < s->nvcpus; i++) {
+		struct ns_vcpu v = s->vcpus[i];
+
+		if (!v.vmxon || !v.cached_vmcs12 || v.current_vmptr == ~0ull)
+			continue;
+		if ((rc = read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, err)))
+			return rc;
+		print_report(&s->vr.r, opt, o);
+		shown++;
+	}
+	if (!shown)
+		ns_printf(o, "no vCPU in VMX operation has a current vmcs12\n");
+	return NS_OK;
+}
+
+int ns_cmd_vmcs12_at(struct ns_session *s, uint64_t addr, const char *label, const struct ns_cmd_opts *opt,
+		     struct ns_out *o, struct ns_error *err)
+{
+	int rc;
+
+	if (!s->t->read(s->t->ctx, addr, s->region[0], NS_VMCS12_REGION_SIZE))
+		return ns_fail(err, NS_ERR_IO, "%s: cannot read a 4 KiB region there", label);
+	if ((rc = ns_decode_buffer(s->region[0], NS_VMCS12_REGION_SIZE, NS_INPUT_VMCS12, opt->force, label, &s->ns,
+				   &s->raw, err)))
+		return rc;
+	print_report(&s->raw, opt, o);
+	return NS_OK;
+}
+
+/*
+ * A hardware VMCS region read with the layout for its revision id into
+ * rep; which (0 or 1) picks the buffers, as two may be alive at once.
+ */
+static int read_hw_region(struct ns_session *s, int which, const struct ns_vcpu *v, uint64_t region,
+			  const char *name, const char *layout_file, struct ns_report *rep, struct ns_error *err)
+{
+	struct ns_decoded_vmcs *dv = &rep->vmcs[0];
+	uint8_t *buf = s->region[which];
+	uint32_t rev;
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	if (!region || !s->t->read(s->t->ctx, region, buf, 4096))
+		return ns_fail(err, NS_ERR_IO, "the %s region at 0x%llx cannot be read from this target", name,
+			       (unsigned long long)region);
+	memcpy(&rev, buf, 4);
+	if ((rc = ns_hwlayout_lookup(rev, layout_file, s->datadir, &s->hw[which], err)) ||
+	    (rc = ns_hwvmcs_inspect(buf, 4096, &s->hw[which].layout, false, &dv->info, err)))
+		return rc;
+	snprintf(s->copy[which], sizeof(s->copy[which]), "%s region 0x%llx (layout %.60s, %.100s)", name,
+		 (unsigned long long)region, s->hw[which].name, s->hw[which].origin);
+	snprintf(s->source[which], sizeof(s->source[which]), "vCPU %u of pid %d (vcpu_vmx 0x%llx)", v->idx, v->pid,
+		 (unsigned long long)v->vmx);
+	rep->source = s->source[which];
+	rep->format = name;
+	dv->title = name;
+	dv->vmcs = (struct ns_vmcs){ &s->hw[which].layout, buf, 4096, s->copy[which] };
+	rep->nvmcs = 1;
+	return NS_OK;
+}
+
+int ns_cmd_diff(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
+		struct ns_error *err)
+{
+	struct ns_vcpu v;
+	struct ns_diff_context ctx = { .vmcs12_vs_vmcs02 = true };
+	struct ns_reg_cache rc_;
+	struct ns_error ignored;
+	int rc = pick_vcpu(s, vcpu, &v, o, err);
+
+	if (rc || (rc = read_vmcs12(s, &v, NS_COPY_CACHED, false, err)))
+		return rc;
+	if ((rc = read_hw_region(s, 1, &v, v.vmcs02, "vmcs02", opt->layout_file, &s->rep02, err)))
+		return rc;
+	ctx.guest_mode = v.guest_mode;
+	/* while in L2, KVM's register cache may hold a RIP/RSP vmcs02 does not have yet */
+	if (v.guest_mode && ns_kvm_reg_cache(s->t, &s->off, v.vcpu, &rc_, &ignored) == NS_OK && rc_.have) {
+		ctx.rip_dirty = rc_.rip_dirty;
+		ctx.rsp_dirty = rc_.rsp_dirty;
+	}
+	ns_diff_vmcs(&s->vr.r.vmcs[0].vmcs, &s->rep02.vmcs[0].vmcs, &ctx, &s->diff);
+	if (opt->json)
+		ns_render_diff_json(o, &s->vr.r.vmcs[0].vmcs, &s->rep02.vmcs[0].vmcs, &s->diff);
+	else
+		ns_render_diff_text(o, &s->vr.r.vmcs[0].vmcs, &s->rep02.vmcs[0].vmcs, &s->diff, opt->all);
+	return NS_OK;
+}
+
+int ns_cmd_checks(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
+		  struct ns_error *err)
+{
+	struct ns_vcpu v;
+	int rc = pick_vcpu(s, vcpu, &v, o, err);
+
+	if (rc || (rc = read_vmcs12(s, &v, NS_COPY_CACHED, false, err)) ||
+	    (rc = ns_kvm_nested_caps(s->t, &s->off, &v, &s->caps, err)))
+		return rc;
+	ns_check_vmcs12(&s->vr.r.vmcs[0].vmcs, &s->caps, NULL, &s->checks);
+	if (opt->json)
+		ns_render_checks_json(o, s->vr.copy, &s->checks);
+	else
+		ns_render_checks_text(o, s->vr.copy, &s->checks, opt->all);
+	return NS_OK;
+}
+
+/* ---- vmcs02 / vmcs01 ---- */
+
+static const struct {
+	uint16_t enc;
+	const char *what;
+} shadow_rows[] = {
+	{ 0x4000, "pin" }, { 0x4002, "exec" }, { 0x401e, "secondary_exec" }, { 0x400c, "vm_exit" }, { 0x4012, "vm_entry" },
+};
+
+static uint32_t shadow_value(const struct ns_controls_shadow *cs, size_t i)
+{
+	const uint32_t v[] = { cs->pin, cs->exec, cs->secondary_exec, cs->vm_exit, cs->vm_entry };
+
+	return v[i];
+}
+
+static void loaded_vmcs_json(struct ns_out *o, const struct ns_vcpu *v, const char *name, uint64_t lv, uint64_t region,
+			     bool have_region, const uint32_t hdr[2], const struct ns_controls_shadow *cs,
+			     const struct ns_reg_cache *rc, const struct ns_host_state *hs)
+{
+	ns_printf(o, "{\"schema\":\"nestscope/loaded-vmcs/1\",\"vmcs\":\"%s\",\"vcpu_vmx\":\"0x%llx\","
+		     "\"loaded_vmcs\":\"0x%llx\",\"region\":\"0x%llx\",\"revision_id\":%s%x%s,\"abort\":%u,"
+		     "\"loaded\":%s,\"source\":\"controls_shadow (KVM's software copy)\",\"controls\":{",
+		  name, (unsigned long long)v->vmx, (unsigned long long)lv, (unsigned long long)region,
+		  have_region ? "\"0x" : "", have_region ? hdr[0] & 0x7fffffff : 0, have_region ? "\"" : "null", hdr[1],
+		  v->loaded_vmcs == lv ? "true" : "false");
+	for (size_t i = 0; cs->have && i < 5; i++)
+		ns_printf(o, "%s\"%s\":\"0x%x\"", i ? "," : "", shadow_rows[i].what, shadow_value(cs, i));
+	ns_printf(o, "},\"register_cache\":");
+	if (rc->have)
+		ns_printf(o, "{\"level\":\"%s\",\"rip\":\"0x%llx\",\"rip_dirty\":%s,\"rsp\":\"0x%llx\",\"rsp_dirty\":%s}",
+			  v->guest_mode ? "L2" : "L1", (unsigned long long)rc->rip, rc->rip_dirty ? "true" : "false",
+			  (unsigned long long)rc->rsp, rc->rsp_dirty ? "true" : "false");
+	else
+		ns_printf(o, "null");
+	ns_printf(o, ",\"host_state\":");
+	if (hs->have)
+		ns_printf(o, "{\"cr3\":\"0x%llx\",\"cr4\":\"0x%llx\",\"rsp\":\"0x%llx\",\"fs_base\":\"0x%llx\","
+			     "\"gs_base\":\"0x%llx\"}",
+			  (unsigned long long)hs->cr3, (unsigned long long)hs->cr4, (unsigned long long)hs->rsp,
+			  (unsigned long long)hs->fs_base, (unsigned long long)hs->gs_base);
+	else
+		ns_printf(o, "null");
+	ns_printf(o, "}\n");
+}
+
+int ns_cmd_loaded_vmcs(struct ns_session *s, const char *vcpu, bool is02, const struct ns_cmd_opts *opt,
+		       struct ns_out *o, struct ns_error *err)
+{
+	const char *name = is02 ? "vmcs02" : "vmcs01";
+	struct ns_controls_shadow cs;
+	struct ns_reg_cache rc = { 0 };
+	struct ns_host_state hs;
+	struct ns_render_opts ro = { NS_SECT_ALL, false };
+	struct ns_error lerr;
+	struct ns_vcpu v;
+	uint32_t hdr[2] = { 0, 0 };
+	uint64_t lv, region;
+	bool have_region, current, decoded;
+	int r = pick_vcpu(s, vcpu, &v, o, err);
+
+	if (r)
+		return r;
+	lv = is02 ? v.vmcs02_loaded_vmcs : v.vmcs01_loaded_vmcs;
+	region = is02 ? v.vmcs02 : v.vmcs01;
+	have_region = region && s->t->read(s->t->ctx, region, hdr, sizeof(hdr));
+	/* the register cache belongs to the level the vCPU is at: vmcs02's while in L2 */
+	current = is02 == v.guest_mode;
+	if ((r = ns_kvm_controls_shadow(s->t, &s->off, lv, &cs, err)) || (r = ns_kvm_host_state(s->t, &s->off, lv, &hs, err)) ||
+	    (current && (r = ns_kvm_reg_cache(s->t, &s->off, v.vcpu, &rc, err))))
+		return r;
+	decoded = read_hw_region(s, 1, &v, region, name, opt->layout_file, &s->rep02, &lerr) == NS_OK;
+	if (opt->json) {
+		if (decoded)
+			ns_render_json(o, &s->rep02, &ro);
+		loaded_vmcs_json(o, &v, name, lv, region, have_region, hdr, &cs, &rc, &hs);
+		return NS_OK;
+	}
+	ns_printf(o, "%s of vCPU %u (pid %d): loaded_vmcs %016llx  region %016llx%s\n", name, v.idx, v.pid,
+		  (unsigned long long)lv, (unsigned long long)region, v.loaded_vmcs == lv ? "  (loaded)" : "");
+	if (have_region)
+		ns_printf(o, "  revision id 0x%x%s, abort indicator %u\n", hdr[0] & 0x7fffffff, hdr[0] >> 31 ? " (shadow)" : "",
+			  hdr[1]);
+	else
+		ns_printf(o, "  the region cannot be read from this target\n");
+	if (decoded) {
+		ns_render_text(o, &s->rep02, &ro);
+		ns_printf(o, "\nKVM's software copies of this VMCS's state (independent of the layout):\n");
+	} else {
+		ns_printf(o, "  %s\n  The region's field layout is the CPU's own (undocumented); below are KVM's\n"
+			     "  software copies of its controls (loaded_vmcs.controls_shadow).\n",
+			  lerr.msg);
+	}
+	if (!cs.have) {
+		ns_printf(o, "  this kernel keeps no controls_shadow\n");
+		return NS_OK;
+	}
+	for (size_t i = 0; i < 5; i++) {
+		struct ns_field_ref ref;
+		struct ns_context ctx = { 0 };
+
+		if (ns_field_lookup(shadow_rows[i].enc, &ref))
+			ns_render_field_line(o, ref.field, false, shadow_value(&cs, i), &ctx);
+	}
+	if (cs.have_tertiary && cs.tertiary_exec) {
+		struct ns_field_ref ref;
+		struct ns_context ctx = { 0 };
+
+		if (ns_field_lookup(0x2034, &ref))
+			ns_render_field_line(o, ref.field, false, cs.tertiary_exec, &ctx);
+	}
+	if (hs.have)
+		ns_printf(o, "  host state KVM last wrote here (loaded_vmcs.host_state, L0's own):\n"
+			     "    CR3 0x%llx  CR4 0x%llx  RSP 0x%llx  FS base 0x%llx  GS base 0x%llx\n",
+			  (unsigned long long)hs.cr3, (unsigned long long)hs.cr4, (unsigned long long)hs.rsp,
+			  (unsigned long long)hs.fs_base, (unsigned long long)hs.gs_base);
+	if (rc.have)
+		ns_printf(o, "  KVM's register cache (vcpu->arch.regs: %s's, the level the vCPU is at):\n"
+			     "    RIP 0x%llx%s  RSP 0x%llx%s\n",
+			  v.guest_mode ? "L2" : "L1", (unsigned long long)rc.rip,
+			  rc.rip_dirty ? " (dirty: KVM writes it into this VMCS at the next VM entry)"
+			  : rc.rip_avail ? " (read from this VMCS)"
+					 : " (not cached: the VMCS has it)",
+			  (unsigned long long)rc.rsp, rc.rsp_dirty ? " (dirty)" : "");
+	return NS_OK;
+}
+
+/* ---- a region the front end read ---- */
+
+int ns_cmd_region(const uint8_t *buf, size_t len, const char *label, const char *datadir,
+		  const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err)
+{
+	static struct ns_nested_state ns;
+	static struct ns_report r;
+	static struct ns_hwlayout hw;
+	static char copy[256];
+	uint32_t rev;
+	int rc;
+
+	if (len < 8)
+		return ns_fail(err, NS_ERR_TRUNCATED, "%s: %zu bytes are not a VMCS region", label, len);
+	memcpy(&rev, buf, 4);
+	if ((rev & 0x7fffffff) == NS_VMCS12_REVISION || opt->force) {
+		if ((rc = ns_decode_buffer(buf, len, NS_INPUT_VMCS12, opt->force, label, &ns, &r, err)))
+			return rc;
+		print_report(&r, opt, o);
+		return NS_OK;
+	}
+	/* a hardware VMCS (L1 on real VMX, or an L1 hypervisor's own region) */
+	memset(&r, 0, sizeof(r));
+	if ((rc = ns_hwlayout_lookup(rev, opt->layout_file, datadir, &hw, err)) ||
+	    (rc = ns_hwvmcs_inspect(buf, len, &hw.layout, false, &r.vmcs[0].info, err)))
+		return rc;
+	snprintf(copy, sizeof(copy), "%.80s (layout %.60s, %.100s)", label, hw.name, hw.origin);
+	r.source = label;
+	r.format = "vmcs";
+	r.vmcs[0].title = "vmcs";
+	r.vmcs[0].vmcs = (struct ns_vmcs){ &hw.layout, buf, len, copy };
+	r.nvmcs = 1;
+	print_report(&r, opt, o);
+	return NS_OK;
+}
