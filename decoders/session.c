@@ -471,23 +471,41 @@ int ns_cmd_region(const uint8_t *buf, size_t len, const char *label, const char 
 	if (len < 8)
 		return ns_fail(err, NS_ERR_TRUNCATED, "%s: %zu bytes are not a VMCS region", label, len);
 	memcpy(&rev, buf, 4);
-	if ((rev & 0x7fffffff) == NS_VMCS12_REVISION || opt->force) {
-		if ((rc = ns_decode_buffer(buf, len, NS_INPUT_VMCS12, opt->force, label, &ns, &r, err)))
+	if ((rev & 0x7fffffff) != NS_VMCS12_REVISION && !opt->force &&
+	    ns_hwlayout_lookup(rev, opt->layout_file, datadir, &hw, err) == NS_OK) {
+		/* a hardware VMCS (L1 on real VMX, or an L1 hypervisor's own region) */
+		memset(&r, 0, sizeof(r));
+		if ((rc = ns_hwvmcs_inspect(buf, len, &hw.layout, false, &r.vmcs[0].info, err)))
 			return rc;
+		snprintf(copy, sizeof(copy), "%.80s (layout %.60s, %.100s)", label, hw.name, hw.origin);
+		r.source = label;
+		r.format = "vmcs";
+		r.vmcs[0].title = "vmcs";
+		r.vmcs[0].vmcs = (struct ns_vmcs){ &hw.layout, buf, len, copy };
+		r.nvmcs = 1;
 		print_report(&r, opt, o);
 		return NS_OK;
 	}
-	/* a hardware VMCS (L1 on real VMX, or an L1 hypervisor's own region) */
-	memset(&r, 0, sizeof(r));
-	if ((rc = ns_hwlayout_lookup(rev, opt->layout_file, datadir, &hw, err)) ||
-	    (rc = ns_hwvmcs_inspect(buf, len, &hw.layout, false, &r.vmcs[0].info, err)))
+	/* a vmcs12, or a kvm_nested_state blob */
+	if ((rc = ns_decode_buffer(buf, len, NS_INPUT_AUTO, opt->force, label, &ns, &r, err)))
 		return rc;
-	snprintf(copy, sizeof(copy), "%.80s (layout %.60s, %.100s)", label, hw.name, hw.origin);
-	r.source = label;
-	r.format = "vmcs";
-	r.vmcs[0].title = "vmcs";
-	r.vmcs[0].vmcs = (struct ns_vmcs){ &hw.layout, buf, len, copy };
-	r.nvmcs = 1;
 	print_report(&r, opt, o);
 	return NS_OK;
+}
+
+int ns_vmcs12_field(const uint8_t *buf, size_t len, const char *name, uint64_t *value, struct ns_error *err)
+{
+	struct ns_field_ref ref;
+	struct ns_vmcs v = { ns_vmcs12_layout(), buf, len, "vmcs12" };
+	uint32_t rev;
+
+	if (!ns_field_by_name(name, &ref))
+		return ns_fail(err, NS_ERR_ARG, "%s: no such VMCS field ('nestscope fields' lists them)", name);
+	if (len < 4)
+		return ns_fail(err, NS_ERR_TRUNCATED, "a vmcs12 region is 4 KiB, not %zu bytes", len);
+	memcpy(&rev, buf, 4);
+	if ((rev & 0x7fffffff) != NS_VMCS12_REVISION)
+		return ns_fail(err, NS_ERR_REVISION, "revision id 0x%x is not vmcs12's 0x%x", rev & 0x7fffffff,
+			       NS_VMCS12_REVISION);
+	return ns_vmcs_read(&v, ref.field->encoding | ref.high, value, err);
 }

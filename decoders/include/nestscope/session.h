@@ -60,10 +60,14 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const char *vcpu, bool is02, const 
 		       struct ns_out *o, struct ns_error *err);
 
 /*
- * A VMCS region the front end read itself (gdb: guest-physical memory of
- * L1 through QEMU's gdbstub): a vmcs12, or a hardware VMCS by its revision.
+ * Bytes the front end read itself (gdb: L1's guest-physical memory through
+ * QEMU's gdbstub, or a struct in memory): a vmcs12, a hardware VMCS by its
+ * revision id, or a struct kvm_nested_state.
  */
 int ns_cmd_region(const uint8_t *buf, size_t len, const char *label, const char *datadir,
 		  const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err);
+
+/* One field of a vmcs12 region by name ("GUEST_RIP", case-insensitive). */
+int ns_vmcs12_field(const uint8_t *buf, size_t len, const char *name, uint64_t *value, struct ns_error *err);
 
 #endif

@@ -1,0 +1,15 @@
+# nestscope for gdb: `source /path/to/nestscope-gdb.py` (README: auto-load).
+#
+# Adds the commands kvm, vmcs12, vmcs02, vmcs01 and kvm-symbols, the
+# convenience function $vmcs12_field, and pretty-printers for struct vmcs12
+# and struct kvm_nested_state.  The work is done by libnestscope (found next
+# to this file in a build tree, in the install's lib directory, or at
+# $NESTSCOPE_LIB), the same C core the crash extension and the CLI use.
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import nestscope_gdb  # noqa: E402
+
+nestscope_gdb.register()
