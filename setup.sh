@@ -25,6 +25,9 @@ PACKAGES="
   xxd
   makedumpfile
   crash
+  gdb
+  qemu-system-x86
+  qemu-utils
   libkdumpfile-dev
 "
 

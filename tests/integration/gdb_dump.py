@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+"""The gdb package in real gdb on the bundled real dumps, with the kernels'
+real debuginfo (vmlinux, kvm.ko, kvm-intel.ko).
+
+gdb reads ELF cores, not kdump files: gdbcore (built here from
+tests/integration/gdbcore.c) rewrites each dump as an ELF core at kernel
+virtual addresses, walking the kernel's page tables as QEMU's paging dump
+does; the memory is the dump's own.  Then, in one gdb session per kernel:
+kvm without the modules' symbols says what to run and the session goes on;
+kvm-symbols loads them the lx-symbols way; kvm -v finds each VM of the
+manifest; vmcs12 decodes the values the harness wrote and saw; bad input is
+one error line.  The JSON gdb prints is compared with real crash's on the
+same dump (identical documents), and with the CLI's decode of the same
+bytes (identical fields; the CLI has no vCPU, so no copy label or
+staleness).
+
+usage: gdb_dump.py BUILD_DIR SAMPLES_DIR CACHE_DIR
+"""
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+build, root, cache = (pathlib.Path(p).resolve() for p in sys.argv[1:4])
+gen = pathlib.Path("samples/gen").resolve()
+plugin = pathlib.Path("plugin/gdb/nestscope-gdb.py").resolve()
+failures, passed = [], 0
+
+
+def check(ok, what):
+    global passed
+    if ok:
+        passed += 1
+        print(f"ok   {what}")
+    else:
+        failures.append(what)
+        print(f"FAIL {what}")
+
+
+def debuginfo(kver):
+    r = subprocess.run([str(gen / "debian-kernel.sh"), "fetch-dbg", kver, str(cache / kver)],
+                       capture_output=True, text=True)
+    if r.returncode:
+        return None
+    info = dict(line.split(": ", 1) for line in r.stdout.splitlines() if ": " in line)
+    return info["vmlinux"], info["modules"]
+
+
+def docs(text):
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def field_view(doc):
+    """A decode document's fields without the labels only a vCPU gives (copy, staleness)."""
+    return [{k: v for k, v in f.items() if k not in ("copy", "stale")} for f in doc["vmcs"][0]["fields"]]
+
+
+tmp = pathlib.Path(tempfile.mkdtemp())
+gdbcore = tmp / "gdbcore"
+subprocess.run(["cc", "-O2", "-Wall", "-D_GNU_SOURCE", "-o", str(gdbcore), "tests/integration/gdbcore.c"] +
+               subprocess.run(["pkg-config", "--cflags", "--libs", "libkdumpfile"], capture_output=True,
+                              text=True, check=True).stdout.split(), check=True)
+
+for mf in sorted(root.glob("*/manifest.json")):
+    man = json.loads(mf.read_text())
+    kver = mf.parent.name
+    found = debuginfo(kver)
+    if not found:
+        print(f"note: no debuginfo for {kver} any more; skipped")
+        continue
+    vmlinux, mods = found
+    core = tmp / f"{kver}.core"
+    subprocess.run([str(gdbcore), str(mf.parent / man["dump"]["file"]), str(core)], check=True,
+                   stdout=subprocess.DEVNULL)
+    vms = man["dump"]["vms"]
+    cmds = ["kvm", "vmcs12 -r 0x100000000000", f"kvm-symbols {mods}", "kvm -v -j", "vmcs12 99999:0"]
+    cmds += [f"vmcs12 -j {vm['pid']}:0" for vm in vms]
+    cmds += [f"vmcs12 -C -j {vm['pid']}:0" for vm in vms] + [f"vmcs12 -D -j {vm['pid']}:0" for vm in vms]
+    cmds += [f"vmcs02 -j {vm['pid']}:0" for vm in vms]
+    # one -ex per command: unlike a sourced script, gdb goes on after a command's error
+    argv = ["gdb", "-nx", "-batch", "-ex", "set pagination off", "-ex", f"file {vmlinux}", "-ex", f"core-file {core}",
+            "-ex", f"source {plugin}"]
+    for c in cmds:
+        argv += ["-ex", c]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    out = docs(r.stdout)
+    errs = [l for l in r.stderr.splitlines() if "general-purpose registers" not in l]
+    check(any("kvm-symbols" in l for l in errs) and any("cannot read a 4 KiB region" in l for l in errs) and
+          any("no vCPU 0 in a VM of pid 99999" in l for l in errs),
+          f"{kver}: kvm before kvm-symbols, vmcs12 -r on unmapped memory and an unknown vCPU each give one error line")
+    kvm = next((d for d in out if d.get("schema") == "nestscope/kvm/1"), None)
+    v12 = [d for d in out if d.get("schema") == "nestscope/decode/1" and d["vmcs"][0]["title"] == "vmcs12"]
+    check(kvm is not None and len(v12) == len(vms), f"{kver}: the session went on after the errors; kvm and "
+                                                    f"vmcs12 answer for the {len(vms)} VMs")
+    if kvm is None or len(v12) != len(vms):
+        print(r.stdout[-2000:], "\n".join(errs)[-2000:])
+        continue
+    for vm, doc in zip(vms, v12):
+        writes = {int(w["encoding"], 16): int(w["value"], 16)
+                  for w in json.loads((mf.parent / vm["manifest"]).read_text())["vmwrites"]}
+        found_vm = [x for x in kvm["vms"] if x["pid"] == vm["pid"]]
+        c = found_vm[0]["vcpus"][0] if found_vm and found_vm[0].get("vcpus") else None
+        check(c is not None and c["guest_mode"] and int(c["current_vmptr"], 16) == int(vm["addresses"]["vmcs12_pa"], 16),
+              f"{kver}: kvm finds pid {vm['pid']}, its vCPU in L2 with current_vmptr {vm['addresses']['vmcs12_pa']}")
+        fields = {int(f["encoding"], 16): f for f in doc["vmcs"][0]["fields"]}
+        rip, want = int(fields[0x681E]["value"], 16), int(vm["moment"]["vmcs12_guest_rip"], 16)
+        check(rip == want, f"{kver} pid {vm['pid']}: vmcs12 guest RIP {rip:#x}, manifest {want:#x}")
+        check(all(int(fields[e]["value"], 16) == writes[e] for e in (0x6802, 0x4000, 0x4002, 0x401E, 0x400C, 0x4012)),
+              f"{kver} pid {vm['pid']}: guest CR3 and the five controls as L1 wrote them")
+
+    # the same commands in real crash: the same documents
+    with tempfile.NamedTemporaryFile("w", suffix=".in") as f:
+        f.write(f"extend {build / 'nestscope.so'}\nmod -S {mods}\n" + "".join(c + "\n" for c in cmds[3:]))
+        f.flush()
+        with open(f.name) as stdin:
+            cr = subprocess.run(["crash", "-s", vmlinux, str(mf.parent / man["dump"]["file"])], stdin=stdin,
+                                capture_output=True, text=True, timeout=600)
+    check(docs(cr.stdout) == out and len(out) == 1 + 5 * len(vms),
+          f"{kver}: crash and gdb print identical JSON for kvm, vmcs12, -C, -D and vmcs02 ({len(out)} documents)")
+
+    # the CLI on the same bytes (gdb writes them to a local file; the target is only read)
+    vm = vms[0]
+    c = next(x for x in kvm["vms"] if x["pid"] == vm["pid"])["vcpus"][0]
+    region = tmp / f"{kver}-vmcs12.bin"
+    g = subprocess.run(["gdb", "-nx", "-batch", "-ex", f"file {vmlinux}", "-ex", f"core-file {core}",
+                        "-ex", f"source {plugin}", "-ex", f"kvm-symbols {mods}",
+                        "-ex", f"dump binary memory {region} {c['cached_vmcs12']} {c['cached_vmcs12']}+4096",
+                        "-ex", f"p/x $vmcs12_field({c['cached_vmcs12']}, \"guest_rip\")",
+                        "-ex", f"p *(struct vmcs12 *){c['cached_vmcs12']}"], capture_output=True, text=True)
+    cli = subprocess.run([str(build / "nestscope"), "decode", "-f", "vmcs12", "--json", str(region)],
+                         capture_output=True, text=True)
+    check(cli.returncode == 0 and field_view(json.loads(cli.stdout)) == field_view(v12[0]),
+          f"{kver}: the CLI decodes the same vmcs12 bytes to the same fields")
+    rip = int(vm["moment"]["vmcs12_guest_rip"], 16)
+    check(f"= {rip:#x}" in g.stdout, f"{kver}: $vmcs12_field(cached_vmcs12, \"guest_rip\") is {rip:#x}")
+    check("GUEST_RIP" in g.stdout and "*** Guest State ***" in g.stdout,
+          f"{kver}: print *(struct vmcs12 *) shows the decoded vmcs12")
+
+subprocess.run(["rm", "-rf", str(tmp)])
+print(f"{passed} passed, {len(failures)} failed")
+sys.exit(1 if failures or not passed else 0)
