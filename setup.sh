@@ -27,7 +27,6 @@ PACKAGES="
   crash
   gdb
   qemu-system-x86
-  qemu-utils
   libkdumpfile-dev
 "
 
