@@ -97,13 +97,17 @@ install: all
 	install -m 644 $(CRASH_EXT) $(DESTDIR)$(PREFIX)/lib/crash/extensions/nestscope.so
 	install -m 644 $(LIB) $(SOLIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 decoders/include/nestscope/*.h $(DESTDIR)$(PREFIX)/include/nestscope/
+	install -d $(DESTDIR)$(PREFIX)/share/nestscope/gdb/nestscope_gdb
+	install -m 644 plugin/gdb/nestscope-gdb.py $(DESTDIR)$(PREFIX)/share/nestscope/gdb/
+	install -m 644 plugin/gdb/nestscope_gdb/*.py $(DESTDIR)$(PREFIX)/share/nestscope/gdb/nestscope_gdb/
 	install -m 644 docs/nestscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 docs/*.md docs/json-schema/*.json $(DESTDIR)$(PREFIX)/share/doc/nestscope/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/nestscope $(DESTDIR)$(PREFIX)/lib/libnestscope.a \
 	  $(DESTDIR)$(PREFIX)/lib/libnestscope.so $(DESTDIR)$(PREFIX)/share/man/man1/nestscope.1
-	rm -rf $(DESTDIR)$(PREFIX)/include/nestscope $(DESTDIR)$(PREFIX)/share/doc/nestscope
+	rm -rf $(DESTDIR)$(PREFIX)/include/nestscope $(DESTDIR)$(PREFIX)/share/doc/nestscope \
+	  $(DESTDIR)$(PREFIX)/share/nestscope/gdb
 
 clean:
 	rm -rf build build-asan

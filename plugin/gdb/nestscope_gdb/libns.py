@@ -7,10 +7,10 @@ import os
 import gdb
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# build tree (plugin/gdb/nestscope_gdb -> build/), then the install (share/nestscope/gdb -> lib/)
+# build tree (plugin/gdb/nestscope_gdb -> build/), then the install (share/nestscope/gdb/nestscope_gdb -> lib/)
 CANDIDATES = [os.environ.get("NESTSCOPE_LIB", ""),
               os.path.join(HERE, "..", "..", "..", "build", "libnestscope.so"),
-              os.path.join(HERE, "..", "..", "..", "lib", "libnestscope.so"),
+              os.path.join(HERE, "..", "..", "..", "..", "lib", "libnestscope.so"),
               "libnestscope.so"]
 
 
