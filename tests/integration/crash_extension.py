@@ -13,29 +13,15 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import itest  # noqa: E402
+
 ext, root, cache = pathlib.Path(sys.argv[1]).resolve(), pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
-gen = root / "gen"
-failures = []
-passed = 0
+check = itest.Checks()
 
 
-def check(ok, what):
-    global passed
-    if ok:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failures.append(what)
-        print(f"FAIL {what}")
 
 
-def debuginfo(kver):
-    r = subprocess.run([str(gen / "debian-kernel.sh"), "fetch-dbg", kver, str(cache / kver)],
-                       capture_output=True, text=True)
-    if r.returncode:
-        return None
-    info = dict(line.split(": ", 1) for line in r.stdout.splitlines() if ": " in line)
-    return info["vmlinux"], info["modules"]
 
 
 def crash(vmlinux, dump, commands):
@@ -49,14 +35,12 @@ def crash(vmlinux, dump, commands):
     return r.stdout, r.stderr
 
 
-def json_docs(text):
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
 for mf in sorted(root.glob("*/manifest.json")):
     man = json.loads(mf.read_text())
     kver = mf.parent.name
-    found = debuginfo(kver)
+    found = itest.debuginfo(kver, cache)
     if not found:
         print(f"note: no debuginfo for {kver} any more; crash_samples.sh regenerates a dump for that case")
         continue
@@ -67,7 +51,7 @@ for mf in sorted(root.glob("*/manifest.json")):
                [f"vmcs02 -j {vm['pid']}:0" for vm in vms] + [f"vmcs01 -j {vm['pid']}:0" for vm in vms] + \
                [f"vmcs12 -D -j {vm['pid']}:0" for vm in vms]
     stdout, stderr = crash(vmlinux, dump, commands)
-    docs = json_docs(stdout)
+    docs = itest.json_docs(stdout)
     kvm = next((d for d in docs if d.get("schema") == "nestscope/kvm/1"), None)
     decoded = [d for d in docs if d.get("schema") == "nestscope/decode/1"]
     vmcs12s = [d for d in decoded if d["vmcs"][0]["title"] == "vmcs12"]
@@ -174,7 +158,7 @@ for mf in sorted(root.glob("*/manifest.json")):
     # rebuilt from it must be what L1 itself read with RDMSR (the harness's manifest), and
     # the vmcs12s real KVM ran must pass every rule
     stdout, stderr = crash(vmlinux, dump, [f"mod -S {mods}"] + [f"vmcs12 -C -j {vm['pid']}:0" for vm in vms])
-    chks = [d for d in json_docs(stdout) if d.get("schema") == "nestscope/checks/1"]
+    chks = [d for d in itest.json_docs(stdout) if d.get("schema") == "nestscope/checks/1"]
     check(len(chks) == len(vms), f"{kver}: vmcs12 -C answers for each VM")
     for vm, ck in zip(vms, chks):
         got = {int(x["msr"], 16): int(x["value"], 16) for x in ck["capability_msrs"]}
@@ -199,9 +183,8 @@ for mf in sorted(root.glob("*/manifest.json")):
     # bad input keeps the session alive: an unknown vCPU, a garbage pointer, then a good command
     stdout, stderr = crash(vmlinux, dump, [f"mod -S {mods}", "vmcs12 9999:0", "vmcs12 ffff888000000000",
                                            "vmcs12 -r 0", "kvm -j"])
-    check(any(d.get("schema") == "nestscope/kvm/1" for d in json_docs(stdout)) and
+    check(any(d.get("schema") == "nestscope/kvm/1" for d in itest.json_docs(stdout)) and
           "no vCPU 0 in a VM of pid 9999" in stdout + stderr,
           f"{kver}: bad vCPUs and addresses give one-line errors and crash goes on")
 
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures or not passed else 0)
+check.finish()

@@ -22,33 +22,18 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import itest  # noqa: E402
+
 build, root, cache = (pathlib.Path(p).resolve() for p in sys.argv[1:4])
-gen = pathlib.Path("samples/gen").resolve()
 plugin = pathlib.Path("plugin/gdb/nestscope-gdb.py").resolve()
-failures, passed = [], 0
+check = itest.Checks()
 
 
-def check(ok, what):
-    global passed
-    if ok:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failures.append(what)
-        print(f"FAIL {what}")
 
 
-def debuginfo(kver):
-    r = subprocess.run([str(gen / "debian-kernel.sh"), "fetch-dbg", kver, str(cache / kver)],
-                       capture_output=True, text=True)
-    if r.returncode:
-        return None
-    info = dict(line.split(": ", 1) for line in r.stdout.splitlines() if ": " in line)
-    return info["vmlinux"], info["modules"]
 
 
-def docs(text):
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
 def field_view(doc):
@@ -65,7 +50,7 @@ subprocess.run(["cc", "-O2", "-Wall", "-D_GNU_SOURCE", "-o", str(gdbcore), "test
 for mf in sorted(root.glob("*/manifest.json")):
     man = json.loads(mf.read_text())
     kver = mf.parent.name
-    found = debuginfo(kver)
+    found = itest.debuginfo(kver, cache)
     if not found:
         print(f"note: no debuginfo for {kver} any more; skipped")
         continue
@@ -84,7 +69,7 @@ for mf in sorted(root.glob("*/manifest.json")):
     for c in cmds:
         argv += ["-ex", c]
     r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
-    out = docs(r.stdout)
+    out = itest.json_docs(r.stdout)
     errs = [l for l in r.stderr.splitlines() if "general-purpose registers" not in l]
     check(any("kvm-symbols" in l for l in errs) and any("cannot read a 4 KiB region" in l for l in errs) and
           any("no vCPU 0 in a VM of pid 99999" in l for l in errs),
@@ -116,7 +101,7 @@ for mf in sorted(root.glob("*/manifest.json")):
         with open(f.name) as stdin:
             cr = subprocess.run(["crash", "-s", vmlinux, str(mf.parent / man["dump"]["file"])], stdin=stdin,
                                 capture_output=True, text=True, timeout=600)
-    check(docs(cr.stdout) == out and len(out) == 1 + 5 * len(vms),
+    check(itest.json_docs(cr.stdout) == out and len(out) == 1 + 5 * len(vms),
           f"{kver}: crash and gdb print identical JSON for kvm, vmcs12, -C, -D and vmcs02 ({len(out)} documents)")
 
     # the CLI on the same bytes (gdb writes them to a local file; the target is only read)
@@ -138,5 +123,4 @@ for mf in sorted(root.glob("*/manifest.json")):
           f"{kver}: print *(struct vmcs12 *) shows the decoded vmcs12")
 
 subprocess.run(["rm", "-rf", str(tmp)])
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures or not passed else 0)
+check.finish()

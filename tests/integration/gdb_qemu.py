@@ -26,6 +26,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import itest  # noqa: E402
+
 SIZE = 0x400000
 
 
@@ -52,17 +55,9 @@ if sys.argv[1] == "--pmemsave":
     sys.exit(0)
 
 plugin = pathlib.Path("plugin/gdb/nestscope-gdb.py").resolve()
-failures, passed = [], 0
+check = itest.Checks()
 
 
-def check(ok, what):
-    global passed
-    if ok:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failures.append(what)
-        print(f"FAIL {what}")
 
 
 for rich in sorted(p.parent for p in pathlib.Path("samples").glob("*/rich/manifest-harness.json")):
@@ -122,11 +117,10 @@ for rich in sorted(p.parent for p in pathlib.Path("samples").glob("*/rich/manife
             after = (d / "after.bin").read_bytes() if (d / "after.bin").exists() else b""
             check(hashlib.sha256(after).hexdigest() == hashlib.sha256(before).hexdigest(),
                   f"{rich}: guest memory checksum unchanged ({hashlib.sha256(before).hexdigest()[:16]})")
-            if failures:
+            if check.failures:
                 print(r.stderr[-1500:])
         finally:
             qemu.kill()
             qemu.wait()
 
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures or not passed else 0)
+check.finish()

@@ -1,0 +1,43 @@
+"""What the integration tests share: one ok/FAIL line per check and the
+summary that sets the exit status, the sample kernels' debuginfo, and the
+JSON documents a debugger session printed."""
+import json
+import pathlib
+import subprocess
+import sys
+
+GEN = pathlib.Path(__file__).resolve().parent.parent.parent / "samples" / "gen"
+
+
+class Checks:
+    """check(ok, what) prints one line; finish() prints the count and exits (0 only if all passed)."""
+
+    def __init__(self):
+        self.passed, self.failures = 0, []
+
+    def __call__(self, ok, what):
+        if ok:
+            self.passed += 1
+            print(f"ok   {what}")
+        else:
+            self.failures.append(what)
+            print(f"FAIL {what}")
+
+    def finish(self):
+        print(f"{self.passed} passed, {len(self.failures)} failed")
+        sys.exit(1 if self.failures or not self.passed else 0)
+
+
+def debuginfo(kver, cache):
+    """(vmlinux, modules directory) of a sample kernel's debuginfo package, fetched into cache; None if gone."""
+    r = subprocess.run([str(GEN / "debian-kernel.sh"), "fetch-dbg", kver, str(pathlib.Path(cache) / kver)],
+                       capture_output=True, text=True)
+    if r.returncode:
+        return None
+    info = dict(line.split(": ", 1) for line in r.stdout.splitlines() if ": " in line)
+    return info["vmlinux"], info["modules"]
+
+
+def json_docs(text):
+    """The one-line JSON documents in a session's output."""
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
