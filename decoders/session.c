@@ -253,14 +253,30 @@ int ns_cmd_vmcs12_at(struct ns_session *s, uint64_t addr, const char *label, con
 	return NS_OK;
 }
 
+/* The report on a hardware VMCS region decoded with layout hw; the labels are the caller's. */
+static int hw_report(const uint8_t *buf, size_t len, const struct ns_hwlayout *hw, const char *title, const char *copy,
+		     const char *source, struct ns_report *rep, struct ns_error *err)
+{
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	if ((rc = ns_hwvmcs_inspect(buf, len, &hw->layout, false, &rep->vmcs[0].info, err)))
+		return rc;
+	rep->source = source;
+	rep->format = title;
+	rep->vmcs[0].title = title;
+	rep->vmcs[0].vmcs = (struct ns_vmcs){ &hw->layout, buf, len, copy };
+	rep->nvmcs = 1;
+	return NS_OK;
+}
+
 /*
- * A hardware VMCS region read with the layout for its revision id into
- * rep; which (0 or 1) picks the buffers, as two may be alive at once.
+ * A vCPU's hardware VMCS region read with the layout for its revision id
+ * into rep; which (0 or 1) picks the buffers, as two may be alive at once.
  */
 static int read_hw_region(struct ns_session *s, int which, const struct ns_vcpu *v, uint64_t region,
 			  const char *name, const char *layout_file, struct ns_report *rep, struct ns_error *err)
 {
-	struct ns_decoded_vmcs *dv = &rep->vmcs[0];
 	uint8_t *buf = s->region[which];
 	uint32_t rev;
 	int rc;
@@ -270,19 +286,13 @@ static int read_hw_region(struct ns_session *s, int which, const struct ns_vcpu 
 		return ns_fail(err, NS_ERR_IO, "the %s region at 0x%llx cannot be read from this target", name,
 			       (unsigned long long)region);
 	memcpy(&rev, buf, 4);
-	if ((rc = ns_hwlayout_lookup(rev, layout_file, s->datadir, &s->hw[which], err)) ||
-	    (rc = ns_hwvmcs_inspect(buf, 4096, &s->hw[which].layout, false, &dv->info, err)))
+	if ((rc = ns_hwlayout_lookup(rev, layout_file, s->datadir, &s->hw[which], err)))
 		return rc;
 	snprintf(s->copy[which], sizeof(s->copy[which]), "%s region 0x%llx (layout %.60s, %.100s)", name,
 		 (unsigned long long)region, s->hw[which].name, s->hw[which].origin);
 	snprintf(s->source[which], sizeof(s->source[which]), "vCPU %u of pid %d (vcpu_vmx 0x%llx)", v->idx, v->pid,
 		 (unsigned long long)v->vmx);
-	rep->source = s->source[which];
-	rep->format = name;
-	dv->title = name;
-	dv->vmcs = (struct ns_vmcs){ &s->hw[which].layout, buf, 4096, s->copy[which] };
-	rep->nvmcs = 1;
-	return NS_OK;
+	return hw_report(buf, 4096, &s->hw[which], name, s->copy[which], s->source[which], rep, err);
 }
 
 int ns_cmd_diff(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
@@ -474,15 +484,9 @@ int ns_cmd_region(const uint8_t *buf, size_t len, const char *label, const char 
 	if ((rev & 0x7fffffff) != NS_VMCS12_REVISION && !opt->force &&
 	    ns_hwlayout_lookup(rev, opt->layout_file, datadir, &hw, err) == NS_OK) {
 		/* a hardware VMCS (L1 on real VMX, or an L1 hypervisor's own region) */
-		memset(&r, 0, sizeof(r));
-		if ((rc = ns_hwvmcs_inspect(buf, len, &hw.layout, false, &r.vmcs[0].info, err)))
-			return rc;
 		snprintf(copy, sizeof(copy), "%.80s (layout %.60s, %.100s)", label, hw.name, hw.origin);
-		r.source = label;
-		r.format = "vmcs";
-		r.vmcs[0].title = "vmcs";
-		r.vmcs[0].vmcs = (struct ns_vmcs){ &hw.layout, buf, len, copy };
-		r.nvmcs = 1;
+		if ((rc = hw_report(buf, len, &hw, "vmcs", copy, label, &r, err)))
+			return rc;
 		print_report(&r, opt, o);
 		return NS_OK;
 	}
