@@ -1,7 +1,7 @@
 """Convenience functions for expressions: $vmcs12_field(addr, "GUEST_RIP")."""
 import gdb
 
-from . import libns
+from . import libns, target
 
 
 class Vmcs12Field(gdb.Function):
@@ -18,14 +18,9 @@ case-insensitive).  Example: p/x $vmcs12_field(vmx->nested.cached_vmcs12, "GUEST
 
     def invoke(self, addr, name):
         a = int(addr.cast(gdb.lookup_type("unsigned long")))
-        inf = gdb.selected_inferior()
-        try:
-            buf = bytes(inf.read_memory(a, 4096))
-        except gdb.MemoryError:
-            try:
-                buf = bytes(inf.read_memory(a, 998))  # sizeof(struct vmcs12)
-            except gdb.MemoryError:
-                raise gdb.GdbError(f"$vmcs12_field: cannot read a vmcs12 at {a:#x}") from None
+        buf = target.read_region(a, (4096, 998))  # VMCS12_SIZE, else sizeof(struct vmcs12)
+        if buf is None:
+            raise gdb.GdbError(f"$vmcs12_field: cannot read a vmcs12 at {a:#x}")
         return gdb.Value(libns.vmcs12_field(buf, name.string())).cast(gdb.lookup_type("unsigned long long"))
 
 

@@ -3,7 +3,7 @@ VMCS, as `vmcs12 -r` would, instead of raw members."""
 import gdb
 import gdb.printing
 
-from . import libns
+from . import libns, target
 
 NESTED_STATE_MAX = 128 + 2 * 4096  # header, vmcs12, shadow vmcs12 (struct kvm_nested_state)
 
@@ -12,13 +12,10 @@ def _bytes(val, size):
     """size bytes from where val lives, or fewer (down to the struct) if the rest is unreadable."""
     if val.address is None:
         raise gdb.GdbError("nestscope: this value is not in memory")
-    inf = gdb.selected_inferior()
-    for n in (size, val.type.sizeof):
-        try:
-            return bytes(inf.read_memory(int(val.address), n))
-        except gdb.MemoryError:
-            continue
-    raise gdb.GdbError(f"nestscope: cannot read {val.type} at {int(val.address):#x}")
+    data = target.read_region(int(val.address), (size, val.type.sizeof))
+    if data is None:
+        raise gdb.GdbError(f"nestscope: cannot read {val.type} at {int(val.address):#x}")
+    return data
 
 
 class Vmcs12Printer:

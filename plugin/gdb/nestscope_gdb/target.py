@@ -60,6 +60,17 @@ def _type_size(_ctx, typ):
     return t.sizeof if t else -1
 
 
+def read_region(addr, sizes):
+    """The bytes at addr for the first of sizes that reads whole (a 4 KiB region, else the struct)."""
+    inf = gdb.selected_inferior()
+    for n in sizes:
+        try:
+            return bytes(inf.read_memory(addr, n))
+        except gdb.MemoryError:
+            continue
+    return None
+
+
 # the callbacks must live as long as the session that calls them
 _callbacks = (libns.READ(_read), libns.MEMBER(_member_offset), libns.MEMBER(_member_size),
               libns.SYMBOL(_symbol), libns.TYPESIZE(_type_size))
