@@ -5,7 +5,8 @@
  * and writes one PT_LOAD per run of mapped pages, at their kernel virtual
  * addresses: the direct map, the kernel image, modules and vmalloc space.
  * Pages the dump filtered out stay out of the core, so gdb cannot read them
- * either.  Each physical page is stored once, however many mappings share it.
+ * either.  Each physical page is read and stored once, however many mappings
+ * share it; the page data comes first and the headers after it.
  *
  * usage: gdbcore DUMP OUT.elf
  */
@@ -122,11 +123,17 @@ int main(int argc, char **argv)
 	out = fopen(argv[2], "wb");
 	if (!slot || !ph || !out)
 		die("cannot write the core");
+	/* the pages first, from offset PAGE, each written as it is read; the headers go after them */
+	if (fseeko(out, (off_t)PAGE, SEEK_SET))
+		die("cannot write the core");
 	for (size_t i = 0; i < nmaps; i++) {
 		uint64_t *s = &slot[maps[i].pfn];
 
-		if (!*s)
-			*s = read_phys(maps[i].pfn * PAGE, page, PAGE) ? ++stored : ~0ull;
+		if (*s)
+			continue;
+		*s = read_phys(maps[i].pfn * PAGE, page, PAGE) ? ++stored : ~0ull;
+		if (*s != ~0ull && fwrite(page, PAGE, 1, out) != 1)
+			die("cannot write the core");
 	}
 	/* runs where both the virtual address and the stored page advance by one */
 	for (size_t i = 0; i < nmaps;) {
@@ -140,38 +147,23 @@ int main(int argc, char **argv)
 		       slot[maps[j + 1].pfn] == slot[maps[j].pfn] + 1)
 			j++;
 		ph[nph++] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
-					  .p_offset = (slot[maps[i].pfn] - 1) * PAGE, .p_vaddr = maps[i].vaddr,
+					  .p_offset = slot[maps[i].pfn] * PAGE, .p_vaddr = maps[i].vaddr,
 					  .p_paddr = maps[i].pfn * PAGE, .p_filesz = (j - i + 1) * PAGE,
 					  .p_memsz = (j - i + 1) * PAGE, .p_align = PAGE };
 		i = j + 1;
 	}
-	/* the page data after the headers (and the one section header PN_XNUM needs), page aligned */
-	uint64_t shoff = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
-	uint64_t hdr = (shoff + sizeof(Elf64_Shdr) + PAGE - 1) & ~(PAGE - 1);
-	for (size_t k = 0; k < nph; k++)
-		ph[k].p_offset += hdr;
+	/* the program headers after the pages, then the one section header PN_XNUM needs */
+	uint64_t phoff = (stored + 1) * PAGE, shoff = phoff + nph * sizeof(Elf64_Phdr);
 	Elf64_Ehdr eh = { .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT },
 			  .e_type = ET_CORE, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
-			  .e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr),
+			  .e_phoff = phoff, .e_ehsize = sizeof(Elf64_Ehdr),
 			  .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = nph < PN_XNUM ? (Elf64_Half)nph : PN_XNUM,
 			  .e_shoff = shoff, .e_shentsize = sizeof(Elf64_Shdr), .e_shnum = 1 };
 	/* as the kernel's own cores: a count past 0xfffe lives in section 0's sh_info */
 	Elf64_Shdr sh0 = { .sh_info = (Elf64_Word)nph };
-	if (fwrite(&eh, sizeof(eh), 1, out) != 1 || fwrite(ph, sizeof(*ph), nph, out) != nph ||
-	    fwrite(&sh0, sizeof(sh0), 1, out) != 1)
+	if (fwrite(ph, sizeof(*ph), nph, out) != nph || fwrite(&sh0, sizeof(sh0), 1, out) != 1 ||
+	    fseeko(out, 0, SEEK_SET) || fwrite(&eh, sizeof(eh), 1, out) != 1)
 		die("cannot write the core");
-	/* the stored pages, in slot order */
-	uint64_t *order = calloc(stored + 1, sizeof(*order));
-	if (!order)
-		die("out of memory");
-	for (uint64_t pfn = 0; pfn <= max_pfn; pfn++)
-		if (slot[pfn] && slot[pfn] != ~0ull)
-			order[slot[pfn] - 1] = pfn;
-	for (uint64_t k = 0; k < stored; k++) {
-		if (!read_phys(order[k] * PAGE, page, PAGE) || fseeko(out, (off_t)(hdr + k * PAGE), SEEK_SET) ||
-		    fwrite(page, PAGE, 1, out) != 1)
-			die("cannot write the core");
-	}
 	if (fclose(out))
 		die("cannot write the core");
 	printf("gdbcore: %zu mappings, %" PRIu64 " pages stored, %zu segments\n", nmaps, stored, nph);
