@@ -22,6 +22,13 @@ CORE_SRC := $(wildcard decoders/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CORE_DEF := $(wildcard decoders/*.def)
 CORE_HDR := $(wildcard decoders/*.h decoders/include/nestscope/*.h)
+# sources/: dumps (libkdumpfile), DWARF (libdwarf), ELF symbols (libelf), for the CLI only
+SRC_SRC  := $(wildcard sources/*.c)
+SRC_OBJ  := $(SRC_SRC:%.c=$(BUILD)/%.o)
+SRC_LIB  := $(BUILD)/libnestscope-sources.a
+# Debian 12's libdwarf has no pkg-config file; its headers are in include/libdwarf
+SRC_CFLAGS = -I/usr/include/libdwarf $(shell pkg-config --cflags libkdumpfile)
+SRC_LDLIBS = $(shell pkg-config --libs libkdumpfile) -ldwarf -lelf -lz
 LIB      := $(BUILD)/libnestscope.a
 SOLIB    := $(BUILD)/libnestscope.so
 CLI      := $(BUILD)/nestscope
@@ -45,6 +52,14 @@ $(BUILD)/%.o: %.c $(CORE_HDR) $(CORE_DEF)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
 
+$(BUILD)/sources/%.o: sources/%.c sources/sources.h $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(SRC_CFLAGS) -c -o $@ $<
+
+$(SRC_LIB): $(SRC_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
@@ -52,8 +67,12 @@ $(LIB): $(CORE_OBJ)
 $(SOLIB): $(CORE_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^
 
-$(CLI): $(BUILD)/cli/nestscope.o $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+$(BUILD)/cli/%.o: cli/%.c cli/cli.h $(CORE_HDR) sources/sources.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -Isources -c -o $@ $<
+
+$(CLI): $(BUILD)/cli/nestscope.o $(BUILD)/cli/postmortem.o $(SRC_LIB) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SRC_LDLIBS)
 
 # the crash extension: `extend build/nestscope.so` in crash
 $(CRASH_EXT): plugin/crash/nestscope_crash.c $(CORE_OBJ) $(CORE_HDR)

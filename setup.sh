@@ -28,6 +28,8 @@ PACKAGES="
   gdb
   qemu-system-x86
   libkdumpfile-dev
+  libdwarf-dev
+  libelf-dev
 "
 
 missing=""

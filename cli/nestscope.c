@@ -15,19 +15,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "nestscope/nestscope.h"
-
-#define EXIT_BAD_INPUT 1
-#define EXIT_USAGE 2
 
 /* Blobs are at most 8320 bytes and a vmcs12 region 4 KiB; refuse anything huge. */
 #define MAX_INPUT_BYTES (16u << 20)
 
-static const char *prog = "nestscope";
+const char *prog = "nestscope";
 
-static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die_usage(const char *fmt, ...)
+void die_usage(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -780,6 +776,8 @@ static void usage(FILE *f)
 		"  check FILE         the SDM's VM-entry checks on a vmcs12\n"
 		"  diff A B           compare two VMCS images; explain vmcs12 vs vmcs02\n"
 		"  layout show|check  hardware VMCS layouts (built in, or layout files)\n"
+		"  triage DUMP        every VM and vCPU in a kernel dump, and what is wrong\n"
+		"  profile            extract the types triage needs from debuginfo (ISF JSON)\n"
 		"\n"
 		"'%s COMMAND --help' describes each; 'man nestscope' has the rest.\n"
 		"  -V, --version      print the version\n",
@@ -812,6 +810,10 @@ int main(int argc, char **argv)
 		return cmd_layout(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "triage"))
+		return cmd_triage(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "profile"))
+		return cmd_profile(argc - 1, argv + 1);
 	die_usage("unknown command '%s'", argv[1]);
 	return EXIT_USAGE;
 }

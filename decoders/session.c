@@ -8,29 +8,7 @@
 
 #include "nestscope/nestscope.h"
 #include "nestscope/session.h"
-
-#define MAX_VCPUS 4096
-
-struct ns_session {
-	const struct ns_target *t;
-	const char *datadir;
-	struct ns_kvm_offsets off;
-	bool resolved;
-	struct ns_vm vms[NS_MAX_VMS];
-	struct ns_vcpu vcpus[MAX_VCPUS];
-	size_t nvms, nvcpus;
-	/* buffers the reports point into: two regions may be alive at once (a diff) */
-	uint8_t region[2][NS_VMCS12_REGION_SIZE];
-	struct ns_hwlayout hw[2];
-	char copy[2][256], source[2][128];
-	struct ns_vcpu_report vr;
-	struct ns_report rep02;
-	struct ns_diff diff;
-	struct ns_check_report checks;
-	struct ns_vmx_caps caps;
-	struct ns_nested_state ns;
-	struct ns_report raw;
-};
+#include "session_priv.h"
 
 struct ns_session *ns_session_new(const struct ns_target *t, const char *datadir)
 {
@@ -62,7 +40,7 @@ int ns_session_ready(struct ns_session *s, bool need_vmx, struct ns_error *err)
 	return NS_OK;
 }
 
-static int walk(struct ns_session *s, struct ns_error *err)
+int ns_session_walk(struct ns_session *s, struct ns_error *err)
 {
 	int rc = ns_kvm_vms(s->t, &s->off, s->vms, NS_MAX_VMS, &s->nvms, err);
 
@@ -84,7 +62,7 @@ int ns_cmd_kvm(struct ns_session *s, bool verbose, bool json, struct ns_out *o, 
 {
 	int rc = ns_session_ready(s, verbose, err);
 
-	if (rc || (rc = walk(s, err)))
+	if (rc || (rc = ns_session_walk(s, err)))
 		return rc;
 	if (json)
 		ns_render_kvm_json(o, s->vms, s->nvms, s->vcpus, s->nvcpus, verbose);
@@ -114,7 +92,7 @@ static int pick_vcpu(struct ns_session *s, const char *spec, struct ns_vcpu *v, 
 	uint64_t addr;
 	int rc = ns_session_ready(s, true, err);
 
-	if (rc || (rc = walk(s, err)))
+	if (rc || (rc = ns_session_walk(s, err)))
 		return rc;
 	if (!spec) {
 		for (size_t i = 0; i < s->nvcpus; i++)
@@ -167,8 +145,7 @@ static void print_report(const struct ns_report *r, const struct ns_cmd_opts *op
 		ns_render_text(o, r, &ro);
 }
 
-/* One copy of a vCPU's vmcs12, read and decoded into s->vr. */
-static int read_vmcs12(struct ns_session *s, const struct ns_vcpu *v, enum ns_vmcs12_copy which, bool force,
+int ns_session_read_vmcs12(struct ns_session *s, const struct ns_vcpu *v, enum ns_vmcs12_copy which, bool force,
 		       struct ns_error *err)
 {
 	uint8_t *region = s->region[0];
@@ -211,7 +188,7 @@ int ns_cmd_vmcs12(struct ns_session *s, const char *vcpu, const struct ns_cmd_op
 	struct ns_vcpu v;
 	int rc = pick_vcpu(s, vcpu, &v, o, err);
 
-	if (rc || (rc = read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, err)))
+	if (rc || (rc = ns_session_read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, err)))
 		return rc;
 	print_report(&s->vr.r, opt, o);
 	return NS_OK;
@@ -222,14 +199,14 @@ int ns_cmd_vmcs12_all(struct ns_session *s, const struct ns_cmd_opts *opt, struc
 	size_t shown = 0;
 	int rc = ns_session_ready(s, true, err);
 
-	if (rc || (rc = walk(s, err)))
+	if (rc || (rc = ns_session_walk(s, err)))
 		return rc;
 	for (size_t i = 0; i < s->nvcpus; i++) {
 		struct ns_vcpu v = s->vcpus[i];
 
 		if (!v.vmxon || !v.cached_vmcs12 || v.current_vmptr == ~0ull)
 			continue;
-		if ((rc = read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, err)))
+		if ((rc = ns_session_read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, err)))
 			return rc;
 		print_report(&s->vr.r, opt, o);
 		shown++;
@@ -270,11 +247,7 @@ static int hw_report(const uint8_t *buf, size_t len, const struct ns_hwlayout *h
 	return NS_OK;
 }
 
-/*
- * A vCPU's hardware VMCS region read with the layout for its revision id
- * into rep; which (0 or 1) picks the buffers, as two may be alive at once.
- */
-static int read_hw_region(struct ns_session *s, int which, const struct ns_vcpu *v, uint64_t region,
+int ns_session_read_hw(struct ns_session *s, int which, const struct ns_vcpu *v, uint64_t region,
 			  const char *name, const char *layout_file, struct ns_report *rep, struct ns_error *err)
 {
 	uint8_t *buf = s->region[which];
@@ -288,37 +261,61 @@ static int read_hw_region(struct ns_session *s, int which, const struct ns_vcpu 
 	memcpy(&rev, buf, 4);
 	if ((rc = ns_hwlayout_lookup(rev, layout_file, s->datadir, &s->hw[which], err)))
 		return rc;
-	snprintf(s->copy[which], sizeof(s->copy[which]), "%s region 0x%llx (layout %.60s, %.100s)", name,
-		 (unsigned long long)region, s->hw[which].name, s->hw[which].origin);
+	{
+		char copy[sizeof(s->copy[which])]; /* the layout's names live in s too */
+
+		snprintf(copy, sizeof(copy), "%s region 0x%llx (layout %.60s, %.100s)", name, (unsigned long long)region,
+			 s->hw[which].name, s->hw[which].origin);
+		memcpy(s->copy[which], copy, sizeof(copy));
+	}
 	snprintf(s->source[which], sizeof(s->source[which]), "vCPU %u of pid %d (vcpu_vmx 0x%llx)", v->idx, v->pid,
 		 (unsigned long long)v->vmx);
 	return hw_report(buf, 4096, &s->hw[which], name, s->copy[which], s->source[which], rep, err);
+}
+
+int ns_session_diff(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_error *err)
+{
+	struct ns_diff_context ctx = { .vmcs12_vs_vmcs02 = true };
+	struct ns_reg_cache rc_;
+	struct ns_error ignored;
+	int rc;
+
+	if ((rc = ns_session_read_vmcs12(s, v, NS_COPY_CACHED, false, err)) ||
+	    (rc = ns_session_read_hw(s, 1, v, v->vmcs02, "vmcs02", layout_file, &s->rep02, err)))
+		return rc;
+	ctx.guest_mode = v->guest_mode;
+	/* while in L2, KVM's register cache may hold a RIP/RSP vmcs02 does not have yet */
+	if (v->guest_mode && ns_kvm_reg_cache(s->t, &s->off, v->vcpu, &rc_, &ignored) == NS_OK && rc_.have) {
+		ctx.rip_dirty = rc_.rip_dirty;
+		ctx.rsp_dirty = rc_.rsp_dirty;
+	}
+	ns_diff_vmcs(&s->vr.r.vmcs[0].vmcs, &s->rep02.vmcs[0].vmcs, &ctx, &s->diff);
+	return NS_OK;
 }
 
 int ns_cmd_diff(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
 		struct ns_error *err)
 {
 	struct ns_vcpu v;
-	struct ns_diff_context ctx = { .vmcs12_vs_vmcs02 = true };
-	struct ns_reg_cache rc_;
-	struct ns_error ignored;
 	int rc = pick_vcpu(s, vcpu, &v, o, err);
 
-	if (rc || (rc = read_vmcs12(s, &v, NS_COPY_CACHED, false, err)))
+	if (rc || (rc = ns_session_diff(s, &v, opt->layout_file, err)))
 		return rc;
-	if ((rc = read_hw_region(s, 1, &v, v.vmcs02, "vmcs02", opt->layout_file, &s->rep02, err)))
-		return rc;
-	ctx.guest_mode = v.guest_mode;
-	/* while in L2, KVM's register cache may hold a RIP/RSP vmcs02 does not have yet */
-	if (v.guest_mode && ns_kvm_reg_cache(s->t, &s->off, v.vcpu, &rc_, &ignored) == NS_OK && rc_.have) {
-		ctx.rip_dirty = rc_.rip_dirty;
-		ctx.rsp_dirty = rc_.rsp_dirty;
-	}
-	ns_diff_vmcs(&s->vr.r.vmcs[0].vmcs, &s->rep02.vmcs[0].vmcs, &ctx, &s->diff);
 	if (opt->json)
 		ns_render_diff_json(o, &s->vr.r.vmcs[0].vmcs, &s->rep02.vmcs[0].vmcs, &s->diff);
 	else
 		ns_render_diff_text(o, &s->vr.r.vmcs[0].vmcs, &s->rep02.vmcs[0].vmcs, &s->diff, opt->all);
+	return NS_OK;
+}
+
+int ns_session_checks(struct ns_session *s, const struct ns_vcpu *v, struct ns_error *err)
+{
+	int rc;
+
+	if ((rc = ns_session_read_vmcs12(s, v, NS_COPY_CACHED, false, err)) ||
+	    (rc = ns_kvm_nested_caps(s->t, &s->off, v, &s->caps, err)))
+		return rc;
+	ns_check_vmcs12(&s->vr.r.vmcs[0].vmcs, &s->caps, NULL, &s->checks);
 	return NS_OK;
 }
 
@@ -328,10 +325,8 @@ int ns_cmd_checks(struct ns_session *s, const char *vcpu, const struct ns_cmd_op
 	struct ns_vcpu v;
 	int rc = pick_vcpu(s, vcpu, &v, o, err);
 
-	if (rc || (rc = read_vmcs12(s, &v, NS_COPY_CACHED, false, err)) ||
-	    (rc = ns_kvm_nested_caps(s->t, &s->off, &v, &s->caps, err)))
+	if (rc || (rc = ns_session_checks(s, &v, err)))
 		return rc;
-	ns_check_vmcs12(&s->vr.r.vmcs[0].vmcs, &s->caps, NULL, &s->checks);
 	if (opt->json)
 		ns_render_checks_json(o, s->vr.copy, &s->checks);
 	else
@@ -410,7 +405,7 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const char *vcpu, bool is02, const 
 	if ((r = ns_kvm_controls_shadow(s->t, &s->off, lv, &cs, err)) || (r = ns_kvm_host_state(s->t, &s->off, lv, &hs, err)) ||
 	    (current && (r = ns_kvm_reg_cache(s->t, &s->off, v.vcpu, &rc, err))))
 		return r;
-	decoded = read_hw_region(s, 1, &v, region, name, opt->layout_file, &s->rep02, &lerr) == NS_OK;
+	decoded = ns_session_read_hw(s, 1, &v, region, name, opt->layout_file, &s->rep02, &lerr) == NS_OK;
 	if (opt->json) {
 		if (decoded)
 			ns_render_json(o, &s->rep02, &ro);

@@ -10,6 +10,7 @@ enum ns_errcode {
 	NS_ERR_REVISION = -4,  /* a VMCS region with an unexpected revision id */
 	NS_ERR_ARG = -5,       /* the caller asked for something that is not there */
 	NS_ERR_TYPES = -6,     /* a module's debug types are not loaded (the front end can load them) */
+	NS_ERR_NOMEM = -7,     /* out of memory */
 };
 
 /* One line: what went wrong, where, and what to do about it. */

@@ -28,6 +28,22 @@ struct ns_target {
 	long (*type_size)(void *ctx, const char *type);
 };
 
+/*
+ * What the walker asks a type provider for: the structs (their members) and
+ * the vmlinux symbols.  A profile holds these; module symbols (vm_list) are
+ * found in the dump itself (ns_module_symbol).
+ */
+extern const char *const ns_walker_structs[];
+extern const char *const ns_walker_symbols[];
+
+/*
+ * A module symbol's address from the modules' own symbol tables in kernel
+ * memory (module->kallsyms, as /proc/kallsyms shows them): needs the vmlinux
+ * symbol `modules` and the layout of struct module and mod_kallsyms.  The
+ * kvm modules are searched first.
+ */
+int ns_module_symbol(const struct ns_target *t, const char *name, uint64_t *addr, struct ns_error *err);
+
 /* Member offsets, resolved once per session (NS_NO_OFFSET when absent). */
 #define NS_NO_OFFSET (-1L)
 struct ns_kvm_offsets {

@@ -59,6 +59,21 @@ int ns_cmd_diff(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts
 int ns_cmd_loaded_vmcs(struct ns_session *s, const char *vcpu, bool is02, const struct ns_cmd_opts *opt,
 		       struct ns_out *o, struct ns_error *err);
 
+/* triage: every VM and vCPU judged (docs/json-schema.md: nestscope/triage/1). */
+#define NS_TRIAGE_SCHEMA "nestscope/triage/1"
+struct ns_triage_info {
+	const char *dump, *format, *release, *types; /* what the front end opened, for the header */
+	const char *layout_file;                     /* a hardware layout file for vmcs02, or NULL */
+	bool json;
+};
+struct ns_triage_summary {
+	unsigned vms, vcpus, vmx, l2;
+	unsigned problems;  /* failed SDM rules, unexplained differences, failed entries, unreadable copies */
+	unsigned warnings;  /* stale copies, entries in flight, L1's failed VMX instructions */
+};
+int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struct ns_out *o,
+		  struct ns_triage_summary *sum, struct ns_error *err);
+
 /*
  * Bytes the front end read itself (gdb: L1's guest-physical memory through
  * QEMU's gdbstub, or a struct in memory): a vmcs12, a hardware VMCS by its

@@ -1,0 +1,296 @@
+/*
+ * The commands on kernel dumps: triage (every VM and vCPU, judged) and
+ * profile (the types triage needs, extracted once from debuginfo).  Types
+ * come from a profile, from debuginfo (DWARF), or from the profiles bundled
+ * for known kernels, found by the dump's release.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "nestscope/nestscope.h"
+#include "nestscope/types.h"
+#include "sources.h"
+
+/* Where types come from: at most one of a profile, a debuginfo tree, or files. */
+struct type_opts {
+	const char *profile, *debuginfo, *vmlinux, *kvm, *kvm_intel;
+};
+
+static void module_option(struct type_opts *t, const char *arg)
+{
+	if (!strncmp(arg, "kvm_intel=", 10) || !strncmp(arg, "kvm-intel=", 10))
+		t->kvm_intel = arg + 10;
+	else if (!strncmp(arg, "kvm=", 4))
+		t->kvm = arg + 4;
+	else
+		die_usage("--module takes kvm=FILE or kvm_intel=FILE, not '%s'", arg);
+}
+
+static void check_type_opts(const struct type_opts *t)
+{
+	int n = !!t->profile + !!t->debuginfo + !!(t->vmlinux || t->kvm || t->kvm_intel);
+
+	if (n > 1)
+		die_usage("give one of --profile, --debuginfo, or --vmlinux with --module");
+	if ((t->vmlinux || t->kvm || t->kvm_intel) && (!t->vmlinux || !t->kvm_intel))
+		die_usage("--vmlinux needs --module kvm_intel=FILE (and kvm=FILE), and the other way round");
+}
+
+/* The directory of this executable, for the profiles next to a build or an install. */
+static bool exe_dir(char *buf, size_t n)
+{
+	ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+	char *slash;
+
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	if (!(slash = strrchr(buf, '/')))
+		return false;
+	*slash = '\0';
+	return true;
+}
+
+/* A bundled profile for release: $NESTSCOPE_PROFILES, the source tree's, the install's. */
+static bool bundled_profile(const char *release, char *path, size_t n)
+{
+	char dir[PATH_MAX];
+	const char *env = getenv("NESTSCOPE_PROFILES");
+	const char *candidates[4] = { env, NULL, NULL, NESTSCOPE_DATADIR "/profiles" };
+	char c1[PATH_MAX + 16], c2[PATH_MAX + 32];
+
+	if (exe_dir(dir, sizeof(dir))) {
+		snprintf(c1, sizeof(c1), "%s/../profiles", dir);
+		snprintf(c2, sizeof(c2), "%s/../share/nestscope/profiles", dir);
+		candidates[1] = c1;
+		candidates[2] = c2;
+	}
+	for (size_t i = 0; i < 4; i++) {
+		if (!candidates[i])
+			continue;
+		snprintf(path, n, "%s/%s.json", candidates[i], release);
+		if (!access(path, R_OK))
+			return true;
+	}
+	return false;
+}
+
+static int load_types(const struct type_opts *o, const char *release, bool force, struct ns_types *t,
+		      struct ns_error *err)
+{
+	struct ns_debuginfo d = { 0 };
+	char path[PATH_MAX + 64];
+	int rc;
+
+	if (o->profile) {
+		rc = ns_profile_read(o->profile, t, err);
+	} else if (o->debuginfo) {
+		if ((rc = ns_debuginfo_find(o->debuginfo, release, &d, err)))
+			return rc;
+		rc = ns_types_from_debuginfo(t, &d, err);
+		ns_debuginfo_free(&d);
+	} else if (o->vmlinux) {
+		d.vmlinux = (char *)o->vmlinux;
+		d.kvm = (char *)o->kvm;
+		d.kvm_intel = (char *)o->kvm_intel;
+		rc = ns_types_from_debuginfo(t, &d, err);
+	} else {
+		if (!release || !*release)
+			return ns_fail(err, NS_ERR_ARG, "the dump does not say its kernel release: give --profile or --debuginfo");
+		if (!bundled_profile(release, path, sizeof(path)))
+			return ns_fail(err, NS_ERR_ARG,
+				       "no bundled profile for Linux %s: give --debuginfo DIR (the -dbg package), or make one "
+				       "with 'nestscope profile' and give --profile",
+				       release);
+		rc = ns_profile_read(path, t, err);
+	}
+	if (rc)
+		return rc;
+	if (!force && release && *release && t->release[0] && strcmp(release, t->release))
+		return ns_fail(err, NS_ERR_ARG, "the types are for Linux %s but the dump is of %s (--force to use them anyway)",
+			       t->release, release);
+	return NS_OK;
+}
+
+static void usage_triage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s triage DUMP [--profile FILE | --debuginfo DIR | --vmlinux F --module kvm_intel=F\n"
+		"                          [--module kvm=F]] [--layout FILE] [--force] [--json]\n"
+		"\n"
+		"Every VM and vCPU on KVM's vm_list in a kernel dump (kdump, ELF, /proc/kcore):\n"
+		"its mode and nested state, vmcs12's controls, last exit, failed entry and pending\n"
+		"injection, the SDM checks against the capabilities L1 was given, vmcs12 against\n"
+		"vmcs02, and stale copies.  Without a type option, the profile bundled for the\n"
+		"dump's kernel release is used.\n"
+		"\n"
+		"  --profile FILE        types from a profile ('%s profile' writes one)\n"
+		"  --debuginfo DIR       types from the kernel's -dbg package unpacked in DIR\n"
+		"  --vmlinux FILE        vmlinux with debug symbols, with --module NAME=FILE\n"
+		"  --module NAME=FILE    kvm_intel=kvm-intel.ko, kvm=kvm.ko (with debuginfo)\n"
+		"  -L, --layout FILE     a hardware VMCS layout file for vmcs02\n"
+		"  -f, --force           use types made for another kernel release\n"
+		"  -j, --json            one JSON document (nestscope/triage/1)\n"
+		"\n"
+		"exit status: 0 nothing wrong, 3 something wrong (problems listed), 1 the dump\n"
+		"or the types cannot be read, 2 usage.\n",
+		prog, prog);
+}
+
+enum { OPT_PROFILE = 256, OPT_DEBUGINFO, OPT_VMLINUX, OPT_MODULE, OPT_RELEASE };
+
+int cmd_triage(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "profile", required_argument, NULL, OPT_PROFILE }, { "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
+		{ "vmlinux", required_argument, NULL, OPT_VMLINUX }, { "module", required_argument, NULL, OPT_MODULE },
+		{ "layout", required_argument, NULL, 'L' },          { "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },                  { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct type_opts to = { 0 };
+	struct ns_triage_info info = { 0 };
+	struct ns_triage_summary sum;
+	struct ns_types types;
+	struct ns_dump *dump;
+	struct ns_dump_target dt;
+	struct ns_session *s;
+	struct ns_error err;
+	struct ns_out out = ns_out_file(stdout);
+	bool force = false;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "L:fjh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PROFILE: to.profile = optarg; break;
+		case OPT_DEBUGINFO: to.debuginfo = optarg; break;
+		case OPT_VMLINUX: to.vmlinux = optarg; break;
+		case OPT_MODULE: module_option(&to, optarg); break;
+		case 'L': info.layout_file = optarg; break;
+		case 'f': force = true; break;
+		case 'j': info.json = true; break;
+		case 'h': usage_triage(stdout); return 0;
+		default: usage_triage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc)
+		die_usage("triage takes one dump");
+	check_type_opts(&to);
+	if ((rc = ns_dump_open(argv[optind], &dump, &err))) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		return EXIT_BAD_INPUT;
+	}
+	ns_types_init(&types);
+	if ((rc = load_types(&to, ns_dump_release(dump), force, &types, &err))) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		ns_types_free(&types);
+		ns_dump_close(dump);
+		return EXIT_BAD_INPUT;
+	}
+	ns_dump_target_init(&dt, dump, &types);
+	if (!(s = ns_session_new(&dt.t, NESTSCOPE_DATADIR))) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return EXIT_BAD_INPUT;
+	}
+	info.dump = argv[optind];
+	info.format = ns_dump_format(dump);
+	info.release = ns_dump_release(dump);
+	info.types = types.origin;
+	rc = ns_cmd_triage(s, &info, &out, &sum, &err);
+	fflush(stdout);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+	ns_session_free(s);
+	ns_types_free(&types);
+	ns_dump_close(dump);
+	if (rc)
+		return EXIT_BAD_INPUT;
+	return sum.problems ? EXIT_PROBLEMS : 0;
+}
+
+static void usage_profile(FILE *f)
+{
+	fprintf(f,
+		"usage: %s profile (--debuginfo DIR [--release R] | --vmlinux F --module kvm_intel=F\n"
+		"                  [--module kvm=F]) [-o FILE]\n"
+		"\n"
+		"Extracts the struct layouts and vmlinux symbols triage needs from a kernel's\n"
+		"debuginfo into a small profile: Volatility 3's ISF JSON (docs/profile-format.md).\n"
+		"\n"
+		"  --debuginfo DIR     the kernel's -dbg package unpacked in DIR\n"
+		"  --release R         which kernel, when DIR holds several\n"
+		"  --vmlinux FILE      vmlinux with symbols, with --module NAME=FILE\n"
+		"  -o, --output FILE   write there (default: standard output)\n",
+		prog);
+}
+
+int cmd_profile(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO }, { "vmlinux", required_argument, NULL, OPT_VMLINUX },
+		{ "module", required_argument, NULL, OPT_MODULE },       { "release", required_argument, NULL, OPT_RELEASE },
+		{ "output", required_argument, NULL, 'o' },              { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const needed[] = { "kvm", "vcpu_vmx", "nested_vmx", "module", "mod_kallsyms", NULL };
+	struct type_opts to = { 0 };
+	const char *release = NULL, *output = NULL;
+	struct ns_types types;
+	struct ns_error err;
+	FILE *f = stdout;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DEBUGINFO: to.debuginfo = optarg; break;
+		case OPT_VMLINUX: to.vmlinux = optarg; break;
+		case OPT_MODULE: module_option(&to, optarg); break;
+		case OPT_RELEASE: release = optarg; break;
+		case 'o': output = optarg; break;
+		case 'h': usage_profile(stdout); return 0;
+		default: usage_profile(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		die_usage("profile takes no file arguments (use --debuginfo or --vmlinux)");
+	if (!to.debuginfo && !to.vmlinux)
+		die_usage("profile needs --debuginfo DIR, or --vmlinux and --module");
+	check_type_opts(&to);
+	ns_types_init(&types);
+	if ((rc = load_types(&to, release, true, &types, &err))) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		ns_types_free(&types);
+		return EXIT_BAD_INPUT;
+	}
+	for (const char *const *n = needed; *n; n++) {
+		const struct ns_tstruct *st = ns_types_find(&types, *n);
+
+		if (!st || !st->have_fields) {
+			fprintf(stderr, "%s: the debuginfo has no struct %s: not a KVM host kernel's?\n", prog, *n);
+			ns_types_free(&types);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	if (!ns_types_symbol(&types, "modules") || !types.release[0]) {
+		fprintf(stderr, "%s: vmlinux lacks the symbol 'modules' or linux_banner\n", prog);
+		ns_types_free(&types);
+		return EXIT_BAD_INPUT;
+	}
+	if (output && strcmp(output, "-") && !(f = fopen(output, "w"))) {
+		fprintf(stderr, "%s: cannot write %s\n", prog, output);
+		ns_types_free(&types);
+		return EXIT_BAD_INPUT;
+	}
+	rc = ns_profile_write(&types, f, &err);
+	if (f != stdout && fclose(f) && !rc)
+		rc = ns_fail(&err, NS_ERR_IO, "writing %s failed", output);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+	ns_types_free(&types);
+	return rc ? EXIT_BAD_INPUT : 0;
+}

@@ -1,0 +1,80 @@
+/*
+ * Sources and type providers for the CLI, where no debugger gives memory or
+ * types: dumps through libkdumpfile, types through libdwarf, symbols from
+ * vmlinux's ELF symbol table.  Kept out of libnestscope so the crash and gdb
+ * front ends do not pull these libraries in.
+ */
+#ifndef NESTSCOPE_SOURCES_H
+#define NESTSCOPE_SOURCES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nestscope/error.h"
+#include "nestscope/locate.h"
+#include "nestscope/types.h"
+
+/* ---- types: dwarf.c (the one file that speaks libdwarf's API) ---- */
+
+/*
+ * Adds to t the structs named in wanted (NULL-terminated) that path's DWARF
+ * defines and t does not have yet, with every direct member (members of
+ * anonymous structs and unions brought up, as C reaches them); the types
+ * their members name get a size.  A module (ET_REL) has its relocations
+ * applied by libdwarf.  cus: only the compilation units of these names
+ * (NULL: all), so that a struct no module defines is taken from its one
+ * file in vmlinux without reading the rest.
+ */
+int ns_dwarf_load(struct ns_types *t, const char *path, const char *const *wanted, const char *const *cus,
+		  struct ns_error *err);
+
+/* ---- symbols: elfsyms.c ---- */
+
+/*
+ * Adds the named vmlinux symbols (NULL-terminated) from its ELF symbol table
+ * and linux_banner's text.  A missing one is not an error: the walker says
+ * what it lacked.
+ */
+int ns_elf_symbols(struct ns_types *t, const char *vmlinux, const char *const *names, struct ns_error *err);
+
+/*
+ * The debuginfo files of a kernel under dir (a -dbg package's root or its
+ * usr/lib/debug): vmlinux and the kvm and kvm-intel modules.  release may
+ * be NULL (the only kernel there).  Paths are malloc'ed.
+ */
+struct ns_debuginfo {
+	char *vmlinux, *kvm, *kvm_intel;
+};
+int ns_debuginfo_find(const char *dir, const char *release, struct ns_debuginfo *d, struct ns_error *err);
+void ns_debuginfo_free(struct ns_debuginfo *d);
+
+/* Types and symbols from debuginfo files: the set a profile holds. */
+int ns_types_from_debuginfo(struct ns_types *t, const struct ns_debuginfo *d, struct ns_error *err);
+
+/* ---- dumps: dump.c (libkdumpfile) ---- */
+
+struct ns_dump;
+
+/* Opens a kdump, ELF or /proc/kcore read-only. */
+int ns_dump_open(const char *path, struct ns_dump **out, struct ns_error *err);
+void ns_dump_close(struct ns_dump *d);
+const char *ns_dump_release(const struct ns_dump *d);   /* from VMCOREINFO, or "" */
+const char *ns_dump_format(const struct ns_dump *d);
+uint64_t ns_dump_kaslr_offset(const struct ns_dump *d); /* VMCOREINFO KERNELOFFSET, or 0 */
+bool ns_dump_read(struct ns_dump *d, uint64_t kvaddr, void *buf, size_t len);
+bool ns_dump_read_phys(struct ns_dump *d, uint64_t paddr, void *buf, size_t len);
+uint64_t ns_dump_max_paddr(const struct ns_dump *d);
+
+/*
+ * A target over a dump and a type set: vmlinux symbols slid by KASLR,
+ * module symbols (vm_list) from the modules' own symbol tables in the dump.
+ */
+struct ns_dump_target {
+	struct ns_target t;
+	struct ns_dump *dump;
+	const struct ns_types *types;
+};
+void ns_dump_target_init(struct ns_dump_target *dt, struct ns_dump *d, const struct ns_types *types);
+
+#endif
