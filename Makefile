@@ -3,7 +3,7 @@
 #   make test       unit tests (cmocka) and CLI tests
 #   make test-asan  the same suite built with ASan+UBSan (in build-asan/)
 #   make test-slow  tests that boot Bochs (the layout-discovery probe)
-#   make demo       decode a bundled real KVM_GET_NESTED_STATE blob
+#   make demo       triage a bundled real kernel dump (no debuginfo download)
 #   make bench      benchmarks (ratios against a baseline in the same run)
 #   make samples KERNEL=current   real samples from KVM inside Bochs (samples/README.md)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -40,7 +40,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BUILD)/bench/bench_decode
 
-DEMO_BLOB := samples/blobs/basic/nested_l2_guestmode_1.bin
+DEMO_DUMP := samples/6.1.0-56-amd64/dump/vmcore.kdump
 
 KERNEL   ?= current
 
@@ -98,8 +98,9 @@ test-asan:
 test-slow: all
 	@for t in tests/slow/*.sh; do echo "[ RUN      ] $$t"; NESTSCOPE=$(CLI) sh $$t || exit 1; echo "[       OK ] $$t"; done
 
+# triage of a real dump made by KVM, with the profile bundled for its kernel
 demo: $(CLI)
-	$(CLI) decode $(DEMO_BLOB)
+	$(CLI) triage $(DEMO_DUMP)
 
 bench: $(BENCH_BIN) $(CRASH_EXT)
 	$(BENCH_BIN) samples/blobs
@@ -116,6 +117,8 @@ install: all
 	install -m 644 $(CRASH_EXT) $(DESTDIR)$(PREFIX)/lib/crash/extensions/nestscope.so
 	install -m 644 $(LIB) $(SOLIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 decoders/include/nestscope/*.h $(DESTDIR)$(PREFIX)/include/nestscope/
+	install -d $(DESTDIR)$(PREFIX)/share/nestscope/profiles
+	install -m 644 profiles/*.json $(DESTDIR)$(PREFIX)/share/nestscope/profiles/
 	install -d $(DESTDIR)$(PREFIX)/share/nestscope/gdb/nestscope_gdb
 	install -m 644 plugin/gdb/nestscope-gdb.py $(DESTDIR)$(PREFIX)/share/nestscope/gdb/
 	install -m 644 plugin/gdb/nestscope_gdb/*.py $(DESTDIR)$(PREFIX)/share/nestscope/gdb/nestscope_gdb/
@@ -126,7 +129,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/nestscope $(DESTDIR)$(PREFIX)/lib/libnestscope.a \
 	  $(DESTDIR)$(PREFIX)/lib/libnestscope.so $(DESTDIR)$(PREFIX)/share/man/man1/nestscope.1
 	rm -rf $(DESTDIR)$(PREFIX)/include/nestscope $(DESTDIR)$(PREFIX)/share/doc/nestscope \
-	  $(DESTDIR)$(PREFIX)/share/nestscope/gdb
+	  $(DESTDIR)$(PREFIX)/share/nestscope/gdb $(DESTDIR)$(PREFIX)/share/nestscope/profiles
 
 clean:
 	rm -rf build build-asan

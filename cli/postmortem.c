@@ -73,9 +73,14 @@ static bool bundled_profile(const char *release, char *path, size_t n)
 	for (size_t i = 0; i < 4; i++) {
 		if (!candidates[i])
 			continue;
+		char found[PATH_MAX];
+
 		snprintf(path, n, "%s/%s.json", candidates[i], release);
-		if (!access(path, R_OK))
+		if (!access(path, R_OK)) {
+			if (realpath(path, found))
+				snprintf(path, n, "%s", found);
 			return true;
+		}
 	}
 	return false;
 }
@@ -203,7 +208,9 @@ int cmd_triage(int argc, char **argv)
 	info.types = types.origin;
 	rc = ns_cmd_triage(s, &info, &out, &sum, &err);
 	fflush(stdout);
-	if (rc)
+	if (rc && dt.why[0])
+		fprintf(stderr, "%s: %s (%s)\n", prog, err.msg, dt.why);
+	else if (rc)
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 	ns_session_free(s);
 	ns_types_free(&types);

@@ -39,7 +39,7 @@ struct vcpu_triage {
 	bool have_diff;
 	char diff_error[320];
 	unsigned compared, differ, cls[4];
-	char unexplained[400];
+	char unexplained[400], stale[400];
 	struct note notes[MAX_NOTES];
 	unsigned nnotes;
 };
@@ -130,6 +130,17 @@ static void highlights(struct ns_session *s, struct vcpu_triage *vt)
 		note(vt, true, "VMX abort indicator %u: KVM aborted a VM exit to L1", dv->info.abort);
 }
 
+/* The names of the fields a diff puts in class c, space-separated. */
+static void field_names(const struct ns_diff *d, enum ns_diff_class c, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->e[i].cls == c && len + 64 < n)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", d->e[i].field->name);
+}
+
 static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct vcpu_triage *vt)
 {
 	struct ns_error err;
@@ -175,10 +186,8 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 	vt->compared = s->diff.compared;
 	vt->differ = s->diff.n;
 	memcpy(vt->cls, s->diff.count, sizeof(vt->cls));
-	for (unsigned i = 0, len = 0; i < s->diff.n; i++)
-		if (s->diff.e[i].cls == NS_DIFF_UNEXPLAINED && len + 64 < sizeof(vt->unexplained))
-			len += (unsigned)snprintf(vt->unexplained + len, sizeof(vt->unexplained) - len, "%s%s", len ? " " : "",
-						  s->diff.e[i].field->name);
+	field_names(&s->diff, NS_DIFF_UNEXPLAINED, vt->unexplained, sizeof(vt->unexplained));
+	field_names(&s->diff, NS_DIFF_STALE, vt->stale, sizeof(vt->stale));
 	if (vt->cls[NS_DIFF_UNEXPLAINED])
 		note(vt, true, "vmcs12 and vmcs02 differ where KVM's construction rules do not explain it: %s",
 		     vt->unexplained);
@@ -239,8 +248,9 @@ static void text_vcpu(struct ns_out *o, const struct vcpu_triage *vt)
 		ns_printf(o, "    SDM checks   %u rules: %u pass, %u fail, %u not applicable (against %s)\n", vt->rules,
 			  vt->pass, vt->fail, vt->na, vt->caps);
 	if (vt->have_diff)
-		ns_printf(o, "    vs vmcs02    %u of %u fields differ: %u expected, %u stale, %u unexplained\n", vt->differ,
-			  vt->compared, vt->cls[NS_DIFF_EXPECTED], vt->cls[NS_DIFF_STALE], vt->cls[NS_DIFF_UNEXPLAINED]);
+		ns_printf(o, "    vs vmcs02    %u of %u fields differ: %u expected, %u stale%s%s%s, %u unexplained\n",
+			  vt->differ, vt->compared, vt->cls[NS_DIFF_EXPECTED], vt->cls[NS_DIFF_STALE],
+			  vt->stale[0] ? " (" : "", vt->stale, vt->stale[0] ? ")" : "", vt->cls[NS_DIFF_UNEXPLAINED]);
 	for (unsigned i = 0; i < vt->nnotes; i++)
 		ns_printf(o, "    %s %s\n", vt->notes[i].problem ? "PROBLEM" : "warning", vt->notes[i].text);
 }
@@ -330,6 +340,7 @@ static void json_vcpu(struct json *j, const struct vcpu_triage *vt)
 			json_kv_uint(j, "differ", vt->differ);
 			for (int c = NS_DIFF_EXPECTED; c <= NS_DIFF_UNEXPLAINED; c++)
 				json_kv_uint(j, ns_diff_class_name((enum ns_diff_class)c), vt->cls[c]);
+			json_kv_str(j, "stale_fields", vt->stale);
 			json_kv_str(j, "unexplained_fields", vt->unexplained);
 		} else {
 			json_kv_str(j, "error", vt->diff_error);

@@ -162,7 +162,16 @@ static uint64_t t_symbol(void *ctx, const char *name)
 	for (size_t i = 0; i < d->ncache; i++)
 		if (!strcmp(d->cache[i].name, name))
 			return d->cache[i].addr;
-	if (strlen(name) >= sizeof(d->cache[0].name) || ns_module_symbol(&dt->t, name, &a, &err))
+	/* the module walk asks for vmlinux's 'modules': never recurse into it */
+	if (dt->in_module_lookup || strlen(name) >= sizeof(d->cache[0].name))
+		return 0;
+	dt->in_module_lookup = true;
+	if (ns_module_symbol(&dt->t, name, &a, &err)) {
+		snprintf(dt->why, sizeof(dt->why), "%s", err.msg);
+		a = 0;
+	}
+	dt->in_module_lookup = false;
+	if (!a)
 		return 0;
 	if (d->ncache < SYMBOL_CACHE) {
 		strcpy(d->cache[d->ncache].name, name);

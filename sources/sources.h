@@ -74,6 +74,8 @@ struct ns_dump_target {
 	struct ns_target t;
 	struct ns_dump *dump;
 	const struct ns_types *types;
+	bool in_module_lookup;
+	char why[320];            /* why the last module symbol was not found */
 };
 void ns_dump_target_init(struct ns_dump_target *dt, struct ns_dump *d, const struct ns_types *types);
 

@@ -1,0 +1,102 @@
+"""nestscope triage on each bundled real dump, without crash:
+
+- with the bundled profile (no type option) and with the kernel's real
+  debuginfo (DWARF of kvm-intel.ko and kvm.ko, vmlinux's symbols), the report
+  is the same, text and JSON, but for the line naming where types came from;
+- its values are what the sample generator recorded (samples manifest): the
+  harness's VMs by pid, each vCPU in L2 with VMXON and current-VMCS GPAs the
+  harness used, the controls L1 wrote, L2's RIP in vmcs12 as the moment left
+  it (equal to vmcs02's, behind it, or ahead of it: then GUEST_RIP is a stale
+  field of the vmcs12/vmcs02 diff), no failed rule, exit status 0;
+- a profile regenerated from the debuginfo now equals the bundled one.
+usage: triage_samples.py NESTSCOPE SAMPLES CACHE
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from itest import Checks, debuginfo  # noqa: E402
+
+nestscope, samples, cache = sys.argv[1:4]
+check = Checks()
+
+
+def run(*args):
+    return subprocess.run([nestscope, *args], capture_output=True, text=True)
+
+
+def without_types(text):
+    return "\n".join(line for line in text.splitlines() if not line.startswith("types "))
+
+
+for man_path in sorted(pathlib.Path(samples).glob("*/manifest.json")):
+    man = json.loads(man_path.read_text())
+    kver = man["kernel"]["release"]
+    dump = str(man_path.parent / man["dump"]["file"])
+
+    bundled = run("triage", dump)
+    bundled_json = run("triage", "--json", dump)
+    check(bundled.returncode == 0 and bundled_json.returncode == 0,
+          f"{kver}: triage with the bundled profile exits 0 (nothing wrong) [{bundled.stderr.strip()}]")
+    doc = json.loads(bundled_json.stdout) if bundled_json.returncode == 0 else {}
+    check(doc.get("types", "").startswith("profile ") and doc.get("release") == kver,
+          f"{kver}: types from the bundled profile of {kver} ({doc.get('types')})")
+
+    dbg = debuginfo(kver, cache)
+    if dbg is None:
+        print(f"note: the debuginfo of {kver} cannot be fetched any more: the DWARF comparison is skipped")
+    else:
+        root = str(pathlib.Path(dbg[0]).parents[4])  # DIR/dbg of DIR/dbg/usr/lib/debug/boot/vmlinux-KVER
+        real = run("triage", "--debuginfo", root, dump)
+        real_json = run("triage", "--json", "--debuginfo", root, dump)
+        check(real.returncode == 0 and without_types(real.stdout) == without_types(bundled.stdout),
+              f"{kver}: triage with the real debuginfo prints the same report as with the bundled profile")
+        rdoc = json.loads(real_json.stdout) if real_json.returncode == 0 else {}
+        check(rdoc.get("types", "").startswith("DWARF of kvm-intel.ko") and
+              {k: v for k, v in rdoc.items() if k != "types"} == {k: v for k, v in doc.items() if k != "types"},
+              f"{kver}: and the same JSON document")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "p.json")
+            made = run("profile", "--debuginfo", root, "-o", out)
+            same = made.returncode == 0 and pathlib.Path(out).read_bytes() == \
+                (pathlib.Path(samples).parent / "profiles" / f"{kver}.json").read_bytes()
+            check(same, f"{kver}: 'nestscope profile' on the debuginfo writes the bundled profile byte for byte")
+
+    vms = {vm["pid"]: vm for vm in doc.get("vms", [])}
+    for mvm in man["dump"]["vms"]:
+        pid, role = mvm["pid"], mvm["role"]
+        vmman = json.loads((man_path.parent / mvm["manifest"]).read_text())
+        vm = vms.get(pid)
+        check(vm is not None and len(vm["vcpus"]) == 1, f"{kver}: the {role} VM (pid {pid}) and its one vCPU")
+        if vm is None or not vm["vcpus"]:
+            continue
+        v = vm["vcpus"][0]
+        addr = vmman["addresses"]
+        check(v["mode"] == "L2" and v["vmxon"] and int(v["vmxon_ptr"], 16) == int(addr["vmxon_pa"], 16) and
+              int(v["current_vmptr"], 16) == int(addr["vmcs12_pa"], 16),
+              f"{kver} pid {pid}: in L2, VMXON region {addr['vmxon_pa']}, current VMCS {addr['vmcs12_pa']}")
+        ctl = vmman["controls"]
+        got = v.get("vmcs12", {}).get("controls", {})
+        want = {k: int(ctl[m], 16) for k, m in
+                (("pin", "pin"), ("proc", "proc"), ("proc2", "proc2"), ("exit", "exit"), ("entry", "entry"))}
+        check({k: int(got.get(k, "0x0"), 16) for k in want} == want,
+              f"{kver} pid {pid}: vmcs12's controls are the ones L1 wrote {want}")
+        moment = mvm["moment"]
+        rip = int(v.get("vmcs12", {}).get("guest_rip", "0x0"), 16)
+        stale = v.get("vs_vmcs02", {}).get("stale_fields", "").split()
+        check(rip == int(moment["vmcs12_guest_rip"], 16),
+              f"{kver} pid {pid}: vmcs12's guest RIP {moment['vmcs12_guest_rip']} ({moment['vmcs12_vs_vmcs02']})")
+        check(("GUEST_RIP" in stale) == (moment["vmcs12_vs_vmcs02"] != "agree"),
+              f"{kver} pid {pid}: GUEST_RIP is {'not ' if moment['vmcs12_vs_vmcs02'] == 'agree' else ''}"
+              f"a stale field of vmcs12 against vmcs02")
+        checks = v.get("checks", {})
+        check(checks.get("fail") == 0 and checks.get("pass", 0) > 0 and not v["problems"],
+              f"{kver} pid {pid}: the SDM checks pass ({checks.get('pass')} rules) and nothing is wrong")
+    check(doc.get("summary", {}).get("problems") == 0 and doc.get("summary", {}).get("vms") == len(man["dump"]["vms"]),
+          f"{kver}: summary {doc.get('summary')}")
+
+check.finish()
