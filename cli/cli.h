@@ -14,5 +14,6 @@ void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 /* postmortem.c: commands on kernel dumps and debuginfo */
 int cmd_triage(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 #endif

@@ -4,12 +4,16 @@
  * come from a profile, from debuginfo (DWARF), or from the profiles bundled
  * for known kernels, found by the dump's release.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "cli.h"
 #include "nestscope/nestscope.h"
@@ -186,7 +190,7 @@ int cmd_triage(int argc, char **argv)
 	if (optind + 1 != argc)
 		die_usage("triage takes one dump");
 	check_type_opts(&to);
-	if ((rc = ns_dump_open(argv[optind], &dump, &err))) {
+	if ((rc = ns_dump_open(argv[optind], true, &dump, &err))) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		return EXIT_BAD_INPUT;
 	}
@@ -300,4 +304,202 @@ int cmd_profile(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 	ns_types_free(&types);
 	return rc ? EXIT_BAD_INPUT : 0;
+}
+
+/* ---- scan ---- */
+
+/* A raw image in memory (mapped, or inflated from gzip). */
+struct raw_image {
+	const uint8_t *data;
+	size_t len;
+};
+
+static bool raw_read(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	const struct raw_image *r = ctx;
+
+	if (pa > r->len || len > r->len - pa)
+		return false;
+	memcpy(buf, r->data + pa, len);
+	return true;
+}
+
+static bool dump_phys_read(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	return ns_dump_read_phys(ctx, pa, buf, len);
+}
+
+#define MAX_GZIP_IMAGE (64ull << 30)
+
+/* Inflates a gzip'ed image whole (memory images of L1 are kept compressed). */
+static int gunzip(const char *path, struct raw_image *r, struct ns_error *err)
+{
+	gzFile gz = gzopen(path, "rb");
+	uint8_t *buf = NULL;
+	size_t cap = 0, len = 0;
+	int n;
+
+	if (!gz)
+		return ns_fail(err, NS_ERR_IO, "cannot open %s", path);
+	do {
+		if (len + (1u << 20) > cap) {
+			uint8_t *nb;
+
+			cap = cap ? cap * 2 : 16u << 20;
+			if (cap > MAX_GZIP_IMAGE || !(nb = realloc(buf, cap))) {
+				free(buf);
+				gzclose(gz);
+				return ns_fail(err, NS_ERR_NOMEM, "%s: too large to inflate in memory", path);
+			}
+			buf = nb;
+		}
+		n = gzread(gz, buf + len, 1u << 20);
+		if (n > 0)
+			len += (size_t)n;
+	} while (n > 0);
+	if (n < 0) {
+		free(buf);
+		gzclose(gz);
+		return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt gzip data", path);
+	}
+	gzclose(gz);
+	r->data = buf;
+	r->len = len;
+	return NS_OK;
+}
+
+static void usage_scan(FILE *f)
+{
+	fprintf(f,
+		"usage: %s scan IMAGE [--layout FILE] [--json]\n"
+		"\n"
+		"Finds VMCS regions in physical memory without debuginfo: vmcs12 and shadow\n"
+		"vmcs12 pages (KVM's format), VMXON regions, and hardware VMCS pages of a known\n"
+		"revision id, validated (abort indicator, link pointer, host CR0/CR4, and the\n"
+		"host page tables mapping HOST_RIP and the region); then which vmcs02 and vmcs01\n"
+		"belong to which vmcs12.  IMAGE: a raw memory image (gzip'ed or not: address 0\n"
+		"is its first byte), or a kdump or ELF dump (its physical memory).\n"
+		"\n"
+		"  -L, --layout FILE   also look for hardware VMCS of that layout file's revision\n"
+		"  -j, --json          one JSON document (nestscope/scan/1)\n",
+		prog);
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "layout", required_argument, NULL, 'L' }, { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+	};
+	static struct ns_scan scan;
+	static struct ns_hwlayout bochs, file;
+	const struct ns_hwlayout *hw[2] = { &bochs, &file };
+	size_t nhw = 1;
+	const char *layout = NULL, *path;
+	struct ns_out out = ns_out_file(stdout);
+	struct raw_image raw = { NULL, 0 };
+	struct ns_dump *dump = NULL;
+	struct ns_phys mem;
+	struct ns_error err;
+	uint8_t *page = NULL;
+	bool json = false, mapped = false, inflated = false;
+	unsigned char magic[2] = { 0, 0 };
+	FILE *f;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "L:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'L': layout = optarg; break;
+		case 'j': json = true; break;
+		case 'h': usage_scan(stdout); return 0;
+		default: usage_scan(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc)
+		die_usage("scan takes one image");
+	path = argv[optind];
+	ns_hwlayout_bochs(&bochs);
+	if (layout) {
+		/* whatever its revision id: the user names the layout to look for */
+		FILE *lf = fopen(layout, "r");
+		static char text[1 << 20];
+		size_t n = lf ? fread(text, 1, sizeof(text), lf) : 0;
+
+		if (lf)
+			fclose(lf);
+		if (!lf || ns_hwlayout_parse(text, n, layout, &file, &err)) {
+			fprintf(stderr, "%s: %s\n", prog, lf ? err.msg : "cannot read the layout file");
+			return EXIT_BAD_INPUT;
+		}
+		nhw = 2;
+	}
+	if (!(f = fopen(path, "rb"))) {
+		fprintf(stderr, "%s: cannot open %s\n", prog, path);
+		return EXIT_BAD_INPUT;
+	}
+	if (fread(magic, 1, 2, f) != 2)
+		magic[0] = 0;
+	fclose(f);
+	if (magic[0] == 0x1f && magic[1] == 0x8b) {
+		if (gunzip(path, &raw, &err)) {
+			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			return EXIT_BAD_INPUT;
+		}
+		inflated = true;
+	} else if (ns_dump_open(path, false, &dump, &err) != NS_OK) {
+		/* not a dump libkdumpfile knows: a raw image, mapped read-only */
+		int fd = open(path, O_RDONLY);
+		struct stat st;
+		void *p;
+
+		if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+		    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+			fprintf(stderr, "%s: %s: not a dump, nor a readable raw memory image\n", prog, path);
+			if (fd >= 0)
+				close(fd);
+			return EXIT_BAD_INPUT;
+		}
+		close(fd);
+		madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+		raw.data = p;
+		raw.len = (size_t)st.st_size;
+		mapped = true;
+	}
+	if (dump) {
+		mem = (struct ns_phys){ dump, dump_phys_read };
+		if (!(page = malloc(4096))) {
+			ns_dump_close(dump);
+			return EXIT_BAD_INPUT;
+		}
+		for (uint64_t pfn = 0; ns_dump_next_page(dump, &pfn); pfn++)
+			if (ns_dump_read_phys(dump, pfn << 12, page, 4096))
+				ns_scan_page(&scan, page, pfn << 12, &mem, hw, nhw);
+		ns_scan_relate(&scan, &mem);
+		if (ns_scan_want_pairs(&scan))
+			for (uint64_t pfn = 0; ns_dump_next_page(dump, &pfn); pfn++)
+				if (ns_dump_read_phys(dump, pfn << 12, page, 4096))
+					ns_scan_pair_page(&scan, page, pfn << 12);
+		ns_scan_pair_finish(&scan);
+		free(page);
+	} else {
+		mem = (struct ns_phys){ &raw, raw_read };
+		for (size_t pa = 0; pa + 4096 <= raw.len; pa += 4096)
+			ns_scan_page(&scan, raw.data + pa, pa, &mem, hw, nhw);
+		ns_scan_relate(&scan, &mem);
+		if (ns_scan_want_pairs(&scan))
+			for (size_t pa = 0; pa + 4096 <= raw.len; pa += 4096)
+				ns_scan_pair_page(&scan, raw.data + pa, pa);
+		ns_scan_pair_finish(&scan);
+	}
+	if (json)
+		ns_render_scan_json(&out, path, &scan);
+	else
+		ns_render_scan_text(&out, path, &scan);
+	if (dump)
+		ns_dump_close(dump);
+	if (mapped)
+		munmap((void *)raw.data, raw.len);
+	if (inflated)
+		free((void *)raw.data);
+	return 0;
 }

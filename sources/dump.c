@@ -20,7 +20,8 @@ struct ns_dump {
 	int fd;
 	char release[65];
 	const char *format;
-	uint64_t kaslr, max_paddr;
+	uint64_t kaslr;
+	kdump_bmp_t *pages;    /* the pages the file holds (a filtered dump omits some) */
 	/* module symbols looked up in the dump, remembered: vm_list is asked per walk */
 	struct {
 		char name[64];
@@ -29,11 +30,11 @@ struct ns_dump {
 	size_t ncache;
 };
 
-int ns_dump_open(const char *path, struct ns_dump **out, struct ns_error *err)
+int ns_dump_open(const char *path, bool kernel, struct ns_dump **out, struct ns_error *err)
 {
 	struct ns_dump *d = calloc(1, sizeof(*d));
 	const char *s;
-	kdump_num_t n;
+	kdump_attr_t a;
 
 	*out = NULL;
 	if (!d)
@@ -56,7 +57,7 @@ int ns_dump_open(const char *path, struct ns_dump **out, struct ns_error *err)
 		return rc;
 	}
 	/* a Linux kernel: lets libkdumpfile set up address translation from VMCOREINFO */
-	if (kdump_set_string_attr(d->k, KDUMP_ATTR_OSTYPE, "linux") != KDUMP_OK) {
+	if (kernel && kdump_set_string_attr(d->k, KDUMP_ATTR_OSTYPE, "linux") != KDUMP_OK) {
 		int rc = ns_fail(err, NS_ERR_FORMAT, "%s: no Linux kernel address translation (%s): is VMCOREINFO missing?",
 				 path, kdump_get_err(d->k));
 
@@ -69,8 +70,11 @@ int ns_dump_open(const char *path, struct ns_dump **out, struct ns_error *err)
 		snprintf(d->release, sizeof(d->release), "%s", s);
 	if (kdump_get_string_attr(d->k, "linux.vmcoreinfo.lines.KERNELOFFSET", &s) == KDUMP_OK)
 		d->kaslr = strtoull(s, NULL, 16);
-	if (kdump_get_number_attr(d->k, "max_pfn", &n) == KDUMP_OK)
-		d->max_paddr = (uint64_t)n << 12;
+	if ((kdump_get_attr(d->k, KDUMP_ATTR_FILE_PAGEMAP, &a) == KDUMP_OK ||
+	     kdump_get_attr(d->k, KDUMP_ATTR_MEMORY_PAGEMAP, &a) == KDUMP_OK) && a.type == KDUMP_BITMAP) {
+		d->pages = a.val.bitmap;
+		kdump_bmp_incref(d->pages);
+	}
 	*out = d;
 	return NS_OK;
 }
@@ -79,6 +83,8 @@ void ns_dump_close(struct ns_dump *d)
 {
 	if (!d)
 		return;
+	if (d->pages)
+		kdump_bmp_decref(d->pages);
 	if (d->k)
 		kdump_free(d->k);
 	if (d->fd >= 0)
@@ -101,9 +107,14 @@ uint64_t ns_dump_kaslr_offset(const struct ns_dump *d)
 	return d->kaslr;
 }
 
-uint64_t ns_dump_max_paddr(const struct ns_dump *d)
+bool ns_dump_next_page(struct ns_dump *d, uint64_t *pfn)
 {
-	return d->max_paddr;
+	kdump_addr_t idx = *pfn;
+
+	if (!d->pages || kdump_bmp_find_set(d->pages, &idx) != KDUMP_OK)
+		return false;
+	*pfn = idx;
+	return true;
 }
 
 static bool dump_read(struct ns_dump *d, kdump_addrspace_t as, uint64_t addr, void *buf, size_t len)
@@ -124,7 +135,8 @@ bool ns_dump_read(struct ns_dump *d, uint64_t kvaddr, void *buf, size_t len)
 
 bool ns_dump_read_phys(struct ns_dump *d, uint64_t paddr, void *buf, size_t len)
 {
-	return dump_read(d, KDUMP_KPHYSADDR, paddr, buf, len);
+	/* machine physical: the addresses the file stores, no kernel mapping needed */
+	return dump_read(d, KDUMP_MACHPHYSADDR, paddr, buf, len);
 }
 
 /* ---- the target ---- */

@@ -56,15 +56,19 @@ int ns_types_from_debuginfo(struct ns_types *t, const struct ns_debuginfo *d, st
 
 struct ns_dump;
 
-/* Opens a kdump, ELF or /proc/kcore read-only. */
-int ns_dump_open(const char *path, struct ns_dump **out, struct ns_error *err);
+/*
+ * Opens a kdump, ELF or /proc/kcore read-only.  kernel: set up Linux kernel
+ * address translation (triage); without it only physical reads (scan).
+ */
+int ns_dump_open(const char *path, bool kernel, struct ns_dump **out, struct ns_error *err);
 void ns_dump_close(struct ns_dump *d);
 const char *ns_dump_release(const struct ns_dump *d);   /* from VMCOREINFO, or "" */
 const char *ns_dump_format(const struct ns_dump *d);
 uint64_t ns_dump_kaslr_offset(const struct ns_dump *d); /* VMCOREINFO KERNELOFFSET, or 0 */
 bool ns_dump_read(struct ns_dump *d, uint64_t kvaddr, void *buf, size_t len);
 bool ns_dump_read_phys(struct ns_dump *d, uint64_t paddr, void *buf, size_t len);
-uint64_t ns_dump_max_paddr(const struct ns_dump *d);
+/* The first page frame at or after *pfn that the dump holds; false at the end. */
+bool ns_dump_next_page(struct ns_dump *d, uint64_t *pfn);
 
 /*
  * A target over a dump and a type set: vmlinux symbols slid by KASLR,

@@ -14,7 +14,9 @@
 #include "nested_state.h"
 #include "render.h"
 #include "render_kvm.h"
+#include "scan.h"
 #include "session.h"
+#include "types.h"
 #include "vmcs12.h"
 
 #define NESTSCOPE_VERSION "0.1.0"

@@ -1,0 +1,97 @@
+/*
+ * Finding VMCS regions in physical memory without debuginfo: every 4 KiB
+ * page is classified by its first dword and then validated, so that a page
+ * that merely starts with the right number is not taken for a VMCS.
+ *
+ *  - vmcs12 (KVM's software VMCS, revision 0x11e57ed0; bit 31: a shadow
+ *    VMCS): abort indicator a VMX-abort code, launch state 0 or 1, link
+ *    pointer ~0 or a page address, some field written;
+ *  - a page with only that revision id: a VMXON region, or a VMCS never
+ *    written (reported as such, not as a vmcs12);
+ *  - hardware VMCS of a known revision id (a layout): abort indicator 0,
+ *    link pointer ~0 or a shadow VMCS of that revision (KVM links vmcs01 to
+ *    L1's shadow VMCS while it has one), host CR0.PE/PG and CR4.VMXE set, and (as Rekall and
+ *    Actaeon validate) the host page tables at HOST_CR3 map HOST_RIP and the
+ *    region itself (at an address congruent to it modulo 1 GiB: where
+ *    Linux's direct map puts it).
+ *
+ * Then relations: a vmcs12's link pointer naming a shadow vmcs12 found, and
+ * each hardware VMCS paired with the vmcs12 whose kernel address KVM keeps
+ * next to its own (nested.cached_vmcs12 and nested.vmcs02.vmcs in one
+ * struct vcpu_vmx), found by a second pass over memory.
+ */
+#ifndef NESTSCOPE_SCAN_H
+#define NESTSCOPE_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hwlayout.h"
+#include "render.h"
+
+/* Physical memory: reads len bytes at pa, false when absent. */
+struct ns_phys {
+	void *ctx;
+	bool (*read)(void *ctx, uint64_t pa, void *buf, size_t len);
+};
+
+enum ns_scan_kind {
+	NS_SCAN_VMCS12, NS_SCAN_SHADOW_VMCS12, NS_SCAN_REVISION_ONLY, NS_SCAN_HW_VMCS,
+	NS_SCAN_HW_SHADOW, /* a hardware shadow VMCS: a validated VMCS's link pointer names it */
+};
+
+#define NS_SCAN_NO_PAIR (-1)
+
+struct ns_scan_hit {
+	uint64_t pa;
+	enum ns_scan_kind kind;
+	uint32_t revision;
+	const struct ns_hwlayout *hw;      /* NS_SCAN_HW_VMCS: its layout */
+	uint32_t launch_state;
+	uint64_t link, guest_rip, host_rip, host_cr3;
+	uint64_t va;                       /* the kernel's address for it (direct map), 0 if unknown */
+	int shadow_of;                     /* a shadow vmcs12: the hit whose link pointer names it */
+	int pair;                          /* hardware VMCS <-> vmcs12 of one vCPU, or NS_SCAN_NO_PAIR */
+	const char *role;                  /* a paired hardware VMCS: "vmcs02" or "vmcs01" */
+	uint64_t pointer_pa;               /* where the kernel's pointer to it was found (pairing), or 0 */
+};
+
+#define NS_SCAN_MAX_HITS 4096
+#define NS_SCAN_MAX_POINTERS 4096
+
+struct ns_scan {
+	size_t n;
+	bool truncated;                    /* more than NS_SCAN_MAX_HITS */
+	uint64_t pages;                    /* pages looked at */
+	struct ns_scan_hit hit[NS_SCAN_MAX_HITS];
+	/* the pairing pass: where memory holds a hit's kernel address */
+	size_t nptr;
+	struct {
+		uint64_t pa;
+		uint32_t hit;
+	} ptr[NS_SCAN_MAX_POINTERS];
+};
+
+/* Looks at one page (at physical address pa); adds a hit when it is one.  mem: for the page-table walks. */
+void ns_scan_page(struct ns_scan *s, const uint8_t *page, uint64_t pa, const struct ns_phys *mem,
+		  const struct ns_hwlayout *const *hw, size_t nhw);
+
+/*
+ * After every page: shadow links, and the kernel addresses of the hits
+ * (through a hardware VMCS's host page tables) that a second pass looks for.
+ */
+void ns_scan_relate(struct ns_scan *s, const struct ns_phys *mem);
+/* True when the pairing pass has addresses to look for. */
+bool ns_scan_want_pairs(const struct ns_scan *s);
+/* The pairing pass, page by page: where the kernel keeps pointers to the hits. */
+void ns_scan_pair_page(struct ns_scan *s, const uint8_t *page, uint64_t pa);
+/* Then: the hardware VMCS pointers that sit next to a vmcs12's (one vcpu_vmx). */
+void ns_scan_pair_finish(struct ns_scan *s);
+
+const char *ns_scan_kind_name(enum ns_scan_kind k);
+void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_scan *s);
+void ns_render_scan_json(struct ns_out *o, const char *image, const struct ns_scan *s);
+#define NS_SCAN_SCHEMA "nestscope/scan/1"
+
+#endif

@@ -1,0 +1,396 @@
+/*
+ * The VMCS scanner (scan.h): classify and validate pages, relate the hits,
+ * and pair hardware VMCSs with vmcs12s through KVM's own pointers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "nestscope/nestscope.h"
+#include "nestscope/scan.h"
+
+#define PAGE 4096u
+#define PTE_P 0x1ull
+#define PTE_PS 0x80ull
+#define PTE_ADDR 0x000ffffffffff000ull
+#define GIB (1ull << 30)
+
+/* KVM's struct nested_vmx keeps vmcs02's pointer a few hundred bytes after
+ * cached_vmcs12's (+32 and +144 in 6.1, +32 and +64 in 5.10); struct
+ * vcpu_vmx keeps vmcs01's about 1 KiB before nested (6.1: -1160). */
+#define VMCS02_AFTER_MAX 512
+#define VMCS01_BEFORE_MAX 2048
+
+static uint64_t rd(const struct ns_vmcs *v, uint32_t enc)
+{
+	uint64_t x = 0;
+
+	ns_vmcs_read(v, enc, &x, NULL);
+	return x;
+}
+
+static uint64_t canonical(uint64_t va)
+{
+	return va & (1ull << 47) ? va | 0xffff000000000000ull : va;
+}
+
+/* A 4-level walk from cr3; false when va is not mapped or a table is not in memory. */
+static bool translate(const struct ns_phys *mem, uint64_t cr3, uint64_t va, uint64_t *pa)
+{
+	uint64_t table = cr3 & PTE_ADDR, e = 0;
+
+	for (int level = 3; level >= 0; level--) {
+		unsigned shift = 12 + 9 * (unsigned)level;
+
+		if (!mem->read(mem->ctx, table + 8 * ((va >> shift) & 511), &e, 8) || !(e & PTE_P))
+			return false;
+		if (level == 0 || ((e & PTE_PS) && level <= 2)) {
+			uint64_t size = 1ull << shift;
+
+			*pa = (e & PTE_ADDR & ~(size - 1)) | (va & (size - 1));
+			return true;
+		}
+		table = e & PTE_ADDR;
+	}
+	return false;
+}
+
+/*
+ * The kernel address at which the page tables at cr3 map pa, looked for in
+ * each present 1 GiB window of the upper half at pa's offset in it (Linux's
+ * direct map is 1 GiB aligned, KASLR or not); 0 if none.
+ */
+static uint64_t mapped_at(const struct ns_phys *mem, uint64_t cr3, uint64_t pa)
+{
+	uint64_t *pml4 = malloc(PAGE), *pdpt = malloc(PAGE), va = 0;
+
+	if (!pml4 || !pdpt || !mem->read(mem->ctx, cr3 & PTE_ADDR, pml4, PAGE))
+		goto out;
+	for (unsigned i = 256; i < 512 && !va; i++) {
+		if (!(pml4[i] & PTE_P) || !mem->read(mem->ctx, pml4[i] & PTE_ADDR, pdpt, PAGE))
+			continue;
+		for (unsigned j = 0; j < 512 && !va; j++) {
+			uint64_t cand = canonical((uint64_t)i << 39 | (uint64_t)j << 30) + (pa & (GIB - 1)), got;
+
+			if ((pdpt[j] & PTE_P) && translate(mem, cr3, cand, &got) && got == pa)
+				va = cand;
+		}
+	}
+out:
+	free(pml4);
+	free(pdpt);
+	return va;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static struct ns_scan_hit *add(struct ns_scan *s, uint64_t pa, enum ns_scan_kind kind, uint32_t rev)
+{
+	struct ns_scan_hit *h;
+
+	if (s->n >= NS_SCAN_MAX_HITS) {
+		s->truncated = true;
+		return NULL;
+	}
+	h = &s->hit[s->n++];
+	memset(h, 0, sizeof(*h));
+	h->pa = pa;
+	h->kind = kind;
+	h->revision = rev;
+	h->shadow_of = h->pair = NS_SCAN_NO_PAIR;
+	return h;
+}
+
+static void scan_vmcs12(struct ns_scan *s, const uint8_t *page, uint64_t pa, uint32_t rev)
+{
+	struct ns_vmcs12_info info;
+	struct ns_vmcs v = { ns_vmcs12_layout(), page, PAGE, NULL };
+	struct ns_scan_hit *h;
+	uint64_t link;
+
+	if (all_zero(page + 4, PAGE - 4)) {
+		add(s, pa, NS_SCAN_REVISION_ONLY, rev);
+		return;
+	}
+	if (ns_vmcs12_inspect(page, PAGE, true, (rev >> 31) != 0, &info, NULL) != NS_OK)
+		return;
+	link = rd(&v, 0x2800);
+	/* plausibility: what KVM itself writes there (VMX-abort codes are 1..5) */
+	if (info.abort > 5 || info.launch_state > 1 || (link != ~0ull && ((link & 0xfff) || link >> 52)))
+		return;
+	if (!(h = add(s, pa, rev >> 31 ? NS_SCAN_SHADOW_VMCS12 : NS_SCAN_VMCS12, rev)))
+		return;
+	h->launch_state = info.launch_state;
+	h->link = link;
+	h->guest_rip = rd(&v, 0x681e);
+	h->host_rip = rd(&v, 0x6c16);
+	h->host_cr3 = rd(&v, 0x6c02);
+}
+
+static void scan_hw(struct ns_scan *s, const uint8_t *page, uint64_t pa, const struct ns_phys *mem,
+		    const struct ns_hwlayout *hw)
+{
+	struct ns_vmcs12_info info;
+	struct ns_vmcs v = { &hw->layout, page, PAGE, NULL };
+	struct ns_scan_hit *h;
+	uint64_t cr0, cr3, cr4, rip, rip_pa, va;
+
+	uint64_t link = rd(&v, 0x2800);
+	uint32_t linked = 0;
+
+	if (ns_hwvmcs_inspect(page, PAGE, &hw->layout, false, &info, NULL) != NS_OK || info.abort ||
+	    info.launch_state > 1)
+		return;
+	if (link != ~0ull && ((link & 0xfff) || !mem->read(mem->ctx, link, &linked, 4) ||
+			      linked != (hw->layout.revision | 0x80000000u)))
+		return;
+	cr0 = rd(&v, 0x6c00);
+	cr3 = rd(&v, 0x6c02);
+	cr4 = rd(&v, 0x6c04);
+	rip = rd(&v, 0x6c16);
+	if ((cr0 & 0x80000001ull) != 0x80000001ull || !(cr4 & (1ull << 13)) || (cr3 & PTE_ADDR) == 0 || cr3 >> 52)
+		return;
+	/* the hypervisor must have mapped its VM-exit entry point and this region */
+	if (!translate(mem, cr3, rip, &rip_pa) || !(va = mapped_at(mem, cr3, pa)))
+		return;
+	if (!(h = add(s, pa, NS_SCAN_HW_VMCS, info.revision)))
+		return;
+	h->hw = hw;
+	h->launch_state = info.launch_state;
+	h->link = link;
+	h->guest_rip = rd(&v, 0x681e);
+	h->host_rip = rip;
+	h->host_cr3 = cr3;
+	h->va = va;
+}
+
+void ns_scan_page(struct ns_scan *s, const uint8_t *page, uint64_t pa, const struct ns_phys *mem,
+		  const struct ns_hwlayout *const *hw, size_t nhw)
+{
+	uint32_t rev;
+
+	s->pages++;
+	memcpy(&rev, page, 4);
+	if ((rev & 0x7fffffffu) == NS_VMCS12_REVISION) {
+		scan_vmcs12(s, page, pa, rev);
+		return;
+	}
+	for (size_t i = 0; i < nhw; i++)
+		if ((rev & 0x7fffffffu) == hw[i]->layout.revision) {
+			struct ns_scan_hit *h;
+
+			if (all_zero(page + 4, PAGE - 4))
+				add(s, pa, NS_SCAN_REVISION_ONLY, rev);
+			else if (!(rev >> 31))
+				scan_hw(s, page, pa, mem, hw[i]);
+			else if ((h = add(s, pa, NS_SCAN_HW_SHADOW, rev))) /* kept if a VMCS links to it */
+				h->hw = hw[i];
+			return;
+		}
+}
+
+void ns_scan_relate(struct ns_scan *s, const struct ns_phys *mem)
+{
+	const struct ns_scan_hit *host = NULL;
+
+	size_t kept = 0;
+
+	/* a hardware shadow VMCS is one only if a validated VMCS links to it */
+	for (size_t i = 0; i < s->n; i++) {
+		bool linked = s->hit[i].kind != NS_SCAN_HW_SHADOW;
+
+		for (size_t k = 0; k < s->n && !linked; k++)
+			linked = s->hit[k].kind == NS_SCAN_HW_VMCS && s->hit[k].link == s->hit[i].pa;
+		if (linked)
+			s->hit[kept++] = s->hit[i];
+	}
+	s->n = kept;
+	for (size_t i = 0; i < s->n; i++) {
+		struct ns_scan_hit *h = &s->hit[i];
+
+		if (h->kind == NS_SCAN_HW_VMCS && !host)
+			host = h;
+		if (h->kind == NS_SCAN_HW_VMCS && h->link != ~0ull)
+			for (size_t k = 0; k < s->n; k++)
+				if (s->hit[k].kind == NS_SCAN_HW_SHADOW && s->hit[k].pa == h->link)
+					s->hit[k].shadow_of = (int)i;
+		if (h->kind != NS_SCAN_VMCS12 || h->link == ~0ull)
+			continue;
+		/* the shadow VMCS the link pointer names, written to or not */
+		for (size_t k = 0; k < s->n; k++)
+			if (s->hit[k].pa == h->link && s->hit[k].revision >> 31 &&
+			    (s->hit[k].kind == NS_SCAN_SHADOW_VMCS12 || s->hit[k].kind == NS_SCAN_REVISION_ONLY))
+				s->hit[k].shadow_of = (int)i;
+	}
+	/* a vmcs12 in L0's memory: its kernel address, through L0's own page tables */
+	for (size_t i = 0; host && i < s->n; i++)
+		if (s->hit[i].kind == NS_SCAN_VMCS12 || s->hit[i].kind == NS_SCAN_SHADOW_VMCS12)
+			s->hit[i].va = mapped_at(mem, host->host_cr3, s->hit[i].pa);
+}
+
+bool ns_scan_want_pairs(const struct ns_scan *s)
+{
+	bool hw = false, v12 = false;
+
+	for (size_t i = 0; i < s->n; i++) {
+		hw |= s->hit[i].kind == NS_SCAN_HW_VMCS && s->hit[i].va;
+		v12 |= s->hit[i].kind == NS_SCAN_VMCS12 && s->hit[i].va;
+	}
+	return hw && v12;
+}
+
+void ns_scan_pair_page(struct ns_scan *s, const uint8_t *page, uint64_t pa)
+{
+	for (size_t off = 0; off < PAGE; off += 8) {
+		uint64_t w;
+
+		memcpy(&w, page + off, 8);
+		if (w < 0xffff800000000000ull)
+			continue;
+		for (size_t i = 0; i < s->n && s->nptr < NS_SCAN_MAX_POINTERS; i++)
+			if (s->hit[i].va == w && (s->hit[i].kind == NS_SCAN_VMCS12 || s->hit[i].kind == NS_SCAN_HW_VMCS)) {
+				s->ptr[s->nptr].pa = pa + off;
+				s->ptr[s->nptr++].hit = (uint32_t)i;
+			}
+	}
+}
+
+void ns_scan_pair_finish(struct ns_scan *s)
+{
+	/* each hardware VMCS pointer against each vmcs12 pointer: at most a few dozen of each */
+	for (size_t a = 0; a < s->nptr; a++) {
+		struct ns_scan_hit *h = &s->hit[s->ptr[a].hit];
+		uint64_t at = s->ptr[a].pa;
+
+		if (h->kind != NS_SCAN_HW_VMCS || h->role)
+			continue;
+		for (size_t b = 0; b < s->nptr && !h->role; b++) {
+			uint32_t k = s->ptr[b].hit;
+			uint64_t p12 = s->ptr[b].pa;
+
+			if (s->hit[k].kind != NS_SCAN_VMCS12)
+				continue;
+			if (at > p12 && at - p12 <= VMCS02_AFTER_MAX) {
+				h->role = "vmcs02";
+				s->hit[k].pair = (int)s->ptr[a].hit;
+			} else if (at < p12 && p12 - at <= VMCS01_BEFORE_MAX) {
+				h->role = "vmcs01";
+			}
+			if (h->role) {
+				h->pair = (int)k;
+				h->pointer_pa = at;
+				s->hit[k].pointer_pa = p12;
+			}
+		}
+	}
+}
+
+const char *ns_scan_kind_name(enum ns_scan_kind k)
+{
+	static const char *const names[] = { "vmcs12", "shadow-vmcs12", "revision-only", "hardware-vmcs",
+					     "hardware-shadow" };
+
+	return (unsigned)k < 5 ? names[k] : "?";
+}
+
+void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_scan *s)
+{
+	unsigned count[5] = { 0 };
+
+	ns_printf(o, "%-18s  %-14s %-10s  %s\n", "PHYSICAL", "KIND", "REVISION", "WHAT");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct ns_scan_hit *h = &s->hit[i];
+
+		count[h->kind]++;
+		ns_printf(o, "%#018llx  %-14s %#010x  ", (unsigned long long)h->pa, ns_scan_kind_name(h->kind), h->revision);
+		switch (h->kind) {
+		case NS_SCAN_REVISION_ONLY:
+			if (h->shadow_of != NS_SCAN_NO_PAIR)
+				ns_printf(o, "only a revision id: the shadow VMCS of %#llx, no field written\n",
+					  (unsigned long long)s->hit[h->shadow_of].pa);
+			else
+				ns_printf(o, "only a revision id: a VMXON region, or a VMCS never written\n");
+			break;
+		case NS_SCAN_VMCS12:
+		case NS_SCAN_SHADOW_VMCS12:
+			ns_printf(o, "launch state %u, guest RIP %#llx, host RIP %#llx", h->launch_state,
+				  (unsigned long long)h->guest_rip, (unsigned long long)h->host_rip);
+			if (h->link != ~0ull)
+				ns_printf(o, ", link %#llx", (unsigned long long)h->link);
+			if (h->shadow_of != NS_SCAN_NO_PAIR)
+				ns_printf(o, ", the shadow VMCS of %#llx", (unsigned long long)s->hit[h->shadow_of].pa);
+			if (h->pair != NS_SCAN_NO_PAIR)
+				ns_printf(o, ", its vmcs02 is %#llx", (unsigned long long)s->hit[h->pair].pa);
+			ns_printf(o, "\n");
+			break;
+		case NS_SCAN_HW_VMCS:
+			ns_printf(o, "layout %s, host CR3 %#llx, guest RIP %#llx", h->hw ? h->hw->name : "?",
+				  (unsigned long long)h->host_cr3, (unsigned long long)h->guest_rip);
+			if (h->link != ~0ull)
+				ns_printf(o, ", link %#llx", (unsigned long long)h->link);
+			if (h->role)
+				ns_printf(o, ", %s of the vmcs12 at %#llx", h->role, (unsigned long long)s->hit[h->pair].pa);
+			ns_printf(o, "\n");
+			break;
+		case NS_SCAN_HW_SHADOW:
+			ns_printf(o, "layout %s, the shadow VMCS that %#llx links to\n", h->hw ? h->hw->name : "?",
+				  (unsigned long long)s->hit[h->shadow_of].pa);
+			break;
+		}
+	}
+	ns_printf(o, "%s: %llu pages: %u vmcs12, %u shadow vmcs12, %u hardware VMCS, %u hardware shadow, %u revision-only%s\n",
+		  image, (unsigned long long)s->pages, count[NS_SCAN_VMCS12], count[NS_SCAN_SHADOW_VMCS12],
+		  count[NS_SCAN_HW_VMCS], count[NS_SCAN_HW_SHADOW], count[NS_SCAN_REVISION_ONLY],
+		  s->truncated ? " (more than the report holds)" : "");
+}
+
+void ns_render_scan_json(struct ns_out *o, const char *image, const struct ns_scan *s)
+{
+	struct json j;
+
+	json_init(&j, o);
+	json_obj_begin(&j);
+	json_kv_str(&j, "schema", NS_SCAN_SCHEMA);
+	json_kv_str(&j, "image", image);
+	json_kv_uint(&j, "pages", s->pages);
+	json_kv_bool(&j, "truncated", s->truncated);
+	json_key(&j, "regions");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct ns_scan_hit *h = &s->hit[i];
+
+		json_obj_begin(&j);
+		json_kv_hex(&j, "physical", h->pa);
+		json_kv_str(&j, "kind", ns_scan_kind_name(h->kind));
+		json_kv_hex(&j, "revision", h->revision);
+		if (h->kind != NS_SCAN_REVISION_ONLY && h->kind != NS_SCAN_HW_SHADOW) {
+			json_kv_uint(&j, "launch_state", h->launch_state);
+			json_kv_hex(&j, "link_pointer", h->link);
+			json_kv_hex(&j, "guest_rip", h->guest_rip);
+			json_kv_hex(&j, "host_rip", h->host_rip);
+			json_kv_hex(&j, "host_cr3", h->host_cr3);
+		}
+		if (h->hw)
+			json_kv_str(&j, "layout", h->hw->name);
+		if (h->va)
+			json_kv_hex(&j, "kernel_address", h->va);
+		if (h->shadow_of != NS_SCAN_NO_PAIR)
+			json_kv_hex(&j, "shadow_of", s->hit[h->shadow_of].pa);
+		if (h->kind == NS_SCAN_VMCS12 && h->pair != NS_SCAN_NO_PAIR)
+			json_kv_hex(&j, "vmcs02", s->hit[h->pair].pa);
+		if (h->role) {
+			json_kv_str(&j, "role", h->role);
+			json_kv_hex(&j, "vmcs12", s->hit[h->pair].pa);
+		}
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	ns_printf(o, "\n");
+}
