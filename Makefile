@@ -105,6 +105,8 @@ demo: $(CLI)
 bench: $(BENCH_BIN) $(CRASH_EXT)
 	$(BENCH_BIN) samples/blobs
 	BUILD=$(BUILD) sh bench/crash_vmcs12.sh
+	BUILD=$(BUILD) sh bench/triage_vs_crash.sh
+	BUILD=$(BUILD) sh bench/scan_vs_cat.sh
 
 samples:
 	sh samples/gen/generate.sh $(KERNEL)
