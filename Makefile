@@ -90,7 +90,7 @@ test: all $(TEST_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
 
 test-asan:
-	$(MAKE) BUILD=build-asan CC=clang \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(MAKE) BUILD=build-asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 

@@ -35,6 +35,14 @@ PY
 "$NS" explain --json GUEST_CR0 0x80000033 > "$T/e3.json"
 "$NS" explain --json exit-qual 0x100048 > "$T/e4.json"
 /usr/bin/python3 tests/cli/validate_json.py nestscope/explain/1 "$T"/e*.json
+for d in samples/*/dump/vmcore.kdump; do
+	n=$((n + 1))
+	"$NS" triage --json "$d" > "$T/t$n.json"
+	"$NS" scan --json "$d" > "$T/s$n.json"
+done
+"$NS" scan --json samples/6.1.0-56-amd64/rich/l1-memory-after_vmclear.img.gz > "$T/s-l1.json"
+/usr/bin/python3 tests/cli/validate_json.py nestscope/triage/1 "$T"/t[0-9]*.json
+/usr/bin/python3 tests/cli/validate_json.py nestscope/scan/1 "$T"/s[0-9]*.json "$T/s-l1.json"
 
 # the schema is not a rubber stamp: a document with a wrong type must fail
 /usr/bin/python3 -c "
