@@ -170,6 +170,43 @@ static void scan_hw(struct ns_scan *s, const uint8_t *page, uint64_t pa, const s
 	h->va = va;
 }
 
+/* struct hv_enlightened_vmcs (Hyper-V TLFS, packed): the offsets validation reads */
+#define EVMCS_VERSION 1u
+#define EVMCS_HOST_CR0 40
+#define EVMCS_HOST_CR3 48
+#define EVMCS_HOST_CR4 56
+#define EVMCS_HOST_RIP 80
+#define EVMCS_LINK_POINTER 416
+#define EVMCS_GUEST_RIP 816
+
+static uint64_t at64(const uint8_t *page, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, page + off, 8);
+	return v;
+}
+
+static void scan_evmcs(struct ns_scan *s, const uint8_t *page, uint64_t pa, const struct ns_phys *mem)
+{
+	uint64_t cr0 = at64(page, EVMCS_HOST_CR0), cr3 = at64(page, EVMCS_HOST_CR3), cr4 = at64(page, EVMCS_HOST_CR4);
+	uint64_t rip = at64(page, EVMCS_HOST_RIP), rip_pa;
+	uint32_t abort;
+	struct ns_scan_hit *h;
+
+	memcpy(&abort, page + 4, 4);
+	/* revision 1 starts many pages: only a VMCS a hypervisor set up to run passes */
+	if (abort || at64(page, EVMCS_LINK_POINTER) != ~0ull || (cr0 & 0x80000001ull) != 0x80000001ull ||
+	    !(cr4 & (1ull << 13)) || !(cr3 & PTE_ADDR) || cr3 >> 52 || !translate(mem, cr3, rip, &rip_pa))
+		return;
+	if (!(h = add(s, pa, NS_SCAN_EVMCS, EVMCS_VERSION)))
+		return;
+	h->link = ~0ull;
+	h->guest_rip = at64(page, EVMCS_GUEST_RIP);
+	h->host_rip = rip;
+	h->host_cr3 = cr3;
+}
+
 void ns_scan_page(struct ns_scan *s, const uint8_t *page, uint64_t pa, const struct ns_phys *mem,
 		  const struct ns_hwlayout *const *hw, size_t nhw)
 {
@@ -179,6 +216,10 @@ void ns_scan_page(struct ns_scan *s, const uint8_t *page, uint64_t pa, const str
 	memcpy(&rev, page, 4);
 	if ((rev & 0x7fffffffu) == NS_VMCS12_REVISION) {
 		scan_vmcs12(s, page, pa, rev);
+		return;
+	}
+	if (rev == EVMCS_VERSION) {
+		scan_evmcs(s, page, pa, mem);
 		return;
 	}
 	for (size_t i = 0; i < nhw; i++)
@@ -294,14 +335,14 @@ void ns_scan_pair_finish(struct ns_scan *s)
 const char *ns_scan_kind_name(enum ns_scan_kind k)
 {
 	static const char *const names[] = { "vmcs12", "shadow-vmcs12", "revision-only", "hardware-vmcs",
-					     "hardware-shadow" };
+					     "hardware-shadow", "evmcs" };
 
-	return (unsigned)k < 5 ? names[k] : "?";
+	return (unsigned)k < 6 ? names[k] : "?";
 }
 
 void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_scan *s)
 {
-	unsigned count[5] = { 0 };
+	unsigned count[6] = { 0 };
 
 	ns_printf(o, "%-18s  %-14s %-10s  %s\n", "PHYSICAL", "KIND", "REVISION", "WHAT");
 	for (size_t i = 0; i < s->n; i++) {
@@ -338,15 +379,21 @@ void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_sc
 				ns_printf(o, ", %s of the vmcs12 at %#llx", h->role, (unsigned long long)s->hit[h->pair].pa);
 			ns_printf(o, "\n");
 			break;
+		case NS_SCAN_EVMCS:
+			ns_printf(o, "Hyper-V enlightened VMCS, host CR3 %#llx, host RIP %#llx, guest RIP %#llx\n",
+				  (unsigned long long)h->host_cr3, (unsigned long long)h->host_rip,
+				  (unsigned long long)h->guest_rip);
+			break;
 		case NS_SCAN_HW_SHADOW:
 			ns_printf(o, "layout %s, the shadow VMCS that %#llx links to\n", h->hw ? h->hw->name : "?",
 				  (unsigned long long)s->hit[h->shadow_of].pa);
 			break;
 		}
 	}
-	ns_printf(o, "%s: %llu pages: %u vmcs12, %u shadow vmcs12, %u hardware VMCS, %u hardware shadow, %u revision-only%s\n",
-		  image, (unsigned long long)s->pages, count[NS_SCAN_VMCS12], count[NS_SCAN_SHADOW_VMCS12],
-		  count[NS_SCAN_HW_VMCS], count[NS_SCAN_HW_SHADOW], count[NS_SCAN_REVISION_ONLY],
+	ns_printf(o, "%s: %llu pages: %u vmcs12, %u shadow vmcs12, %u eVMCS, %u hardware VMCS, %u hardware shadow, "
+		  "%u revision-only%s\n", image, (unsigned long long)s->pages, count[NS_SCAN_VMCS12],
+		  count[NS_SCAN_SHADOW_VMCS12], count[NS_SCAN_EVMCS], count[NS_SCAN_HW_VMCS], count[NS_SCAN_HW_SHADOW],
+		  count[NS_SCAN_REVISION_ONLY],
 		  s->truncated ? " (more than the report holds)" : "");
 }
 

@@ -5,6 +5,10 @@ is known to be there:
   regions the sample generator placed (manifest: VMXON region, the vmcs12,
   and the shadow VMCS when L1 linked one), of the right kind, and nothing
   else in the 4 MiB;
+- an enlightened VMCS: no L1 here runs Hyper-V, so one is written, following
+  the TLFS layout, into a free page of the real L1 image, with L1's own CR3
+  and exit handler; two decoys next to it (revision 1 but no link pointer,
+  and a HOST_RIP L1's page tables do not map) must not be reported;
 - the L0 dumps: every VMCS region KVM holds for each vCPU, as real crash
   reads them from the kernel's structures with the real debuginfo
   (nested.cached_vmcs12, nested.cached_shadow_vmcs12, nested.vmcs02.vmcs,
@@ -17,9 +21,12 @@ usage: scan_samples.py NESTSCOPE SAMPLES CACHE
 """
 import json
 import pathlib
+import gzip
 import re
+import struct
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from itest import Checks, debuginfo  # noqa: E402
@@ -67,6 +74,33 @@ for man_path in sorted(pathlib.Path(samples).glob("*/manifest.json")):
             s = got.get(a["shadow_vmcs_pa"], {})
             check(int(s.get("shadow_of", "0x0"), 16) == a["vmcs12_pa"] and int(s["revision"], 16) >> 31,
                   f"{kver} {config}: the shadow VMCS at {hex(a['shadow_vmcs_pa'])}, linked from the vmcs12")
+
+    # a synthetic eVMCS (TLFS offsets) in the rich image, validated through L1's real page tables
+    h = json.loads((man_path.parent / "rich" / "manifest-harness.json").read_text())
+    img = bytearray(gzip.decompress((man_path.parent / man["l1_memory_images"]["rich"]).read_bytes()))
+    cr3 = int(h["steps"][0]["cr3"], 16)
+    handler = int(h["addresses"]["l1_exit_handler"], 16)
+
+    def evmcs(link, rip):
+        p = bytearray(4096)
+        struct.pack_into("<II", p, 0, 1, 0)                        # revision_id KVM_EVMCS_VERSION, abort
+        struct.pack_into("<QQQ", p, 40, 0x80000033, cr3, 0x2020)  # host_cr0, host_cr3, host_cr4
+        struct.pack_into("<Q", p, 80, rip)                         # host_rip
+        struct.pack_into("<Q", p, 416, link)                       # vmcs_link_pointer
+        struct.pack_into("<Q", p, 816, 0x4242)                     # guest_rip
+        return p
+    free = [pa for pa in range(0x100000, len(img), 4096) if not any(img[pa:pa + 4096 * 3])][0]
+    img[free:free + 4096] = evmcs(0xffffffffffffffff, handler)
+    img[free + 4096:free + 8192] = evmcs(0, handler)
+    img[free + 8192:free + 12288] = evmcs(0xffffffffffffffff, 0xdead00000000)
+    with tempfile.NamedTemporaryFile(suffix=".img") as f:
+        f.write(img)
+        f.flush()
+        got = scan(f.name)
+    ev = {pa: g for pa, g in (got or {}).items() if g["kind"] == "evmcs"}
+    check(list(ev) == [free] and int(ev[free]["guest_rip"], 16) == 0x4242 and
+          int(ev[free]["host_rip"], 16) == handler,
+          f"{kver}: the enlightened VMCS written at {hex(free)} is found, the two decoys are not ({[hex(x) for x in ev]})")
 
     # L0's dump: what the kernel's structures point to, read by real crash
     dump = str(man_path.parent / man["dump"]["file"])

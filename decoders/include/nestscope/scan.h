@@ -15,6 +15,10 @@
  *    region itself (at an address congruent to it modulo 1 GiB: where
  *    Linux's direct map puts it).
  *
+ *  - Hyper-V enlightened VMCS (revision 1, KVM_EVMCS_VERSION; the TLFS
+ *    layout): abort indicator 0, link pointer ~0, host CR0.PE/PG and
+ *    CR4.VMXE, and HOST_RIP mapped by the page tables at HOST_CR3.
+ *
  * Then relations: a vmcs12's link pointer naming a shadow vmcs12 found, and
  * each hardware VMCS paired with the vmcs12 whose kernel address KVM keeps
  * next to its own (nested.cached_vmcs12 and nested.vmcs02.vmcs in one
@@ -39,6 +43,7 @@ struct ns_phys {
 enum ns_scan_kind {
 	NS_SCAN_VMCS12, NS_SCAN_SHADOW_VMCS12, NS_SCAN_REVISION_ONLY, NS_SCAN_HW_VMCS,
 	NS_SCAN_HW_SHADOW, /* a hardware shadow VMCS: a validated VMCS's link pointer names it */
+	NS_SCAN_EVMCS,     /* a Hyper-V enlightened VMCS (TLFS layout) */
 };
 
 #define NS_SCAN_NO_PAIR (-1)
