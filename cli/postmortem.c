@@ -201,6 +201,12 @@ int cmd_triage(int argc, char **argv)
 		ns_dump_close(dump);
 		return EXIT_BAD_INPUT;
 	}
+	if ((rc = ns_dump_use_types(dump, &types, &err))) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		ns_types_free(&types);
+		ns_dump_close(dump);
+		return EXIT_BAD_INPUT;
+	}
 	ns_dump_target_init(&dt, dump, &types);
 	if (!(s = ns_session_new(&dt.t, NESTSCOPE_DATADIR))) {
 		fprintf(stderr, "%s: out of memory\n", prog);

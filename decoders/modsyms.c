@@ -20,8 +20,12 @@ const char *const ns_walker_structs[] = {
 	"hlist_node", "mm_struct", "task_struct", "module", "mod_kallsyms", "list_head", NULL,
 };
 
-/* linux_banner names the kernel a profile is for; modules leads to vm_list. */
-const char *const ns_walker_symbols[] = { "modules", "page_offset_base", "linux_banner", "init_uts_ns", NULL };
+/*
+ * linux_banner names the kernel a profile is for; modules leads to vm_list;
+ * linux_banner and init_top_pgt let a raw memory image be translated.
+ */
+const char *const ns_walker_symbols[] = { "modules", "page_offset_base", "linux_banner", "init_uts_ns", "init_top_pgt",
+					  NULL };
 
 struct elf64_sym {
 	uint32_t st_name;

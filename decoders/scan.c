@@ -34,8 +34,7 @@ static uint64_t canonical(uint64_t va)
 	return va & (1ull << 47) ? va | 0xffff000000000000ull : va;
 }
 
-/* A 4-level walk from cr3; false when va is not mapped or a table is not in memory. */
-static bool translate(const struct ns_phys *mem, uint64_t cr3, uint64_t va, uint64_t *pa)
+bool ns_phys_translate(const struct ns_phys *mem, uint64_t cr3, uint64_t va, uint64_t *pa)
 {
 	uint64_t table = cr3 & PTE_ADDR, e = 0;
 
@@ -72,7 +71,7 @@ static uint64_t mapped_at(const struct ns_phys *mem, uint64_t cr3, uint64_t pa)
 		for (unsigned j = 0; j < 512 && !va; j++) {
 			uint64_t cand = canonical((uint64_t)i << 39 | (uint64_t)j << 30) + (pa & (GIB - 1)), got;
 
-			if ((pdpt[j] & PTE_P) && translate(mem, cr3, cand, &got) && got == pa)
+			if ((pdpt[j] & PTE_P) && ns_phys_translate(mem, cr3, cand, &got) && got == pa)
 				va = cand;
 		}
 	}
@@ -157,7 +156,7 @@ static void scan_hw(struct ns_scan *s, const uint8_t *page, uint64_t pa, const s
 	if ((cr0 & 0x80000001ull) != 0x80000001ull || !(cr4 & (1ull << 13)) || (cr3 & PTE_ADDR) == 0 || cr3 >> 52)
 		return;
 	/* the hypervisor must have mapped its VM-exit entry point and this region */
-	if (!translate(mem, cr3, rip, &rip_pa) || !(va = mapped_at(mem, cr3, pa)))
+	if (!ns_phys_translate(mem, cr3, rip, &rip_pa) || !(va = mapped_at(mem, cr3, pa)))
 		return;
 	if (!(h = add(s, pa, NS_SCAN_HW_VMCS, info.revision)))
 		return;
@@ -197,7 +196,7 @@ static void scan_evmcs(struct ns_scan *s, const uint8_t *page, uint64_t pa, cons
 	memcpy(&abort, page + 4, 4);
 	/* revision 1 starts many pages: only a VMCS a hypervisor set up to run passes */
 	if (abort || at64(page, EVMCS_LINK_POINTER) != ~0ull || (cr0 & 0x80000001ull) != 0x80000001ull ||
-	    !(cr4 & (1ull << 13)) || !(cr3 & PTE_ADDR) || cr3 >> 52 || !translate(mem, cr3, rip, &rip_pa))
+	    !(cr4 & (1ull << 13)) || !(cr3 & PTE_ADDR) || cr3 >> 52 || !ns_phys_translate(mem, cr3, rip, &rip_pa))
 		return;
 	if (!(h = add(s, pa, NS_SCAN_EVMCS, EVMCS_VERSION)))
 		return;

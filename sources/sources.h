@@ -58,10 +58,13 @@ struct ns_dump;
 
 /*
  * Opens a kdump, ELF or /proc/kcore read-only.  kernel: set up Linux kernel
- * address translation (triage); without it only physical reads (scan).
+ * address translation (triage), and take a file libkdumpfile does not know
+ * as a raw memory image; without it only physical reads (scan).
  */
 int ns_dump_open(const char *path, bool kernel, struct ns_dump **out, struct ns_error *err);
 void ns_dump_close(struct ns_dump *d);
+/* A raw image: finds its address translation from the types (a no-op for the others). */
+int ns_dump_use_types(struct ns_dump *d, const struct ns_types *t, struct ns_error *err);
 const char *ns_dump_release(const struct ns_dump *d);   /* from VMCOREINFO, or "" */
 const char *ns_dump_format(const struct ns_dump *d);
 uint64_t ns_dump_kaslr_offset(const struct ns_dump *d); /* VMCOREINFO KERNELOFFSET, or 0 */

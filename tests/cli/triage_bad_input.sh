@@ -34,6 +34,13 @@ del nomod["symbols"]["modules"]
 json.dump(nomod, open(out + "/no-modules.json", "w"))
 PY
 
+# a raw "image" with the banner of a bundled kernel but none of its page tables
+/usr/bin/python3 -c "
+import sys
+b = bytearray(1 << 20)
+b[0x5000:0x5000 + 40] = b'Linux version 6.1.0-56-amd64 (x) #1 SMP\\n'
+open(sys.argv[1], 'wb').write(b)" "$T/banner-only.raw"
+
 check() { # name, then the command's arguments
 	name=$1; shift
 	"$NS" "$@" > "$T/out" 2> "$T/err"
@@ -52,6 +59,7 @@ check "not a dump" triage "$T/text"
 check "truncated dump" triage "$T/truncated.kdump"
 check "dump cut after its headers" triage "$T/headers-only.kdump"
 check "missing dump" triage "$T/nonexistent"
+check "raw image with a banner and no page tables" triage "$T/banner-only.raw"
 check "profile not ISF" triage --profile "$T/not-isf.json" "$DUMP"
 check "profile cut short" triage --profile "$T/cut.json" "$DUMP"
 check "profile nested 200 deep" triage --profile "$T/deep.json" "$DUMP"

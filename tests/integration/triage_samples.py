@@ -8,7 +8,10 @@
   harness used, the controls L1 wrote, L2's RIP in vmcs12 as the moment left
   it (equal to vmcs02's, behind it, or ahead of it: then GUEST_RIP is a stale
   field of the vmcs12/vmcs02 diff), no failed rule, exit status 0;
-- a profile regenerated from the debuginfo now equals the bundled one.
+- a profile regenerated from the debuginfo now equals the bundled one;
+- the dump's physical memory written out as a raw image (no VMCOREINFO: the
+  release is read from the banner in memory, the translation found from the
+  profile's linux_banner and init_top_pgt) gives the same report.
 usage: triage_samples.py NESTSCOPE SAMPLES CACHE
 """
 import json
@@ -23,6 +26,11 @@ from itest import Checks, debuginfo  # noqa: E402
 
 nestscope, samples, cache = sys.argv[1:4]
 check = Checks()
+tmpdir = tempfile.TemporaryDirectory()
+kdump2raw = os.path.join(tmpdir.name, "kdump2raw")
+flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libkdumpfile"], capture_output=True, text=True).stdout
+subprocess.run(["cc", "-O2", "-o", kdump2raw, str(pathlib.Path(__file__).parent / "kdump2raw.c"), *flags.split()],
+               check=True)
 
 
 def run(*args):
@@ -45,6 +53,18 @@ for man_path in sorted(pathlib.Path(samples).glob("*/manifest.json")):
     doc = json.loads(bundled_json.stdout) if bundled_json.returncode == 0 else {}
     check(doc.get("types", "").startswith("profile ") and doc.get("release") == kver,
           f"{kver}: types from the bundled profile of {kver} ({doc.get('types')})")
+
+    raw = os.path.join(tmpdir.name, "raw.img")
+    conv = subprocess.run([kdump2raw, dump, raw])
+    rawrun = run("triage", raw)
+    rawjson = run("triage", "--json", raw)
+    rdoc = json.loads(rawjson.stdout) if rawjson.returncode == 0 else {}
+    skip = ("dump", "format")
+    check(conv.returncode == 0 and rawrun.returncode == 0 and rdoc.get("format") == "raw" and
+          rawrun.stdout.splitlines()[1:] == bundled.stdout.splitlines()[1:] and
+          {k: v for k, v in rdoc.items() if k not in skip} == {k: v for k, v in doc.items() if k not in skip},
+          f"{kver}: the dump as a raw memory image gives the same report [{rawrun.stderr.strip()}]")
+    os.unlink(raw)
 
     dbg = debuginfo(kver, cache)
     if dbg is None:

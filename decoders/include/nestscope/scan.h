@@ -40,6 +40,9 @@ struct ns_phys {
 	bool (*read)(void *ctx, uint64_t pa, void *buf, size_t len);
 };
 
+/* A 4-level page walk from cr3; false when va is not mapped or a table is not in memory. */
+bool ns_phys_translate(const struct ns_phys *mem, uint64_t cr3, uint64_t va, uint64_t *pa);
+
 enum ns_scan_kind {
 	NS_SCAN_VMCS12, NS_SCAN_SHADOW_VMCS12, NS_SCAN_REVISION_ONLY, NS_SCAN_HW_VMCS,
 	NS_SCAN_HW_SHADOW, /* a hardware shadow VMCS: a validated VMCS's link pointer names it */
