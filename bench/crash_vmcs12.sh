@@ -7,7 +7,6 @@
 set -eu
 N=${1:-200}
 BUILD=${BUILD:-build}
-CACHE=${NESTSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestscope}
 mf=$(ls samples/*/manifest.json | tail -1)
 dir=$(dirname "$mf")
 kver=$(basename "$dir")
@@ -17,10 +16,7 @@ m = json.load(open(sys.argv[1]))
 vm = [v for v in m['dump']['vms'] if v['moment']['moment'] == 'nosync'][0]
 print(m['dump']['file'], vm['pid'])" "$mf")
 dump=$dir/$1 pid=$2
-samples/gen/debian-kernel.sh fetch-dbg "$kver" "$CACHE/$kver" > /tmp/nestscope-bench-dbg.$$
-vmlinux=$(sed -n 's/^vmlinux: //p' /tmp/nestscope-bench-dbg.$$)
-mods=$(sed -n 's/^modules: //p' /tmp/nestscope-bench-dbg.$$)
-rm -f /tmp/nestscope-bench-dbg.$$
+. bench/debuginfo.sh
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 

@@ -8,13 +8,9 @@
 set -eu
 N=${1:-5}
 BUILD=${BUILD:-build}
-CACHE=${NESTSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestscope}
 kver=6.1.0-56-amd64
 dump=samples/$kver/dump/vmcore.kdump
-samples/gen/debian-kernel.sh fetch-dbg "$kver" "$CACHE/$kver" > /tmp/nestscope-bench-dbg.$$
-vmlinux=$(sed -n 's/^vmlinux: //p' /tmp/nestscope-bench-dbg.$$)
-mods=$(sed -n 's/^modules: //p' /tmp/nestscope-bench-dbg.$$)
-rm -f /tmp/nestscope-bench-dbg.$$
+. bench/debuginfo.sh
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 printf 'extend %s\nmod -S %s\nkvm -v\nvmcs12 -a\nq\n' "$BUILD/nestscope.so" "$mods" > "$T/cmds"

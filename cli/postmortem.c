@@ -408,7 +408,7 @@ int cmd_scan(int argc, char **argv)
 	struct ns_phys mem;
 	struct ns_error err;
 	uint8_t *page = NULL;
-	bool json = false, mapped = false, inflated = false;
+	bool json = false, inflated = false;
 	unsigned char magic[2] = { 0, 0 };
 	FILE *f;
 	int c;
@@ -453,25 +453,12 @@ int cmd_scan(int argc, char **argv)
 		}
 		inflated = true;
 	} else if (ns_dump_open(path, false, &dump, &err) != NS_OK) {
-		/* not a dump libkdumpfile knows: a raw image, mapped read-only */
-		int fd = open(path, O_RDONLY);
-		struct stat st;
-		void *p;
-
-		if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-		    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
-			fprintf(stderr, "%s: %s: not a dump, nor a readable raw memory image\n", prog, path);
-			if (fd >= 0)
-				close(fd);
-			return EXIT_BAD_INPUT;
-		}
-		close(fd);
-		madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
-		raw.data = p;
-		raw.len = (size_t)st.st_size;
-		mapped = true;
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		return EXIT_BAD_INPUT;
+	} else {
+		raw.data = ns_dump_raw_map(dump, &raw.len); /* a raw image is scanned in place */
 	}
-	if (dump) {
+	if (!raw.data) {
 		mem = (struct ns_phys){ dump, dump_phys_read };
 		if (!(page = malloc(4096))) {
 			ns_dump_close(dump);
@@ -503,8 +490,6 @@ int cmd_scan(int argc, char **argv)
 		ns_render_scan_text(&out, path, &scan);
 	if (dump)
 		ns_dump_close(dump);
-	if (mapped)
-		munmap((void *)raw.data, raw.len);
 	if (inflated)
 		free((void *)raw.data);
 	return 0;

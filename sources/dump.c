@@ -45,8 +45,8 @@ struct ns_dump {
 	size_t ncache;
 };
 
-/* A raw image: its release from the first "Linux version " in it. */
-static int open_raw(struct ns_dump *d, const char *path, const char *why, struct ns_error *err)
+/* A raw image, mapped; kernel: its release from the first "Linux version " in it. */
+static int open_raw(struct ns_dump *d, const char *path, bool kernel, const char *why, struct ns_error *err)
 {
 	static const char tag[] = "Linux version ";
 	struct stat st;
@@ -60,6 +60,10 @@ static int open_raw(struct ns_dump *d, const char *path, const char *why, struct
 			       path, why);
 	d->map = m;
 	d->maplen = (size_t)st.st_size;
+	d->format = "raw";
+	madvise(m, d->maplen, MADV_SEQUENTIAL);
+	if (!kernel)
+		return NS_OK;
 	for (p = d->map; (p = memmem(p, d->maplen - (size_t)(p - d->map), tag, sizeof(tag) - 1)); p++) {
 		const char *rel = (const char *)p + sizeof(tag) - 1;
 		size_t left = d->maplen - (size_t)((const uint8_t *)rel - d->map);
@@ -69,7 +73,6 @@ static int open_raw(struct ns_dump *d, const char *path, const char *why, struct
 		if (n >= 3 && n < left && rel[n] == ' ' && rel[0] >= '2' && rel[0] <= '9' && rel[1] == '.') {
 			memcpy(d->release, rel, n);
 			d->release[n] = '\0';
-			d->format = "raw";
 			return NS_OK;
 		}
 	}
@@ -147,12 +150,10 @@ int ns_dump_open(const char *path, bool kernel, struct ns_dump **out, struct ns_
 		snprintf(why, sizeof(why), "%s", kdump_get_err(d->k));
 		kdump_free(d->k);
 		d->k = NULL;
-		if (kernel && (rc = open_raw(d, path, why, err)) == NS_OK) {
+		if ((rc = open_raw(d, path, kernel, why, err)) == NS_OK) {
 			*out = d;
 			return NS_OK;
 		}
-		if (!kernel)
-			rc = ns_fail(err, NS_ERR_FORMAT, "%s: not a dump libkdumpfile can read (kdump, ELF): %s", path, why);
 		ns_dump_close(d);
 		return rc;
 	}
@@ -207,6 +208,12 @@ const char *ns_dump_format(const struct ns_dump *d)
 uint64_t ns_dump_kaslr_offset(const struct ns_dump *d)
 {
 	return d->kaslr;
+}
+
+const uint8_t *ns_dump_raw_map(const struct ns_dump *d, size_t *len)
+{
+	*len = d->maplen;
+	return d->map;
 }
 
 bool ns_dump_next_page(struct ns_dump *d, uint64_t *pfn)

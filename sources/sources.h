@@ -57,9 +57,9 @@ int ns_types_from_debuginfo(struct ns_types *t, const struct ns_debuginfo *d, st
 struct ns_dump;
 
 /*
- * Opens a kdump, ELF or /proc/kcore read-only.  kernel: set up Linux kernel
- * address translation (triage), and take a file libkdumpfile does not know
- * as a raw memory image; without it only physical reads (scan).
+ * Opens a kdump, ELF or /proc/kcore read-only, or else a raw memory image
+ * (mapped).  kernel: set up Linux kernel address translation and find a raw
+ * image's kernel release (triage); without it only physical reads (scan).
  */
 int ns_dump_open(const char *path, bool kernel, struct ns_dump **out, struct ns_error *err);
 void ns_dump_close(struct ns_dump *d);
@@ -72,6 +72,8 @@ bool ns_dump_read(struct ns_dump *d, uint64_t kvaddr, void *buf, size_t len);
 bool ns_dump_read_phys(struct ns_dump *d, uint64_t paddr, void *buf, size_t len);
 /* The first page frame at or after *pfn that the dump holds; false at the end. */
 bool ns_dump_next_page(struct ns_dump *d, uint64_t *pfn);
+/* A raw image's bytes, for scanning in place; NULL for the other formats. */
+const uint8_t *ns_dump_raw_map(const struct ns_dump *d, size_t *len);
 
 /*
  * A target over a dump and a type set: vmlinux symbols slid by KASLR,

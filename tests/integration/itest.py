@@ -41,3 +41,13 @@ def debuginfo(kver, cache):
 def json_docs(text):
     """The one-line JSON documents in a session's output."""
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def kdump2raw(tmpdir):
+    """Builds tests/integration/kdump2raw.c (a dump's physical memory as a raw image) in tmpdir; its path."""
+    exe = pathlib.Path(tmpdir) / "kdump2raw"
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libkdumpfile"], capture_output=True,
+                           text=True).stdout.split()
+    subprocess.run(["cc", "-O2", "-o", str(exe), str(pathlib.Path(__file__).parent / "kdump2raw.c"), *flags],
+                   check=True)
+    return str(exe)

@@ -9,7 +9,7 @@ is known to be there:
   the TLFS layout, into a free page of the real L1 image, with L1's own CR3
   and exit handler; two decoys next to it (revision 1 but no link pointer,
   and a HOST_RIP L1's page tables do not map) must not be reported;
-- the L0 dumps: every VMCS region KVM holds for each vCPU, as real crash
+- the L0 dumps (as kdump, and written out as raw images): every VMCS region KVM holds for each vCPU, as real crash
   reads them from the kernel's structures with the real debuginfo
   (nested.cached_vmcs12, nested.cached_shadow_vmcs12, nested.vmcs02.vmcs,
   vmcs01.vmcs, vmcs01.shadow_vmcs), of the right kind; vmcs02 and vmcs01
@@ -29,11 +29,14 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import itest  # noqa: E402
 from itest import Checks, debuginfo  # noqa: E402
 
 nestscope, samples, cache = sys.argv[1:4]
 build = pathlib.Path(nestscope).parent
 check = Checks()
+tmpdir = tempfile.TemporaryDirectory()
+kdump2raw = itest.kdump2raw(tmpdir.name)
 
 
 def scan(path):
@@ -137,6 +140,10 @@ for man_path in sorted(pathlib.Path(samples).glob("*/manifest.json")):
             ok = ok and g.get("role") == pair[0] and int(g.get("vmcs12", "0x0"), 16) == pair[1]
         check(ok, f"{kver} dump: {kind} at {hex(pa)}" + (f", the {pair[0]} of the vmcs12 at {hex(pair[1])}" if pair else "")
               + f" (scan: {g.get('kind')}, {g.get('role')})")
+    raw = pathlib.Path(tmpdir.name) / "raw.img"
+    subprocess.run([kdump2raw, dump, str(raw)], check=True)
+    check(scan(raw) == got, f"{kver} dump: its physical memory as a raw image gives the same regions")
+    raw.unlink()
     extra = {pa: g for pa, g in got.items() if pa not in want}
     vmxon = [pa for pa, g in extra.items() if g["kind"] == "revision-only" and not int(g["revision"], 16) >> 31]
     check(len(extra) == len(vmxon) == 1,

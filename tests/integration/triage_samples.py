@@ -22,15 +22,13 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import itest  # noqa: E402
 from itest import Checks, debuginfo  # noqa: E402
 
 nestscope, samples, cache = sys.argv[1:4]
 check = Checks()
 tmpdir = tempfile.TemporaryDirectory()
-kdump2raw = os.path.join(tmpdir.name, "kdump2raw")
-flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libkdumpfile"], capture_output=True, text=True).stdout
-subprocess.run(["cc", "-O2", "-o", kdump2raw, str(pathlib.Path(__file__).parent / "kdump2raw.c"), *flags.split()],
-               check=True)
+kdump2raw = itest.kdump2raw(tmpdir.name)
 
 
 def run(*args):
