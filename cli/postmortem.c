@@ -374,6 +374,24 @@ static int gunzip(const char *path, struct raw_image *r, struct ns_error *err)
 	return NS_OK;
 }
 
+/* Sets bit n, growing the map; false when it cannot grow. */
+static bool bitmap_set(uint8_t **map, uint64_t *nbits, uint64_t n)
+{
+	if (n >= *nbits) {
+		/* whole bytes, so the new ones start past every bit already set */
+		uint64_t want = ((n + 1 > *nbits * 2 ? n + 1 : *nbits * 2) + 4096 + 7) & ~7ull;
+		uint8_t *nm = want / 8 < (1ull << 32) ? realloc(*map, want / 8) : NULL;
+
+		if (!nm)
+			return false;
+		memset(nm + *nbits / 8, 0, (want - *nbits) / 8);
+		*map = nm;
+		*nbits = want;
+	}
+	(*map)[n / 8] |= (uint8_t)(1u << (n % 8));
+	return true;
+}
+
 static void usage_scan(FILE *f)
 {
 	fprintf(f,
@@ -408,7 +426,9 @@ int cmd_scan(int argc, char **argv)
 	struct ns_phys mem;
 	struct ns_error err;
 	uint8_t *page = NULL;
-	bool json = false, inflated = false;
+	bool json = false, inflated = false, all_pages = false;
+	uint8_t *pointers = NULL; /* a bit per page frame that may hold a VMCS pointer */
+	uint64_t nbits = 0;
 	unsigned char magic[2] = { 0, 0 };
 	FILE *f;
 	int c;
@@ -464,14 +484,25 @@ int cmd_scan(int argc, char **argv)
 			ns_dump_close(dump);
 			return EXIT_BAD_INPUT;
 		}
-		for (uint64_t pfn = 0; ns_dump_next_page(dump, &pfn); pfn++)
-			if (ns_dump_read_phys(dump, pfn << 12, page, 4096))
-				ns_scan_page(&scan, page, pfn << 12, &mem, hw, nhw);
+		for (uint64_t pfn = 0; ns_dump_next_page(dump, &pfn); pfn++) {
+			if (!ns_dump_read_phys(dump, pfn << 12, page, 4096))
+				continue;
+			ns_scan_page(&scan, page, pfn << 12, &mem, hw, nhw);
+			/* every page costs an inflate here: remember those the pairing pass needs */
+			if (ns_scan_may_point(page) && !bitmap_set(&pointers, &nbits, pfn)) {
+				free(pointers);
+				pointers = NULL;
+				nbits = 0;
+				all_pages = true;
+			}
+		}
 		ns_scan_relate(&scan, &mem);
 		if (ns_scan_want_pairs(&scan))
 			for (uint64_t pfn = 0; ns_dump_next_page(dump, &pfn); pfn++)
-				if (ns_dump_read_phys(dump, pfn << 12, page, 4096))
+				if ((all_pages || (pfn < nbits && pointers[pfn / 8] & (1u << (pfn % 8)))) &&
+				    ns_dump_read_phys(dump, pfn << 12, page, 4096))
 					ns_scan_pair_page(&scan, page, pfn << 12);
+		free(pointers);
 		ns_scan_pair_finish(&scan);
 		free(page);
 	} else {

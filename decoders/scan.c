@@ -285,6 +285,18 @@ bool ns_scan_want_pairs(const struct ns_scan *s)
 	return hw && v12;
 }
 
+bool ns_scan_may_point(const uint8_t *page)
+{
+	for (size_t off = 0; off < PAGE; off += 8) {
+		uint64_t w;
+
+		memcpy(&w, page + off, 8);
+		if (w >= 0xffff800000000000ull && !(w & 0xfff))
+			return true;
+	}
+	return false;
+}
+
 void ns_scan_pair_page(struct ns_scan *s, const uint8_t *page, uint64_t pa)
 {
 	for (size_t off = 0; off < PAGE; off += 8) {

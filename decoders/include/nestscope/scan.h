@@ -92,6 +92,12 @@ void ns_scan_page(struct ns_scan *s, const uint8_t *page, uint64_t pa, const str
 void ns_scan_relate(struct ns_scan *s, const struct ns_phys *mem);
 /* True when the pairing pass has addresses to look for. */
 bool ns_scan_want_pairs(const struct ns_scan *s);
+/*
+ * Whether a page holds a page-aligned kernel address, as every pointer to a
+ * VMCS page is: where reading a page costs (a compressed dump), the pairing
+ * pass reads only those.
+ */
+bool ns_scan_may_point(const uint8_t *page);
 /* The pairing pass, page by page: where the kernel keeps pointers to the hits. */
 void ns_scan_pair_page(struct ns_scan *s, const uint8_t *page, uint64_t pa);
 /* Then: the hardware VMCS pointers that sit next to a vmcs12's (one vcpu_vmx). */
