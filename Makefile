@@ -1,5 +1,5 @@
 # nestscope — build, test, install.
-#   make            libnestscope and the nestscope CLI (in build/)
+#   make            libnestscope, the nestscope CLI and the crash extension (in build/)
 #   make test       unit tests (cmocka) and CLI tests
 #   make test-asan  the same suite built with ASan+UBSan (in build-asan/)
 #   make test-slow  tests that boot Bochs (the layout-discovery probe)
