@@ -179,7 +179,8 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 
 	if (ns_session_diff(s, v, layout_file, &err)) {
 		snprintf(vt->diff_error, sizeof(vt->diff_error), "%s", err.msg);
-		note(vt, !v->guest_mode ? false : true, "vmcs02: %s", err.msg);
+		/* in L2 the vCPU runs on vmcs02: it must be there */
+		note(vt, v->guest_mode, "vmcs02: %s", err.msg);
 		return;
 	}
 	vt->have_diff = true;
@@ -389,7 +390,11 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 		if (info->json) {
 			json_obj_begin(&j);
 			json_kv_hex(&j, "kvm", vm->kvm);
-			json_kv_uint(&j, "pid", (uint64_t)(int64_t)vm->pid);
+			json_key(&j, "pid");
+			if (vm->pid < 0)
+				json_null(&j);
+			else
+				json_uint(&j, (uint64_t)vm->pid);
 			json_kv_str(&j, "comm", vm->comm);
 			json_kv_uint(&j, "online_vcpus", vm->online_vcpus);
 			json_key(&j, "vcpus");
