@@ -71,7 +71,9 @@ $(BUILD)/cli/%.o: cli/%.c cli/cli.h $(CORE_HDR) sources/sources.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -Isources -c -o $@ $<
 
-$(CLI): $(BUILD)/cli/nestscope.o $(BUILD)/cli/postmortem.o $(SRC_LIB) $(LIB)
+CLI_OBJ  := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(wildcard cli/*.c))
+
+$(CLI): $(CLI_OBJ) $(SRC_LIB) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SRC_LDLIBS)
 
 # the crash extension: `extend build/nestscope.so` in crash

@@ -30,6 +30,10 @@ PACKAGES="
   libkdumpfile-dev
   libdwarf-dev
   libelf-dev
+  libvirt-daemon
+  libvirt-daemon-driver-qemu
+  libvirt-clients
+  libvirt-dev
 "
 
 missing=""

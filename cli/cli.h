@@ -2,6 +2,10 @@
 #ifndef NESTSCOPE_CLI_H
 #define NESTSCOPE_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #define EXIT_BAD_INPUT 1
 #define EXIT_USAGE 2
 #define EXIT_PROBLEMS 3 /* triage: the image was read, and something in it is wrong */
@@ -14,6 +18,23 @@ void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 /* postmortem.c: commands on kernel dumps and debuginfo */
 int cmd_triage(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+
+/* scanimage.c: scan, and scanning for capture */
 int cmd_scan(int argc, char **argv);
+
+struct ns_scan;
+struct ns_dump;
+struct ns_error;
+/* An image scanned: the regions, and the bytes to read them again. */
+struct scanned {
+	struct ns_scan *scan;
+	struct ns_dump *dump;        /* a dump read through libkdumpfile (or a raw one, mapped) */
+	const uint8_t *data;         /* an image in memory, when it is one */
+	size_t len;
+	uint8_t *owned;              /* what data points to, when this owns it */
+};
+int scan_image(const char *path, const char *layout, struct scanned *sc, struct ns_error *err);
+bool scanned_page(const struct scanned *sc, uint64_t pa, uint8_t *buf);
+void scanned_close(struct scanned *sc);
 
 #endif

@@ -1,0 +1,236 @@
+/*
+ * nestscope scan, and the image scanning capture shares: open a memory
+ * image (raw, gzip'ed, a kdump or ELF dump, or RAM taken from a QEMU
+ * migration stream), find its VMCS regions, and read their pages again.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "cli.h"
+#include "nestscope/nestscope.h"
+#include "sources.h"
+
+#define MAX_GZIP_IMAGE (64ull << 30)
+
+static bool image_read(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	const struct scanned *sc = ctx;
+
+	if (!sc->data)
+		return ns_dump_read_phys(sc->dump, pa, buf, len);
+	if (pa > sc->len || len > sc->len - pa)
+		return false;
+	memcpy(buf, sc->data + pa, len);
+	return true;
+}
+
+bool scanned_page(const struct scanned *sc, uint64_t pa, uint8_t *buf)
+{
+	return image_read((void *)sc, pa, buf, 4096);
+}
+
+/* Inflates a gzip'ed image whole (memory images of L1 are kept compressed). */
+static int gunzip(const char *path, struct scanned *sc, struct ns_error *err)
+{
+	gzFile gz = gzopen(path, "rb");
+	uint8_t *buf = NULL;
+	size_t cap = 0, len = 0;
+	int n;
+
+	if (!gz)
+		return ns_fail(err, NS_ERR_IO, "cannot open %s", path);
+	do {
+		if (len + (1u << 20) > cap) {
+			uint8_t *nb;
+
+			cap = cap ? cap * 2 : 16u << 20;
+			if (cap > MAX_GZIP_IMAGE || !(nb = realloc(buf, cap))) {
+				free(buf);
+				gzclose(gz);
+				return ns_fail(err, NS_ERR_NOMEM, "%s: too large to inflate in memory", path);
+			}
+			buf = nb;
+		}
+		n = gzread(gz, buf + len, 1u << 20);
+		if (n > 0)
+			len += (size_t)n;
+	} while (n > 0);
+	gzclose(gz);
+	if (n < 0) {
+		free(buf);
+		return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt gzip data", path);
+	}
+	sc->data = sc->owned = buf;
+	sc->len = len;
+	return NS_OK;
+}
+
+/* Sets bit n, growing the map; false when it cannot grow. */
+static bool bitmap_set(uint8_t **map, uint64_t *nbits, uint64_t n)
+{
+	if (n >= *nbits) {
+		/* whole bytes, so the new ones start past every bit already set */
+		uint64_t want = ((n + 1 > *nbits * 2 ? n + 1 : *nbits * 2) + 4096 + 7) & ~7ull;
+		uint8_t *nm = want / 8 < (1ull << 32) ? realloc(*map, want / 8) : NULL;
+
+		if (!nm)
+			return false;
+		memset(nm + *nbits / 8, 0, (want - *nbits) / 8);
+		*map = nm;
+		*nbits = want;
+	}
+	(*map)[n / 8] |= (uint8_t)(1u << (n % 8));
+	return true;
+}
+
+/* A dump read page by page: every page costs an inflate, so the pairing pass reads only those it needs. */
+static void scan_dump(struct scanned *sc, const struct ns_phys *mem, const struct ns_hwlayout *const *hw, size_t nhw)
+{
+	uint8_t page[4096], *pointers = NULL; /* a bit per page frame that may hold a VMCS pointer */
+	uint64_t nbits = 0;
+	bool all_pages = false;
+
+	for (uint64_t pfn = 0; ns_dump_next_page(sc->dump, &pfn); pfn++) {
+		if (!ns_dump_read_phys(sc->dump, pfn << 12, page, 4096))
+			continue;
+		ns_scan_page(sc->scan, page, pfn << 12, mem, hw, nhw);
+		if (!all_pages && ns_scan_may_point(page) && !bitmap_set(&pointers, &nbits, pfn))
+			all_pages = true;
+	}
+	ns_scan_relate(sc->scan, mem);
+	if (ns_scan_want_pairs(sc->scan)) {
+		for (uint64_t pfn = 0; ns_dump_next_page(sc->dump, &pfn); pfn++)
+			if ((all_pages || (pfn < nbits && pointers[pfn / 8] & (1u << (pfn % 8)))) &&
+			    ns_dump_read_phys(sc->dump, pfn << 12, page, 4096))
+				ns_scan_pair_page(sc->scan, page, pfn << 12);
+		ns_scan_pair_finish(sc->scan);
+	}
+	free(pointers);
+}
+
+/* An image in memory, scanned in place. */
+static void scan_memory(struct scanned *sc, const struct ns_phys *mem, const struct ns_hwlayout *const *hw, size_t nhw)
+{
+	for (size_t pa = 0; pa + 4096 <= sc->len; pa += 4096)
+		ns_scan_page(sc->scan, sc->data + pa, pa, mem, hw, nhw);
+	ns_scan_relate(sc->scan, mem);
+	if (ns_scan_want_pairs(sc->scan)) {
+		for (size_t pa = 0; pa + 4096 <= sc->len; pa += 4096)
+			ns_scan_pair_page(sc->scan, sc->data + pa, pa);
+		ns_scan_pair_finish(sc->scan);
+	}
+}
+
+int scan_image(const char *path, const char *layout, struct scanned *sc, struct ns_error *err)
+{
+	static struct ns_hwlayout bochs, file;
+	const struct ns_hwlayout *hw[2] = { &bochs, &file };
+	struct ns_phys mem = { sc, image_read };
+	size_t nhw = 1;
+	unsigned char magic[4] = { 0 };
+	FILE *f;
+	int rc;
+
+	memset(sc, 0, sizeof(*sc));
+	if (!(sc->scan = calloc(1, sizeof(*sc->scan))))
+		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
+	ns_hwlayout_bochs(&bochs);
+	if (layout) {
+		/* whatever its revision id: the user names the layout to look for */
+		static char text[1 << 20];
+		FILE *lf = fopen(layout, "r");
+		size_t n = lf ? fread(text, 1, sizeof(text), lf) : 0;
+
+		if (lf)
+			fclose(lf);
+		if (!lf)
+			return ns_fail(err, NS_ERR_IO, "cannot read the layout file %s", layout);
+		if ((rc = ns_hwlayout_parse(text, n, layout, &file, err)))
+			return rc;
+		nhw = 2;
+	}
+	if (!(f = fopen(path, "rb")))
+		return ns_fail(err, NS_ERR_IO, "cannot open %s", path);
+	if (fread(magic, 1, sizeof(magic), f) != sizeof(magic))
+		magic[0] = 0;
+	fclose(f);
+	if (magic[0] == 0x1f && magic[1] == 0x8b) {
+		if ((rc = gunzip(path, sc, err)))
+			return rc;
+	} else if ((rc = ns_dump_open(path, false, &sc->dump, err))) {
+		return rc;
+	} else {
+		sc->data = ns_dump_raw_map(sc->dump, &sc->len); /* a raw image is scanned in place */
+	}
+	if (sc->data)
+		scan_memory(sc, &mem, hw, nhw);
+	else
+		scan_dump(sc, &mem, hw, nhw);
+	return NS_OK;
+}
+
+void scanned_close(struct scanned *sc)
+{
+	if (sc->dump)
+		ns_dump_close(sc->dump);
+	free(sc->owned);
+	free(sc->scan);
+	memset(sc, 0, sizeof(*sc));
+}
+
+static void usage_scan(FILE *f)
+{
+	fprintf(f,
+		"usage: %s scan IMAGE [--layout FILE] [--json]\n"
+		"\n"
+		"Finds VMCS regions in physical memory without debuginfo: vmcs12 and shadow\n"
+		"vmcs12 pages (KVM's format), VMXON regions, Hyper-V enlightened VMCSs, and\n"
+		"hardware VMCS pages of a known revision id, validated (abort indicator, link\n"
+		"pointer, host CR0/CR4, and the host page tables mapping HOST_RIP and the\n"
+		"region); then which vmcs02 and vmcs01 belong to which vmcs12.  IMAGE: a raw\n"
+		"memory image (gzip'ed or not: address 0 is its first byte), or a kdump or ELF\n"
+		"dump (its physical memory).\n"
+		"\n"
+		"  -L, --layout FILE   also look for hardware VMCS of that layout file's revision\n"
+		"  -j, --json          one JSON document (nestscope/scan/1)\n",
+		prog);
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "layout", required_argument, NULL, 'L' }, { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+	};
+	const char *layout = NULL;
+	struct ns_out out = ns_out_file(stdout);
+	struct scanned sc;
+	struct ns_error err;
+	bool json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "L:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'L': layout = optarg; break;
+		case 'j': json = true; break;
+		case 'h': usage_scan(stdout); return 0;
+		default: usage_scan(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc)
+		die_usage("scan takes one image");
+	if (scan_image(argv[optind], layout, &sc, &err)) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		scanned_close(&sc);
+		return EXIT_BAD_INPUT;
+	}
+	if (json)
+		ns_render_scan_json(&out, argv[optind], sc.scan);
+	else
+		ns_render_scan_text(&out, argv[optind], sc.scan);
+	scanned_close(&sc);
+	return 0;
+}
