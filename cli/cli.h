@@ -32,9 +32,23 @@ struct scanned {
 	const uint8_t *data;         /* an image in memory, when it is one */
 	size_t len;
 	uint8_t *owned;              /* what data points to, when this owns it */
+	struct ns_migstream *mig;    /* a migration stream: data is its RAM block */
+	const char *ram_block;       /* which RAM block, for a stream */
 };
 int scan_image(const char *path, const char *layout, struct scanned *sc, struct ns_error *err);
 bool scanned_page(const struct scanned *sc, uint64_t pa, uint8_t *buf);
 void scanned_close(struct scanned *sc);
+
+
+/* migration.c: QEMU migration streams and libvirt save images */
+struct ns_render_opts;
+struct mapped_file {
+	const uint8_t *data;
+	size_t len;
+};
+int map_file(const char *path, struct mapped_file *mf, struct ns_error *err);
+void unmap_file(struct mapped_file *mf);
+bool is_migration_stream(const char *path);
+int decode_migration(const char *path, const struct ns_render_opts *ropt, bool json, bool force);
 
 #endif

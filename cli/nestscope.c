@@ -216,6 +216,8 @@ static int cmd_decode(int argc, char **argv)
 	if (!ropt.sections)
 		ropt.sections = NS_SECT_ALL;
 
+	if (fmt == NS_INPUT_AUTO && !strchr(argv[optind], '@') && is_migration_stream(argv[optind]))
+		return decode_migration(argv[optind], &ropt, json, force);
 	buf = read_region(argv[optind], &len);
 	if (ns_decode_buffer(buf, len, fmt, force, argv[optind], &ns, &rep, &err)) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);

@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "cli.h"
+#include "nestscope/migstream.h"
 #include "nestscope/nestscope.h"
 #include "sources.h"
 
@@ -65,6 +66,29 @@ static int gunzip(const char *path, struct scanned *sc, struct ns_error *err)
 	}
 	sc->data = sc->owned = buf;
 	sc->len = len;
+	return NS_OK;
+}
+
+/* A migration stream's RAM (the block at guest-physical 0), rebuilt in memory. */
+static int stream_ram(const char *path, struct scanned *sc, struct ns_error *err)
+{
+	struct mapped_file mf;
+	const struct ns_mig_block *b;
+	int rc;
+
+	if (!(sc->mig = calloc(1, sizeof(*sc->mig))))
+		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
+	if ((rc = map_file(path, &mf, err)))
+		return rc;
+	rc = ns_migstream_parse(mf.data, mf.len, true, sc->mig, err);
+	unmap_file(&mf);
+	if (rc)
+		return rc;
+	if (!(b = ns_migstream_ram(sc->mig)))
+		return ns_fail(err, NS_ERR_FORMAT, "%s: a migration stream with no RAM", path);
+	sc->data = b->data;
+	sc->len = (size_t)b->length;
+	sc->ram_block = b->name;
 	return NS_OK;
 }
 
@@ -160,6 +184,9 @@ int scan_image(const char *path, const char *layout, struct scanned *sc, struct 
 	if (magic[0] == 0x1f && magic[1] == 0x8b) {
 		if ((rc = gunzip(path, sc, err)))
 			return rc;
+	} else if (is_migration_stream(path)) {
+		if ((rc = stream_ram(path, sc, err)))
+			return rc;
 	} else if ((rc = ns_dump_open(path, false, &sc->dump, err))) {
 		return rc;
 	} else {
@@ -178,6 +205,9 @@ void scanned_close(struct scanned *sc)
 		ns_dump_close(sc->dump);
 	free(sc->owned);
 	free(sc->scan);
+	if (sc->mig)
+		ns_migstream_free(sc->mig);
+	free(sc->mig);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -191,8 +221,9 @@ static void usage_scan(FILE *f)
 		"hardware VMCS pages of a known revision id, validated (abort indicator, link\n"
 		"pointer, host CR0/CR4, and the host page tables mapping HOST_RIP and the\n"
 		"region); then which vmcs02 and vmcs01 belong to which vmcs12.  IMAGE: a raw\n"
-		"memory image (gzip'ed or not: address 0 is its first byte), or a kdump or ELF\n"
-		"dump (its physical memory).\n"
+		"memory image (gzip'ed or not: address 0 is its first byte), a kdump or ELF dump\n"
+		"(its physical memory), or a QEMU migration stream or libvirt save image (its\n"
+		"RAM block pc.ram: guest-physical below the machine's 32-bit PCI hole).\n"
 		"\n"
 		"  -L, --layout FILE   also look for hardware VMCS of that layout file's revision\n"
 		"  -j, --json          one JSON document (nestscope/scan/1)\n",
