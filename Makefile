@@ -28,7 +28,7 @@ SRC_OBJ  := $(SRC_SRC:%.c=$(BUILD)/%.o)
 SRC_LIB  := $(BUILD)/libnestscope-sources.a
 # Debian 12's libdwarf has no pkg-config file; its headers are in include/libdwarf
 SRC_CFLAGS = -I/usr/include/libdwarf $(shell pkg-config --cflags libkdumpfile)
-SRC_LDLIBS = $(shell pkg-config --libs libkdumpfile) -ldwarf -lelf -lz
+SRC_LDLIBS = $(shell pkg-config --libs libkdumpfile) -ldwarf -lelf -lz $(shell pkg-config --libs libvirt)
 LIB      := $(BUILD)/libnestscope.a
 SOLIB    := $(BUILD)/libnestscope.so
 CLI      := $(BUILD)/nestscope

@@ -40,6 +40,9 @@ bool scanned_page(const struct scanned *sc, uint64_t pa, uint8_t *buf);
 void scanned_close(struct scanned *sc);
 
 
+/* capture.c: a libvirt domain's memory, scanned and decoded */
+int cmd_capture(int argc, char **argv);
+
 /* migration.c: QEMU migration streams and libvirt save images */
 struct ns_render_opts;
 struct mapped_file {

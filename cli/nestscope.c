@@ -781,6 +781,7 @@ static void usage(FILE *f)
 		"  triage DUMP        every VM and vCPU in a kernel dump, and what is wrong\n"
 		"  profile            extract the types triage needs from debuginfo (ISF JSON)\n"
 		"  scan IMAGE         find VMCS regions in a memory image, without debuginfo\n"
+		"  capture DOMAIN     dump a running libvirt domain's memory, find and decode its VMCSs\n"
 		"\n"
 		"'%s COMMAND --help' describes each; 'man nestscope' has the rest.\n"
 		"  -V, --version      print the version\n",
@@ -819,6 +820,8 @@ int main(int argc, char **argv)
 		return cmd_profile(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "scan"))
 		return cmd_scan(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "capture"))
+		return cmd_capture(argc - 1, argv + 1);
 	die_usage("unknown command '%s'", argv[1]);
 	return EXIT_USAGE;
 }

@@ -450,5 +450,20 @@ void ns_render_scan_json(struct ns_out *o, const char *image, const struct ns_sc
 	}
 	json_arr_end(&j);
 	json_obj_end(&j);
-	ns_printf(o, "\n");
+}
+
+void ns_render_capture_json(struct ns_out *o, const char *domain, bool live, const char *format, uint64_t ms,
+			    uint64_t bytes)
+{
+	struct json j;
+
+	json_init(&j, o);
+	json_obj_begin(&j);
+	json_kv_str(&j, "schema", NS_CAPTURE_SCHEMA);
+	json_kv_str(&j, "domain", domain);
+	json_kv_bool(&j, "live", live);
+	json_kv_str(&j, "format", format);
+	json_kv_uint(&j, "milliseconds", ms);
+	json_kv_uint(&j, "bytes", bytes);
+	json_obj_end(&j);
 }

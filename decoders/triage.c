@@ -436,7 +436,6 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 		json_kv_uint(&j, "warnings", sum->warnings);
 		json_obj_end(&j);
 		json_obj_end(&j);
-		ns_printf(o, "\n");
 	} else {
 		ns_printf(o, "\n%u VM%s, %u vCPU%s: %u in VMX operation, %u in L2; %u problem%s, %u warning%s\n", sum->vms,
 			  sum->vms == 1 ? "" : "s", sum->vcpus, sum->vcpus == 1 ? "" : "s", sum->vmx, sum->l2,

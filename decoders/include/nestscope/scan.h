@@ -108,4 +108,9 @@ void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_sc
 void ns_render_scan_json(struct ns_out *o, const char *image, const struct ns_scan *s);
 #define NS_SCAN_SCHEMA "nestscope/scan/1"
 
+/* capture --json: the first document, what was dumped (nestscope/capture/1). */
+#define NS_CAPTURE_SCHEMA "nestscope/capture/1"
+void ns_render_capture_json(struct ns_out *o, const char *domain, bool live, const char *format, uint64_t ms,
+			    uint64_t bytes);
+
 #endif
