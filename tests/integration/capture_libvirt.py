@@ -1,0 +1,188 @@
+"""nestscope capture against a real libvirtd and a real QEMU TCG domain.
+
+libvirtd runs in a private mount namespace (its /etc/libvirt, /run/libvirt,
+/var/lib/libvirt and a passwd with the libvirt-qemu user its QEMU driver
+wants, all in a temporary directory): nothing of the machine's libvirt is
+touched, and the test stops what it started.  The domain boots a tiny
+multiboot kernel (guest/placer.S) whose initrd is real vmcs12 pages from the
+samples: it copies them to guest-physical 0x400000 and says PLACED.
+
+Checks: capture (memory-only ELF, kdump, and --live through a migration
+stream) finds the placed regions of the right kind, decodes each vmcs12 to
+the same fields as `nestscope decode` of the sample it came from, reports
+nothing that is not one of those pages (QEMU's own copy of the initrd is one
+of them, where its loader put it); libvirt errors (no domain, no daemon, a
+domain not running, an unprivileged user) are one line saying what to do.
+usage: capture_libvirt.py NESTSCOPE
+"""
+import json
+import os
+import pathlib
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from itest import Checks, json_docs  # noqa: E402
+
+nestscope = os.path.abspath(sys.argv[1])
+here = pathlib.Path(__file__).resolve().parent
+root = here.parent.parent
+check = Checks()
+DOMAIN = "nestscope-capture-test"
+BASE = 0x400000
+SOURCES = [("samples/blobs/rich/nested_l2_guestmode_1.bin", "vmcs12"),
+           ("samples/blobs/basic/nested_final.bin", "vmcs12")]
+
+T = pathlib.Path(tempfile.mkdtemp(prefix="nestscope-libvirt-"))
+uri = f"qemu:///system?socket={T}/run/libvirt-sock"
+daemon = None
+
+
+def sh(*args, **kw):
+    return subprocess.run(list(args), capture_output=True, text=True, **kw)
+
+
+def virsh(*args):
+    return sh("virsh", "-c", uri, *args)
+
+
+def wait_for(what, pred, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.2)
+    print(f"note: timed out waiting for {what}")
+    return False
+
+
+def stop():
+    if daemon and daemon.poll() is None:
+        virsh("destroy", DOMAIN)
+        virsh("undefine", DOMAIN)
+        pid = (T / "libvirtd.pid").read_text().strip() if (T / "libvirtd.pid").exists() else None
+        if pid:
+            os.kill(int(pid), signal.SIGTERM)
+        try:
+            daemon.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+    subprocess.run(["rm", "-rf", str(T)])
+
+
+try:
+    # the guest: the placer kernel and its initrd of real VMCS pages
+    sh("as", "--32", "-o", str(T / "placer.o"), str(here / "guest" / "placer.S"), check=True)
+    sh("ld", "-m", "elf_i386", "-Ttext", "0x100000", "-e", "_start", "-o", str(T / "placer.elf"),
+       str(T / "placer.o"), check=True)
+    pages = [(root / f).read_bytes()[128:128 + 4096] for f, _ in SOURCES]
+    pages.append(struct.pack("<I", 0x11E57ED0) + bytes(4092))  # a VMXON region: the revision id alone
+    (T / "pages.bin").write_bytes(b"".join(pages))
+    want = {BASE: "vmcs12", BASE + 0x1000: "vmcs12", BASE + 0x2000: "revision-only"}
+    expect_decode = {}
+    for i, (f, _) in enumerate(SOURCES):
+        r = sh(nestscope, "decode", "--json", "-f", "vmcs12", f"{root / f}@128", cwd=root)
+        expect_decode[BASE + 0x1000 * i] = json.loads(r.stdout)["vmcs"]
+
+    # a private libvirtd
+    for d in ("etc", "run", "lib", "log", "cache"):
+        (T / d).mkdir()
+    subprocess.run(["cp", "-a", "/etc/libvirt/.", str(T / "etc")], check=True)
+    (T / "etc" / "qemu.conf").write_text(
+        'user = "root"\ngroup = "root"\nsecurity_driver = "none"\nstdio_handler = "file"\n')
+    (T / "passwd").write_text(pathlib.Path("/etc/passwd").read_text() +
+                              "libvirt-qemu:x:64055:64055::/var/lib/libvirt:/usr/sbin/nologin\n")
+    (T / "group").write_text(pathlib.Path("/etc/group").read_text() + "libvirt-qemu:x:64055:\nkvm:x:64056:\n")
+    for d in ("/run/libvirt", "/var/lib/libvirt", "/var/log/libvirt", "/var/cache/libvirt"):
+        os.makedirs(d, exist_ok=True)
+    (T / "ns.sh").write_text(f"""set -e
+mount --make-rprivate /
+mount --bind {T}/etc /etc/libvirt
+mount --bind {T}/run /run/libvirt
+mount --bind {T}/lib /var/lib/libvirt
+mount --bind {T}/log /var/log/libvirt
+mount --bind {T}/cache /var/cache/libvirt
+mount --bind {T}/passwd /etc/passwd
+mount --bind {T}/group /etc/group
+exec libvirtd --pid-file={T}/libvirtd.pid
+""")
+    daemon = subprocess.Popen(["unshare", "-m", "sh", str(T / "ns.sh")], stdout=open(T / "libvirtd.log", "w"),
+                              stderr=subprocess.STDOUT)
+    up = wait_for("libvirtd", lambda: (T / "run" / "libvirt-sock").exists(), 30) and \
+        wait_for("libvirt's QEMU driver", lambda: virsh("version").returncode == 0, 60)
+    check(up, "a private libvirtd answers (qemu:///system on its own socket)")
+    if not up:
+        print((T / "libvirtd.log").read_text()[-2000:])
+        raise SystemExit
+
+    (T / "dom.xml").write_text(f"""<domain type='qemu'>
+  <name>{DOMAIN}</name>
+  <memory unit='MiB'>32</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>{T}/placer.elf</kernel>
+    <initrd>{T}/pages.bin</initrd>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <serial type='file'><source path='{T}/serial.log'/><target port='0'/></serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+""")
+    r1, r2 = virsh("define", str(T / "dom.xml")), virsh("start", DOMAIN)
+    placed = r1.returncode == 0 and r2.returncode == 0 and \
+        wait_for("the guest", lambda: "PLACED" in (T / "serial.log").read_text(errors="replace")
+                 if (T / "serial.log").exists() else False, 60)
+    check(placed, f"the TCG domain booted and placed the pages [{r1.stderr.strip()} {r2.stderr.strip()}]")
+
+    for mode, extra in (("memory-only ELF", []), ("memory-only kdump", ["--format", "kdump"]),
+                        ("live (migration stream)", ["--live"])):
+        r = sh(nestscope, "capture", "--connect", uri, *extra, "--json", DOMAIN)
+        docs = json_docs(r.stdout) if r.returncode == 0 else []
+        head = docs[0] if docs else {}
+        scan = docs[1] if len(docs) > 1 else {"regions": []}
+        got = {int(x["physical"], 16): x for x in scan["regions"]}
+        check(r.returncode == 0 and head.get("schema") == "nestscope/capture/1" and
+              head.get("live") == (mode.startswith("live")),
+              f"capture {mode}: {head.get('format')} in {head.get('milliseconds')} ms [{r.stderr.strip()}]")
+        check(all(got.get(pa, {}).get("kind") == k for pa, k in want.items()),
+              f"capture {mode}: the placed vmcs12s and VMXON region at 0x400000.. are found")
+        placed_sigs = {(x["kind"], x.get("guest_rip"), x.get("launch_state")) for pa, x in got.items() if pa in want}
+        others = {pa: x for pa, x in got.items() if pa not in want}
+        check(all((x["kind"], x.get("guest_rip"), x.get("launch_state")) in placed_sigs for x in others.values()),
+              f"capture {mode}: nothing else but copies of those pages ({[hex(pa) for pa in others]}: QEMU's "
+              f"copy of the initrd)")
+        decoded = {d["source"]: d for d in docs[2:]}
+        for pa, fields in expect_decode.items():
+            d = [d for s, d in decoded.items() if s.endswith(f"guest-physical {hex(pa)}")]
+            check(d and d[0]["vmcs"] == fields,
+                  f"capture {mode}: the vmcs12 at {hex(pa)} decodes to the sample's fields")
+
+    # libvirt errors: one line, saying what to do
+    def one_line(args, needle, what, user=None):
+        cmd = [nestscope, "capture", *args]
+        if user:
+            cmd = ["runuser", "-u", user, "--", *cmd]
+        r = sh(*cmd)
+        lines = r.stderr.strip().splitlines()
+        check(r.returncode == 1 and len(lines) == 1 and needle in lines[0], f"{what}: {r.stderr.strip()}")
+
+    one_line(["--connect", uri, "no-such-domain"], "virsh list --all", "no such domain")
+    one_line(["--connect", f"qemu:///system?socket={T}/nowhere", DOMAIN], "is libvirtd running", "no daemon")
+    one_line(["--connect", uri, DOMAIN], "run as root", "an unprivileged user", user="nobody")
+    virsh("destroy", DOMAIN)
+    one_line(["--connect", uri, DOMAIN], "must be running", "a domain that is not running")
+finally:
+    stop()
+    left = sh("pgrep", "-f", DOMAIN).stdout.split()
+    check(not left and not T.exists(), f"everything the test started is stopped, the domain undefined ({left})")
+check.finish()
