@@ -8,7 +8,7 @@ multiboot kernel (guest/placer.S) whose initrd is real vmcs12 pages from the
 samples: it copies them to guest-physical 0x400000 and says PLACED.
 
 Checks: capture (memory-only ELF, kdump, and --live through a migration
-stream) finds the placed regions of the right kind, decodes each vmcs12 to
+stream) and scan of a `virsh save` image find the placed regions of the right kind, decodes each vmcs12 to
 the same fields as `nestscope decode` of the sample it came from, reports
 nothing that is not one of those pages (QEMU's own copy of the initrd is one
 of them, where its loader put it); libvirt errors (no domain, no daemon, a
@@ -162,6 +162,13 @@ exec libvirtd --pid-file={T}/libvirtd.pid
               f"capture {mode}: nothing else but copies of those pages ({[hex(pa) for pa in others]}: QEMU's "
               f"copy of the initrd)")
         decoded = {d["source"]: d for d in docs[2:]}
+        valid = True
+        for schema, doc in zip(["capture", "scan"] + ["decode"] * (len(docs) - 2), docs):
+            f = T / "doc.json"
+            f.write_text(json.dumps(doc))
+            valid &= sh("/usr/bin/python3", str(root / "tests/cli/validate_json.py"), f"nestscope/{schema}/1",
+                        str(f)).returncode == 0
+        check(valid and len(docs) >= 3, f"capture {mode}: every JSON line validates against its schema")
         for pa, fields in expect_decode.items():
             d = [d for s, d in decoded.items() if s.endswith(f"guest-physical {hex(pa)}")]
             check(d and d[0]["vmcs"] == fields,
@@ -179,7 +186,16 @@ exec libvirtd --pid-file={T}/libvirtd.pid
     one_line(["--connect", uri, "no-such-domain"], "virsh list --all", "no such domain")
     one_line(["--connect", f"qemu:///system?socket={T}/nowhere", DOMAIN], "is libvirtd running", "no daemon")
     one_line(["--connect", uri, DOMAIN], "run as root", "an unprivileged user", user="nobody")
-    virsh("destroy", DOMAIN)
+    # a real libvirt save image (virsh save stops the domain): its RAM and its (absent) nested state
+    saved = T / "saved.img"
+    r = virsh("save", DOMAIN, str(saved))
+    head = saved.read_bytes()[:16] if saved.exists() else b""
+    s = sh(nestscope, "scan", "--json", str(saved))
+    got = {int(x["physical"], 16): x["kind"] for x in json.loads(s.stdout)["regions"]} if s.returncode == 0 else {}
+    check(r.returncode == 0 and head == b"LibvirtQemudSave" and all(got.get(pa) == k for pa, k in want.items()),
+          f"virsh save wrote a libvirt save image; scan finds the placed regions in it [{s.stderr.strip()}]")
+    r = sh(nestscope, "decode", str(saved))
+    check(r.returncode == 1 and "1 vCPU and no nested state" in r.stderr, f"decode of the save image: {r.stderr.strip()}")
     one_line(["--connect", uri, DOMAIN], "must be running", "a domain that is not running")
 finally:
     stop()

@@ -32,26 +32,8 @@ import itest  # noqa: E402
 SIZE = 0x400000
 
 
-def qmp(sock, cmd, args=None):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(sock)
-    f = s.makefile("rw")
-    json.loads(f.readline())
-    for c in ({"execute": "qmp_capabilities"}, {"execute": cmd, **({"arguments": args} if args else {})}):
-        f.write(json.dumps(c) + "\n")
-        f.flush()
-        while True:
-            r = json.loads(f.readline())
-            if "return" in r or "error" in r:
-                break
-    s.close()
-    if "error" in r:
-        raise RuntimeError(r["error"])
-    return r["return"]
-
-
 if sys.argv[1] == "--pmemsave":
-    qmp(sys.argv[2], "pmemsave", {"val": 0, "size": SIZE, "filename": sys.argv[3]})
+    itest.qmp(sys.argv[2], "pmemsave", {"val": 0, "size": SIZE, "filename": sys.argv[3]})
     sys.exit(0)
 
 plugin = pathlib.Path("plugin/gdb/nestscope-gdb.py").resolve()
@@ -85,7 +67,7 @@ for rich in sorted(p.parent for p in pathlib.Path("samples").glob("*/rich/manife
                 if pathlib.Path(sock).exists():
                     break
                 time.sleep(0.1)
-            qmp(sock, "pmemsave", {"val": 0, "size": SIZE, "filename": str(d / "before.bin")})
+            itest.qmp(sock, "pmemsave", {"val": 0, "size": SIZE, "filename": str(d / "before.bin")})
             before = (d / "before.bin").read_bytes()
             check(before[:0xa0000] == image[:0xa0000] and before[0x100000:] == image[0x100000:],
                   f"{rich}: QEMU's RAM holds the real L1 memory image")

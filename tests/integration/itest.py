@@ -3,6 +3,7 @@ summary that sets the exit status, the sample kernels' debuginfo, and the
 JSON documents a debugger session printed."""
 import json
 import pathlib
+import socket
 import subprocess
 import sys
 
@@ -51,3 +52,22 @@ def kdump2raw(tmpdir):
     subprocess.run(["cc", "-O2", "-o", str(exe), str(pathlib.Path(__file__).parent / "kdump2raw.c"), *flags],
                    check=True)
     return str(exe)
+
+
+def qmp(sock, cmd, args=None):
+    """One QMP command on QEMU's monitor socket; its return value (RuntimeError on an error)."""
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock)
+    f = s.makefile("rw")
+    json.loads(f.readline())
+    for c in ({"execute": "qmp_capabilities"}, {"execute": cmd, **({"arguments": args} if args else {})}):
+        f.write(json.dumps(c) + "\n")
+        f.flush()
+        while True:
+            r = json.loads(f.readline())
+            if "return" in r or "error" in r:
+                break
+    s.close()
+    if "error" in r:
+        raise RuntimeError(r["error"])
+    return r["return"]

@@ -1,0 +1,243 @@
+"""nestscope on QEMU migration streams and libvirt save images.
+
+A real stream: QEMU 7.2 (TCG, 2 vCPUs, never started) holding the real L1
+memory image of the samples, migrated to a file with QMP `migrate`.  Its
+structure is read whole: `scan` finds in its RAM the regions the sample
+generator placed (as in the image itself), `decode` says there is no nested
+state (TCG writes none) and how many vCPUs there are.
+
+Nested state: QEMU writes the "cpu/nested_state" subsection only for a KVM
+guest that used VMX, and this machine has no KVM.  So the subsection is
+added to each cpu section of the real stream here, following QEMU's format
+(target/i386/machine.c: cpu/nested_state > cpu/kvm_nested_state {flags,
+format, size} > .../vmx {hdr.vmx.vmxon_pa, vmcs12_pa, smm.flags} >
+.../vmx/vmcs12 [4096]), with the vmstate description extended to match,
+from two real KVM_GET_NESTED_STATE blobs.  `decode` must give what it gives
+for the blobs themselves (hdr.vmx.flags is not in QEMU's stream: 0).  The
+same stream behind a libvirt save-image header decodes the same.
+
+A small reader of its own (not nestscope's) finds the section boundaries.
+usage: migration_stream.py NESTSCOPE
+"""
+import gzip
+import json
+import pathlib
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import itest  # noqa: E402
+
+nestscope = sys.argv[1]
+check = itest.Checks()
+BLOBS = ["samples/blobs/rich/nested_l2_guestmode_1.bin", "samples/blobs/basic/nested_final.bin"]
+
+
+class Stream:
+    """Walks a stream with its vmstate description; records where each device section's body ends."""
+
+    def __init__(self, b):
+        self.b, self.pos, self.ends = b, 8, {}
+        nul = b.rfind(b"\0")
+        js = b.find(b"{", nul)
+        assert b[js - 5] == 6, "no vmstate description"
+        self.desc_at = js - 5
+        n = struct.unpack(">I", b[js - 4:js])[0]
+        self.desc = json.loads(b[js:js + n])
+        self.page = self.desc["page_size"]
+
+    def take(self, n):
+        v = self.b[self.pos:self.pos + n]
+        self.pos += n
+        return v
+
+    def u(self, n):
+        return int.from_bytes(self.take(n), "big")
+
+    def name(self):
+        return self.take(self.u(1)).decode()
+
+    def ram(self):
+        while True:
+            v = self.u(8)
+            flags, addr = v & (self.page - 1), v & ~(self.page - 1)
+            if flags & 0x04:
+                while addr:
+                    self.name()
+                    addr -= self.u(8)
+            if flags & 0x0a and not flags & 0x20:
+                self.name()
+            if flags & 0x02:
+                self.take(1)
+            if flags & 0x08:
+                self.take(self.page)
+            if flags & 0x10:
+                return
+
+    def vmsd(self, d):
+        for f in d.get("fields", []):
+            for _ in range(f.get("array_len", 1)):
+                if f["type"] == "struct":
+                    self.vmsd(f["struct"])
+                elif f["type"] == "capability":
+                    self.name()
+                else:
+                    self.take(f["size"])
+        for s in d.get("subsections", []):
+            assert self.u(1) == 5
+            self.name()
+            self.u(4)
+            self.vmsd(s)
+
+    def walk(self):
+        devs = {(d["name"], d["instance_id"]): d for d in self.desc["devices"]}
+        while True:
+            t = self.u(1)
+            if t == 0:
+                return
+            if t == 7:
+                self.vmsd(self.desc["configuration"]) if "configuration" in self.desc else self.take(self.u(4))
+            elif t in (1, 4):
+                self.u(4)
+                n = self.name()
+                inst = self.u(4)
+                self.u(4)
+                if n == "ram":
+                    self.ram()
+                else:
+                    self.vmsd(devs[(n, inst)])
+                    self.ends[(n, inst)] = self.pos
+            elif t in (2, 3):
+                self.u(4)
+                self.ram()
+            elif t == 0x7e:
+                self.u(4)
+            elif t == 8:
+                self.u(2)
+                self.take(self.u(2))
+            else:
+                raise ValueError(f"section type {t}")
+
+
+def nested_subsection(blob):
+    """The cpu/nested_state subsection for a blob, and its vmstate description, as QEMU writes them."""
+    flags, fmt, size = struct.unpack_from("<HHI", blob, 0)
+    vmxon, vmcs12, smm = struct.unpack_from("<QQH", blob, 8)
+
+    def sub(name, body):
+        return bytes([5, len(name)]) + name.encode() + struct.pack(">I", 1) + body
+    u = [{"name": n, "type": t, "size": s} for n, t, s in (("flags", "uint16", 2), ("format", "uint16", 2),
+                                                        ("size", "uint32", 4))]
+    vmx = [{"name": n, "type": t, "size": s} for n, t, s in (("hdr.vmx.vmxon_pa", "uint64", 8),
+                                                          ("hdr.vmx.vmcs12_pa", "uint64", 8),
+                                                          ("hdr.vmx.smm.flags", "uint16", 2))]
+    vmcs = [{"name": "data.vmx[0].vmcs12", "array_len": 4096, "type": "uint8", "size": 1}]
+    data = sub("cpu/nested_state",
+               struct.pack(">HHI", flags, fmt, size) +
+               sub("cpu/kvm_nested_state/vmx", struct.pack(">QQH", vmxon, vmcs12, smm) +
+                   sub("cpu/kvm_nested_state/vmx/vmcs12", blob[128:128 + 4096])))
+    desc = {"vmsd_name": "cpu/nested_state", "version": 1, "fields": [
+        {"name": "env.nested_state", "type": "struct", "size": size, "struct": {
+            "vmsd_name": "cpu/kvm_nested_state", "version": 1, "fields": u, "subsections": [
+                {"vmsd_name": "cpu/kvm_nested_state/vmx", "version": 1, "fields": vmx, "subsections": [
+                    {"vmsd_name": "cpu/kvm_nested_state/vmx/vmcs12", "version": 1, "fields": vmcs}]}]}}]}
+    return data, desc
+
+
+def run(*args):
+    return subprocess.run([nestscope, *args], capture_output=True, text=True)
+
+
+rich = sorted(pathlib.Path("samples").glob("6.1*/rich"))[0]
+man = json.loads((rich / "manifest-harness.json").read_text())
+image = gzip.decompress((rich / "l1-memory-after_vmclear.img.gz").read_bytes())
+with tempfile.TemporaryDirectory() as d:
+    d = pathlib.Path(d)
+    (d / "low.bin").write_bytes(image[:0xa0000])
+    (d / "high.bin").write_bytes(image[0x100000:])
+    sock = str(d / "qmp.sock")
+    qemu = subprocess.Popen(["qemu-system-x86_64", "-accel", "tcg", "-machine", "pc", "-m", "64", "-smp", "2", "-S",
+                             "-nographic", "-nodefaults", "-qmp", f"unix:{sock},server=on,wait=off",
+                             "-device", f"loader,file={d / 'low.bin'},addr=0,force-raw=on",
+                             "-device", f"loader,file={d / 'high.bin'},addr=0x100000,force-raw=on"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            if pathlib.Path(sock).exists():
+                break
+            time.sleep(0.1)
+        stream = d / "stream.bin"
+        itest.qmp(sock, "migrate", {"uri": f"exec:cat > {stream}"})
+        for _ in range(300):
+            if itest.qmp(sock, "query-migrate").get("status") in ("completed", "failed"):
+                break
+            time.sleep(0.1)
+    finally:
+        qemu.kill()
+        qemu.wait()
+    b = stream.read_bytes() if stream.exists() else b""
+    check(b[:4] == b"QEVM", f"QEMU wrote a migration stream ({len(b)} bytes)")
+
+    # the real stream: RAM and structure
+    s_img = run("scan", "--json", str(rich / "l1-memory-after_vmclear.img.gz"))
+    s_str = run("scan", "--json", str(stream))
+    regions = lambda r: [(x["physical"], x["kind"]) for x in json.loads(r.stdout)["regions"]] if r.returncode == 0 else r.stderr
+    check(s_str.returncode == 0 and regions(s_str) == regions(s_img),
+          f"scan of the stream's RAM finds what scan of the image finds: {regions(s_str)}")
+    a = {int(man["addresses"][k], 16) for k in ("vmxon_pa", "vmcs12_pa")}
+    check(a <= {int(p, 16) for p, _ in regions(s_str)} if s_str.returncode == 0 else False,
+          "among them the VMXON region and the vmcs12 the generator placed")
+    r = run("decode", str(stream))
+    check(r.returncode == 1 and r.stderr.count("\n") == 1 and "2 vCPUs and no nested state" in r.stderr,
+          f"decode: {r.stderr.strip()}")
+
+    # the nested-state subsection added to each cpu section, QEMU's way
+    w = Stream(b)
+    w.walk()
+    cpus = sorted(k for k in w.ends if k[0] == "cpu")
+    check(len(cpus) == 2, f"the test's own reader walks the stream to its end: cpu sections {cpus}")
+    out, last = bytearray(), 0
+    desc = json.loads(json.dumps(w.desc))
+    devs = {(x["name"], x["instance_id"]): x for x in desc["devices"]}
+    for cpu, blob in zip(cpus, BLOBS):
+        sub, sd = nested_subsection(pathlib.Path(blob).read_bytes())
+        out += b[last:w.ends[cpu]] + sub
+        last = w.ends[cpu]
+        devs[cpu].setdefault("subsections", []).append(sd)
+    js = json.dumps(desc).encode()
+    out += b[last:w.desc_at] + bytes([6]) + struct.pack(">I", len(js)) + js
+    nested = d / "nested.stream"
+    nested.write_bytes(bytes(out))
+    r = run("decode", "--json", str(nested))
+    docs = itest.json_docs(r.stdout)
+    check(r.returncode == 0 and len(docs) == 2, f"decode finds a nested state per vCPU [{r.stderr.strip()}]")
+    for i, blob in enumerate(BLOBS):
+        want = json.loads(run("decode", "--json", blob).stdout)
+        got = docs[i] if i < len(docs) else {}
+        same_hdr = {k: v for k, v in want["nested_state"].items() if k not in ("vmx_flags", "vmx_flag_names",
+                                                                                 "preemption_timer_deadline")}
+        check(got.get("vmcs") == want["vmcs"] and
+              {k: v for k, v in got.get("nested_state", {}).items() if k in same_hdr} == same_hdr and
+              got["nested_state"]["vmx_flags"] == "0x0",
+              f"vCPU {i}: the stream's nested state decodes as the blob {blob} does (hdr.vmx.flags not in the stream)")
+
+    # the same stream behind a libvirt save-image header (libvirt's qemu_saveimage.h)
+    xml = b"<domain type='qemu'><name>saved</name></domain>\0" + bytes(1024)
+    hdr = b"LibvirtQemudSave" + struct.pack("<IIIII", 2, len(xml), 0, 0, 0) + bytes(14 * 4)
+    saved = d / "saved.img"
+    saved.write_bytes(hdr + xml + bytes(out))
+    r = run("decode", "--json", str(saved))
+    check(r.returncode == 0 and [x["vmcs"] for x in itest.json_docs(r.stdout)] == [x["vmcs"] for x in docs],
+          "a libvirt save image of that stream decodes the same")
+    (d / "compressed.img").write_bytes(hdr[:28] + struct.pack("<I", 1) + hdr[32:] + xml + bytes(out))
+    r = run("decode", str(d / "compressed.img"))
+    check(r.returncode == 1 and "compressed" in r.stderr and r.stderr.count("\n") == 1,
+          f"a compressed save image: {r.stderr.strip()}")
+    for what, data in (("cut in half", out[:len(out) // 2]), ("without its description", out[:w.desc_at])):
+        (d / "bad").write_bytes(bytes(data))
+        r = run("decode", str(d / "bad"))
+        check(r.returncode == 1 and r.stderr.count("\n") == 1, f"a stream {what}: {r.stderr.strip()}")
+check.finish()
