@@ -1,6 +1,6 @@
 # nestscope — build, test, install.
 #   make            libnestscope, the nestscope CLI and the crash extension (in build/)
-#   make test       unit tests (cmocka) and CLI tests
+#   make test       unit tests (cmocka), CLI tests, integration tests (crash, gdb, QEMU, libvirt)
 #   make test-asan  the same suite built with ASan+UBSan (in build-asan/)
 #   make test-slow  tests that boot Bochs (the layout-discovery probe)
 #   make demo       triage a bundled real kernel dump (no debuginfo download)
