@@ -9,7 +9,9 @@ samples: it copies them to guest-physical 0x400000 and says PLACED.
 
 Checks: capture (memory-only ELF, kdump, and --live through a migration
 stream) and scan of a `virsh save` image find the placed regions of the right kind, decodes each vmcs12 to
-the same fields as `nestscope decode` of the sample it came from, reports
+the same fields as `nestscope decode` of the sample it came from, with every
+VMWRITE the sample generator recorded (samples/blobs/*/vmwrites.txt) reading
+back, reports
 nothing that is not one of those pages (QEMU's own copy of the initrd is one
 of them, where its loader put it); libvirt errors (no domain, no daemon, a
 domain not running, an unprivileged user) are one line saying what to do.
@@ -32,7 +34,7 @@ nestscope = os.path.abspath(sys.argv[1])
 here = pathlib.Path(__file__).resolve().parent
 root = here.parent.parent
 check = Checks()
-DOMAIN = "nestscope-capture-test"
+DOMAIN = f"nestscope-capture-{os.getpid()}"  # its own name: runs at once do not meet
 BASE = 0x400000
 SOURCES = [("samples/blobs/rich/nested_l2_guestmode_1.bin", "vmcs12"),
            ("samples/blobs/basic/nested_final.bin", "vmcs12")]
@@ -48,6 +50,12 @@ def sh(*args, **kw):
 
 def virsh(*args):
     return sh("virsh", "-c", uri, *args)
+
+
+def vmwrites(blob):
+    """(encoding, value) of each VMWRITE the sample generator recorded for a blob's configuration."""
+    lines = (root / blob).parent.joinpath("vmwrites.txt").read_text().splitlines()
+    return [tuple(int(x, 16) for x in line.split()) for line in lines if line and not line.startswith("#")]
 
 
 def wait_for(what, pred, seconds):
@@ -169,10 +177,15 @@ exec libvirtd --pid-file={T}/libvirtd.pid
             valid &= sh("/usr/bin/python3", str(root / "tests/cli/validate_json.py"), f"nestscope/{schema}/1",
                         str(f)).returncode == 0
         check(valid and len(docs) >= 3, f"capture {mode}: every JSON line validates against its schema")
-        for pa, fields in expect_decode.items():
+        for i, (pa, fields) in enumerate(expect_decode.items()):
             d = [d for s, d in decoded.items() if s.endswith(f"guest-physical {hex(pa)}")]
             check(d and d[0]["vmcs"] == fields,
                   f"capture {mode}: the vmcs12 at {hex(pa)} decodes to the sample's fields")
+            values = {int(f["encoding"], 16): int(f["value"], 16) for f in d[0]["vmcs"][0]["fields"]} if d else {}
+            writes = vmwrites(SOURCES[i][0])
+            bad = [hex(e) for e, v in writes if values.get(e, 0) != v]
+            check(d and writes and not bad,
+                  f"capture {mode}: the {len(writes)} VMWRITEs the generator recorded for it read back {bad}")
 
     # libvirt errors: one line, saying what to do
     def one_line(args, needle, what, user=None):
