@@ -24,7 +24,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 import itest  # noqa: E402
@@ -49,24 +48,12 @@ for rich in sorted(p.parent for p in pathlib.Path("samples").glob("*/rich/manife
     image = gzip.decompress((rich / "l1-memory-after_vmclear.img.gz").read_bytes())
     with tempfile.TemporaryDirectory() as d:
         d = pathlib.Path(d)
-        (d / "low.bin").write_bytes(image[:0xa0000])
-        (d / "high.bin").write_bytes(image[0x100000:SIZE])
-        sock = str(d / "qmp.sock")
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
-        qemu = subprocess.Popen(["qemu-system-x86_64", "-accel", "tcg", "-machine", "pc", "-m", "64", "-S",
-                                 "-nographic", "-nodefaults", "-gdb", f"tcp:127.0.0.1:{port}",
-                                 "-qmp", f"unix:{sock},server=on,wait=off",
-                                 "-device", f"loader,file={d / 'low.bin'},addr=0,force-raw=on",
-                                 "-device", f"loader,file={d / 'high.bin'},addr=0x100000,force-raw=on"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        qemu, sock = itest.qemu_holding(image[:SIZE], d, "-gdb", f"tcp:127.0.0.1:{port}")
         try:
-            for _ in range(100):
-                if pathlib.Path(sock).exists():
-                    break
-                time.sleep(0.1)
             itest.qmp(sock, "pmemsave", {"val": 0, "size": SIZE, "filename": str(d / "before.bin")})
             before = (d / "before.bin").read_bytes()
             check(before[:0xa0000] == image[:0xa0000] and before[0x100000:] == image[0x100000:],

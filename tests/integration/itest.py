@@ -6,6 +6,7 @@ import pathlib
 import socket
 import subprocess
 import sys
+import time
 
 GEN = pathlib.Path(__file__).resolve().parent.parent.parent / "samples" / "gen"
 
@@ -71,3 +72,22 @@ def qmp(sock, cmd, args=None):
     if "error" in r:
         raise RuntimeError(r["error"])
     return r["return"]
+
+
+def qemu_holding(image, d, *extra):
+    """A QEMU (TCG, pc, 64 MiB, stopped before its first instruction) whose RAM holds image from address 0,
+    through loader devices around the legacy hole; its QMP socket in d.  Returns (process, socket path)."""
+    d = pathlib.Path(d)
+    (d / "low.bin").write_bytes(image[:0xa0000])
+    (d / "high.bin").write_bytes(image[0x100000:])
+    sock = str(d / "qmp.sock")
+    qemu = subprocess.Popen(["qemu-system-x86_64", "-accel", "tcg", "-machine", "pc", "-m", "64", "-S",
+                             "-nographic", "-nodefaults", "-qmp", f"unix:{sock},server=on,wait=off",
+                             "-device", f"loader,file={d / 'low.bin'},addr=0,force-raw=on",
+                             "-device", f"loader,file={d / 'high.bin'},addr=0x100000,force-raw=on", *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for _ in range(100):
+        if pathlib.Path(sock).exists():
+            break
+        time.sleep(0.1)
+    return qemu, sock

@@ -156,19 +156,8 @@ man = json.loads((rich / "manifest-harness.json").read_text())
 image = gzip.decompress((rich / "l1-memory-after_vmclear.img.gz").read_bytes())
 with tempfile.TemporaryDirectory() as d:
     d = pathlib.Path(d)
-    (d / "low.bin").write_bytes(image[:0xa0000])
-    (d / "high.bin").write_bytes(image[0x100000:])
-    sock = str(d / "qmp.sock")
-    qemu = subprocess.Popen(["qemu-system-x86_64", "-accel", "tcg", "-machine", "pc", "-m", "64", "-smp", "2", "-S",
-                             "-nographic", "-nodefaults", "-qmp", f"unix:{sock},server=on,wait=off",
-                             "-device", f"loader,file={d / 'low.bin'},addr=0,force-raw=on",
-                             "-device", f"loader,file={d / 'high.bin'},addr=0x100000,force-raw=on"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    qemu, sock = itest.qemu_holding(image, d, "-smp", "2")
     try:
-        for _ in range(100):
-            if pathlib.Path(sock).exists():
-                break
-            time.sleep(0.1)
         stream = d / "stream.bin"
         itest.qmp(sock, "migrate", {"uri": f"exec:cat > {stream}"})
         for _ in range(300):
