@@ -5,6 +5,7 @@
 #   make test-slow  tests that boot Bochs (the layout-discovery probe)
 #   make demo       triage a bundled real kernel dump (no debuginfo download)
 #   make bench      benchmarks (ratios against a baseline in the same run)
+#   make fuzz       every libFuzzer harness for FUZZ_SECONDS (in build-fuzz/; docs/robustness.md)
 #   make samples KERNEL=current   real samples from KVM inside Bochs (samples/README.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -44,6 +45,7 @@ DEMO_DUMP := samples/6.1.0-56-amd64/dump/vmcore.kdump
 
 KERNEL   ?= current
 
+.PHONY: fuzz fuzz-bins
 .PHONY: all test test-unit test-cli test-asan test-slow demo bench samples install uninstall clean
 
 all: $(LIB) $(SOLIB) $(CLI) $(CRASH_EXT)
@@ -88,7 +90,15 @@ $(BENCH_BIN): bench/bench_decode.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -o $@ $< $(LIB) $(LDFLAGS)
 
-test: all $(TEST_BIN)
+# the fuzz harnesses, replayed on saved inputs without libFuzzer (make test)
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/%)
+
+$(BUILD)/fuzz-replay/%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -Ifuzz -o $@ $< fuzz/replay.c $(LIB) $(LDFLAGS)
+
+test: all $(TEST_BIN) $(REPLAY_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
 
 test-asan:
@@ -113,6 +123,21 @@ bench: $(BENCH_BIN) $(CRASH_EXT)
 samples:
 	sh samples/gen/generate.sh $(KERNEL)
 
+# libFuzzer with ASan and UBSan; FUZZ_SECONDS per harness, two at a time
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+fuzz: all
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+	  LDFLAGS="-fsanitize=address,undefined" fuzz-bins
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh build-fuzz $(BUILD)/nestscope
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: fuzz/fuzz_%.c fuzz/fuzz.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -Ifuzz -fsanitize=fuzzer -o $@ $< $(LIB) $(LDFLAGS)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/nestscope \
 	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/nestscope
@@ -136,4 +161,4 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/share/nestscope/gdb $(DESTDIR)$(PREFIX)/share/nestscope/profiles
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -350,9 +350,10 @@ int ns_profile_parse(const char *text, size_t len, const char *origin, struct ns
 	int rc = jp_parse(text, len, &d, err);
 
 	if (rc) {
-		char why[sizeof(err->msg)];
+		char why[sizeof(err->msg)] = "";
 
-		memcpy(why, err->msg, sizeof(why));
+		if (err)
+			memcpy(why, err->msg, sizeof(why));
 		jp_free(&d);
 		return ns_fail(err, rc, "profile %.200s: %.200s", origin, why);
 	}

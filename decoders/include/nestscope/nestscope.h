@@ -13,6 +13,7 @@
 #include "locate.h"
 #include "nested_state.h"
 #include "render.h"
+#include "migstream.h"
 #include "render_kvm.h"
 #include "scan.h"
 #include "session.h"
