@@ -114,7 +114,8 @@ int ns_hwlayout_parse(const char *text, size_t len, const char *origin, struct n
 		} else if ((k = sscanf(line, "field %lx %lx %lu %15s", &a, &b, &c, x)) >= 3) {
 			if (a > 0x7fff || (a & 1) || !ns_enc_reserved_clear((uint32_t)a))
 				return ns_fail(err, NS_ERR_FORMAT, "%s:%u: 0x%lx is not a VMCS field encoding", origin, lineno, a);
-			if (!(c == 2 || c == 4 || c == 8) || b + c > l->layout.region_size)
+			/* b > size first: b + c may wrap (sscanf gives ULONG_MAX for a huge number) */
+			if (!(c == 2 || c == 4 || c == 8) || b > l->layout.region_size || c > l->layout.region_size - b)
 				return ns_fail(err, NS_ERR_FORMAT, "%s:%u: field 0x%lx at 0x%lx, %lu bytes: outside the region",
 					       origin, lineno, a, b, c);
 			if (k == 4 && strcmp(x, "rol8"))
@@ -129,7 +130,7 @@ int ns_hwlayout_parse(const char *text, size_t len, const char *origin, struct n
 			for (int i = 0; i < 3; i++)
 				if (!strcmp(name, hdr[i]))
 					m = hdr[i];
-			if (!m || c != 4 || b + c > l->layout.region_size)
+			if (!m || c != 4 || b > l->layout.region_size || c > l->layout.region_size - b)
 				return ns_fail(err, NS_ERR_FORMAT, "%s:%u: bad header line", origin, lineno);
 			if (!add_slot(l, NS_NOENC, (unsigned)b, 4, NS_SLOT_HDR, m, NS_XFORM_NONE))
 				return ns_fail(err, NS_ERR_FORMAT, "%s: too many slots", origin);
@@ -139,6 +140,11 @@ int ns_hwlayout_parse(const char *text, size_t len, const char *origin, struct n
 	}
 	if (!have_rev)
 		return ns_fail(err, NS_ERR_FORMAT, "%s: no 'revision' line", origin);
+	/* a 'size' line after the slots may have shrunk the region under them */
+	for (size_t i = 0; i < l->layout.nslots; i++)
+		if ((size_t)l->layout.slots[i].offset + l->layout.slots[i].size > l->layout.region_size)
+			return ns_fail(err, NS_ERR_FORMAT, "%s: slot %s at 0x%x is outside the %zu-byte region", origin,
+				       l->layout.slots[i].member, l->layout.slots[i].offset, l->layout.region_size);
 	return NS_OK;
 }
 
@@ -213,6 +219,9 @@ int ns_hwvmcs_inspect(const uint8_t *data, size_t len, const struct ns_layout *l
 	for (size_t i = 0; i < layout->nslots; i++)
 		if (layout->slots[i].kind == NS_SLOT_HDR && !strcmp(layout->slots[i].member, "launch_state")) {
 			const uint8_t *p = data + layout->slots[i].offset;
+
+			if ((size_t)layout->slots[i].offset + 4 > len)
+				continue; /* the region is shorter than the layout says: no launch state */
 			info->launch_state = (uint32_t)(p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24);
 		}
 	if (info->revision != layout->revision && !force)
