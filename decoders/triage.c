@@ -367,8 +367,14 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 	int rc;
 
 	memset(sum, 0, sizeof(*sum));
-	if ((rc = ns_session_ready(s, true, err)) || (rc = ns_session_walk(s, err)))
+	/*
+	 * VMs first; each VM's vCPUs below, so that one VM's corrupt vCPU list
+	 * is a problem reported for that VM, and the others are still judged.
+	 */
+	if ((rc = ns_session_ready(s, true, err)) ||
+	    (rc = ns_kvm_vms(s->t, &s->off, s->vms, NS_MAX_VMS, &s->nvms, err)))
 		return rc;
+	s->nvcpus = 0;
 	if (info->json) {
 		json_init(&j, o);
 		json_obj_begin(&j);
@@ -385,7 +391,12 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 	}
 	for (size_t i = 0; i < s->nvms; i++) {
 		const struct ns_vm *vm = &s->vms[i];
+		struct ns_error verr = { NS_OK, "" };
+		size_t first = s->nvcpus, n = 0;
 
+		if (ns_kvm_vcpus(s->t, &s->off, vm, s->vcpus + first, MAX_VCPUS - first, &n, &verr))
+			n = 0;
+		s->nvcpus += n;
 		sum->vms++;
 		if (info->json) {
 			json_obj_begin(&j);
@@ -403,11 +414,9 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 			ns_printf(o, "\nVM pid %d (%s), struct kvm 0x%llx, %u vCPU%s\n", vm->pid, vm->comm[0] ? vm->comm : "-",
 				  (unsigned long long)vm->kvm, vm->online_vcpus, vm->online_vcpus == 1 ? "" : "s");
 		}
-		for (size_t k = 0; k < s->nvcpus; k++) {
+		for (size_t k = first; k < s->nvcpus; k++) {
 			struct ns_vcpu v = s->vcpus[k];
 
-			if (v.kvm != vm->kvm)
-				continue;
 			judge(s, &v, info->layout_file, &vt);
 			sum->vcpus++;
 			sum->vmx += v.vmxon;
@@ -419,7 +428,17 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 			else
 				text_vcpu(o, &vt);
 		}
+		if (verr.code != NS_OK) {
+			sum->problems++;
+			if (!info->json)
+				ns_printf(o, "  PROBLEM its vCPUs cannot be listed: %s\n", verr.msg);
+		}
 		if (info->json) {
+			json_arr_end(&j);
+			json_key(&j, "problems");
+			json_arr_begin(&j);
+			if (verr.code != NS_OK)
+				json_str(&j, verr.msg);
 			json_arr_end(&j);
 			json_obj_end(&j);
 		}

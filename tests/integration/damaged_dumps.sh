@@ -1,0 +1,5 @@
+#!/bin/sh
+# Damaged dumps made from a real one: triage, crash and gdb (damaged_dumps.py).
+BUILD=${BUILD:-build}
+exec /usr/bin/python3 tests/integration/damaged_dumps.py "$BUILD" \
+	"${NESTSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestscope}"
