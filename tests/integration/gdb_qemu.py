@@ -65,6 +65,9 @@ for rich in sorted(p.parent for p in pathlib.Path("samples").glob("*/rich/manife
                                 "-ex", "maint packet Qqemu.PhyMemMode:1", "-ex", f"vmcs12 -p {gpa:#x}", "-ex", mode,
                                 "-ex", "maint packet Qqemu.PhyMemMode:0",
                                 "-ex", "vmcs12 -p 0xfffffffff000",
+                                # every other command too, on a target that is no kernel: each says why
+                                "-ex", "kvm", "-ex", "kvm -v", "-ex", "vmcs12 -a", "-ex", "vmcs02", "-ex", "vmcs01",
+                                "-ex", f"p $vmcs12_field({gpa:#x}, \"GUEST_RIP\")",
                                 "-ex", f"shell /usr/bin/python3 {pathlib.Path(__file__).resolve()} --pmemsave {sock} "
                                        f"{d / 'after.bin'}"],
                                capture_output=True, text=True, timeout=300)
