@@ -1,0 +1,5 @@
+#!/bin/sh
+# The damaged dumps (tests/integration/damaged_dumps.py) given to the CLI's
+# triage alone: in the sanitizer build this is the ASan+UBSan run of them.
+BUILD=${BUILD:-build}
+exec /usr/bin/python3 tests/integration/damaged_dumps.py "$BUILD" none --cli-only
