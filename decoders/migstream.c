@@ -30,6 +30,8 @@
 #define MAX_DEPTH 16
 #define MAX_BLOCK (1ull << 40)
 #define LIBVIRT_HDR 92
+/* fields walked per stream: a description may nest arrays of empty structs to no end */
+#define MAX_FIELD_VISITS (1u << 22)
 
 enum { EOF_ = 0x00, START = 0x01, PART = 0x02, END = 0x03, FULL = 0x04, SUBSECTION = 0x05, VMDESC = 0x06,
        CONFIG = 0x07, COMMAND = 0x08, FOOTER = 0x7e };
@@ -48,6 +50,7 @@ struct parse {
 	struct jp_doc d;
 	struct ns_migstream *m;
 	bool want_ram;
+	uint32_t visits;
 	struct ns_mig_block *cur;        /* RAM: the block of the last page */
 	uint32_t ram_section;            /* the section id of "ram" */
 	bool have_ram_section;
@@ -263,14 +266,19 @@ static int field(struct parse *p, uint32_t f, const char *vmsd_name, int depth)
 
 	if (!type || !fname)
 		return fail(r, "a vmstate field without a name or type in the description");
+	if (++p->visits > MAX_FIELD_VISITS)
+		return fail(r, "a vmstate description with more fields than any device has");
 	if (count > (1u << 24))
 		return fail(r, "a vmstate array too long");
 	if (!strcmp(type, "struct")) {
 		uint32_t s = jp_get(&p->d, f, "struct");
 
-		for (uint64_t i = 0; i < count; i++)
+		for (uint64_t i = 0; i < count; i++) {
 			if ((rc = vmsd(p, s, key(p, s, "vmsd_name"), depth + 1)))
 				return rc;
+			if (++p->visits > MAX_FIELD_VISITS)
+				return fail(r, "a vmstate description with more fields than any device has");
+		}
 		return NS_OK;
 	}
 	if (!strcmp(type, "capability")) {

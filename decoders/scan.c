@@ -59,7 +59,7 @@ bool ns_phys_translate(const struct ns_phys *mem, uint64_t cr3, uint64_t va, uin
  * each present 1 GiB window of the upper half at pa's offset in it (Linux's
  * direct map is 1 GiB aligned, KASLR or not); 0 if none.
  */
-static uint64_t mapped_at(const struct ns_phys *mem, uint64_t cr3, uint64_t pa)
+static uint64_t mapped_at(struct ns_scan *s, const struct ns_phys *mem, uint64_t cr3, uint64_t pa)
 {
 	uint64_t *pml4 = malloc(PAGE), *pdpt = malloc(PAGE), va = 0;
 
@@ -71,7 +71,13 @@ static uint64_t mapped_at(const struct ns_phys *mem, uint64_t cr3, uint64_t pa)
 		for (unsigned j = 0; j < 512 && !va; j++) {
 			uint64_t cand = canonical((uint64_t)i << 39 | (uint64_t)j << 30) + (pa & (GIB - 1)), got;
 
-			if ((pdpt[j] & PTE_P) && ns_phys_translate(mem, cr3, cand, &got) && got == pa)
+			if (!(pdpt[j] & PTE_P))
+				continue;
+			if (++s->walks > NS_SCAN_MAX_WALKS) {
+				s->walks_exhausted = true;
+				goto out;
+			}
+			if (ns_phys_translate(mem, cr3, cand, &got) && got == pa)
 				va = cand;
 		}
 	}
@@ -156,7 +162,7 @@ static void scan_hw(struct ns_scan *s, const uint8_t *page, uint64_t pa, const s
 	if ((cr0 & 0x80000001ull) != 0x80000001ull || !(cr4 & (1ull << 13)) || (cr3 & PTE_ADDR) == 0 || cr3 >> 52)
 		return;
 	/* the hypervisor must have mapped its VM-exit entry point and this region */
-	if (!ns_phys_translate(mem, cr3, rip, &rip_pa) || !(va = mapped_at(mem, cr3, pa)))
+	if (!ns_phys_translate(mem, cr3, rip, &rip_pa) || !(va = mapped_at(s, mem, cr3, pa)))
 		return;
 	if (!(h = add(s, pa, NS_SCAN_HW_VMCS, info.revision)))
 		return;
@@ -271,7 +277,7 @@ void ns_scan_relate(struct ns_scan *s, const struct ns_phys *mem)
 	/* a vmcs12 in L0's memory: its kernel address, through L0's own page tables */
 	for (size_t i = 0; host && i < s->n; i++)
 		if (s->hit[i].kind == NS_SCAN_VMCS12 || s->hit[i].kind == NS_SCAN_SHADOW_VMCS12)
-			s->hit[i].va = mapped_at(mem, host->host_cr3, s->hit[i].pa);
+			s->hit[i].va = mapped_at(s, mem, host->host_cr3, s->hit[i].pa);
 }
 
 bool ns_scan_want_pairs(const struct ns_scan *s)
@@ -297,19 +303,45 @@ bool ns_scan_may_point(const uint8_t *page)
 	return false;
 }
 
+static int by_va(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 void ns_scan_pair_page(struct ns_scan *s, const uint8_t *page, uint64_t pa)
 {
+	if (!s->nva) {
+		/* once: the addresses to look for, sorted (a word costs a binary search, not a pass over the hits) */
+		for (size_t i = 0; i < s->n; i++)
+			if (s->hit[i].va && (s->hit[i].kind == NS_SCAN_VMCS12 || s->hit[i].kind == NS_SCAN_HW_VMCS)) {
+				s->va[s->nva].va = s->hit[i].va;
+				s->va[s->nva++].hit = (uint32_t)i;
+			}
+		qsort(s->va, s->nva, sizeof(s->va[0]), by_va);
+		if (!s->nva)
+			return;
+	}
 	for (size_t off = 0; off < PAGE; off += 8) {
 		uint64_t w;
+		size_t lo = 0, hi = s->nva;
 
 		memcpy(&w, page + off, 8);
-		if (w < 0xffff800000000000ull)
+		if (w < 0xffff800000000000ull || (w & 0xfff))
 			continue;
-		for (size_t i = 0; i < s->n && s->nptr < NS_SCAN_MAX_POINTERS; i++)
-			if (s->hit[i].va == w && (s->hit[i].kind == NS_SCAN_VMCS12 || s->hit[i].kind == NS_SCAN_HW_VMCS)) {
-				s->ptr[s->nptr].pa = pa + off;
-				s->ptr[s->nptr++].hit = (uint32_t)i;
-			}
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (s->va[mid].va < w)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < s->nva && s->va[lo].va == w && s->nptr < NS_SCAN_MAX_POINTERS; lo++) {
+			s->ptr[s->nptr].pa = pa + off;
+			s->ptr[s->nptr++].hit = s->va[lo].hit;
+		}
 	}
 }
 
@@ -406,6 +438,8 @@ void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_sc
 		  count[NS_SCAN_SHADOW_VMCS12], count[NS_SCAN_EVMCS], count[NS_SCAN_HW_VMCS], count[NS_SCAN_HW_SHADOW],
 		  count[NS_SCAN_REVISION_ONLY],
 		  s->truncated ? " (more than the report holds)" : "");
+	if (s->walks_exhausted)
+		ns_printf(o, "warning: more hardware VMCS candidates than page walks allowed: some were not validated\n");
 }
 
 void ns_render_scan_json(struct ns_out *o, const char *image, const struct ns_scan *s)
@@ -417,7 +451,7 @@ void ns_render_scan_json(struct ns_out *o, const char *image, const struct ns_sc
 	json_kv_str(&j, "schema", NS_SCAN_SCHEMA);
 	json_kv_str(&j, "image", image);
 	json_kv_uint(&j, "pages", s->pages);
-	json_kv_bool(&j, "truncated", s->truncated);
+	json_kv_bool(&j, "truncated", s->truncated || s->walks_exhausted);
 	json_key(&j, "regions");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < s->n; i++) {

@@ -67,13 +67,22 @@ struct ns_scan_hit {
 
 #define NS_SCAN_MAX_HITS 4096
 #define NS_SCAN_MAX_POINTERS 4096
+#define NS_SCAN_MAX_WALKS (1ull << 24)
 
 struct ns_scan {
 	size_t n;
 	bool truncated;                    /* more than NS_SCAN_MAX_HITS */
+	/* page walks done validating: a hostile image could ask for billions */
+	uint64_t walks;
+	bool walks_exhausted;              /* then hardware VMCS candidates went unvalidated */
 	uint64_t pages;                    /* pages looked at */
 	struct ns_scan_hit hit[NS_SCAN_MAX_HITS];
-	/* the pairing pass: where memory holds a hit's kernel address */
+	/* the pairing pass: the hits' kernel addresses, sorted; where memory holds them */
+	size_t nva;
+	struct {
+		uint64_t va;
+		uint32_t hit;
+	} va[NS_SCAN_MAX_HITS];
 	size_t nptr;
 	struct {
 		uint64_t pa;
