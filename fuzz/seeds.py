@@ -14,7 +14,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 
 root = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(root / "tests" / "integration"))
@@ -77,17 +76,8 @@ seed("evmcs", "l1-low-128k", image[:0x20000])
 
 # a real QEMU stream (small RAM), and the same with a nested state added QEMU's way
 with tempfile.TemporaryDirectory() as t:
-    qemu, sock = itest.qemu_holding(image[:0x200000], t)
-    try:
-        stream = pathlib.Path(t) / "stream"
-        itest.qmp(sock, "migrate", {"uri": f"exec:cat > {stream}"})
-        for _ in range(300):
-            if itest.qmp(sock, "query-migrate").get("status") in ("completed", "failed"):
-                break
-            time.sleep(0.1)
-    finally:
-        qemu.kill()
-        qemu.wait()
+    stream = pathlib.Path(t) / "stream"
+    itest.migrate_to_file(image[:0x200000], t, stream)
     b = stream.read_bytes()
     seed("migstream", "qemu-7.2", b)
     w = Stream(b)

@@ -91,3 +91,17 @@ def qemu_holding(image, d, *extra):
             break
         time.sleep(0.1)
     return qemu, sock
+
+
+def migrate_to_file(image, d, path, *extra):
+    """QEMU holding image (qemu_holding) migrated to the file path with QMP `migrate`; QEMU stopped after."""
+    qemu, sock = qemu_holding(image, d, *extra)
+    try:
+        qmp(sock, "migrate", {"uri": f"exec:cat > {path}"})
+        for _ in range(300):
+            if qmp(sock, "query-migrate").get("status") in ("completed", "failed"):
+                break
+            time.sleep(0.1)
+    finally:
+        qemu.kill()
+        qemu.wait()

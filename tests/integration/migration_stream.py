@@ -27,7 +27,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import itest  # noqa: E402
@@ -47,17 +46,8 @@ man = json.loads((rich / "manifest-harness.json").read_text())
 image = gzip.decompress((rich / "l1-memory-after_vmclear.img.gz").read_bytes())
 with tempfile.TemporaryDirectory() as d:
     d = pathlib.Path(d)
-    qemu, sock = itest.qemu_holding(image, d, "-smp", "2")
-    try:
-        stream = d / "stream.bin"
-        itest.qmp(sock, "migrate", {"uri": f"exec:cat > {stream}"})
-        for _ in range(300):
-            if itest.qmp(sock, "query-migrate").get("status") in ("completed", "failed"):
-                break
-            time.sleep(0.1)
-    finally:
-        qemu.kill()
-        qemu.wait()
+    stream = d / "stream.bin"
+    itest.migrate_to_file(image, d, stream, "-smp", "2")
     b = stream.read_bytes() if stream.exists() else b""
     check(b[:4] == b"QEVM", f"QEMU wrote a migration stream ({len(b)} bytes)")
 
