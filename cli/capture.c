@@ -242,14 +242,14 @@ int cmd_capture(int argc, char **argv)
 			  t1 - t0, output ? ", kept in " : "", output ? output : "");
 		ns_render_scan_text(&out, domain, sc.scan);
 	}
-	/* each region decoded from its bytes: vmcs12s, hardware VMCSs by their layouts */
+	/* each region decoded from its bytes: vmcs12s, eVMCSs and hardware VMCSs by their layouts */
 	copt.json = json;
 	for (size_t i = 0; i < sc.scan->n; i++) {
 		const struct ns_scan_hit *h = &sc.scan->hit[i];
 		uint8_t page[4096];
 		char label[160];
 
-		if (h->kind == NS_SCAN_REVISION_ONLY || h->kind == NS_SCAN_EVMCS || !scanned_page(&sc, h->pa, page))
+		if (h->kind == NS_SCAN_REVISION_ONLY || !scanned_page(&sc, h->pa, page))
 			continue;
 		snprintf(label, sizeof(label), "%s: %s at guest-physical 0x%llx", domain, ns_scan_kind_name(h->kind),
 			 (unsigned long long)h->pa);

@@ -77,6 +77,32 @@ void ns_hwlayout_bochs(struct ns_hwlayout *l)
 	}
 }
 
+/* The Hyper-V enlightened VMCS (evmcs_layout.def): the layout L1 writes when it uses eVMCS. */
+void ns_hwlayout_evmcs(struct ns_hwlayout *l)
+{
+	static const struct {
+		const char *name;
+		uint16_t offset, size;
+	} table[] = {
+#define EVMCS(name, offset, size) { #name, offset, size },
+#include "evmcs_layout.def"
+#undef EVMCS
+	};
+
+	init(l, "hyperv-evmcs-1", "built in: Hyper-V TLFS struct hv_enlightened_vmcs", NS_EVMCS_REVISION, 4096);
+	l->layout.struct_size = 1024;
+	add_slot(l, NS_NOENC, 0, 4, NS_SLOT_HDR, "revision", NS_XFORM_NONE);
+	add_slot(l, NS_NOENC, 4, 4, NS_SLOT_HDR, "abort", NS_XFORM_NONE);
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		struct ns_field_ref ref;
+
+		/* every name is in the catalog: test_hwlayout checks the table resolves whole */
+		if (ns_field_by_name(table[i].name, &ref) && !ref.high)
+			add_slot(l, ref.field->encoding, table[i].offset, table[i].size, NS_SLOT_FIELD, ref.field->name,
+				 NS_XFORM_NONE);
+	}
+}
+
 /* ---- layout files ---- */
 
 static const char *field_member(uint32_t enc)
@@ -197,6 +223,10 @@ int ns_hwlayout_for_revision(uint32_t revision, const char *const *dirs, size_t 
 	}
 	if (revision == NS_BOCHS_REVISION) {
 		ns_hwlayout_bochs(l);
+		return NS_OK;
+	}
+	if (revision == NS_EVMCS_REVISION) {
+		ns_hwlayout_evmcs(l);
 		return NS_OK;
 	}
 	return ns_fail(err, NS_ERR_ARG,

@@ -110,9 +110,65 @@ static void hostile_layout_files_are_refused(void **state)
 	assert_int_not_equal(ns_hwlayout_for_revision(0x4, NULL, 0, &l, &err), 0);
 }
 
+
+/*
+ * The enlightened VMCS: every field of the table resolves in the catalog, and
+ * values put at the offsets the Hyper-V TLFS gives (as gathered in the
+ * project's kernel-spec reference, independent of the table) read back
+ * under their fields.
+ */
+static void evmcs_layout_matches_the_tlfs(void **state)
+{
+	static const struct {
+		uint32_t enc;
+		unsigned off, size;
+	} tlfs[] = {
+		{ 0x6c16, 80, 8 },   /* host_rip */
+		{ 0x4000, 92, 4 },   /* pin_based_vm_exec_control */
+		{ 0x2000, 104, 8 },  /* io_bitmap_a */
+		{ 0x0800, 128, 2 },  /* guest_es_selector */
+		{ 0x6806, 216, 8 },  /* guest_es_base */
+		{ 0x2800, 416, 8 },  /* vmcs_link_pointer */
+		{ 0x6800, 544, 8 },  /* guest_cr0 */
+		{ 0x201a, 624, 8 },  /* ept_pointer */
+		{ 0x0000, 632, 2 },  /* virtual_processor_id */
+		{ 0x4402, 692, 4 },  /* vm_exit_reason */
+		{ 0x6400, 720, 8 },  /* exit_qualification */
+		{ 0x681c, 768, 8 },  /* guest_rsp */
+		{ 0x6820, 776, 8 },  /* guest_rflags */
+		{ 0x4002, 788, 4 },  /* cpu_based_vm_exec_control */
+		{ 0x4012, 796, 4 },  /* vm_entry_controls */
+		{ 0x681e, 816, 8 },  /* guest_rip */
+		{ 0x2812, 896, 8 },  /* guest_bndcfgs */
+		{ 0x202c, 960, 8 },  /* xss_exit_bitmap */
+		{ 0x2032, 984, 8 },  /* tsc_multiplier */
+	};
+	static struct ns_hwlayout l;
+	uint8_t page[4096] = { 1 };
+	size_t lines = 0
+#define EVMCS(name, offset, size) +1
+#include "evmcs_layout.def"
+#undef EVMCS
+		;
+
+	(void)state;
+	ns_hwlayout_evmcs(&l);
+	assert_int_equal(l.layout.revision, 1);
+	assert_int_equal(l.layout.nslots, 2 + lines); /* the header's two, and every line of the table */
+	for (size_t i = 0; i < sizeof(tlfs) / sizeof(tlfs[0]); i++) {
+		uint64_t want = 0x1122334455667788ull >> (8 * (8 - tlfs[i].size)), got = 0;
+		struct ns_vmcs v = { &l.layout, page, sizeof(page), "test" };
+
+		memcpy(page + tlfs[i].off, &want, tlfs[i].size);
+		assert_int_equal(ns_vmcs_read(&v, tlfs[i].enc, &got, NULL), NS_OK);
+		assert_true(got == want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(evmcs_layout_matches_the_tlfs),
 		cmocka_unit_test(bochs_offsets_match_the_dump),
 		cmocka_unit_test(access_rights_are_rotated),
 		cmocka_unit_test(layout_files_round_trip),

@@ -11,6 +11,7 @@
 
 #define NS_HWLAYOUT_MAX_SLOTS 512
 #define NS_BOCHS_REVISION 0x2bu
+#define NS_EVMCS_REVISION 1u  /* KVM_EVMCS_VERSION: a Hyper-V enlightened VMCS */
 
 struct ns_hwlayout {
 	struct ns_layout layout;      /* points into slots[] and name[] */
@@ -22,6 +23,8 @@ struct ns_hwlayout {
 /* Bochs 2.7's layout (Debian 12's bochs), revision 0x2b. */
 void ns_hwlayout_bochs(struct ns_hwlayout *l);
 
+/* The Hyper-V enlightened VMCS (TLFS), revision 1: what L1 writes when it uses eVMCS. */
+void ns_hwlayout_evmcs(struct ns_hwlayout *l);
 /* Parses a layout file (text); hostile input gives an error, never a bad layout. */
 int ns_hwlayout_parse(const char *text, size_t len, const char *origin, struct ns_hwlayout *l, struct ns_error *err);
 
