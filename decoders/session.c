@@ -476,6 +476,16 @@ int ns_cmd_region(const uint8_t *buf, size_t len, const char *label, const char 
 	if (len < 8)
 		return ns_fail(err, NS_ERR_TRUNCATED, "%s: %zu bytes are not a VMCS region", label, len);
 	memcpy(&rev, buf, 4);
+	/*
+	 * A kvm_nested_state in guest mode starts with flags 1, format 0 (VMX):
+	 * the same dword as an eVMCS's revision.  A blob whose header holds is
+	 * a blob; an eVMCS has its abort indicator (0) where a blob has its size.
+	 */
+	if (rev == NS_EVMCS_REVISION &&
+	    ns_decode_buffer(buf, len, NS_INPUT_NESTED_STATE, opt->force, label, &ns, &r, NULL) == NS_OK) {
+		print_report(&r, opt, o);
+		return NS_OK;
+	}
 	if ((rev & 0x7fffffff) != NS_VMCS12_REVISION && !opt->force &&
 	    ns_hwlayout_lookup(rev, opt->layout_file, datadir, &hw, err) == NS_OK) {
 		/* a hardware VMCS (L1 on real VMX, or an L1 hypervisor's own region) */

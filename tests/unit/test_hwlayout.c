@@ -5,6 +5,7 @@
  * hostile ones are refused.
  */
 #include "nestscope/hwlayout.h"
+#include "nestscope/session.h"
 #include "testutil.h"
 
 static void bochs_offsets_match_the_dump(void **state)
@@ -165,10 +166,51 @@ static void evmcs_layout_matches_the_tlfs(void **state)
 	}
 }
 
+
+static void sink(void *ctx, const char *str, size_t n)
+{
+	char *buf = ctx;
+	size_t used = strlen(buf);
+
+	if (used + n < 65536) {
+		memcpy(buf + used, str, n);
+		buf[used + n] = '\0';
+	}
+}
+
+/*
+ * Revision 1 is also how a kvm_nested_state in guest mode begins (flags 1,
+ * format VMX): a real blob must still decode as a blob, and a page with the
+ * eVMCS layout's header (abort 0 where a blob has its size) as an eVMCS.
+ */
+static void revision_one_is_a_blob_or_an_evmcs(void **state)
+{
+	static char out[65536];
+	struct ns_out o = { sink, out };
+	struct ns_cmd_opts opt = { 0 };
+	size_t len;
+	uint8_t *blob = test_slurp("samples/blobs/basic/nested_l2_guestmode_1.bin", &len);
+	static uint8_t page[4096];
+
+	(void)state;
+	assert_int_equal(blob[0], 1);
+	assert_int_equal(ns_cmd_region(blob, len, "blob", "/nonexistent", &opt, &o, NULL), NS_OK);
+	assert_non_null(strstr(out, "KVM_GET_NESTED_STATE blob"));
+	assert_null(strstr(out, "hyperv-evmcs"));
+	out[0] = '\0';
+	page[0] = 1;
+	memcpy(page + 816, "\x42\x10\x00\x00\x00\x00\x00\x00", 8); /* guest_rip 0x1042 */
+	assert_int_equal(ns_cmd_region(page, sizeof(page), "evmcs", "/nonexistent", &opt, &o, NULL), NS_OK);
+	assert_non_null(strstr(out, "hyperv-evmcs-1"));
+	assert_non_null(strstr(out, "0x0000000000001042"));
+	free(blob);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(evmcs_layout_matches_the_tlfs),
+		cmocka_unit_test(revision_one_is_a_blob_or_an_evmcs),
 		cmocka_unit_test(bochs_offsets_match_the_dump),
 		cmocka_unit_test(access_rights_are_rotated),
 		cmocka_unit_test(layout_files_round_trip),
