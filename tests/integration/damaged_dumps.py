@@ -102,8 +102,10 @@ DAMAGES = [
 
 
 def session_tools():
+    if cli_only:  # no crash, no gdb: nothing to fetch
+        return None
     dbg = itest.debuginfo(KVER, cache)
-    if not dbg or cli_only:
+    if not dbg:
         return None
     exe = tmp / "raw2elf"
     subprocess.run(["cc", "-O2", "-o", str(exe), str(root / "samples/gen/raw2elf.c")], check=True)
