@@ -50,7 +50,9 @@ seed("layout_file", "bochs", subprocess.run([nestscope, "layout", "show", "0x2b"
 for p in sorted(root.glob("profiles/*.json")):
     seed("profile", p.name, p.read_bytes())
     seed("json", p.name, p.read_bytes())
-seed("json", "decode", subprocess.run([nestscope, "decode", "--json", str(blobs[0])], capture_output=True).stdout)
+# a path relative to the source tree: a seed names no machine's directories
+seed("json", "decode", subprocess.run([str(pathlib.Path(nestscope).resolve()), "decode", "--json",
+                                       str(blobs[0].relative_to(root))], capture_output=True, cwd=root).stdout)
 
 # hardware VMCS pages from a real dump, through its raw form
 with tempfile.TemporaryDirectory() as t:

@@ -167,17 +167,6 @@ static void evmcs_layout_matches_the_tlfs(void **state)
 }
 
 
-static void sink(void *ctx, const char *str, size_t n)
-{
-	char *buf = ctx;
-	size_t used = strlen(buf);
-
-	if (used + n < 65536) {
-		memcpy(buf + used, str, n);
-		buf[used + n] = '\0';
-	}
-}
-
 /*
  * Revision 1 is also how a kvm_nested_state in guest mode begins (flags 1,
  * format VMX): a real blob must still decode as a blob, and a page with the
@@ -186,7 +175,7 @@ static void sink(void *ctx, const char *str, size_t n)
 static void revision_one_is_a_blob_or_an_evmcs(void **state)
 {
 	static char out[65536];
-	struct ns_out o = { sink, out };
+	struct ns_out o = { write_out, out };
 	struct ns_cmd_opts opt = { 0 };
 	size_t len;
 	uint8_t *blob = test_slurp("samples/blobs/basic/nested_l2_guestmode_1.bin", &len);
