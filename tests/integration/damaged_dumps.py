@@ -109,10 +109,7 @@ def session_tools():
         return None
     exe = tmp / "raw2elf"
     subprocess.run(["cc", "-O2", "-o", str(exe), str(root / "samples/gen/raw2elf.c")], check=True)
-    gc = tmp / "gdbcore"
-    subprocess.run(["cc", "-O2", "-D_GNU_SOURCE", "-o", str(gc), str(root / "tests/integration/gdbcore.c")] +
-                   subprocess.run(["pkg-config", "--cflags", "--libs", "libkdumpfile"], capture_output=True,
-                                  text=True).stdout.split(), check=True)
+    gc = itest.kdump_tool("gdbcore", tmp)
     return dbg, exe, gc
 
 

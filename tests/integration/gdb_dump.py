@@ -42,10 +42,7 @@ def field_view(doc):
 
 
 tmp = pathlib.Path(tempfile.mkdtemp())
-gdbcore = tmp / "gdbcore"
-subprocess.run(["cc", "-O2", "-Wall", "-D_GNU_SOURCE", "-o", str(gdbcore), "tests/integration/gdbcore.c"] +
-               subprocess.run(["pkg-config", "--cflags", "--libs", "libkdumpfile"], capture_output=True,
-                              text=True, check=True).stdout.split(), check=True)
+gdbcore = itest.kdump_tool("gdbcore", tmp)
 
 for mf in sorted(root.glob("*/manifest.json")):
     man = json.loads(mf.read_text())
@@ -56,7 +53,7 @@ for mf in sorted(root.glob("*/manifest.json")):
         continue
     vmlinux, mods = found
     core = tmp / f"{kver}.core"
-    subprocess.run([str(gdbcore), str(mf.parent / man["dump"]["file"]), str(core)], check=True,
+    subprocess.run([gdbcore, str(mf.parent / man["dump"]["file"]), str(core)], check=True,
                    stdout=subprocess.DEVNULL)
     vms = man["dump"]["vms"]
     cmds = ["kvm", "vmcs12 -r 0x100000000000", f"kvm-symbols {mods}", "kvm -v -j", "vmcs12 99999:0"]

@@ -45,14 +45,19 @@ def json_docs(text):
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
-def kdump2raw(tmpdir):
-    """Builds tests/integration/kdump2raw.c (a dump's physical memory as a raw image) in tmpdir; its path."""
-    exe = pathlib.Path(tmpdir) / "kdump2raw"
+def kdump_tool(name, tmpdir):
+    """Builds tests/integration/NAME.c, a small tool on libkdumpfile (kdump2raw, gdbcore), in tmpdir; its path."""
+    exe = pathlib.Path(tmpdir) / name
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libkdumpfile"], capture_output=True,
                            text=True).stdout.split()
-    subprocess.run(["cc", "-O2", "-o", str(exe), str(pathlib.Path(__file__).parent / "kdump2raw.c"), *flags],
-                   check=True)
+    subprocess.run(["cc", "-O2", "-Wall", "-D_GNU_SOURCE", "-o", str(exe),
+                    str(pathlib.Path(__file__).parent / f"{name}.c"), *flags], check=True)
     return str(exe)
+
+
+def kdump2raw(tmpdir):
+    """tests/integration/kdump2raw.c (a dump's physical memory as a raw image), built in tmpdir; its path."""
+    return kdump_tool("kdump2raw", tmpdir)
 
 
 def qmp(sock, cmd, args=None):
