@@ -205,11 +205,6 @@ const char *ns_dump_format(const struct ns_dump *d)
 	return d->format;
 }
 
-uint64_t ns_dump_kaslr_offset(const struct ns_dump *d)
-{
-	return d->kaslr;
-}
-
 const uint8_t *ns_dump_raw_map(const struct ns_dump *d, size_t *len)
 {
 	*len = d->maplen;

@@ -67,7 +67,6 @@ void ns_dump_close(struct ns_dump *d);
 int ns_dump_use_types(struct ns_dump *d, const struct ns_types *t, struct ns_error *err);
 const char *ns_dump_release(const struct ns_dump *d);   /* from VMCOREINFO, or "" */
 const char *ns_dump_format(const struct ns_dump *d);
-uint64_t ns_dump_kaslr_offset(const struct ns_dump *d); /* VMCOREINFO KERNELOFFSET, or 0 */
 bool ns_dump_read(struct ns_dump *d, uint64_t kvaddr, void *buf, size_t len);
 bool ns_dump_read_phys(struct ns_dump *d, uint64_t paddr, void *buf, size_t len);
 /* The first page frame at or after *pfn that the dump holds; false at the end. */
