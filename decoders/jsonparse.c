@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "jsonparse.h"
 
 #define JP_MAX_DEPTH 64
@@ -28,28 +29,11 @@ static void skip_ws(struct parser *p)
 		p->pos++;
 }
 
-static bool grow(void **buf, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 64;
-	void *nb;
-
-	if (need <= *cap)
-		return true;
-	while (n < need)
-		n *= 2;
-	nb = realloc(*buf, n * elem);
-	if (!nb)
-		return false;
-	*buf = nb;
-	*cap = n;
-	return true;
-}
-
 static uint32_t new_node(struct parser *p, enum jp_kind k)
 {
 	struct jp_doc *d = p->doc;
 
-	if (d->nnodes >= 0xfffffff0u || !grow((void **)&d->node, &d->cap, d->nnodes + 1, sizeof(*d->node)))
+	if (d->nnodes >= 0xfffffff0u || !ns_grow((void **)&d->node, &d->cap, d->nnodes + 1, sizeof(*d->node)))
 		return JP_NONE;
 	memset(&d->node[d->nnodes], 0, sizeof(*d->node));
 	d->node[d->nnodes].kind = k;
@@ -62,7 +46,7 @@ static bool pool_put(struct parser *p, char c)
 {
 	struct jp_doc *d = p->doc;
 
-	if (!grow((void **)&d->pool, &d->pool_cap, d->pool_len + 1, 1))
+	if (!ns_grow((void **)&d->pool, &d->pool_cap, d->pool_len + 1, 1))
 		return false;
 	d->pool[d->pool_len++] = c;
 	return true;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "nestscope/types.h"
 
 struct arena_block {
@@ -31,22 +32,6 @@ static void *arena_alloc(struct ns_types *t, size_t n)
 	}
 	b->used += n;
 	return b->data + b->used - n;
-}
-
-static bool grow(void **buf, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap * 2 : 16;
-	void *nb;
-
-	if (need <= *cap)
-		return true;
-	while (n < need)
-		n *= 2;
-	if (!(nb = realloc(*buf, n * elem)))
-		return false;
-	*buf = nb;
-	*cap = n;
-	return true;
 }
 
 void ns_types_init(struct ns_types *t)
@@ -106,7 +91,7 @@ struct ns_tstruct *ns_types_struct_get(struct ns_types *t, const char *name, enu
 
 	if (s)
 		return s;
-	if (!grow((void **)&t->st, &t->stcap, t->nst + 1, sizeof(*t->st)))
+	if (!ns_grow((void **)&t->st, &t->stcap, t->nst + 1, sizeof(*t->st)))
 		return NULL;
 	s = &t->st[t->nst];
 	memset(s, 0, sizeof(*s));
@@ -122,7 +107,7 @@ bool ns_types_member_add(struct ns_types *t, struct ns_tstruct *s, const char *n
 {
 	struct ns_tmember *m;
 
-	if (!grow((void **)&s->m, &s->cap, s->n + 1, sizeof(*s->m)))
+	if (!ns_grow((void **)&s->m, &s->cap, s->n + 1, sizeof(*s->m)))
 		return false;
 	m = &s->m[s->n];
 	if (!(m->name = ns_types_str(t, name)))
@@ -142,7 +127,7 @@ bool ns_types_base_add(struct ns_types *t, const char *name, uint32_t size, bool
 	for (size_t i = 0; i < t->nbase; i++)
 		if (!strcmp(t->base[i].name, name))
 			return true;
-	if (!grow((void **)&t->base, &t->basecap, t->nbase + 1, sizeof(*t->base)))
+	if (!ns_grow((void **)&t->base, &t->basecap, t->nbase + 1, sizeof(*t->base)))
 		return false;
 	b = &t->base[t->nbase];
 	if (!(b->name = ns_types_str(t, name)) || !(b->kind = ns_types_str(t, kind)))
@@ -162,7 +147,7 @@ bool ns_types_symbol_add(struct ns_types *t, const char *name, uint64_t address)
 			t->sym[i].address = address;
 			return true;
 		}
-	if (!grow((void **)&t->sym, &t->symcap, t->nsym + 1, sizeof(*t->sym)))
+	if (!ns_grow((void **)&t->sym, &t->symcap, t->nsym + 1, sizeof(*t->sym)))
 		return false;
 	s = &t->sym[t->nsym];
 	if (!(s->name = ns_types_str(t, name)))
