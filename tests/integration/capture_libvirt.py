@@ -20,6 +20,7 @@ usage: capture_libvirt.py NESTSCOPE
 import json
 import os
 import pathlib
+import shutil
 import signal
 import struct
 import subprocess
@@ -191,8 +192,14 @@ exec libvirtd --pid-file={T}/libvirtd.pid
     def one_line(args, needle, what, user=None):
         cmd = [nestscope, "capture", *args]
         if user:
-            cmd = ["runuser", "-u", user, "--", *cmd]
+            # a copy the user may run: the checkout itself may sit in a directory only root can enter
+            pub = pathlib.Path(tempfile.mkdtemp(prefix="nestscope-pub-"))
+            pub.chmod(0o755)
+            shutil.copy(nestscope, pub / "nestscope")
+            cmd = ["runuser", "-u", user, "--", str(pub / "nestscope"), "capture", *args]
         r = sh(*cmd)
+        if user:
+            shutil.rmtree(pub)
         lines = r.stderr.strip().splitlines()
         check(r.returncode == 1 and len(lines) == 1 and needle in lines[0], f"{what}: {r.stderr.strip()}")
 
