@@ -17,7 +17,7 @@
 const char *const ns_walker_structs[] = {
 	"kvm", "kvm_vcpu", "kvm_vcpu_arch", "kvm_memslots", "kvm_memory_slot", "vcpu_vmx", "vcpu_vt", "nested_vmx",
 	"nested_vmx_msrs", "loaded_vmcs", "vmcs_controls_shadow", "vmcs_host_state", "xarray", "xa_node",
-	"hlist_node", "mm_struct", "task_struct", "module", "mod_kallsyms", "list_head", NULL,
+	"hlist_node", "mm_struct", "task_struct", "module", "mod_kallsyms", "list_head", "vmcs12", NULL,
 };
 
 /*
