@@ -22,8 +22,10 @@ PACKAGES="
   dosfstools
   cpio
   xz-utils
+  zstd
   xxd
   makedumpfile
+  debootstrap
   crash
   gdb
   qemu-system-x86

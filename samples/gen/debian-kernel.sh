@@ -10,7 +10,8 @@
 #        debian-kernel.sh package KVER [-dbg]   prints "package version suite"
 set -eu
 CACHE=${NESTSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestscope}
-SUITES="bookworm bullseye trixie"
+# sid last: Debian's newest kernels (7.x) are there and in trixie-backports
+SUITES="bookworm bullseye trixie sid"
 
 # apt with its own lists for one suite; the system's sources are never read
 apt_suite() { # suite, then apt-get/apt-cache and its arguments
@@ -18,13 +19,17 @@ apt_suite() { # suite, then apt-get/apt-cache and its arguments
 	dir=$CACHE/apt/$suite
 	if [ ! -s "$dir/sources.list" ]; then
 		mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
-		printf 'deb http://deb.debian.org/debian %s main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
-			"$suite" "$suite" > "$dir/sources.list"
+		if [ "$suite" = sid ]; then # no security suite
+			printf 'deb http://deb.debian.org/debian sid main\n' > "$dir/sources.list"
+		else
+			printf 'deb http://deb.debian.org/debian %s main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
+				"$suite" "$suite" > "$dir/sources.list"
+		fi
 	fi
 	tool=$1; shift
 	"$tool" -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null \
 		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" -o APT::Get::List-Cleanup=0 \
-		-o Debug::NoLocking=1 -o APT::Sandbox::User=root "$@"
+		-o Debug::NoLocking=1 -o APT::Sandbox::User=root -o Acquire::Check-Valid-Until=false "$@"
 }
 
 refresh() { # suite: update its lists once a day
@@ -76,6 +81,15 @@ fetch)
 		deb=$(download "linux-image-$KVER" "$DIR/deb")
 		rm -rf "$DIR/image"
 		dpkg-deb -x "$deb" "$DIR/image"
+		# 7.x: linux-image-KVER only depends on linux-binary (the image, in
+		# /usr/lib/modules/KVER/vmlinuz) and linux-modules
+		if [ ! -e "$DIR/image/boot/vmlinuz-$KVER" ]; then
+			for p in "linux-binary-$KVER" "linux-modules-$KVER"; do
+				dpkg-deb -x "$(download "$p" "$DIR/deb")" "$DIR/image"
+			done
+			mkdir -p "$DIR/image/boot"
+			ln -s "../usr/lib/modules/$KVER/vmlinuz" "$DIR/image/boot/vmlinuz-$KVER"
+		fi
 	fi
 	echo "image: $DIR/image/boot/vmlinuz-$KVER" ;;
 fetch-dbg)
@@ -85,7 +99,9 @@ fetch-dbg)
 		deb=$(download "linux-image-$KVER-dbg" "$DIR/deb")
 		mkdir -p "$DIR/dbg"
 		# only what crash needs: vmlinux and the modules of the KVM stack
+		# (7.x: boot/vmlinux-KVER is a link to lib/modules/KVER/vmlinux)
 		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$DIR/dbg" --wildcards './usr/lib/debug/boot/vmlinux-*' \
+			'./usr/lib/debug/lib/modules/*/vmlinux' \
 			'./usr/lib/debug/lib/modules/*/kernel/arch/x86/kvm/*.ko' \
 			'./usr/lib/debug/lib/modules/*/kernel/virt/lib/irqbypass.ko'
 		rm -f "$deb"  # 0.8 GB: keep only what was extracted

@@ -8,6 +8,7 @@ set -eu
 ROOT=$1 KVER=$2 HARNESS=$3 OUT=$4 PROBE=${5:-} CASES=${6:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 K=$ROOT/lib/modules/$KVER/kernel
+[ -d "$K" ] || K=$ROOT/usr/lib/modules/$KVER/kernel # merged /usr (7.x packages)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/bin" "$T/lib" "$T/proc" "$T/sys" "$T/dev" "$T/tmp"

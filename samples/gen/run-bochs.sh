@@ -1,6 +1,7 @@
 #!/bin/sh
 # One run of the sample machine in Bochs, headless.
 # usage: run-bochs.sh RUNDIR KERNEL INITRD MODE [TIMEOUT]
+#   NS_KARGS in the environment: more kernel command-line arguments
 #   MODE blobs | dump.  In the dump mode the harness stops the machine with
 #   Bochs's magic breakpoint while L2 is active, and the debugger writes all
 #   RAM (through the kernel's direct map) to RUNDIR/mem.raw.
@@ -13,7 +14,7 @@ RAM_BYTES=536805376   # 512 MiB less the top 64 KiB the BIOS keeps
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
 rm -f "$DIR"/serial.txt "$DIR"/bochs.log "$DIR"/*.lock "$DIR"/mem.raw
-CMDLINE="console=ttyS0,115200 nokaslr mitigations=off tsc=reliable no_timer_check panic=-1 rdinit=/init nsmode=$MODE"
+CMDLINE="console=ttyS0,115200 nokaslr mitigations=off tsc=reliable no_timer_check panic=-1 rdinit=/init nsmode=$MODE${NS_KARGS:+ $NS_KARGS}"
 "$HERE/mkdisk.sh" "$DIR/disk.img" "$KERNEL" "$INITRD" "$CMDLINE"
 sed "s|@DIR@|$DIR|g" "$HERE/bochsrc.in" > "$DIR/bochsrc"
 case $MODE in

@@ -18,10 +18,17 @@ ld -m elf_i386 --no-warn-rwx-segments -T "$HERE/pvhboot.ld" -o "$B/pvhboot.elf" 
 objcopy -O binary "$B/pvhboot.elf" "$B/pvhboot.bin"
 cc -O2 -Wall -Wextra -o "$B/pvhpack" "$HERE/pvhpack.c"
 
-# vmlinux: the XZ payload of the bzImage (it starts at the XZ magic)
+# vmlinux: the compressed payload of the bzImage, found by its magic: XZ up
+# to Debian's 6.x kernels, zstd from 7.x (the decompressor ignores what
+# follows the payload, the bzImage's trailer)
 off=$(grep -abo "$(printf '\3757zXZ')" "$VMLINUZ" | head -1 | cut -d: -f1)
-[ -n "$off" ] || { echo "build.sh: no XZ payload in $VMLINUZ" >&2; exit 1; }
-tail -c +$((off + 1)) "$VMLINUZ" | xz -dc --single-stream > "$B/vmlinux" 2>/dev/null || true
+if [ -n "$off" ]; then
+	tail -c +$((off + 1)) "$VMLINUZ" | xz -dc --single-stream > "$B/vmlinux" 2>/dev/null || true
+else
+	off=$(grep -abo "$(printf '\050\265\057\375')" "$VMLINUZ" | head -1 | cut -d: -f1)
+	[ -n "$off" ] || { echo "build.sh: no XZ or zstd payload in $VMLINUZ" >&2; exit 1; }
+	tail -c +$((off + 1)) "$VMLINUZ" | zstd -dc -q > "$B/vmlinux" 2>/dev/null || true
+fi
 [ "$(head -c 4 "$B/vmlinux" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] || { echo "build.sh: payload is not ELF" >&2; exit 1; }
 "$B/pvhpack" "$B/vmlinux" "$INITRD" "$OUT/initrd-pvh"
 

@@ -1,0 +1,54 @@
+#!/bin/sh
+# A Debian sid root in the cache, for the tools that know today's kernels
+# (makedumpfile 1.7.8 for 6.10+ kernels; crash 9, newer gdb, drgn), used
+# through chroot.  The machine's own apt sources are never read or changed.
+# Idempotent: a second run with the same packages returns at once.
+#
+# usage: sidroot.sh [PACKAGE...]     prints the root's path
+#        sidroot.sh run CMD [ARG...] runs CMD inside the root (cwd and paths:
+#                                    the caller's /tmp and cache are bound in)
+set -eu
+CACHE=${NESTSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestscope}
+ROOT=$CACHE/sid-root
+MIRROR=http://deb.debian.org/debian
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+make_root() {
+	[ -e "$ROOT/.complete" ] && return 0
+	command -v debootstrap > /dev/null || { echo "sidroot.sh: debootstrap is missing (./setup.sh installs it)" >&2; exit 1; }
+	$SUDO rm -rf "$ROOT"
+	mkdir -p "$CACHE"
+	# Debian 12's debootstrap knows sid by name; an expired InRelease on the
+	# mirror is tolerated the same way apt is told to below
+	$SUDO debootstrap --variant=minbase sid "$ROOT" "$MIRROR" > "$CACHE/sid-root.log" 2>&1 ||
+		{ tail -5 "$CACHE/sid-root.log" >&2; echo "sidroot.sh: debootstrap sid failed (log: $CACHE/sid-root.log)" >&2; exit 1; }
+	echo 'Acquire::Check-Valid-Until "false";' | $SUDO tee "$ROOT/etc/apt/apt.conf.d/99nestscope" > /dev/null
+	$SUDO touch "$ROOT/.complete"
+}
+
+install_pkgs() {
+	want=""
+	for p in "$@"; do
+		$SUDO chroot "$ROOT" dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" ||
+			want="$want $p"
+	done
+	[ -z "$want" ] && return 0
+	$SUDO chroot "$ROOT" apt-get -q update > /dev/null
+	# shellcheck disable=SC2086
+	$SUDO chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $want \
+		> "$CACHE/sid-root-install.log" 2>&1 ||
+		{ tail -5 "$CACHE/sid-root-install.log" >&2; echo "sidroot.sh: installing$want failed" >&2; exit 1; }
+}
+
+case ${1:-} in
+run)
+	shift
+	[ -e "$ROOT/.complete" ] || { echo "sidroot.sh: no sid root yet (run sidroot.sh PACKAGE...)" >&2; exit 1; }
+	exec $SUDO chroot "$ROOT" "$@" ;;
+*)
+	make_root
+	install_pkgs "$@"
+	echo "$ROOT" ;;
+esac
