@@ -21,7 +21,7 @@ LDLIBS_TEST = -lcmocka
 
 CORE_SRC := $(wildcard decoders/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
-CORE_DEF := $(wildcard decoders/*.def)
+CORE_DEF := $(wildcard decoders/*.def decoders/include/nestscope/*.def)
 CORE_HDR := $(wildcard decoders/*.h decoders/include/nestscope/*.h)
 # sources/: dumps (libkdumpfile), DWARF (libdwarf), ELF symbols (libelf), for the CLI only
 SRC_SRC  := $(wildcard sources/*.c)
@@ -145,7 +145,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/crash/extensions
 	install -m 644 $(CRASH_EXT) $(DESTDIR)$(PREFIX)/lib/crash/extensions/nestscope.so
 	install -m 644 $(LIB) $(SOLIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 decoders/include/nestscope/*.h $(DESTDIR)$(PREFIX)/include/nestscope/
+	install -m 644 decoders/include/nestscope/*.h decoders/include/nestscope/*.def $(DESTDIR)$(PREFIX)/include/nestscope/
 	install -d $(DESTDIR)$(PREFIX)/share/nestscope/profiles
 	install -m 644 profiles/*.json $(DESTDIR)$(PREFIX)/share/nestscope/profiles/
 	install -d $(DESTDIR)$(PREFIX)/share/nestscope/gdb/nestscope_gdb

@@ -9,114 +9,200 @@
 #include "nestscope/checks.h"
 #include "nestscope/locate.h"
 
-#define HF_GUEST_MASK (1u << 5) /* arch/x86/include/asm/kvm_host.h */
+const struct ns_kernel_member ns_kernel_members[NS_KM_COUNT] = {
+#define KVM NS_KMG_KVM
+#define VMX NS_KMG_VMX
+#define MOD NS_KMG_MOD
+#define ABI NS_KMG_ABI
+#define REQ true
+#define OPT false
+#define OFF NS_KMW_OFF
+#define MSIZE NS_KMW_MSIZE
+#define TSIZE NS_KMW_TSIZE
+#define KM(id, group, need, what, kernels, path, alt1, alt2) { #id, group, need, what, kernels, { path, alt1, alt2 } },
+#include "nestscope/kernel_members.def"
+#undef KM
+#undef KVM
+#undef VMX
+#undef MOD
+#undef ABI
+#undef REQ
+#undef OPT
+#undef OFF
+#undef MSIZE
+#undef TSIZE
+};
 
-static long member(const struct ns_target *t, const char *type, const char *m)
+/* One path ("a.b/c.d"): the sum of its steps' offsets, or the size asked for; -1 if a step is missing. */
+static long path_value(const struct ns_target *t, const char *path, enum ns_km_what what)
 {
-	return t->member_offset(t->ctx, type, m);
+	long total = 0, v = -1;
+	const char *p = path;
+
+	if (what == NS_KMW_TSIZE)
+		return t->type_size ? t->type_size(t->ctx, path) : -1;
+	while (*p) {
+		const char *dot = strchr(p, '.'), *end = strchr(p, '/');
+		char type[64], member[64];
+		size_t tl, ml;
+
+		if (!end)
+			end = p + strlen(p);
+		if (!dot || dot > end)
+			return -1;
+		tl = (size_t)(dot - p);
+		ml = (size_t)(end - dot - 1);
+		if (tl >= sizeof(type) || ml >= sizeof(member))
+			return -1;
+		memcpy(type, p, tl);
+		type[tl] = '\0';
+		memcpy(member, dot + 1, ml);
+		member[ml] = '\0';
+		if (!*end && what == NS_KMW_MSIZE)
+			return t->member_size(t->ctx, type, member);
+		v = t->member_offset(t->ctx, type, member);
+		if (v < 0)
+			return -1;
+		total += v;
+		p = *end ? end + 1 : end;
+	}
+	return total;
 }
 
-/* Offset of a.b: both must exist. */
-static long nested2(long outer, long inner)
+/* The row's first path that the types resolve (and which one it was). */
+static long resolve_row(const struct ns_target *t, enum ns_km id, short *alt)
 {
-	return outer < 0 || inner < 0 ? NS_NO_OFFSET : outer + inner;
+	const struct ns_kernel_member *km = &ns_kernel_members[id];
+
+	for (short a = 0; a < 3 && km->path[a]; a++) {
+		long v = path_value(t, km->path[a], km->what);
+
+		if (v >= 0) {
+			*alt = a;
+			return v;
+		}
+	}
+	*alt = -1;
+	return NS_NO_OFFSET;
+}
+
+long ns_km_resolve(const struct ns_target *t, enum ns_km id)
+{
+	short alt;
+
+	return resolve_row(t, id, &alt);
+}
+
+/* "struct vcpu_vmx has no member nested_run_pending (nor kvm_vcpu_arch.nested_run_pending)" */
+static int missing_row(enum ns_km id, const char *what, struct ns_error *err)
+{
+	const struct ns_kernel_member *km = &ns_kernel_members[id];
+	char alts[160] = "";
+
+	for (int a = 1; a < 3 && km->path[a]; a++) {
+		size_t len = strlen(alts);
+		snprintf(alts + len, sizeof(alts) - len, "%s%s", a == 1 ? ", nor " : " or ", km->path[a]);
+	}
+	return ns_fail(err, NS_ERR_LAYOUT,
+		       "this kernel's %s has no %s%s (kernel_members.def %s): a KVM layout nestscope does not know, "
+		       "so it reads nothing rather than guess", what, km->path[0], alts, km->id);
+}
+
+/*
+ * The release from linux_banner ("Linux version 7.2.13+deb14-amd64 ..."),
+ * and HF_GUEST_MASK's bit for it: bit 5 up to 6.1 (checked on Debian's 5.10
+ * and 6.1), bit 0 from 6.4 ("KVM: x86: emulator: stop using raw host flags"
+ * renumbered it; checked on 7.2); 6.2 and 6.3 are not judged.
+ */
+static void read_release(const struct ns_target *t, struct ns_kvm_offsets *o)
+{
+	uint64_t banner = t->symbol(t->ctx, "linux_banner");
+	char buf[128] = "";
+	unsigned major = 0, minor = 0;
+	size_t i = 0;
+
+	o->release[0] = '\0';
+	o->hf_guest_bit = -1;
+	if (!banner || !t->read(t->ctx, banner, buf, sizeof(buf) - 1) || strncmp(buf, "Linux version ", 14))
+		return;
+	for (const char *p = buf + 14; *p > ' ' && *p < 0x7f && i < sizeof(o->release) - 1; p++)
+		o->release[i++] = *p;
+	o->release[i] = '\0';
+	if (sscanf(o->release, "%u.%u", &major, &minor) != 2)
+		return;
+	if (major < 6 || (major == 6 && minor <= 1))
+		o->hf_guest_bit = 5;
+	else if (major > 6 || minor >= 4)
+		o->hf_guest_bit = 0;
 }
 
 int ns_kvm_offsets_resolve(const struct ns_target *t, struct ns_kvm_offsets *o, struct ns_error *err)
 {
-	long arch, nested, cs;
-
-	memset(o, 0xff, sizeof(*o)); /* every offset NS_NO_OFFSET (-1) */
-	o->have_vmx = false;
-	o->kvm_vm_list = member(t, "kvm", "vm_list");
-	o->kvm_online_vcpus = member(t, "kvm", "online_vcpus");
-	if (o->kvm_vm_list < 0 || o->kvm_online_vcpus < 0)
+	memset(o, 0, sizeof(*o));
+	for (int id = 0; id < NS_KM_COUNT; id++)
+		o->v[id] = resolve_row(t, (enum ns_km)id, &o->alt[id]);
+	read_release(t, o);
+	if (!ns_km_have(o, NS_KM_KVM_VM_LIST) || !ns_km_have(o, NS_KM_KVM_ONLINE_VCPUS))
 		return ns_fail(err, NS_ERR_ARG,
 			       "struct kvm is not known: load the kvm module's debuginfo (crash: mod -s kvm)");
-	o->kvm_userspace_pid = member(t, "kvm", "userspace_pid");
-	o->kvm_mm = member(t, "kvm", "mm");
-	/* "KVM: Convert the kvm->vcpus array to a xarray" (5.16/5.17) */
-	o->kvm_vcpu_array = member(t, "kvm", "vcpu_array");
-	o->kvm_vcpus = member(t, "kvm", "vcpus");
-	if (o->kvm_vcpus >= 0) {
-		long size = t->member_size(t->ctx, "kvm", "vcpus");
-		o->kvm_vcpus_count = size > 0 ? size / 8 : 0;
-	}
-	if (o->kvm_vcpu_array < 0 && o->kvm_vcpus < 0)
-		return ns_fail(err, NS_ERR_ARG, "struct kvm has neither vcpu_array nor vcpus[]: unknown kernel layout");
-	o->xa_head = member(t, "xarray", "xa_head");
-	o->xa_node_shift = member(t, "xa_node", "shift");
-	o->xa_node_slots = member(t, "xa_node", "slots");
-	o->vcpu_vcpu_idx = member(t, "kvm_vcpu", "vcpu_idx");
-	o->vcpu_vcpu_id = member(t, "kvm_vcpu", "vcpu_id");
-	arch = member(t, "kvm_vcpu", "arch");
-	o->vcpu_arch_hflags = nested2(arch, member(t, "kvm_vcpu_arch", "hflags"));
-	o->vcpu_arch_regs = nested2(arch, member(t, "kvm_vcpu_arch", "regs"));
-	o->vcpu_arch_regs_avail = nested2(arch, member(t, "kvm_vcpu_arch", "regs_avail"));
-	o->vcpu_arch_regs_dirty = nested2(arch, member(t, "kvm_vcpu_arch", "regs_dirty"));
-	o->regs_avail_size = t->member_size(t->ctx, "kvm_vcpu_arch", "regs_avail");
-	o->mm_owner = member(t, "mm_struct", "owner");
-	o->mm_pgd = member(t, "mm_struct", "pgd");
-	o->kvm_memslots = member(t, "kvm", "memslots");
-	o->slots_id_hash = member(t, "kvm_memslots", "id_hash");
-	o->slots_node_idx = member(t, "kvm_memslots", "node_idx");
-	o->slots_used_slots = member(t, "kvm_memslots", "used_slots");
-	o->slots_array = member(t, "kvm_memslots", "memslots");
-	o->slot_id_node = member(t, "kvm_memory_slot", "id_node");
-	o->slot_base_gfn = member(t, "kvm_memory_slot", "base_gfn");
-	o->slot_npages = member(t, "kvm_memory_slot", "npages");
-	o->slot_userspace_addr = member(t, "kvm_memory_slot", "userspace_addr");
-	o->slot_size = t->type_size ? t->type_size(t->ctx, "kvm_memory_slot") : -1;
-	o->hlist_node_size = t->type_size ? t->type_size(t->ctx, "hlist_node") : -1;
-	o->task_pid = member(t, "task_struct", "pid");
-	o->task_comm = member(t, "task_struct", "comm");
-
+	if (!ns_km_have(o, NS_KM_KVM_VCPU_ARRAY) && !ns_km_have(o, NS_KM_KVM_VCPUS))
+		return ns_fail(err, NS_ERR_LAYOUT, "struct kvm has neither vcpu_array nor vcpus[]: unknown kernel layout");
+	for (int id = 0; id < NS_KM_COUNT; id++)
+		if (ns_kernel_members[id].required && ns_kernel_members[id].group == NS_KMG_KVM && !ns_km_have(o, (enum ns_km)id))
+			return missing_row((enum ns_km)id, "kvm.ko", err);
 	/* kvm_intel's types: present only once its debuginfo is loaded */
-	o->vmx_vcpu = member(t, "vcpu_vmx", "vcpu");
-	o->vmx_nested = nested = member(t, "vcpu_vmx", "nested");
-	if (o->vmx_vcpu < 0 || nested < 0)
+	if (!ns_km_have(o, NS_KM_VMX_VCPU) && !ns_km_have(o, NS_KM_VMX_NESTED))
 		return NS_OK;
-	o->vmx_vmcs01 = member(t, "vcpu_vmx", "vmcs01");
-	o->vmx_loaded_vmcs = member(t, "vcpu_vmx", "loaded_vmcs");
-	/* exit_reason moved into struct vcpu_vt (vt) in 6.16 */
-	o->vmx_exit_reason = member(t, "vcpu_vmx", "exit_reason");
-	if (o->vmx_exit_reason < 0)
-		o->vmx_exit_reason = nested2(member(t, "vcpu_vmx", "vt"), member(t, "vcpu_vt", "exit_reason"));
-	o->nested_vmxon = nested2(nested, member(t, "nested_vmx", "vmxon"));
-	o->nested_vmxon_ptr = nested2(nested, member(t, "nested_vmx", "vmxon_ptr"));
-	o->nested_current_vmptr = nested2(nested, member(t, "nested_vmx", "current_vmptr"));
-	o->nested_cached_vmcs12 = nested2(nested, member(t, "nested_vmx", "cached_vmcs12"));
-	o->nested_cached_shadow_vmcs12 = nested2(nested, member(t, "nested_vmx", "cached_shadow_vmcs12"));
-	o->nested_vmcs02 = nested2(nested, member(t, "nested_vmx", "vmcs02"));
-	o->nested_run_pending = nested2(nested, member(t, "nested_vmx", "nested_run_pending"));
-	/* renamed from need_vmcs12_sync in 5.x */
-	o->nested_need_vmcs12_to_shadow_sync = nested2(nested, member(t, "nested_vmx", "need_vmcs12_to_shadow_sync"));
-	if (o->nested_need_vmcs12_to_shadow_sync < 0)
-		o->nested_need_vmcs12_to_shadow_sync = nested2(nested, member(t, "nested_vmx", "need_vmcs12_sync"));
-	o->nested_need_sync_vmcs02_to_vmcs12_rare =
-		nested2(nested, member(t, "nested_vmx", "need_sync_vmcs02_to_vmcs12_rare"));
-	o->nested_vmcs02_initialized = nested2(nested, member(t, "nested_vmx", "vmcs02_initialized"));
-	o->lvmcs_vmcs = member(t, "loaded_vmcs", "vmcs");
-	o->lvmcs_shadow_vmcs = member(t, "loaded_vmcs", "shadow_vmcs");
-	o->lvmcs_launched = member(t, "loaded_vmcs", "launched");
-	o->lvmcs_cpu = member(t, "loaded_vmcs", "cpu");
-	o->lvmcs_controls_shadow = cs = member(t, "loaded_vmcs", "controls_shadow");
-	o->cs_vm_entry = nested2(cs, member(t, "vmcs_controls_shadow", "vm_entry"));
-	o->cs_vm_exit = nested2(cs, member(t, "vmcs_controls_shadow", "vm_exit"));
-	o->cs_pin = nested2(cs, member(t, "vmcs_controls_shadow", "pin"));
-	o->cs_exec = nested2(cs, member(t, "vmcs_controls_shadow", "exec"));
-	o->cs_secondary_exec = nested2(cs, member(t, "vmcs_controls_shadow", "secondary_exec"));
-	o->cs_tertiary_exec = nested2(cs, member(t, "vmcs_controls_shadow", "tertiary_exec"));
-	o->lvmcs_host_state = member(t, "loaded_vmcs", "host_state");
-	o->hs_cr3 = nested2(o->lvmcs_host_state, member(t, "vmcs_host_state", "cr3"));
-	o->hs_cr4 = nested2(o->lvmcs_host_state, member(t, "vmcs_host_state", "cr4"));
-	o->hs_fs_base = nested2(o->lvmcs_host_state, member(t, "vmcs_host_state", "fs_base"));
-	o->hs_gs_base = nested2(o->lvmcs_host_state, member(t, "vmcs_host_state", "gs_base"));
-	o->hs_rsp = nested2(o->lvmcs_host_state, member(t, "vmcs_host_state", "rsp"));
-	if (o->nested_cached_vmcs12 < 0 || o->nested_vmcs02 < 0 || o->lvmcs_vmcs < 0)
-		return ns_fail(err, NS_ERR_ARG, "kvm_intel's nested_vmx lacks cached_vmcs12/vmcs02: unknown kernel layout");
+	for (int id = 0; id < NS_KM_COUNT; id++)
+		if (ns_kernel_members[id].required && ns_kernel_members[id].group == NS_KMG_VMX && !ns_km_have(o, (enum ns_km)id))
+			return missing_row((enum ns_km)id, "kvm_intel.ko", err);
 	o->have_vmx = true;
 	return NS_OK;
+}
+
+size_t ns_kernel_structs(char (*names)[NS_KSTRUCT_NAME], size_t max)
+{
+	size_t n = 0;
+
+	for (int id = 0; id < NS_KM_COUNT; id++) {
+		for (int a = 0; a < 3 && ns_kernel_members[id].path[a]; a++) {
+			const char *p = ns_kernel_members[id].path[a];
+
+			while (*p) {
+				size_t len = strcspn(p, "./");
+				bool seen = false;
+
+				for (size_t k = 0; k < n && k < max; k++)
+					seen |= strlen(names[k]) == len && !strncmp(names[k], p, len);
+				if (!seen) {
+					if (n < max && len < NS_KSTRUCT_NAME) {
+						memcpy(names[n], p, len);
+						names[n][len] = '\0';
+					}
+					n++;
+				}
+				p = strchr(p, '/');
+				p = p ? p + 1 : "";
+			}
+		}
+	}
+	return n;
+}
+
+void ns_kernel_members_markdown(struct ns_out *o)
+{
+	static const char *const groups[] = { "kvm", "kvm_intel", "vmlinux (modules)", "ABI" };
+
+	ns_printf(o, "| value | from | required | kernels | read as |\n|---|---|---|---|---|\n");
+	for (int id = 0; id < NS_KM_COUNT; id++) {
+		const struct ns_kernel_member *km = &ns_kernel_members[id];
+
+		ns_printf(o, "| `%s` | %s | %s | %s | `%s`", km->id, groups[km->group], km->required ? "yes" : "no",
+			  km->kernels, km->path[0]);
+		for (int a = 1; a < 3 && km->path[a]; a++)
+			ns_printf(o, ", else `%s`", km->path[a]);
+		ns_printf(o, "%s |\n", km->what == NS_KMW_MSIZE ? " (size)" : km->what == NS_KMW_TSIZE ? " (struct size)" : "");
+	}
 }
 
 /* ---- reading ---- */
@@ -172,7 +258,7 @@ int ns_kvm_vms(const struct ns_target *t, const struct ns_kvm_offsets *o, struct
 		return ns_fail(err, NS_ERR_IO, "vm_list at 0x%llx cannot be read", (unsigned long long)head);
 	while (pos != head) {
 		struct ns_vm *vm;
-		uint64_t kvm = pos - (uint64_t)o->kvm_vm_list;
+		uint64_t kvm = pos - (uint64_t)o->v[NS_KM_KVM_VM_LIST];
 
 		if (!kernel_pointer(pos))
 			return ns_fail(err, NS_ERR_FORMAT, "vm_list entry %zu points at 0x%llx, not kernel memory: corrupt list",
@@ -186,15 +272,22 @@ int ns_kvm_vms(const struct ns_target *t, const struct ns_kvm_offsets *o, struct
 			memset(vm, 0, sizeof(*vm));
 			vm->kvm = kvm;
 			vm->pid = -1;
-			if (o->kvm_userspace_pid >= 0)
-				vm->pid = (int32_t)rd_u32(t, kvm + (uint64_t)o->kvm_userspace_pid, &ok);
-			vm->online_vcpus = rd_u32(t, kvm + (uint64_t)o->kvm_online_vcpus, &ok);
-			if (o->kvm_mm >= 0 && o->mm_owner >= 0 && o->task_comm >= 0) {
+			if (o->v[NS_KM_KVM_USERSPACE_PID] >= 0)
+				vm->pid = (int32_t)rd_u32(t, kvm + (uint64_t)o->v[NS_KM_KVM_USERSPACE_PID], &ok);
+			vm->online_vcpus = rd_u32(t, kvm + (uint64_t)o->v[NS_KM_KVM_ONLINE_VCPUS], &ok);
+			vm->vm_type = -1;
+			if (ns_km_have(o, NS_KM_KVM_VM_TYPE)) {
+				/* an unsigned long in 6.8+; the type is small */
+				vm->vm_type = (int32_t)rd_u32(t, kvm + (uint64_t)o->v[NS_KM_KVM_VM_TYPE], &ok);
+				if (vm->vm_type == NS_KVM_X86_TDX_VM)
+					vm->skip = "a TDX VM: its vCPUs are struct vcpu_tdx, with no nested VMX";
+			}
+			if (o->v[NS_KM_KVM_MM] >= 0 && o->v[NS_KM_MM_OWNER] >= 0 && o->v[NS_KM_TASK_COMM] >= 0) {
 				/* the VMM's command: kvm->mm->owner->comm (CONFIG_MEMCG) */
 				bool ok2 = true;
-				uint64_t mm = rd_u64(t, kvm + (uint64_t)o->kvm_mm, &ok2);
-				uint64_t owner = ok2 && kernel_pointer(mm) ? rd_u64(t, mm + (uint64_t)o->mm_owner, &ok2) : 0;
-				if (ok2 && kernel_pointer(owner) && t->read(t->ctx, owner + (uint64_t)o->task_comm, vm->comm, 16))
+				uint64_t mm = rd_u64(t, kvm + (uint64_t)o->v[NS_KM_KVM_MM], &ok2);
+				uint64_t owner = ok2 && kernel_pointer(mm) ? rd_u64(t, mm + (uint64_t)o->v[NS_KM_MM_OWNER], &ok2) : 0;
+				if (ok2 && kernel_pointer(owner) && t->read(t->ctx, owner + (uint64_t)o->v[NS_KM_TASK_COMM], vm->comm, 16))
 					vm->comm[16] = '\0';
 				else
 					vm->comm[0] = '\0';
@@ -217,7 +310,7 @@ int ns_kvm_vms(const struct ns_target *t, const struct ns_kvm_offsets *o, struct
 /* xa_load(): the entry at index i of an xarray, or 0. */
 static uint64_t xa_load(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t xa, uint64_t i, bool *ok)
 {
-	uint64_t entry = rd_u64(t, xa + (uint64_t)o->xa_head, ok);
+	uint64_t entry = rd_u64(t, xa + (uint64_t)o->v[NS_KM_XA_HEAD], ok);
 
 	/* an internal node pointer has bits 1:0 = 10 and is above 4096 */
 	if (!((entry & 3) == 2 && entry > 4096))
@@ -227,14 +320,14 @@ static uint64_t xa_load(const struct ns_target *t, const struct ns_kvm_offsets *
 		uint8_t shift = 0;
 		uint64_t slot;
 
-		if (!t->read(t->ctx, node + (uint64_t)o->xa_node_shift, &shift, 1) || shift > 60) {
+		if (!t->read(t->ctx, node + (uint64_t)o->v[NS_KM_XA_NODE_SHIFT], &shift, 1) || shift > 60) {
 			*ok = false;
 			return 0;
 		}
 		slot = i >> shift;
 		if (slot > 63)
 			return 0;
-		entry = rd_u64(t, node + (uint64_t)o->xa_node_slots + 8 * slot, ok);
+		entry = rd_u64(t, node + (uint64_t)o->v[NS_KM_XA_NODE_SLOTS] + 8 * slot, ok);
 		if (!((entry & 3) == 2 && entry > 4096))
 			return (entry & 3) == 2 ? 0 : entry; /* a sibling or retry entry: not a vCPU */
 		i &= (1ull << shift) - 1;
@@ -253,36 +346,47 @@ int ns_kvm_vcpu_read(const struct ns_target *t, const struct ns_kvm_offsets *o, 
 	v->vcpu = vcpu;
 	if (!kernel_pointer(vcpu))
 		return ns_fail(err, NS_ERR_FORMAT, "0x%llx is not a kernel address: not a vCPU", (unsigned long long)vcpu);
-	if (o->vcpu_vcpu_idx >= 0)
-		v->idx = rd_u32(t, vcpu + (uint64_t)o->vcpu_vcpu_idx, &ok);
-	if (o->vcpu_arch_hflags >= 0) {
-		v->hflags = rd_u32(t, vcpu + (uint64_t)o->vcpu_arch_hflags, &ok);
-		v->guest_mode = v->hflags & HF_GUEST_MASK;
-	}
+	if (o->v[NS_KM_VCPU_IDX] >= 0)
+		v->idx = rd_u32(t, vcpu + (uint64_t)o->v[NS_KM_VCPU_IDX], &ok);
+	if (ns_km_have(o, NS_KM_VCPU_HFLAGS))
+		v->hflags = rd_u32(t, vcpu + (uint64_t)o->v[NS_KM_VCPU_HFLAGS], &ok);
 	if (!ok)
 		return ns_fail(err, NS_ERR_IO, "struct kvm_vcpu at 0x%llx cannot be read", (unsigned long long)vcpu);
-	if (!o->have_vmx)
+	if (!o->have_vmx) {
+		/* without kvm_intel's types only hflags can tell, where its bit is known */
+		v->guest_mode = o->hf_guest_bit >= 0 && (v->hflags >> o->hf_guest_bit) & 1;
 		return NS_OK;
-	v->vmx = vmx = vcpu - (uint64_t)o->vmx_vcpu;
-	v->vmxon = rd_bool(t, vmx, o->nested_vmxon, &ok);
-	v->vmxon_ptr = rd_u64(t, vmx + (uint64_t)o->nested_vmxon_ptr, &ok);
-	v->current_vmptr = rd_u64(t, vmx + (uint64_t)o->nested_current_vmptr, &ok);
-	v->cached_vmcs12 = rd_u64(t, vmx + (uint64_t)o->nested_cached_vmcs12, &ok);
-	if (o->nested_cached_shadow_vmcs12 >= 0)
-		v->cached_shadow_vmcs12 = rd_u64(t, vmx + (uint64_t)o->nested_cached_shadow_vmcs12, &ok);
-	v->vmcs02_loaded_vmcs = vmx + (uint64_t)o->nested_vmcs02;
-	v->vmcs02 = rd_u64(t, v->vmcs02_loaded_vmcs + (uint64_t)o->lvmcs_vmcs, &ok);
-	if (o->vmx_vmcs01 >= 0) {
-		v->vmcs01_loaded_vmcs = vmx + (uint64_t)o->vmx_vmcs01;
-		v->vmcs01 = rd_u64(t, v->vmcs01_loaded_vmcs + (uint64_t)o->lvmcs_vmcs, &ok);
 	}
-	if (o->vmx_loaded_vmcs >= 0)
-		v->loaded_vmcs = rd_u64(t, vmx + (uint64_t)o->vmx_loaded_vmcs, &ok);
-	v->nested_run_pending = rd_bool(t, vmx, o->nested_run_pending, &ok);
-	v->need_vmcs12_to_shadow_sync = rd_bool(t, vmx, o->nested_need_vmcs12_to_shadow_sync, &ok);
-	v->need_sync_vmcs02_rare = rd_bool(t, vmx, o->nested_need_sync_vmcs02_to_vmcs12_rare, &ok);
-	if (o->vmx_exit_reason >= 0) {
-		v->exit_reason = rd_u32(t, vmx + (uint64_t)o->vmx_exit_reason, &ok);
+	v->vmx = vmx = vcpu - (uint64_t)o->v[NS_KM_VMX_VCPU];
+	v->vmxon = rd_bool(t, vmx, o->v[NS_KM_NESTED_VMXON], &ok);
+	v->vmxon_ptr = rd_u64(t, vmx + (uint64_t)o->v[NS_KM_NESTED_VMXON_PTR], &ok);
+	v->current_vmptr = rd_u64(t, vmx + (uint64_t)o->v[NS_KM_NESTED_CURRENT_VMPTR], &ok);
+	v->cached_vmcs12 = rd_u64(t, vmx + (uint64_t)o->v[NS_KM_NESTED_CACHED_VMCS12], &ok);
+	if (o->v[NS_KM_NESTED_CACHED_SHADOW_VMCS12] >= 0)
+		v->cached_shadow_vmcs12 = rd_u64(t, vmx + (uint64_t)o->v[NS_KM_NESTED_CACHED_SHADOW_VMCS12], &ok);
+	v->vmcs02_loaded_vmcs = vmx + (uint64_t)o->v[NS_KM_NESTED_VMCS02];
+	v->vmcs02 = rd_u64(t, v->vmcs02_loaded_vmcs + (uint64_t)o->v[NS_KM_LVMCS_VMCS], &ok);
+	if (o->v[NS_KM_VMX_VMCS01] >= 0) {
+		v->vmcs01_loaded_vmcs = vmx + (uint64_t)o->v[NS_KM_VMX_VMCS01];
+		v->vmcs01 = rd_u64(t, v->vmcs01_loaded_vmcs + (uint64_t)o->v[NS_KM_LVMCS_VMCS], &ok);
+	}
+	v->loaded_vmcs = rd_u64(t, vmx + (uint64_t)o->v[NS_KM_VMX_LOADED_VMCS], &ok);
+	/* guest mode is state: KVM switches loaded_vmcs to &nested.vmcs02 to run L2 */
+	v->guest_mode = v->loaded_vmcs == v->vmcs02_loaded_vmcs;
+	v->loaded_is_vmcs01 = v->vmcs01_loaded_vmcs && v->loaded_vmcs == v->vmcs01_loaded_vmcs;
+	if (ns_km_have(o, NS_KM_VCPU_HFLAGS) && o->hf_guest_bit >= 0) {
+		v->hflags_judged = true;
+		v->hflags_agrees = (bool)((v->hflags >> o->hf_guest_bit) & 1) == v->guest_mode;
+	}
+	if (ns_km_have(o, NS_KM_NESTED_HV_EVMCS_VMPTR)) {
+		v->hv_evmcs_vmptr = rd_u64(t, vmx + (uint64_t)o->v[NS_KM_NESTED_HV_EVMCS_VMPTR], &ok);
+		v->have_hv_evmcs = true;
+	}
+	v->nested_run_pending = rd_bool(t, vmx, o->v[NS_KM_NESTED_RUN_PENDING], &ok);
+	v->need_vmcs12_to_shadow_sync = rd_bool(t, vmx, o->v[NS_KM_NESTED_NEED_VMCS12_TO_SHADOW_SYNC], &ok);
+	v->need_sync_vmcs02_rare = rd_bool(t, vmx, o->v[NS_KM_NESTED_NEED_SYNC_VMCS02_TO_VMCS12_RARE], &ok);
+	if (o->v[NS_KM_VMX_EXIT_REASON] >= 0) {
+		v->exit_reason = rd_u32(t, vmx + (uint64_t)o->v[NS_KM_VMX_EXIT_REASON], &ok);
 		v->have_exit_reason = true;
 	}
 	if (!ok)
@@ -297,20 +401,22 @@ int ns_kvm_vcpus(const struct ns_target *t, const struct ns_kvm_offsets *o, cons
 	bool ok = true;
 
 	*n = 0;
+	if (vm->skip)
+		return NS_OK;
 	if (count > NS_MAX_VCPUS_PER_VM)
 		return ns_fail(err, NS_ERR_FORMAT, "struct kvm at 0x%llx claims %u online vCPUs: corrupt",
 			       (unsigned long long)vm->kvm, count);
 	for (uint32_t i = 0; i < count && *n < max; i++) {
 		uint64_t vcpu;
 
-		if (o->kvm_vcpu_array >= 0) {
-			if (o->xa_head < 0 || o->xa_node_shift < 0 || o->xa_node_slots < 0)
+		if (o->v[NS_KM_KVM_VCPU_ARRAY] >= 0) {
+			if (o->v[NS_KM_XA_HEAD] < 0 || o->v[NS_KM_XA_NODE_SHIFT] < 0 || o->v[NS_KM_XA_NODE_SLOTS] < 0)
 				return ns_fail(err, NS_ERR_ARG, "struct xarray/xa_node are not known: cannot walk vcpu_array");
-			vcpu = xa_load(t, o, vm->kvm + (uint64_t)o->kvm_vcpu_array, i, &ok);
+			vcpu = xa_load(t, o, vm->kvm + (uint64_t)o->v[NS_KM_KVM_VCPU_ARRAY], i, &ok);
 		} else {
-			if ((long)i >= o->kvm_vcpus_count)
+			if (!ns_km_have(o, NS_KM_KVM_VCPUS_SIZE) || i >= (uint64_t)o->v[NS_KM_KVM_VCPUS_SIZE] / 8)
 				break;
-			vcpu = rd_u64(t, vm->kvm + (uint64_t)o->kvm_vcpus + 8ull * i, &ok);
+			vcpu = rd_u64(t, vm->kvm + (uint64_t)o->v[NS_KM_KVM_VCPUS] + 8ull * i, &ok);
 		}
 		if (!ok)
 			return ns_fail(err, NS_ERR_IO, "vCPU %u of struct kvm at 0x%llx cannot be read", i,
@@ -332,15 +438,15 @@ int ns_kvm_controls_shadow(const struct ns_target *t, const struct ns_kvm_offset
 	bool ok = true;
 
 	memset(cs, 0, sizeof(*cs));
-	if (o->lvmcs_controls_shadow < 0 || o->cs_exec < 0)
+	if (!ns_km_have(o, NS_KM_CS_VM_ENTRY) || !ns_km_have(o, NS_KM_CS_EXEC))
 		return NS_OK; /* older kernels keep no software copy */
-	cs->vm_entry = rd_u32(t, loaded_vmcs + (uint64_t)o->cs_vm_entry, &ok);
-	cs->vm_exit = rd_u32(t, loaded_vmcs + (uint64_t)o->cs_vm_exit, &ok);
-	cs->pin = rd_u32(t, loaded_vmcs + (uint64_t)o->cs_pin, &ok);
-	cs->exec = rd_u32(t, loaded_vmcs + (uint64_t)o->cs_exec, &ok);
-	cs->secondary_exec = rd_u32(t, loaded_vmcs + (uint64_t)o->cs_secondary_exec, &ok);
-	if (o->cs_tertiary_exec >= 0) {
-		cs->tertiary_exec = rd_u64(t, loaded_vmcs + (uint64_t)o->cs_tertiary_exec, &ok);
+	cs->vm_entry = rd_u32(t, loaded_vmcs + (uint64_t)o->v[NS_KM_CS_VM_ENTRY], &ok);
+	cs->vm_exit = rd_u32(t, loaded_vmcs + (uint64_t)o->v[NS_KM_CS_VM_EXIT], &ok);
+	cs->pin = rd_u32(t, loaded_vmcs + (uint64_t)o->v[NS_KM_CS_PIN], &ok);
+	cs->exec = rd_u32(t, loaded_vmcs + (uint64_t)o->v[NS_KM_CS_EXEC], &ok);
+	cs->secondary_exec = rd_u32(t, loaded_vmcs + (uint64_t)o->v[NS_KM_CS_SECONDARY_EXEC], &ok);
+	if (o->v[NS_KM_CS_TERTIARY_EXEC] >= 0) {
+		cs->tertiary_exec = rd_u64(t, loaded_vmcs + (uint64_t)o->v[NS_KM_CS_TERTIARY_EXEC], &ok);
 		cs->have_tertiary = true;
 	}
 	if (!ok)
@@ -355,9 +461,9 @@ int ns_kvm_controls_shadow(const struct ns_target *t, const struct ns_kvm_offset
 static bool slot_has(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t slot, uint64_t gpa,
 		     uint64_t *hva, bool *ok)
 {
-	uint64_t base = rd_u64(t, slot + (uint64_t)o->slot_base_gfn, ok);
-	uint64_t npages = rd_u64(t, slot + (uint64_t)o->slot_npages, ok);
-	uint64_t uaddr = rd_u64(t, slot + (uint64_t)o->slot_userspace_addr, ok);
+	uint64_t base = rd_u64(t, slot + (uint64_t)o->v[NS_KM_SLOT_BASE_GFN], ok);
+	uint64_t npages = rd_u64(t, slot + (uint64_t)o->v[NS_KM_SLOT_NPAGES], ok);
+	uint64_t uaddr = rd_u64(t, slot + (uint64_t)o->v[NS_KM_SLOT_USERSPACE_ADDR], ok);
 	uint64_t gfn = gpa >> 12;
 
 	if (!*ok || gfn < base || gfn - base >= npages)
@@ -372,25 +478,25 @@ int ns_kvm_gpa_to_hva(const struct ns_target *t, const struct ns_kvm_offsets *o,
 	bool ok = true;
 	uint64_t slots;
 
-	if (o->kvm_memslots < 0 || o->slot_base_gfn < 0 || o->slot_npages < 0 || o->slot_userspace_addr < 0)
+	if (o->v[NS_KM_KVM_MEMSLOTS] < 0 || o->v[NS_KM_SLOT_BASE_GFN] < 0 || o->v[NS_KM_SLOT_NPAGES] < 0 || o->v[NS_KM_SLOT_USERSPACE_ADDR] < 0)
 		return ns_fail(err, NS_ERR_ARG, "struct kvm_memslots/kvm_memory_slot are not known: cannot translate GPAs");
-	slots = rd_u64(t, kvm + (uint64_t)o->kvm_memslots, &ok);
+	slots = rd_u64(t, kvm + (uint64_t)o->v[NS_KM_KVM_MEMSLOTS], &ok);
 	if (!ok || !kernel_pointer(slots))
 		return ns_fail(err, NS_ERR_IO, "kvm->memslots[0] of struct kvm at 0x%llx cannot be read",
 			       (unsigned long long)kvm);
-	if (o->slots_id_hash >= 0 && o->slots_node_idx >= 0 && o->slot_id_node >= 0 && o->hlist_node_size > 0) {
+	if (o->v[NS_KM_SLOTS_ID_HASH] >= 0 && o->v[NS_KM_SLOTS_NODE_IDX] >= 0 && o->v[NS_KM_SLOT_ID_NODE] >= 0 && o->v[NS_KM_HLIST_NODE_SIZE] > 0) {
 		/* 6.x: slots hashed by id; each slot sits on two lists, node_idx says which is live */
-		int32_t idx = (int32_t)rd_u32(t, slots + (uint64_t)o->slots_node_idx, &ok);
+		int32_t idx = (int32_t)rd_u32(t, slots + (uint64_t)o->v[NS_KM_SLOTS_NODE_IDX], &ok);
 		unsigned visited = 0;
 
 		if (idx < 0 || idx > 1)
 			return ns_fail(err, NS_ERR_FORMAT, "kvm_memslots at 0x%llx has node_idx %d: corrupt",
 				       (unsigned long long)slots, idx);
 		for (unsigned b = 0; b < 128 && ok; b++) {
-			uint64_t node = rd_u64(t, slots + (uint64_t)o->slots_id_hash + 8ull * b, &ok);
+			uint64_t node = rd_u64(t, slots + (uint64_t)o->v[NS_KM_SLOTS_ID_HASH] + 8ull * b, &ok);
 
 			while (ok && node) {
-				uint64_t slot = node - (uint64_t)o->slot_id_node - (uint64_t)idx * (uint64_t)o->hlist_node_size;
+				uint64_t slot = node - (uint64_t)o->v[NS_KM_SLOT_ID_NODE] - (uint64_t)idx * (uint64_t)o->v[NS_KM_HLIST_NODE_SIZE];
 
 				if (!kernel_pointer(node) || ++visited > 32768)
 					return ns_fail(err, NS_ERR_FORMAT, "memslot hash of kvm_memslots 0x%llx is corrupt",
@@ -400,15 +506,15 @@ int ns_kvm_gpa_to_hva(const struct ns_target *t, const struct ns_kvm_offsets *o,
 				node = rd_u64(t, node, &ok); /* hlist_node.next */
 			}
 		}
-	} else if (o->slots_used_slots >= 0 && o->slots_array >= 0 && o->slot_size > 0) {
+	} else if (o->v[NS_KM_SLOTS_USED_SLOTS] >= 0 && o->v[NS_KM_SLOTS_ARRAY] >= 0 && o->v[NS_KM_SLOT_SIZE] > 0) {
 		/* 5.x: an array of used_slots slots */
-		int32_t used = (int32_t)rd_u32(t, slots + (uint64_t)o->slots_used_slots, &ok);
+		int32_t used = (int32_t)rd_u32(t, slots + (uint64_t)o->v[NS_KM_SLOTS_USED_SLOTS], &ok);
 
 		if (used < 0 || used > 32768)
 			return ns_fail(err, NS_ERR_FORMAT, "kvm_memslots at 0x%llx claims %d slots: corrupt",
 				       (unsigned long long)slots, used);
 		for (int32_t i = 0; i < used && ok; i++)
-			if (slot_has(t, o, slots + (uint64_t)o->slots_array + (uint64_t)i * (uint64_t)o->slot_size, gpa,
+			if (slot_has(t, o, slots + (uint64_t)o->v[NS_KM_SLOTS_ARRAY] + (uint64_t)i * (uint64_t)o->v[NS_KM_SLOT_SIZE], gpa,
 				     hva, &ok))
 				return NS_OK;
 	} else {
@@ -430,11 +536,11 @@ int ns_kvm_read_user(const struct ns_target *t, const struct ns_kvm_offsets *o, 
 
 	if ((hva & 0xfff) + len > 4096)
 		return ns_fail(err, NS_ERR_ARG, "a read across pages at HVA 0x%llx", (unsigned long long)hva);
-	if (!pob || o->kvm_mm < 0 || o->mm_pgd < 0)
+	if (!pob || o->v[NS_KM_KVM_MM] < 0 || o->v[NS_KM_MM_PGD] < 0)
 		return ns_fail(err, NS_ERR_ARG, "page_offset_base or mm_struct.pgd unknown: cannot read user memory");
 	direct = rd_u64(t, pob, &ok);
-	mm = rd_u64(t, kvm + (uint64_t)o->kvm_mm, &ok);
-	table = ok && kernel_pointer(mm) ? rd_u64(t, mm + (uint64_t)o->mm_pgd, &ok) : 0;
+	mm = rd_u64(t, kvm + (uint64_t)o->v[NS_KM_KVM_MM], &ok);
+	table = ok && kernel_pointer(mm) ? rd_u64(t, mm + (uint64_t)o->v[NS_KM_MM_PGD], &ok) : 0;
 	if (!ok || !kernel_pointer(table))
 		return ns_fail(err, NS_ERR_IO, "the VMM's page tables (kvm->mm->pgd) cannot be read");
 	for (int level = 0; level < 4; level++) {
@@ -473,13 +579,13 @@ int ns_kvm_reg_cache(const struct ns_target *t, const struct ns_kvm_offsets *o, 
 	uint64_t avail, dirty;
 
 	memset(rc, 0, sizeof(*rc));
-	if (o->vcpu_arch_regs < 0 || o->vcpu_arch_regs_avail < 0 || o->vcpu_arch_regs_dirty < 0)
+	if (o->v[NS_KM_VCPU_REGS] < 0 || o->v[NS_KM_VCPU_REGS_AVAIL] < 0 || o->v[NS_KM_VCPU_REGS_DIRTY] < 0)
 		return NS_OK;
-	rc->rip = rd_u64(t, vcpu + (uint64_t)o->vcpu_arch_regs + 8 * REG_RIP, &ok);
-	rc->rsp = rd_u64(t, vcpu + (uint64_t)o->vcpu_arch_regs + 8 * REG_RSP, &ok);
+	rc->rip = rd_u64(t, vcpu + (uint64_t)o->v[NS_KM_VCPU_REGS] + 8 * REG_RIP, &ok);
+	rc->rsp = rd_u64(t, vcpu + (uint64_t)o->v[NS_KM_VCPU_REGS] + 8 * REG_RSP, &ok);
 	/* a u32 in newer kernels, an unsigned long in older ones: the low word has the bits */
-	avail = rd_u32(t, vcpu + (uint64_t)o->vcpu_arch_regs_avail, &ok);
-	dirty = rd_u32(t, vcpu + (uint64_t)o->vcpu_arch_regs_dirty, &ok);
+	avail = rd_u32(t, vcpu + (uint64_t)o->v[NS_KM_VCPU_REGS_AVAIL], &ok);
+	dirty = rd_u32(t, vcpu + (uint64_t)o->v[NS_KM_VCPU_REGS_DIRTY], &ok);
 	if (!ok)
 		return ns_fail(err, NS_ERR_IO, "the register cache of vCPU 0x%llx cannot be read",
 			       (unsigned long long)vcpu);
@@ -496,15 +602,15 @@ int ns_kvm_host_state(const struct ns_target *t, const struct ns_kvm_offsets *o,
 	bool ok = true;
 
 	memset(hs, 0, sizeof(*hs));
-	if (o->hs_cr3 < 0 || o->hs_cr4 < 0 || o->hs_rsp < 0)
+	if (o->v[NS_KM_HS_CR3] < 0 || o->v[NS_KM_HS_CR4] < 0 || o->v[NS_KM_HS_RSP] < 0)
 		return NS_OK;
-	hs->cr3 = rd_u64(t, loaded_vmcs + (uint64_t)o->hs_cr3, &ok);
-	hs->cr4 = rd_u64(t, loaded_vmcs + (uint64_t)o->hs_cr4, &ok);
-	hs->rsp = rd_u64(t, loaded_vmcs + (uint64_t)o->hs_rsp, &ok);
-	if (o->hs_fs_base >= 0)
-		hs->fs_base = rd_u64(t, loaded_vmcs + (uint64_t)o->hs_fs_base, &ok);
-	if (o->hs_gs_base >= 0)
-		hs->gs_base = rd_u64(t, loaded_vmcs + (uint64_t)o->hs_gs_base, &ok);
+	hs->cr3 = rd_u64(t, loaded_vmcs + (uint64_t)o->v[NS_KM_HS_CR3], &ok);
+	hs->cr4 = rd_u64(t, loaded_vmcs + (uint64_t)o->v[NS_KM_HS_CR4], &ok);
+	hs->rsp = rd_u64(t, loaded_vmcs + (uint64_t)o->v[NS_KM_HS_RSP], &ok);
+	if (o->v[NS_KM_HS_FS_BASE] >= 0)
+		hs->fs_base = rd_u64(t, loaded_vmcs + (uint64_t)o->v[NS_KM_HS_FS_BASE], &ok);
+	if (o->v[NS_KM_HS_GS_BASE] >= 0)
+		hs->gs_base = rd_u64(t, loaded_vmcs + (uint64_t)o->v[NS_KM_HS_GS_BASE], &ok);
 	if (!ok)
 		return ns_fail(err, NS_ERR_IO, "loaded_vmcs.host_state at 0x%llx cannot be read",
 			       (unsigned long long)loaded_vmcs);
@@ -520,49 +626,59 @@ int ns_kvm_host_state(const struct ns_target *t, const struct ns_kvm_offsets *o,
 #define EXIT_ALWAYSON 0x36dffull
 #define ENTRY_ALWAYSON 0x11ffull
 
+/* One member of nested.msrs; a missing one fails the whole read. */
+static uint64_t msr_word(const struct ns_target *t, const struct ns_kvm_offsets *o, enum ns_km id, uint64_t base,
+			 unsigned size, bool *ok)
+{
+	if (!ns_km_have(o, id)) {
+		*ok = false;
+		return 0;
+	}
+	return size == 4 ? rd_u32(t, base + (uint64_t)o->v[id], ok) : rd_u64(t, base + (uint64_t)o->v[id], ok);
+}
+
 int ns_kvm_nested_caps(const struct ns_target *t, const struct ns_kvm_offsets *o, const struct ns_vcpu *v,
 		       struct ns_vmx_caps *caps, struct ns_error *err)
 {
-	long msrs = nested2(o->vmx_nested, member(t, "nested_vmx", "msrs"));
-	long arch = member(t, "kvm_vcpu", "arch"), mpa = nested2(arch, member(t, "kvm_vcpu_arch", "maxphyaddr"));
 	bool ok = true;
 	uint64_t base;
 
-#define M32(name) ({ long off_ = member(t, "nested_vmx_msrs", name); \
-		     off_ < 0 ? (ok = false, 0u) : rd_u32(t, base + (uint64_t)off_, &ok); })
-#define M64(name) ({ long off_ = member(t, "nested_vmx_msrs", name); \
-		     off_ < 0 ? (ok = false, 0ull) : rd_u64(t, base + (uint64_t)off_, &ok); })
+#define M32(id) msr_word(t, o, NS_KM_MSRS_##id, base, 4, &ok)
+#define M64(id) msr_word(t, o, NS_KM_MSRS_##id, base, 8, &ok)
 	memset(caps, 0, sizeof(*caps));
-	if (msrs < 0)
+	if (!ns_km_have(o, NS_KM_NESTED_MSRS))
 		return ns_fail(err, NS_ERR_ARG, "nested_vmx.msrs is not known: cannot read L1's capabilities");
-	base = v->vmx + (uint64_t)msrs;
-	uint64_t pin = M32("pinbased_ctls_low") | (uint64_t)M32("pinbased_ctls_high") << 32;
-	uint64_t proc = M32("procbased_ctls_low") | (uint64_t)M32("procbased_ctls_high") << 32;
-	uint64_t exitc = M32("exit_ctls_low") | (uint64_t)M32("exit_ctls_high") << 32;
-	uint64_t entry = M32("entry_ctls_low") | (uint64_t)M32("entry_ctls_high") << 32;
-	caps->msr[0x0] = M64("basic");
+	base = v->vmx + (uint64_t)o->v[NS_KM_NESTED_MSRS];
+	uint64_t pin = M32(PIN_LOW) | (uint64_t)M32(PIN_HIGH) << 32;
+	uint64_t proc = M32(PROC_LOW) | (uint64_t)M32(PROC_HIGH) << 32;
+	uint64_t exitc = M32(EXIT_LOW) | (uint64_t)M32(EXIT_HIGH) << 32;
+	uint64_t entry = M32(ENTRY_LOW) | (uint64_t)M32(ENTRY_HIGH) << 32;
+	caps->msr[0x0] = M64(BASIC);
 	caps->msr[0x1] = pin | PIN_ALWAYSON;
 	caps->msr[0x2] = proc | PROC_ALWAYSON;
 	caps->msr[0x3] = exitc | EXIT_ALWAYSON;
 	caps->msr[0x4] = entry | ENTRY_ALWAYSON;
-	caps->msr[0x5] = M32("misc_low") | (uint64_t)M32("misc_high") << 32;
-	caps->msr[0x6] = M64("cr0_fixed0");
-	caps->msr[0x7] = M64("cr0_fixed1");
-	caps->msr[0x8] = M64("cr4_fixed0");
-	caps->msr[0x9] = M64("cr4_fixed1");
-	caps->msr[0xa] = M64("vmcs_enum");
-	caps->msr[0xb] = M32("secondary_ctls_low") | (uint64_t)M32("secondary_ctls_high") << 32;
-	caps->msr[0xc] = M32("ept_caps") | (uint64_t)M32("vpid_caps") << 32;
+	caps->msr[0x5] = M32(MISC_LOW) | (uint64_t)M32(MISC_HIGH) << 32;
+	caps->msr[0x6] = M64(CR0_FIXED0);
+	caps->msr[0x7] = M64(CR0_FIXED1);
+	caps->msr[0x8] = M64(CR4_FIXED0);
+	caps->msr[0x9] = M64(CR4_FIXED1);
+	caps->msr[0xa] = M64(VMCS_ENUM);
+	caps->msr[0xb] = M32(SECONDARY_LOW) | (uint64_t)M32(SECONDARY_HIGH) << 32;
+	caps->msr[0xc] = M32(EPT_CAPS) | (uint64_t)M32(VPID_CAPS) << 32;
 	caps->msr[0xd] = pin;
 	caps->msr[0xe] = proc;
 	caps->msr[0xf] = exitc;
 	caps->msr[0x10] = entry;
-	caps->msr[0x11] = M64("vmfunc_controls");
+	caps->msr[0x11] = M64(VMFUNC);
 #undef M32
 #undef M64
 	for (int i = 0; i < 18; i++)
 		caps->have[i] = true;
-	caps->maxphyaddr = mpa >= 0 ? rd_u32(t, v->vcpu + (uint64_t)mpa, &ok) : 46;
+	/* L1's MAXPHYADDR bounds every address check: never assumed */
+	if (!ns_km_have(o, NS_KM_VCPU_MAXPHYADDR))
+		return ns_fail(err, NS_ERR_LAYOUT, "kvm_vcpu_arch.maxphyaddr is not known: cannot judge L1's addresses");
+	caps->maxphyaddr = rd_u32(t, v->vcpu + (uint64_t)o->v[NS_KM_VCPU_MAXPHYADDR], &ok);
 	if (!ok || caps->maxphyaddr < 32 || caps->maxphyaddr > 52)
 		return ns_fail(err, NS_ERR_IO, "nested.msrs of vcpu_vmx 0x%llx cannot be read (or its layout is unknown)",
 			       (unsigned long long)v->vmx);

@@ -13,13 +13,6 @@
 #define MAX_MODULE_SYMBOLS (1u << 20)
 #define SYM_BATCH 128
 
-/* The structs locate.c reads, and these; a profile is made of them. */
-const char *const ns_walker_structs[] = {
-	"kvm", "kvm_vcpu", "kvm_vcpu_arch", "kvm_memslots", "kvm_memory_slot", "vcpu_vmx", "vcpu_vt", "nested_vmx",
-	"nested_vmx_msrs", "loaded_vmcs", "vmcs_controls_shadow", "vmcs_host_state", "xarray", "xa_node",
-	"hlist_node", "mm_struct", "task_struct", "module", "mod_kallsyms", "list_head", "vmcs12", NULL,
-};
-
 /*
  * linux_banner names the kernel a profile is for; modules leads to vm_list;
  * linux_banner and init_top_pgt let a raw memory image be translated.
@@ -34,9 +27,6 @@ struct elf64_sym {
 	uint64_t st_value, st_size;
 };
 
-struct modsym_offsets {
-	long list, name, name_size, kallsyms, symtab, num_symtab, num_size, strtab;
-};
 
 static bool rd(const struct ns_target *t, uint64_t a, void *buf, size_t n)
 {
@@ -44,7 +34,7 @@ static bool rd(const struct ns_target *t, uint64_t a, void *buf, size_t n)
 }
 
 /* Searches one module's table; 1 found, 0 not there, <0 error. */
-static int search_module(const struct ns_target *t, const struct modsym_offsets *o, uint64_t mod, const char *name,
+static int search_module(const struct ns_target *t, const long *o, uint64_t mod, const char *name,
 			 uint64_t *addr)
 {
 	uint64_t ks = 0, symtab = 0, strtab = 0, num = 0;
@@ -52,9 +42,10 @@ static int search_module(const struct ns_target *t, const struct modsym_offsets 
 	char buf[128];
 	struct elf64_sym syms[SYM_BATCH];
 
-	if (want > sizeof(buf) || !rd(t, mod + (uint64_t)o->kallsyms, &ks, 8) || !ks ||
-	    !rd(t, ks + (uint64_t)o->symtab, &symtab, 8) || !rd(t, ks + (uint64_t)o->strtab, &strtab, 8) ||
-	    !rd(t, ks + (uint64_t)o->num_symtab, &num, (size_t)o->num_size))
+	if (want > sizeof(buf) || !rd(t, mod + (uint64_t)o[NS_KM_MODULE_KALLSYMS], &ks, 8) || !ks ||
+	    !rd(t, ks + (uint64_t)o[NS_KM_KALLSYMS_SYMTAB], &symtab, 8) ||
+	    !rd(t, ks + (uint64_t)o[NS_KM_KALLSYMS_STRTAB], &strtab, 8) ||
+	    !rd(t, ks + (uint64_t)o[NS_KM_KALLSYMS_NUM_SYMTAB], &num, (size_t)o[NS_KM_KALLSYMS_NUM_SIZE]))
 		return -1;
 	if (num > MAX_MODULE_SYMBOLS)
 		return -1;
@@ -77,46 +68,43 @@ static int search_module(const struct ns_target *t, const struct modsym_offsets 
 
 int ns_module_symbol(const struct ns_target *t, const char *name, uint64_t *addr, struct ns_error *err)
 {
-	struct modsym_offsets o;
+	long o[NS_KM_COUNT];
 	uint64_t head = t->symbol(t->ctx, "modules"), pos;
-	long ks;
 	size_t count = 0;
 
 	*addr = 0;
-	o.list = t->member_offset(t->ctx, "module", "list");
-	o.name = t->member_offset(t->ctx, "module", "name");
-	o.name_size = t->member_size(t->ctx, "module", "name");
-	ks = t->member_offset(t->ctx, "module", "kallsyms");
-	o.kallsyms = ks;
-	o.symtab = t->member_offset(t->ctx, "mod_kallsyms", "symtab");
-	o.num_symtab = t->member_offset(t->ctx, "mod_kallsyms", "num_symtab");
-	o.num_size = t->member_size(t->ctx, "mod_kallsyms", "num_symtab");
-	o.strtab = t->member_offset(t->ctx, "mod_kallsyms", "strtab");
+	for (int id = 0; id < NS_KM_COUNT; id++)
+		if (ns_kernel_members[id].group == NS_KMG_MOD) {
+			o[id] = ns_km_resolve(t, (enum ns_km)id);
+			if (o[id] < 0)
+				return ns_fail(err, NS_ERR_LAYOUT, "vmlinux's types have no %s: cannot find %s",
+					       ns_kernel_members[id].path[0], name);
+		}
 	if (!head)
 		return ns_fail(err, NS_ERR_ARG, "no vmlinux symbol 'modules': cannot find module symbols such as %s", name);
-	if (o.list < 0 || o.name < 0 || o.name_size <= 0 || ks < 0 || o.symtab < 0 || o.num_symtab < 0 ||
-	    (o.num_size != 4 && o.num_size != 8) || o.strtab < 0)
-		return ns_fail(err, NS_ERR_ARG, "struct module / mod_kallsyms layout unknown: cannot find %s", name);
+	if (o[NS_KM_MODULE_NAME_SIZE] <= 0 || (o[NS_KM_KALLSYMS_NUM_SIZE] != 4 && o[NS_KM_KALLSYMS_NUM_SIZE] != 8))
+		return ns_fail(err, NS_ERR_LAYOUT, "struct module / mod_kallsyms sizes are not as any kernel has them: cannot find %s",
+			       name);
 	/* two passes: the kvm modules first, as the walker's symbols are theirs */
 	for (int pass = 0; pass < 2; pass++) {
 		if (!rd(t, head, &pos, 8))
 			return ns_fail(err, NS_ERR_IO, "the module list at 0x%llx cannot be read", (unsigned long long)head);
 		for (count = 0; pos != head; count++) {
-			uint64_t mod = pos - (uint64_t)o.list;
+			uint64_t mod = pos - (uint64_t)o[NS_KM_MODULE_LIST];
 			char mname[64] = "";
-			size_t nlen = o.name_size < (long)sizeof(mname) ? (size_t)o.name_size : sizeof(mname) - 1;
+			size_t nlen = o[NS_KM_MODULE_NAME_SIZE] < (long)sizeof(mname) ? (size_t)o[NS_KM_MODULE_NAME_SIZE] : sizeof(mname) - 1;
 			bool kvm;
 			int r;
 
 			if (count > MAX_MODULES || pos < 0xffff800000000000ull)
 				return ns_fail(err, NS_ERR_FORMAT, "the module list is corrupt (entry %zu at 0x%llx)", count,
 					       (unsigned long long)pos);
-			if (!rd(t, mod + (uint64_t)o.name, mname, nlen))
+			if (!rd(t, mod + (uint64_t)o[NS_KM_MODULE_NAME], mname, nlen))
 				return ns_fail(err, NS_ERR_IO, "module at 0x%llx cannot be read", (unsigned long long)mod);
 			mname[nlen] = '\0';
 			kvm = !strcmp(mname, "kvm") || !strcmp(mname, "kvm_intel");
 			if (kvm == (pass == 0)) {
-				r = search_module(t, &o, mod, name, addr);
+				r = search_module(t, o, mod, name, addr);
 				if (r > 0)
 					return NS_OK;
 			}

@@ -31,7 +31,7 @@ int ns_session_ready(struct ns_session *s, bool need_vmx, struct ns_error *err)
 	if (!s->resolved || (need_vmx && !s->off.have_vmx)) {
 		int rc = ns_kvm_offsets_resolve(s->t, &s->off, err);
 
-		if (rc || s->off.kvm_vm_list < 0)
+		if (rc || !ns_km_have(&s->off, NS_KM_KVM_VM_LIST))
 			return rc ? rc : ns_fail(err, NS_ERR_ARG, "struct kvm is unknown: kvm's debuginfo is not loaded");
 		s->resolved = true;
 	}

@@ -156,6 +156,17 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 		return;
 	}
 	vt->state = v->guest_mode ? "L2 active (guest mode)" : "L1 in VMX operation, with a current vmcs12";
+	/* guest mode is the loaded VMCS; hflags must agree, on kernels whose HF_GUEST_MASK bit is known */
+	if (!v->guest_mode && !v->loaded_is_vmcs01)
+		note(vt, false, "loaded_vmcs 0x%llx is neither vmcs01 nor vmcs02: the vCPU's level cannot be told",
+		     (unsigned long long)v->loaded_vmcs);
+	if (v->hflags_judged && !v->hflags_agrees)
+		note(vt, false, "hflags 0x%llx says %s, but the loaded VMCS is %s: the dump or KVM is inconsistent here",
+		     (unsigned long long)v->hflags, v->guest_mode ? "L1" : "L2", v->guest_mode ? "vmcs02 (L2)" : "vmcs01 (L1)");
+	/* KVM's EVMPTR_INVALID (-1) and EVMPTR_MAP_PENDING (-2) mean none is mapped */
+	if (v->have_hv_evmcs && v->hv_evmcs_vmptr < ~1ull)
+		note(vt, false, "L1 uses Hyper-V's enlightened VMCS at GPA 0x%llx: vmcs12 is KVM's copy of it",
+		     (unsigned long long)v->hv_evmcs_vmptr);
 	if (v->nested_run_pending)
 		note(vt, false, "a VMLAUNCH/VMRESUME is in flight (nested_run_pending): vmcs12 was checked, L2 not yet entered");
 	if (v->need_vmcs12_to_shadow_sync)
@@ -272,6 +283,12 @@ static void json_vcpu(struct json *j, const struct vcpu_triage *vt)
 	json_kv_hex(j, "vmxon_ptr", v->vmxon_ptr);
 	json_kv_hex(j, "current_vmptr", v->current_vmptr);
 	json_kv_bool(j, "nested_run_pending", v->nested_run_pending);
+	json_kv_hex(j, "hflags", v->hflags);
+	json_key(j, "hflags_agrees");
+	if (v->hflags_judged)
+		json_bool(j, v->hflags_agrees);
+	else
+		json_null(j);
 	if (v->have_exit_reason) {
 		const char *name = ns_exit_reason_name(v->exit_reason & 0xffff);
 
@@ -408,11 +425,23 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 				json_uint(&j, (uint64_t)vm->pid);
 			json_kv_str(&j, "comm", vm->comm);
 			json_kv_uint(&j, "online_vcpus", vm->online_vcpus);
+			json_key(&j, "vm_type");
+			if (vm->vm_type < 0)
+				json_null(&j);
+			else
+				json_uint(&j, (uint64_t)vm->vm_type);
+			json_key(&j, "skipped");
+			if (vm->skip)
+				json_str(&j, vm->skip);
+			else
+				json_null(&j);
 			json_key(&j, "vcpus");
 			json_arr_begin(&j);
 		} else {
 			ns_printf(o, "\nVM pid %d (%s), struct kvm 0x%llx, %u vCPU%s\n", vm->pid, vm->comm[0] ? vm->comm : "-",
 				  (unsigned long long)vm->kvm, vm->online_vcpus, vm->online_vcpus == 1 ? "" : "s");
+			if (vm->skip)
+				ns_printf(o, "  skipped: %s\n", vm->skip);
 		}
 		for (size_t k = first; k < s->nvcpus; k++) {
 			struct ns_vcpu v = s->vcpus[k];

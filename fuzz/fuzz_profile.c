@@ -3,17 +3,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	char names[NS_KSTRUCT_MAX][NS_KSTRUCT_NAME];
+	size_t n = ns_kernel_structs(names, NS_KSTRUCT_MAX);
 	struct ns_error err;
 	struct ns_types t;
 
 	ns_types_init(&t);
 	if (ns_profile_parse((const char *)data, size, "fuzz", &t, &err) == NS_OK) {
-		for (const char *const *s = ns_walker_structs; *s; s++) {
-			const struct ns_tstruct *st = ns_types_find(&t, *s);
+		for (size_t k = 0; k < n && k < NS_KSTRUCT_MAX; k++) {
+			const struct ns_tstruct *st = ns_types_find(&t, names[k]);
 
-			ns_types_size(&t, *s);
+			ns_types_size(&t, names[k]);
 			for (size_t i = 0; st && i < st->n; i++)
-				ns_types_member_size(&t, *s, st->m[i].name);
+				ns_types_member_size(&t, names[k], st->m[i].name);
 		}
 		ns_types_symbol(&t, "modules");
 	}

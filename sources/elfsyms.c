@@ -178,12 +178,19 @@ int ns_types_from_debuginfo(struct ns_types *t, const struct ns_debuginfo *d, st
 	/* xa_node is only used by pointer in the modules: its definition is lib/xarray.c's */
 	static const char *const vmlinux_cus[] = { "lib/xarray.c", NULL };
 	const char *files[] = { d->kvm_intel, d->kvm };
+	char names[NS_KSTRUCT_MAX][NS_KSTRUCT_NAME];
+	const char *structs[NS_KSTRUCT_MAX + 1];
+	size_t n = ns_kernel_structs(names, NS_KSTRUCT_MAX);
 	int rc;
 
+	/* the structs of the kernel-members table, each once */
+	for (size_t i = 0; i < n && i < NS_KSTRUCT_MAX; i++)
+		structs[i] = names[i];
+	structs[n < NS_KSTRUCT_MAX ? n : NS_KSTRUCT_MAX] = NULL;
 	for (size_t i = 0; i < 2; i++)
-		if (files[i] && (rc = ns_dwarf_load(t, files[i], ns_walker_structs, NULL, err)))
+		if (files[i] && (rc = ns_dwarf_load(t, files[i], structs, NULL, err)))
 			return rc;
-	if (d->vmlinux && (rc = ns_dwarf_load(t, d->vmlinux, ns_walker_structs, vmlinux_cus, err)))
+	if (d->vmlinux && (rc = ns_dwarf_load(t, d->vmlinux, structs, vmlinux_cus, err)))
 		return rc;
 	if (d->vmlinux && (rc = ns_elf_symbols(t, d->vmlinux, ns_walker_symbols, err)))
 		return rc;

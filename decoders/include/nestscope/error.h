@@ -11,6 +11,7 @@ enum ns_errcode {
 	NS_ERR_ARG = -5,       /* the caller asked for something that is not there */
 	NS_ERR_TYPES = -6,     /* a module's debug types are not loaded (the front end can load them) */
 	NS_ERR_NOMEM = -7,     /* out of memory */
+	NS_ERR_LAYOUT = -8,    /* the types lack a member nestscope needs: a kernel it does not know */
 };
 
 /* One line: what went wrong, where, and what to do about it. */

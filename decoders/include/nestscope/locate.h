@@ -29,11 +29,45 @@ struct ns_target {
 };
 
 /*
- * What the walker asks a type provider for: the structs (their members) and
- * the vmlinux symbols.  A profile holds these; module symbols (vm_list) are
- * found in the dump itself (ns_module_symbol).
+ * What nestscope reads from a kernel, one row per value (kernel_members.def):
+ * NS_KM_<ID> indexes the resolved offsets.
  */
-extern const char *const ns_walker_structs[];
+enum ns_km {
+#define KM(id, group, need, what, kernels, path, alt1, alt2) NS_KM_##id,
+#include "nestscope/kernel_members.def"
+#undef KM
+	NS_KM_COUNT
+};
+enum ns_km_group { NS_KMG_KVM, NS_KMG_VMX, NS_KMG_MOD, NS_KMG_ABI };
+enum ns_km_what { NS_KMW_OFF, NS_KMW_MSIZE, NS_KMW_TSIZE };
+
+struct ns_kernel_member {
+	const char *id;
+	enum ns_km_group group;
+	bool required;
+	enum ns_km_what what;
+	const char *kernels;
+	const char *path[3];          /* alternatives; unused ones NULL */
+};
+extern const struct ns_kernel_member ns_kernel_members[NS_KM_COUNT];
+
+/*
+ * The structs the table names, each once, in table order: a profile holds
+ * these.  Fills up to max names and returns how many there are.
+ */
+#define NS_KSTRUCT_NAME 48
+#define NS_KSTRUCT_MAX 64
+size_t ns_kernel_structs(char (*names)[NS_KSTRUCT_NAME], size_t max);
+
+/* The table as Markdown (docs/kernels.md embeds it): one row per value. */
+struct ns_out;
+void ns_kernel_members_markdown(struct ns_out *o);
+
+/*
+ * The vmlinux symbols the walker asks for: linux_banner names the kernel
+ * (and its release picks the hflags cross-check bit), modules leads to
+ * vm_list, init_top_pgt lets a raw memory image be translated.
+ */
 extern const char *const ns_walker_symbols[];
 
 /*
@@ -44,43 +78,46 @@ extern const char *const ns_walker_symbols[];
  */
 int ns_module_symbol(const struct ns_target *t, const char *name, uint64_t *addr, struct ns_error *err);
 
-/* Member offsets, resolved once per session (NS_NO_OFFSET when absent). */
+/* Offsets and sizes, resolved once per session (NS_NO_OFFSET when absent). */
 #define NS_NO_OFFSET (-1L)
 struct ns_kvm_offsets {
-	long kvm_vm_list, kvm_userspace_pid, kvm_online_vcpus, kvm_mm;
-	long kvm_vcpu_array;   /* struct xarray (5.16+) ... */
-	long kvm_vcpus;        /* ... or struct kvm_vcpu *vcpus[] (older) */
-	long kvm_vcpus_count;  /* number of entries of vcpus[] */
-	long xa_head, xa_node_shift, xa_node_slots;
-	long vcpu_vcpu_idx, vcpu_vcpu_id, vcpu_arch_hflags;
-	long vmx_vcpu, vmx_nested, vmx_vmcs01, vmx_loaded_vmcs, vmx_exit_reason;
-	long nested_vmxon, nested_vmxon_ptr, nested_current_vmptr, nested_cached_vmcs12,
-	     nested_cached_shadow_vmcs12, nested_vmcs02, nested_run_pending,
-	     nested_need_vmcs12_to_shadow_sync, nested_need_sync_vmcs02_to_vmcs12_rare,
-	     nested_vmcs02_initialized;
-	long lvmcs_vmcs, lvmcs_shadow_vmcs, lvmcs_launched, lvmcs_cpu, lvmcs_controls_shadow;
-	long cs_vm_entry, cs_vm_exit, cs_pin, cs_exec, cs_secondary_exec, cs_tertiary_exec;
-	long lvmcs_host_state, hs_cr3, hs_cr4, hs_fs_base, hs_gs_base, hs_rsp;
-	long vcpu_arch_regs, vcpu_arch_regs_avail, vcpu_arch_regs_dirty, regs_avail_size;
-	long mm_owner, mm_pgd, task_pid, task_comm;
-	/* memslots: kvm->memslots[0]; 6.x hashes slots by id, 5.x keeps an array */
-	long kvm_memslots, slots_id_hash, slots_node_idx, slots_used_slots, slots_array;
-	long slot_id_node, slot_base_gfn, slot_npages, slot_userspace_addr, slot_size, hlist_node_size;
-	bool have_vmx;         /* kvm_intel's types (vcpu_vmx, nested_vmx) are known */
+	long v[NS_KM_COUNT];      /* by NS_KM_<ID>: the offset, or the size for MSIZE/TSIZE rows */
+	short alt[NS_KM_COUNT];   /* which path of the row resolved: 0, 1, 2 */
+	bool have_vmx;            /* kvm_intel's types (vcpu_vmx, nested_vmx) are known */
+	/* the kernel's release (from linux_banner), and the hflags bit that
+	 * cross-checks guest mode for it: -1 when the release does not tell */
+	char release[65];
+	int hf_guest_bit;
 };
 
+/* One row resolved on its own (the module-symbol search needs only its rows). */
+long ns_km_resolve(const struct ns_target *t, enum ns_km id);
+
+/* Is row id resolved? */
+static inline bool ns_km_have(const struct ns_kvm_offsets *o, enum ns_km id)
+{
+	return o->v[id] >= 0;
+}
+
 /*
- * Resolves the offsets once.  Fails (NS_ERR_ARG) only when kvm's own types
- * are missing; kvm_intel's missing types leave have_vmx false, so the caller
- * can say how to load them.
+ * Resolves the table once.  Fails when a required row of kvm's group (or
+ * of kvm_intel's, once its types are loaded) is missing, naming it; missing
+ * kvm_intel types as a whole leave have_vmx false, so the caller can say
+ * how to load them.
  */
 int ns_kvm_offsets_resolve(const struct ns_target *t, struct ns_kvm_offsets *o, struct ns_error *err);
+
+/* KVM_X86_*_VM (uapi): a TDX VM's vCPUs are struct vcpu_tdx, not vcpu_vmx */
+#define NS_KVM_X86_DEFAULT_VM 0
+#define NS_KVM_X86_TDX_VM 5
 
 struct ns_vm {
 	uint64_t kvm;           /* struct kvm address */
 	int32_t pid;            /* the VMM's pid (kvm->userspace_pid) */
 	char comm[17];          /* its command, from kvm->mm->owner */
 	uint32_t online_vcpus;
+	int32_t vm_type;        /* kvm->arch.vm_type (6.8+), -1 when the kernel has none */
+	const char *skip;       /* why its vCPUs are not walked (a TDX VM), or NULL */
 };
 
 struct ns_vcpu {
@@ -89,13 +126,23 @@ struct ns_vcpu {
 	uint64_t kvm;
 	int32_t pid;
 	uint32_t idx;
-	bool guest_mode;        /* HF_GUEST_MASK in vcpu->arch.hflags: L2 is active */
+	/*
+	 * Guest mode (L2 active) from state: the vCPU's loaded_vmcs is its
+	 * vmcs02.  hflags' HF_GUEST_MASK only cross-checks it (its bit moved
+	 * between kernels): hflags_agrees is false when they disagree, and
+	 * hflags_judged false when the kernel's bit is not known.
+	 */
+	bool guest_mode;
+	bool loaded_is_vmcs01;  /* loaded_vmcs == &vmcs01 (L1) */
 	uint64_t hflags;
+	bool hflags_judged, hflags_agrees;
 	bool vmxon;
 	uint64_t vmxon_ptr, current_vmptr;
 	uint64_t cached_vmcs12, cached_shadow_vmcs12;
 	uint64_t vmcs01, vmcs02, loaded_vmcs, vmcs01_loaded_vmcs, vmcs02_loaded_vmcs;
 	bool nested_run_pending, need_vmcs12_to_shadow_sync, need_sync_vmcs02_rare;
+	bool have_hv_evmcs;     /* CONFIG_KVM_HYPERV kernels: hv_evmcs_vmptr read */
+	uint64_t hv_evmcs_vmptr;
 	bool have_exit_reason;
 	uint32_t exit_reason;   /* the last VM exit KVM handled (vmcs01 or vmcs02) */
 };
