@@ -32,6 +32,7 @@ struct vcpu_triage {
 	uint64_t pin, proc, proc2, exitc, entry;
 	uint64_t reason, qual, insn_error, entry_intr, entry_err, entry_len, idt, idt_err;
 	uint64_t guest_rip, host_rip;
+	uint64_t guest_rip02;           /* vmcs02's GUEST_RIP: L2's RIP at its last exit to L0 */
 	char entry_dec[400], reason_dec[160], qual_dec[240], entry_intr_dec[160], idt_dec[160];
 	bool have_checks;
 	unsigned rules, pass, fail, na;
@@ -195,6 +196,7 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 		return;
 	}
 	vt->have_diff = true;
+	vt->guest_rip02 = field(&s->rep02.vmcs[0].vmcs, 0x681e); /* GUEST_RIP */
 	vt->compared = s->diff.compared;
 	vt->differ = s->diff.n;
 	memcpy(vt->cls, s->diff.count, sizeof(vt->cls));
@@ -356,6 +358,7 @@ static void json_vcpu(struct json *j, const struct vcpu_triage *vt)
 		if (vt->have_diff) {
 			json_kv_uint(j, "compared", vt->compared);
 			json_kv_uint(j, "differ", vt->differ);
+			json_kv_hex(j, "vmcs02_guest_rip", vt->guest_rip02);
 			for (int c = NS_DIFF_EXPECTED; c <= NS_DIFF_UNEXPLAINED; c++)
 				json_kv_uint(j, ns_diff_class_name((enum ns_diff_class)c), vt->cls[c]);
 			json_kv_str(j, "stale_fields", vt->stale);

@@ -97,15 +97,39 @@ if [ "$MKDUMP" = makedumpfile ]; then
 		{ cat "$WORK/makedumpfile.log" >&2; exit 1; }
 else
 	# the chroot sees only its own tree: the core goes in and the dump comes out
-	SIDTMP=$($HERE/sidroot.sh)/tmp
+	SIDTMP=$(sh "$HERE/sidroot.sh")/tmp
 	mv "$WORK/vmcore.elf" "$SIDTMP/vmcore.elf"
 	$MKDUMP -c -d $LEVEL /tmp/vmcore.elf /tmp/vmcore.kdump > "$WORK/makedumpfile.log" 2>&1 ||
-		{ cat "$WORK/makedumpfile.log" >&2; exit 1; }
+		{ tail -c 2000 "$WORK/makedumpfile.log" >&2; exit 1; }
 	mv "$SIDTMP/vmcore.kdump" "$OUT/dump/vmcore.kdump"
-	rm -f "$SIDTMP/vmcore.elf"
+	mv "$SIDTMP/vmcore.elf" "$WORK/vmcore.elf"
 fi
 $MKDUMP -v 2>&1 | sed -n 's/^makedumpfile: version \([^ ]*\).*/\1/p' | head -1 > "$WORK/makedumpfile.version"
 echo "$LEVEL" > "$WORK/makedumpfile.level"
+
+# the bundled profile, from the kernel's debuginfo
+step profile
+TOP=$(cd "$SAMPLES/.." && pwd)
+make -C "$TOP" -s build/nestscope
+NS=$TOP/build/nestscope
+DBG=$("$HERE/debian-kernel.sh" fetch-dbg "$KVER" "$WORK" | sed -n 's/^vmlinux: //p')
+"$NS" profile --debuginfo "${DBG%/boot/*}" --release "$KVER" -o "$TOP/profiles/$KVER.json"
+
+# A dump that lost a page the walker needs is not a sample: the walk of the
+# compressed dump must read exactly what the walk of all of RAM reads.
+step check
+"$NS" triage --json --profile "$TOP/profiles/$KVER.json" "$WORK/vmcore.elf" > "$WORK/check-elf.json" || true
+"$NS" triage --json --profile "$TOP/profiles/$KVER.json" "$OUT/dump/vmcore.kdump" > "$WORK/check-kdump.json" || true
+/usr/bin/python3 - "$WORK/check-elf.json" "$WORK/check-kdump.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for d in (a, b):
+    for k in ("dump", "format"):
+        d.pop(k, None)
+if a != b or not a["vms"]:
+    sys.exit("generate.sh: the compressed dump does not walk as all of RAM does: a page the walker needs was dropped")
+print(f"check: the kdump walks as all of RAM does ({len(a['vms'])} VMs)")
+PY
 rm -f "$WORK/vmcore.elf"
 
 # the differential corpus: each SDM check case through a real VMLAUNCH by L1

@@ -32,6 +32,9 @@ def load(p):
     return json.loads(p.read_text())
 
 
+# what made the kdump (older runs recorded neither: Debian 12's 1.7.2 and -d 31)
+mkd_version = (work / "makedumpfile.version").read_text().strip() if (work / "makedumpfile.version").exists() else "1.7.2"
+mkd_level = int((work / "makedumpfile.level").read_text()) if (work / "makedumpfile.level").exists() else 31
 bochs = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "bochs"], capture_output=True, text=True).stdout
 timings = {}
 for line in (work / "timings.txt").read_text().splitlines():
@@ -67,7 +70,8 @@ manifest = {
     "configs": configs,
     "l1_memory_images": {cfg: f"{cfg}/l1-memory-after_vmclear.img.gz" for cfg in configs},
     "dump": {"file": "dump/vmcore.kdump", "sha256": sha256(out / "dump" / "vmcore.kdump"),
-             "format": "kdump-compressed, makedumpfile -c -d 31 (user pages excluded)",
+             "format": f"kdump-compressed, makedumpfile {mkd_version} -c -d {mkd_level} "
+                       f"({'user pages excluded' if mkd_level & 8 else 'user pages kept'})",
              "how": "Bochs's debugger wrote all RAM while the machine stood at the nosync VM's "
                     "magic breakpoint; raw2elf made it an ELF core with the kernel's own VMCOREINFO "
                     "note; makedumpfile compressed it",

@@ -46,7 +46,10 @@ case ${1:-} in
 run)
 	shift
 	[ -e "$ROOT/.complete" ] || { echo "sidroot.sh: no sid root yet (run sidroot.sh PACKAGE...)" >&2; exit 1; }
-	exec $SUDO chroot "$ROOT" "$@" ;;
+	# /proc inside the root, in a mount namespace of its own (nothing to
+	# clean up): makedumpfile sizes its work from /proc/meminfo and loops
+	# on tiny cycles without it
+	exec $SUDO unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$ROOT" "$@" ;;
 *)
 	make_root
 	install_pkgs "$@"

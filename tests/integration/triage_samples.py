@@ -7,7 +7,10 @@
   harness's VMs by pid, each vCPU in L2 with VMXON and current-VMCS GPAs the
   harness used, the controls L1 wrote, L2's RIP in vmcs12 as the moment left
   it (equal to vmcs02's, behind it, or ahead of it: then GUEST_RIP is a stale
-  field of the vmcs12/vmcs02 diff), no failed rule, exit status 0;
+  field of the vmcs12/vmcs02 diff), vmcs02's guest RIP at L2's OUT, L0's
+  last exit that OUT, no unexplained difference, guest mode (the loaded
+  VMCS) agreeing with the kernel's hflags bit, kvm->arch.vm_type where the
+  kernel has one, no failed rule, exit status 0;
 - a profile regenerated from the debuginfo now equals the bundled one;
 - the dump's physical memory written out as a raw image (no VMCOREINFO: the
   release is read from the banner in memory, the translation found from the
@@ -33,6 +36,11 @@ kdump2raw = itest.kdump2raw(tmpdir.name)
 
 def run(*args):
     return subprocess.run([nestscope, *args], capture_output=True, text=True)
+
+
+def kernel_at_most(release, major, minor):
+    got = tuple(int(x) for x in release.split("-")[0].split("+")[0].split(".")[:2])
+    return got <= (major, minor)
 
 
 def without_types(text):
@@ -111,6 +119,21 @@ for man_path in sorted(pathlib.Path(samples).glob("*/manifest.json")):
         check(("GUEST_RIP" in stale) == (moment["vmcs12_vs_vmcs02"] != "agree"),
               f"{kver} pid {pid}: GUEST_RIP is {'not ' if moment['vmcs12_vs_vmcs02'] == 'agree' else ''}"
               f"a stale field of vmcs12 against vmcs02")
+        rip02 = int(v.get("vs_vmcs02", {}).get("vmcs02_guest_rip", "0x0"), 16)
+        check(rip02 == int(moment["vmcs02_guest_rip"], 16),
+              f"{kver} pid {pid}: vmcs02's guest RIP {moment['vmcs02_guest_rip']}, L2 at its OUT")
+        # every dumped VM stopped at L2's OUT 0x10 exit to L0 (samples/README.md), before any exit to L1
+        check(v.get("l0_last_exit_name") == "IO_INSTRUCTION" and "VM_EXIT_REASON" in stale,
+              f"{kver} pid {pid}: L0's last exit is L2's OUT (IO_INSTRUCTION) and vmcs12's VM_EXIT_REASON is stale")
+        check(v.get("vs_vmcs02", {}).get("unexplained") == 0,
+              f"{kver} pid {pid}: no vmcs12/vmcs02 difference is unexplained")
+        # guest mode comes from the loaded VMCS; HF_GUEST_MASK (bit 5 up to 6.1, bit 0 from 6.4) must agree
+        check(v.get("hflags_agrees") is True and int(v.get("hflags", "0x0"), 16) ==
+              (1 << (5 if kernel_at_most(kver, 6, 1) else 0)),
+              f"{kver} pid {pid}: hflags {v.get('hflags')} agree with the loaded vmcs02")
+        # kvm->arch.vm_type exists from 6.8; the harness makes KVM_X86_DEFAULT_VM (0)
+        check(vm.get("vm_type") == (None if kernel_at_most(kver, 6, 7) else 0) and vm.get("skipped") is None,
+              f"{kver} pid {pid}: vm_type {vm.get('vm_type')}, walked")
         checks = v.get("checks", {})
         check(checks.get("fail") == 0 and checks.get("pass", 0) > 0 and not v["problems"],
               f"{kver} pid {pid}: the SDM checks pass ({checks.get('pass')} rules) and nothing is wrong")
