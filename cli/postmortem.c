@@ -227,11 +227,39 @@ int cmd_triage(int argc, char **argv)
 	return sum.problems ? EXIT_PROBLEMS : 0;
 }
 
+/* The type questions of the walker, answered by a type set alone (no memory). */
+static bool types_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	(void)ctx, (void)addr, (void)buf, (void)len;
+	return false;
+}
+
+static long types_member_offset(void *ctx, const char *type, const char *member)
+{
+	return ns_types_member_offset(ctx, type, member);
+}
+
+static long types_member_size(void *ctx, const char *type, const char *member)
+{
+	return ns_types_member_size(ctx, type, member);
+}
+
+static uint64_t types_symbol(void *ctx, const char *name)
+{
+	return ns_types_symbol(ctx, name);
+}
+
+static long types_type_size(void *ctx, const char *type)
+{
+	return ns_types_size(ctx, type);
+}
+
 static void usage_profile(FILE *f)
 {
 	fprintf(f,
 		"usage: %s profile (--debuginfo DIR [--release R] | --vmlinux F --module kvm_intel=F\n"
 		"                  [--module kvm=F]) [-o FILE]\n"
+		"       %s profile --members-markdown\n"
 		"\n"
 		"Extracts the struct layouts and vmlinux symbols triage needs from a kernel's\n"
 		"debuginfo into a small profile: Volatility 3's ISF JSON (docs/profile-format.md).\n"
@@ -239,8 +267,10 @@ static void usage_profile(FILE *f)
 		"  --debuginfo DIR     the kernel's -dbg package unpacked in DIR\n"
 		"  --release R         which kernel, when DIR holds several\n"
 		"  --vmlinux FILE      vmlinux with symbols, with --module NAME=FILE\n"
-		"  -o, --output FILE   write there (default: standard output)\n",
-		prog);
+		"  -o, --output FILE   write there (default: standard output)\n"
+		"  --members-markdown  what nestscope reads from a kernel, one row per value\n"
+		"                      (the table docs/kernels.md embeds)\n",
+		prog, prog);
 }
 
 int cmd_profile(int argc, char **argv)
@@ -249,9 +279,8 @@ int cmd_profile(int argc, char **argv)
 		{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO }, { "vmlinux", required_argument, NULL, OPT_VMLINUX },
 		{ "module", required_argument, NULL, OPT_MODULE },       { "release", required_argument, NULL, OPT_RELEASE },
 		{ "output", required_argument, NULL, 'o' },              { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "members-markdown", no_argument, NULL, 'M' },          { NULL, 0, NULL, 0 },
 	};
-	static const char *const needed[] = { "kvm", "vcpu_vmx", "nested_vmx", "module", "mod_kallsyms", NULL };
 	struct type_opts to = { 0 };
 	const char *release = NULL, *output = NULL;
 	struct ns_types types;
@@ -267,6 +296,12 @@ int cmd_profile(int argc, char **argv)
 		case OPT_RELEASE: release = optarg; break;
 		case 'o': output = optarg; break;
 		case 'h': usage_profile(stdout); return 0;
+		case 'M': {
+			struct ns_out out = ns_out_file(stdout);
+
+			ns_kernel_members_markdown(&out);
+			return 0;
+		}
 		default: usage_profile(stderr); return EXIT_USAGE;
 		}
 	}
@@ -281,13 +316,20 @@ int cmd_profile(int argc, char **argv)
 		ns_types_free(&types);
 		return EXIT_BAD_INPUT;
 	}
-	for (const char *const *n = needed; *n; n++) {
-		const struct ns_tstruct *st = ns_types_find(&types, *n);
+	/* every required row of the kernel-members table, as the walker will ask for it */
+	{
+		const struct ns_target tt = { &types, types_read, types_member_offset, types_member_size, types_symbol,
+					      types_type_size };
 
-		if (!st || !st->have_fields) {
-			fprintf(stderr, "%s: the debuginfo has no struct %s: not a KVM host kernel's?\n", prog, *n);
-			ns_types_free(&types);
-			return EXIT_BAD_INPUT;
+		for (int id = 0; id < NS_KM_COUNT; id++) {
+			const struct ns_kernel_member *km = &ns_kernel_members[id];
+
+			if (km->required && ns_km_resolve(&tt, (enum ns_km)id) < 0) {
+				fprintf(stderr, "%s: the debuginfo has no %s (kernel_members.def %s): not a KVM/VMX host "
+					"kernel, or a layout nestscope does not know\n", prog, km->path[0], km->id);
+				ns_types_free(&types);
+				return EXIT_BAD_INPUT;
+			}
 		}
 	}
 	if (!ns_types_symbol(&types, "modules") || !types.release[0]) {

@@ -8,6 +8,7 @@
 
 #include "nestscope/checks.h"
 #include "nestscope/locate.h"
+#include "nestscope/render.h"
 
 const struct ns_kernel_member ns_kernel_members[NS_KM_COUNT] = {
 #define KVM NS_KMG_KVM

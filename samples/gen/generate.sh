@@ -102,6 +102,7 @@ else
 	$MKDUMP -c -d $LEVEL /tmp/vmcore.elf /tmp/vmcore.kdump > "$WORK/makedumpfile.log" 2>&1 ||
 		{ tail -c 2000 "$WORK/makedumpfile.log" >&2; exit 1; }
 	mv "$SIDTMP/vmcore.kdump" "$OUT/dump/vmcore.kdump"
+	chmod 644 "$OUT/dump/vmcore.kdump" # makedumpfile writes 0600
 	mv "$SIDTMP/vmcore.elf" "$WORK/vmcore.elf"
 fi
 $MKDUMP -v 2>&1 | sed -n 's/^makedumpfile: version \([^ ]*\).*/\1/p' | head -1 > "$WORK/makedumpfile.version"

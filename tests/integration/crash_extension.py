@@ -40,6 +40,10 @@ def crash(vmlinux, dump, commands):
 for mf in sorted(root.glob("*/manifest.json")):
     man = json.loads(mf.read_text())
     kver = mf.parent.name
+    why = itest.crash_cannot_open(kver)
+    if why:
+        print(f"note: {why}; triage, gdb and the ABI check serve this kernel (docs/kernels.md)")
+        continue
     found = itest.debuginfo(kver, cache)
     if not found:
         print(f"note: no debuginfo for {kver} any more; crash_samples.sh regenerates a dump for that case")

@@ -92,14 +92,19 @@ for mf in sorted(root.glob("*/manifest.json")):
               f"{kver} pid {vm['pid']}: guest CR3 and the five controls as L1 wrote them")
 
     # the same commands in real crash: the same documents
-    with tempfile.NamedTemporaryFile("w", suffix=".in") as f:
-        f.write(f"extend {build / 'nestscope.so'}\nmod -S {mods}\n" + "".join(c + "\n" for c in cmds[3:]))
-        f.flush()
-        with open(f.name) as stdin:
-            cr = subprocess.run(["crash", "-s", vmlinux, str(mf.parent / man["dump"]["file"])], stdin=stdin,
-                                capture_output=True, text=True, timeout=600)
-    check(itest.json_docs(cr.stdout) == out and len(out) == 1 + 5 * len(vms),
-          f"{kver}: crash and gdb print identical JSON for kvm, vmcs12, -C, -D and vmcs02 ({len(out)} documents)")
+    why = itest.crash_cannot_open(kver)
+    if why:
+        print(f"note: {why}: gdb alone serves it here")
+        check(len(out) == 1 + 5 * len(vms), f"{kver}: gdb prints kvm, vmcs12, -C, -D and vmcs02 ({len(out)} documents)")
+    else:
+        with tempfile.NamedTemporaryFile("w", suffix=".in") as f:
+            f.write(f"extend {build / 'nestscope.so'}\nmod -S {mods}\n" + "".join(c + "\n" for c in cmds[3:]))
+            f.flush()
+            with open(f.name) as stdin:
+                cr = subprocess.run(["crash", "-s", vmlinux, str(mf.parent / man["dump"]["file"])], stdin=stdin,
+                                    capture_output=True, text=True, timeout=600)
+        check(itest.json_docs(cr.stdout) == out and len(out) == 1 + 5 * len(vms),
+              f"{kver}: crash and gdb print identical JSON for kvm, vmcs12, -C, -D and vmcs02 ({len(out)} documents)")
 
     # the CLI on the same bytes (gdb writes them to a local file; the target is only read)
     vm = vms[0]

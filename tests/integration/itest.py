@@ -40,6 +40,29 @@ def debuginfo(kver, cache):
     return info["vmlinux"], info["modules"]
 
 
+def kernel_version(release):
+    """(major, minor) of a kernel release such as 6.1.0-56-amd64 or 7.2.13+deb14-amd64."""
+    return tuple(int(x) for x in release.split("-")[0].split("+")[0].split(".")[:2])
+
+
+def crash_cannot_open(kver):
+    """Why this machine's crash cannot open a dump of kernel kver, or None when it can.
+
+    crash reads the kernel's own structs while it starts: 8.0.3 and older stop on
+    6.4's struct module (mem[] replaced core/init layouts), and every release up
+    to 9.0.2 stops on 7.1+ (module_num_gpl_syms; fixed upstream after 9.0.2)."""
+    out = subprocess.run(["crash", "--version"], capture_output=True, text=True).stdout
+    words = out.split()
+    version = words[words.index("crash") + 1] if "crash" in words else "0"
+    crash_v = tuple(int(x) for x in version.split("-")[0].split(".")[:3] if x.isdigit())
+    k = kernel_version(kver)
+    if k >= (6, 4) and crash_v < (8, 0, 4):
+        return f"crash {version} cannot open Linux {kver} (6.4+ needs crash 8.0.4)"
+    if k >= (7, 1) and crash_v <= (9, 0, 2):
+        return f"crash {version} cannot open Linux {kver}: no released crash opens 7.1+"
+    return None
+
+
 def json_docs(text):
     """The one-line JSON documents in a session's output."""
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]

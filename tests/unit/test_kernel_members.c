@@ -1,0 +1,264 @@
+/*
+ * The kernel-members table against the types of real kernels (the bundled
+ * profiles, made from Debian's -dbg packages of 5.10, 6.1 and 7.2): every
+ * required row resolves, and the path that resolves is the one the kernel's
+ * history says (vcpus[] before 5.16, vcpu_array after; exit_reason in
+ * vcpu_vmx before 6.16, in vcpu_vt after; nested_run_pending in nested_vmx
+ * before 7.x, in kvm_vcpu.arch after; kvm_arch.vm_type from 6.8).  A kernel
+ * that lacks a required member is refused by name.  The walk of a TDX VM and
+ * the guest-mode cross-check run on a small memory image built here from the
+ * 7.2 offsets: no TDX host or inconsistent KVM can be made in this project's
+ * Bochs machine, so that memory stands in for one, and says so.
+ */
+#include "nestscope/locate.h"
+#include "nestscope/types.h"
+#include "testutil.h"
+
+struct fake {
+	struct ns_types *types;
+	/* a sparse memory: a few 16 KiB blocks at kernel addresses */
+	uint64_t base[4];
+	uint8_t mem[4][16384];
+	int nblocks;
+	uint64_t vm_list, banner;
+};
+
+static bool f_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct fake *f = ctx;
+
+	for (int i = 0; i < f->nblocks; i++)
+		if (addr >= f->base[i] && addr + len <= f->base[i] + sizeof(f->mem[0])) {
+			memcpy(buf, f->mem[i] + (addr - f->base[i]), len);
+			return true;
+		}
+	return false;
+}
+
+static long f_member_offset(void *ctx, const char *type, const char *member)
+{
+	return ns_types_member_offset(((struct fake *)ctx)->types, type, member);
+}
+
+static long f_member_size(void *ctx, const char *type, const char *member)
+{
+	return ns_types_member_size(((struct fake *)ctx)->types, type, member);
+}
+
+static uint64_t f_symbol(void *ctx, const char *name)
+{
+	struct fake *f = ctx;
+
+	return !strcmp(name, "vm_list") ? f->vm_list : !strcmp(name, "linux_banner") ? f->banner : 0;
+}
+
+static long f_type_size(void *ctx, const char *type)
+{
+	return ns_types_size(((struct fake *)ctx)->types, type);
+}
+
+static void load(const char *release, struct ns_types *t)
+{
+	char rel[128];
+	size_t len;
+	char *text;
+	struct ns_error err;
+
+	snprintf(rel, sizeof(rel), "profiles/%s.json", release);
+	text = (char *)test_slurp(rel, &len);
+	ns_types_init(t);
+	assert_int_equal(ns_profile_parse(text, len, rel, t, &err), NS_OK);
+	free(text);
+}
+
+static struct ns_target target(struct fake *f)
+{
+	return (struct ns_target){ f, f_read, f_member_offset, f_member_size, f_symbol, f_type_size };
+}
+
+static void each_kernel_resolves_its_own_paths(void **state)
+{
+	static const struct {
+		const char *release;
+		bool xarray, vm_type;
+		short exit_reason_alt, run_pending_alt;
+	} k[] = {
+		{ "5.10.0-46-amd64", false, false, 0, 0 },
+		{ "6.1.0-56-amd64", true, false, 0, 0 },
+		{ "7.2.13+deb14-amd64", true, true, 1, 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		struct ns_types t;
+		struct fake *f = calloc(1, sizeof(*f));
+		struct ns_target tt;
+		struct ns_kvm_offsets o;
+		struct ns_error err;
+
+		load(k[i].release, &t);
+		f->types = &t;
+		tt = target(f);
+		assert_int_equal(ns_kvm_offsets_resolve(&tt, &o, &err), NS_OK);
+		assert_true(o.have_vmx);
+		for (int id = 0; id < NS_KM_COUNT; id++)
+			if (ns_kernel_members[id].required)
+				assert_true(ns_km_have(&o, (enum ns_km)id));
+		assert_int_equal(ns_km_have(&o, NS_KM_KVM_VCPU_ARRAY), k[i].xarray);
+		assert_int_equal(ns_km_have(&o, NS_KM_KVM_VCPUS), !k[i].xarray);
+		assert_int_equal(ns_km_have(&o, NS_KM_KVM_VM_TYPE), k[i].vm_type);
+		assert_int_equal(o.alt[NS_KM_VMX_EXIT_REASON], k[i].exit_reason_alt);
+		assert_int_equal(o.alt[NS_KM_NESTED_RUN_PENDING], k[i].run_pending_alt);
+		/* struct vmcs12 is 998 bytes packed in every kernel (its ABI) */
+		assert_int_equal(o.v[NS_KM_VMCS12_SIZE], 998);
+		ns_types_free(&t);
+		free(f);
+	}
+}
+
+static void a_missing_required_member_is_named(void **state)
+{
+	struct ns_types t;
+	struct fake *f = calloc(1, sizeof(*f));
+	struct ns_target tt;
+	struct ns_kvm_offsets o;
+	struct ns_error err;
+	struct ns_tstruct *vmx;
+
+	(void)state;
+	load("7.2.13+deb14-amd64", &t);
+	/* a kernel whose vcpu_vmx renamed loaded_vmcs */
+	vmx = (struct ns_tstruct *)ns_types_find(&t, "vcpu_vmx");
+	assert_non_null(vmx);
+	for (size_t i = 0; i < vmx->n; i++)
+		if (!strcmp(vmx->m[i].name, "loaded_vmcs"))
+			vmx->m[i].name = "current_vmcs";
+	f->types = &t;
+	tt = target(f);
+	assert_int_equal(ns_kvm_offsets_resolve(&tt, &o, &err), NS_ERR_LAYOUT);
+	assert_non_null(strstr(err.msg, "vcpu_vmx.loaded_vmcs"));
+	assert_false(o.have_vmx);
+	ns_types_free(&t);
+	free(f);
+}
+
+/* One VM on vm_list at 0xffff888000100000 + its struct kvm; one vCPU. */
+static void put(struct fake *f, uint64_t addr, uint64_t v, size_t len)
+{
+	for (int i = 0; i < f->nblocks; i++)
+		if (addr >= f->base[i] && addr + len <= f->base[i] + sizeof(f->mem[0])) {
+			memcpy(f->mem[i] + (addr - f->base[i]), &v, len);
+			return;
+		}
+	fail_msg("no block at 0x%llx", (unsigned long long)addr);
+}
+
+static void tdx_vms_are_listed_and_skipped(void **state)
+{
+	struct ns_types t;
+	struct fake *f = calloc(1, sizeof(*f));
+	struct ns_target tt;
+	struct ns_kvm_offsets o;
+	struct ns_vm vm;
+	struct ns_vcpu vc;
+	struct ns_error err;
+	size_t n = 99;
+	uint64_t head = 0xffff888000100000ull, kvm = 0xffff888000200000ull;
+
+	(void)state;
+	load("7.2.13+deb14-amd64", &t);
+	f->types = &t;
+	f->nblocks = 2;
+	f->base[0] = head;
+	f->base[1] = kvm;
+	f->vm_list = head;
+	tt = target(f);
+	assert_int_equal(ns_kvm_offsets_resolve(&tt, &o, &err), NS_OK);
+	put(f, head, kvm + (uint64_t)o.v[NS_KM_KVM_VM_LIST], 8);
+	put(f, kvm + (uint64_t)o.v[NS_KM_KVM_VM_LIST], head, 8);
+	put(f, kvm + (uint64_t)o.v[NS_KM_KVM_ONLINE_VCPUS], 4, 4);
+	put(f, kvm + (uint64_t)o.v[NS_KM_KVM_VM_TYPE], NS_KVM_X86_TDX_VM, 8);
+	assert_int_equal(ns_kvm_vms(&tt, &o, &vm, 1, &n, &err), NS_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(vm.vm_type, NS_KVM_X86_TDX_VM);
+	assert_non_null(vm.skip);
+	assert_non_null(strstr(vm.skip, "TDX"));
+	/* its vCPUs are not read as vcpu_vmx: none are listed (none could be read here either) */
+	assert_int_equal(ns_kvm_vcpus(&tt, &o, &vm, &vc, 1, &n, &err), NS_OK);
+	assert_int_equal(n, 0);
+	ns_types_free(&t);
+	free(f);
+}
+
+static void guest_mode_is_the_loaded_vmcs_and_hflags_cross_checks(void **state)
+{
+	struct ns_types t;
+	struct fake *f = calloc(1, sizeof(*f));
+	struct ns_target tt;
+	struct ns_kvm_offsets o;
+	struct ns_vcpu v;
+	struct ns_error err;
+	uint64_t vmx = 0xffff888000300000ull, vcpu;
+	static const char banner[] = "Linux version 7.2.13+deb14-amd64 (debian-kernel@lists.debian.org)";
+
+	(void)state;
+	load("7.2.13+deb14-amd64", &t);
+	f->types = &t;
+	f->nblocks = 2;
+	f->base[0] = vmx;
+	f->base[1] = 0xffffffff82000000ull; /* linux_banner */
+	memcpy(f->mem[1], banner, sizeof(banner));
+	tt = target(f);
+	/* no linux_banner: the release is unknown, and hflags cannot be judged */
+	assert_int_equal(ns_kvm_offsets_resolve(&tt, &o, &err), NS_OK);
+	assert_int_equal(o.hf_guest_bit, -1);
+	vcpu = vmx + (uint64_t)o.v[NS_KM_VMX_VCPU];
+	put(f, vmx + (uint64_t)o.v[NS_KM_VMX_LOADED_VMCS], vmx + (uint64_t)o.v[NS_KM_NESTED_VMCS02], 8);
+	put(f, vcpu + (uint64_t)o.v[NS_KM_VCPU_HFLAGS], 0, 4);
+	assert_int_equal(ns_kvm_vcpu_read(&tt, &o, vcpu, &v, &err), NS_OK);
+	assert_true(v.guest_mode);
+	assert_false(v.hflags_judged);
+	/* the banner names 7.2, whose HF_GUEST_MASK is bit 0: hflags 0 disagrees with the loaded vmcs02 */
+	f->banner = f->base[1];
+	assert_int_equal(ns_kvm_offsets_resolve(&tt, &o, &err), NS_OK);
+	assert_string_equal(o.release, "7.2.13+deb14-amd64");
+	assert_int_equal(o.hf_guest_bit, 0);
+	assert_int_equal(ns_kvm_vcpu_read(&tt, &o, vcpu, &v, &err), NS_OK);
+	assert_true(v.hflags_judged);
+	assert_false(v.hflags_agrees);
+	put(f, vcpu + (uint64_t)o.v[NS_KM_VCPU_HFLAGS], 1, 4);
+	assert_int_equal(ns_kvm_vcpu_read(&tt, &o, vcpu, &v, &err), NS_OK);
+	assert_true(v.hflags_agrees);
+	/* on vmcs01 the vCPU is in L1, whatever hflags says */
+	put(f, vmx + (uint64_t)o.v[NS_KM_VMX_LOADED_VMCS], vmx + (uint64_t)o.v[NS_KM_VMX_VMCS01], 8);
+	assert_int_equal(ns_kvm_vcpu_read(&tt, &o, vcpu, &v, &err), NS_OK);
+	assert_false(v.guest_mode);
+	assert_true(v.loaded_is_vmcs01);
+	assert_false(v.hflags_agrees);
+	ns_types_free(&t);
+	free(f);
+}
+
+static void the_table_names_each_struct_once(void **state)
+{
+	char names[NS_KSTRUCT_MAX][NS_KSTRUCT_NAME];
+	size_t n = ns_kernel_structs(names, NS_KSTRUCT_MAX);
+
+	(void)state;
+	assert_true(n > 10 && n <= NS_KSTRUCT_MAX);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = i + 1; k < n; k++)
+			assert_string_not_equal(names[i], names[k]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(each_kernel_resolves_its_own_paths),
+		cmocka_unit_test(a_missing_required_member_is_named),
+		cmocka_unit_test(tdx_vms_are_listed_and_skipped),
+		cmocka_unit_test(guest_mode_is_the_loaded_vmcs_and_hflags_cross_checks),
+		cmocka_unit_test(the_table_names_each_struct_once),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
