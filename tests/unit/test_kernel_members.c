@@ -5,7 +5,8 @@
  * history says (vcpus[] before 5.16, vcpu_array after; exit_reason in
  * vcpu_vmx before 6.16, in vcpu_vt after; nested_run_pending in nested_vmx
  * before 7.x, in kvm_vcpu.arch after; kvm_arch.vm_type from 6.8).  A kernel
- * that lacks a required member is refused by name.  The walk of a TDX VM and
+ * that lacks a required member is refused by name; one without the eVMCS
+ * members (CONFIG_KVM_HYPERV=n) is not.  The walk of a TDX VM and
  * the guest-mode cross-check run on a small memory image built here from the
  * 7.2 offsets: no TDX host or inconsistent KVM can be made in this project's
  * Bochs machine, so that memory stands in for one, and says so.
@@ -114,6 +115,36 @@ static void each_kernel_resolves_its_own_paths(void **state)
 		ns_types_free(&t);
 		free(f);
 	}
+}
+
+/* CONFIG_KVM_HYPERV=n (6.8+): nested_vmx has no eVMCS members, and that is fine */
+static void evmcs_members_are_optional(void **state)
+{
+	struct ns_types t;
+	struct fake *f = calloc(1, sizeof(*f));
+	struct ns_target tt;
+	struct ns_kvm_offsets o;
+	struct ns_error err;
+	struct ns_tstruct *nested;
+	unsigned renamed = 0;
+
+	(void)state;
+	load("7.2.13+deb14-amd64", &t);
+	nested = (struct ns_tstruct *)ns_types_find(&t, "nested_vmx");
+	assert_non_null(nested);
+	for (size_t i = 0; i < nested->n; i++)
+		if (!strncmp(nested->m[i].name, "hv_evmcs", 8)) {
+			nested->m[i].name = "gone";
+			renamed++;
+		}
+	assert_true(renamed > 0); /* Debian's 7.2 has CONFIG_KVM_HYPERV=y */
+	f->types = &t;
+	tt = target(f);
+	assert_int_equal(ns_kvm_offsets_resolve(&tt, &o, &err), NS_OK);
+	assert_true(o.have_vmx);
+	assert_false(ns_km_have(&o, NS_KM_NESTED_HV_EVMCS_VMPTR));
+	ns_types_free(&t);
+	free(f);
 }
 
 static void a_missing_required_member_is_named(void **state)
@@ -255,6 +286,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(each_kernel_resolves_its_own_paths),
+		cmocka_unit_test(evmcs_members_are_optional),
 		cmocka_unit_test(a_missing_required_member_is_named),
 		cmocka_unit_test(tdx_vms_are_listed_and_skipped),
 		cmocka_unit_test(guest_mode_is_the_loaded_vmcs_and_hflags_cross_checks),
