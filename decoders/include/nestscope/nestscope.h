@@ -19,6 +19,7 @@
 #include "session.h"
 #include "types.h"
 #include "vmcs12.h"
+#include "vmcs12_abi.h"
 
 #define NESTSCOPE_VERSION "0.1.0"
 
