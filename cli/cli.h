@@ -19,6 +19,9 @@ void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 int cmd_triage(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 
+/* abi.c: a kernel's struct vmcs12 against the built-in table */
+int cmd_abi(int argc, char **argv);
+
 /* scanimage.c: scan, and scanning for capture */
 int cmd_scan(int argc, char **argv);
 

@@ -782,6 +782,7 @@ static void usage(FILE *f)
 		"  profile            extract the types triage needs from debuginfo (ISF JSON)\n"
 		"  scan IMAGE         find VMCS regions in a memory image, without debuginfo\n"
 		"  capture DOMAIN     dump a running libvirt domain's memory, find and decode its VMCSs\n"
+		"  abi                a kernel's struct vmcs12 (debuginfo, profile) against the built-in table\n"
 		"\n"
 		"'%s COMMAND --help' describes each; 'man nestscope' has the rest.\n"
 		"  -V, --version      print the version\n",
@@ -822,6 +823,8 @@ int main(int argc, char **argv)
 		return cmd_scan(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "capture"))
 		return cmd_capture(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "abi"))
+		return cmd_abi(argc - 1, argv + 1);
 	die_usage("unknown command '%s'", argv[1]);
 	return EXIT_USAGE;
 }

@@ -52,6 +52,11 @@ void ns_debuginfo_free(struct ns_debuginfo *d);
 /* Types and symbols from debuginfo files: the set a profile holds. */
 int ns_types_from_debuginfo(struct ns_types *t, const struct ns_debuginfo *d, struct ns_error *err);
 
+/* ---- modinfo.c ---- */
+
+/* The release a module was built for (its vermagic); false when it does not say. */
+bool ns_module_release(const char *path, char *release, size_t n);
+
 /* ---- dumps: dump.c (libkdumpfile) ---- */
 
 struct ns_dump;
