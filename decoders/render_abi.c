@@ -1,6 +1,6 @@
 /*
- * Rendering the vmcs12 ABI check (nestscope abi, gdb's vmcs12-abi, crash's
- * vmcs12 -B): one line per finding, then the verdict; JSON with the same
+ * Rendering the vmcs12 ABI check (nestscope abi; vmcs12-abi in gdb and
+ * crash): one line per finding, then the verdict; JSON with the same
  * sentences (docs/json-schema.md: nestscope/abi/1).
  */
 #include <stdio.h>

@@ -4,6 +4,7 @@
  *   kvm [-v] [-j]                      the VMs on vm_list, and with -v their vCPUs
  *   vmcs12 [options] [VCPU]            a vCPU's vmcs12, decoded
  *   vmcs02 [VCPU], vmcs01 [VCPU]       the hardware VMCSs KVM built
+ *   vmcs12-abi [-j]                    this kernel's struct vmcs12 against the built-in table
  *
  * A thin front end in the crash-gcore manner: it gives libnestscope crash's
  * memory (readmem) and types (MEMBER_OFFSET), resolved once per session, and
@@ -333,6 +334,60 @@ static void cmd_loaded_vmcs(bool is02)
 static void cmd_vmcs02(void) { cmd_loaded_vmcs(true); }
 static void cmd_vmcs01(void) { cmd_loaded_vmcs(false); }
 
+/* ---- vmcs12-abi ---- */
+
+static char *help_vmcs12_abi[] = {
+	"vmcs12-abi",
+	"compare this kernel's struct vmcs12 with nestscope's built-in table",
+	"[-j|--json]",
+	"  struct vmcs12 is ABI (KVM_GET/SET_NESTED_STATE carry it across live",
+	"  migration): offsets never move, new fields take former padding.  Each",
+	"  member of nestscope's vmcs12 table, padding included, is looked up by name",
+	"  in this kernel's types (kvm_intel's debuginfo) and checked at the table's",
+	"  offset and size; table members an older kernel lacks are accepted where",
+	"  it has padding (the nested CET fields, 680..727, before Linux 6.18).",
+	"  crash answers lookups by name only: members the kernel added under names",
+	"  the table does not know cannot be listed ('nestscope abi' on the",
+	"  debuginfo lists them).  Ends with the verdict: compatible, or ABI BREAK.",
+	"",
+	"    -j  JSON (schema nestscope/abi/1).",
+	"",
+	"EXAMPLE",
+	"  %s> vmcs12-abi",
+	NULL,
+};
+
+static void cmd_vmcs12_abi(void)
+{
+	bool json = take_json_flag();
+	struct ns_out o = out_fp();
+	struct ns_error err;
+	char path[PATH_MAX];
+	ulong base;
+	struct load_module *lm;
+	int c;
+
+	while ((c = getopt(argcnt, args, "j")) != EOF) {
+		if (c == 'j')
+			json = true;
+		else
+			argerrs++;
+	}
+	if (argerrs || args[optind])
+		cmd_usage(pc->curcmd, SYNOPSIS);
+	/* struct vmcs12 is kvm_intel's: its debuginfo, loaded as ready() does */
+	if (!STRUCT_EXISTS("vmcs12") && is_module_name("kvm_intel", &base, &lm))
+		load_module_symbols_helper("kvm_intel");
+	if (!STRUCT_EXISTS("vmcs12")) {
+		debuginfo_path(path, sizeof(path));
+		error(INFO, "struct vmcs12 is not known: kvm_intel's types are not loaded; run: mod -s kvm_intel %s\n",
+		      path);
+		return;
+	}
+	report(ns_cmd_vmcs12_abi_lookup(&target, kt->utsname.release, "crash's types, looked up by name", json, NULL,
+					&o, &err), &err);
+}
+
 /* ---- registration ---- */
 
 static struct command_table_entry command_table[] = {
@@ -340,6 +395,7 @@ static struct command_table_entry command_table[] = {
 	{ "vmcs12", cmd_vmcs12, help_vmcs12, 0 },
 	{ "vmcs02", cmd_vmcs02, help_vmcs02, 0 },
 	{ "vmcs01", cmd_vmcs01, help_vmcs01, 0 },
+	{ "vmcs12-abi", cmd_vmcs12_abi, help_vmcs12_abi, 0 },
 	{ NULL, NULL, NULL, 0 },
 };
 

@@ -1,6 +1,6 @@
 # nestscope for gdb: `source /path/to/nestscope-gdb.py` (README: auto-load).
 #
-# Adds the commands kvm, vmcs12, vmcs02, vmcs01 and kvm-symbols, the
+# Adds the commands kvm, vmcs12, vmcs02, vmcs01, vmcs12-abi and kvm-symbols, the
 # convenience function $vmcs12_field, and pretty-printers for struct vmcs12
 # and struct kvm_nested_state.  The work is done by libnestscope (found next
 # to this file in a build tree, in the install's lib directory, or at

@@ -1,4 +1,4 @@
-"""The gdb commands: kvm, vmcs12, vmcs02, vmcs01, and kvm-symbols to load
+"""The gdb commands: kvm, vmcs12, vmcs02, vmcs01, vmcs12-abi, and kvm-symbols to load
 the KVM modules' debuginfo.  Arguments are parsed here; the walking,
 decoding, checking and rendering are libnestscope's (libns)."""
 import argparse
@@ -210,6 +210,44 @@ As vmcs02, for vmcs01."""
         super().__init__("vmcs01", False)
 
 
+class Vmcs12Abi(gdb.Command):
+    """Compare this kernel's struct vmcs12 with nestscope's built-in table.
+
+Usage: vmcs12-abi [-j|--json]
+
+struct vmcs12 is ABI (KVM_GET/SET_NESTED_STATE carry it across live
+migration): offsets never move, new fields take former padding.  Each member
+gdb lists for struct vmcs12 (kvm-intel.ko's debuginfo) is checked against the
+table nestscope decodes vmcs12 with: every table member at the kernel's
+offset and size, members the kernel added in former padding named (the
+nested CET fields, 680..727, on 6.18+), table members an older kernel lacks
+accepted where it has padding.  Ends with the verdict: compatible, or ABI
+BREAK and what moved, was resized or overlaps.
+  -j  JSON (schema nestscope/abi/1).
+Needs kvm-intel.ko's debuginfo (kvm-symbols, or gdb kvm-intel.ko); no memory
+is read."""
+
+    def __init__(self):
+        super().__init__("vmcs12-abi", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        p = _Parser(prog="vmcs12-abi", add_help=False)
+        p.add_argument("-j", "--json", action="store_true")
+        a = p.parse_args(gdb.string_to_argv(arg))
+        try:
+            t = gdb.lookup_type("struct vmcs12").strip_typedefs()
+        except gdb.error:
+            raise gdb.GdbError("vmcs12-abi: struct vmcs12 is not known: load kvm-intel.ko's debuginfo "
+                               "(kvm-symbols [DIR])") from None
+        members = [(f.name, f.bitpos // 8, f.type.sizeof) for f in t.fields() if f.name]
+        try:
+            release = gdb.parse_and_eval("init_uts_ns.name.release").string()
+        except (gdb.error, gdb.MemoryError):
+            release = None  # no vmlinux, or no memory: the release is not known
+        text, _breaks = libns.vmcs12_abi(members, t.sizeof, release, "gdb's types", a.json)
+        gdb.write(text)
+
+
 # ---- debuginfo of the KVM modules, the lx-symbols way ----
 
 def _list_entries(head, typ, member):
@@ -291,6 +329,6 @@ module->sect_attrs.  Needs vmlinux's debuginfo loaded (file vmlinux)."""
 
 
 def register():
-    for c in (Kvm, Vmcs12, Vmcs02, Vmcs01, KvmSymbols):
+    for c in (Kvm, Vmcs12, Vmcs02, Vmcs01, Vmcs12Abi, KvmSymbols):
         c()
     gdb.events.new_objfile.connect(lambda _e: target.forget())

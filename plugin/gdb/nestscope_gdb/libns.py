@@ -56,6 +56,11 @@ class CmdOpts(ctypes.Structure):
                 ("json", ctypes.c_bool), ("layout_file", ctypes.c_char_p), ("copy", ctypes.c_int)]
 
 
+class AbiMember(ctypes.Structure):
+    """struct ns_abi_member: one member of the kernel's struct vmcs12."""
+    _fields_ = [("name", ctypes.c_char_p), ("offset", ctypes.c_uint64), ("size", ctypes.c_int64)]
+
+
 NS_OK, NS_ERR_ARG, NS_ERR_TYPES = 0, -5, -6
 SECT_GUEST, SECT_HOST, SECT_CTRL, SECT_EXIT = 1, 2, 4, 8
 COPIES = {"cached": 0, "shadow": 1, "memory": 2}
@@ -78,6 +83,9 @@ for name, args in {
                           ctypes.POINTER(CmdOpts), ctypes.POINTER(Out), ctypes.POINTER(Error)],
         "ns_vmcs12_field": [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64),
                             ctypes.POINTER(Error)],
+        "ns_cmd_vmcs12_abi": [ctypes.POINTER(AbiMember), ctypes.c_size_t, ctypes.c_uint64, ctypes.c_char_p,
+                              ctypes.c_char_p, ctypes.c_bool, ctypes.POINTER(ctypes.c_uint), ctypes.POINTER(Out),
+                              ctypes.POINTER(Error)],
 }.items():
     getattr(lib, name).argtypes = args
     getattr(lib, name).restype = ctypes.c_int
@@ -111,6 +119,16 @@ def call(fn, *args, hint=None):
 def region(buf, label, opts):
     """Bytes read by the front end, decoded as a vmcs12, hardware VMCS or nested-state blob."""
     return call(lambda *a: lib.ns_cmd_region(buf, len(buf), *a), label, DATADIR.encode(), ctypes.byref(opts))
+
+
+def vmcs12_abi(members, size, release, origin, json):
+    """members: (name, offset, size) of the kernel's struct vmcs12; the check rendered, and the number of breaks."""
+    names = [_b(m[0]) for m in members]  # kept alive for the call
+    arr = (AbiMember * max(len(members), 1))(*[AbiMember(n, off, sz) for n, (_, off, sz) in zip(names, members)])
+    breaks = ctypes.c_uint()
+    text = call(lambda *a: lib.ns_cmd_vmcs12_abi(arr, len(members), size, *a), release, origin, json,
+                ctypes.byref(breaks))
+    return text, breaks.value
 
 
 def vmcs12_field(buf, name):
