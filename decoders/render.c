@@ -166,7 +166,7 @@ static void text_field(struct ns_out *o, const struct ns_field *f, const struct 
 {
 	ns_render_field_line(o, f, false, v->v, ctx);
 	if (v->slot.kind == NS_SLOT_NEWER)
-		ns_printf(o, "  %-29s (filled only by kernels with nested CET)\n", "");
+		ns_printf(o, "  %-29s (nested CET on 6.18+; paddingl[] before, same revision id)\n", "");
 }
 
 static void text_segment(struct ns_out *o, const struct ns_vmcs *vm, const struct row *r,

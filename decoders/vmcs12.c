@@ -70,10 +70,29 @@ static bool nonzero_span(const uint8_t *p, size_t off, size_t len, size_t *first
 	return any;
 }
 
+/* The bytes of the NEWER slots, [lo, hi): one block in the table. */
+static bool newer_span(size_t *lo, size_t *hi)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < vmcs12_layout.nslots; i++) {
+		const struct ns_slot *s = &vmcs12_slots[i];
+
+		if (s->kind != NS_SLOT_NEWER)
+			continue;
+		if (!any || s->offset < *lo)
+			*lo = s->offset;
+		if (!any || (size_t)s->offset + s->size > *hi)
+			*hi = (size_t)s->offset + s->size;
+		any = true;
+	}
+	return any;
+}
+
 int ns_vmcs12_inspect(const uint8_t *data, size_t len, bool force, bool shadow,
 		      struct ns_vmcs12_info *info, struct ns_error *err)
 {
-	size_t first = 0, last = 0;
+	size_t first = 0, last = 0, lo = 0, hi = 0;
 	uint32_t hdr;
 
 	memset(info, 0, sizeof(*info));
@@ -132,11 +151,15 @@ int ns_vmcs12_inspect(const uint8_t *data, size_t len, bool force, bool shadow,
 			break;
 		}
 	}
-	/* The CET block is padding on kernels without nested CET: name it once. */
-	if (nonzero_span(data, 680, 48, &first, &last))
+	/*
+	 * The NEWER block (nested CET) is paddingl[] on older kernels, under the
+	 * same VMCS12_REVISION: the bytes alone cannot say which.  Named once.
+	 */
+	if (newer_span(&lo, &hi) && nonzero_span(data, lo, hi - lo, &first, &last))
 		note(info, NS_FIND_NEWER_FIELDS, (unsigned)first, (unsigned)(last - first + 1),
-		     "the CET block (offsets 680..727) is in use: only kernels with nested CET fill it; "
-		     "on older kernels these bytes are paddingl[] and should be zero");
+		     "offsets %zu..%zu are not zero: the nested CET fields on Linux 6.18+, paddingl[] before, "
+		     "under the same revision id; without the kernel's types which one is unknown (nestscope abi)",
+		     lo, hi - 1);
 	if (len > NS_VMCS12_STRUCT_SIZE &&
 	    nonzero_span(data, NS_VMCS12_STRUCT_SIZE, len - NS_VMCS12_STRUCT_SIZE, &first, &last))
 		note(info, NS_FIND_TAIL, (unsigned)first, (unsigned)(last - first + 1),
