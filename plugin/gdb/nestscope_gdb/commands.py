@@ -264,9 +264,21 @@ def _list_entries(head, typ, member):
 
 
 def _sections(mod):
-    """A module's section name -> address, from module->sect_attrs."""
+    """A module's section name -> address, from module->sect_attrs.
+
+    Up to 6.13 sect_attrs counts its attrs[] (nsections); from 6.14 it is a
+    NULL-terminated grp.bin_attrs array whose entries keep the address in
+    .private, as the kernel's own lx-symbols reads it."""
     attrs = mod["sect_attrs"]
     out = {}
+    if not any(f.name == "nsections" for f in attrs.dereference().type.fields()):
+        bins = attrs["grp"]["bin_attrs"]
+        for i in range(4096):
+            if int(bins[i]) == 0:
+                return out
+            a = bins[i].dereference()
+            out[a["attr"]["name"].string()] = int(a["private"])
+        raise gdb.GdbError("kvm-symbols: a module's section list does not end: corrupt sect_attrs")
     for i in range(int(attrs["nsections"])):
         a = attrs["attrs"][i]
         try:
