@@ -10,9 +10,11 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
+#include "nestscope/vmcs12_abi.h"
 #include "session_priv.h"
 
 #define MAX_NOTES 24
@@ -379,6 +381,45 @@ static void json_vcpu(struct json *j, const struct vcpu_triage *vt)
 	json_obj_end(j);
 }
 
+/*
+ * The vmcs12 layout of this kernel, from its own types: struct vmcs12 member
+ * by member against the built-in table every vmcs12 here is decoded with.
+ * A break means every decoded field may be misread: a problem, said once.
+ */
+struct layout_verdict {
+	bool checked;      /* the types know struct vmcs12 */
+	unsigned breaks;
+	bool cet;          /* the nested CET fields (6.18+) are members, not padding */
+	char text[200];
+};
+
+static void vmcs12_layout(struct ns_session *s, struct layout_verdict *lv)
+{
+	struct ns_abi_report *r = calloc(1, sizeof(*r));
+	struct ns_error err;
+
+	memset(lv, 0, sizeof(*lv));
+	if (!r || !ns_km_have(&s->off, NS_KM_VMCS12_SIZE) || ns_vmcs12_abi_lookup(s->t, r, &err)) {
+		snprintf(lv->text, sizeof(lv->text), "struct vmcs12 is not in these types: the built-in table is "
+			 "used unchecked (nestscope abi checks a kernel's debuginfo)");
+		free(r);
+		return;
+	}
+	lv->checked = true;
+	lv->breaks = r->breaks;
+	lv->cet = true;
+	for (unsigned i = 0; i < r->nfindings; i++)
+		if (r->findings[i].kind == NS_ABI_ABSENT && r->findings[i].table_newer)
+			lv->cet = false;
+	if (r->breaks)
+		snprintf(lv->text, sizeof(lv->text), "this kernel's struct vmcs12 breaks the built-in table in %u place%s: "
+			 "vmcs12 fields may be misread ('nestscope abi' names them)", r->breaks, r->breaks == 1 ? "" : "s");
+	else
+		snprintf(lv->text, sizeof(lv->text), "this kernel's struct vmcs12 matches the built-in table (%u members); "
+			 "nested CET fields at 680-727 %s", r->same, lv->cet ? "present" : "absent (padding)");
+	free(r);
+}
+
 int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struct ns_out *o,
 		  struct ns_triage_summary *sum, struct ns_error *err)
 {
@@ -391,10 +432,14 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 	 * VMs first; each VM's vCPUs below, so that one VM's corrupt vCPU list
 	 * is a problem reported for that VM, and the others are still judged.
 	 */
+	struct layout_verdict lv;
+
 	if ((rc = ns_session_ready(s, true, err)) ||
 	    (rc = ns_kvm_vms(s->t, &s->off, s->vms, NS_MAX_VMS, &s->nvms, err)))
 		return rc;
 	s->nvcpus = 0;
+	vmcs12_layout(s, &lv);
+	sum->problems += lv.breaks ? 1 : 0;
 	if (info->json) {
 		json_init(&j, o);
 		json_obj_begin(&j);
@@ -403,11 +448,22 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 		json_kv_str(&j, "format", info->format);
 		json_kv_str(&j, "release", info->release);
 		json_kv_str(&j, "types", info->types);
+		json_key(&j, "vmcs12_layout");
+		json_obj_begin(&j);
+		json_kv_bool(&j, "checked", lv.checked);
+		json_kv_uint(&j, "breaks", lv.breaks);
+		json_key(&j, "cet_fields");
+		if (lv.checked)
+			json_bool(&j, lv.cet);
+		else
+			json_null(&j);
+		json_kv_str(&j, "text", lv.text);
+		json_obj_end(&j);
 		json_key(&j, "vms");
 		json_arr_begin(&j);
 	} else {
-		ns_printf(o, "dump     %s (%s), Linux %s\ntypes    %s\n", info->dump, info->format, info->release,
-			  info->types);
+		ns_printf(o, "dump     %s (%s), Linux %s\ntypes    %s\nvmcs12   %s%s\n", info->dump, info->format,
+			  info->release, info->types, lv.breaks ? "PROBLEM " : "", lv.text);
 	}
 	for (size_t i = 0; i < s->nvms; i++) {
 		const struct ns_vm *vm = &s->vms[i];

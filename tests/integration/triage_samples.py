@@ -60,6 +60,21 @@ for man_path in sorted(pathlib.Path(samples).glob("*/manifest.json")):
     check(doc.get("types", "").startswith("profile ") and doc.get("release") == kver,
           f"{kver}: types from the bundled profile of {kver} ({doc.get('types')})")
 
+    # the kernel's own struct vmcs12 against the table: no break; the CET fields are members from 6.18
+    lay = doc.get("vmcs12_layout", {})
+    check(lay.get("checked") is True and lay.get("breaks") == 0 and
+          lay.get("cet_fields") is (itest.kernel_version(kver) >= (6, 18)),
+          f"{kver}: struct vmcs12 checked against the table, no break, CET fields {lay.get('cet_fields')}")
+    if kver.startswith("6.1."):
+        # a profile whose vmcs12.guest_rip moved by 8 bytes: every vmcs12 would be misread; triage says so
+        prof = json.loads((pathlib.Path(samples).parent / "profiles" / f"{kver}.json").read_text())
+        prof["user_types"]["vmcs12"]["fields"]["guest_rip"]["offset"] += 8
+        bad = os.path.join(tmpdir.name, "moved.json")
+        pathlib.Path(bad).write_text(json.dumps(prof))
+        moved = run("triage", "--profile", bad, dump)
+        check(moved.returncode == 3 and "vmcs12   PROBLEM" in moved.stdout and "breaks the built-in table" in moved.stdout,
+              f"{kver}: a profile with vmcs12.guest_rip moved is a problem triage names (exit {moved.returncode})")
+
     raw = os.path.join(tmpdir.name, "raw.img")
     conv = subprocess.run([kdump2raw, dump, raw])
     rawrun = run("triage", raw)
