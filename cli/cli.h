@@ -31,10 +31,9 @@ struct ns_error;
 /* An image scanned: the regions, and the bytes to read them again. */
 struct scanned {
 	struct ns_scan *scan;
-	struct ns_dump *dump;        /* a dump read through libkdumpfile (or a raw one, mapped) */
-	const uint8_t *data;         /* an image in memory, when it is one */
+	struct ns_dump *dump;        /* a dump (libkdumpfile), or a raw or gzip'ed image (sources/dump.c) */
+	const uint8_t *data;         /* a migration stream's RAM block, in memory */
 	size_t len;
-	uint8_t *owned;              /* what data points to, when this owns it */
 	struct ns_migstream *mig;    /* a migration stream: data is its RAM block */
 	const char *ram_block;       /* which RAM block, for a stream */
 };

@@ -2,19 +2,20 @@
  * nestscope scan, and the image scanning capture shares: open a memory
  * image (raw, gzip'ed, a kdump or ELF dump, or RAM taken from a QEMU
  * migration stream), find its VMCS regions, and read their pages again.
+ * Images are read a page at a time through sources/dump.c (holes skipped,
+ * gzip inflated to a sparse temporary file), so memory stays bounded
+ * whatever their size; only a migration stream's RAM is held in memory.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+#include <sys/mman.h>
 
 #include "cli.h"
 #include "nestscope/migstream.h"
 #include "nestscope/nestscope.h"
 #include "sources.h"
-
-#define MAX_GZIP_IMAGE (64ull << 30)
 
 static bool image_read(void *ctx, uint64_t pa, void *buf, size_t len)
 {
@@ -33,59 +34,31 @@ bool scanned_page(const struct scanned *sc, uint64_t pa, uint8_t *buf)
 	return image_read((void *)sc, pa, buf, 4096);
 }
 
-/* Inflates a gzip'ed image whole (memory images of L1 are kept compressed). */
-static int gunzip(const char *path, struct scanned *sc, struct ns_error *err)
+static bool migration_input(const struct ns_input *in)
 {
-	gzFile gz = gzopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t cap = 0, len = 0;
-	int n;
+	uint8_t head[16] = { 0 };
+	size_t n = in->size < sizeof(head) ? (size_t)in->size : sizeof(head);
 
-	if (!gz)
-		return ns_fail(err, NS_ERR_IO, "cannot open %s", path);
-	do {
-		if (len + (1u << 20) > cap) {
-			uint8_t *nb;
-
-			cap = cap ? cap * 2 : 16u << 20;
-			if (cap > MAX_GZIP_IMAGE || !(nb = realloc(buf, cap))) {
-				free(buf);
-				gzclose(gz);
-				return ns_fail(err, NS_ERR_NOMEM, "%s: too large to inflate in memory", path);
-			}
-			buf = nb;
-		}
-		n = gzread(gz, buf + len, 1u << 20);
-		if (n > 0)
-			len += (size_t)n;
-	} while (n > 0);
-	gzclose(gz);
-	if (n < 0) {
-		free(buf);
-		return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt gzip data", path);
-	}
-	sc->data = sc->owned = buf;
-	sc->len = len;
-	return NS_OK;
+	return ns_pread_full(in->fd, head, n, 0) && ns_migstream_detect(head, n);
 }
 
 /* A migration stream's RAM (the block at guest-physical 0), rebuilt in memory. */
-static int stream_ram(const char *path, struct scanned *sc, struct ns_error *err)
+static int stream_ram(const struct ns_input *in, struct scanned *sc, struct ns_error *err)
 {
-	struct mapped_file mf;
 	const struct ns_mig_block *b;
+	void *m;
 	int rc;
 
 	if (!(sc->mig = calloc(1, sizeof(*sc->mig))))
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if ((rc = map_file(path, &mf, err)))
-		return rc;
-	rc = ns_migstream_parse(mf.data, mf.len, true, sc->mig, err);
-	unmap_file(&mf);
+	if ((m = mmap(NULL, (size_t)in->size, PROT_READ, MAP_PRIVATE, in->fd, 0)) == MAP_FAILED)
+		return ns_fail(err, NS_ERR_IO, "cannot map %s", in->name);
+	rc = ns_migstream_parse(m, (size_t)in->size, true, sc->mig, err);
+	munmap(m, (size_t)in->size);
 	if (rc)
 		return rc;
 	if (!(b = ns_migstream_ram(sc->mig)))
-		return ns_fail(err, NS_ERR_FORMAT, "%s: a migration stream with no RAM", path);
+		return ns_fail(err, NS_ERR_FORMAT, "%s: a migration stream with no RAM", in->name);
 	sc->data = b->data;
 	sc->len = (size_t)b->length;
 	sc->ram_block = b->name;
@@ -154,8 +127,7 @@ int scan_image(const char *path, const char *layout, struct scanned *sc, struct 
 	const struct ns_hwlayout *hw[2] = { &bochs, &file };
 	struct ns_phys mem = { sc, image_read };
 	size_t nhw = 1;
-	unsigned char magic[4] = { 0 };
-	FILE *f;
+	struct ns_input in;
 	int rc;
 
 	memset(sc, 0, sizeof(*sc));
@@ -176,21 +148,16 @@ int scan_image(const char *path, const char *layout, struct scanned *sc, struct 
 			return rc;
 		nhw = 2;
 	}
-	if (!(f = fopen(path, "rb")))
-		return ns_fail(err, NS_ERR_IO, "cannot open %s", path);
-	if (fread(magic, 1, sizeof(magic), f) != sizeof(magic))
-		magic[0] = 0;
-	fclose(f);
-	if (magic[0] == 0x1f && magic[1] == 0x8b) {
-		if ((rc = gunzip(path, sc, err)))
-			return rc;
-	} else if (is_migration_stream(path)) {
-		if ((rc = stream_ram(path, sc, err)))
-			return rc;
-	} else if ((rc = ns_dump_open(path, false, &sc->dump, err))) {
+	/* opened once: standard input and pipes are spooled, gzip is inflated, by the sources */
+	if ((rc = ns_input_open(path, &in, err)))
 		return rc;
-	} else {
-		sc->data = ns_dump_raw_map(sc->dump, &sc->len); /* a raw image is scanned in place */
+	if (migration_input(&in)) {
+		rc = stream_ram(&in, sc, err);
+		ns_input_close(&in);
+		if (rc)
+			return rc;
+	} else if ((rc = ns_dump_open_input(&in, false, &sc->dump, err))) {
+		return rc;
 	}
 	if (sc->data)
 		scan_memory(sc, &mem, hw, nhw);
@@ -203,7 +170,6 @@ void scanned_close(struct scanned *sc)
 {
 	if (sc->dump)
 		ns_dump_close(sc->dump);
-	free(sc->owned);
 	free(sc->scan);
 	if (sc->mig)
 		ns_migstream_free(sc->mig);

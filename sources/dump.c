@@ -6,12 +6,18 @@
  * in memory, and their address translation found from the types' own
  * linux_banner and init_top_pgt (ns_dump_use_types).  Opened read-only;
  * nothing is ever written.
+ *
+ * Every file is read with pread(2), never mapped: a file cut short, or one
+ * shrinking under us, gives a short read, not SIGBUS.  A raw image goes
+ * through a cache of a few MiB and its holes are skipped (SEEK_DATA), so a
+ * sparse image of any size costs what its data costs.  libkdumpfile is told
+ * never to mmap (file.mmap_policy), and sees only files whose headers
+ * dumpcheck.c found whole and x86-64.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,17 +30,26 @@
 #define START_KERNEL_MAP 0xffffffff80000000ull /* __START_KERNEL_map */
 #define TWO_MIB (2ull << 20)
 #define KASLR_MAX (1ull << 30)                  /* the kernel image moves within 1 GiB */
+#define PAGE 4096ull
+#define RAW_BLOCK (64u << 10)                   /* a raw image is cached in blocks of 64 KiB, */
+#define RAW_SLOTS 64                            /* 4 MiB in all */
+#define SEARCH_WINDOW (1u << 20)                /* text is searched for a MiB at a time, */
+#define SEARCH_OVERLAP 512u                     /* overlapping by more than a banner */
 
 struct ns_dump {
 	kdump_ctx_t *k;
-	int fd;
+	struct ns_input in;
 	char release[65];
 	const char *format;
 	uint64_t kaslr;
 	kdump_bmp_t *pages;    /* the pages the file holds (a filtered dump omits some) */
-	/* a raw image: mapped read-only, translated through init_top_pgt */
-	const uint8_t *map;
-	size_t maplen;
+	/* a raw image: read through a direct-mapped cache, translated through init_top_pgt */
+	bool raw;
+	uint64_t data_start, data_end; /* the data extent found last (SEEK_DATA, SEEK_HOLE), page-aligned */
+	struct raw_slot {
+		uint64_t tag;  /* block number + 1; 0: empty */
+		uint8_t *buf;
+	} slot[RAW_SLOTS];
 	uint64_t pgt;
 	bool xlat;
 	/* module symbols looked up in the dump, remembered: vm_list is asked per walk */
@@ -45,130 +60,231 @@ struct ns_dump {
 	size_t ncache;
 };
 
-/* A raw image, mapped; kernel: its release from the first "Linux version " in it. */
-static int open_raw(struct ns_dump *d, const char *path, bool kernel, const char *why, struct ns_error *err)
-{
-	static const char tag[] = "Linux version ";
-	struct stat st;
-	const uint8_t *p;
-	void *m;
-	size_t n;
-
-	if (fstat(d->fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 4096 ||
-	    (m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, d->fd, 0)) == MAP_FAILED)
-		return ns_fail(err, NS_ERR_FORMAT, "%s: not a dump libkdumpfile can read (%s), nor a raw memory image",
-			       path, why);
-	d->map = m;
-	d->maplen = (size_t)st.st_size;
-	d->format = "raw";
-	madvise(m, d->maplen, MADV_SEQUENTIAL);
-	if (!kernel)
-		return NS_OK;
-	for (p = d->map; (p = memmem(p, d->maplen - (size_t)(p - d->map), tag, sizeof(tag) - 1)); p++) {
-		const char *rel = (const char *)p + sizeof(tag) - 1;
-		size_t left = d->maplen - (size_t)((const uint8_t *)rel - d->map);
-
-		for (n = 0; n < left && n < sizeof(d->release) - 1 && rel[n] > ' ' && rel[n] < 0x7f; n++)
-			;
-		if (n >= 3 && n < left && rel[n] == ' ' && rel[0] >= '2' && rel[0] <= '9' && rel[1] == '.') {
-			memcpy(d->release, rel, n);
-			d->release[n] = '\0';
-			return NS_OK;
-		}
-	}
-	return ns_fail(err, NS_ERR_FORMAT,
-		       "%s: not a dump libkdumpfile can read (%s), nor a raw memory image of a Linux kernel (no banner)",
-		       path, why);
-}
-
 static bool raw_phys(void *ctx, uint64_t pa, void *buf, size_t len)
 {
-	const struct ns_dump *d = ctx;
+	struct ns_dump *d = ctx;
+	uint8_t *out = buf;
 
-	if (pa > d->maplen || len > d->maplen - pa)
+	if (pa > d->in.size || len > d->in.size - pa)
 		return false;
-	memcpy(buf, d->map + pa, len);
+	while (len) {
+		uint64_t blk = pa / RAW_BLOCK, base = blk * RAW_BLOCK;
+		size_t at = (size_t)(pa - base), n = RAW_BLOCK - at < len ? RAW_BLOCK - at : len;
+		struct raw_slot *s = &d->slot[blk % RAW_SLOTS];
+
+		if (s->tag != blk + 1) {
+			size_t want = d->in.size - base < RAW_BLOCK ? (size_t)(d->in.size - base) : RAW_BLOCK;
+
+			if (!s->buf && !(s->buf = malloc(RAW_BLOCK)))
+				return false;
+			s->tag = 0;
+			if (!ns_pread_full(d->in.fd, s->buf, want, base))
+				return false;
+			s->tag = blk + 1;
+		}
+		memcpy(out, s->buf + at, n);
+		out += n;
+		pa += n;
+		len -= n;
+	}
 	return true;
+}
+
+/* The data extent at or after off (holes skipped): false past the last one. */
+static bool raw_extent(struct ns_dump *d, uint64_t off)
+{
+	off_t s, e;
+
+	if (off >= d->in.size)
+		return false;
+	if (off >= d->data_start && off < d->data_end)
+		return true;
+	s = lseek(d->in.fd, (off_t)off, SEEK_DATA);
+	if (s < 0 && errno == ENXIO)
+		return false;
+	if (s < 0) {
+		/* a file system that cannot tell: all data */
+		d->data_start = 0;
+		d->data_end = d->in.size;
+		return true;
+	}
+	e = lseek(d->in.fd, s, SEEK_HOLE);
+	d->data_start = (uint64_t)s & ~(PAGE - 1);
+	d->data_end = e < 0 || (uint64_t)e > d->in.size ? d->in.size : ((uint64_t)e + PAGE - 1) & ~(PAGE - 1);
+	return true;
+}
+
+/*
+ * Calls found(at, left) for each place needle occurs in the raw image's data
+ * (at points into a window with left bytes from there, at least
+ * SEARCH_OVERLAP unless the image ends), in order; stops when found says so.
+ * True if stopped.
+ */
+static bool raw_search(struct ns_dump *d, const void *needle, size_t nlen,
+		       bool (*found)(struct ns_dump *d, uint64_t pa, const uint8_t *at, size_t left, void *arg), void *arg)
+{
+	uint8_t *buf = malloc(SEARCH_WINDOW + SEARCH_OVERLAP);
+	uint64_t pos = 0;
+	bool stopped = false;
+
+	if (!buf || nlen == 0 || nlen > SEARCH_OVERLAP) {
+		free(buf);
+		return false;
+	}
+	while (!stopped && raw_extent(d, pos)) {
+		uint64_t len;
+
+		if (pos < d->data_start)
+			pos = d->data_start;
+		len = d->in.size - pos < SEARCH_WINDOW + SEARCH_OVERLAP ? d->in.size - pos : SEARCH_WINDOW + SEARCH_OVERLAP;
+		if (!ns_pread_full(d->in.fd, buf, (size_t)len, pos))
+			break;
+		/* matches that start in this window; the overlap is the next window's */
+		for (const uint8_t *p = buf; !stopped && (p = memmem(p, (size_t)len - (size_t)(p - buf), needle, nlen)); p++) {
+			if ((size_t)(p - buf) >= SEARCH_WINDOW)
+				break;
+			stopped = found(d, pos + (uint64_t)(p - buf), p, (size_t)len - (size_t)(p - buf), arg);
+		}
+		pos += SEARCH_WINDOW;
+	}
+	free(buf);
+	return stopped;
+}
+
+/* A kernel release as a name: it becomes part of a profile's path, so nothing else. */
+static bool release_ok(const char *s, size_t n)
+{
+	if (n < 3 || n >= sizeof(((struct ns_dump *)0)->release))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      strchr("._+~-", s[i])))
+			return false;
+	return s[0] != '.';
+}
+
+static bool banner_release(struct ns_dump *d, uint64_t pa, const uint8_t *at, size_t left, void *arg)
+{
+	static const char tag[] = "Linux version ";
+	const char *rel = (const char *)at + sizeof(tag) - 1;
+	size_t n;
+
+	(void)pa, (void)arg;
+	left -= sizeof(tag) - 1;
+	for (n = 0; n < left && n < sizeof(d->release) - 1 && rel[n] > ' ' && rel[n] < 0x7f; n++)
+		;
+	if (n >= 3 && n < left && rel[n] == ' ' && rel[0] >= '2' && rel[0] <= '9' && rel[1] == '.' &&
+	    release_ok(rel, n)) {
+		memcpy(d->release, rel, n);
+		d->release[n] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* A raw image; kernel: its release from the first "Linux version " in it. */
+static int open_raw(struct ns_dump *d, bool kernel, struct ns_error *err)
+{
+	if (d->in.size < PAGE)
+		return ns_fail(err, NS_ERR_FORMAT, "%s: %llu bytes: not a kdump, ELF core or gzip file, and smaller than a "
+			       "page of a raw memory image", d->in.name, (unsigned long long)d->in.size);
+	d->raw = true;
+	d->format = "raw";
+	if (!kernel || raw_search(d, "Linux version ", 14, banner_release, NULL))
+		return NS_OK;
+	return ns_fail(err, NS_ERR_FORMAT,
+		       "%s: not a kdump, ELF core or gzip file, nor a raw memory image of a Linux kernel (no \"Linux "
+		       "version\" banner in its %llu bytes)", d->in.name, (unsigned long long)d->in.size);
+}
+
+struct banner_match {
+	const struct ns_types *t;
+	uint64_t banner, pgt;
+};
+
+/*
+ * Each copy of the banner in memory is a candidate for linux_banner itself:
+ * it fixes phys_base + KASLR offset (2 MiB aligned both), hence
+ * init_top_pgt's physical address; the KASLR offset is the one for which
+ * those page tables map linux_banner to that copy.
+ */
+static bool banner_xlat(struct ns_dump *d, uint64_t pa, const uint8_t *at, size_t left, void *arg)
+{
+	const struct banner_match *m = arg;
+	struct ns_phys mem = { d, raw_phys };
+	uint64_t slide = pa - (m->banner - START_KERNEL_MAP), got;
+
+	(void)at, (void)left;
+	if (slide % TWO_MIB || (d->pgt = m->pgt - START_KERNEL_MAP + slide) + PAGE > d->in.size)
+		return false;
+	for (uint64_t k = 0; k < KASLR_MAX; k += TWO_MIB)
+		if (ns_phys_translate(&mem, d->pgt, m->banner + k, &got) && got == pa) {
+			d->kaslr = k;
+			d->xlat = true;
+			return true;
+		}
+	return false;
 }
 
 int ns_dump_use_types(struct ns_dump *d, const struct ns_types *t, struct ns_error *err)
 {
-	struct ns_phys mem = { d, raw_phys };
-	uint64_t banner = ns_types_symbol(t, "linux_banner"), pgt = ns_types_symbol(t, "init_top_pgt");
+	struct banner_match m = { t, ns_types_symbol(t, "linux_banner"), ns_types_symbol(t, "init_top_pgt") };
 	size_t blen = strcspn(t->banner, "\n");
-	const uint8_t *p;
 
-	if (!d->map || d->xlat)
+	if (!d->raw || d->xlat)
 		return NS_OK;
-	if (!banner || !pgt || blen < 16)
+	if (!m.banner || !m.pgt || blen < 16)
 		return ns_fail(err, NS_ERR_ARG, "a raw image needs linux_banner and init_top_pgt in the types (a newer profile)");
-	/*
-	 * Each copy of the banner in memory is a candidate for linux_banner
-	 * itself: it fixes phys_base + KASLR offset (2 MiB aligned both), hence
-	 * init_top_pgt's physical address; the KASLR offset is the one for which
-	 * those page tables map linux_banner to that copy.
-	 */
-	for (p = d->map; (p = memmem(p, d->maplen - (size_t)(p - d->map), t->banner, blen)); p++) {
-		uint64_t pa = (uint64_t)(p - d->map), slide = pa - (banner - START_KERNEL_MAP), got;
-
-		if (slide % TWO_MIB || (d->pgt = pgt - START_KERNEL_MAP + slide) + 4096 > d->maplen)
-			continue;
-		for (uint64_t k = 0; k < KASLR_MAX; k += TWO_MIB)
-			if (ns_phys_translate(&mem, d->pgt, banner + k, &got) && got == pa) {
-				d->kaslr = k;
-				d->xlat = true;
-				return NS_OK;
-			}
-	}
+	if (blen > SEARCH_OVERLAP)
+		blen = SEARCH_OVERLAP;
+	if (raw_search(d, t->banner, blen, banner_xlat, &m))
+		return NS_OK;
 	return ns_fail(err, NS_ERR_FORMAT,
 		       "the raw image has no page tables that map the types' linux_banner to its banner: not this kernel?");
 }
 
-int ns_dump_open(const char *path, bool kernel, struct ns_dump **out, struct ns_error *err)
+static int open_kdumpfile(struct ns_dump *d, bool kernel, struct ns_error *err)
 {
-	struct ns_dump *d = calloc(1, sizeof(*d));
 	const char *s;
 	kdump_attr_t a;
 
-	*out = NULL;
-	if (!d)
+	if (!(d->k = kdump_new()))
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if ((d->fd = open(path, O_RDONLY)) < 0) {
-		int e = errno;
+	/* pread, never mmap: a page past the end of the file must be an error, not SIGBUS */
+	if (kdump_set_number_attr(d->k, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER) != KDUMP_OK)
+		return ns_fail(err, NS_ERR_IO, "%s: libkdumpfile: %s", d->in.name, kdump_get_err(d->k));
+	if (kdump_open_fd(d->k, d->in.fd) != KDUMP_OK) {
+		int rc = ns_fail(err, NS_ERR_FORMAT, "%s: libkdumpfile cannot open this %s: %s", d->in.name, d->format,
+				 kdump_get_err(d->k));
 
-		free(d);
-		return ns_fail(err, NS_ERR_IO, "cannot open %s: %s", path, strerror(e));
-	}
-	if (!(d->k = kdump_new())) {
-		ns_dump_close(d);
-		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	}
-	if (kdump_open_fd(d->k, d->fd) != KDUMP_OK) {
-		char why[160];
-		int rc;
-
-		snprintf(why, sizeof(why), "%s", kdump_get_err(d->k));
-		kdump_free(d->k);
+		/*
+		 * Not kdump_free(): after a failed open, libkdumpfile 0.5.1 keeps
+		 * the format's hooks over data it already freed, and kdump_free
+		 * runs them (docs/robustness.md).  The context is left behind.
+		 */
 		d->k = NULL;
-		if ((rc = open_raw(d, path, kernel, why, err)) == NS_OK) {
-			*out = d;
-			return NS_OK;
-		}
-		ns_dump_close(d);
 		return rc;
 	}
 	/* a Linux kernel: lets libkdumpfile set up address translation from VMCOREINFO */
-	if (kernel && kdump_set_string_attr(d->k, KDUMP_ATTR_OSTYPE, "linux") != KDUMP_OK) {
-		int rc = ns_fail(err, NS_ERR_FORMAT, "%s: no Linux kernel address translation (%s): is VMCOREINFO missing?",
-				 path, kdump_get_err(d->k));
-
-		ns_dump_close(d);
-		return rc;
-	}
+	if (kernel && kdump_set_string_attr(d->k, KDUMP_ATTR_OSTYPE, "linux") != KDUMP_OK)
+		return ns_fail(err, NS_ERR_FORMAT, "%s: no Linux kernel address translation (%s): is VMCOREINFO missing?",
+			       d->in.name, kdump_get_err(d->k));
 	if (kdump_get_string_attr(d->k, KDUMP_ATTR_FILE_FORMAT, &d->format) != KDUMP_OK)
 		d->format = "unknown";
-	if (kdump_get_string_attr(d->k, "linux.uts.release", &s) == KDUMP_OK)
+	if (kdump_get_string_attr(d->k, "linux.uts.release", &s) == KDUMP_OK) {
+		if (!release_ok(s, strlen(s))) {
+			char shown[80];
+			size_t o = 0;
+
+			for (size_t i = 0; s[i] && o + 5 < sizeof(shown); i++)
+				o += (size_t)snprintf(shown + o, sizeof(shown) - o,
+						      s[i] > ' ' && s[i] < 0x7f && s[i] != '\\' ? "%c" : "\\x%02x",
+						      (unsigned char)s[i]);
+			return ns_fail(err, NS_ERR_FORMAT, "%s: its kernel release '%s' is not a release name: corrupt "
+				       "VMCOREINFO or utsname", d->in.name, shown);
+		}
 		snprintf(d->release, sizeof(d->release), "%s", s);
+	}
 	if (kdump_get_string_attr(d->k, "linux.vmcoreinfo.lines.KERNELOFFSET", &s) == KDUMP_OK)
 		d->kaslr = strtoull(s, NULL, 16);
 	if ((kdump_get_attr(d->k, KDUMP_ATTR_FILE_PAGEMAP, &a) == KDUMP_OK ||
@@ -176,8 +292,60 @@ int ns_dump_open(const char *path, bool kernel, struct ns_dump **out, struct ns_
 		d->pages = a.val.bitmap;
 		kdump_bmp_incref(d->pages);
 	}
+	return NS_OK;
+}
+
+int ns_dump_open_input(struct ns_input *in, bool kernel, struct ns_dump **out, struct ns_error *err)
+{
+	struct ns_dump *d = calloc(1, sizeof(*d));
+	enum ns_dump_kind kind;
+	uint8_t head[4] = { 0 };
+	int rc;
+
+	*out = NULL;
+	if (!d) {
+		ns_input_close(in);
+		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
+	}
+	d->in = *in;
+	in->fd = -1;
+	if (!d->in.size) {
+		rc = ns_fail(err, NS_ERR_FORMAT, "%s is empty", d->in.name);
+		goto fail;
+	}
+	if (!ns_pread_full(d->in.fd, head, d->in.size < sizeof(head) ? (size_t)d->in.size : sizeof(head), 0)) {
+		rc = ns_fail(err, NS_ERR_IO, "%s: cannot read it", d->in.name);
+		goto fail;
+	}
+	if (ns_is_gzip(head, d->in.size < sizeof(head) ? (size_t)d->in.size : sizeof(head)) &&
+	    (rc = ns_input_gunzip(&d->in, err)))
+		goto fail;
+	if ((rc = ns_dump_check(d->in.fd, d->in.size, d->in.name, &kind, err)))
+		goto fail;
+	if (kind == NS_DUMP_RAW)
+		rc = open_raw(d, kernel, err);
+	else {
+		d->format = kind == NS_DUMP_KDUMP ? "kdump" : "ELF core";
+		rc = open_kdumpfile(d, kernel, err);
+	}
+	if (rc)
+		goto fail;
 	*out = d;
 	return NS_OK;
+fail:
+	ns_dump_close(d);
+	return rc;
+}
+
+int ns_dump_open(const char *path, bool kernel, struct ns_dump **out, struct ns_error *err)
+{
+	struct ns_input in;
+	int rc;
+
+	*out = NULL;
+	if ((rc = ns_input_open(path, &in, err)))
+		return rc;
+	return ns_dump_open_input(&in, kernel, out, err);
 }
 
 void ns_dump_close(struct ns_dump *d)
@@ -188,10 +356,9 @@ void ns_dump_close(struct ns_dump *d)
 		kdump_bmp_decref(d->pages);
 	if (d->k)
 		kdump_free(d->k);
-	if (d->map)
-		munmap((void *)d->map, d->maplen);
-	if (d->fd >= 0)
-		close(d->fd);
+	for (size_t i = 0; i < RAW_SLOTS; i++)
+		free(d->slot[i].buf);
+	ns_input_close(&d->in);
 	free(d);
 }
 
@@ -205,18 +372,20 @@ const char *ns_dump_format(const struct ns_dump *d)
 	return d->format;
 }
 
-const uint8_t *ns_dump_raw_map(const struct ns_dump *d, size_t *len)
-{
-	*len = d->maplen;
-	return d->map;
-}
-
 bool ns_dump_next_page(struct ns_dump *d, uint64_t *pfn)
 {
 	kdump_addr_t idx = *pfn;
 
-	if (d->map)
-		return *pfn < d->maplen / 4096;
+	if (d->raw) {
+		uint64_t off = *pfn * PAGE;
+
+		if (!raw_extent(d, off))
+			return false;
+		if (off < d->data_start)
+			off = d->data_start;
+		*pfn = off / PAGE;
+		return off + PAGE <= d->in.size;
+	}
 	if (!d->pages || kdump_bmp_find_set(d->pages, &idx) != KDUMP_OK)
 		return false;
 	*pfn = idx;
@@ -238,7 +407,7 @@ bool ns_dump_read(struct ns_dump *d, uint64_t kvaddr, void *buf, size_t len)
 {
 	struct ns_phys mem = { d, raw_phys };
 
-	if (!d->map)
+	if (!d->raw)
 		return dump_read(d, KDUMP_KVADDR, kvaddr, buf, len);
 	if (!d->xlat)
 		return false;
@@ -257,7 +426,7 @@ bool ns_dump_read(struct ns_dump *d, uint64_t kvaddr, void *buf, size_t len)
 
 bool ns_dump_read_phys(struct ns_dump *d, uint64_t paddr, void *buf, size_t len)
 {
-	if (d->map)
+	if (d->raw)
 		return raw_phys(d, paddr, buf, len);
 	/* machine physical: the addresses the file stores, no kernel mapping needed */
 	return dump_read(d, KDUMP_MACHPHYSADDR, paddr, buf, len);

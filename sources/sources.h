@@ -57,16 +57,60 @@ int ns_types_from_debuginfo(struct ns_types *t, const struct ns_debuginfo *d, st
 /* The release a module was built for (its vermagic); false when it does not say. */
 bool ns_module_release(const char *path, char *release, size_t n);
 
-/* ---- dumps: dump.c (libkdumpfile) ---- */
+/* ---- inputs: input.c ---- */
+
+/*
+ * An input opened once, as a regular file to seek in: a file as it is;
+ * standard input ("-"), a pipe, FIFO or socket read once into an unlinked
+ * temporary file (sparse, at most ns_spool_max() bytes).  Devices and
+ * directories are refused.
+ */
+struct ns_input {
+	int fd;
+	uint64_t size;
+	const char *name;    /* as the user gave it, or "standard input" */
+	bool spooled;        /* read from a stream into a temporary file */
+	bool inflated;       /* gunzip'ed into a temporary file (ns_input_gunzip) */
+};
+int ns_input_open(const char *path, struct ns_input *in, struct ns_error *err);
+void ns_input_close(struct ns_input *in);
+/*
+ * Inflates a gzip input, a window at a time, into a sparse temporary file
+ * that replaces in's file; a stream cut short or corrupt is an error, and so
+ * is one that inflates past ns_spool_max().
+ */
+int ns_input_gunzip(struct ns_input *in, struct ns_error *err);
+bool ns_is_gzip(const uint8_t *head, size_t n);
+/* NESTSCOPE_SPOOL_MAX (bytes, K/M/G suffixes) or 64 GiB: the bound on a temporary file */
+uint64_t ns_spool_max(void);
+/* pread(2) of exactly len bytes; false on a short read or an error */
+bool ns_pread_full(int fd, void *buf, size_t len, uint64_t off);
+
+/* ---- dumps: dump.c (libkdumpfile), dumpcheck.c (their headers, checked first) ---- */
 
 struct ns_dump;
 
 /*
- * Opens a kdump, ELF or /proc/kcore read-only, or else a raw memory image
- * (mapped).  kernel: set up Linux kernel address translation and find a raw
- * image's kernel release (triage); without it only physical reads (scan).
+ * Opens a kdump or an x86-64 ELF core (/proc/kcore too) read-only through
+ * libkdumpfile, a gzip'ed one after inflating it, or else a raw memory
+ * image (read with pread, holes skipped).  The headers are checked against
+ * the file's size before libkdumpfile sees it: a cut, corrupt or foreign
+ * file is refused with its cause.  kernel: set up Linux kernel address
+ * translation and find a raw image's kernel release (triage); without it
+ * only physical reads (scan).
  */
 int ns_dump_open(const char *path, bool kernel, struct ns_dump **out, struct ns_error *err);
+/* The same on an input already open; the dump takes it over (closed with the dump, even on failure). */
+int ns_dump_open_input(struct ns_input *in, bool kernel, struct ns_dump **out, struct ns_error *err);
+
+/* What a dump file is, from its first bytes and its headers (dumpcheck.c). */
+enum ns_dump_kind { NS_DUMP_RAW, NS_DUMP_KDUMP, NS_DUMP_ELF };
+/*
+ * Identifies a dump and checks its headers against the file's size: every
+ * structure they point to must lie in the file.  Errors name the cause: cut
+ * at byte N of M, a corrupt header field, another architecture, not a core.
+ */
+int ns_dump_check(int fd, uint64_t size, const char *name, enum ns_dump_kind *kind, struct ns_error *err);
 void ns_dump_close(struct ns_dump *d);
 /* A raw image: finds its address translation from the types (a no-op for the others). */
 int ns_dump_use_types(struct ns_dump *d, const struct ns_types *t, struct ns_error *err);
@@ -74,10 +118,8 @@ const char *ns_dump_release(const struct ns_dump *d);   /* from VMCOREINFO, or "
 const char *ns_dump_format(const struct ns_dump *d);
 bool ns_dump_read(struct ns_dump *d, uint64_t kvaddr, void *buf, size_t len);
 bool ns_dump_read_phys(struct ns_dump *d, uint64_t paddr, void *buf, size_t len);
-/* The first page frame at or after *pfn that the dump holds; false at the end. */
+/* The first page frame at or after *pfn that the dump holds (a raw image: not in a hole); false at the end. */
 bool ns_dump_next_page(struct ns_dump *d, uint64_t *pfn);
-/* A raw image's bytes, for scanning in place; NULL for the other formats. */
-const uint8_t *ns_dump_raw_map(const struct ns_dump *d, size_t *len);
 
 /*
  * A target over a dump and a type set: vmlinux symbols slid by KASLR,
