@@ -82,8 +82,9 @@ int ns_decode_buffer(const uint8_t *buf, size_t len, enum ns_input_format fmt, b
 	if (rc)
 		return prefixed(err, rc, source, "");
 	r->ns = ns;
+	ns_nested_state_judge(ns, 0, &r->blob);
 	if (ns->format != NS_NESTED_FORMAT_VMX)
-		return NS_OK;  /* SVM: the header is reported, vmcb12 is not decoded */
+		return NS_OK;  /* SVM (or unknown): the header is reported, vmcb12 is not decoded */
 	if (ns->vmcs12) {
 		rc = add_vmcs12(r, "vmcs12", "vmcs12 from KVM_GET_NESTED_STATE", ns->vmcs12, ns->vmcs12_len,
 				force, false, err);

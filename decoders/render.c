@@ -3,6 +3,7 @@
  * The text groups fields as KVM's dump_vmcs() does (Guest State, Host State,
  * Control State, VM-exit information), in the order kernel engineers know.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -239,44 +240,81 @@ static void text_section(struct ns_out *o, const struct ns_decoded_vmcs *dv, con
 	}
 }
 
-static void text_nested_state(struct ns_out *o, const struct ns_nested_state *ns)
+/* "GUEST_MODE RUN_PENDING bit4": the names of a word's bits, unknown ones by number. */
+static void flag_words(enum ns_nested_word w, uint32_t v, char *out, size_t n)
 {
-	static const char *const flag_names[] = { "GUEST_MODE", "RUN_PENDING", "EVMCS", "MTF_PENDING" };
-	char flags[128] = "";
 	size_t pos = 0;
 
-	for (unsigned b = 0; b < 4; b++)
-		if (ns->flags & (1u << b))
-			pos += (size_t)snprintf(flags + pos, sizeof(flags) - pos, "%s%s", pos ? " " : "",
-						flag_names[b]);
-	if (ns->flags & NS_NESTED_GIF_SET)
-		pos += (size_t)snprintf(flags + pos, sizeof(flags) - pos, "%sGIF_SET", pos ? " " : "");
-	if (ns->flags & ~0x10fu)
-		snprintf(flags + pos, sizeof(flags) - pos, "%s!unknown=0x%x", pos ? " " : "",
-			 ns->flags & ~0x10fu);
+	out[0] = '\0';
+	for (unsigned b = 0; b < 32 && pos < n; b++) {
+		const char *name = ns_nested_flag_name(w, b);
+		int k;
 
-	ns_printf(o, "KVM_GET_NESTED_STATE blob: format %u (%s), size %u\n", ns->format,
-		  ns->format == NS_NESTED_FORMAT_VMX ? "VMX" : "SVM", ns->size);
-	ns_printf(o, "  %-29s 0x%04x%s%s\n", "flags", ns->flags, *flags ? "              " : "", flags);
+		if (!(v & (1u << b)))
+			continue;
+		k = name ? snprintf(out + pos, n - pos, "%s%s", pos ? " " : "", name)
+			 : snprintf(out + pos, n - pos, "%sbit%u", pos ? " " : "", b);
+		if (k < 0)
+			break;
+		pos += (size_t)k;
+	}
+}
+
+static const char *format_name(uint16_t format)
+{
+	return format == NS_NESTED_FORMAT_VMX ? "VMX" : format == NS_NESTED_FORMAT_SVM ? "SVM" : "unknown";
+}
+
+static const char *blob_consequence(enum ns_blob_kind k)
+{
+	return k == NS_BLOB_REFUSED ? "KVM_SET_NESTED_STATE refuses this"
+				    : "KVM never writes this; KVM_SET_NESTED_STATE ignores it";
+}
+
+static void text_blob_verdict(struct ns_out *o, const struct ns_blob_verdict *v)
+{
+	char broken[32];
+
+	if (!v->judged)
+		return;
+	if (v->n)
+		snprintf(broken, sizeof(broken), "%u of %zu rules broken", v->n, ns_blob_rule_count());
+	else
+		snprintf(broken, sizeof(broken), "none of %zu rules broken", ns_blob_rule_count());
+	ns_printf(o, "  KVM's header checks: %s; addresses judged against MAXPHYADDR %u (%s)\n", broken, v->maxphyaddr,
+		  v->maxphyaddr_given ? "L1's, as given" : "the architectural limit; --maxphyaddr gives L1's");
+	for (unsigned i = 0; i < v->n; i++)
+		ns_printf(o, "  warning: %s: %s (%s)\n", v->v[i].rule->id, v->v[i].detail,
+			  blob_consequence(v->v[i].rule->kind));
+}
+
+static void text_nested_state(struct ns_out *o, const struct ns_nested_state *ns, const struct ns_blob_verdict *v)
+{
+	char words[256];
+
+	ns_printf(o, "KVM_GET_NESTED_STATE blob: format %u (%s), size %u\n", ns->format, format_name(ns->format),
+		  ns->size);
+	flag_words(NS_NESTED_WORD_FLAGS, ns->flags, words, sizeof(words));
+	ns_printf(o, "  %-29s 0x%04x%s%s\n", "flags", ns->flags, *words ? "              " : "", words);
 	if (ns->format == NS_NESTED_FORMAT_SVM) {
 		ns_printf(o, "  %-29s 0x%016llx\n", "vmcb_pa", (unsigned long long)ns->vmcb_pa);
 		ns_printf(o, "  This is an AMD SVM nested state (vmcb12); nestscope decodes Intel VMX only.\n");
-		return;
+	} else if (ns->format == NS_NESTED_FORMAT_VMX) {
+		ns_printf(o, "  %-29s 0x%016llx%s\n", "vmxon_pa", (unsigned long long)ns->vmxon_pa,
+			  ns->vmxon_pa == ~0ull ? "  not in VMX operation (-1)" : "");
+		ns_printf(o, "  %-29s 0x%016llx%s\n", "vmcs12_pa", (unsigned long long)ns->vmcs12_pa,
+			  ns->vmcs12_pa == ~0ull ? "  no current VMCS (-1)" : "");
+		flag_words(NS_NESTED_WORD_SMM, ns->smm_flags, words, sizeof(words));
+		ns_printf(o, "  %-29s 0x%04x%s%s\n", "smm.flags", ns->smm_flags, *words ? "              " : "", words);
+		flag_words(NS_NESTED_WORD_VMX, ns->vmx_flags, words, sizeof(words));
+		ns_printf(o, "  %-29s 0x%08x%s%s\n", "vmx.flags", ns->vmx_flags, *words ? "          " : "", words);
+		if ((ns->vmx_flags & NS_NESTED_VMX_PREEMPTION_TIMER_DEADLINE) || ns->preemption_timer_deadline)
+			ns_printf(o, "  %-29s 0x%016llx\n", "preemption_timer_deadline",
+				  (unsigned long long)ns->preemption_timer_deadline);
+	} else {
+		ns_printf(o, "  An unknown format: only flags and size are common to all formats.\n");
 	}
-	ns_printf(o, "  %-29s 0x%016llx%s\n", "vmxon_pa", (unsigned long long)ns->vmxon_pa,
-		  ns->vmxon_pa == ~0ull ? "  not in VMX operation (-1)" : "");
-	ns_printf(o, "  %-29s 0x%016llx%s\n", "vmcs12_pa", (unsigned long long)ns->vmcs12_pa,
-		  ns->vmcs12_pa == ~0ull ? "  no current VMCS (-1)" : "");
-	ns_printf(o, "  %-29s 0x%04x%s%s%s\n", "smm.flags", ns->smm_flags, ns->smm_flags ? "              " : "",
-		  ns->smm_flags & NS_NESTED_SMM_GUEST_MODE ? "GUEST_MODE " : "",
-		  ns->smm_flags & NS_NESTED_SMM_VMXON ? "VMXON" : "");
-	ns_printf(o, "  %-29s 0x%08x%s\n", "vmx.flags", ns->vmx_flags,
-		  ns->vmx_flags & NS_NESTED_VMX_PREEMPTION_TIMER_DEADLINE ? "          PREEMPTION_TIMER_DEADLINE" : "");
-	if (ns->vmx_flags & NS_NESTED_VMX_PREEMPTION_TIMER_DEADLINE)
-		ns_printf(o, "  %-29s 0x%016llx\n", "preemption_timer_deadline",
-			  (unsigned long long)ns->preemption_timer_deadline);
-	if (ns->trailing)
-		ns_printf(o, "  note: %zu bytes follow the blob's declared size and were ignored\n", ns->trailing);
+	text_blob_verdict(o, v);
 }
 
 static const char *launch_state_name(uint32_t s)
@@ -306,7 +344,7 @@ void ns_render_text(struct ns_out *o, const struct ns_report *r, const struct ns
 {
 	ns_printf(o, "source: %s\n", r->source);
 	if (r->ns)
-		text_nested_state(o, r->ns);
+		text_nested_state(o, r->ns, &r->blob);
 	for (unsigned i = 0; i < r->nvmcs; i++)
 		text_vmcs(o, &r->vmcs[i], opt);
 	if (r->ns && r->ns->format == NS_NESTED_FORMAT_VMX && !r->nvmcs)
@@ -472,45 +510,82 @@ static void json_vmcs(struct json *j, const struct ns_decoded_vmcs *dv, const st
 	json_obj_end(j);
 }
 
-static void json_flag_names(struct json *j, unsigned v, const char *const *names, unsigned n)
+/* The names of a word's known bits that are set. */
+static void json_flag_names(struct json *j, enum ns_nested_word w, uint32_t v)
 {
 	json_arr_begin(j);
-	for (unsigned b = 0; b < n; b++)
-		if ((v & (1u << b)) && names[b])
-			json_str(j, names[b]);
+	for (unsigned b = 0; b < 32; b++)
+		if ((v & (1u << b)) && ns_nested_flag_name(w, b))
+			json_str(j, ns_nested_flag_name(w, b));
 	json_arr_end(j);
 }
 
-static void json_nested_state(struct json *j, const struct ns_nested_state *ns)
+/* The numbers of the set bits no name is known for: shown, never dropped. */
+static void json_unknown_bits(struct json *j, enum ns_nested_word w, uint32_t v)
 {
-	static const char *const flag_names[9] = { "GUEST_MODE", "RUN_PENDING", "EVMCS", "MTF_PENDING",
-						   NULL, NULL, NULL, NULL, "GIF_SET" };
-	static const char *const smm_names[2] = { "GUEST_MODE", "VMXON" };
-	static const char *const vmx_names[1] = { "PREEMPTION_TIMER_DEADLINE" };
+	json_arr_begin(j);
+	for (unsigned b = 0; b < 32; b++)
+		if ((v & (1u << b)) && !ns_nested_flag_name(w, b))
+			json_uint(j, b);
+	json_arr_end(j);
+}
 
+static void json_blob_verdict(struct json *j, const struct ns_blob_verdict *v)
+{
 	json_obj_begin(j);
-	json_kv_str(j, "format", ns->format == NS_NESTED_FORMAT_VMX ? "vmx" : "svm");
+	json_kv_uint(j, "rules", ns_blob_rule_count());
+	json_kv_uint(j, "maxphyaddr", v->maxphyaddr);
+	json_kv_str(j, "maxphyaddr_source", v->maxphyaddr_given ? "given" : "architectural");
+	json_key(j, "violations");
+	json_arr_begin(j);
+	for (unsigned i = 0; i < v->n; i++) {
+		json_obj_begin(j);
+		json_kv_str(j, "rule", v->v[i].rule->id);
+		json_kv_str(j, "kvm", ns_blob_kind_name(v->v[i].rule->kind));
+		json_kv_str(j, "kernel", v->v[i].rule->kernel);
+		json_kv_str(j, "message", v->v[i].detail);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void json_nested_state(struct json *j, const struct ns_nested_state *ns, const struct ns_blob_verdict *v)
+{
+	json_obj_begin(j);
+	json_kv_str(j, "format", ns->format == NS_NESTED_FORMAT_VMX   ? "vmx"
+				 : ns->format == NS_NESTED_FORMAT_SVM ? "svm"
+								      : "unknown");
+	json_kv_uint(j, "format_number", ns->format);
 	json_kv_uint(j, "size", ns->size);
 	json_kv_hex(j, "flags", ns->flags);
 	json_key(j, "flag_names");
-	json_flag_names(j, ns->flags, flag_names, 9);
+	json_flag_names(j, NS_NESTED_WORD_FLAGS, ns->flags);
+	json_key(j, "unknown_flag_bits");
+	json_unknown_bits(j, NS_NESTED_WORD_FLAGS, ns->flags);
 	if (ns->format == NS_NESTED_FORMAT_SVM) {
 		json_kv_hex(j, "vmcb_pa", ns->vmcb_pa);
-	} else {
+	} else if (ns->format == NS_NESTED_FORMAT_VMX) {
 		json_kv_hex(j, "vmxon_pa", ns->vmxon_pa);
 		json_kv_hex(j, "vmcs12_pa", ns->vmcs12_pa);
 		json_kv_hex(j, "smm_flags", ns->smm_flags);
 		json_key(j, "smm_flag_names");
-		json_flag_names(j, ns->smm_flags, smm_names, 2);
+		json_flag_names(j, NS_NESTED_WORD_SMM, ns->smm_flags);
+		json_key(j, "unknown_smm_flag_bits");
+		json_unknown_bits(j, NS_NESTED_WORD_SMM, ns->smm_flags);
 		json_kv_hex(j, "vmx_flags", ns->vmx_flags);
 		json_key(j, "vmx_flag_names");
-		json_flag_names(j, ns->vmx_flags, vmx_names, 1);
+		json_flag_names(j, NS_NESTED_WORD_VMX, ns->vmx_flags);
+		json_key(j, "unknown_vmx_flag_bits");
+		json_unknown_bits(j, NS_NESTED_WORD_VMX, ns->vmx_flags);
 		json_key(j, "preemption_timer_deadline");
 		if (ns->vmx_flags & NS_NESTED_VMX_PREEMPTION_TIMER_DEADLINE)
 			json_hex(j, ns->preemption_timer_deadline);
 		else
 			json_null(j);
 	}
+	json_key(j, "kvm_checks");
+	json_blob_verdict(j, v);
 	json_obj_end(j);
 }
 
@@ -525,7 +600,7 @@ void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns
 	json_kv_str(&j, "format", r->format);
 	json_key(&j, "nested_state");
 	if (r->ns)
-		json_nested_state(&j, r->ns);
+		json_nested_state(&j, r->ns, &r->blob);
 	else
 		json_null(&j);
 	json_key(&j, "vmcs");

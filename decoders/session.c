@@ -479,9 +479,10 @@ int ns_cmd_region(const uint8_t *buf, size_t len, const char *label, const char 
 	/*
 	 * A kvm_nested_state in guest mode starts with flags 1, format 0 (VMX):
 	 * the same dword as an eVMCS's revision.  A blob whose header holds is
-	 * a blob; an eVMCS has its abort indicator (0) where a blob has its size.
+	 * a blob; an eVMCS has its abort indicator (0) where a blob has its size,
+	 * which the sniffer wants to be at least the header.
 	 */
-	if (rev == NS_EVMCS_REVISION &&
+	if (rev == NS_EVMCS_REVISION && ns_nested_state_sniff(buf, len) &&
 	    ns_decode_buffer(buf, len, NS_INPUT_NESTED_STATE, opt->force, label, &ns, &r, NULL) == NS_OK) {
 		print_report(&r, opt, o);
 		return NS_OK;

@@ -30,6 +30,12 @@ check_kernel() { # samples/<kver> directory
 	dir=$1
 	kver=$(basename "$dir")
 	man=$dir/manifest.json
+	why=$(/usr/bin/python3 -c 'import sys; sys.path.insert(0, "tests/integration"); import itest
+print(itest.crash_cannot_open(sys.argv[1]) or "")' "$kver")
+	if [ -n "$why" ]; then
+		echo "note: $why; triage and gdb serve it (docs/kernels.md)"
+		return 0
+	fi
 	if ! "$GEN/debian-kernel.sh" fetch-dbg "$kver" "$CACHE/$kver" > "$T/dbg.txt" 2> "$T/dbg.err"; then
 		echo "note: the debuginfo of $kver cannot be fetched any more ($(tail -1 "$T/dbg.err"));"
 		echo "      regenerating a dump for the current kernel instead"

@@ -1,7 +1,8 @@
 /*
  * Decoding hostile or unusual input: what KVM would never write must be
  * reported (wrong revision, shadow bit, padding, dead space, CET block,
- * bytes past the struct) and what cannot be decoded must fail cleanly.
+ * bytes past the struct, a header KVM would refuse) and what cannot be
+ * decoded must fail cleanly.
  * Each case starts from a real blob and changes exactly the bytes named.
  */
 #include "nestscope/decode.h"
@@ -114,7 +115,19 @@ static void shadow_padding_dead_space_tail_and_cet_are_reported(void **state)
 	}
 }
 
-static void header_lies_fail_cleanly(void **state)
+/* The rules a verdict broke, as "id id ..." */
+static const char *broken(const struct ns_blob_verdict *v)
+{
+	static char buf[512];
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < v->n; i++)
+		pos += (size_t)snprintf(buf + pos, sizeof(buf) - pos, "%s%s", i ? " " : "", v->v[i].rule->id);
+	return buf;
+}
+
+static void header_lies_fail_cleanly_or_are_judged(void **state)
 {
 	struct fx *f = *state;
 	uint8_t *b = f->b;
@@ -123,19 +136,24 @@ static void header_lies_fail_cleanly(void **state)
 	/* truncated: the size field says 4224, fewer bytes are there */
 	assert_int_equal(decode(f, b, 1000, NS_INPUT_NESTED_STATE, false), NS_ERR_TRUNCATED);
 	assert_int_equal(decode(f, b, 64, NS_INPUT_NESTED_STATE, false), NS_ERR_TRUNCATED);
-	/* size field larger than anything KVM returns */
+	/* a size field larger than the bytes present, and than anything KVM returns */
 	put32(b + 4, 0x10000);
-	assert_int_equal(decode(f, b, len, NS_INPUT_NESTED_STATE, false), NS_ERR_FORMAT);
-	/* size field that is not header + whole 4 KiB regions */
-	put32(b + 4, 1000);
-	assert_int_equal(decode(f, b, len, NS_INPUT_NESTED_STATE, false), NS_ERR_FORMAT);
-	/* size field below the header */
-	put32(b + 4, 100);
-	assert_int_equal(decode(f, b, len, NS_INPUT_NESTED_STATE, false), NS_ERR_FORMAT);
-	/* a format that is neither VMX nor SVM */
+	assert_int_equal(decode(f, b, len, NS_INPUT_NESTED_STATE, false), NS_ERR_TRUNCATED);
+	/* what the bytes still hold is decoded and judged as KVM would judge it */
+	put32(b + 4, 1000);  /* GUEST_MODE with no room for the vmcs12, 3224 bytes past size */
+	assert_int_equal(decode(f, b, len, NS_INPUT_NESTED_STATE, false), 0);
+	assert_string_equal(broken(&f->r.blob), "blob.size.vmcs12 blob.size.file");
+	assert_int_equal(f->r.nvmcs, 0);
+	put32(b + 4, 100);   /* below the header */
+	assert_int_equal(decode(f, b, len, NS_INPUT_NESTED_STATE, false), 0);
+	assert_string_equal(broken(&f->r.blob), "blob.size.header blob.size.file");
 	put32(b + 4, 4224);
-	b[2] = 7;
-	assert_int_equal(decode(f, b, len, NS_INPUT_NESTED_STATE, false), NS_ERR_FORMAT);
+	b[2] = 7;            /* a format that is neither VMX nor SVM */
+	assert_int_equal(decode(f, b, len, NS_INPUT_NESTED_STATE, false), 0);
+	assert_string_equal(broken(&f->r.blob), "blob.format");
+	assert_int_equal(f->r.nvmcs, 0);
+	/* ... which auto-detection does not take for a blob */
+	assert_int_equal(decode(f, b, len, NS_INPUT_AUTO, false), NS_ERR_FORMAT);
 	/* empty */
 	assert_int_equal(decode(f, b, 0, NS_INPUT_AUTO, false), NS_ERR_TRUNCATED);
 }
@@ -175,7 +193,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(raw_vmcs12_region_is_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_revision_is_an_error_unless_forced, setup, teardown),
 		cmocka_unit_test_setup_teardown(shadow_padding_dead_space_tail_and_cet_are_reported, setup, teardown),
-		cmocka_unit_test_setup_teardown(header_lies_fail_cleanly, setup, teardown),
+		cmocka_unit_test_setup_teardown(header_lies_fail_cleanly_or_are_judged, setup, teardown),
 		cmocka_unit_test_setup_teardown(svm_blob_is_recognised, setup, teardown),
 		cmocka_unit_test_setup_teardown(random_bytes_are_refused, setup, teardown),
 	};

@@ -26,6 +26,8 @@ struct ns_report {
 	const char *source;                  /* file name or address */
 	const char *format;                  /* "nested-state" or "vmcs12" */
 	const struct ns_nested_state *ns;    /* NULL for a raw vmcs12 */
+	/* the header judged as KVM judges it (blob_rules.def); judged is false for a raw vmcs12 */
+	struct ns_blob_verdict blob;
 	unsigned nvmcs;
 	struct ns_decoded_vmcs vmcs[2];
 };
@@ -39,6 +41,8 @@ enum ns_input_format {
 /*
  * Decodes buf into r.  r points into buf and into *ns, which must outlive it.
  * force: decode a vmcs12 whose revision id is wrong (it becomes a finding).
+ * A blob's header is judged against the architectural MAXPHYADDR; with L1's,
+ * judge it again: ns_nested_state_judge(r->ns, maxphyaddr, &r->blob).
  */
 int ns_decode_buffer(const uint8_t *buf, size_t len, enum ns_input_format fmt, bool force,
 		     const char *source, struct ns_nested_state *ns, struct ns_report *r,
