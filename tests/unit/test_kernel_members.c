@@ -117,6 +117,21 @@ static void each_kernel_resolves_its_own_paths(void **state)
 	}
 }
 
+/* Renames the members of struct type whose names start with prefix: a kernel that moved them. */
+static unsigned rename_members(struct ns_types *t, const char *type, const char *prefix, const char *to)
+{
+	struct ns_tstruct *st = (struct ns_tstruct *)ns_types_find(t, type);
+	unsigned n = 0;
+
+	assert_non_null(st);
+	for (size_t i = 0; i < st->n; i++)
+		if (!strncmp(st->m[i].name, prefix, strlen(prefix))) {
+			st->m[i].name = to;
+			n++;
+		}
+	return n;
+}
+
 /* CONFIG_KVM_HYPERV=n (6.8+): nested_vmx has no eVMCS members, and that is fine */
 static void evmcs_members_are_optional(void **state)
 {
@@ -125,19 +140,10 @@ static void evmcs_members_are_optional(void **state)
 	struct ns_target tt;
 	struct ns_kvm_offsets o;
 	struct ns_error err;
-	struct ns_tstruct *nested;
-	unsigned renamed = 0;
 
 	(void)state;
 	load("7.2.13+deb14-amd64", &t);
-	nested = (struct ns_tstruct *)ns_types_find(&t, "nested_vmx");
-	assert_non_null(nested);
-	for (size_t i = 0; i < nested->n; i++)
-		if (!strncmp(nested->m[i].name, "hv_evmcs", 8)) {
-			nested->m[i].name = "gone";
-			renamed++;
-		}
-	assert_true(renamed > 0); /* Debian's 7.2 has CONFIG_KVM_HYPERV=y */
+	assert_true(rename_members(&t, "nested_vmx", "hv_evmcs", "gone") > 0); /* Debian's 7.2 has CONFIG_KVM_HYPERV=y */
 	f->types = &t;
 	tt = target(f);
 	assert_int_equal(ns_kvm_offsets_resolve(&tt, &o, &err), NS_OK);
@@ -154,16 +160,11 @@ static void a_missing_required_member_is_named(void **state)
 	struct ns_target tt;
 	struct ns_kvm_offsets o;
 	struct ns_error err;
-	struct ns_tstruct *vmx;
 
 	(void)state;
 	load("7.2.13+deb14-amd64", &t);
 	/* a kernel whose vcpu_vmx renamed loaded_vmcs */
-	vmx = (struct ns_tstruct *)ns_types_find(&t, "vcpu_vmx");
-	assert_non_null(vmx);
-	for (size_t i = 0; i < vmx->n; i++)
-		if (!strcmp(vmx->m[i].name, "loaded_vmcs"))
-			vmx->m[i].name = "current_vmcs";
+	assert_int_equal(rename_members(&t, "vcpu_vmx", "loaded_vmcs", "current_vmcs"), 1);
 	f->types = &t;
 	tt = target(f);
 	assert_int_equal(ns_kvm_offsets_resolve(&tt, &o, &err), NS_ERR_LAYOUT);
