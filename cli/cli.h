@@ -45,6 +45,15 @@ void scanned_close(struct scanned *sc);
 /* capture.c: a libvirt domain's memory, scanned and decoded */
 int cmd_capture(int argc, char **argv);
 
+/* nestscope.c: how decode judges a blob's header (maxphyaddr 0: the architectural limit) */
+struct ns_report;
+struct blob_judging {
+	unsigned maxphyaddr;
+	bool strict;
+};
+/* Judges rep's blob header; with --strict, prints each broken rule and says true (nothing to render). */
+bool blob_refused(const char *source, struct ns_report *rep, const struct blob_judging *bj);
+
 /* migration.c: QEMU migration streams and libvirt save images */
 struct ns_render_opts;
 struct mapped_file {
@@ -54,6 +63,7 @@ struct mapped_file {
 int map_file(const char *path, struct mapped_file *mf, struct ns_error *err);
 void unmap_file(struct mapped_file *mf);
 bool is_migration_stream(const char *path);
-int decode_migration(const char *path, const struct ns_render_opts *ropt, bool json, bool force);
+int decode_migration(const char *path, const struct ns_render_opts *ropt, bool json, bool force,
+		     const struct blob_judging *bj);
 
 #endif

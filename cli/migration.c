@@ -54,7 +54,8 @@ bool is_migration_stream(const char *path)
 	return ns_migstream_detect(head, n);
 }
 
-int decode_migration(const char *path, const struct ns_render_opts *ropt, bool json, bool force)
+int decode_migration(const char *path, const struct ns_render_opts *ropt, bool json, bool force,
+		     const struct blob_judging *bj)
 {
 	static struct ns_migstream m;
 	struct mapped_file mf;
@@ -86,6 +87,10 @@ int decode_migration(const char *path, const struct ns_render_opts *ropt, bool j
 		if (ns_decode_buffer(m.nested[i].blob, m.nested[i].len, NS_INPUT_NESTED_STATE, force, source, &ns, &rep,
 				     &err)) {
 			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			status = EXIT_BAD_INPUT;
+			continue;
+		}
+		if (blob_refused(source, &rep, bj)) {
 			status = EXIT_BAD_INPUT;
 			continue;
 		}

@@ -143,6 +143,8 @@ static bool find_hw_layout(uint32_t revision, const char *file, struct ns_hwlayo
 
 /* ---- decode ---- */
 
+#define MAXPHYADDR_MIN 32  /* without CPUID.80000008H, the SDM's smallest physical-address width */
+
 static void usage_decode(FILE *f)
 {
 	fprintf(f,
@@ -151,6 +153,8 @@ static void usage_decode(FILE *f)
 		"Decode a KVM_GET_NESTED_STATE blob or a raw vmcs12 region (detected from the\n"
 		"bytes): the blob header with its flags by name, then every vmcs12 field with\n"
 		"its SDM name and symbolic decoding, grouped as KVM's dump_vmcs() groups them.\n"
+		"A blob's header is judged as KVM_SET_NESTED_STATE judges it (x86.c and\n"
+		"vmx_set_nested_state): each broken rule is a warning naming its id.\n"
 		"\n"
 		"  -f, --format FMT   auto (default), nested-state or vmcs12\n"
 		"  -g, --guest        show the guest-state section\n"
@@ -160,11 +164,68 @@ static void usage_decode(FILE *f)
 		"                     (no section option: all four)\n"
 		"  -A, --all          show zero fields too\n"
 		"  -F, --force        decode a vmcs12 whose revision id is not 0x%08x\n"
+		"  -m, --maxphyaddr N L1's MAXPHYADDR (%u..%u) for vmxon_pa and vmcs12_pa (default:\n"
+		"                     the architectural limit, %u)\n"
+		"  -S, --strict       a header rule broken is an error: one line per rule on\n"
+		"                     standard error, nothing decoded, exit status 1\n"
+		"  -l, --list-rules   list the header rules (docs/blob-rules.md)\n"
 		"  -j, --json         JSON output (schema %s, docs/json-schema.md)\n"
 		"  -h, --help         this help\n"
 		"\n"
-		"Exit status: 0 decoded, 1 unreadable or malformed input, 2 usage error.\n",
-		prog, NS_VMCS12_REVISION, NS_JSON_SCHEMA);
+		"Exit status: 0 decoded, 1 unreadable or malformed input (or, with --strict, a\n"
+		"header KVM would refuse or never writes), 2 usage error.\n",
+		prog, NS_VMCS12_REVISION, MAXPHYADDR_MIN, NS_MAXPHYADDR_ARCH, NS_MAXPHYADDR_ARCH, NS_JSON_SCHEMA);
+}
+
+bool blob_refused(const char *source, struct ns_report *rep, const struct blob_judging *bj)
+{
+	if (!rep->ns)
+		return false;
+	if (bj->maxphyaddr)
+		ns_nested_state_judge(rep->ns, bj->maxphyaddr, &rep->blob);
+	if (!bj->strict || !rep->blob.n)
+		return false;
+	for (unsigned i = 0; i < rep->blob.n; i++)
+		fprintf(stderr, "%s: %s: %s: %s (--strict; %s)\n", prog, source, rep->blob.v[i].rule->id,
+			rep->blob.v[i].detail,
+			rep->blob.v[i].rule->kind == NS_BLOB_REFUSED ? "KVM_SET_NESTED_STATE refuses this"
+								     : "KVM never writes this");
+	return true;
+}
+
+/* A table cell: '|' would end it. */
+static void md_cell(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			putchar('\\');
+		putchar(*s);
+	}
+}
+
+/* docs/blob-rules.md, generated from the rule table */
+static void blob_rules_markdown(void)
+{
+	printf("# The KVM_SET_NESTED_STATE header checks nestscope runs\n\n"
+	       "Generated from `decoders/include/nestscope/blob_rules.def` by `nestscope decode --rules-markdown`; "
+	       "do not edit.\n"
+	       "`nestscope decode` judges every struct kvm_nested_state header by these rules; a broken rule is a "
+	       "warning naming its id, and an error with `--strict`.\n"
+	       "KVM: `refused`, KVM_SET_NESTED_STATE fails with -EINVAL; `ignored`, KVM_GET_NESTED_STATE never writes "
+	       "it and KVM_SET_NESTED_STATE ignores it.\n"
+	       "Addresses are judged against L1's MAXPHYADDR (`--maxphyaddr`), else the architectural limit, %u.\n\n"
+	       "| id | KVM | rule | kernel function and condition |\n|---|---|---|---|\n",
+	       NS_MAXPHYADDR_ARCH);
+	for (size_t i = 0; i < ns_blob_rule_count(); i++) {
+		const struct ns_blob_rule *r = ns_blob_rule_at(i);
+
+		printf("| `%s` | %s | ", r->id, ns_blob_kind_name(r->kind));
+		md_cell(r->text);
+		printf(" | `");
+		md_cell(r->kernel);
+		printf("` |\n");
+	}
+	printf("\n%zu rules.\n", ns_blob_rule_count());
 }
 
 static int cmd_decode(int argc, char **argv)
@@ -174,8 +235,11 @@ static int cmd_decode(int argc, char **argv)
 		{ "host", no_argument, NULL, 'H' },         { "controls", no_argument, NULL, 'c' },
 		{ "exit", no_argument, NULL, 'x' },         { "all", no_argument, NULL, 'A' },
 		{ "force", no_argument, NULL, 'F' },        { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },         { "strict", no_argument, NULL, 'S' },
+		{ "maxphyaddr", required_argument, NULL, 'm' }, { "list-rules", no_argument, NULL, 'l' },
+		{ "rules-markdown", no_argument, NULL, 'M' }, { NULL, 0, NULL, 0 },
 	};
+	struct blob_judging bj = { 0, false };
 	struct ns_render_opts ropt = { 0, false };
 	enum ns_input_format fmt = NS_INPUT_AUTO;
 	bool json = false, force = false;
@@ -188,7 +252,7 @@ static int cmd_decode(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:gHcxAFjh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:gHcxAFjhSm:l", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!strcmp(optarg, "auto"))
@@ -208,6 +272,23 @@ static int cmd_decode(int argc, char **argv)
 		case 'F': force = true; break;
 		case 'j': json = true; break;
 		case 'h': usage_decode(stdout); return 0;
+		case 'S': bj.strict = true; break;
+		case 'm': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 0);
+
+			if (*end || !*optarg || v < MAXPHYADDR_MIN || v > NS_MAXPHYADDR_ARCH)
+				die_usage("--maxphyaddr takes L1's physical-address width, %u to %u, not '%s'",
+					  MAXPHYADDR_MIN, NS_MAXPHYADDR_ARCH, optarg);
+			bj.maxphyaddr = (unsigned)v;
+			break;
+		}
+		case 'l':
+			for (size_t i = 0; i < ns_blob_rule_count(); i++)
+				printf("%-28s %-7s %s\n", ns_blob_rule_at(i)->id, ns_blob_kind_name(ns_blob_rule_at(i)->kind),
+				       ns_blob_rule_at(i)->text);
+			return 0;
+		case 'M': blob_rules_markdown(); return 0;
 		default: die_usage("%s", "bad option to decode");
 		}
 	}
@@ -217,10 +298,14 @@ static int cmd_decode(int argc, char **argv)
 		ropt.sections = NS_SECT_ALL;
 
 	if (fmt == NS_INPUT_AUTO && !strchr(argv[optind], '@') && is_migration_stream(argv[optind]))
-		return decode_migration(argv[optind], &ropt, json, force);
+		return decode_migration(argv[optind], &ropt, json, force, &bj);
 	buf = read_region(argv[optind], &len);
 	if (ns_decode_buffer(buf, len, fmt, force, argv[optind], &ns, &rep, &err)) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		free(buf);
+		return EXIT_BAD_INPUT;
+	}
+	if (blob_refused(argv[optind], &rep, &bj)) {
 		free(buf);
 		return EXIT_BAD_INPUT;
 	}
