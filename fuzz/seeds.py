@@ -41,6 +41,15 @@ for b in blobs:
     if len(data) >= 128 + 4096:
         regions.append(data[128:128 + 4096])
         seed("vmcs12", tag, data[128:128 + 4096])
+# blobs with a shadow vmcs12 (guest mode, VMCS shadowing), and each header-rule case
+# (a real blob with one header field changed, tests/data/blob-rule-cases.txt)
+for b in sorted(root.glob("samples/*/rich/nested_0[47]_*.bin")):
+    seed("nested_state", f"{b.parent.parent.name}-{b.parent.name}-{b.stem}", b.read_bytes())
+sys.path.insert(0, str(root / "tests" / "cli"))
+import blobcases  # noqa: E402
+for lineno, rule, base, edits, _ in blobcases.load_cases():
+    data, _ = blobcases.mutate((blobcases.kernels()[-1] / base).read_bytes(), edits)
+    seed("nested_state", f"case-{lineno}-{rule}", data)
 caps = "".join(f"{c['msr']} {c['value']}\n" for c in json.loads(
     (root / "samples/6.1.0-56-amd64/basic/manifest-harness.json").read_text())["capability_msrs"])
 for i, r in enumerate(regions[:8]):
