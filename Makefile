@@ -98,6 +98,11 @@ $(BUILD)/fuzz-replay/%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -Ifuzz -o $@ $< fuzz/replay.c $(LIB) $(LDFLAGS)
 
+# the dump harnesses (fuzz_dump*.c) open files through sources/: libkdumpfile too
+$(BUILD)/fuzz-replay/dump%: fuzz/fuzz_dump%.c fuzz/replay.c fuzz/fuzz.h fuzz/dumpfuzz.h $(SRC_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(SRC_CFLAGS) -Ifuzz -Isources -o $@ $< fuzz/replay.c $(SRC_LIB) $(LIB) $(LDFLAGS) $(SRC_LDLIBS)
+
 test: all $(TEST_BIN) $(REPLAY_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
 
@@ -137,6 +142,10 @@ fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 $(BUILD)/fuzz/%: fuzz/fuzz_%.c fuzz/fuzz.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -Ifuzz -fsanitize=fuzzer -o $@ $< $(LIB) $(LDFLAGS)
+
+$(BUILD)/fuzz/dump%: fuzz/fuzz_dump%.c fuzz/fuzz.h fuzz/dumpfuzz.h $(SRC_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(SRC_CFLAGS) -Ifuzz -Isources -fsanitize=fuzzer -o $@ $< $(SRC_LIB) $(LIB) $(LDFLAGS) $(SRC_LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/nestscope \
