@@ -342,9 +342,10 @@ static int check_sections(int fd, uint64_t size, const char *name, const uint8_t
 	uint64_t shoff = le64(h + 40), n = get16(h + 60, false), strndx = get16(h + 62, false);
 	uint8_t *sh;
 
-	if (!shoff)
+	if (!shoff && !n)
 		return NS_OK;
-	if (get16(h + 58, false) != sizeof(Elf64_Shdr) || shoff > size || size - shoff < sizeof(Elf64_Shdr))
+	/* at byte 0 (e_shoff 0, e_shnum set), libkdumpfile reads e_shnum headers of e_shentsize bytes too */
+	if (!shoff || get16(h + 58, false) != sizeof(Elf64_Shdr) || shoff > size || size - shoff < sizeof(Elf64_Shdr))
 		return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt ELF header: section headers of %u bytes at byte %llu "
 			       "(the file has %llu)", name, get16(h + 58, false), (unsigned long long)shoff,
 			       (unsigned long long)size);
