@@ -60,10 +60,11 @@ struct mapped_file {
 	const uint8_t *data;
 	size_t len;
 };
-int map_file(const char *path, struct mapped_file *mf, struct ns_error *err);
+struct ns_input;
+int map_input(const struct ns_input *in, struct mapped_file *mf, struct ns_error *err);
 void unmap_file(struct mapped_file *mf);
-bool is_migration_stream(const char *path);
-int decode_migration(const char *path, const struct ns_render_opts *ropt, bool json, bool force,
+bool is_migration_stream(const struct ns_input *in);
+int decode_migration(const struct ns_input *in, const struct ns_render_opts *ropt, bool json, bool force,
 		     const struct blob_judging *bj);
 
 #endif

@@ -3,36 +3,28 @@
  * vCPU's struct kvm_nested_state, as QEMU's "cpu/nested_state" subsection
  * holds it, decoded like a KVM_GET_NESTED_STATE blob.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "nestscope/migstream.h"
 #include "nestscope/nestscope.h"
+#include "sources.h"
 
-int map_file(const char *path, struct mapped_file *mf, struct ns_error *err)
+/* A stream's bytes, mapped: the parser reads it in place (an input is a regular file, or spooled to one). */
+int map_input(const struct ns_input *in, struct mapped_file *mf, struct ns_error *err)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	void *m;
 
 	mf->data = NULL;
 	mf->len = 0;
-	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0) {
-		if (fd >= 0)
-			close(fd);
-		return ns_fail(err, NS_ERR_IO, "cannot read %s (not a non-empty regular file)", path);
-	}
-	mf->data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (mf->data == MAP_FAILED) {
-		mf->data = NULL;
-		return ns_fail(err, NS_ERR_IO, "cannot map %s", path);
-	}
-	mf->len = (size_t)st.st_size;
+	if (!in->size)
+		return ns_fail(err, NS_ERR_FORMAT, "%s is empty", in->name);
+	if ((m = mmap(NULL, (size_t)in->size, PROT_READ, MAP_PRIVATE, in->fd, 0)) == MAP_FAILED)
+		return ns_fail(err, NS_ERR_IO, "cannot map %s", in->name);
+	mf->data = m;
+	mf->len = (size_t)in->size;
 	return NS_OK;
 }
 
@@ -43,27 +35,25 @@ void unmap_file(struct mapped_file *mf)
 	mf->data = NULL;
 }
 
-bool is_migration_stream(const char *path)
+bool is_migration_stream(const struct ns_input *in)
 {
 	uint8_t head[16] = { 0 };
-	FILE *f = fopen(path, "rb");
-	size_t n = f ? fread(head, 1, sizeof(head), f) : 0;
+	size_t n = in->size < sizeof(head) ? (size_t)in->size : sizeof(head);
 
-	if (f)
-		fclose(f);
-	return ns_migstream_detect(head, n);
+	return ns_pread_full(in->fd, head, n, 0) && ns_migstream_detect(head, n);
 }
 
-int decode_migration(const char *path, const struct ns_render_opts *ropt, bool json, bool force,
+int decode_migration(const struct ns_input *in, const struct ns_render_opts *ropt, bool json, bool force,
 		     const struct blob_judging *bj)
 {
+	const char *path = in->name;
 	static struct ns_migstream m;
 	struct mapped_file mf;
 	struct ns_error err;
 	struct ns_out out = ns_out_file(stdout);
 	int status = 0;
 
-	if (map_file(path, &mf, &err) || ns_migstream_parse(mf.data, mf.len, false, &m, &err)) {
+	if (map_input(in, &mf, &err) || ns_migstream_parse(mf.data, mf.len, false, &m, &err)) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, err.msg);
 		unmap_file(&mf);
 		ns_migstream_free(&m);

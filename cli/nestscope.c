@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "nestscope/nestscope.h"
+#include "sources.h"
 
 /* Blobs are at most 8320 bytes and a vmcs12 region 4 KiB; refuse anything huge. */
 #define MAX_INPUT_BYTES (16u << 20)
@@ -35,64 +36,69 @@ void die_usage(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-/* Reads a whole regular file, refusing directories, devices and huge files. */
+/*
+ * Reads a whole input, opened once: a file, or standard input ("-"), a pipe
+ * or a FIFO (spooled by the sources); devices, directories and huge inputs
+ * are refused.
+ */
+static uint8_t *read_opened(struct ns_input *in, size_t *len)
+{
+	uint8_t *buf;
+
+	if (in->size > MAX_INPUT_BYTES) {
+		fprintf(stderr, "%s: %s has %llu bytes, far more than a nested-state blob (at most %u) or a "
+			"vmcs12 region (4096)\n", prog, in->name, (unsigned long long)in->size, NS_NESTED_MAX_SIZE);
+		exit(EXIT_BAD_INPUT);
+	}
+	if (!(buf = malloc((size_t)in->size + 1))) {
+		fprintf(stderr, "%s: out of memory reading %s\n", prog, in->name);
+		exit(EXIT_BAD_INPUT);
+	}
+	if (!ns_pread_full(in->fd, buf, (size_t)in->size, 0)) {
+		fprintf(stderr, "%s: cannot read %s: %s\n", prog, in->name, strerror(errno));
+		exit(EXIT_BAD_INPUT);
+	}
+	*len = (size_t)in->size;
+	ns_input_close(in);
+	return buf;
+}
+
+static void open_input(const char *path, struct ns_input *in)
+{
+	struct ns_error err;
+
+	if (ns_input_open(path, in, &err)) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		exit(EXIT_BAD_INPUT);
+	}
+}
+
 static uint8_t *read_input(const char *path, size_t *len)
 {
-	struct stat st;
-	uint8_t *buf;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct ns_input in;
 
-	if (fd < 0) {
-		fprintf(stderr, "%s: cannot open %s: %s\n", prog, path, strerror(errno));
-		exit(EXIT_BAD_INPUT);
-	}
-	if (fstat(fd, &st) < 0) {
-		fprintf(stderr, "%s: cannot stat %s: %s\n", prog, path, strerror(errno));
-		exit(EXIT_BAD_INPUT);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "%s: %s is %s, not a file with a blob or vmcs12 in it\n", prog, path,
-			S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
-		exit(EXIT_BAD_INPUT);
-	}
-	if ((uint64_t)st.st_size > MAX_INPUT_BYTES) {
-		fprintf(stderr, "%s: %s has %lld bytes, far more than a nested-state blob (at most %u) or a "
-			"vmcs12 region (4096)\n", prog, path, (long long)st.st_size, NS_NESTED_MAX_SIZE);
-		exit(EXIT_BAD_INPUT);
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		fprintf(stderr, "%s: out of memory reading %s\n", prog, path);
-		exit(EXIT_BAD_INPUT);
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fprintf(stderr, "%s: cannot read %s: %s\n", prog, path, strerror(errno));
-			exit(EXIT_BAD_INPUT);
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	*len = got;
-	return buf;
+	open_input(path, &in);
+	return read_opened(&in, len);
 }
 
 /*
  * FILE or FILE@OFFSET: a region inside a larger image (an L1 memory image, a
  * raw RAM dump) is read from OFFSET, one 4 KiB VMCS region long.
  */
+/* FILE@OFFSET, where no file has that whole name */
+static bool is_region(const char *spec)
+{
+	struct stat st;
+
+	return strrchr(spec, '@') && stat(spec, &st) != 0;
+}
+
 static uint8_t *read_region(const char *spec, size_t *len)
 {
 	const char *at = strrchr(spec, '@');
 	struct stat st;
 
-	if (at && stat(spec, &st) != 0) {
+	if (is_region(spec)) {
 		char path[PATH_MAX];
 		char *end;
 		unsigned long long off = strtoull(at + 1, &end, 0);
@@ -297,9 +303,21 @@ static int cmd_decode(int argc, char **argv)
 	if (!ropt.sections)
 		ropt.sections = NS_SECT_ALL;
 
-	if (fmt == NS_INPUT_AUTO && !strchr(argv[optind], '@') && is_migration_stream(argv[optind]))
-		return decode_migration(argv[optind], &ropt, json, force, &bj);
-	buf = read_region(argv[optind], &len);
+	if (is_region(argv[optind])) {
+		buf = read_region(argv[optind], &len);
+	} else {
+		/* opened once: a FIFO or standard input cannot be read twice */
+		struct ns_input in;
+
+		open_input(argv[optind], &in);
+		if (fmt == NS_INPUT_AUTO && is_migration_stream(&in)) {
+			int rc = decode_migration(&in, &ropt, json, force, &bj);
+
+			ns_input_close(&in);
+			return rc;
+		}
+		buf = read_opened(&in, &len);
+	}
 	if (ns_decode_buffer(buf, len, fmt, force, argv[optind], &ns, &rep, &err)) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		free(buf);

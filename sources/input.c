@@ -231,7 +231,7 @@ int ns_input_open(const char *path, struct ns_input *in, struct ns_error *err)
 		in->spooled = true;
 	} else {
 		close(fd);
-		return ns_fail(err, NS_ERR_IO, "%s is %s: nestscope reads dump files, pipes and standard input, not %s",
+		return ns_fail(err, NS_ERR_IO, "%s is %s: nestscope reads files, pipes and standard input, not %s",
 			       in->name, file_kind(st.st_mode), S_ISDIR(st.st_mode) ? "directories" : "devices");
 	}
 	return NS_OK;
