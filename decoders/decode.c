@@ -55,7 +55,7 @@ int ns_decode_buffer(const uint8_t *buf, size_t len, enum ns_input_format fmt, b
 			fmt = NS_INPUT_VMCS12;  /* forced: whatever it is, read it as a vmcs12 */
 		else
 			return ns_fail(err, NS_ERR_FORMAT,
-				       "%s is neither a KVM_GET_NESTED_STATE blob nor a vmcs12 region "
+				       "%s: neither a KVM_GET_NESTED_STATE blob nor a vmcs12 region "
 				       "(it does not start with revision 0x%08x); use --format to force one",
 				       source, NS_VMCS12_REVISION);
 	}
