@@ -14,7 +14,8 @@ objcopy -O binary "$OUT/l1.elf" "$OUT/l1.bin"
 	cd "$OUT"
 	xxd -i l1.bin
 	nm l1.elf | awk '$3 == "l1_exit_handler" { print "#define L1_EXIT_HANDLER 0x" $1 "ULL" }
-			 $3 == "l2_start" { print "#define L2_START 0x" $1 "ULL" }'
+			 $3 == "l2_start" { print "#define L2_START 0x" $1 "ULL" }
+			 $3 == "l1_novmx" { print "#define L1_NOVMX 0x" $1 "ULL" }'
 ) > "$OUT/l1_bin.h"
-grep -q L1_EXIT_HANDLER "$OUT/l1_bin.h" && grep -q L2_START "$OUT/l1_bin.h"
-gcc -O2 -Wall -Wextra -static -I"$OUT" -o "$OUT/nsharness" "$HERE/nsharness.c"
+grep -q L1_EXIT_HANDLER "$OUT/l1_bin.h" && grep -q L2_START "$OUT/l1_bin.h" && grep -q L1_NOVMX "$OUT/l1_bin.h"
+gcc -O2 -Wall -Wextra -static -pthread -I"$OUT" -o "$OUT/nsharness" "$HERE/nsharness.c"

@@ -211,3 +211,11 @@ l2_start:
 	mov	eax, 0xd0e
 	vmcall				/* to L1: "done" */
 	jmp	.
+
+	/* ---- an L1 that never enables VMX ---- */
+	.globl l1_novmx
+l1_novmx:
+	mov	eax, 9
+	out	0x12, eax
+	hlt
+	jmp	l1_novmx

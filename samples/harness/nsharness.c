@@ -26,10 +26,29 @@
  *             "ENCODING VALUE" pairs VMWRITten over the table) and the
  *             manifest records each outcome: VMfail and its error, a failed
  *             VM entry and its reason, or an entry.
+ *           vcpus=M,M,...: one vCPU per M, each on its own thread with its
+ *             own 2 MiB of L1 memory (page tables, VMXON and VMCS regions,
+ *             stacks: vCPU i's at GPA i * 2 MiB, mapped by its page tables at
+ *             the linear addresses l1.S uses), each stopping at its moment M:
+ *             hold, nosync or none as above, or
+ *             hold-l1-exit: in L1, in the exit handler of L2's first exit to
+ *               L1 (its VMCALL), after KVM_GET_NESTED_STATE;
+ *             hold-l1-vmcs: in L1 after its VMWRITEs, before VMLAUNCH;
+ *             hold-l1-vmxon: in L1 after VMXON, with no current VMCS;
+ *             hold-novmx: an L1 that never executes VMXON.
+ *             Each vCPU writes OUTDIR/vcpuN/manifest-harness.json (no blob
+ *             files: the manifest lists each KVM_GET_NESTED_STATE header) and
+ *             OUTDIR/vcpuN/holding; the VM writes OUTDIR/manifest-vm.json
+ *             and, once every vCPU holds or is done, OUTDIR/holding (its pid).
+ *             The VM is a child process: nsharness itself exits once every
+ *             vCPU holds or is done (status 0), or when the VM died (1).
+ *   CONFIG novmx: VMX is not in the vCPUs' CPUID (every moment hold-novmx).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,13 +57,17 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "l1_bin.h" /* l1_bin[], l1_bin_len, L1_EXIT_HANDLER, L2_START */
+#include "l1_bin.h" /* l1_bin[], l1_bin_len, L1_EXIT_HANDLER, L2_START, L1_NOVMX */
 
-/* L1's guest-physical memory map */
-#define MEM_SIZE 0x400000ul
+/* L1's memory map: linear addresses, and guest-physical ones for vCPU 0;
+ * vCPU i's page tables map linear 0..2 MiB to its chunk at GPA i * CHUNK */
+#define MEM_SIZE_MIN 0x400000ul
+#define CHUNK 0x200000ul
+#define MAX_VCPUS 64
 #define PML4_GPA 0x1000
 #define PDPT_GPA 0x2000
 #define PD_GPA 0x3000
@@ -70,19 +93,39 @@
 
 #define VMCS12_REVISION_FALLBACK 0x11e57ed0
 
-static int kvm_fd, vm_fd, vcpu_fd, nstate_max;
+enum moment {
+	MOMENT_NONE, MOMENT_HOLD, MOMENT_HOLD_IO, MOMENT_NOSYNC, MOMENT_VERDICTS,
+	MOMENT_HOLD_L1_EXIT, MOMENT_HOLD_L1_VMCS, MOMENT_HOLD_L1_VMXON, MOMENT_HOLD_NOVMX,
+};
+static const char *const moment_names[] = {
+	"none", "hold", "hold-io", "nosync", "verdicts", "hold-l1-exit", "hold-l1-vmcs", "hold-l1-vmxon", "hold-novmx",
+};
+
+/* the VM's, shared by its vCPU threads */
+static int kvm_fd, vm_fd, nstate_max;
 static uint8_t *mem;
-static struct kvm_run *run;
+static size_t mem_size;
 static const char *outdir;
-static bool rich;
-static enum { MOMENT_NONE, MOMENT_HOLD, MOMENT_HOLD_IO, MOMENT_NOSYNC, MOMENT_VERDICTS } moment;
+static bool rich, novmx, vcpus_mode;
 static const char *cases_file;
+static unsigned nvcpus;
+static sem_t settled; /* vcpus mode: one post per vCPU holding or done */
+static int ready_fd = -1; /* vcpus mode: written once the VM settled, to the waiting parent */
+
+/* each vCPU's, on its own thread */
+static __thread int vcpu_fd;
+static __thread struct kvm_run *run;
+static __thread unsigned vindex;
+static __thread enum moment moment;
+static __thread uint64_t base; /* GPA of this vCPU's chunk: its linear 0 */
+static __thread uint8_t *vmem; /* mem + base */
+static __thread char vdir[400]; /* where this vCPU writes */
 #define CASES_GPA 0x40000
 #define CASE_STRIDE 512 /* u64 count, then up to 31 {encoding, value} pairs */
 #define MAX_CASES 512
-static char dump_note[512]; /* what the dump moment looked like, for the manifest */
-static FILE *manifest;
-static uint64_t msrs[19];
+static __thread char dump_note[768]; /* what the dump moment looked like, for the manifest */
+static __thread FILE *manifest;
+static __thread uint64_t msrs[19];
 
 static void die(const char *fmt, ...)
 {
@@ -99,7 +142,7 @@ static void die(const char *fmt, ...)
 
 /* ---- manifest.json, written as the run goes ---- */
 
-static bool first_in_list = true;
+static __thread bool first_in_list = true;
 
 static void m_item(const char *fmt, ...)
 {
@@ -141,15 +184,15 @@ static void set_msr(uint32_t index, uint64_t v)
 		die("KVM_SET_MSRS 0x%x", index);
 }
 
-static unsigned steps;
+static __thread unsigned steps;
 
 /* Every exit L1 reported, listed in the manifest after the steps. */
 struct exit_seen {
 	unsigned step;      /* the snapshot taken right after it */
 	uint32_t reason, qualification, l2_rax;
 };
-static struct exit_seen exits_seen[64];
-static unsigned nexits;
+static __thread struct exit_seen exits_seen[64];
+static __thread unsigned nexits;
 
 static bool in_guest_mode(void)
 {
@@ -179,20 +222,26 @@ static void snapshot(const char *tag)
 	/* in guest mode these are L2's registers, else L1's */
 	if (ioctl(vcpu_fd, KVM_GET_REGS, &regs) < 0 || ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
 		die("KVM_GET_REGS");
-	snprintf(path, sizeof(path), "%s/nested_%02u_%s.bin", outdir, steps, tag);
-	f = fopen(path, "wb");
-	if (!f || fwrite(ns, 1, ns->size, f) != ns->size || fclose(f))
-		die("writing %s", path);
-	m_item("{\"step\": %u, \"tag\": \"%s\", \"file\": \"%s\", \"flags\": %u, \"format\": %u, \"size\": %u, "
+	snprintf(path, sizeof(path), "%s/nested_%02u_%s.bin", vdir, steps, tag);
+	/* vcpus mode keeps the headers (in the manifest) but not the blobs */
+	if (!vcpus_mode) {
+		f = fopen(path, "wb");
+		if (!f || fwrite(ns, 1, ns->size, f) != ns->size || fclose(f))
+			die("writing %s", path);
+	}
+	m_item("{\"step\": %u, \"tag\": \"%s\", \"file\": %s%s%s, \"flags\": %u, \"format\": %u, \"size\": %u, "
 	       "\"vmxon_pa\": \"0x%llx\", \"vmcs12_pa\": \"0x%llx\", \"smm_flags\": %u, \"vmx_flags\": %u, "
 	       "\"rip\": \"0x%llx\", \"rsp\": \"0x%llx\", \"rflags\": \"0x%llx\", \"cr0\": \"0x%llx\", "
 	       "\"cr3\": \"0x%llx\", \"cr4\": \"0x%llx\", \"efer\": \"0x%llx\"}",
-	       steps, tag, strrchr(path, '/') + 1, ns->flags, ns->format, ns->size,
+	       steps, tag, vcpus_mode ? "" : "\"", vcpus_mode ? "null" : strrchr(path, '/') + 1, vcpus_mode ? "" : "\"",
+	       ns->flags, ns->format, ns->size,
 	       (unsigned long long)ns->hdr.vmx.vmxon_pa, (unsigned long long)ns->hdr.vmx.vmcs12_pa,
 	       ns->hdr.vmx.smm.flags, ns->hdr.vmx.flags, (unsigned long long)regs.rip,
 	       (unsigned long long)regs.rsp, (unsigned long long)regs.rflags, (unsigned long long)sregs.cr0,
 	       (unsigned long long)sregs.cr3, (unsigned long long)sregs.cr4, (unsigned long long)sregs.efer);
-	printf("[%s] flags=0x%x size=%u vmxon_pa=0x%llx vmcs12_pa=0x%llx rip=0x%llx\n", tag, ns->flags, ns->size,
+	printf("[%s%s%s] flags=0x%x size=%u vmxon_pa=0x%llx vmcs12_pa=0x%llx rip=0x%llx\n", vcpus_mode ? vdir : "",
+	       vcpus_mode ? " " : "", tag,
+	       ns->flags, ns->size,
 	       (unsigned long long)ns->hdr.vmx.vmxon_pa, (unsigned long long)ns->hdr.vmx.vmcs12_pa,
 	       (unsigned long long)regs.rip);
 	steps++;
@@ -205,9 +254,9 @@ static void save_l1_memory(const char *tag)
 	char path[512];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/l1-memory-%s.img", outdir, tag);
+	snprintf(path, sizeof(path), "%s/l1-memory-%s.img", vdir, tag);
 	f = fopen(path, "wb");
-	if (!f || fwrite(mem, 1, MEM_SIZE, f) != MEM_SIZE || fclose(f))
+	if (!f || fwrite(mem, 1, mem_size, f) != mem_size || fclose(f))
 		die("writing %s", path);
 	printf("[%s] wrote L1 memory image %s\n", tag, path);
 }
@@ -229,7 +278,8 @@ static void stop_for_dump(void)
 
 	/* vmcs02 holds L2's RIP at its OUT; vmcs12 still holds what L1 wrote */
 	snprintf(dump_note, sizeof(dump_note),
-		 "{\"moment\": \"nosync\", \"l2_rip\": \"0x%llx\", \"vmcs02_guest_rip\": \"0x%llx\", "
+		 "{\"moment\": \"nosync\", \"level\": \"L2\", \"vmxon\": true, \"current_vmcs\": true, \"launch_state\": 0, "
+		 "\"l2_rip\": \"0x%llx\", \"vmcs02_guest_rip\": \"0x%llx\", "
 		 "\"vmcs12_guest_rip\": \"0x%llx\", \"vmcs12_vs_vmcs02\": \"vmcs12-behind\"}",
 		 (unsigned long long)rip, (unsigned long long)rip, (unsigned long long)L2_START);
 	printf("=== DUMP MOMENT nosync: L2 active at 0x%llx, stopping the machine\n", (unsigned long long)rip);
@@ -238,29 +288,79 @@ static void stop_for_dump(void)
 	printf("=== DUMP MOMENT nosync: resumed\n");
 }
 
-/*
- * Stays with L2 active and vmcs12 synced, until the machine is dumped.
- * exit_rip: L2's RIP when it exited (what vmcs02 in memory holds).
- */
-static void hold(const char *name, uint64_t exit_rip)
+/* This vCPU is where it stays: vdir/holding, and the VM's count in vcpus mode. */
+static void settle(bool holding)
 {
 	char path[512];
-	uint64_t rip = l2_rip(); /* what the sync copied into vmcs12 */
 	FILE *f;
 
-	snprintf(dump_note, sizeof(dump_note),
-		 "{\"moment\": \"%s\", \"l2_rip\": \"0x%llx\", \"vmcs02_guest_rip\": \"0x%llx\", "
-		 "\"vmcs12_guest_rip\": \"0x%llx\", \"vmcs12_vs_vmcs02\": \"%s\"}",
-		 name, (unsigned long long)rip, (unsigned long long)exit_rip, (unsigned long long)rip,
-		 rip == exit_rip ? "agree" : "vmcs12-ahead");
+	if (holding) {
+		snprintf(path, sizeof(path), "%s/holding", vdir);
+		f = fopen(path, "w");
+		if (f)
+			fclose(f);
+	}
+	if (vcpus_mode)
+		sem_post(&settled);
+}
+
+/*
+ * Stays at a moment until the machine is dumped, after KVM_GET_NESTED_STATE
+ * (in L2 it syncs vmcs12 from vmcs02), whose header and vmcs12's launch state
+ * must say what the moment is: in guest mode or not, VMXON region, current VMCS.
+ * launched: the launch state KVM must show; KVM sets vmcs12's at L2's first
+ * exit to L1 (prepare_vmcs12), not at VMLAUNCH: L2 at its first exit to L0 is
+ * not launched yet.
+ * L2 moments: exit_rip is L2's RIP when it exited (what vmcs02 in memory holds).
+ */
+static void hold(const char *name, bool l2, bool launched, uint64_t exit_rip)
+{
+	struct kvm_nested_state *ns = calloc(1, (size_t)nstate_max);
+	uint64_t rip = l2_rip(); /* L2: what the sync copied into vmcs12; L1: where L1 stands */
+	uint64_t vmxon_pa, vmcs12_pa;
+	uint32_t launch_state = 0;
+	bool vmxon, current, guest;
+	size_t n;
+
+	ns->size = (uint32_t)nstate_max;
+	if (ioctl(vcpu_fd, KVM_GET_NESTED_STATE, ns) < 0)
+		die("KVM_GET_NESTED_STATE at %s", name);
+	vmxon_pa = ns->hdr.vmx.vmxon_pa;
+	vmcs12_pa = ns->hdr.vmx.vmcs12_pa;
+	vmxon = vmxon_pa != ~0ull;
+	current = vmcs12_pa != ~0ull;
+	guest = ns->flags & KVM_STATE_NESTED_GUEST_MODE;
+	if (ns->size >= sizeof(*ns) + 12) /* struct vmcs12: revision, abort, launch_state */
+		memcpy(&launch_state, (uint8_t *)ns + sizeof(*ns) + 8, 4);
+	free(ns);
+	if (guest != l2 || (l2 && (!vmxon || !current)) || (current && launch_state != launched) ||
+	    (!strcmp(name, "hold-novmx") && vmxon) || (!strcmp(name, "hold-l1-vmxon") && (!vmxon || current)))
+		die("at %s KVM says: guest mode %d, VMXON region 0x%llx, current VMCS 0x%llx, launch state %u", name, guest,
+		    (unsigned long long)vmxon_pa, (unsigned long long)vmcs12_pa, launch_state);
+	if (l2)
+		n = (size_t)snprintf(dump_note, sizeof(dump_note),
+				     "{\"moment\": \"%s\", \"level\": \"L2\", \"vmxon\": true, \"current_vmcs\": true, "
+				     "\"launch_state\": %u, \"l2_rip\": \"0x%llx\", \"vmcs02_guest_rip\": \"0x%llx\", "
+				     "\"vmcs12_guest_rip\": \"0x%llx\", \"vmcs12_vs_vmcs02\": \"%s\"",
+				     name, launch_state, (unsigned long long)rip, (unsigned long long)exit_rip, (unsigned long long)rip,
+				     rip == exit_rip ? "agree" : "vmcs12-ahead");
+	else
+		n = (size_t)snprintf(dump_note, sizeof(dump_note),
+				     "{\"moment\": \"%s\", \"level\": \"%s\", \"vmxon\": %s, \"current_vmcs\": %s, "
+				     "\"launch_state\": %s, \"l1_rip\": \"0x%llx\"",
+				     name, vmxon ? "L1" : "no VMX", vmxon ? "true" : "false", current ? "true" : "false",
+				     !current ? "null" : launch_state ? "1" : "0", (unsigned long long)rip);
+	snprintf(dump_note + n, sizeof(dump_note) - n,
+		 ", \"kvm_nested_state\": {\"guest_mode\": %s, \"vmxon_pa\": \"0x%llx\", \"vmcs12_pa\": \"0x%llx\", "
+		 "\"launch_state\": %u}}",
+		 guest ? "true" : "false", (unsigned long long)vmxon_pa, (unsigned long long)vmcs12_pa, launch_state);
 	m_list_end();
 	fprintf(manifest, ",\n  \"dump\": %s\n}\n", dump_note);
 	fclose(manifest);
-	snprintf(path, sizeof(path), "%s/holding", outdir);
-	f = fopen(path, "w");
-	if (f)
-		fclose(f);
-	printf("=== HOLDING with L2 active at 0x%llx, vmcs12 synced\n", (unsigned long long)rip);
+	settle(true);
+	printf("=== HOLDING %s%s%s at 0x%llx\n", vcpus_mode ? vdir : "", vcpus_mode ? " " : "",
+	       l2 ? "with L2 active, vmcs12 synced," : vmxon ? "in L1, in VMX operation," : "in L1, VMX never enabled,",
+	       (unsigned long long)rip);
 	for (;;)
 		pause();
 }
@@ -272,8 +372,8 @@ static uint32_t adjust(uint64_t cap, uint32_t want)
 	return (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
 }
 
-static uint64_t *table;
-static unsigned nwrites;
+static __thread uint64_t *table;
+static __thread unsigned nwrites;
 
 static void vmwrite(uint32_t enc, uint64_t v)
 {
@@ -283,47 +383,51 @@ static void vmwrite(uint32_t enc, uint64_t v)
 	nwrites++;
 }
 
+/* This vCPU's memory: linear addresses in l1.S are offsets in its chunk, but
+ * what VMX instructions and VMCS fields take are guest-physical addresses. */
 static void setup_memory(uint32_t revision)
 {
-	uint64_t *pml4 = (uint64_t *)(mem + PML4_GPA), *pdpt = (uint64_t *)(mem + PDPT_GPA);
-	uint64_t *pd = (uint64_t *)(mem + PD_GPA), *gdt = (uint64_t *)(mem + GDT_GPA);
+	uint64_t *pml4 = (uint64_t *)(vmem + PML4_GPA), *pdpt = (uint64_t *)(vmem + PDPT_GPA);
+	uint64_t *pd = (uint64_t *)(vmem + PD_GPA), *gdt = (uint64_t *)(vmem + GDT_GPA);
 
-	pml4[0] = PDPT_GPA | 3;
-	pdpt[0] = PD_GPA | 3;
+	pml4[0] = (base + PDPT_GPA) | 3;
+	pdpt[0] = (base + PD_GPA) | 3;
 	for (int i = 0; i < 512; i++)
 		pd[i] = ((uint64_t)i << 21) | 0x83; /* 2 MiB, present, writable */
+	pd[0] = base | 0x83;                      /* linear 0..2 MiB: this vCPU's chunk */
 	gdt[1] = 0x00af9b000000ffffull;           /* 0x08: 64-bit code */
 	gdt[2] = 0x00cf93000000ffffull;           /* 0x10: data */
 	gdt[3] = 0x0000890000000067ull | ((uint64_t)TSS_GPA << 16); /* 0x18: 64-bit TSS */
-	memcpy(mem + VMXON_GPA, &revision, 4);
-	memcpy(mem + VMCS_GPA, &revision, 4);
-	((uint64_t *)(mem + MAILBOX_GPA))[0] = VMXON_GPA;
-	((uint64_t *)(mem + MAILBOX_GPA))[1] = VMCS_GPA;
-	memcpy(mem + CODE_GPA, l1_bin, l1_bin_len);
+	memcpy(vmem + VMXON_GPA, &revision, 4);
+	memcpy(vmem + VMCS_GPA, &revision, 4);
+	((uint64_t *)(vmem + MAILBOX_GPA))[0] = base + VMXON_GPA;
+	((uint64_t *)(vmem + MAILBOX_GPA))[1] = base + VMCS_GPA;
+	memcpy(vmem + CODE_GPA, l1_bin, l1_bin_len);
 	if (rich) {
-		uint64_t *e4 = (uint64_t *)(mem + EPT_PML4_GPA), *e3 = (uint64_t *)(mem + EPT_PDPT_GPA);
-		uint64_t *e2 = (uint64_t *)(mem + EPT_PD_GPA);
+		uint64_t *e4 = (uint64_t *)(vmem + EPT_PML4_GPA), *e3 = (uint64_t *)(vmem + EPT_PDPT_GPA);
+		uint64_t *e2 = (uint64_t *)(vmem + EPT_PD_GPA);
 		uint32_t shadow = revision | 0x80000000u; /* a shadow VMCS: bit 31 of its revision dword */
 
-		e4[0] = EPT_PDPT_GPA | 7;
-		e3[0] = EPT_PD_GPA | 7;
+		e4[0] = (base + EPT_PDPT_GPA) | 7;
+		e3[0] = (base + EPT_PD_GPA) | 7;
 		for (int i = 0; i < 512; i++) /* identity, 2 MiB pages, WB, RWX */
 			e2[i] = ((uint64_t)i << 21) | (1u << 7) | (6u << 3) | 7;
 		/* I/O bitmap A: L1 intercepts port 0x18 only */
-		mem[IO_BITMAP_A_GPA + 0x18 / 8] |= 1u << (0x18 % 8);
-		memcpy(mem + SHADOW_VMCS_GPA, &shadow, 4);
+		vmem[IO_BITMAP_A_GPA + 0x18 / 8] |= 1u << (0x18 % 8);
+		memcpy(vmem + SHADOW_VMCS_GPA, &shadow, 4);
 		/* MSR areas: VM entry loads IA32_SYSENTER_ESP for L2, VM exit stores L2's
 		 * and loads L1's.  struct { u32 index, reserved; u64 value; } */
 		uint64_t entry_load[2] = { 0x175, 0x2222000 }, exit_store[2] = { 0x175, 0 },
 			 exit_load[2] = { 0x175, 0x1111000 };
-		memcpy(mem + MSR_AREA_GPA, entry_load, 16);
-		memcpy(mem + MSR_AREA_GPA + 0x100, exit_store, 16);
-		memcpy(mem + MSR_AREA_GPA + 0x200, exit_load, 16);
-		fprintf(manifest, ",\n  \"msr_areas\": {\"vm_entry_load\": {\"gpa\": \"0x%x\", \"entries\": "
-			"[{\"index\": \"0x175\", \"value\": \"0x2222000\"}]}, \"vm_exit_store\": {\"gpa\": \"0x%x\", "
-			"\"entries\": [{\"index\": \"0x175\"}]}, \"vm_exit_load\": {\"gpa\": \"0x%x\", \"entries\": "
+		memcpy(vmem + MSR_AREA_GPA, entry_load, 16);
+		memcpy(vmem + MSR_AREA_GPA + 0x100, exit_store, 16);
+		memcpy(vmem + MSR_AREA_GPA + 0x200, exit_load, 16);
+		fprintf(manifest, ",\n  \"msr_areas\": {\"vm_entry_load\": {\"gpa\": \"0x%llx\", \"entries\": "
+			"[{\"index\": \"0x175\", \"value\": \"0x2222000\"}]}, \"vm_exit_store\": {\"gpa\": \"0x%llx\", "
+			"\"entries\": [{\"index\": \"0x175\"}]}, \"vm_exit_load\": {\"gpa\": \"0x%llx\", \"entries\": "
 			"[{\"index\": \"0x175\", \"value\": \"0x1111000\"}]}}",
-			MSR_AREA_GPA, MSR_AREA_GPA + 0x100, MSR_AREA_GPA + 0x200);
+			(unsigned long long)(base + MSR_AREA_GPA), (unsigned long long)(base + MSR_AREA_GPA + 0x100),
+			(unsigned long long)(base + MSR_AREA_GPA + 0x200));
 	}
 }
 
@@ -365,30 +469,30 @@ static void build_vmwrites(const struct controls *c)
 		{ 0x10, 0xffffffff, 0xc093, 0 }, { 0x10, 0xffffffff, 0xc093, 0 }, { 0x10, 0xffffffff, 0xc093, 0 },
 	};
 
-	table = (uint64_t *)(mem + TABLE_GPA);
+	table = (uint64_t *)(vmem + TABLE_GPA);
 	nwrites = 0;
 	table[0] = ~0ull;
 	vmwrite(0x4000, c->pin);
 	vmwrite(0x4002, c->proc);
 	if (rich) {
 		vmwrite(0x401e, c->proc2);
-		vmwrite(0x201a, EPT_PML4_GPA | (3 << 3) | 6); /* EPTP: 4 levels, WB */
+		vmwrite(0x201a, (base + EPT_PML4_GPA) | (3 << 3) | 6); /* EPTP: 4 levels, WB */
 		vmwrite(0x0000, 1);                          /* VPID */
-		vmwrite(0x2004, MSR_BITMAP_GPA);
-		vmwrite(0x2000, IO_BITMAP_A_GPA);
-		vmwrite(0x2002, IO_BITMAP_B_GPA);
+		vmwrite(0x2004, base + MSR_BITMAP_GPA);
+		vmwrite(0x2000, base + IO_BITMAP_A_GPA);
+		vmwrite(0x2002, base + IO_BITMAP_B_GPA);
 		vmwrite(0x2010, 0x123456789ull);             /* TSC offset */
 		vmwrite(0x2806, c->efer);
 		vmwrite(0x2c02, c->efer);
-		vmwrite(0x200a, MSR_AREA_GPA);               /* VM-entry MSR-load */
+		vmwrite(0x200a, base + MSR_AREA_GPA);        /* VM-entry MSR-load */
 		vmwrite(0x4014, 1);
-		vmwrite(0x2006, MSR_AREA_GPA + 0x100);       /* VM-exit MSR-store */
+		vmwrite(0x2006, base + MSR_AREA_GPA + 0x100); /* VM-exit MSR-store */
 		vmwrite(0x400e, 1);
-		vmwrite(0x2008, MSR_AREA_GPA + 0x200);       /* VM-exit MSR-load */
+		vmwrite(0x2008, base + MSR_AREA_GPA + 0x200); /* VM-exit MSR-load */
 		vmwrite(0x4010, 1);
 		if (c->proc2 & (1u << 14)) {
-			vmwrite(0x2026, VMREAD_BITMAP_GPA);
-			vmwrite(0x2028, VMWRITE_BITMAP_GPA);
+			vmwrite(0x2026, base + VMREAD_BITMAP_GPA);
+			vmwrite(0x2028, base + VMWRITE_BITMAP_GPA);
 		}
 	} else {
 		vmwrite(0x400e, 0);
@@ -408,7 +512,7 @@ static void build_vmwrites(const struct controls *c)
 	vmwrite(0x6006, rich ? c->cr4 & ~0x2000ull : c->cr4);
 	/* host state: L1 itself */
 	vmwrite(0x6c00, c->cr0);
-	vmwrite(0x6c02, PML4_GPA);
+	vmwrite(0x6c02, base + PML4_GPA);
 	vmwrite(0x6c04, c->cr4);
 	vmwrite(0x0c00, 0x10);
 	vmwrite(0x0c02, 0x08);
@@ -429,7 +533,7 @@ static void build_vmwrites(const struct controls *c)
 	vmwrite(0x6c16, L1_EXIT_HANDLER);
 	/* guest state: L2, 64-bit, on L1's page tables */
 	vmwrite(0x6800, c->cr0);
-	vmwrite(0x6802, PML4_GPA);
+	vmwrite(0x6802, base + PML4_GPA);
 	vmwrite(0x6804, c->cr4);
 	vmwrite(0x681a, 0x400);
 	vmwrite(0x681c, L2_STACK);
@@ -461,7 +565,7 @@ static void build_vmwrites(const struct controls *c)
 	vmwrite(0x4826, 0);
 	vmwrite(0x6822, 0);
 	/* with VMCS shadowing the link pointer names the shadow VMCS */
-	vmwrite(0x2800, rich && (c->proc2 & (1u << 14)) ? SHADOW_VMCS_GPA : ~0ull);
+	vmwrite(0x2800, rich && (c->proc2 & (1u << 14)) ? base + SHADOW_VMCS_GPA : ~0ull);
 
 	m_list_begin("vmwrites");
 	for (unsigned i = 0; i < nwrites; i++)
@@ -473,7 +577,7 @@ static void build_vmwrites(const struct controls *c)
 static void setup_vcpu(const struct controls *c)
 {
 	struct kvm_sregs s;
-	struct kvm_regs r = { .rip = CODE_GPA, .rsp = L1_STACK, .rflags = 2 };
+	struct kvm_regs r = { .rip = moment == MOMENT_HOLD_NOVMX ? L1_NOVMX : CODE_GPA, .rsp = L1_STACK, .rflags = 2 };
 	struct kvm_segment code = { .base = 0, .limit = 0xffffffff, .selector = 0x08, .type = 11, .present = 1,
 				    .s = 1, .l = 1, .g = 1 };
 	struct kvm_segment data = { .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 3, .present = 1,
@@ -489,7 +593,7 @@ static void setup_vcpu(const struct controls *c)
 	s.idt.base = 0;
 	s.idt.limit = 0;
 	s.cr0 = c->cr0;
-	s.cr3 = PML4_GPA;
+	s.cr3 = base + PML4_GPA;
 	s.cr4 = c->cr4;
 	s.efer = c->efer;
 	if (ioctl(vcpu_fd, KVM_SET_SREGS, &s) < 0)
@@ -500,7 +604,7 @@ static void setup_vcpu(const struct controls *c)
 
 /* ---- verdict runs ---- */
 
-static unsigned ncases, cur_case;
+static __thread unsigned ncases, cur_case;
 
 /* Each line of the cases file: ENCODING VALUE pairs, written into L1's case table. */
 static void load_cases(void)
@@ -511,7 +615,7 @@ static void load_cases(void)
 	if (!f)
 		die("opening %s", cases_file);
 	while (fgets(line, sizeof(line), f) && ncases < MAX_CASES) {
-		uint64_t *c = (uint64_t *)(mem + CASES_GPA + (size_t)ncases * CASE_STRIDE);
+		uint64_t *c = (uint64_t *)(vmem + CASES_GPA + (size_t)ncases * CASE_STRIDE);
 		char *p = line;
 		unsigned long long e, v;
 		int used;
@@ -530,8 +634,8 @@ static void load_cases(void)
 		ncases++;
 	}
 	fclose(f);
-	((uint64_t *)(mem + MAILBOX_GPA))[3] = CASES_GPA;
-	((uint64_t *)(mem + MAILBOX_GPA))[4] = ncases;
+	((uint64_t *)(vmem + MAILBOX_GPA))[3] = CASES_GPA;
+	((uint64_t *)(vmem + MAILBOX_GPA))[4] = ncases;
 	printf("verdict run: %u cases\n", ncases);
 }
 
@@ -597,11 +701,22 @@ static void record_kernel_symbols(void)
 	m_list_end();
 }
 
-int main(int argc, char **argv)
+static enum moment parse_moment(const char *m)
 {
-	struct kvm_userspace_memory_region region;
+	for (unsigned i = 0; i < sizeof(moment_names) / sizeof(moment_names[0]); i++)
+		if (!strcmp(m, moment_names[i]) && i != MOMENT_VERDICTS)
+			return (enum moment)i;
+	if (!strncmp(m, "verdicts=", 9))
+		return MOMENT_VERDICTS;
+	fprintf(stderr, "nsharness: unknown moment '%s'\n", m);
+	exit(2);
+}
+
+/* One vCPU, from its CPUID to its moment (or the end of the run). */
+static void run_vcpu(int fd, unsigned index, enum moment m, const char *moment_arg)
+{
 	struct kvm_cpuid2 *cpuid;
-	struct controls c;
+	struct controls c = { 0 };
 	struct utsname u;
 	char path[512];
 	uint32_t revision;
@@ -609,85 +724,80 @@ int main(int argc, char **argv)
 	bool have_reason = false;
 	int mmap_size;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: nsharness OUTDIR basic|rich [none|sync|nosync]\n");
-		return 2;
+	vcpu_fd = fd;
+	vindex = index;
+	moment = m;
+	base = vcpus_mode ? index * CHUNK : 0;
+	vmem = mem + base;
+	if (vcpus_mode) {
+		snprintf(vdir, sizeof(vdir), "%s/vcpu%u", outdir, index);
+		mkdir(vdir, 0755);
+	} else {
+		snprintf(vdir, sizeof(vdir), "%s", outdir);
 	}
-	outdir = argv[1];
-	rich = !strcmp(argv[2], "rich");
-	if (argc > 3)
-		moment = !strcmp(argv[3], "hold") ? MOMENT_HOLD
-		       : !strcmp(argv[3], "hold-io") ? MOMENT_HOLD_IO
-		       : !strcmp(argv[3], "nosync") ? MOMENT_NOSYNC
-		       : !strncmp(argv[3], "verdicts=", 9) ? MOMENT_VERDICTS : MOMENT_NONE;
-	if (moment == MOMENT_VERDICTS)
-		cases_file = argv[3] + 9;
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	mmap_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
+	if (run == MAP_FAILED)
+		die("mmap kvm_run");
 
-	snprintf(path, sizeof(path), "%s/manifest-harness.json", outdir);
+	snprintf(path, sizeof(path), "%s/manifest-harness.json", vdir);
 	manifest = fopen(path, "w");
 	if (!manifest)
 		die("creating %s", path);
 	uname(&u);
 	fprintf(manifest, "{\n  \"generator\": \"nsharness\",\n  \"config\": \"%s\",\n  \"moment\": \"%s\",\n"
 		"  \"kernel_release\": \"%s\",\n  \"kernel_version\": \"%s\",\n  \"harness_pid\": %d",
-		rich ? "rich" : "basic", argc > 3 ? argv[3] : "none", u.release, u.version, getpid());
-
-	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm_fd < 0)
-		die("open /dev/kvm");
-	nstate_max = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NESTED_STATE);
-	if (nstate_max <= 0)
-		die("KVM_CAP_NESTED_STATE");
+		rich ? "rich" : novmx ? "novmx" : "basic", moment_arg, u.release, u.version, getpid());
+	if (vcpus_mode)
+		fprintf(manifest, ",\n  \"vcpu\": %u,\n  \"vcpus\": %u", index, nvcpus);
 	fprintf(manifest, ",\n  \"kvm_cap_nested_state\": %d", nstate_max);
-	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
-	if (vm_fd < 0)
-		die("KVM_CREATE_VM");
-	if (ioctl(vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul) < 0)
-		die("KVM_SET_TSS_ADDR");
-	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		die("mmap");
-	region = (struct kvm_userspace_memory_region){ .slot = 0, .guest_phys_addr = 0, .memory_size = MEM_SIZE,
-						       .userspace_addr = (uint64_t)(uintptr_t)mem };
-	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		die("KVM_SET_USER_MEMORY_REGION");
-	fprintf(manifest, ",\n  \"l1_memory\": {\"gpa\": \"0x0\", \"size\": \"0x%lx\", \"hva\": \"0x%llx\"}", MEM_SIZE,
+	fprintf(manifest, ",\n  \"l1_memory\": {\"gpa\": \"0x0\", \"size\": \"0x%zx\", \"hva\": \"0x%llx\"}", mem_size,
 		(unsigned long long)(uintptr_t)mem);
-	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
-	if (vcpu_fd < 0)
-		die("KVM_CREATE_VCPU");
-	mmap_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
-	if (run == MAP_FAILED)
-		die("mmap kvm_run");
 
-	/* CPUID: what KVM supports, with VMX (CPUID.1:ECX[5]) for L1 */
+	/* CPUID: what KVM supports, with VMX (CPUID.1:ECX[5]) for L1 unless the VM has none */
 	cpuid = calloc(1, sizeof(*cpuid) + 256 * sizeof(struct kvm_cpuid_entry2));
 	cpuid->nent = 256;
 	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0)
 		die("KVM_GET_SUPPORTED_CPUID");
 	for (unsigned i = 0; i < cpuid->nent; i++)
-		if (cpuid->entries[i].function == 1)
-			cpuid->entries[i].ecx |= 1u << 5;
+		if (cpuid->entries[i].function == 1) {
+			if (novmx)
+				cpuid->entries[i].ecx &= ~(1u << 5);
+			else
+				cpuid->entries[i].ecx |= 1u << 5;
+		}
 	if (ioctl(vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
 		die("KVM_SET_CPUID2");
+	free(cpuid);
 
 	read_capabilities();
-	set_msr(0x3a, 0x5); /* IA32_FEATURE_CONTROL: locked, VMX outside SMX */
+	if (!novmx)
+		set_msr(0x3a, 0x5); /* IA32_FEATURE_CONTROL: locked, VMX outside SMX */
 	revision = msrs[0] ? (uint32_t)(msrs[0] & 0x7fffffff) : VMCS12_REVISION_FALLBACK;
 	setup_memory(revision);
-	c = choose_controls();
-	fprintf(manifest, ",\n  \"addresses\": {\"vmxon_pa\": \"0x%x\", \"vmcs12_pa\": \"0x%x\", "
-		"\"shadow_vmcs_pa\": \"0x%x\", \"l1_code\": \"0x%x\", \"l1_exit_handler\": \"0x%llx\", "
-		"\"l2_start\": \"0x%llx\"}", VMXON_GPA, VMCS_GPA, SHADOW_VMCS_GPA, CODE_GPA,
-		(unsigned long long)L1_EXIT_HANDLER, (unsigned long long)L2_START);
-	fprintf(manifest, ",\n  \"controls\": {\"pin\": \"0x%x\", \"proc\": \"0x%x\", \"proc2\": \"0x%x\", "
-		"\"exit\": \"0x%x\", \"entry\": \"0x%x\", \"cr0\": \"0x%llx\", \"cr4\": \"0x%llx\", \"efer\": \"0x%llx\"}",
-		c.pin, c.proc, c.proc2, c.exit, c.entry, (unsigned long long)c.cr0, (unsigned long long)c.cr4,
-		(unsigned long long)c.efer);
-	record_kernel_symbols();
-	build_vmwrites(&c);
+	if (moment != MOMENT_HOLD_NOVMX)
+		c = choose_controls();
+	else
+		c = (struct controls){ .cr0 = 0x80000033ull, .cr4 = 0x20ull, .efer = 0x500 }; /* PE MP ET NE PG; PAE */
+	fprintf(manifest, ",\n  \"addresses\": {\"vmxon_pa\": \"0x%llx\", \"vmcs12_pa\": \"0x%llx\", "
+		"\"shadow_vmcs_pa\": \"0x%llx\", \"l1_code\": \"0x%x\", \"l1_exit_handler\": \"0x%llx\", "
+		"\"l2_start\": \"0x%llx\"", (unsigned long long)(base + VMXON_GPA), (unsigned long long)(base + VMCS_GPA),
+		(unsigned long long)(base + SHADOW_VMCS_GPA), CODE_GPA, (unsigned long long)L1_EXIT_HANDLER,
+		(unsigned long long)L2_START);
+	if (vcpus_mode) /* linear 0..2 MiB of this vCPU is its chunk at GPA base */
+		fprintf(manifest, ", \"chunk_gpa\": \"0x%llx\", \"l1_cr3\": \"0x%llx\", \"l1_novmx\": \"0x%llx\"",
+			(unsigned long long)base, (unsigned long long)(base + PML4_GPA), (unsigned long long)L1_NOVMX);
+	fputs("}", manifest);
+	if (moment != MOMENT_HOLD_NOVMX)
+		fprintf(manifest, ",\n  \"controls\": {\"pin\": \"0x%x\", \"proc\": \"0x%x\", \"proc2\": \"0x%x\", "
+			"\"exit\": \"0x%x\", \"entry\": \"0x%x\", \"cr0\": \"0x%llx\", \"cr4\": \"0x%llx\", \"efer\": \"0x%llx\"}",
+			c.pin, c.proc, c.proc2, c.exit, c.entry, (unsigned long long)c.cr0, (unsigned long long)c.cr4,
+			(unsigned long long)c.efer);
+	/* reading kallsyms costs Bochs seconds: in vcpus mode only the vCPU that stops the machine does */
+	if (!vcpus_mode || moment == MOMENT_NOSYNC)
+		record_kernel_symbols();
+	if (moment != MOMENT_HOLD_NOVMX)
+		build_vmwrites(&c);
 	setup_vcpu(&c);
 	if (moment == MOMENT_VERDICTS)
 		load_cases();
@@ -724,10 +834,15 @@ int main(int argc, char **argv)
 				snapshot("after_vmptrld");
 			else if (val == 4)
 				snapshot("after_vmwrites");
+			else if (val == 9)
+				snapshot("running_without_vmx");
 			else if (val == 7) {
 				snapshot("after_vmclear");
 				save_l1_memory("after_vmclear");
 			}
+			if ((val == 1 && moment == MOMENT_HOLD_L1_VMXON) || (val == 4 && moment == MOMENT_HOLD_L1_VMCS) ||
+			    (val == 9 && moment == MOMENT_HOLD_NOVMX))
+				hold(moment_names[moment], false, false, 0);
 			break;
 		case 0x17: cur_case = val; break;
 		case 0x11: last_reason = val; have_reason = true; break;
@@ -752,6 +867,16 @@ int main(int argc, char **argv)
 				snapshot(tag);
 			}
 			have_reason = false;
+			if (exits == 1 && moment == MOMENT_HOLD_L1_EXIT) {
+				/* in L1's exit handler: the exits so far go in the manifest before it closes */
+				m_list_end();
+				m_list_begin("exits");
+				for (unsigned i = 0; i < nexits; i++)
+					m_item("{\"step\": %u, \"reason\": %u, \"qualification\": \"0x%x\", \"l2_rax\": \"0x%x\"}",
+					       exits_seen[i].step, exits_seen[i].reason, exits_seen[i].qualification,
+					       exits_seen[i].l2_rax);
+				hold(moment_names[moment], false, true, 0);
+			}
 			break;
 		}
 		case 0x10: { /* L2's OUT to L0 userspace: L2 is active in guest mode */
@@ -768,7 +893,7 @@ int main(int argc, char **argv)
 				stop_for_dump(); /* nothing has synced vmcs12 from vmcs02 */
 			if (l2_outs == 1 && moment == MOMENT_HOLD) {
 				snapshot(tag); /* syncs vmcs12 from vmcs02, the OUT still pending */
-				hold("hold", exit_rip);
+				hold("hold", true, false, exit_rip);
 			}
 			/* complete the OUT before reading state, as the KVM API asks */
 			run->immediate_exit = 1;
@@ -777,7 +902,7 @@ int main(int argc, char **argv)
 			run->immediate_exit = 0;
 			snapshot(tag);
 			if (l2_outs == 1 && moment == MOMENT_HOLD_IO)
-				hold("hold-io", exit_rip);
+				hold("hold-io", true, false, exit_rip);
 			break;
 		}
 		case 0x18: printf("L2's OUT 0x18 reached L0 (L1 does not intercept it)\n"); break;
@@ -802,6 +927,155 @@ int main(int argc, char **argv)
 	fprintf(manifest, ",\n  \"vmwrite_count\": %u,\n  \"l2_outs_to_l0\": %u,\n  \"exits_to_l1\": %u\n}\n", nwrites,
 		l2_outs, exits);
 	fclose(manifest);
-	printf("nsharness: %s done, %u steps\n", rich ? "rich" : "basic", steps);
+	printf("nsharness: %s%s%s done, %u steps\n", rich ? "rich" : novmx ? "novmx" : "basic", vcpus_mode ? " " : "",
+	       vcpus_mode ? vdir : "", steps);
+}
+
+struct vcpu_start {
+	pthread_t thread;
+	int fd;
+	unsigned index;
+	enum moment moment;
+	const char *name;
+};
+
+static void *vcpu_thread(void *p)
+{
+	struct vcpu_start *v = p;
+
+	run_vcpu(v->fd, v->index, v->moment, v->name);
+	settle(false); /* the run ended without holding */
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static struct vcpu_start vcpus[MAX_VCPUS];
+	struct kvm_userspace_memory_region region;
+	char path[512], *list = NULL;
+	const char *moment_arg = argc > 3 ? argv[3] : "none";
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: nsharness OUTDIR basic|rich|novmx [MOMENT | vcpus=MOMENT,MOMENT...]\n");
+		return 2;
+	}
+	outdir = argv[1];
+	rich = !strcmp(argv[2], "rich");
+	novmx = !strcmp(argv[2], "novmx");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strncmp(moment_arg, "vcpus=", 6)) {
+		vcpus_mode = true;
+		list = strdup(moment_arg + 6);
+		for (char *save = NULL, *m = strtok_r(list, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+			if (nvcpus == MAX_VCPUS) {
+				fprintf(stderr, "nsharness: at most %d vCPUs\n", MAX_VCPUS);
+				return 2;
+			}
+			vcpus[nvcpus] = (struct vcpu_start){ .index = nvcpus, .moment = parse_moment(m), .name = m };
+			nvcpus++;
+		}
+	} else {
+		vcpus[0] = (struct vcpu_start){ .index = 0, .moment = parse_moment(moment_arg), .name = moment_arg };
+		nvcpus = 1;
+	}
+	for (unsigned i = 0; i < nvcpus; i++)
+		if ((vcpus[i].moment == MOMENT_VERDICTS && nvcpus > 1) || (novmx && vcpus[i].moment != MOMENT_HOLD_NOVMX)) {
+			fprintf(stderr, "nsharness: moment %s is not for %s\n", vcpus[i].name,
+				novmx ? "a VM without VMX" : "one of several vCPUs");
+			return 2;
+		}
+	if (vcpus[0].moment == MOMENT_VERDICTS)
+		cases_file = moment_arg + 9;
+	if (vcpus_mode) {
+		/* the VM is the child's: this process waits until it settles, which
+		 * /init learns without polling (guest time runs slow in Bochs) */
+		int p[2];
+		pid_t child;
+		char c;
+
+		if (pipe(p))
+			die("pipe");
+		child = fork();
+		if (child < 0)
+			die("fork");
+		if (child) {
+			close(p[1]);
+			if (read(p[0], &c, 1) == 1)
+				return 0;
+			fprintf(stderr, "nsharness: the VM in %s (pid %d) died before its vCPUs settled\n", outdir, child);
+			return 1;
+		}
+		close(p[0]);
+		ready_fd = p[1];
+	}
+
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0)
+		die("open /dev/kvm");
+	nstate_max = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NESTED_STATE);
+	if (nstate_max <= 0)
+		die("KVM_CAP_NESTED_STATE");
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (vm_fd < 0)
+		die("KVM_CREATE_VM");
+	if (ioctl(vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul) < 0)
+		die("KVM_SET_TSS_ADDR");
+	mem_size = vcpus_mode && nvcpus * CHUNK > MEM_SIZE_MIN ? nvcpus * CHUNK : MEM_SIZE_MIN;
+	mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	region = (struct kvm_userspace_memory_region){ .slot = 0, .guest_phys_addr = 0, .memory_size = mem_size,
+						       .userspace_addr = (uint64_t)(uintptr_t)mem };
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		die("KVM_SET_USER_MEMORY_REGION");
+	/* in order, here: KVM numbers vCPUs (vcpu_idx) as they are created */
+	for (unsigned i = 0; i < nvcpus; i++) {
+		vcpus[i].fd = ioctl(vm_fd, KVM_CREATE_VCPU, i);
+		if (vcpus[i].fd < 0)
+			die("KVM_CREATE_VCPU %u", i);
+	}
+	if (!vcpus_mode) {
+		run_vcpu(vcpus[0].fd, 0, vcpus[0].moment, moment_arg);
+		return 0;
+	}
+
+	/* the VM's record, then one thread per vCPU */
+	snprintf(path, sizeof(path), "%s/manifest-vm.json", outdir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		die("creating %s", path);
+	fprintf(f, "{\n  \"generator\": \"nsharness\",\n  \"config\": \"%s\",\n  \"harness_pid\": %d,\n  \"vcpus\": %u,\n"
+		"  \"l1_memory\": {\"gpa\": \"0x0\", \"size\": \"0x%zx\", \"hva\": \"0x%llx\", \"chunk\": \"0x%lx\"},\n"
+		"  \"moments\": [", argv[2], getpid(), nvcpus, mem_size, (unsigned long long)(uintptr_t)mem, CHUNK);
+	for (unsigned i = 0; i < nvcpus; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", vcpus[i].name);
+	fprintf(f, "],\n  \"vcpu_manifests\": [");
+	for (unsigned i = 0; i < nvcpus; i++)
+		fprintf(f, "%s\"vcpu%u/manifest-harness.json\"", i ? ", " : "", i);
+	fprintf(f, "]\n}\n");
+	if (fclose(f))
+		die("writing %s", path);
+	if (sem_init(&settled, 0, 0))
+		die("sem_init");
+	for (unsigned i = 0; i < nvcpus; i++)
+		if ((errno = pthread_create(&vcpus[i].thread, NULL, vcpu_thread, &vcpus[i])))
+			die("pthread_create");
+	for (unsigned i = 0; i < nvcpus; i++)
+		while (sem_wait(&settled) && errno == EINTR)
+			;
+	snprintf(path, sizeof(path), "%s/holding", outdir);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%d\n", getpid());
+		fclose(f);
+	}
+	printf("=== VM %s: %u vCPUs settled\n", outdir, nvcpus);
+	if (write(ready_fd, "1", 1) != 1)
+		die("telling the parent");
+	close(ready_fd);
+	/* vCPUs that hold never return: this waits until the VM is killed */
+	for (unsigned i = 0; i < nvcpus; i++)
+		pthread_join(vcpus[i].thread, NULL);
+	free(list);
 	return 0;
 }
