@@ -7,6 +7,7 @@
 #   make bench      benchmarks (ratios against a baseline in the same run)
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (in build-fuzz/; docs/robustness.md)
 #   make samples KERNEL=current   real samples from KVM inside Bochs (samples/README.md)
+#   make samples-many KERNEL=...  the many-VMs dump of one kernel (samples/README.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 CC       ?= cc
@@ -46,7 +47,7 @@ DEMO_DUMP := samples/6.1.0-56-amd64/dump/vmcore.kdump
 KERNEL   ?= current
 
 .PHONY: fuzz fuzz-bins
-.PHONY: all test test-unit test-cli test-asan test-slow demo bench samples install uninstall clean
+.PHONY: all test test-unit test-cli test-asan test-slow demo bench samples samples-many install uninstall clean
 
 all: $(LIB) $(SOLIB) $(CLI) $(CRASH_EXT)
 
@@ -127,6 +128,10 @@ bench: $(BENCH_BIN) $(CRASH_EXT)
 
 samples:
 	sh samples/gen/generate.sh $(KERNEL)
+
+# one dump of 16+ VMs, 40+ vCPUs in every state, in samples/many-vms/KERNEL/
+samples-many:
+	BUILD=$(BUILD) sh samples/gen/generate.sh --many $(KERNEL)
 
 # libFuzzer with ASan and UBSan; FUZZ_SECONDS per harness, two at a time
 FUZZ_SECONDS ?= 60

@@ -4,19 +4,25 @@
 # dump of the L0 kernel taken while L2 is active, all from real KVM code
 # running inside Bochs's VMX emulation.  See samples/README.md.
 #
-# usage: generate.sh KERNEL [OUTROOT]
+# usage: generate.sh [--many] KERNEL [OUTROOT]
 #   KERNEL   'current' (what Debian 12's linux-image-amd64 depends on now) or a
 #            Debian kernel ABI name such as 6.1.0-56-amd64 or 5.10.0-46-amd64.
 #            Packages from another Debian release come through a temporary apt
 #            source list; the machine's own apt sources are never changed.
 #   OUTROOT  where samples/<kernel>/ is written (default: this samples folder)
+#   --many   instead, one dump of many VMs in every state, and its manifest,
+#            in OUTROOT/many-vms/<kernel>/ (samples/README.md, "Many VMs")
 # Downloads are cached in $NESTSCOPE_CACHE (default ~/.cache/nestscope).
+# BUILD names the build directory of the nestscope that checks the dump.
 set -eu
-KERNEL=${1:?usage: generate.sh KERNEL [OUTROOT]}
+MANY=
+if [ "${1:-}" = --many ]; then MANY=1; shift; fi
+KERNEL=${1:?usage: generate.sh [--many] KERNEL [OUTROOT]}
 HERE=$(cd "$(dirname "$0")" && pwd)
 SAMPLES=$(cd "$HERE/.." && pwd)
 OUTROOT=${2:-$SAMPLES}
 CACHE=${NESTSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestscope}
+BUILD=${BUILD:-build}
 T0=$(date +%s)
 TIMES=""
 
@@ -32,7 +38,7 @@ step() { # name: records how long the previous step took
 step resolve
 KVER=$("$HERE/debian-kernel.sh" resolve "$KERNEL")
 WORK=$CACHE/$KVER
-OUT=$OUTROOT/$KVER
+OUT=$OUTROOT/${MANY:+many-vms/}$KVER
 mkdir -p "$WORK" "$OUT"
 echo "kernel $KVER; work in $WORK; samples to $OUT"
 
@@ -51,18 +57,109 @@ case $KVER in
 [7-9].*|[1-9][0-9].*) export NS_KARGS="noxsave" ;;
 esac
 
+# bochs MODE...: one Bochs run per mode, at once (one per core), in $WORK/run-MODE
+bochs() {
+	pids=""
+	for mode in "$@"; do
+		[ -z "$pids" ] || sleep 5 # let the first Bochs take its rfb port before the next looks for one
+		"$HERE/run-bochs.sh" "$WORK/run-$mode" "$WORK/pvh/vmlinuz-pvh" "$WORK/pvh/initrd-pvh" $mode > "$WORK/run-$mode.log" 2>&1 &
+		pids="$pids $!"
+	done
+	rc=0
+	for p in $pids; do wait $p || rc=1; done
+	for mode in "$@"; do cat "$WORK/run-$mode.log"; done
+	[ $rc -eq 0 ] || { echo "generate.sh: a Bochs run failed; see $WORK/run-*/serial.txt" >&2; exit 1; }
+}
+
+# kdump RUN MACHINE OUT: the RAM image run RUN wrote -> an ELF core with the
+# kernel's VMCOREINFO (MACHINE: what /init recorded) in $WORK/vmcore.elf -> OUT
+kdump() {
+	"$WORK/raw2elf" "$WORK/$1/mem.raw" "$2" "$WORK/vmcore.elf"
+	rm -f "$3"
+	# Debian 12's makedumpfile 1.7.2 drops pages of 6.10+ kernels (slab page_type);
+	# sid's 1.7.8 reads them, but with -d 31 drops compound-page tail pages of 7.1+
+	# kernels (the second page of the 8 KiB struct kvm among them): there, keep
+	# user pages (-d 23) and take makedumpfile from a sid root in the cache.
+	LEVEL=31
+	case $KVER in
+	6.[0-9].*|5.*|4.*) MKDUMP="makedumpfile" ;;
+	*)	sh "$HERE/sidroot.sh" makedumpfile > /dev/null
+		MKDUMP="sh $HERE/sidroot.sh run makedumpfile"
+		case $KVER in 6.*|7.0.*) ;; *) LEVEL=23 ;; esac ;;
+	esac
+	if [ "$MKDUMP" = makedumpfile ]; then
+		makedumpfile -c -d $LEVEL "$WORK/vmcore.elf" "$3" > "$WORK/makedumpfile.log" 2>&1 ||
+			{ cat "$WORK/makedumpfile.log" >&2; exit 1; }
+		chmod 644 "$3" # makedumpfile writes 0600
+	else
+		# the chroot sees only its own tree: the core goes in and the dump comes out
+		SIDTMP=$(sh "$HERE/sidroot.sh")/tmp
+		mv "$WORK/vmcore.elf" "$SIDTMP/vmcore.elf"
+		$MKDUMP -c -d $LEVEL /tmp/vmcore.elf /tmp/vmcore.kdump > "$WORK/makedumpfile.log" 2>&1 ||
+			{ tail -c 2000 "$WORK/makedumpfile.log" >&2; exit 1; }
+		mv "$SIDTMP/vmcore.kdump" "$3"
+		chmod 644 "$3" # makedumpfile writes 0600
+		mv "$SIDTMP/vmcore.elf" "$WORK/vmcore.elf"
+	fi
+	$MKDUMP -v 2>&1 | sed -n 's/^makedumpfile: version \([^ ]*\).*/\1/p' | head -1 > "$WORK/makedumpfile.version"
+	echo "$LEVEL" > "$WORK/makedumpfile.level"
+}
+
+# check KDUMP: a dump that lost a page the walker needs is not a sample: the
+# walk of the compressed dump must read exactly what the walk of all of RAM
+# ($WORK/vmcore.elf, removed after) reads
+check() {
+	"$NS" triage --json --profile "$TOP/profiles/$KVER.json" "$WORK/vmcore.elf" > "$WORK/check-elf.json" || true
+	"$NS" triage --json --profile "$TOP/profiles/$KVER.json" "$1" > "$WORK/check-kdump.json" || true
+	/usr/bin/python3 - "$WORK/check-elf.json" "$WORK/check-kdump.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for d in (a, b):
+    for k in ("dump", "format"):
+        d.pop(k, None)
+if a != b or not a["vms"]:
+    sys.exit("generate.sh: the compressed dump does not walk as all of RAM does: a page the walker needs was dropped")
+print(f"check: the kdump walks as all of RAM does ({len(a['vms'])} VMs)")
+PY
+	rm -f "$WORK/vmcore.elf"
+}
+
+finish() { # the timings, then the manifest: manifest.py ARGS...
+	step done
+	printf '%s' "$TIMES" > "$WORK/timings.txt"
+	echo "total $(($(date +%s) - T0))" >> "$WORK/timings.txt"
+	/usr/bin/python3 "$HERE/manifest.py" "$@"
+	echo "samples for $KVER in $OUT ($(($(date +%s) - T0)) s)"
+}
+
+TOP=$(cd "$SAMPLES/.." && pwd)
+NS=$TOP/$BUILD/nestscope
+
+if [ -n "$MANY" ]; then
+	step bochs
+	bochs many
+	step collect
+	rm -rf "$OUT/dump" "$WORK/many-out"
+	mkdir -p "$OUT/dump"
+	! grep "=== NS VM .* FAILED" "$WORK/run-many/serial.txt" || { echo "generate.sh: a VM failed; see $WORK/run-many/serial.txt" >&2; exit 1; }
+	"$HERE/extract.sh" "$WORK/run-many/serial.txt" "$WORK/many-out"
+	cp "$WORK/many-out/machine.txt" "$OUT/dump/machine.txt"
+	cp "$WORK/run-many/serial-times.txt" "$OUT/serial-many.txt"
+	step dump
+	kdump run-many "$WORK/many-out/machine.txt" "$OUT/dump/vmcore.kdump"
+	# the bundled profile of this kernel ('make samples' writes it)
+	step check
+	make -C "$TOP" -s BUILD="$BUILD" "$BUILD/nestscope"
+	[ -s "$TOP/profiles/$KVER.json" ] || { echo "generate.sh: no profiles/$KVER.json: make samples KERNEL=$KVER first" >&2; exit 1; }
+	check "$OUT/dump/vmcore.kdump"
+	step manifest
+	finish --many "$OUT" "$KVER" "$WORK" "$WORK/many-out"
+	exit 0
+fi
+
 # Both runs at once: one Bochs per core.
 step bochs
-"$HERE/run-bochs.sh" "$WORK/run-blobs" "$WORK/pvh/vmlinuz-pvh" "$WORK/pvh/initrd-pvh" blobs > "$WORK/run-blobs.log" 2>&1 &
-blobs_pid=$!
-sleep 5  # let the first Bochs take its rfb port before the second looks for one
-"$HERE/run-bochs.sh" "$WORK/run-dump" "$WORK/pvh/vmlinuz-pvh" "$WORK/pvh/initrd-pvh" dump > "$WORK/run-dump.log" 2>&1 &
-dump_pid=$!
-rc=0
-wait $blobs_pid || rc=1
-wait $dump_pid || rc=1
-cat "$WORK/run-blobs.log" "$WORK/run-dump.log"
-[ $rc -eq 0 ] || { echo "generate.sh: a Bochs run failed; see $WORK/run-*/serial.txt" >&2; exit 1; }
+bochs blobs dump
 
 step collect
 rm -rf "$OUT/basic" "$OUT/rich" "$OUT/dump" "$WORK/dump-out"
@@ -79,59 +176,16 @@ cp "$WORK/run-dump/serial-times.txt" "$OUT/serial-dump.txt"
 
 step dump
 # RAM image -> ELF core with the kernel's VMCOREINFO -> kdump-compressed
-"$WORK/raw2elf" "$WORK/run-dump/mem.raw" "$WORK/dump-out/machine.txt" "$WORK/vmcore.elf"
-rm -f "$OUT/dump/vmcore.kdump"
-# Debian 12's makedumpfile 1.7.2 drops pages of 6.10+ kernels (slab page_type);
-# sid's 1.7.8 reads them, but with -d 31 drops compound-page tail pages of 7.1+
-# kernels (the second page of the 8 KiB struct kvm among them): there, keep
-# user pages (-d 23) and take makedumpfile from a sid root in the cache.
-LEVEL=31
-case $KVER in
-6.[0-9].*|5.*|4.*) MKDUMP="makedumpfile" ;;
-*)	sh "$HERE/sidroot.sh" makedumpfile > /dev/null
-	MKDUMP="sh $HERE/sidroot.sh run makedumpfile"
-	case $KVER in 6.*|7.0.*) ;; *) LEVEL=23 ;; esac ;;
-esac
-if [ "$MKDUMP" = makedumpfile ]; then
-	makedumpfile -c -d $LEVEL "$WORK/vmcore.elf" "$OUT/dump/vmcore.kdump" > "$WORK/makedumpfile.log" 2>&1 ||
-		{ cat "$WORK/makedumpfile.log" >&2; exit 1; }
-else
-	# the chroot sees only its own tree: the core goes in and the dump comes out
-	SIDTMP=$(sh "$HERE/sidroot.sh")/tmp
-	mv "$WORK/vmcore.elf" "$SIDTMP/vmcore.elf"
-	$MKDUMP -c -d $LEVEL /tmp/vmcore.elf /tmp/vmcore.kdump > "$WORK/makedumpfile.log" 2>&1 ||
-		{ tail -c 2000 "$WORK/makedumpfile.log" >&2; exit 1; }
-	mv "$SIDTMP/vmcore.kdump" "$OUT/dump/vmcore.kdump"
-	chmod 644 "$OUT/dump/vmcore.kdump" # makedumpfile writes 0600
-	mv "$SIDTMP/vmcore.elf" "$WORK/vmcore.elf"
-fi
-$MKDUMP -v 2>&1 | sed -n 's/^makedumpfile: version \([^ ]*\).*/\1/p' | head -1 > "$WORK/makedumpfile.version"
-echo "$LEVEL" > "$WORK/makedumpfile.level"
+kdump run-dump "$WORK/dump-out/machine.txt" "$OUT/dump/vmcore.kdump"
 
 # the bundled profile, from the kernel's debuginfo
 step profile
-TOP=$(cd "$SAMPLES/.." && pwd)
-make -C "$TOP" -s build/nestscope
-NS=$TOP/build/nestscope
+make -C "$TOP" -s BUILD="$BUILD" "$BUILD/nestscope"
 DBG=$("$HERE/debian-kernel.sh" fetch-dbg "$KVER" "$WORK" | sed -n 's/^vmlinux: //p')
 "$NS" profile --debuginfo "${DBG%/boot/*}" --release "$KVER" -o "$TOP/profiles/$KVER.json"
 
-# A dump that lost a page the walker needs is not a sample: the walk of the
-# compressed dump must read exactly what the walk of all of RAM reads.
 step check
-"$NS" triage --json --profile "$TOP/profiles/$KVER.json" "$WORK/vmcore.elf" > "$WORK/check-elf.json" || true
-"$NS" triage --json --profile "$TOP/profiles/$KVER.json" "$OUT/dump/vmcore.kdump" > "$WORK/check-kdump.json" || true
-/usr/bin/python3 - "$WORK/check-elf.json" "$WORK/check-kdump.json" <<'PY'
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-for d in (a, b):
-    for k in ("dump", "format"):
-        d.pop(k, None)
-if a != b or not a["vms"]:
-    sys.exit("generate.sh: the compressed dump does not walk as all of RAM does: a page the walker needs was dropped")
-print(f"check: the kdump walks as all of RAM does ({len(a['vms'])} VMs)")
-PY
-rm -f "$WORK/vmcore.elf"
+check "$OUT/dump/vmcore.kdump"
 
 # the differential corpus: each SDM check case through a real VMLAUNCH by L1
 step verdicts
@@ -139,8 +193,4 @@ sh "$HERE/verdicts.sh" "$KVER" "$OUT/verdicts.json" > "$WORK/verdicts.log" 2>&1 
 	{ tail "$WORK/verdicts.log" >&2; exit 1; }
 
 step manifest
-step done
-printf '%s' "$TIMES" > "$WORK/timings.txt"
-echo "total $(($(date +%s) - T0))" >> "$WORK/timings.txt"
-/usr/bin/python3 "$HERE/manifest.py" "$OUT" "$KVER" "$WORK"
-echo "samples for $KVER in $OUT ($(($(date +%s) - T0)) s)"
+finish "$OUT" "$KVER" "$WORK"

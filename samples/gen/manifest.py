@@ -5,6 +5,9 @@ every exit, each blob's header, the capability MSRs, the dump moments) and
 adds what only the host knows: the Debian packages, the emulator, timings.
 
 usage: manifest.py OUTDIR KVER WORKDIR
+       manifest.py --many OUTDIR KVER WORKDIR RESULTS
+  --many: samples/many-vms/<kernel>/manifest.json, from the VMs the machine
+  sent (RESULTS/vmNN/manifest-vm.json and each vCPU's manifest-harness.json)
 """
 import datetime
 import hashlib
@@ -13,7 +16,9 @@ import pathlib
 import subprocess
 import sys
 
-out, kver, work = pathlib.Path(sys.argv[1]), sys.argv[2], pathlib.Path(sys.argv[3])
+many = sys.argv[1] == "--many"
+args = sys.argv[2:] if many else sys.argv[1:]
+out, kver, work = pathlib.Path(args[0]), args[1], pathlib.Path(args[2])
 here = pathlib.Path(__file__).resolve().parent
 
 
@@ -41,6 +46,75 @@ for line in (work / "timings.txt").read_text().splitlines():
     name, secs = line.split()
     timings[name] = int(secs)
 
+machine = (out / "dump" / "machine.txt").read_text().splitlines()
+
+
+def header(release, version):
+    """What every manifest says first: the kernel, the machine, the times."""
+    return {
+        "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "kernel": {"abi": kver, "release": release, "version": version, "package": package(),
+                   "debuginfo": package("-dbg")},
+        "machine": {"emulator": f"bochs {bochs}", "cpu_model": "corei7_skylake_x", "ram_mib": 512,
+                    "boot": "pvhboot (samples/pvhboot): the kernel's PVH entry, no XZ decompression",
+                    "kernel_cmdline": next((l[8:] for l in machine if l.startswith("cmdline ")), None)},
+        "timings_s": timings,
+    }
+
+
+def dump_record(vm_that_stopped):
+    return {"file": "dump/vmcore.kdump", "sha256": sha256(out / "dump" / "vmcore.kdump"),
+            "format": f"kdump-compressed, makedumpfile {mkd_version} -c -d {mkd_level} "
+                      f"({'user pages excluded' if mkd_level & 8 else 'user pages kept'})",
+            "how": "Bochs's debugger wrote all RAM while the machine stood at the "
+                   f"{vm_that_stopped} VM's magic breakpoint; raw2elf made it an ELF core with the kernel's own "
+                   "VMCOREINFO note; makedumpfile compressed it",
+            "vmcoreinfo": next((l.split()[1:] for l in machine if l.startswith("vmcoreinfo ")), None)}
+
+
+def write(manifest):
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(f"manifest: {out / 'manifest.json'}")
+
+
+def many_vms(results):
+    """Every VM the many mode made, in the order /init started them."""
+    vms, caps, symbols, release, version = [], None, None, None, None
+    for vmdir in sorted(results.glob("vm[0-9]*")):
+        vm = load(vmdir / "manifest-vm.json")
+        vcpus = []
+        for i, rel in enumerate(vm["vcpu_manifests"]):
+            m = load(vmdir / rel)
+            release, version = m["kernel_release"], m["kernel_version"]
+            if m.get("capability_msrs"):
+                caps = caps or m["capability_msrs"]
+                if m["capability_msrs"] != caps:
+                    sys.exit(f"manifest.py: {vmdir.name} vCPU {i} was given other capabilities")
+            symbols = symbols or m.get("kernel_symbols")
+            moment = m.get("dump")
+            if not moment:
+                sys.exit(f"manifest.py: {vmdir.name} vCPU {i} ({m['moment']}) never reached its moment")
+            top = ("level", "vmxon", "current_vmcs", "launch_state")
+            vcpus.append({"index": m["vcpu"], "moment": m["moment"], **{k: moment[k] for k in top},
+                          "at_moment": {k: v for k, v in moment.items() if k not in top and k != "moment"},
+                          "addresses": m["addresses"], "controls": m.get("controls"),
+                          "exits": m.get("exits", []), "vmwrite_count": m.get("vmwrite_count", len(m.get("vmwrites", [])))})
+        vms.append({"name": vmdir.name, "pid": vm["harness_pid"], "config": vm["config"], "vcpu_count": vm["vcpus"],
+                    "l1_memory": vm["l1_memory"], "vcpus": vcpus})
+    return vms, caps, symbols, release, version
+
+
+if many:
+    vms, caps, symbols, release, version = many_vms(pathlib.Path(args[3]))
+    levels = [v["level"] for vm in vms for v in vm["vcpus"]]
+    stopped = [vm["name"] for vm in vms for v in vm["vcpus"] if v["moment"] == "nosync"]
+    write({"schema": "nestscope/samples-many/1", **header(release, version),
+           "dump": {**dump_record(f"{stopped[0]} (nosync)" if stopped else "last"),
+                    "summary": {"vms": len(vms), "vcpus": len(levels), "in_l2": levels.count("L2"),
+                                "in_l1_vmx": levels.count("L1"), "no_vmx": levels.count("no VMX")},
+                    "capability_msrs": caps, "kernel_symbols": symbols, "vms": vms}})
+    sys.exit(0)
+
 configs = {}
 for cfg in ("basic", "rich"):
     m = load(out / cfg / "manifest-harness.json")
@@ -57,26 +131,10 @@ for role, name in (("hold", "manifest-vm-hold.json"), ("hold-io", "manifest-vm-h
                 "capability_msrs": m["capability_msrs"], "addresses": m["addresses"]})
 machine = (out / "dump" / "machine.txt").read_text().splitlines()
 
-manifest = {
+write({
     "schema": "nestscope/samples/1",
-    "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    "kernel": {"abi": kver, "release": configs["basic"]["kernel_release"],
-               "version": configs["basic"]["kernel_version"], "package": package(),
-               "debuginfo": package("-dbg")},
-    "machine": {"emulator": f"bochs {bochs}", "cpu_model": "corei7_skylake_x", "ram_mib": 512,
-                "boot": "pvhboot (samples/pvhboot): the kernel's PVH entry, no XZ decompression",
-                "kernel_cmdline": next((l[8:] for l in machine if l.startswith("cmdline ")), None)},
-    "timings_s": timings,
+    **header(configs["basic"]["kernel_release"], configs["basic"]["kernel_version"]),
     "configs": configs,
     "l1_memory_images": {cfg: f"{cfg}/l1-memory-after_vmclear.img.gz" for cfg in configs},
-    "dump": {"file": "dump/vmcore.kdump", "sha256": sha256(out / "dump" / "vmcore.kdump"),
-             "format": f"kdump-compressed, makedumpfile {mkd_version} -c -d {mkd_level} "
-                       f"({'user pages excluded' if mkd_level & 8 else 'user pages kept'})",
-             "how": "Bochs's debugger wrote all RAM while the machine stood at the nosync VM's "
-                    "magic breakpoint; raw2elf made it an ELF core with the kernel's own VMCOREINFO "
-                    "note; makedumpfile compressed it",
-             "vmcoreinfo": next((l.split()[1:] for l in machine if l.startswith("vmcoreinfo ")), None),
-             "vms": vms},
-}
-(out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-print(f"manifest: {out / 'manifest.json'}")
+    "dump": {**dump_record("nosync"), "vms": vms},
+})
