@@ -100,6 +100,13 @@ static void classify(const struct ns_vmcs *a, const struct ns_vmcs *b, const str
 		e->cls = NS_DIFF_STALE;
 		e->reason = "L2 runs: vmcs02 has the last exit to L0, vmcs12 the last exit to L1 (prepare_vmcs12 copies it "
 			    "at the next exit to L1)";
+		return;
+	}
+	/* in L1, vmcs02 is not what vmcs12 says now, and no rule can say it should be */
+	if (ctx->in_l1) {
+		e->cls = NS_DIFF_STALE;
+		e->reason = "L1 runs: vmcs02 holds what L2's last run left (KVM copied only part of it into vmcs12 at the "
+			    "exit to L1, and L1 may have written vmcs12 since); KVM rebuilds vmcs02 at the next VM entry";
 	}
 }
 

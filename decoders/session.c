@@ -284,6 +284,7 @@ int ns_session_diff(struct ns_session *s, const struct ns_vcpu *v, const char *l
 	    (rc = ns_session_read_hw(s, 1, v, v->vmcs02, "vmcs02", layout_file, &s->rep02, err)))
 		return rc;
 	ctx.guest_mode = v->guest_mode;
+	ctx.in_l1 = !v->guest_mode && v->loaded_is_vmcs01;
 	/* while in L2, KVM's register cache may hold a RIP/RSP vmcs02 does not have yet */
 	if (v->guest_mode && ns_kvm_reg_cache(s->t, &s->off, v->vcpu, &rc_, &ignored) == NS_OK && rc_.have) {
 		ctx.rip_dirty = rc_.rip_dirty;

@@ -40,6 +40,7 @@ struct vcpu_triage {
 	unsigned rules, pass, fail, na;
 	char caps[200];
 	bool have_diff;
+	const char *not_compared;    /* why vmcs12 is not compared with vmcs02 */
 	char diff_error[320];
 	unsigned compared, differ, cls[4];
 	char unexplained[400], stale[400];
@@ -191,6 +192,14 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 			note(vt, true, "SDM check %s failed (%s): %s", s->checks.r[i].rule->id, s->checks.r[i].rule->section,
 			     s->checks.r[i].detail);
 
+	/* KVM sets vmcs12's launch state at L2's first exit to L1: clear in L1, L2
+	 * has not run from this vmcs12 (or its entry failed), and vmcs02 is not
+	 * built from it */
+	if (!v->guest_mode && !vt->launch_state) {
+		vt->not_compared = "not compared: this vmcs12 has not run L2 (launch state clear), "
+				   "KVM builds vmcs02 from it at VM entry";
+		return;
+	}
 	if (ns_session_diff(s, v, layout_file, &err)) {
 		snprintf(vt->diff_error, sizeof(vt->diff_error), "%s", err.msg);
 		/* in L2 the vCPU runs on vmcs02: it must be there */
@@ -267,6 +276,8 @@ static void text_vcpu(struct ns_out *o, const struct vcpu_triage *vt)
 		ns_printf(o, "    vs vmcs02    %u of %u fields differ: %u expected, %u stale%s%s%s, %u unexplained\n",
 			  vt->differ, vt->compared, vt->cls[NS_DIFF_EXPECTED], vt->cls[NS_DIFF_STALE],
 			  vt->stale[0] ? " (" : "", vt->stale, vt->stale[0] ? ")" : "", vt->cls[NS_DIFF_UNEXPLAINED]);
+	else if (vt->not_compared)
+		ns_printf(o, "    vs vmcs02    %s\n", vt->not_compared);
 	for (unsigned i = 0; i < vt->nnotes; i++)
 		ns_printf(o, "    %s %s\n", vt->notes[i].problem ? "PROBLEM" : "warning", vt->notes[i].text);
 }

@@ -24,6 +24,7 @@ struct ns_diff_entry {
 struct ns_diff_context {
 	bool vmcs12_vs_vmcs02;  /* A is a vCPU's vmcs12, B its vmcs02: KVM's construction rules apply */
 	bool guest_mode;        /* the vCPU is in L2 */
+	bool in_l1;             /* the vCPU is known to be in L1: vmcs02 is what L2's last run left */
 	bool rip_dirty;         /* KVM's register cache has a RIP vmcs02 does not have yet */
 	bool rsp_dirty;
 };
