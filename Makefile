@@ -125,6 +125,7 @@ bench: $(BENCH_BIN) $(CRASH_EXT)
 	BUILD=$(BUILD) sh bench/crash_vmcs12.sh
 	BUILD=$(BUILD) sh bench/triage_vs_crash.sh
 	BUILD=$(BUILD) sh bench/scan_vs_cat.sh
+	BUILD=$(BUILD) sh bench/memory_vs_cat.sh
 
 samples:
 	sh samples/gen/generate.sh $(KERNEL)

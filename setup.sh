@@ -24,6 +24,7 @@ PACKAGES="
   xz-utils
   zstd
   xxd
+  time
   makedumpfile
   debootstrap
   crash

@@ -3,8 +3,9 @@
 # /dev/null), on a raw image of real memory: L1's real memory image repeated
 # to SIZE MiB (every copy holds its VMCS regions), page cache warm for both;
 # printed as a ratio (cat's time over scan's: 1.0 means as fast as reading).
-# scan maps the image and reads each page's first bytes (a whole page only
-# when they match a revision id), where cat copies every byte: hence >1.
+# scan reads the image with pread through a 4 MiB cache (holes skipped) and
+# looks at each page's first bytes (a whole page only when they match a
+# revision id).
 # Second line: a compressed kdump, where libkdumpfile inflates every page
 # (the cost a kdump puts on any reader), against cat of the same file.
 # usage: scan_vs_cat.sh [SIZE_MIB]
