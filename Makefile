@@ -91,6 +91,11 @@ $(BENCH_BIN): bench/bench_decode.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -o $@ $< $(LIB) $(LDFLAGS)
 
+# the many-VMs bench's tool: a dump's memory with fewer VMs on vm_list
+$(BUILD)/bench/vmlist_cut: bench/vmlist_cut.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) -o $@ $< $(LDFLAGS) $(shell pkg-config --cflags --libs libkdumpfile libaddrxlat)
+
 # the fuzz harnesses, replayed on saved inputs without libFuzzer (make test)
 FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/%)
@@ -120,11 +125,12 @@ test-slow: all
 demo: $(CLI)
 	$(CLI) triage $(DEMO_DUMP)
 
-bench: $(BENCH_BIN) $(CRASH_EXT)
+bench: $(BENCH_BIN) $(CRASH_EXT) $(CLI) $(BUILD)/bench/vmlist_cut
 	$(BENCH_BIN) samples/blobs
 	BUILD=$(BUILD) sh bench/crash_vmcs12.sh
 	BUILD=$(BUILD) sh bench/triage_vs_crash.sh
 	BUILD=$(BUILD) sh bench/scan_vs_cat.sh
+	BUILD=$(BUILD) sh bench/triage_many.sh
 	BUILD=$(BUILD) sh bench/memory_vs_cat.sh
 
 samples:

@@ -29,6 +29,7 @@ PACKAGES="
   debootstrap
   crash
   gdb
+  valgrind
   qemu-system-x86
   libkdumpfile-dev
   libdwarf-dev
