@@ -176,7 +176,8 @@ static int check_kdump(int fd, uint64_t size, const char *name, const uint8_t *h
 	if ((version < 1 || version > 6) && be32(h + 8) >= 1 && be32(h + 8) <= 6)
 		return ns_fail(err, NS_ERR_FORMAT, "%s: a big-endian kdump: nestscope reads x86-64 dumps", name);
 	printable(machine, sizeof(machine), h + 12 + 4 * 65, 65);
-	if (strcmp(machine, "x86_64")) {
+	/* QEMU's kdumps leave utsname empty but for the machine; libkdumpfile then reads VMCOREINFO alone */
+	if (strcmp(machine, "x86_64") && machine[0]) {
 		for (size_t i = 0; i < NMACHINES; i++)
 			if (!strcmp(machine, machines[i].uts))
 				return ns_fail(err, NS_ERR_FORMAT, "%s: %s %s kdump: nestscope reads x86-64 dumps", name,
@@ -188,21 +189,6 @@ static int check_kdump(int fd, uint64_t size, const char *name, const uint8_t *h
 	if (version < 1 || version > 6)
 		return ns_fail(err, NS_ERR_FORMAT,
 			       "%s: corrupt kdump header: version %d (makedumpfile writes 1 to 6)", name, version);
-	/* what libkdumpfile's uts_looks_sane() wants, lest it read the dump without its utsname */
-	for (int i = 0; i < 5; i++) {
-		static const char *const field[] = { "sysname", "nodename", "release", "version", "machine" };
-		const uint8_t *f = h + 12 + 65 * i;
-
-		if (f[64] || (i >= 2 && !f[0]))
-			return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt kdump header: utsname.%s is %s", name, field[i],
-				       f[64] ? "not NUL-terminated" : "empty");
-	}
-	if (strcmp((const char *)h + 12, "Linux")) {
-		char sys[80];
-
-		printable(sys, sizeof(sys), h + 12, 65);
-		return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt kdump header: utsname.sysname is '%s', not Linux", name, sys);
-	}
 	if (bs != X86_PAGE)
 		return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt kdump header: block size %d, not x86-64's 4096", name, bs);
 	if (sub_blocks < 1 || (uint32_t)sub_blocks > MAX_SUB_BLOCKS)
@@ -329,6 +315,21 @@ static const char *elf_machine(unsigned em, const char **article, char *buf, siz
 	return buf;
 }
 
+/* Where ELF's fields are, in the 64-bit and 32-bit forms (<elf.h>'s Elf64_* and Elf32_*). */
+static const struct elf_form {
+	bool is64;
+	unsigned ehsize, phentsize, shentsize;
+	unsigned e_phoff, e_shoff, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx;
+	unsigned p_offset, p_filesz, p_memsz;
+	unsigned sh_offset, sh_size, sh_info;
+} elf64 = { true, 64, 56, 64, 32, 40, 54, 56, 58, 60, 62, 8, 32, 40, 24, 32, 44 },
+  elf32 = { false, 52, 32, 40, 28, 32, 42, 44, 46, 48, 50, 4, 16, 20, 16, 20, 28 };
+
+static uint64_t word(const struct elf_form *f, const uint8_t *p)
+{
+	return f->is64 ? le64(p) : le32(p);
+}
+
 /*
  * Section headers, as libkdumpfile 0.5.1 reads them when e_shoff is not 0:
  * header 0 (the count when e_shnum is 0) in a chunk of e_shentsize bytes,
@@ -337,41 +338,43 @@ static const char *elf_machine(unsigned em, const char **article, char *buf, siz
  * reads anyway (docs/robustness.md, "libkdumpfile"): the table must be
  * whole Elf64_Shdr entries inside the file, and every section's data too.
  */
-static int check_sections(int fd, uint64_t size, const char *name, const uint8_t *h, struct ns_error *err)
+static int check_sections(int fd, uint64_t size, const char *name, const uint8_t *h, const struct elf_form *f,
+			  struct ns_error *err)
 {
-	uint64_t shoff = le64(h + 40), n = get16(h + 60, false), strndx = get16(h + 62, false);
+	uint64_t shoff = word(f, h + f->e_shoff), n = get16(h + f->e_shnum, false), strndx = get16(h + f->e_shstrndx, false);
+	unsigned shsize = f->shentsize;
 	uint8_t *sh;
 
 	if (!shoff && !n)
 		return NS_OK;
 	/* at byte 0 (e_shoff 0, e_shnum set), libkdumpfile reads e_shnum headers of e_shentsize bytes too */
-	if (!shoff || get16(h + 58, false) != sizeof(Elf64_Shdr) || shoff > size || size - shoff < sizeof(Elf64_Shdr))
+	if (!shoff || get16(h + f->e_shentsize, false) != shsize || shoff > size || size - shoff < shsize)
 		return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt ELF header: section headers of %u bytes at byte %llu "
-			       "(the file has %llu)", name, get16(h + 58, false), (unsigned long long)shoff,
+			       "(the file has %llu)", name, get16(h + f->e_shentsize, false), (unsigned long long)shoff,
 			       (unsigned long long)size);
 	if (!n) {
 		uint8_t sh0[sizeof(Elf64_Shdr)];
 
-		if (!ns_pread_full(fd, sh0, sizeof(sh0), shoff))
+		if (!ns_pread_full(fd, sh0, shsize, shoff))
 			return ns_fail(err, NS_ERR_IO, "%s: cannot read its section header 0", name);
-		n = le64(sh0 + 32);
+		n = word(f, sh0 + f->sh_size);
 	}
-	if (n > MAX_SHNUM || n > (size - shoff) / sizeof(Elf64_Shdr))
+	if (n > MAX_SHNUM || n > (size - shoff) / shsize)
 		return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt ELF header: %llu section headers at byte %llu (the file "
 			       "has %llu bytes)", name, (unsigned long long)n, (unsigned long long)shoff,
 			       (unsigned long long)size);
 	if (!n)
 		return NS_OK;
-	if (!(sh = malloc((size_t)n * sizeof(Elf64_Shdr))))
+	if (!(sh = malloc((size_t)n * shsize)))
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if (!ns_pread_full(fd, sh, (size_t)n * sizeof(Elf64_Shdr), shoff)) {
+	if (!ns_pread_full(fd, sh, (size_t)n * shsize, shoff)) {
 		free(sh);
 		return ns_fail(err, NS_ERR_IO, "%s: cannot read its section headers", name);
 	}
 	for (uint64_t i = 0; i < n; i++) {
-		const uint8_t *p = sh + i * sizeof(Elf64_Shdr);
+		const uint8_t *p = sh + i * shsize;
 		uint32_t type = le32(p + 4);
-		uint64_t off = le64(p + 24), len = le64(p + 32);
+		uint64_t off = word(f, p + f->sh_offset), len = word(f, p + f->sh_size);
 
 		/* section 0 holds counts, not data; the name table is read whatever its type */
 		if (i == 0 || ((type == SHT_NULL || type == SHT_NOBITS) && i != strndx))
@@ -392,6 +395,7 @@ static int check_elf(int fd, uint64_t size, const char *name, const uint8_t *h, 
 	char mbuf[32];
 	const char *mname, *article;
 	bool be = h[EI_DATA] == ELFDATA2MSB;
+	const struct elf_form *f;
 	unsigned type, machine, phnum;
 	uint64_t phoff, pht_end, end = 0, end_off = 0;
 	uint8_t *ph;
@@ -407,38 +411,40 @@ static int check_elf(int fd, uint64_t size, const char *name, const uint8_t *h, 
 	mname = elf_machine(machine, &article, mbuf, sizeof(mbuf));
 	if (type != ET_CORE)
 		return ns_fail(err, NS_ERR_FORMAT, "%s: not a core file: ELF, but %s (%s)", name, elf_type(type), mname);
-	if (machine != EM_X86_64 && be)
+	/*
+	 * x86-64 cores, and the EM_386 ones (ELF64 or ELF32) QEMU's
+	 * dump-guest-memory writes of an x86 guest outside long mode: their
+	 * physical memory is what scan reads
+	 */
+	if (!be && (machine == EM_X86_64 || machine == EM_386))
+		f = h[EI_CLASS] == ELFCLASS64 ? &elf64 : &elf32;
+	else if (be)
 		return ns_fail(err, NS_ERR_FORMAT, "%s: a big-endian %s core: nestscope reads x86-64 dumps", name, mname);
-	if (machine != EM_X86_64)
+	else
 		return ns_fail(err, NS_ERR_FORMAT, "%s: %s %s core: nestscope reads x86-64 dumps", name, article, mname);
-	if (be)
-		return ns_fail(err, NS_ERR_FORMAT, "%s: a big-endian x86-64 ELF core: corrupt (x86-64 is little-endian)",
-			       name);
-	if (h[EI_CLASS] != ELFCLASS64)
-		return ns_fail(err, NS_ERR_FORMAT, "%s: a 32-bit ELF core: nestscope reads x86-64 dumps", name);
-	if (size < sizeof(Elf64_Ehdr))
-		return cut(err, name, "an ELF core", size, sizeof(Elf64_Ehdr), false);
-	phoff = le64(h + 32);
-	phnum = get16(h + 56, false);
-	if (get16(h + 54, false) != sizeof(Elf64_Phdr))
-		return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt ELF header: program headers of %u bytes, not %zu", name,
-			       get16(h + 54, false), sizeof(Elf64_Phdr));
+	if (size < f->ehsize)
+		return cut(err, name, "an ELF core", size, f->ehsize, false);
+	phoff = word(f, h + f->e_phoff);
+	phnum = get16(h + f->e_phnum, false);
+	if (get16(h + f->e_phentsize, false) != f->phentsize)
+		return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt ELF header: program headers of %u bytes, not %u", name,
+			       get16(h + f->e_phentsize, false), f->phentsize);
 	if (phnum == PN_XNUM) {
 		/* more than 65534 program headers: the count is in section header 0 */
 		uint8_t sh[sizeof(Elf64_Shdr)];
-		uint64_t shoff = le64(h + 40);
+		uint64_t shoff = word(f, h + f->e_shoff);
 
-		if (get16(h + 58, false) != sizeof(Elf64_Shdr) || shoff > size || size - shoff < sizeof(sh))
+		if (get16(h + f->e_shentsize, false) != f->shentsize || shoff > size || size - shoff < f->shentsize)
 			return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt ELF header: PN_XNUM program headers, and no "
 				       "section header 0 to count them", name);
-		if (!ns_pread_full(fd, sh, sizeof(sh), shoff))
+		if (!ns_pread_full(fd, sh, f->shentsize, shoff))
 			return ns_fail(err, NS_ERR_IO, "%s: cannot read its section header 0", name);
-		phnum = le32(sh + 44);
+		phnum = le32(sh + f->sh_info);
 	}
-	if (!phnum || phnum > MAX_PHNUM || phoff < sizeof(Elf64_Ehdr) || phoff > (1ull << 62))
+	if (!phnum || phnum > MAX_PHNUM || phoff < f->ehsize || phoff > (1ull << 62))
 		return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt ELF header: %u program headers at byte %llu", name, phnum,
 			       (unsigned long long)phoff);
-	pht_end = phoff + (uint64_t)phnum * sizeof(Elf64_Phdr);
+	pht_end = phoff + (uint64_t)phnum * f->phentsize;
 	if (pht_end > size) {
 		if (phoff >= size && phoff > WINDOW)
 			return ns_fail(err, NS_ERR_FORMAT, "%s: corrupt ELF header: program headers at byte %llu, past the "
@@ -446,16 +452,16 @@ static int check_elf(int fd, uint64_t size, const char *name, const uint8_t *h, 
 				       (unsigned long long)size);
 		return cut(err, name, "an ELF core", size, pht_end, false);
 	}
-	if (!(ph = malloc((size_t)phnum * sizeof(Elf64_Phdr))))
+	if (!(ph = malloc((size_t)phnum * f->phentsize)))
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if (!ns_pread_full(fd, ph, (size_t)phnum * sizeof(Elf64_Phdr), phoff)) {
+	if (!ns_pread_full(fd, ph, (size_t)phnum * f->phentsize, phoff)) {
 		free(ph);
 		return ns_fail(err, NS_ERR_IO, "%s: cannot read its program headers", name);
 	}
 	for (unsigned i = 0; i < phnum; i++) {
-		const uint8_t *p = ph + (size_t)i * sizeof(Elf64_Phdr);
+		const uint8_t *p = ph + (size_t)i * f->phentsize;
 		uint32_t pt = le32(p);
-		uint64_t off = le64(p + 8), filesz = le64(p + 32), memsz = le64(p + 40);
+		uint64_t off = word(f, p + f->p_offset), filesz = word(f, p + f->p_filesz), memsz = word(f, p + f->p_memsz);
 
 		if (pt != PT_LOAD && pt != PT_NOTE)
 			continue;
@@ -475,8 +481,8 @@ static int check_elf(int fd, uint64_t size, const char *name, const uint8_t *h, 
 		uint64_t others = pht_end;
 
 		for (unsigned i = 0; i < phnum; i++) {
-			const uint8_t *p = ph + (size_t)i * sizeof(Elf64_Phdr);
-			uint64_t off = le64(p + 8), e = off + le64(p + 32);
+			const uint8_t *p = ph + (size_t)i * f->phentsize;
+			uint64_t off = word(f, p + f->p_offset), e = off + word(f, p + f->p_filesz);
 
 			if ((le32(p) == PT_LOAD || le32(p) == PT_NOTE) && off < end_off && e > others)
 				others = e;
@@ -489,7 +495,7 @@ static int check_elf(int fd, uint64_t size, const char *name, const uint8_t *h, 
 		return cut(err, name, "an ELF core", size, end, true);
 	}
 	free(ph);
-	return check_sections(fd, size, name, h, err);
+	return check_sections(fd, size, name, h, f, err);
 }
 
 int ns_dump_check(int fd, uint64_t size, const char *name, enum ns_dump_kind *kind, struct ns_error *err)

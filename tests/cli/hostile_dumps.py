@@ -10,7 +10,8 @@ The inputs, all made in a temporary directory from the bundled real 6.1 kdump:
   - an ELF core made from the same dump (its pages inflated here with zlib, its ELF notes copied), cut at 12 points;
   - every byte of the kdump's disk_dump_header and kdump_sub_header flipped, every byte of the ELF core's ELF
     header and program headers flipped, every byte of a nested-state blob's 128-byte header flipped;
-  - ELF cores of AArch64, RISC-V, big-endian s390x and 32-bit i386, a kdump of an aarch64 machine, a shared library;
+  - ELF cores of AArch64, RISC-V, big-endian s390x and 32-bit Arm, a kdump of an aarch64 machine, a shared library;
+    an i386 ELF32 core (QEMU writes those) is scanned;
   - gzip cut and corrupt; a FIFO, a pipe and a file on standard input, /dev/null and /dev/zero, a directory,
     a stream over the spool bound;
   - a 10 GiB sparse raw image (with 1 MiB of data in its middle) and a gzip bomb (4 GiB of zeros in 16 gzip
@@ -260,10 +261,12 @@ try:
             ("aarch64.core", 183, 2, 1, "an AArch64 core: nestscope reads x86-64 dumps"),
             ("riscv.core", 243, 2, 1, "a RISC-V core: nestscope reads x86-64 dumps"),
             ("s390x.core", 22, 2, 2, "a big-endian s390x core: nestscope reads x86-64 dumps"),
-            ("i386.core", 3, 1, 1, "an i386 core: nestscope reads x86-64 dumps")):
+            ("arm.core", 40, 1, 1, "an Arm core: nestscope reads x86-64 dumps")):
         p = elf_file(name, machine, cls, data)
         for cmd in ("triage", "scan"):
             bad(f"{name} ({cmd})", [cmd, p], [want])
+    # QEMU writes an i386 ELF32 core of an x86 guest outside long mode: its physical memory is scanned
+    good("an i386 ELF32 core, as QEMU writes one (scan)", ["scan", elf_file("i386.core", 3, 1, 1)], (0,))
     arm = bytearray(kd)
     arm[272:272 + 65] = b"aarch64".ljust(65, b"\0")
     open(os.path.join(T, "aarch64.kdump"), "wb").write(arm)
