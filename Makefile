@@ -30,7 +30,7 @@ SRC_OBJ  := $(SRC_SRC:%.c=$(BUILD)/%.o)
 SRC_LIB  := $(BUILD)/libnestscope-sources.a
 # Debian 12's libdwarf has no pkg-config file; its headers are in include/libdwarf
 SRC_CFLAGS = -I/usr/include/libdwarf $(shell pkg-config --cflags libkdumpfile)
-SRC_LDLIBS = $(shell pkg-config --libs libkdumpfile) -ldwarf -lelf -lz $(shell pkg-config --libs libvirt)
+SRC_LDLIBS = $(shell pkg-config --libs libkdumpfile) -ldwarf -lelf -lz $(shell pkg-config --libs libvirt) -pthread
 LIB      := $(BUILD)/libnestscope.a
 SOLIB    := $(BUILD)/libnestscope.so
 CLI      := $(BUILD)/nestscope
@@ -130,6 +130,7 @@ bench: $(BENCH_BIN) $(CRASH_EXT) $(CLI) $(BUILD)/bench/vmlist_cut
 	BUILD=$(BUILD) sh bench/crash_vmcs12.sh
 	BUILD=$(BUILD) sh bench/triage_vs_crash.sh
 	BUILD=$(BUILD) sh bench/scan_vs_cat.sh
+	BUILD=$(BUILD) sh bench/scan_threads.sh
 	BUILD=$(BUILD) sh bench/triage_many.sh
 	BUILD=$(BUILD) sh bench/memory_vs_cat.sh
 

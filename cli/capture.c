@@ -220,7 +220,7 @@ int cmd_capture(int argc, char **argv)
 		}
 		unlink(flat);
 	}
-	if (scan_image(path, layout, &sc, &err)) {
+	if (scan_image(path, layout, 0, &sc, &err)) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, err.msg);
 		scanned_close(&sc);
 		rc = EXIT_BAD_INPUT;

@@ -37,9 +37,16 @@ struct scanned {
 	struct ns_migstream *mig;    /* a migration stream: data is its RAM block */
 	const char *ram_block;       /* which RAM block, for a stream */
 };
-int scan_image(const char *path, const char *layout, struct scanned *sc, struct ns_error *err);
+/* jobs: threads for a dump's pages (0: one per CPU this process may use) */
+int scan_image(const char *path, const char *layout, unsigned jobs, struct scanned *sc, struct ns_error *err);
 bool scanned_page(const struct scanned *sc, uint64_t pa, uint8_t *buf);
 void scanned_close(struct scanned *sc);
+
+/* scan_threads.c: a dump's pages scanned, related and paired by jobs threads (0: scan_default_jobs) */
+struct ns_hwlayout;
+int scan_dump_threads(struct ns_dump *dump, struct ns_scan *scan, const struct ns_hwlayout *const *hw, size_t nhw,
+		      unsigned jobs, struct ns_error *err);
+unsigned scan_default_jobs(void); /* the CPUs this process may run on, at most 16 */
 
 
 /* capture.c: a libvirt domain's memory, scanned and decoded */

@@ -65,49 +65,6 @@ static int stream_ram(const struct ns_input *in, struct scanned *sc, struct ns_e
 	return NS_OK;
 }
 
-/* Sets bit n, growing the map; false when it cannot grow. */
-static bool bitmap_set(uint8_t **map, uint64_t *nbits, uint64_t n)
-{
-	if (n >= *nbits) {
-		/* whole bytes, so the new ones start past every bit already set */
-		uint64_t want = ((n + 1 > *nbits * 2 ? n + 1 : *nbits * 2) + 4096 + 7) & ~7ull;
-		uint8_t *nm = want / 8 < (1ull << 32) ? realloc(*map, want / 8) : NULL;
-
-		if (!nm)
-			return false;
-		memset(nm + *nbits / 8, 0, (want - *nbits) / 8);
-		*map = nm;
-		*nbits = want;
-	}
-	(*map)[n / 8] |= (uint8_t)(1u << (n % 8));
-	return true;
-}
-
-/* A dump read page by page: every page costs an inflate, so the pairing pass reads only those it needs. */
-static void scan_dump(struct scanned *sc, const struct ns_phys *mem, const struct ns_hwlayout *const *hw, size_t nhw)
-{
-	uint8_t page[4096], *pointers = NULL; /* a bit per page frame that may hold a VMCS pointer */
-	uint64_t nbits = 0;
-	bool all_pages = false;
-
-	for (uint64_t pfn = 0; ns_dump_next_page(sc->dump, &pfn); pfn++) {
-		if (!ns_dump_read_phys(sc->dump, pfn << 12, page, 4096))
-			continue;
-		ns_scan_page(sc->scan, page, pfn << 12, mem, hw, nhw);
-		if (!all_pages && ns_scan_may_point(page) && !bitmap_set(&pointers, &nbits, pfn))
-			all_pages = true;
-	}
-	ns_scan_relate(sc->scan, mem);
-	if (ns_scan_want_pairs(sc->scan)) {
-		for (uint64_t pfn = 0; ns_dump_next_page(sc->dump, &pfn); pfn++)
-			if ((all_pages || (pfn < nbits && pointers[pfn / 8] & (1u << (pfn % 8)))) &&
-			    ns_dump_read_phys(sc->dump, pfn << 12, page, 4096))
-				ns_scan_pair_page(sc->scan, page, pfn << 12);
-		ns_scan_pair_finish(sc->scan);
-	}
-	free(pointers);
-}
-
 /* An image in memory, scanned in place. */
 static void scan_memory(struct scanned *sc, const struct ns_phys *mem, const struct ns_hwlayout *const *hw, size_t nhw)
 {
@@ -121,7 +78,7 @@ static void scan_memory(struct scanned *sc, const struct ns_phys *mem, const str
 	}
 }
 
-int scan_image(const char *path, const char *layout, struct scanned *sc, struct ns_error *err)
+int scan_image(const char *path, const char *layout, unsigned jobs, struct scanned *sc, struct ns_error *err)
 {
 	static struct ns_hwlayout bochs, file;
 	const struct ns_hwlayout *hw[2] = { &bochs, &file };
@@ -159,10 +116,9 @@ int scan_image(const char *path, const char *layout, struct scanned *sc, struct 
 	} else if ((rc = ns_dump_open_input(&in, false, &sc->dump, err))) {
 		return rc;
 	}
-	if (sc->data)
-		scan_memory(sc, &mem, hw, nhw);
-	else
-		scan_dump(sc, &mem, hw, nhw);
+	if (!sc->data)
+		return scan_dump_threads(sc->dump, sc->scan, hw, nhw, jobs, err);
+	scan_memory(sc, &mem, hw, nhw);
 	return NS_OK;
 }
 
@@ -180,7 +136,7 @@ void scanned_close(struct scanned *sc)
 static void usage_scan(FILE *f)
 {
 	fprintf(f,
-		"usage: %s scan IMAGE [--layout FILE] [--json]\n"
+		"usage: %s scan IMAGE [--layout FILE] [--jobs N] [--json]\n"
 		"\n"
 		"Finds VMCS regions in physical memory without debuginfo: vmcs12 and shadow\n"
 		"vmcs12 pages (KVM's format), VMXON regions, Hyper-V enlightened VMCSs, and\n"
@@ -192,26 +148,37 @@ static void usage_scan(FILE *f)
 		"RAM block pc.ram: guest-physical below the machine's 32-bit PCI hole).\n"
 		"\n"
 		"  -L, --layout FILE   also look for hardware VMCS of that layout file's revision\n"
+		"  -J, --jobs N        threads reading a dump's pages (default: one per CPU this\n"
+		"                      process may use, %u here; 1: one thread); the result is\n"
+		"                      the same for any N\n"
 		"  -j, --json          one JSON document (nestscope/scan/1)\n",
-		prog);
+		prog, scan_default_jobs());
 }
 
 int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "layout", required_argument, NULL, 'L' }, { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+		{ "jobs", required_argument, NULL, 'J' },   { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *layout = NULL;
 	struct ns_out out = ns_out_file(stdout);
 	struct scanned sc;
 	struct ns_error err;
 	bool json = false;
+	unsigned jobs = 0;
+	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "L:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "L:J:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'L': layout = optarg; break;
+		case 'J':
+			jobs = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !*optarg || jobs < 1 || jobs > 16)
+				die_usage("--jobs takes a number from 1 to 16");
+			break;
 		case 'j': json = true; break;
 		case 'h': usage_scan(stdout); return 0;
 		default: usage_scan(stderr); return EXIT_USAGE;
@@ -219,7 +186,7 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		die_usage("scan takes one image");
-	if (scan_image(argv[optind], layout, &sc, &err)) {
+	if (scan_image(argv[optind], layout, jobs, &sc, &err)) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		scanned_close(&sc);
 		return EXIT_BAD_INPUT;

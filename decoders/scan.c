@@ -73,7 +73,8 @@ static uint64_t mapped_at(struct ns_scan *s, const struct ns_phys *mem, uint64_t
 
 			if (!(pdpt[j] & PTE_P))
 				continue;
-			if (++s->walks > NS_SCAN_MAX_WALKS) {
+			if ((s->walk_pool ? __atomic_add_fetch(s->walk_pool, 1, __ATOMIC_RELAXED) : ++s->walks) >
+			    NS_SCAN_MAX_WALKS) {
 				s->walks_exhausted = true;
 				goto out;
 			}
@@ -372,6 +373,67 @@ void ns_scan_pair_finish(struct ns_scan *s)
 				s->hit[k].pointer_pa = p12;
 			}
 		}
+	}
+}
+
+void ns_scan_merge(struct ns_scan *into, struct ns_scan *const *parts, size_t n)
+{
+	size_t at[NS_SCAN_MAX_PARTS] = { 0 }, total = 0;
+
+	memset(into, 0, sizeof(*into));
+	if (n > NS_SCAN_MAX_PARTS)
+		n = NS_SCAN_MAX_PARTS;
+	for (size_t p = 0; p < n; p++) {
+		into->truncated |= parts[p]->truncated;
+		into->walks_exhausted |= parts[p]->walks_exhausted;
+		into->pages += parts[p]->pages;
+		if (parts[p]->walk_pool)
+			into->walks = *parts[p]->walk_pool;
+		total += parts[p]->n;
+	}
+	/*
+	 * Each part is in address order: merged, the lowest addresses first.  A
+	 * part that ran out of room had more hits than the limit below the ones
+	 * it missed, so those lie past the first NS_SCAN_MAX_HITS of all.
+	 */
+	into->truncated |= total > NS_SCAN_MAX_HITS;
+	while (into->n < NS_SCAN_MAX_HITS) {
+		size_t best = n;
+
+		for (size_t p = 0; p < n; p++)
+			if (at[p] < parts[p]->n &&
+			    (best == n || parts[p]->hit[at[p]].pa < parts[best]->hit[at[best]].pa))
+				best = p;
+		if (best == n)
+			break;
+		into->hit[into->n++] = parts[best]->hit[at[best]++];
+	}
+}
+
+void ns_scan_pair_part(struct ns_scan *part, const struct ns_scan *related)
+{
+	memcpy(part, related, sizeof(*part));
+	part->nva = part->nptr = 0;
+}
+
+void ns_scan_pair_merge(struct ns_scan *into, struct ns_scan *const *parts, size_t n)
+{
+	size_t at[NS_SCAN_MAX_PARTS] = { 0 };
+
+	/* as for hits: a part that filled up missed only pointers past the first NS_SCAN_MAX_POINTERS */
+	if (n > NS_SCAN_MAX_PARTS)
+		n = NS_SCAN_MAX_PARTS;
+	into->nptr = 0;
+	while (into->nptr < NS_SCAN_MAX_POINTERS) {
+		size_t best = n;
+
+		for (size_t p = 0; p < n; p++)
+			if (at[p] < parts[p]->nptr &&
+			    (best == n || parts[p]->ptr[at[p]].pa < parts[best]->ptr[at[best]].pa))
+				best = p;
+		if (best == n)
+			break;
+		into->ptr[into->nptr++] = parts[best]->ptr[at[best]++];
 	}
 }
 

@@ -58,6 +58,8 @@ struct ns_dump {
 		uint64_t addr;
 	} cache[SYMBOL_CACHE];
 	size_t ncache;
+	bool kernel;           /* opened for kernel address translation */
+	bool clone;            /* another thread's handle: the file is the original's */
 };
 
 static bool raw_phys(void *ctx, uint64_t pa, void *buf, size_t len)
@@ -248,6 +250,7 @@ static int open_kdumpfile(struct ns_dump *d, bool kernel, struct ns_error *err)
 	const char *s;
 	kdump_attr_t a;
 
+	d->kernel = kernel;
 	if (!(d->k = kdump_new()))
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
 	/* pread, never mmap: a page past the end of the file must be an error, not SIGBUS */
@@ -348,6 +351,35 @@ int ns_dump_open(const char *path, bool kernel, struct ns_dump **out, struct ns_
 	return ns_dump_open_input(&in, kernel, out, err);
 }
 
+int ns_dump_clone(struct ns_dump *d, struct ns_dump **out, struct ns_error *err)
+{
+	struct ns_dump *c = malloc(sizeof(*c));
+	int rc;
+
+	*out = NULL;
+	if (!c)
+		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
+	*c = *d;
+	c->clone = true;
+	c->k = NULL;
+	c->pages = NULL;
+	/* its own block cache and data extent: pread on the one descriptor needs no lock */
+	memset(c->slot, 0, sizeof(c->slot));
+	c->data_start = c->data_end = 0;
+	/*
+	 * A dump opened again on the same descriptor, not kdump_clone(): a
+	 * clone shares libkdumpfile's file and page caches behind one mutex,
+	 * held across each pread, and two threads on clones inflated a kdump
+	 * no faster than one.  The file was checked when d was opened.
+	 */
+	if (d->k && (rc = open_kdumpfile(c, d->kernel, err))) {
+		ns_dump_close(c);
+		return rc;
+	}
+	*out = c;
+	return NS_OK;
+}
+
 void ns_dump_close(struct ns_dump *d)
 {
 	if (!d)
@@ -358,7 +390,8 @@ void ns_dump_close(struct ns_dump *d)
 		kdump_free(d->k);
 	for (size_t i = 0; i < RAW_SLOTS; i++)
 		free(d->slot[i].buf);
-	ns_input_close(&d->in);
+	if (!d->clone)
+		ns_input_close(&d->in);
 	free(d);
 }
 

@@ -112,6 +112,19 @@ enum ns_dump_kind { NS_DUMP_RAW, NS_DUMP_KDUMP, NS_DUMP_ELF };
  */
 int ns_dump_check(int fd, uint64_t size, const char *name, enum ns_dump_kind *kind, struct ns_error *err);
 void ns_dump_close(struct ns_dump *d);
+/*
+ * A second handle on an open dump, for another thread: the same file (not
+ * reopened by name: a spooled or inflated input has none), read through
+ * caches of its own.  Closed with ns_dump_close, before the original.
+ */
+int ns_dump_clone(struct ns_dump *d, struct ns_dump **out, struct ns_error *err);
+/*
+ * A second handle on an open dump, for another thread: it shares the file,
+ * the page map and libkdumpfile's page cache (kdump_clone, whose shared
+ * state libkdumpfile locks) and has its own raw-block cache and errors.
+ * Closed with ns_dump_close before the original.
+ */
+int ns_dump_clone(struct ns_dump *d, struct ns_dump **out, struct ns_error *err);
 /* A raw image: finds its address translation from the types (a no-op for the others). */
 int ns_dump_use_types(struct ns_dump *d, const struct ns_types *t, struct ns_error *err);
 const char *ns_dump_release(const struct ns_dump *d);   /* from VMCOREINFO, or "" */

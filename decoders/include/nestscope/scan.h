@@ -68,12 +68,14 @@ struct ns_scan_hit {
 #define NS_SCAN_MAX_HITS 4096
 #define NS_SCAN_MAX_POINTERS 4096
 #define NS_SCAN_MAX_WALKS (1ull << 24)
+#define NS_SCAN_MAX_PARTS 64           /* threads scanning one image */
 
 struct ns_scan {
 	size_t n;
 	bool truncated;                    /* more than NS_SCAN_MAX_HITS */
 	/* page walks done validating: a hostile image could ask for billions */
 	uint64_t walks;
+	uint64_t *walk_pool;               /* a part (ns_scan_merge): the count its parts share, or NULL */
 	bool walks_exhausted;              /* then hardware VMCS candidates went unvalidated */
 	uint64_t pages;                    /* pages looked at */
 	struct ns_scan_hit hit[NS_SCAN_MAX_HITS];
@@ -111,6 +113,23 @@ bool ns_scan_may_point(const uint8_t *page);
 void ns_scan_pair_page(struct ns_scan *s, const uint8_t *page, uint64_t pa);
 /* Then: the hardware VMCS pointers that sit next to a vmcs12's (one vcpu_vmx). */
 void ns_scan_pair_finish(struct ns_scan *s);
+
+/*
+ * One image scanned in parts, by threads: each part an ns_scan of its own
+ * (zeroed, walk_pool pointing at one counter the parts share, so that they
+ * have one budget between them) that is given its pages in ascending order.
+ * Merged (at most NS_SCAN_MAX_PARTS), they are what one scan of every page
+ * in address order gives: hits by address, the first NS_SCAN_MAX_HITS kept,
+ * pages added.  into is then related as a scan of its own.
+ */
+void ns_scan_merge(struct ns_scan *into, struct ns_scan *const *parts, size_t n);
+/*
+ * The pairing pass in parts: each part a copy of the related scan (its
+ * pointers cleared) given its pages in ascending order; their pointers,
+ * merged by address, are what one pass finds.  Then ns_scan_pair_finish.
+ */
+void ns_scan_pair_part(struct ns_scan *part, const struct ns_scan *related);
+void ns_scan_pair_merge(struct ns_scan *into, struct ns_scan *const *parts, size_t n);
 
 const char *ns_scan_kind_name(enum ns_scan_kind k);
 void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_scan *s);
