@@ -6,7 +6,7 @@
 # there); the plain build flips them all.
 set -u
 NS=${NESTSCOPE:-build/nestscope}
-if grep -q __asan_init "$NS" 2>/dev/null; then
+if grep -q __asan_init "${NESTSCOPE_REAL:-$NS}" 2>/dev/null; then
 	exec /usr/bin/python3 tests/cli/hostile_dumps.py "$NS" --sample 8
 fi
 exec /usr/bin/python3 tests/cli/hostile_dumps.py "$NS"

@@ -1,11 +1,14 @@
 """What the integration tests share: one ok/FAIL line per check and the
 summary that sets the exit status, the sample kernels' debuginfo, and the
 JSON documents a debugger session printed."""
+import inspect
 import json
+import os
 import pathlib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 GEN = pathlib.Path(__file__).resolve().parent.parent.parent / "samples" / "gen"
@@ -64,8 +67,20 @@ def crash_cannot_open(kver):
 
 
 def json_docs(text):
-    """The one-line JSON documents in a session's output."""
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    """The one-line JSON documents in a session's output.
+
+    Under tests/run.sh (NESTSCOPE_JSON_DIR set) each is also kept there, so that tests/json/validate_all.py checks
+    the crash and gdb sessions' documents against their schemas as it does the CLI's."""
+    lines = [line for line in text.splitlines() if line.startswith("{")]
+    keep = os.environ.get("NESTSCOPE_JSON_DIR")
+    if keep and lines:
+        fd, path = tempfile.mkstemp(prefix="run.", suffix=".json", dir=keep)
+        with os.fdopen(fd, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        caller = inspect.stack()[1]
+        pathlib.Path(path[:-len(".json")] + ".args").write_text(
+            f"(a debugger session in {pathlib.Path(caller.filename).name}:{caller.lineno})\n")
+    return [json.loads(line) for line in lines]
 
 
 def kdump_tool(name, tmpdir):

@@ -20,6 +20,7 @@ is known to be there:
 usage: scan_samples.py NESTSCOPE SAMPLES CACHE
 """
 import json
+import os
 import pathlib
 import gzip
 import re
@@ -33,7 +34,8 @@ import itest  # noqa: E402
 from itest import Checks, debuginfo  # noqa: E402
 
 nestscope, samples, cache = sys.argv[1:4]
-build = pathlib.Path(nestscope).parent
+# the crash extension beside the CLI (NESTSCOPE_REAL: the CLI itself when tests/run.sh gives a shim)
+build = pathlib.Path(os.environ.get("NESTSCOPE_REAL", nestscope)).parent
 check = Checks()
 tmpdir = tempfile.TemporaryDirectory()
 kdump2raw = itest.kdump2raw(tmpdir.name)

@@ -1,5 +1,5 @@
 #!/bin/sh
 # nestscope scan on L1's memory images and on the L0 dumps (scan_samples.py).
 BUILD=${BUILD:-build}
-exec /usr/bin/python3 tests/integration/scan_samples.py "$BUILD/nestscope" samples \
+exec /usr/bin/python3 tests/integration/scan_samples.py "${NESTSCOPE:-$BUILD/nestscope}" samples \
 	"${NESTSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestscope}"
