@@ -36,7 +36,14 @@ SOLIB    := $(BUILD)/libnestscope.so
 CLI      := $(BUILD)/nestscope
 CRASH_EXT := $(BUILD)/nestscope.so
 # crash's defs.h wants the architecture and its gdb version named
-CRASH_CFLAGS = -O2 -g -Wall -fPIC -DX86_64 -DGDB_10_2 -I/usr/include/crash -Idecoders/include -DNESTSCOPE_DATADIR=\"$(PREFIX)/share/nestscope\"
+CRASH_BASE_CFLAGS = -O2 -g -Wall -fPIC -DX86_64 -Idecoders/include -DNESTSCOPE_DATADIR=\"$(PREFIX)/share/nestscope\"
+CRASH_CFLAGS = $(CRASH_BASE_CFLAGS) -DGDB_10_2 -I/usr/include/crash
+# crash 9.0.x (sid's, in the root setup.sh keeps in the cache): the same
+# extension built against its own defs.h, whose structs have grown
+NESTSCOPE_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/nestscope
+SIDROOT  := $(NESTSCOPE_CACHE)/sid-root
+CRASH9_EXT := $(BUILD)/crash9/nestscope.so
+CRASH9_CFLAGS = $(CRASH_BASE_CFLAGS) -DGDB_16_3 -I$(SIDROOT)/usr/include/crash
 
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -49,7 +56,7 @@ KERNEL   ?= current
 .PHONY: fuzz fuzz-bins
 .PHONY: all test test-unit test-cli test-asan test-slow demo bench samples samples-many install uninstall clean
 
-all: $(LIB) $(SOLIB) $(CLI) $(CRASH_EXT)
+all: $(LIB) $(SOLIB) $(CLI) $(CRASH_EXT) $(if $(wildcard $(SIDROOT)/usr/include/crash/defs.h),$(CRASH9_EXT))
 
 $(BUILD)/%.o: %.c $(CORE_HDR) $(CORE_DEF)
 	@mkdir -p $(dir $@)
@@ -82,6 +89,10 @@ $(CLI): $(CLI_OBJ) $(SRC_LIB) $(LIB)
 # the crash extension: `extend build/nestscope.so` in crash
 $(CRASH_EXT): plugin/crash/nestscope_crash.c $(CORE_OBJ) $(CORE_HDR)
 	$(CC) $(CRASH_CFLAGS) $(CFLAGS) -shared -nostartfiles -rdynamic -o $@ $< $(CORE_OBJ) $(LDFLAGS)
+
+$(CRASH9_EXT): plugin/crash/nestscope_crash.c $(CORE_OBJ) $(CORE_HDR) $(SIDROOT)/usr/include/crash/defs.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CRASH9_CFLAGS) $(CFLAGS) -shared -nostartfiles -rdynamic -o $@ $< $(CORE_OBJ) $(LDFLAGS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB)
 	@mkdir -p $(dir $@)

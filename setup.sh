@@ -47,8 +47,18 @@ for p in $PACKAGES; do
 	fi
 done
 
+# Today's debuggers from Debian sid (crash 9.0.x, its defs.h for the
+# extension, gdb, drgn, makedumpfile), in a root kept in the cache and used
+# through chroot: the machine's apt sources are never read or changed.
+# Seconds when the root is already there (samples/gen/sidroot.sh).
+sid_root() {
+	root=$(sh "$(dirname "$0")/samples/gen/sidroot.sh" crash gdb python3-drgn makedumpfile) || exit 1
+	echo "setup.sh: sid root with crash, gdb, drgn and makedumpfile: $root"
+}
+
 if [ -z "$missing" ]; then
 	echo "setup.sh: all packages present"
+	sid_root
 	exit 0
 fi
 
@@ -67,3 +77,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing
+sid_root

@@ -92,14 +92,12 @@ kdump() {
 			{ cat "$WORK/makedumpfile.log" >&2; exit 1; }
 		chmod 644 "$3" # makedumpfile writes 0600
 	else
-		# the chroot sees only its own tree: the core goes in and the dump comes out
-		SIDTMP=$(sh "$HERE/sidroot.sh")/tmp
-		mv "$WORK/vmcore.elf" "$SIDTMP/vmcore.elf"
-		$MKDUMP -c -d $LEVEL /tmp/vmcore.elf /tmp/vmcore.kdump > "$WORK/makedumpfile.log" 2>&1 ||
+		# the cache is bound into the chroot at the same path
+		rm -f "$WORK/vmcore.kdump"
+		$MKDUMP -c -d $LEVEL "$WORK/vmcore.elf" "$WORK/vmcore.kdump" > "$WORK/makedumpfile.log" 2>&1 ||
 			{ tail -c 2000 "$WORK/makedumpfile.log" >&2; exit 1; }
-		mv "$SIDTMP/vmcore.kdump" "$3"
+		mv "$WORK/vmcore.kdump" "$3"
 		chmod 644 "$3" # makedumpfile writes 0600
-		mv "$SIDTMP/vmcore.elf" "$WORK/vmcore.elf"
 	fi
 	$MKDUMP -v 2>&1 | sed -n 's/^makedumpfile: version \([^ ]*\).*/\1/p' | head -1 > "$WORK/makedumpfile.version"
 	echo "$LEVEL" > "$WORK/makedumpfile.level"

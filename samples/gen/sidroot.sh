@@ -5,8 +5,9 @@
 # Idempotent: a second run with the same packages returns at once.
 #
 # usage: sidroot.sh [PACKAGE...]     prints the root's path
-#        sidroot.sh run CMD [ARG...] runs CMD inside the root (cwd and paths:
-#                                    the caller's /tmp and cache are bound in)
+#        sidroot.sh run CMD [ARG...] runs CMD inside the root, in the caller's
+#                                    directory (it, /tmp and the cache are
+#                                    bound in at the same paths)
 set -eu
 CACHE=${NESTSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestscope}
 ROOT=$CACHE/sid-root
@@ -48,8 +49,17 @@ run)
 	[ -e "$ROOT/.complete" ] || { echo "sidroot.sh: no sid root yet (run sidroot.sh PACKAGE...)" >&2; exit 1; }
 	# /proc inside the root, in a mount namespace of its own (nothing to
 	# clean up): makedumpfile sizes its work from /proc/meminfo and loops
-	# on tiny cycles without it
-	exec $SUDO unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$ROOT" "$@" ;;
+	# on tiny cycles without it.  The caller's working directory, /tmp and
+	# the cache are bound at the same paths, so that paths given to a tool
+	# inside mean what they mean outside; the tool starts in that directory.
+	exec $SUDO unshare --mount --fork sh -c '
+		root=$1 cache=$2 cwd=$3; shift 3
+		mount -t proc proc "$root/proc" || exit 125
+		for d in /tmp "$cache" "$cwd"; do
+			case $d in "$root"|"$root"/*) continue ;; esac
+			mkdir -p "$root$d" && mount --bind "$d" "$root$d" || exit 125
+		done
+		exec chroot "$root" sh -c "cd \"\$0\" && exec \"\$@\"" "$cwd" "$@"' sh "$ROOT" "$CACHE" "$PWD" "$@" ;;
 *)
 	make_root
 	install_pkgs "$@"
