@@ -10,6 +10,7 @@
 #include "nestscope/layout.h"
 #include "nestscope/nested_state.h"
 #include "nestscope/vmcs12.h"
+#include "vmx_names.h"
 
 /* Offsets in struct kvm_nested_state (the UAPI header). */
 #define OFF_FLAGS 0
@@ -26,18 +27,6 @@
 #define INVALID_GPA (~0ull)
 #define PAGE_SIZE 4096u
 #define SVM_VMCB_SIZE 0x1000u /* KVM_STATE_NESTED_SVM_VMCB_SIZE */
-
-/* VMCS fields and control bits by the kernel's names, from the catalog's tables. */
-enum {
-#define FIELD(enc, name, linux, sdm, width, type, dec) name = enc,
-#include "fields.def"
-#undef FIELD
-};
-enum {
-#define BIT(table, bit, name) table##_##name##_BIT = bit,
-#include "controls.def"
-#undef BIT
-};
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
@@ -454,8 +443,7 @@ static bool uses_shadow_vmcs(const struct ns_nested_state *ns)
 	if (!ns->vmcs12 || ns_vmcs_read(&v, CPU_BASED_VM_EXEC_CONTROL, &proc, NULL) ||
 	    ns_vmcs_read(&v, SECONDARY_VM_EXEC_CONTROL, &proc2, NULL) || ns_vmcs_read(&v, VMCS_LINK_POINTER, &link, NULL))
 		return false;
-	return (proc & (1ull << PROC_ACTIVATE_SECONDARY_CONTROLS_BIT)) && (proc2 & (1ull << PROC2_SHADOW_VMCS_BIT)) &&
-	       link != INVALID_GPA;
+	return (proc & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) && (proc2 & SECONDARY_EXEC_SHADOW_VMCS) && link != INVALID_GPA;
 }
 
 static bool short_of_shadow(const struct judge *j)
