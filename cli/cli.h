@@ -18,6 +18,10 @@ void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 /* postmortem.c: commands on kernel dumps and debuginfo */
 int cmd_triage(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+/* kvm, vmcs12, vmcs02, vmcs01, vmcs12-abi on a dump: argv[0] is the command */
+int cmd_debugger(int argc, char **argv);
+#include <stdio.h>
+void usage_debugger(FILE *f, const char *cmd);
 
 /* abi.c: a kernel's struct vmcs12 against the built-in table */
 int cmd_abi(int argc, char **argv);

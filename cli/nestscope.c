@@ -887,7 +887,13 @@ static void usage(FILE *f)
 		"  capture DOMAIN     dump a running libvirt domain's memory, find and decode its VMCSs\n"
 		"  abi                a kernel's struct vmcs12 (debuginfo, profile) against the built-in table\n"
 		"\n"
-		"'%s COMMAND --help' describes each; 'man nestscope' has the rest.\n"
+		"the debugger commands on a kernel dump, as crash and gdb have them:\n"
+		"  kvm DUMP [-v]      the VMs on vm_list, and their vCPUs\n"
+		"  vmcs12 DUMP [VCPU] a vCPU's vmcs12, decoded, checked (-C) or against vmcs02 (-D)\n"
+		"  vmcs02, vmcs01 DUMP [VCPU]  the hardware VMCSs KVM built\n"
+		"  vmcs12-abi DUMP    the dump's struct vmcs12 against the built-in table\n"
+		"\n"
+		"'%s help COMMAND' describes each; 'man nestscope' has the rest.\n"
 		"  -V, --version      print the version\n",
 		prog, prog);
 }
@@ -897,6 +903,21 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "help") && argc == 3 && !strcmp(argv[2], "--man")) {
+		/* docs/nestscope.1's DEBUGGER COMMANDS section (tests/cli/docs_current.sh) */
+		struct ns_out out = ns_out_file(stdout);
+
+		return ns_command_help(NULL, NS_HELP_MAN, &out, NULL);
+	}
+	if (!strcmp(argv[1], "help") && argc == 3 && ns_command_exists(argv[2])) {
+		usage_debugger(stdout, argv[2]);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help") && argc == 3) {
+		char *again[] = { argv[0], argv[2], (char *)"--help", NULL };
+
+		return main(3, again);
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
@@ -928,6 +949,8 @@ int main(int argc, char **argv)
 		return cmd_capture(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "abi"))
 		return cmd_abi(argc - 1, argv + 1);
+	if (ns_command_exists(argv[1]))
+		return cmd_debugger(argc - 1, argv + 1);
 	die_usage("unknown command '%s'", argv[1]);
 	return EXIT_USAGE;
 }

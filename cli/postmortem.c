@@ -227,6 +227,125 @@ int cmd_triage(int argc, char **argv)
 	return sum.problems ? EXIT_PROBLEMS : 0;
 }
 
+/* ---- the debugger commands on a dump: the core's grammar (commands.def) ---- */
+
+struct cli_fe {
+	struct ns_dump *dump;
+	const struct ns_types *types;
+	const struct ns_tstruct *vmcs12;
+};
+
+static bool cli_read_phys(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	return ns_dump_read_phys(((struct cli_fe *)ctx)->dump, pa, buf, len);
+}
+
+/* struct vmcs12's members as the types list them (a profile may hold only their names' lookups) */
+static long cli_vmcs12_members(void *ctx, struct ns_abi_member *m, size_t max, uint64_t *size)
+{
+	const struct ns_tstruct *st = ((struct cli_fe *)ctx)->vmcs12;
+	size_t n = 0;
+
+	if (!st || !st->complete)
+		return -1;
+	for (; n < st->n && n < max; n++)
+		m[n] = (struct ns_abi_member){ st->m[n].name, st->m[n].offset, st->m[n].size };
+	*size = st->size;
+	return (long)n;
+}
+
+void usage_debugger(FILE *f, const char *cmd)
+{
+	struct ns_out out = ns_out_file(f);
+
+	fprintf(f,
+		"usage: %s %s [--profile FILE | --debuginfo DIR | --vmlinux F --module kvm_intel=F [--module kvm=F]]\n"
+		"                 [--types-force] DUMP [ARGUMENTS]\n"
+		"\n"
+		"The debugger command %s on a kernel dump, as crash and gdb run it: ARGUMENTS are\n"
+		"the command's own (below).  Types come from a type option or the profile\n"
+		"bundled for the dump's kernel; there is no current context, so without VCPU\n"
+		"the only vCPU in VMX operation is meant.  Exit status: 0, 1 an error, 2 usage.\n"
+		"\n",
+		prog, cmd, cmd);
+	ns_command_help(cmd, NS_HELP_TEXT, &out, NULL);
+}
+
+int cmd_debugger(int argc, char **argv)
+{
+	struct type_opts to = { 0 };
+	struct ns_types types;
+	struct ns_dump *dump;
+	struct ns_dump_target dt;
+	struct ns_session *s;
+	struct ns_error err;
+	struct ns_out out = ns_out_file(stdout);
+	struct cli_fe ctx = { 0 };
+	struct ns_frontend fe = { .ctx = &ctx, .read_phys = cli_read_phys, .vmcs12_members = cli_vmcs12_members };
+	bool force = false;
+	int i = 1, rc;
+
+	/* the type options and DUMP, then the command's own arguments, untouched */
+	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage_debugger(stdout, argv[0]);
+			return 0;
+		} else if (!strcmp(a, "--types-force")) {
+			force = true;
+		} else if (i + 1 < argc && !strcmp(a, "--profile")) {
+			to.profile = argv[++i];
+		} else if (i + 1 < argc && !strcmp(a, "--debuginfo")) {
+			to.debuginfo = argv[++i];
+		} else if (i + 1 < argc && !strcmp(a, "--vmlinux")) {
+			to.vmlinux = argv[++i];
+		} else if (i + 1 < argc && !strcmp(a, "--module")) {
+			module_option(&to, argv[++i]);
+		} else {
+			die_usage("%s: '%s' before DUMP is not a type option (the command's own options follow DUMP)",
+				  argv[0], a);
+		}
+	}
+	if (i >= argc)
+		die_usage("%s needs a DUMP ('%s help %s')", argv[0], prog, argv[0]);
+	check_type_opts(&to);
+	if ((rc = ns_dump_open(argv[i], true, &dump, &err))) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		return EXIT_BAD_INPUT;
+	}
+	ns_types_init(&types);
+	if ((rc = load_types(&to, ns_dump_release(dump), force, &types, &err)) ||
+	    (rc = ns_dump_use_types(dump, &types, &err))) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		ns_types_free(&types);
+		ns_dump_close(dump);
+		return EXIT_BAD_INPUT;
+	}
+	ns_dump_target_init(&dt, dump, &types);
+	if (!(s = ns_session_new(&dt.t, NESTSCOPE_DATADIR))) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return EXIT_BAD_INPUT;
+	}
+	ctx.dump = dump;
+	ctx.types = &types;
+	ctx.vmcs12 = ns_types_find(&types, "vmcs12");
+	if (!ctx.vmcs12 || !ctx.vmcs12->have_fields)
+		fe.vmcs12_members = NULL; /* looked up by name, as crash does */
+	fe.release = ns_dump_release(dump);
+	fe.types_origin = types.origin;
+	/* the command line from the command's name on, DUMP left out */
+	argv[i] = argv[0];
+	rc = ns_command(s, &fe, argc - i, (const char *const *)argv + i, &out, &err);
+	fflush(stdout);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+	ns_session_free(s);
+	ns_types_free(&types);
+	ns_dump_close(dump);
+	return rc == NS_ERR_USAGE ? EXIT_USAGE : rc ? EXIT_BAD_INPUT : 0;
+}
+
 /* The type questions of the walker, answered by a type set alone (no memory). */
 static bool types_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {

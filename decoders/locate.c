@@ -144,7 +144,7 @@ int ns_kvm_offsets_resolve(const struct ns_target *t, struct ns_kvm_offsets *o, 
 		o->v[id] = resolve_row(t, (enum ns_km)id, &o->alt[id]);
 	read_release(t, o);
 	if (!ns_km_have(o, NS_KM_KVM_VM_LIST) || !ns_km_have(o, NS_KM_KVM_ONLINE_VCPUS))
-		return ns_fail(err, NS_ERR_ARG,
+		return ns_fail(err, NS_ERR_KVM_TYPES,
 			       "struct kvm is not known: load the kvm module's debuginfo (crash: mod -s kvm)");
 	if (!ns_km_have(o, NS_KM_KVM_VCPU_ARRAY) && !ns_km_have(o, NS_KM_KVM_VCPUS))
 		return ns_fail(err, NS_ERR_LAYOUT, "struct kvm has neither vcpu_array nor vcpus[]: unknown kernel layout");
@@ -253,7 +253,7 @@ int ns_kvm_vms(const struct ns_target *t, const struct ns_kvm_offsets *o, struct
 
 	*n = 0;
 	if (!head)
-		return ns_fail(err, NS_ERR_ARG, "no symbol vm_list: is the kvm module loaded in this kernel?");
+		return ns_fail(err, NS_ERR_KVM_TYPES, "no symbol vm_list: is the kvm module loaded in this kernel?");
 	pos = rd_u64(t, head, &ok);
 	if (!ok)
 		return ns_fail(err, NS_ERR_IO, "vm_list at 0x%llx cannot be read", (unsigned long long)head);

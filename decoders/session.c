@@ -26,13 +26,23 @@ void ns_session_free(struct ns_session *s)
 	free(s);
 }
 
+const struct ns_target *ns_session_target(const struct ns_session *s)
+{
+	return s->t;
+}
+
+const char *ns_session_datadir(const struct ns_session *s)
+{
+	return s->datadir;
+}
+
 int ns_session_ready(struct ns_session *s, bool need_vmx, struct ns_error *err)
 {
 	if (!s->resolved || (need_vmx && !s->off.have_vmx)) {
 		int rc = ns_kvm_offsets_resolve(s->t, &s->off, err);
 
 		if (rc || !ns_km_have(&s->off, NS_KM_KVM_VM_LIST))
-			return rc ? rc : ns_fail(err, NS_ERR_ARG, "struct kvm is unknown: kvm's debuginfo is not loaded");
+			return rc ? rc : ns_fail(err, NS_ERR_KVM_TYPES, "struct kvm is unknown: kvm's debuginfo is not loaded");
 		s->resolved = true;
 	}
 	if (need_vmx && !s->off.have_vmx)
@@ -71,66 +81,76 @@ int ns_cmd_kvm(struct ns_session *s, bool verbose, bool json, struct ns_out *o, 
 	return NS_OK;
 }
 
-/* A hex address, 0x optional, and nothing else. */
-static bool parse_addr(const char *spec, uint64_t *addr)
+/* The one vCPU in VMX operation among those of pid (any pid: -1), or the VM's only vCPU. */
+static int one_vcpu(struct ns_session *s, int32_t pid, struct ns_vcpu *v, struct ns_error *err)
 {
-	char *end;
+	size_t vmx = 0, all = 0, last_vmx = 0, last = 0;
 
-	if (!*spec || strchr(spec, '-'))
-		return false;
-	*addr = strtoull(spec, &end, 16);
-	return !*end;
+	for (size_t i = 0; i < s->nvcpus; i++) {
+		if (pid >= 0 && s->vcpus[i].pid != pid)
+			continue;
+		all++;
+		last = i;
+		if (s->vcpus[i].vmxon) {
+			vmx++;
+			last_vmx = i;
+		}
+	}
+	if (vmx == 1 || (pid >= 0 && all == 1)) {
+		*v = s->vcpus[vmx == 1 ? last_vmx : last];
+		return NS_OK;
+	}
+	if (pid < 0)
+		return ns_fail(err, vmx ? NS_ERR_ARG : NS_ERR_NO_VCPU,
+			       "%s: name a vCPU (PID:INDEX or an address; 'kvm -v' lists them)",
+			       vmx ? "several vCPUs are in VMX operation" : "no vCPU is in VMX operation");
+	if (!all)
+		return ns_fail(err, NS_ERR_NO_VCPU, "no VM of pid %d ('kvm' lists them)", pid);
+	return ns_fail(err, NS_ERR_ARG, "the VM of pid %d has %zu vCPUs, %zu in VMX operation: name one as %d:INDEX",
+		       pid, all, vmx, pid);
 }
 
 /*
- * VCPU: a struct kvm_vcpu or vcpu_vmx address, or PID:INDEX.  With none,
- * the one vCPU in VMX operation, if there is exactly one.
+ * The vCPU a command is about (struct ns_vcpu_sel).  An address not on
+ * vm_list is read as a struct kvm_vcpu anyway, and said so.
  */
-static int pick_vcpu(struct ns_session *s, const char *spec, struct ns_vcpu *v, struct ns_out *o, struct ns_error *err)
+static int pick_vcpu(struct ns_session *s, const struct ns_vcpu_sel *sel, struct ns_vcpu *v, struct ns_out *o,
+		     struct ns_error *err)
 {
-	size_t found = 0;
-	uint64_t addr;
 	int rc = ns_session_ready(s, true, err);
 
 	if (rc || (rc = ns_session_walk(s, err)))
 		return rc;
-	if (!spec) {
+	switch (sel->by) {
+	case NS_VCPU_DEFAULT:
+		/* the current context's process, when it owns a VM */
+		for (size_t i = 0; sel->pid >= 0 && i < s->nvms; i++)
+			if (s->vms[i].pid == sel->pid)
+				return one_vcpu(s, sel->pid, v, err);
+		return one_vcpu(s, -1, v, err);
+	case NS_VCPU_PID:
+		return one_vcpu(s, sel->pid, v, err);
+	case NS_VCPU_PID_INDEX:
 		for (size_t i = 0; i < s->nvcpus; i++)
-			if (s->vcpus[i].vmxon) {
-				*v = s->vcpus[i];
-				found++;
-			}
-		if (found == 1)
-			return NS_OK;
-		return ns_fail(err, NS_ERR_ARG, "%s: name a vCPU (PID:INDEX or an address; 'kvm -v' lists them)",
-			       found ? "several vCPUs are in VMX operation" : "no vCPU is in VMX operation");
-	}
-	if (strchr(spec, ':')) {
-		char *end;
-		long pid = strtol(spec, &end, 10);
-		unsigned long idx = strtoul(strchr(spec, ':') + 1, NULL, 10);
-
-		if (*end != ':')
-			return ns_fail(err, NS_ERR_ARG, "%s: not a vCPU address nor PID:INDEX", spec);
-		for (size_t i = 0; i < s->nvcpus; i++)
-			if (s->vcpus[i].pid == pid && s->vcpus[i].idx == idx) {
+			if (s->vcpus[i].pid == sel->pid && s->vcpus[i].idx == sel->idx) {
 				*v = s->vcpus[i];
 				return NS_OK;
 			}
-		return ns_fail(err, NS_ERR_ARG, "no vCPU %lu in a VM of pid %ld ('kvm -v' lists them)", idx, pid);
+		return ns_fail(err, NS_ERR_NO_VCPU, "no vCPU %u in a VM of pid %d ('kvm -v' lists them)", sel->idx,
+			       sel->pid);
+	case NS_VCPU_ADDR:
+		break;
 	}
-	if (!parse_addr(spec, &addr))
-		return ns_fail(err, NS_ERR_ARG, "%s: not a vCPU address nor PID:INDEX", spec);
 	for (size_t i = 0; i < s->nvcpus; i++)
-		if (s->vcpus[i].vcpu == addr || s->vcpus[i].vmx == addr) {
+		if (s->vcpus[i].vcpu == sel->addr || s->vcpus[i].vmx == sel->addr) {
 			*v = s->vcpus[i];
 			return NS_OK;
 		}
 	/* not on vm_list (a VM being created or destroyed?): read it as a vCPU anyway */
-	if ((rc = ns_kvm_vcpu_read(s->t, &s->off, addr, v, err)))
+	if ((rc = ns_kvm_vcpu_read(s->t, &s->off, sel->addr, v, err)))
 		return rc;
 	ns_printf(o, "note: 0x%llx is not a vCPU of any VM on vm_list; reading it as a struct kvm_vcpu\n",
-		  (unsigned long long)addr);
+		  (unsigned long long)sel->addr);
 	v->pid = -1;
 	return NS_OK;
 }
@@ -182,7 +202,7 @@ int ns_session_read_vmcs12(struct ns_session *s, const struct ns_vcpu *v, enum n
 	return NS_OK;
 }
 
-int ns_cmd_vmcs12(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
+int ns_cmd_vmcs12(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
 		  struct ns_error *err)
 {
 	struct ns_vcpu v;
@@ -294,7 +314,7 @@ int ns_session_diff(struct ns_session *s, const struct ns_vcpu *v, const char *l
 	return NS_OK;
 }
 
-int ns_cmd_diff(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
+int ns_cmd_diff(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
 		struct ns_error *err)
 {
 	struct ns_vcpu v;
@@ -320,7 +340,7 @@ int ns_session_checks(struct ns_session *s, const struct ns_vcpu *v, struct ns_e
 	return NS_OK;
 }
 
-int ns_cmd_checks(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
+int ns_cmd_checks(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
 		  struct ns_error *err)
 {
 	struct ns_vcpu v;
@@ -381,7 +401,7 @@ static void loaded_vmcs_json(struct ns_out *o, const struct ns_vcpu *v, const ch
 	ns_printf(o, "}\n");
 }
 
-int ns_cmd_loaded_vmcs(struct ns_session *s, const char *vcpu, bool is02, const struct ns_cmd_opts *opt,
+int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, bool is02, const struct ns_cmd_opts *opt,
 		       struct ns_out *o, struct ns_error *err)
 {
 	const char *name = is02 ? "vmcs02" : "vmcs01";
@@ -519,4 +539,12 @@ int ns_vmcs12_field(const uint8_t *buf, size_t len, const char *name, uint64_t *
 		return ns_fail(err, NS_ERR_REVISION, "revision id 0x%x is not vmcs12's 0x%x", rev & 0x7fffffff,
 			       NS_VMCS12_REVISION);
 	return ns_vmcs_read(&v, ref.field->encoding | ref.high, value, err);
+}
+
+int ns_region_text(const uint8_t *buf, size_t len, const char *label, const char *datadir, struct ns_out *o,
+		   struct ns_error *err)
+{
+	struct ns_cmd_opts opt = { 0 };
+
+	return ns_cmd_region(buf, len, label, datadir, &opt, o, err);
 }

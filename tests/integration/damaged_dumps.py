@@ -26,6 +26,8 @@ import itest  # noqa: E402
 
 build, cache = pathlib.Path(sys.argv[1]).resolve(), sys.argv[2]
 cli_only = "--cli-only" in sys.argv
+# the gdb package refuses a library of another ABI version: the one this build made
+os.environ["NESTSCOPE_LIB"] = str(build / "libnestscope.so")
 root = pathlib.Path(__file__).resolve().parent.parent.parent
 check = itest.Checks()
 KVER = "6.1.0-56-amd64"

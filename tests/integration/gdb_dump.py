@@ -17,6 +17,7 @@ staleness).
 usage: gdb_dump.py BUILD_DIR SAMPLES_DIR CACHE_DIR
 """
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -27,6 +28,8 @@ import itest  # noqa: E402
 
 build, root, cache = (pathlib.Path(p).resolve() for p in sys.argv[1:4])
 plugin = pathlib.Path("plugin/gdb/nestscope-gdb.py").resolve()
+# the package refuses a library of another ABI version: the one this build made
+os.environ["NESTSCOPE_LIB"] = str(build / "libnestscope.so")
 check = itest.Checks()
 
 

@@ -18,6 +18,7 @@ usage: gdb_qemu.py BUILD_DIR          (and, internally, --pmemsave SOCK FILE)
 import gzip
 import hashlib
 import json
+import os
 import re
 import pathlib
 import socket
@@ -36,6 +37,8 @@ if sys.argv[1] == "--pmemsave":
     sys.exit(0)
 
 plugin = pathlib.Path("plugin/gdb/nestscope-gdb.py").resolve()
+# the package refuses a library of another ABI version: the one this build made
+os.environ["NESTSCOPE_LIB"] = str((pathlib.Path(sys.argv[1]) / "libnestscope.so").resolve())
 check = itest.Checks()
 
 

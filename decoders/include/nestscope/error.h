@@ -9,9 +9,12 @@ enum ns_errcode {
 	NS_ERR_FORMAT = -3,    /* the bytes are not what they claim to be */
 	NS_ERR_REVISION = -4,  /* a VMCS region with an unexpected revision id */
 	NS_ERR_ARG = -5,       /* the caller asked for something that is not there */
-	NS_ERR_TYPES = -6,     /* a module's debug types are not loaded (the front end can load them) */
+	NS_ERR_TYPES = -6,     /* kvm-intel.ko's debug types are not loaded (the front end can load them) */
 	NS_ERR_NOMEM = -7,     /* out of memory */
 	NS_ERR_LAYOUT = -8,    /* the types lack a member nestscope needs: a kernel it does not know */
+	NS_ERR_USAGE = -9,     /* a command line the grammar refuses (commands.def) */
+	NS_ERR_NO_VCPU = -10,  /* the vCPU the user named is not on vm_list */
+	NS_ERR_KVM_TYPES = -11, /* kvm.ko's debuginfo is not loaded (struct kvm, vm_list); the front end can load it */
 };
 
 /* One line: what went wrong, where, and what to do about it. */

@@ -4,6 +4,7 @@
 
 #include "catalog.h"
 #include "checks.h"
+#include "command.h"
 #include "decode.h"
 #include "error.h"
 #include "explain.h"

@@ -20,8 +20,8 @@ void ns_session_free(struct ns_session *s);
 
 /*
  * Resolves the offsets the commands need (again while kvm_intel's types are
- * missing, so a front end can load them and retry).  NS_ERR_ARG: kvm's own
- * types are unknown; NS_ERR_TYPES: kvm_intel's are (need_vmx only).
+ * missing, so a front end can load them and retry).  NS_ERR_KVM_TYPES: kvm's
+ * own types are unknown; NS_ERR_TYPES: kvm_intel's are (need_vmx only).
  */
 int ns_session_ready(struct ns_session *s, bool need_vmx, struct ns_error *err);
 
@@ -38,25 +38,40 @@ struct ns_cmd_opts {
 /* kvm [-v]: the VMs on vm_list, and their vCPUs. */
 int ns_cmd_kvm(struct ns_session *s, bool verbose, bool json, struct ns_out *o, struct ns_error *err);
 
-/*
- * VCPU arguments: a struct kvm_vcpu or vcpu_vmx address (hex, 0x optional)
- * or PID:INDEX; NULL picks the one vCPU in VMX operation.
- */
-int ns_cmd_vmcs12(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
-		  struct ns_error *err);
+/* The session's target and datadir, as given to ns_session_new(). */
+const struct ns_target *ns_session_target(const struct ns_session *s);
+const char *ns_session_datadir(const struct ns_session *s);
+
+/* Which vCPU a command is about: the VCPU operand as the grammar (command.c) read it. */
+enum ns_vcpu_by {
+	NS_VCPU_DEFAULT,    /* none given: the VM of pid (the current context) if it is one, else the one vCPU in VMX operation */
+	NS_VCPU_PID,        /* a VM's pid: its one vCPU in VMX operation, or its one vCPU */
+	NS_VCPU_PID_INDEX,  /* PID:INDEX */
+	NS_VCPU_ADDR,       /* a struct kvm_vcpu or vcpu_vmx address */
+};
+struct ns_vcpu_sel {
+	enum ns_vcpu_by by;
+	int32_t pid;        /* PID, PID_INDEX; DEFAULT: the current context's process, or -1 */
+	uint32_t idx;
+	uint64_t addr;
+	const char *typed;  /* the operand as typed, or NULL */
+};
+
+int ns_cmd_vmcs12(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const struct ns_cmd_opts *opt,
+		  struct ns_out *o, struct ns_error *err);
 /* vmcs12 -a: every vCPU in VMX operation with a current vmcs12. */
 int ns_cmd_vmcs12_all(struct ns_session *s, const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err);
 /* vmcs12 -r ADDR: the vmcs12 region at a kernel address. */
 int ns_cmd_vmcs12_at(struct ns_session *s, uint64_t addr, const char *label, const struct ns_cmd_opts *opt,
 		     struct ns_out *o, struct ns_error *err);
 /* vmcs12 -C: the SDM checks on cached_vmcs12 against the capabilities L1 was offered. */
-int ns_cmd_checks(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
+int ns_cmd_checks(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
 		  struct ns_error *err);
 /* vmcs12 -D: cached_vmcs12 against vmcs02, each difference classed. */
-int ns_cmd_diff(struct ns_session *s, const char *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
+int ns_cmd_diff(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
 		struct ns_error *err);
 /* vmcs02 / vmcs01: the hardware VMCS and KVM's software copies of its state. */
-int ns_cmd_loaded_vmcs(struct ns_session *s, const char *vcpu, bool is02, const struct ns_cmd_opts *opt,
+int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, bool is02, const struct ns_cmd_opts *opt,
 		       struct ns_out *o, struct ns_error *err);
 
 /* triage: every VM and vCPU judged (docs/json-schema.md: nestscope/triage/1). */
@@ -81,6 +96,9 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
  */
 int ns_cmd_region(const uint8_t *buf, size_t len, const char *label, const char *datadir,
 		  const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err);
+/* The same as text, all sections: for pretty-printers, with no options struct to share. */
+int ns_region_text(const uint8_t *buf, size_t len, const char *label, const char *datadir, struct ns_out *o,
+		   struct ns_error *err);
 
 /* One field of a vmcs12 region by name ("GUEST_RIP", case-insensitive). */
 int ns_vmcs12_field(const uint8_t *buf, size_t len, const char *name, uint64_t *value, struct ns_error *err);

@@ -25,8 +25,7 @@ class Vmcs12Printer:
         self.val = val
 
     def to_string(self):
-        opts = libns.CmdOpts(sections=0xf, json=False, copy=0)
-        return libns.region(_bytes(self.val, 4096), f"struct vmcs12 at {int(self.val.address):#x}", opts)
+        return libns.region(_bytes(self.val, 4096), f"struct vmcs12 at {int(self.val.address):#x}")
 
 
 class NestedStatePrinter:
@@ -37,8 +36,7 @@ class NestedStatePrinter:
 
     def to_string(self):
         size = max(128, min(int(self.val["size"]), NESTED_STATE_MAX))
-        opts = libns.CmdOpts(sections=0xf, json=False, copy=0)
-        return libns.region(_bytes(self.val, size), f"struct kvm_nested_state at {int(self.val.address):#x}", opts)
+        return libns.region(_bytes(self.val, size), f"struct kvm_nested_state at {int(self.val.address):#x}")
 
 
 def register():
