@@ -17,7 +17,7 @@ DIR=$(cd "$DIR" && pwd)
 rm -f "$DIR"/serial.txt "$DIR"/bochs.log "$DIR"/*.lock "$DIR"/mem.raw
 CMDLINE="console=ttyS0,115200 nokaslr mitigations=off tsc=reliable no_timer_check panic=-1 rdinit=/init nsmode=$MODE${NS_KARGS:+ $NS_KARGS}"
 "$HERE/mkdisk.sh" "$DIR/disk.img" "$KERNEL" "$INITRD" "$CMDLINE"
-sed "s|@DIR@|$DIR|g" "$HERE/bochsrc.in" > "$DIR/bochsrc"
+sed "s|@DIR@|$DIR|g; s|@CYL@|$(($(stat -c %s "$DIR/disk.img") / (16 * 63 * 512)))|" "$HERE/bochsrc.in" > "$DIR/bochsrc"
 case $MODE in
 dump|many)
 	# nokaslr: the direct map starts at 0xffff888000000000 (page_offset_base)
