@@ -2,10 +2,11 @@
 # One run of the sample machine in Bochs, headless.
 # usage: run-bochs.sh RUNDIR KERNEL INITRD MODE [TIMEOUT]
 #   NS_KARGS in the environment: more kernel command-line arguments
-#   MODE blobs | dump | many | ....  In the dump and many modes the harness
-#   stops the machine with Bochs's magic breakpoint while L2 is active, and
-#   the debugger writes all RAM (through the kernel's direct map) to
-#   RUNDIR/mem.raw.
+#   MODE blobs | dump | many | live | ....  In the dump and many modes the
+#   harness stops the machine with Bochs's magic breakpoint while L2 is
+#   active (in the live mode /init does, after nestscope read the live
+#   kernel), and the debugger writes all RAM (through the kernel's direct
+#   map) to RUNDIR/mem.raw.
 # Debian's bochs has its debugger built in: it waits at a prompt, so the
 # commands ('c' = continue) come on stdin.
 set -eu
@@ -19,7 +20,7 @@ CMDLINE="console=ttyS0,115200 nokaslr mitigations=off tsc=reliable no_timer_chec
 "$HERE/mkdisk.sh" "$DIR/disk.img" "$KERNEL" "$INITRD" "$CMDLINE"
 sed "s|@DIR@|$DIR|g; s|@CYL@|$(($(stat -c %s "$DIR/disk.img") / (16 * 63 * 512)))|" "$HERE/bochsrc.in" > "$DIR/bochsrc"
 case $MODE in
-dump|many)
+dump|many|live)
 	# nokaslr: the direct map starts at 0xffff888000000000 (page_offset_base)
 	printf 'c\nwritemem "%s/mem.raw" 0xffff888000000000 %s\nc\n' "$DIR" $RAM_BYTES > "$DIR/debugger.in" ;;
 *)
