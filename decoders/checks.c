@@ -2,6 +2,11 @@
  * The SDM's VM-entry checks (rules in checks.def).  Each check reads the
  * pre-loaded field values and returns pass, fail (saying what it found and
  * what the SDM wants) or not applicable.
+ *
+ * The rules read as KVM's nested.c reads: fields and bits by the names the
+ * tables give them (vmx_names.h), controls through nested_cpu_has() and
+ * friends, so that a rule can be held against nested_vmx_check_*() and
+ * the SDM section its id cites.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +15,13 @@
 
 #include "json.h"
 #include "textline.h"
+#include "vmx_names.h"
 #include "nestscope/checks.h"
+
+/* The caps arrays run from IA32_VMX_BASIC to IA32_VMX_PROCBASED_CTLS3 (checks.h). */
+#define CAP_INDEX(msr) ((msr) - MSR_IA32_VMX_BASIC)
+_Static_assert(NS_CAP_MSRS == CAP_INDEX(MSR_IA32_VMX_PROCBASED_CTLS3) + 1,
+	       "NS_CAP_MSRS is IA32_VMX_BASIC .. IA32_VMX_PROCBASED_CTLS3 of vmx_msrs.def");
 
 /* ---- the values, read once ---- */
 
@@ -48,28 +59,117 @@ static int cat_index(uint32_t enc)
 	return -1;
 }
 
-static inline uint64_t V(const struct chk *c, uint32_t enc)
+/* A field of the vmcs12 under judgement: KVM's vmcs12->guest_rip is vmcs12_read(c, GUEST_RIP). */
+static inline uint64_t vmcs12_read(const struct chk *c, enum vmcs_field f)
 {
-	return c->val[KEY(enc)];
+	return c->val[KEY(f)];
 }
 
-static uint64_t cap(const struct chk *c, unsigned msr)
+/* Whether the layout has the field at all: KVM's struct vmcs12 lacks some. */
+static inline bool vmcs12_has(const struct chk *c, enum vmcs_field f)
 {
-	return c->caps->msr[msr - 0x480];
+	return c->have[KEY(f)];
+}
+
+/* A capability MSR L1 was offered (vmx_msrs.def). */
+static uint64_t cap(const struct chk *c, enum vmx_msr msr)
+{
+	return c->caps->msr[CAP_INDEX(msr)];
+}
+
+static bool have_cap(const struct chk *c, enum vmx_msr msr)
+{
+	return c->caps->have[CAP_INDEX(msr)];
 }
 
 static bool true_ctls(const struct chk *c)
 {
-	return (cap(c, 0x480) >> 55) & 1;
+	return cap(c, MSR_IA32_VMX_BASIC) & VMX_BASIC_TRUE_CONTROLS;
 }
 
-#define PIN V(c, 0x4000)
-#define PROC V(c, 0x4002)
-#define PROC2 (PROC & (1u << 31) ? V(c, 0x401e) : 0)
-#define EXITC V(c, 0x400c)
-#define ENTRYC V(c, 0x4012)
-#define IA32E (ENTRYC & (1u << 9))
-#define UNRESTRICTED (PROC2 & (1u << 7))
+/* The allowed settings of a control word: the TRUE_ MSR where IA32_VMX_BASIC says there is one. */
+static uint64_t ctls_cap(const struct chk *c, enum vmx_msr true_msr, enum vmx_msr msr)
+{
+	return cap(c, true_ctls(c) ? true_msr : msr);
+}
+
+/* An allowed-0/allowed-1 capability's high half: the bits that may be 1. */
+static uint64_t allowed1(uint64_t cap_msr)
+{
+	return cap_msr >> 32;
+}
+
+/* IA32_VMX_MISC[24:16]: how many CR3-target values the CPU supports. */
+static uint64_t misc_cr3_targets(uint64_t misc)
+{
+	return (misc >> 16) & 0x1ff;
+}
+
+/* IA32_VMX_MISC bits 8:6: which activity states other than active the CPU supports. */
+static bool misc_activity_supported(uint64_t misc, uint64_t state)
+{
+	switch (state) {
+	case GUEST_ACTIVITY_ACTIVE: return true;
+	case GUEST_ACTIVITY_HLT: return misc & VMX_MISC_ACTIVITY_HLT;
+	case GUEST_ACTIVITY_SHUTDOWN: return misc & VMX_MISC_ACTIVITY_SHUTDOWN;
+	case GUEST_ACTIVITY_WAIT_SIPI: return misc & VMX_MISC_ACTIVITY_WAIT_SIPI;
+	default: return false;
+	}
+}
+
+/* The first dword of a VMCS region, and IA32_VMX_BASIC[31:0]: revision identifier 30:0, shadow-VMCS indicator 31. */
+static uint32_t revision_id(uint64_t v)
+{
+	return (uint32_t)(v & 0x7fffffff);
+}
+
+static unsigned shadow_indicator(uint32_t v)
+{
+	return v >> 31;
+}
+
+/* ---- the controls, as KVM's nested.c tests them ---- */
+
+static bool nested_pin_has(const struct chk *c, uint64_t bits)
+{
+	return vmcs12_read(c, PIN_BASED_VM_EXEC_CONTROL) & bits;
+}
+
+static bool nested_cpu_has(const struct chk *c, uint64_t bits)
+{
+	return vmcs12_read(c, CPU_BASED_VM_EXEC_CONTROL) & bits;
+}
+
+/* The secondary controls in force: none unless the primary controls activate them. */
+static uint64_t nested_secondary(const struct chk *c)
+{
+	return nested_cpu_has(c, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) ? vmcs12_read(c, SECONDARY_VM_EXEC_CONTROL) : 0;
+}
+
+static bool nested_cpu_has2(const struct chk *c, uint64_t bits)
+{
+	return nested_secondary(c) & bits;
+}
+
+static bool nested_exit_has(const struct chk *c, uint64_t bits)
+{
+	return vmcs12_read(c, VM_EXIT_CONTROLS) & bits;
+}
+
+static bool nested_entry_has(const struct chk *c, uint64_t bits)
+{
+	return vmcs12_read(c, VM_ENTRY_CONTROLS) & bits;
+}
+
+static bool ia32e_guest(const struct chk *c)
+{
+	return nested_entry_has(c, VM_ENTRY_IA32E_MODE);
+}
+
+static bool unrestricted_guest(const struct chk *c)
+{
+	return nested_cpu_has2(c, SECONDARY_EXEC_UNRESTRICTED_GUEST);
+}
 
 static bool fits(const struct chk *c, uint64_t addr)
 {
@@ -97,7 +197,7 @@ static enum ns_verdict fail(char *why, size_t n, const char *fmt, ...)
 /* allowed-0/allowed-1 pair: low half must be 1, high half may be 1 */
 static enum ns_verdict allowed(uint64_t value, uint64_t cap_msr, const char *what, char *why, size_t n)
 {
-	uint32_t must = (uint32_t)cap_msr, may = (uint32_t)(cap_msr >> 32);
+	uint32_t must = (uint32_t)cap_msr, may = (uint32_t)allowed1(cap_msr);
 
 	if ((value & must) != must)
 		return fail(why, n, "%s 0x%llx lacks required bits 0x%x (allowed-0 settings 0x%x)", what,
@@ -118,6 +218,7 @@ static enum ns_verdict page_addr(const struct chk *c, uint64_t a, const char *wh
 	return NS_PASS;
 }
 
+/* CK(name) defines the check checks.def calls `name`: c holds the vmcs12's values, the caps and L1's memory. */
 #define WHY char *why, size_t n
 #define CK(name) static enum ns_verdict chk_##name(const struct chk *c, WHY)
 
@@ -142,15 +243,15 @@ static bool header_u32(const struct chk *c, const char *member, uint32_t *out)
 
 CK(launch_revision)
 {
-	uint32_t rev, want = (uint32_t)(cap(c, 0x480) & 0x7fffffff);
+	uint32_t rev, want = revision_id(cap(c, MSR_IA32_VMX_BASIC));
 
 	if (c->vmcs->len < 4)
 		return NS_NA;
 	rev = (uint32_t)c->vmcs->data[0] | (uint32_t)c->vmcs->data[1] << 8 | (uint32_t)c->vmcs->data[2] << 16 |
 	      (uint32_t)c->vmcs->data[3] << 24;
-	if (!c->caps->have[0])
-		want = c->vmcs->layout->revision & 0x7fffffff;
-	if (rev >> 31)
+	if (!have_cap(c, MSR_IA32_VMX_BASIC))
+		want = revision_id(c->vmcs->layout->revision);
+	if (shadow_indicator(rev))
 		return fail(why, n, "the region's shadow-VMCS indicator is set: a shadow VMCS cannot be launched or resumed");
 	if (rev != want)
 		return fail(why, n, "revision identifier 0x%x, IA32_VMX_BASIC[30:0] is 0x%x", rev, want);
@@ -178,54 +279,76 @@ CK(launch_state)
 
 /* ---- controls ---- */
 
-CK(pin_reserved) { return allowed(PIN, true_ctls(c) ? cap(c, 0x48d) : cap(c, 0x481), "pin-based controls", why, n); }
-CK(proc_reserved) { return allowed(PROC, true_ctls(c) ? cap(c, 0x48e) : cap(c, 0x482), "primary controls", why, n); }
+CK(pin_reserved)
+{
+	return allowed(vmcs12_read(c, PIN_BASED_VM_EXEC_CONTROL),
+		       ctls_cap(c, MSR_IA32_VMX_TRUE_PINBASED_CTLS, MSR_IA32_VMX_PINBASED_CTLS), "pin-based controls", why, n);
+}
+
+CK(proc_reserved)
+{
+	return allowed(vmcs12_read(c, CPU_BASED_VM_EXEC_CONTROL),
+		       ctls_cap(c, MSR_IA32_VMX_TRUE_PROCBASED_CTLS, MSR_IA32_VMX_PROCBASED_CTLS), "primary controls", why, n);
+}
 
 CK(proc2_reserved)
 {
-	if (!(PROC & (1u << 31)))
+	if (!nested_cpu_has(c, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
 		return NS_NA;
-	return allowed(V(c, 0x401e), cap(c, 0x48b), "secondary controls", why, n);
+	return allowed(vmcs12_read(c, SECONDARY_VM_EXEC_CONTROL), cap(c, MSR_IA32_VMX_PROCBASED_CTLS2), "secondary controls",
+		       why, n);
 }
 
 CK(cr3_target_count)
 {
-	uint64_t max = (cap(c, 0x485) >> 16) & 0x1ff;
+	uint64_t max = misc_cr3_targets(cap(c, MSR_IA32_VMX_MISC));
 
-	if (V(c, 0x400a) > max)
+	if (vmcs12_read(c, CR3_TARGET_COUNT) > max)
 		return fail(why, n, "CR3-target count %llu exceeds the %llu IA32_VMX_MISC allows",
-			    (unsigned long long)V(c, 0x400a), (unsigned long long)max);
+			    (unsigned long long)vmcs12_read(c, CR3_TARGET_COUNT), (unsigned long long)max);
 	return NS_PASS;
 }
 
 CK(io_bitmaps)
 {
-	if (!(PROC & (1u << 25)))
+	if (!nested_cpu_has(c, CPU_BASED_USE_IO_BITMAPS))
 		return NS_NA;
-	if (page_addr(c, V(c, 0x2000), "I/O bitmap A", why, n) == NS_FAIL)
+	if (page_addr(c, vmcs12_read(c, IO_BITMAP_A), "I/O bitmap A", why, n) == NS_FAIL)
 		return NS_FAIL;
-	return page_addr(c, V(c, 0x2002), "I/O bitmap B", why, n);
+	return page_addr(c, vmcs12_read(c, IO_BITMAP_B), "I/O bitmap B", why, n);
 }
 
-CK(msr_bitmap) { return PROC & (1u << 28) ? page_addr(c, V(c, 0x2004), "MSR bitmap", why, n) : NS_NA; }
-CK(tpr_shadow_addr) { return PROC & (1u << 21) ? page_addr(c, V(c, 0x2012), "virtual-APIC address", why, n) : NS_NA; }
+CK(msr_bitmap)
+{
+	if (!nested_cpu_has(c, CPU_BASED_USE_MSR_BITMAPS))
+		return NS_NA;
+	return page_addr(c, vmcs12_read(c, MSR_BITMAP), "MSR bitmap", why, n);
+}
+
+CK(tpr_shadow_addr)
+{
+	if (!nested_cpu_has(c, CPU_BASED_TPR_SHADOW))
+		return NS_NA;
+	return page_addr(c, vmcs12_read(c, VIRTUAL_APIC_PAGE_ADDR), "virtual-APIC address", why, n);
+}
 
 CK(tpr_threshold)
 {
-	if (!(PROC & (1u << 21)) || (PROC2 & (1u << 9)))
+	if (!nested_cpu_has(c, CPU_BASED_TPR_SHADOW) || nested_cpu_has2(c, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
 		return NS_NA;
-	if (V(c, 0x401c) & ~0xfull)
-		return fail(why, n, "TPR threshold 0x%llx has bits 31:4 set", (unsigned long long)V(c, 0x401c));
+	if (vmcs12_read(c, TPR_THRESHOLD) & ~0xfull)
+		return fail(why, n, "TPR threshold 0x%llx has bits 31:4 set", (unsigned long long)vmcs12_read(c, TPR_THRESHOLD));
 	return NS_PASS;
 }
 
 CK(no_tpr_shadow)
 {
-	if (PROC & (1u << 21))
+	if (nested_cpu_has(c, CPU_BASED_TPR_SHADOW))
 		return NS_NA;
-	if (PROC2 & ((1u << 4) | (1u << 8) | (1u << 9)))
+	if (nested_cpu_has2(c, SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE | SECONDARY_EXEC_APIC_REGISTER_VIRT |
+				       SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
 		return fail(why, n, "secondary controls 0x%llx use x2APIC/APIC-register/interrupt-delivery virtualization "
-			    "without use TPR shadow", (unsigned long long)PROC2);
+			    "without use TPR shadow", (unsigned long long)nested_secondary(c));
 	return NS_PASS;
 }
 
@@ -237,65 +360,80 @@ static int mem_byte(const struct chk *c, uint64_t gpa)
 	return c->mem->data[gpa];
 }
 
+/* VTPR's offset in the virtual-APIC page (the TPR's in the APIC page: Linux's APIC_TASKPRI). */
+#define APIC_TASKPRI 0x80
+
 CK(tpr_vtpr)
 {
 	int vtpr;
 
-	if (!(PROC & (1u << 21)) || (PROC2 & 1) || (PROC2 & (1u << 9)))
+	if (!nested_cpu_has(c, CPU_BASED_TPR_SHADOW) ||
+	    nested_cpu_has2(c, SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
 		return NS_NA;
-	vtpr = mem_byte(c, V(c, 0x2012) + 0x80);
+	vtpr = mem_byte(c, vmcs12_read(c, VIRTUAL_APIC_PAGE_ADDR) + APIC_TASKPRI);
 	if (vtpr < 0) {
 		snprintf(why, n, "needs L1's virtual-APIC page (give L1's memory)");
 		return NS_NA;
 	}
-	if ((V(c, 0x401c) & 0xf) > ((unsigned)vtpr >> 4))
+	if ((vmcs12_read(c, TPR_THRESHOLD) & 0xf) > ((unsigned)vtpr >> 4))
 		return fail(why, n, "TPR threshold 0x%llx exceeds VTPR[7:4] = %u (virtual-APIC page 0x%llx, byte 80H = 0x%02x)",
-			    (unsigned long long)V(c, 0x401c), (unsigned)vtpr >> 4, (unsigned long long)V(c, 0x2012), vtpr);
+			    (unsigned long long)vmcs12_read(c, TPR_THRESHOLD), (unsigned)vtpr >> 4,
+			    (unsigned long long)vmcs12_read(c, VIRTUAL_APIC_PAGE_ADDR), vtpr);
 	return NS_PASS;
 }
 
 CK(nmi_virtual)
 {
-	if ((PIN & (1u << 5)) && !(PIN & (1u << 3)))
-		return fail(why, n, "virtual NMIs (pin 0x%llx) without NMI exiting", (unsigned long long)PIN);
-	return PIN & (1u << 5) ? NS_PASS : NS_NA;
+	if (nested_pin_has(c, PIN_BASED_VIRTUAL_NMIS) && !nested_pin_has(c, PIN_BASED_NMI_EXITING))
+		return fail(why, n, "virtual NMIs (pin 0x%llx) without NMI exiting",
+			    (unsigned long long)vmcs12_read(c, PIN_BASED_VM_EXEC_CONTROL));
+	return nested_pin_has(c, PIN_BASED_VIRTUAL_NMIS) ? NS_PASS : NS_NA;
 }
 
 CK(nmi_window)
 {
-	if ((PROC & (1u << 22)) && !(PIN & (1u << 5)))
+	if (nested_cpu_has(c, CPU_BASED_NMI_WINDOW_EXITING) && !nested_pin_has(c, PIN_BASED_VIRTUAL_NMIS))
 		return fail(why, n, "NMI-window exiting without virtual NMIs");
-	return PROC & (1u << 22) ? NS_PASS : NS_NA;
+	return nested_cpu_has(c, CPU_BASED_NMI_WINDOW_EXITING) ? NS_PASS : NS_NA;
 }
 
-CK(apic_access_addr) { return PROC2 & 1 ? page_addr(c, V(c, 0x2014), "APIC-access address", why, n) : NS_NA; }
+CK(apic_access_addr)
+{
+	if (!nested_cpu_has2(c, SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES))
+		return NS_NA;
+	return page_addr(c, vmcs12_read(c, APIC_ACCESS_ADDR), "APIC-access address", why, n);
+}
 
 CK(x2apic_vs_apic)
 {
-	if ((PROC2 & 1) && (PROC2 & (1u << 4)))
+	if (nested_cpu_has2(c, SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES) &&
+	    nested_cpu_has2(c, SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE))
 		return fail(why, n, "both virtualize x2APIC mode and virtualize APIC accesses are set");
 	return NS_PASS;
 }
 
 CK(vid_ext_intr)
 {
-	if (!(PROC2 & (1u << 9)))
+	if (!nested_cpu_has2(c, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
 		return NS_NA;
-	return PIN & 1 ? NS_PASS : fail(why, n, "virtual-interrupt delivery without external-interrupt exiting");
+	if (!nested_pin_has(c, PIN_BASED_EXT_INTR_MASK))
+		return fail(why, n, "virtual-interrupt delivery without external-interrupt exiting");
+	return NS_PASS;
 }
 
 CK(posted_intr)
 {
-	uint64_t desc = V(c, 0x2016);
+	uint64_t desc = vmcs12_read(c, POSTED_INTR_DESC_ADDR);
 
-	if (!(PIN & (1u << 7)))
+	if (!nested_pin_has(c, PIN_BASED_POSTED_INTR))
 		return NS_NA;
-	if (!(PROC2 & (1u << 9)))
+	if (!nested_cpu_has2(c, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
 		return fail(why, n, "process posted interrupts without virtual-interrupt delivery");
-	if (!(EXITC & (1u << 15)))
+	if (!nested_exit_has(c, VM_EXIT_ACK_INTR_ON_EXIT))
 		return fail(why, n, "process posted interrupts without acknowledge interrupt on exit");
-	if (V(c, 0x0002) > 0xff)
-		return fail(why, n, "posted-interrupt notification vector 0x%llx has bits 15:8 set", (unsigned long long)V(c, 0x0002));
+	if (vmcs12_read(c, POSTED_INTR_NV) > 0xff)
+		return fail(why, n, "posted-interrupt notification vector 0x%llx has bits 15:8 set",
+			    (unsigned long long)vmcs12_read(c, POSTED_INTR_NV));
 	if ((desc & 0x3f) || !fits(c, desc))
 		return fail(why, n, "posted-interrupt descriptor 0x%llx is not 64-byte aligned within the physical-address width",
 			    (unsigned long long)desc);
@@ -304,23 +442,35 @@ CK(posted_intr)
 
 CK(vpid_nonzero)
 {
-	if (!(PROC2 & (1u << 5)))
+	if (!nested_cpu_has2(c, SECONDARY_EXEC_ENABLE_VPID))
 		return NS_NA;
-	return V(c, 0x0000) ? NS_PASS : fail(why, n, "enable VPID with VPID 0");
+	return vmcs12_read(c, VIRTUAL_PROCESSOR_ID) ? NS_PASS : fail(why, n, "enable VPID with VPID 0");
+}
+
+/* The EPTP's sub-fields: memory type 2:0, page-walk length minus 1 in 5:3. */
+static unsigned eptp_memtype(uint64_t eptp)
+{
+	return eptp & 7;
+}
+
+static unsigned eptp_walk_length(uint64_t eptp)
+{
+	return ((eptp >> 3) & 7) + 1;
 }
 
 CK(eptp)
 {
-	uint64_t e = V(c, 0x201a), epc = cap(c, 0x48c);
-	unsigned mt = e & 7, walk = ((e >> 3) & 7) + 1;
+	uint64_t e = vmcs12_read(c, EPT_POINTER), epc = cap(c, MSR_IA32_VMX_EPT_VPID_CAP);
+	unsigned mt = eptp_memtype(e), walk = eptp_walk_length(e);
 
-	if (!(PROC2 & (1u << 1)))
+	if (!nested_cpu_has2(c, SECONDARY_EXEC_ENABLE_EPT))
 		return NS_NA;
-	if (!((mt == 0 && (epc & (1u << 8))) || (mt == 6 && (epc & (1u << 14)))))
+	if (!((mt == X86_MEMTYPE_UC && (epc & VMX_EPT_VPID_CAP_MEMTYPE_UC)) ||
+	      (mt == X86_MEMTYPE_WB && (epc & VMX_EPT_VPID_CAP_MEMTYPE_WB))))
 		return fail(why, n, "EPTP 0x%llx: memory type %u is not one IA32_VMX_EPT_VPID_CAP supports", (unsigned long long)e, mt);
-	if (!((walk == 4 && (epc & (1u << 6))) || (walk == 5 && (epc & (1u << 7)))))
+	if (!((walk == 4 && (epc & VMX_EPT_VPID_CAP_PAGE_WALK_4)) || (walk == 5 && (epc & VMX_EPT_VPID_CAP_PAGE_WALK_5))))
 		return fail(why, n, "EPTP 0x%llx: page-walk length %u is not supported", (unsigned long long)e, walk);
-	if ((e & (1u << 6)) && !(epc & (1u << 21)))
+	if ((e & VMX_EPTP_AD) && !(epc & VMX_EPT_VPID_CAP_AD_BITS))
 		return fail(why, n, "EPTP 0x%llx enables accessed/dirty flags, which are not supported", (unsigned long long)e);
 	if (e & 0xf80)
 		return fail(why, n, "EPTP 0x%llx has reserved bits 11:7 set", (unsigned long long)e);
@@ -331,73 +481,79 @@ CK(eptp)
 
 CK(pml)
 {
-	if (!(PROC2 & (1u << 17)))
+	if (!nested_cpu_has2(c, SECONDARY_EXEC_ENABLE_PML))
 		return NS_NA;
-	if (!(PROC2 & (1u << 1)))
+	if (!nested_cpu_has2(c, SECONDARY_EXEC_ENABLE_EPT))
 		return fail(why, n, "enable PML without enable EPT");
-	return page_addr(c, V(c, 0x200e), "PML address", why, n);
+	return page_addr(c, vmcs12_read(c, PML_ADDRESS), "PML address", why, n);
 }
 
 CK(unrestricted_ept)
 {
-	if (!UNRESTRICTED)
+	if (!unrestricted_guest(c))
 		return NS_NA;
-	return PROC2 & (1u << 1) ? NS_PASS : fail(why, n, "unrestricted guest without enable EPT");
+	return nested_cpu_has2(c, SECONDARY_EXEC_ENABLE_EPT) ? NS_PASS : fail(why, n, "unrestricted guest without enable EPT");
 }
 
 CK(mbec_ept)
 {
-	if (!(PROC2 & (1u << 22)))
+	if (!nested_cpu_has2(c, SECONDARY_EXEC_MODE_BASED_EPT_EXEC))
 		return NS_NA;
-	return PROC2 & (1u << 1) ? NS_PASS : fail(why, n, "mode-based execute control without enable EPT");
+	return nested_cpu_has2(c, SECONDARY_EXEC_ENABLE_EPT) ? NS_PASS
+							     : fail(why, n, "mode-based execute control without enable EPT");
 }
 
 CK(vmfunc)
 {
-	uint64_t f = V(c, 0x2018);
+	uint64_t f = vmcs12_read(c, VM_FUNCTION_CONTROL);
 
-	if (!(PROC2 & (1u << 13)))
+	if (!nested_cpu_has2(c, SECONDARY_EXEC_ENABLE_VMFUNC))
 		return NS_NA;
-	if (f & ~cap(c, 0x491))
+	if (f & ~cap(c, MSR_IA32_VMX_VMFUNC))
 		return fail(why, n, "VM-function controls 0x%llx enable functions IA32_VMX_VMFUNC (0x%llx) does not offer",
-			    (unsigned long long)f, (unsigned long long)cap(c, 0x491));
-	if (f & 1) {
-		if (!(PROC2 & (1u << 1)))
+			    (unsigned long long)f, (unsigned long long)cap(c, MSR_IA32_VMX_VMFUNC));
+	if (f & VMX_VMFUNC_EPTP_SWITCHING) {
+		if (!nested_cpu_has2(c, SECONDARY_EXEC_ENABLE_EPT))
 			return fail(why, n, "EPTP switching without enable EPT");
-		return page_addr(c, V(c, 0x2024), "EPTP-list address", why, n);
+		return page_addr(c, vmcs12_read(c, EPTP_LIST_ADDRESS), "EPTP-list address", why, n);
 	}
 	return NS_PASS;
 }
 
 CK(shadow_vmcs)
 {
-	if (!(PROC2 & (1u << 14)))
+	if (!nested_cpu_has2(c, SECONDARY_EXEC_SHADOW_VMCS))
 		return NS_NA;
-	if (page_addr(c, V(c, 0x2026), "VMREAD-bitmap address", why, n) == NS_FAIL)
+	if (page_addr(c, vmcs12_read(c, VMREAD_BITMAP), "VMREAD-bitmap address", why, n) == NS_FAIL)
 		return NS_FAIL;
-	return page_addr(c, V(c, 0x2028), "VMWRITE-bitmap address", why, n);
+	return page_addr(c, vmcs12_read(c, VMWRITE_BITMAP), "VMWRITE-bitmap address", why, n);
 }
 
 CK(ve_info)
 {
 	/* KVM's vmcs12 has no slot for it: judged only on VMCS images that do */
-	if (!(PROC2 & (1u << 18)) || !c->have[KEY(0x202a)])
+	if (!nested_cpu_has2(c, SECONDARY_EXEC_EPT_VIOLATION_VE) || !vmcs12_has(c, VE_INFORMATION_ADDRESS))
 		return NS_NA;
-	return page_addr(c, V(c, 0x202a), "#VE information address", why, n);
+	return page_addr(c, vmcs12_read(c, VE_INFORMATION_ADDRESS), "#VE information address", why, n);
 }
 
-CK(exit_reserved) { return allowed(EXITC, true_ctls(c) ? cap(c, 0x48f) : cap(c, 0x483), "VM-exit controls", why, n); }
+CK(exit_reserved)
+{
+	return allowed(vmcs12_read(c, VM_EXIT_CONTROLS), ctls_cap(c, MSR_IA32_VMX_TRUE_EXIT_CTLS, MSR_IA32_VMX_EXIT_CTLS),
+		       "VM-exit controls", why, n);
+}
 
 CK(preemption_save)
 {
-	if ((EXITC & (1u << 22)) && !(PIN & (1u << 6)))
+	if (nested_exit_has(c, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER) && !nested_pin_has(c, PIN_BASED_VMX_PREEMPTION_TIMER))
 		return fail(why, n, "save VMX-preemption timer value without activate VMX-preemption timer");
-	return EXITC & (1u << 22) ? NS_PASS : NS_NA;
+	return nested_exit_has(c, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER) ? NS_PASS : NS_NA;
 }
 
-static enum ns_verdict msr_area(const struct chk *c, uint32_t count_enc, uint32_t addr_enc, const char *what, WHY)
+static enum ns_verdict msr_area(const struct chk *c, enum vmcs_field count_field, enum vmcs_field addr_field,
+				const char *what, WHY)
 {
-	uint64_t count = V(c, count_enc), a = V(c, addr_enc);
+	uint64_t count = vmcs12_read(c, count_field), a = vmcs12_read(c, addr_field);
 
 	if (!count)
 		return NS_NA;
@@ -409,78 +565,122 @@ static enum ns_verdict msr_area(const struct chk *c, uint32_t count_enc, uint32_
 	return NS_PASS;
 }
 
-CK(exit_msr_store) { return msr_area(c, 0x400e, 0x2006, "VM-exit MSR-store area", why, n); }
-CK(exit_msr_load) { return msr_area(c, 0x4010, 0x2008, "VM-exit MSR-load area", why, n); }
-CK(entry_msr_load) { return msr_area(c, 0x4014, 0x200a, "VM-entry MSR-load area", why, n); }
-CK(entry_reserved) { return allowed(ENTRYC, true_ctls(c) ? cap(c, 0x490) : cap(c, 0x484), "VM-entry controls", why, n); }
+CK(exit_msr_store)
+{
+	return msr_area(c, VM_EXIT_MSR_STORE_COUNT, VM_EXIT_MSR_STORE_ADDR, "VM-exit MSR-store area", why, n);
+}
 
-#define EVENT V(c, 0x4016)
-#define EVENT_VALID (EVENT & (1u << 31))
-#define EVENT_TYPE ((EVENT >> 8) & 7)
-#define EVENT_VECTOR (EVENT & 0xff)
+CK(exit_msr_load)
+{
+	return msr_area(c, VM_EXIT_MSR_LOAD_COUNT, VM_EXIT_MSR_LOAD_ADDR, "VM-exit MSR-load area", why, n);
+}
+
+CK(entry_msr_load)
+{
+	return msr_area(c, VM_ENTRY_MSR_LOAD_COUNT, VM_ENTRY_MSR_LOAD_ADDR, "VM-entry MSR-load area", why, n);
+}
+
+CK(entry_reserved)
+{
+	return allowed(vmcs12_read(c, VM_ENTRY_CONTROLS), ctls_cap(c, MSR_IA32_VMX_TRUE_ENTRY_CTLS, MSR_IA32_VMX_ENTRY_CTLS),
+		       "VM-entry controls", why, n);
+}
+
+/* The event VM entry injects: VM-entry interruption information, valid (bit 31), type 10:8, vector 7:0. */
+static uint64_t event(const struct chk *c)
+{
+	return vmcs12_read(c, VM_ENTRY_INTR_INFO_FIELD);
+}
+
+static bool event_valid(const struct chk *c)
+{
+	return event(c) & INTR_INFO_VALID;
+}
+
+static uint64_t event_type(const struct chk *c)
+{
+	return (event(c) >> 8) & 7;
+}
+
+static uint64_t event_vector(const struct chk *c)
+{
+	return event(c) & 0xff;
+}
 
 CK(event_type)
 {
-	if (!EVENT_VALID)
+	if (!event_valid(c))
 		return NS_NA;
-	if (EVENT_TYPE == 1)
-		return fail(why, n, "injected event 0x%llx uses the reserved type 1", (unsigned long long)EVENT);
-	if (EVENT_TYPE == 7 && !((cap(c, true_ctls(c) ? 0x48e : 0x482) >> 32) & (1u << 27)))
+	if (event_type(c) == INTR_TYPE_RESERVED)
+		return fail(why, n, "injected event 0x%llx uses the reserved type 1", (unsigned long long)event(c));
+	if (event_type(c) == INTR_TYPE_OTHER_EVENT &&
+	    !(allowed1(ctls_cap(c, MSR_IA32_VMX_TRUE_PROCBASED_CTLS, MSR_IA32_VMX_PROCBASED_CTLS)) &
+	      CPU_BASED_MONITOR_TRAP_FLAG))
 		return fail(why, n, "injected event type 7 (other event) without monitor-trap-flag support");
 	return NS_PASS;
 }
 
 CK(event_vector)
 {
-	if (!EVENT_VALID)
+	if (!event_valid(c))
 		return NS_NA;
-	if (EVENT_TYPE == 2 && EVENT_VECTOR != 2)
-		return fail(why, n, "an injected NMI has vector %llu, not 2", (unsigned long long)EVENT_VECTOR);
-	if (EVENT_TYPE == 3 && EVENT_VECTOR > 31)
-		return fail(why, n, "an injected hardware exception has vector %llu, above 31", (unsigned long long)EVENT_VECTOR);
-	if (EVENT_TYPE == 7 && EVENT_VECTOR != 0)
-		return fail(why, n, "an injected other event has vector %llu, not 0", (unsigned long long)EVENT_VECTOR);
+	if (event_type(c) == INTR_TYPE_NMI && event_vector(c) != X86_TRAP_NMI)
+		return fail(why, n, "an injected NMI has vector %llu, not 2", (unsigned long long)event_vector(c));
+	if (event_type(c) == INTR_TYPE_HW_EXCEPTION && event_vector(c) > 31)
+		return fail(why, n, "an injected hardware exception has vector %llu, above 31",
+			    (unsigned long long)event_vector(c));
+	if (event_type(c) == INTR_TYPE_OTHER_EVENT && event_vector(c) != 0)
+		return fail(why, n, "an injected other event has vector %llu, not 0", (unsigned long long)event_vector(c));
 	return NS_PASS;
+}
+
+/* The exceptions that push an error code (KVM's x86_exception_has_error_code(), with #CP). */
+static bool exception_has_error_code(uint64_t vector)
+{
+	return vector == X86_TRAP_DF || vector == X86_TRAP_TS || vector == X86_TRAP_NP || vector == X86_TRAP_SS ||
+	       vector == X86_TRAP_GP || vector == X86_TRAP_PF || vector == X86_TRAP_AC || vector == X86_TRAP_CP;
 }
 
 CK(event_error_code)
 {
-	unsigned v = (unsigned)EVENT_VECTOR;
-	bool pushes = v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21;
-	bool prot = UNRESTRICTED ? (V(c, 0x6800) & 1) : true;
-	bool want, has = EVENT & (1u << 11);
+	bool prot = unrestricted_guest(c) ? (vmcs12_read(c, GUEST_CR0) & X86_CR0_PE) : true;
+	bool want, has = event(c) & INTR_INFO_DELIVER_ERROR_CODE;
 
-	if (!EVENT_VALID)
+	if (!event_valid(c))
 		return NS_NA;
-	want = EVENT_TYPE == 3 && pushes && prot;
+	want = event_type(c) == INTR_TYPE_HW_EXCEPTION && exception_has_error_code(event_vector(c)) && prot;
 	if (has != want)
-		return fail(why, n, "deliver error code is %d for event 0x%llx; the SDM wants %d", has, (unsigned long long)EVENT,
-			    want);
+		return fail(why, n, "deliver error code is %d for event 0x%llx; the SDM wants %d", has,
+			    (unsigned long long)event(c), want);
 	return NS_PASS;
 }
 
 CK(event_reserved)
 {
-	if (!EVENT_VALID)
+	if (!event_valid(c))
 		return NS_NA;
-	return EVENT & 0x7ffff000ull ? fail(why, n, "bits 30:12 of event 0x%llx are set", (unsigned long long)EVENT) : NS_PASS;
+	if (event(c) & 0x7ffff000ull)
+		return fail(why, n, "bits 30:12 of event 0x%llx are set", (unsigned long long)event(c));
+	return NS_PASS;
 }
 
 CK(event_error_value)
 {
-	if (!EVENT_VALID || !(EVENT & (1u << 11)))
+	if (!event_valid(c) || !(event(c) & INTR_INFO_DELIVER_ERROR_CODE))
 		return NS_NA;
-	if (V(c, 0x4018) & 0xffff0000ull)
-		return fail(why, n, "error code 0x%llx has bits 31:16 set", (unsigned long long)V(c, 0x4018));
+	if (vmcs12_read(c, VM_ENTRY_EXCEPTION_ERROR_CODE) & 0xffff0000ull)
+		return fail(why, n, "error code 0x%llx has bits 31:16 set",
+			    (unsigned long long)vmcs12_read(c, VM_ENTRY_EXCEPTION_ERROR_CODE));
 	return NS_PASS;
 }
 
 CK(event_insn_len)
 {
-	uint64_t len = V(c, 0x401a);
-	bool zero_ok = (cap(c, 0x485) >> 30) & 1;
+	uint64_t len = vmcs12_read(c, VM_ENTRY_INSTRUCTION_LEN);
+	bool zero_ok = cap(c, MSR_IA32_VMX_MISC) & VMX_MISC_ZERO_LEN_INJECTION;
 
-	if (!EVENT_VALID || !(EVENT_TYPE == 4 || EVENT_TYPE == 5 || EVENT_TYPE == 6))
+	if (!event_valid(c) || !(event_type(c) == INTR_TYPE_SW_INTR || event_type(c) == INTR_TYPE_PRIV_SW_EXCEPTION ||
+				 event_type(c) == INTR_TYPE_SW_EXCEPTION))
 		return NS_NA;
 	if (len > 15 || (len == 0 && !zero_ok))
 		return fail(why, n, "instruction length %llu for a software event (1..15%s)", (unsigned long long)len,
@@ -490,9 +690,9 @@ CK(event_insn_len)
 
 CK(entry_smm)
 {
-	if (ENTRYC & ((1u << 10) | (1u << 11)))
+	if (nested_entry_has(c, VM_ENTRY_SMM | VM_ENTRY_DEACT_DUAL_MONITOR))
 		return fail(why, n, "VM-entry controls 0x%llx set entry to SMM or deactivate dual-monitor treatment outside SMM",
-			    (unsigned long long)ENTRYC);
+			    (unsigned long long)vmcs12_read(c, VM_ENTRY_CONTROLS));
 	return NS_PASS;
 }
 
@@ -509,32 +709,63 @@ static enum ns_verdict fixed(uint64_t v, uint64_t f0, uint64_t f1, const char *w
 	return NS_PASS;
 }
 
-CK(host_cr0) { return fixed(V(c, 0x6c00), cap(c, 0x486), cap(c, 0x487), "host CR0", why, n); }
-CK(host_cr4) { return fixed(V(c, 0x6c04), cap(c, 0x488), cap(c, 0x489), "host CR4", why, n); }
-CK(host_cr3) { return fits(c, V(c, 0x6c02)) ? NS_PASS : fail(why, n, "host CR3 0x%llx exceeds the physical-address width", (unsigned long long)V(c, 0x6c02)); }
+CK(host_cr0)
+{
+	return fixed(vmcs12_read(c, HOST_CR0), cap(c, MSR_IA32_VMX_CR0_FIXED0), cap(c, MSR_IA32_VMX_CR0_FIXED1), "host CR0",
+		     why, n);
+}
+
+CK(host_cr4)
+{
+	return fixed(vmcs12_read(c, HOST_CR4), cap(c, MSR_IA32_VMX_CR4_FIXED0), cap(c, MSR_IA32_VMX_CR4_FIXED1), "host CR4",
+		     why, n);
+}
+
+CK(host_cr3)
+{
+	if (!fits(c, vmcs12_read(c, HOST_CR3)))
+		return fail(why, n, "host CR3 0x%llx exceeds the physical-address width", (unsigned long long)vmcs12_read(c, HOST_CR3));
+	return NS_PASS;
+}
 
 CK(host_sysenter)
 {
-	if (!canonical(V(c, 0x6c10)) || !canonical(V(c, 0x6c12)))
-		return fail(why, n, "host SYSENTER ESP 0x%llx / EIP 0x%llx not canonical", (unsigned long long)V(c, 0x6c10),
-			    (unsigned long long)V(c, 0x6c12));
+	if (!canonical(vmcs12_read(c, HOST_IA32_SYSENTER_ESP)) || !canonical(vmcs12_read(c, HOST_IA32_SYSENTER_EIP)))
+		return fail(why, n, "host SYSENTER ESP 0x%llx / EIP 0x%llx not canonical",
+			    (unsigned long long)vmcs12_read(c, HOST_IA32_SYSENTER_ESP),
+			    (unsigned long long)vmcs12_read(c, HOST_IA32_SYSENTER_EIP));
 	return NS_PASS;
+}
+
+/* The memory types an IA32_PAT entry may hold (values.def): 2, 3 and above 7 are reserved. */
+static bool pat_memtype_valid(unsigned t)
+{
+	return t == X86_MEMTYPE_UC || t == X86_MEMTYPE_WC || t == X86_MEMTYPE_WT || t == X86_MEMTYPE_WP ||
+	       t == X86_MEMTYPE_WB || t == X86_MEMTYPE_UC_MINUS;
 }
 
 static enum ns_verdict pat(uint64_t p, const char *what, WHY)
 {
 	for (int i = 0; i < 8; i++) {
 		unsigned t = (p >> (8 * i)) & 0xff;
-		if (!(t == 0 || t == 1 || t == 4 || t == 5 || t == 6 || t == 7))
+		if (!pat_memtype_valid(t))
 			return fail(why, n, "%s 0x%llx: entry %d is memory type %u, not 0, 1, 4, 5, 6 or 7", what,
 				    (unsigned long long)p, i, t);
 	}
 	return NS_PASS;
 }
 
-CK(host_pat) { return EXITC & (1u << 19) ? pat(V(c, 0x2c00), "host IA32_PAT", why, n) : NS_NA; }
+CK(host_pat)
+{
+	if (!nested_exit_has(c, VM_EXIT_LOAD_IA32_PAT))
+		return NS_NA;
+	return pat(vmcs12_read(c, HOST_IA32_PAT), "host IA32_PAT", why, n);
+}
 
-#define EFER_RESERVED (~0xd01ull) /* SCE, LME, LMA, NXE */
+/* IA32_EFER's reserved bits: all but SCE, LME, LMA, NXE ... */
+#define EFER_RESERVED (~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+/* ... and but SVME, LMSLE, FFXSR, TCE, which exist on other CPUs: leave them */
+#define EFER_OTHER_CPUS (EFER_SVME | EFER_LMSLE | EFER_FFXSR | EFER_TCE)
 
 /* The bits of IA32_S_CET that are reserved (9:6), and SUPPRESS (10) with TRACKER (11). */
 static bool s_cet_ok(uint64_t v)
@@ -543,12 +774,12 @@ static bool s_cet_ok(uint64_t v)
 }
 
 /* CET state loaded on entry or exit: S_CET, the interrupt SSP table address, SSP. */
-static enum ns_verdict cet_state(const struct chk *c, uint32_t s_cet, uint32_t ssp, uint32_t tbl, bool mode64,
-				 const char *who, WHY)
+static enum ns_verdict cet_state(const struct chk *c, enum vmcs_field s_cet, enum vmcs_field ssp, enum vmcs_field tbl,
+				 bool mode64, const char *who, WHY)
 {
-	uint64_t sc = V(c, s_cet), sp = V(c, ssp), t = V(c, tbl);
+	uint64_t sc = vmcs12_read(c, s_cet), sp = vmcs12_read(c, ssp), t = vmcs12_read(c, tbl);
 
-	if (!c->have[KEY(s_cet)]) {
+	if (!vmcs12_has(c, s_cet)) {
 		snprintf(why, n, "this layout has no CET state fields");
 		return NS_NA;
 	}
@@ -566,106 +797,134 @@ static enum ns_verdict cet_state(const struct chk *c, uint32_t s_cet, uint32_t s
 }
 
 /* IA32_PKRS loaded on entry or exit: bits 63:32 are reserved. */
-static enum ns_verdict pkrs(const struct chk *c, uint32_t enc, const char *who, WHY)
+static enum ns_verdict pkrs(const struct chk *c, enum vmcs_field f, const char *who, WHY)
 {
-	if (!c->have[KEY(enc)]) {
+	if (!vmcs12_has(c, f)) {
 		snprintf(why, n, "this layout has no IA32_PKRS field");
 		return NS_NA;
 	}
-	return V(c, enc) >> 32 ? fail(why, n, "%s IA32_PKRS 0x%llx sets bits 63:32", who, (unsigned long long)V(c, enc)) : NS_PASS;
+	if (vmcs12_read(c, f) >> 32)
+		return fail(why, n, "%s IA32_PKRS 0x%llx sets bits 63:32", who, (unsigned long long)vmcs12_read(c, f));
+	return NS_PASS;
 }
 
 /* IA32_PERF_GLOBAL_CTRL loaded on entry or exit: its reserved bits depend on
  * L1's PMU (CPUID leaf 0AH), so the mask comes with the capabilities. */
-static enum ns_verdict perf_global_ctrl(const struct chk *c, uint32_t enc, const char *who, WHY)
+static enum ns_verdict perf_global_ctrl(const struct chk *c, enum vmcs_field f, const char *who, WHY)
 {
 	if (!c->caps->have_perf_global_ctrl_reserved) {
 		snprintf(why, n, "needs L1's IA32_PERF_GLOBAL_CTRL reserved mask (caps line perf_global_ctrl_reserved)");
 		return NS_NA;
 	}
-	if (V(c, enc) & c->caps->perf_global_ctrl_reserved)
-		return fail(why, n, "%s IA32_PERF_GLOBAL_CTRL 0x%llx sets reserved bits 0x%llx", who, (unsigned long long)V(c, enc),
-			    (unsigned long long)(V(c, enc) & c->caps->perf_global_ctrl_reserved));
+	if (vmcs12_read(c, f) & c->caps->perf_global_ctrl_reserved)
+		return fail(why, n, "%s IA32_PERF_GLOBAL_CTRL 0x%llx sets reserved bits 0x%llx", who,
+			    (unsigned long long)vmcs12_read(c, f),
+			    (unsigned long long)(vmcs12_read(c, f) & c->caps->perf_global_ctrl_reserved));
 	return NS_PASS;
 }
 
-CK(host_perf_global_ctrl) { return EXITC & (1u << 12) ? perf_global_ctrl(c, 0x2c04, "host", why, n) : NS_NA; }
-CK(host_pkrs) { return EXITC & (1u << 29) ? pkrs(c, 0x2c06, "host", why, n) : NS_NA; }
-CK(host_cet) { return EXITC & (1u << 28) ? cet_state(c, 0x6c18, 0x6c1a, 0x6c1c, EXITC & (1u << 9), "host", why, n) : NS_NA; }
+CK(host_perf_global_ctrl)
+{
+	if (!nested_exit_has(c, VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL))
+		return NS_NA;
+	return perf_global_ctrl(c, HOST_IA32_PERF_GLOBAL_CTRL, "host", why, n);
+}
+
+CK(host_pkrs)
+{
+	if (!nested_exit_has(c, VM_EXIT_LOAD_PKRS))
+		return NS_NA;
+	return pkrs(c, HOST_IA32_PKRS, "host", why, n);
+}
+
+CK(host_cet)
+{
+	if (!nested_exit_has(c, VM_EXIT_LOAD_CET_STATE))
+		return NS_NA;
+	return cet_state(c, HOST_S_CET, HOST_SSP, HOST_INTR_SSP_TABLE, nested_exit_has(c, VM_EXIT_HOST_ADDR_SPACE_SIZE),
+			 "host", why, n);
+}
 
 CK(host_efer)
 {
-	uint64_t e = V(c, 0x2c02);
-	bool as = EXITC & (1u << 9);
+	uint64_t e = vmcs12_read(c, HOST_IA32_EFER);
+	bool as = nested_exit_has(c, VM_EXIT_HOST_ADDR_SPACE_SIZE);
 
-	if (!(EXITC & (1u << 21)))
+	if (!nested_exit_has(c, VM_EXIT_LOAD_IA32_EFER))
 		return NS_NA;
-	if (e & EFER_RESERVED & ~0xf000ull) /* SVME, LMSLE, FFXSR, TCE exist on other CPUs: leave them */
+	if (e & EFER_RESERVED & ~EFER_OTHER_CPUS)
 		return fail(why, n, "host EFER 0x%llx sets reserved bits", (unsigned long long)e);
-	if (!!(e & (1u << 10)) != as || !!(e & (1u << 8)) != as)
+	if (!!(e & EFER_LMA) != as || !!(e & EFER_LME) != as)
 		return fail(why, n, "host EFER 0x%llx: LMA and LME must both be %d (host address-space size)",
 			    (unsigned long long)e, as);
 	return NS_PASS;
 }
 
+/* A selector's requested privilege level (1:0) and table indicator (2), as Linux names them. */
+#define SEGMENT_RPL_MASK 3u
+#define SEGMENT_TI_MASK 4u
+
 CK(host_sel_rpl_ti)
 {
-	static const uint16_t sel[] = { 0x0c00, 0x0c02, 0x0c04, 0x0c06, 0x0c08, 0x0c0a, 0x0c0c };
+	static const enum vmcs_field sel[] = {
+		HOST_ES_SELECTOR, HOST_CS_SELECTOR, HOST_SS_SELECTOR, HOST_DS_SELECTOR,
+		HOST_FS_SELECTOR, HOST_GS_SELECTOR, HOST_TR_SELECTOR,
+	};
 
 	for (size_t i = 0; i < sizeof(sel) / sizeof(sel[0]); i++)
-		if (V(c, sel[i]) & 7)
+		if (vmcs12_read(c, sel[i]) & (SEGMENT_RPL_MASK | SEGMENT_TI_MASK))
 			return fail(why, n, "%s 0x%llx has RPL or TI set", ns_field_at((size_t)cat_index(sel[i]))->name,
-				    (unsigned long long)V(c, sel[i]));
+				    (unsigned long long)vmcs12_read(c, sel[i]));
 	return NS_PASS;
 }
 
 CK(host_cs_tr)
 {
-	if (!V(c, 0x0c02) || !V(c, 0x0c0c))
-		return fail(why, n, "host CS 0x%llx or TR 0x%llx selector is 0", (unsigned long long)V(c, 0x0c02),
-			    (unsigned long long)V(c, 0x0c0c));
+	if (!vmcs12_read(c, HOST_CS_SELECTOR) || !vmcs12_read(c, HOST_TR_SELECTOR))
+		return fail(why, n, "host CS 0x%llx or TR 0x%llx selector is 0", (unsigned long long)vmcs12_read(c, HOST_CS_SELECTOR),
+			    (unsigned long long)vmcs12_read(c, HOST_TR_SELECTOR));
 	return NS_PASS;
 }
 
 CK(host_ss)
 {
-	if (EXITC & (1u << 9))
+	if (nested_exit_has(c, VM_EXIT_HOST_ADDR_SPACE_SIZE))
 		return NS_NA;
-	return V(c, 0x0c04) ? NS_PASS : fail(why, n, "host SS selector 0 with host address-space size 0");
+	return vmcs12_read(c, HOST_SS_SELECTOR) ? NS_PASS : fail(why, n, "host SS selector 0 with host address-space size 0");
 }
 
 CK(host_bases)
 {
-	static const uint16_t b[] = { 0x6c06, 0x6c08, 0x6c0c, 0x6c0e, 0x6c0a };
+	static const enum vmcs_field b[] = { HOST_FS_BASE, HOST_GS_BASE, HOST_GDTR_BASE, HOST_IDTR_BASE, HOST_TR_BASE };
 
 	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++)
-		if (!canonical(V(c, b[i])))
+		if (!canonical(vmcs12_read(c, b[i])))
 			return fail(why, n, "%s 0x%llx is not canonical", ns_field_at((size_t)cat_index(b[i]))->name,
-				    (unsigned long long)V(c, b[i]));
+				    (unsigned long long)vmcs12_read(c, b[i]));
 	return NS_PASS;
 }
 
 CK(host_as_64)
 {
-	if (!(EXITC & (1u << 9)))
+	if (!nested_exit_has(c, VM_EXIT_HOST_ADDR_SPACE_SIZE))
 		return NS_NA;
-	if (!(V(c, 0x6c04) & (1u << 5)))
+	if (!(vmcs12_read(c, HOST_CR4) & X86_CR4_PAE))
 		return fail(why, n, "host address-space size 1 with host CR4.PAE 0");
-	if (!canonical(V(c, 0x6c16)))
-		return fail(why, n, "host RIP 0x%llx is not canonical", (unsigned long long)V(c, 0x6c16));
+	if (!canonical(vmcs12_read(c, HOST_RIP)))
+		return fail(why, n, "host RIP 0x%llx is not canonical", (unsigned long long)vmcs12_read(c, HOST_RIP));
 	return NS_PASS;
 }
 
 CK(host_as_32)
 {
-	if (EXITC & (1u << 9))
+	if (nested_exit_has(c, VM_EXIT_HOST_ADDR_SPACE_SIZE))
 		return NS_NA;
-	if (IA32E)
+	if (ia32e_guest(c))
 		return fail(why, n, "IA-32e mode guest with host address-space size 0");
-	if (V(c, 0x6c04) & (1u << 17))
+	if (vmcs12_read(c, HOST_CR4) & X86_CR4_PCIDE)
 		return fail(why, n, "host CR4.PCIDE with host address-space size 0");
-	if (V(c, 0x6c16) >> 32)
-		return fail(why, n, "host RIP 0x%llx has bits 63:32 set", (unsigned long long)V(c, 0x6c16));
+	if (vmcs12_read(c, HOST_RIP) >> 32)
+		return fail(why, n, "host RIP 0x%llx has bits 63:32 set", (unsigned long long)vmcs12_read(c, HOST_RIP));
 	return NS_PASS;
 }
 
@@ -673,76 +932,108 @@ CK(host_as_32)
 
 CK(guest_cr0)
 {
-	uint64_t f0 = cap(c, 0x486);
+	uint64_t f0 = cap(c, MSR_IA32_VMX_CR0_FIXED0);
 
-	if (UNRESTRICTED)
-		f0 &= ~((1ull << 31) | 1ull); /* unrestricted guest: PG and PE are L1's choice */
-	return fixed(V(c, 0x6800), f0, cap(c, 0x487), "guest CR0", why, n);
+	if (unrestricted_guest(c))
+		f0 &= ~(X86_CR0_PG | X86_CR0_PE); /* unrestricted guest: PG and PE are L1's choice */
+	return fixed(vmcs12_read(c, GUEST_CR0), f0, cap(c, MSR_IA32_VMX_CR0_FIXED1), "guest CR0", why, n);
 }
 
 CK(guest_cr0_pg_pe)
 {
-	uint64_t cr0 = V(c, 0x6800);
-	return (cr0 >> 31) & 1 && !(cr0 & 1) ? fail(why, n, "guest CR0 0x%llx: PG without PE", (unsigned long long)cr0) : NS_PASS;
+	uint64_t cr0 = vmcs12_read(c, GUEST_CR0);
+
+	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
+		return fail(why, n, "guest CR0 0x%llx: PG without PE", (unsigned long long)cr0);
+	return NS_PASS;
 }
 
-CK(guest_cr4) { return fixed(V(c, 0x6804), cap(c, 0x488), cap(c, 0x489), "guest CR4", why, n); }
+CK(guest_cr4)
+{
+	return fixed(vmcs12_read(c, GUEST_CR4), cap(c, MSR_IA32_VMX_CR4_FIXED0), cap(c, MSR_IA32_VMX_CR4_FIXED1), "guest CR4",
+		     why, n);
+}
 
 CK(guest_ia32e)
 {
-	uint64_t cr0 = V(c, 0x6800), cr4 = V(c, 0x6804);
+	uint64_t cr0 = vmcs12_read(c, GUEST_CR0), cr4 = vmcs12_read(c, GUEST_CR4);
 
-	if (IA32E && (!(cr0 >> 31 & 1) || !(cr4 & (1u << 5))))
+	if (ia32e_guest(c) && (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE)))
 		return fail(why, n, "IA-32e mode guest with CR0 0x%llx / CR4 0x%llx: PG and PAE must be 1",
 			    (unsigned long long)cr0, (unsigned long long)cr4);
-	if (!IA32E && (cr4 & (1u << 17)))
+	if (!ia32e_guest(c) && (cr4 & X86_CR4_PCIDE))
 		return fail(why, n, "CR4.PCIDE 1 without IA-32e mode guest");
 	return NS_PASS;
 }
 
-CK(guest_cr3) { return fits(c, V(c, 0x6802)) ? NS_PASS : fail(why, n, "guest CR3 0x%llx exceeds the physical-address width", (unsigned long long)V(c, 0x6802)); }
+CK(guest_cr3)
+{
+	if (!fits(c, vmcs12_read(c, GUEST_CR3)))
+		return fail(why, n, "guest CR3 0x%llx exceeds the physical-address width",
+			    (unsigned long long)vmcs12_read(c, GUEST_CR3));
+	return NS_PASS;
+}
 
 CK(guest_dr7)
 {
-	if (!(ENTRYC & (1u << 2)))
+	if (!nested_entry_has(c, VM_ENTRY_LOAD_DEBUG_CONTROLS))
 		return NS_NA;
-	return V(c, 0x681a) >> 32 ? fail(why, n, "guest DR7 0x%llx has bits 63:32 set", (unsigned long long)V(c, 0x681a)) : NS_PASS;
+	if (vmcs12_read(c, GUEST_DR7) >> 32)
+		return fail(why, n, "guest DR7 0x%llx has bits 63:32 set", (unsigned long long)vmcs12_read(c, GUEST_DR7));
+	return NS_PASS;
 }
 
 CK(guest_sysenter)
 {
-	if (!canonical(V(c, 0x6824)) || !canonical(V(c, 0x6826)))
-		return fail(why, n, "guest SYSENTER ESP 0x%llx / EIP 0x%llx not canonical", (unsigned long long)V(c, 0x6824),
-			    (unsigned long long)V(c, 0x6826));
+	if (!canonical(vmcs12_read(c, GUEST_SYSENTER_ESP)) || !canonical(vmcs12_read(c, GUEST_SYSENTER_EIP)))
+		return fail(why, n, "guest SYSENTER ESP 0x%llx / EIP 0x%llx not canonical",
+			    (unsigned long long)vmcs12_read(c, GUEST_SYSENTER_ESP),
+			    (unsigned long long)vmcs12_read(c, GUEST_SYSENTER_EIP));
 	return NS_PASS;
 }
 
-CK(guest_pat) { return ENTRYC & (1u << 14) ? pat(V(c, 0x2804), "guest IA32_PAT", why, n) : NS_NA; }
+CK(guest_pat)
+{
+	if (!nested_entry_has(c, VM_ENTRY_LOAD_IA32_PAT))
+		return NS_NA;
+	return pat(vmcs12_read(c, GUEST_IA32_PAT), "guest IA32_PAT", why, n);
+}
 
 CK(guest_efer)
 {
-	uint64_t e = V(c, 0x2806);
-	bool lma = e & (1u << 10);
+	uint64_t e = vmcs12_read(c, GUEST_IA32_EFER);
+	bool lma = e & EFER_LMA;
 
-	if (!(ENTRYC & (1u << 15)))
+	if (!nested_entry_has(c, VM_ENTRY_LOAD_IA32_EFER))
 		return NS_NA;
-	if (e & EFER_RESERVED & ~0xf000ull)
+	if (e & EFER_RESERVED & ~EFER_OTHER_CPUS)
 		return fail(why, n, "guest EFER 0x%llx sets reserved bits", (unsigned long long)e);
-	if (lma != !!IA32E)
-		return fail(why, n, "guest EFER.LMA %d differs from IA-32e mode guest %d", lma, !!IA32E);
-	if ((V(c, 0x6800) >> 31 & 1) && lma != !!(e & (1u << 8)))
+	if (lma != ia32e_guest(c))
+		return fail(why, n, "guest EFER.LMA %d differs from IA-32e mode guest %d", lma, ia32e_guest(c));
+	if ((vmcs12_read(c, GUEST_CR0) & X86_CR0_PG) && lma != !!(e & EFER_LME))
 		return fail(why, n, "guest EFER 0x%llx: with CR0.PG, LME must equal LMA", (unsigned long long)e);
 	return NS_PASS;
 }
 
-CK(guest_perf_global_ctrl) { return ENTRYC & (1u << 13) ? perf_global_ctrl(c, 0x2808, "guest", why, n) : NS_NA; }
-CK(guest_pkrs) { return ENTRYC & (1u << 22) ? pkrs(c, 0x2818, "guest", why, n) : NS_NA; }
+CK(guest_perf_global_ctrl)
+{
+	if (!nested_entry_has(c, VM_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL))
+		return NS_NA;
+	return perf_global_ctrl(c, GUEST_IA32_PERF_GLOBAL_CTRL, "guest", why, n);
+}
+
+CK(guest_pkrs)
+{
+	if (!nested_entry_has(c, VM_ENTRY_LOAD_PKRS))
+		return NS_NA;
+	return pkrs(c, GUEST_IA32_PKRS, "guest", why, n);
+}
 
 CK(guest_bndcfgs)
 {
-	uint64_t b = V(c, 0x2812);
+	uint64_t b = vmcs12_read(c, GUEST_BNDCFGS);
 
-	if (!(ENTRYC & (1u << 16)))
+	if (!nested_entry_has(c, VM_ENTRY_LOAD_BNDCFGS))
 		return NS_NA;
 	if ((b & 0xffcull) || !canonical(b & ~0xfffull))
 		return fail(why, n, "guest IA32_BNDCFGS 0x%llx: reserved bits or a non-canonical base", (unsigned long long)b);
@@ -751,69 +1042,98 @@ CK(guest_bndcfgs)
 
 /* ---- guest segments ---- */
 
+/* Each guest segment register's four fields, as KVM's kvm_vmx_segment_fields[] lists them. */
 enum { ES, CS, SS, DS, FS, GS, LDTR, TR };
-static const char *const seg_name[] = { "ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR" };
-#define AR(s) V(c, 0x4814 + 2 * (s))
-#define SEL(s) V(c, 0x0800 + 2 * (s))
-#define LIMIT(s) V(c, 0x4800 + 2 * (s))
-#define BASE(s) V(c, 0x6806 + 2 * (s))
-#define USABLE(s) (!(AR(s) & (1u << 16)))
-#define TYPE(s) (AR(s) & 0xf)
-#define DPL(s) ((AR(s) >> 5) & 3)
-#define V86 (V(c, 0x6820) & (1u << 17))
+#define SEGMENT(seg) \
+	[seg] = { #seg, GUEST_##seg##_SELECTOR, GUEST_##seg##_BASE, GUEST_##seg##_LIMIT, GUEST_##seg##_AR_BYTES }
+static const struct {
+	const char *name;
+	enum vmcs_field selector, base, limit, ar_bytes;
+} segment[] = {
+	SEGMENT(ES), SEGMENT(CS), SEGMENT(SS), SEGMENT(DS), SEGMENT(FS), SEGMENT(GS), SEGMENT(LDTR), SEGMENT(TR),
+};
+#undef SEGMENT
 
-CK(seg_tr_ti) { return SEL(TR) & 4 ? fail(why, n, "TR selector 0x%llx has TI set", (unsigned long long)SEL(TR)) : NS_PASS; }
+static uint64_t seg_selector(const struct chk *c, int s) { return vmcs12_read(c, segment[s].selector); }
+static uint64_t seg_base(const struct chk *c, int s) { return vmcs12_read(c, segment[s].base); }
+static uint64_t seg_limit(const struct chk *c, int s) { return vmcs12_read(c, segment[s].limit); }
+static uint64_t seg_ar(const struct chk *c, int s) { return vmcs12_read(c, segment[s].ar_bytes); }
+static bool seg_usable(const struct chk *c, int s) { return !(seg_ar(c, s) & VMX_AR_UNUSABLE); }
+/* access rights' sub-fields: type 3:0, DPL 6:5 */
+static uint64_t seg_type(const struct chk *c, int s) { return seg_ar(c, s) & 0xf; }
+static uint64_t seg_dpl(const struct chk *c, int s) { return (seg_ar(c, s) >> 5) & 3; }
+static uint64_t seg_rpl(const struct chk *c, int s) { return seg_selector(c, s) & SEGMENT_RPL_MASK; }
+
+static bool guest_v86(const struct chk *c)
+{
+	return vmcs12_read(c, GUEST_RFLAGS) & X86_EFLAGS_VM;
+}
+
+CK(seg_tr_ti)
+{
+	if (seg_selector(c, TR) & SEGMENT_TI_MASK)
+		return fail(why, n, "TR selector 0x%llx has TI set", (unsigned long long)seg_selector(c, TR));
+	return NS_PASS;
+}
 
 CK(seg_ldtr_ti)
 {
-	if (!USABLE(LDTR))
+	if (!seg_usable(c, LDTR))
 		return NS_NA;
-	return SEL(LDTR) & 4 ? fail(why, n, "LDTR selector 0x%llx has TI set", (unsigned long long)SEL(LDTR)) : NS_PASS;
+	if (seg_selector(c, LDTR) & SEGMENT_TI_MASK)
+		return fail(why, n, "LDTR selector 0x%llx has TI set", (unsigned long long)seg_selector(c, LDTR));
+	return NS_PASS;
 }
 
 CK(seg_ss_rpl)
 {
-	if (UNRESTRICTED || V86)
+	if (unrestricted_guest(c) || guest_v86(c))
 		return NS_NA;
-	if ((SEL(SS) & 3) != (SEL(CS) & 3))
-		return fail(why, n, "SS RPL %llu differs from CS RPL %llu", (unsigned long long)(SEL(SS) & 3),
-			    (unsigned long long)(SEL(CS) & 3));
+	if (seg_rpl(c, SS) != seg_rpl(c, CS))
+		return fail(why, n, "SS RPL %llu differs from CS RPL %llu", (unsigned long long)seg_rpl(c, SS),
+			    (unsigned long long)seg_rpl(c, CS));
 	return NS_PASS;
 }
 
 CK(seg_cs_type)
 {
-	unsigned t = (unsigned)TYPE(CS);
+	unsigned t = (unsigned)seg_type(c, CS);
 
-	if (V86)
+	if (guest_v86(c))
 		return NS_NA;
-	if (t == 9 || t == 11 || t == 13 || t == 15 || (UNRESTRICTED && t == 3))
+	/* accessed code: execute-only or execute/read, conforming or not; with unrestricted guest, read/write data */
+	if (t == 9 || t == 11 || t == 13 || t == 15 || (unrestricted_guest(c) && t == 3))
 		return NS_PASS;
-	return fail(why, n, "CS access rights 0x%llx: type %u is not accessed code", (unsigned long long)AR(CS), t);
+	return fail(why, n, "CS access rights 0x%llx: type %u is not accessed code", (unsigned long long)seg_ar(c, CS), t);
 }
 
 CK(seg_ss_type)
 {
-	if (V86 || !USABLE(SS))
+	if (guest_v86(c) || !seg_usable(c, SS))
 		return NS_NA;
-	return TYPE(SS) == 3 || TYPE(SS) == 7 ? NS_PASS
-	       : fail(why, n, "SS access rights 0x%llx: type %llu is not read/write accessed data",
-		      (unsigned long long)AR(SS), (unsigned long long)TYPE(SS));
+	/* read/write accessed data, expand-up (3) or expand-down (7) */
+	if (seg_type(c, SS) == 3 || seg_type(c, SS) == 7)
+		return NS_PASS;
+	return fail(why, n, "SS access rights 0x%llx: type %llu is not read/write accessed data",
+		    (unsigned long long)seg_ar(c, SS), (unsigned long long)seg_type(c, SS));
 }
 
 CK(seg_data_type)
 {
 	static const int segs[] = { DS, ES, FS, GS };
 
-	if (V86)
+	if (guest_v86(c))
 		return NS_NA;
 	for (size_t i = 0; i < 4; i++) {
 		int s = segs[i];
-		if (!USABLE(s))
+		uint64_t t = seg_type(c, s);
+
+		if (!seg_usable(c, s))
 			continue;
-		if (!(TYPE(s) & 1) || ((TYPE(s) & 8) && !(TYPE(s) & 2)))
+		/* type bit 0: accessed; bit 3: code, which bit 1 must make readable */
+		if (!(t & 1) || ((t & 8) && !(t & 2)))
 			return fail(why, n, "%s access rights 0x%llx: type %llu is not accessed, or is unreadable code",
-				    seg_name[s], (unsigned long long)AR(s), (unsigned long long)TYPE(s));
+				    segment[s].name, (unsigned long long)seg_ar(c, s), (unsigned long long)t);
 	}
 	return NS_PASS;
 }
@@ -822,35 +1142,38 @@ static enum ns_verdict each_code_data(const struct chk *c, uint64_t bit, const c
 {
 	static const int segs[] = { CS, SS, DS, ES, FS, GS };
 
-	if (V86)
+	if (guest_v86(c))
 		return NS_NA;
 	for (size_t i = 0; i < 6; i++) {
 		int s = segs[i];
-		if (s != CS && !USABLE(s))
+		if (s != CS && !seg_usable(c, s))
 			continue;
-		if (!(AR(s) & bit))
-			return fail(why, n, "%s access rights 0x%llx: %s is 0", seg_name[s], (unsigned long long)AR(s), what);
+		if (!(seg_ar(c, s) & bit))
+			return fail(why, n, "%s access rights 0x%llx: %s is 0", segment[s].name, (unsigned long long)seg_ar(c, s),
+				    what);
 	}
 	return NS_PASS;
 }
 
-CK(seg_s) { return each_code_data(c, 1u << 4, "S", why, n); }
-CK(seg_present) { return each_code_data(c, 1u << 7, "P", why, n); }
+CK(seg_s) { return each_code_data(c, VMX_AR_S, "S", why, n); }
+CK(seg_present) { return each_code_data(c, VMX_AR_P, "P", why, n); }
 
 /* Virtual-8086 mode: each of CS, SS, DS, ES, FS, GS is a real-mode style
  * segment whose base is selector * 16, limit FFFFH, access rights F3H. */
 static enum ns_verdict v86_each(const struct chk *c, int what, WHY)
 {
-	if (!V86)
+	if (!guest_v86(c))
 		return NS_NA;
 	for (int s = ES; s <= GS; s++) {
-		if (what == 0 && BASE(s) != SEL(s) << 4)
-			return fail(why, n, "%s base 0x%llx is not selector 0x%llx * 16 in virtual-8086 mode", seg_name[s],
-				    (unsigned long long)BASE(s), (unsigned long long)SEL(s));
-		if (what == 1 && LIMIT(s) != 0xffff)
-			return fail(why, n, "%s limit 0x%llx is not FFFFH in virtual-8086 mode", seg_name[s], (unsigned long long)LIMIT(s));
-		if (what == 2 && AR(s) != 0xf3)
-			return fail(why, n, "%s access rights 0x%llx are not F3H in virtual-8086 mode", seg_name[s], (unsigned long long)AR(s));
+		if (what == 0 && seg_base(c, s) != seg_selector(c, s) << 4)
+			return fail(why, n, "%s base 0x%llx is not selector 0x%llx * 16 in virtual-8086 mode", segment[s].name,
+				    (unsigned long long)seg_base(c, s), (unsigned long long)seg_selector(c, s));
+		if (what == 1 && seg_limit(c, s) != 0xffff)
+			return fail(why, n, "%s limit 0x%llx is not FFFFH in virtual-8086 mode", segment[s].name,
+				    (unsigned long long)seg_limit(c, s));
+		if (what == 2 && seg_ar(c, s) != 0xf3)
+			return fail(why, n, "%s access rights 0x%llx are not F3H in virtual-8086 mode", segment[s].name,
+				    (unsigned long long)seg_ar(c, s));
 	}
 	return NS_PASS;
 }
@@ -861,12 +1184,14 @@ CK(seg_v86_ar) { return v86_each(c, 2, why, n); }
 
 CK(seg_ss_dpl)
 {
-	if (V86)
+	if (guest_v86(c))
 		return NS_NA;
-	if (!UNRESTRICTED && DPL(SS) != (SEL(SS) & 3))
-		return fail(why, n, "SS DPL %llu differs from its RPL %llu", (unsigned long long)DPL(SS), (unsigned long long)(SEL(SS) & 3));
-	if (DPL(SS) && (TYPE(CS) == 3 || !(V(c, 0x6800) & 1)))
-		return fail(why, n, "SS DPL %llu with %s", (unsigned long long)DPL(SS), TYPE(CS) == 3 ? "CS type 3" : "CR0.PE 0");
+	if (!unrestricted_guest(c) && seg_dpl(c, SS) != seg_rpl(c, SS))
+		return fail(why, n, "SS DPL %llu differs from its RPL %llu", (unsigned long long)seg_dpl(c, SS),
+			    (unsigned long long)seg_rpl(c, SS));
+	if (seg_dpl(c, SS) && (seg_type(c, CS) == 3 || !(vmcs12_read(c, GUEST_CR0) & X86_CR0_PE)))
+		return fail(why, n, "SS DPL %llu with %s", (unsigned long long)seg_dpl(c, SS),
+			    seg_type(c, CS) == 3 ? "CS type 3" : "CR0.PE 0");
 	return NS_PASS;
 }
 
@@ -874,13 +1199,14 @@ CK(seg_data_dpl)
 {
 	static const int segs[] = { DS, ES, FS, GS };
 
-	if (V86 || UNRESTRICTED)
+	if (guest_v86(c) || unrestricted_guest(c))
 		return NS_NA;
 	for (size_t i = 0; i < 4; i++) {
 		int s = segs[i];
-		if (USABLE(s) && TYPE(s) <= 11 && DPL(s) < (SEL(s) & 3))
-			return fail(why, n, "%s DPL %llu is below its RPL %llu", seg_name[s], (unsigned long long)DPL(s),
-				    (unsigned long long)(SEL(s) & 3));
+		/* types 12..15 are conforming code, whose DPL may be below RPL */
+		if (seg_usable(c, s) && seg_type(c, s) <= 11 && seg_dpl(c, s) < seg_rpl(c, s))
+			return fail(why, n, "%s DPL %llu is below its RPL %llu", segment[s].name, (unsigned long long)seg_dpl(c, s),
+				    (unsigned long long)seg_rpl(c, s));
 	}
 	return NS_PASS;
 }
@@ -888,11 +1214,11 @@ CK(seg_data_dpl)
 CK(seg_reserved)
 {
 	for (int s = ES; s <= TR; s++) {
-		if (s != CS && s != TR && !USABLE(s))
+		if (s != CS && s != TR && !seg_usable(c, s))
 			continue;
-		if (AR(s) & 0xfffe0f00ull)
-			return fail(why, n, "%s access rights 0x%llx set reserved bits 0x%llx", seg_name[s],
-				    (unsigned long long)AR(s), (unsigned long long)(AR(s) & 0xfffe0f00ull));
+		if (seg_ar(c, s) & 0xfffe0f00ull)
+			return fail(why, n, "%s access rights 0x%llx set reserved bits 0x%llx", segment[s].name,
+				    (unsigned long long)seg_ar(c, s), (unsigned long long)(seg_ar(c, s) & 0xfffe0f00ull));
 	}
 	return NS_PASS;
 }
@@ -900,103 +1226,116 @@ CK(seg_reserved)
 CK(seg_granularity)
 {
 	for (int s = ES; s <= TR; s++) {
-		uint64_t lim = LIMIT(s);
-		bool g = AR(s) & (1u << 15);
+		uint64_t lim = seg_limit(c, s);
+		bool g = seg_ar(c, s) & VMX_AR_G;
 
-		if (s != CS && s != TR && !USABLE(s))
+		if (s != CS && s != TR && !seg_usable(c, s))
 			continue;
 		if ((lim & 0xfff) != 0xfff && g)
-			return fail(why, n, "%s limit 0x%llx has bits 11:0 not all 1, yet G = 1", seg_name[s], (unsigned long long)lim);
+			return fail(why, n, "%s limit 0x%llx has bits 11:0 not all 1, yet G = 1", segment[s].name,
+				    (unsigned long long)lim);
 		if ((lim & 0xfff00000) && !g)
-			return fail(why, n, "%s limit 0x%llx has bits 31:20 set, yet G = 0", seg_name[s], (unsigned long long)lim);
+			return fail(why, n, "%s limit 0x%llx has bits 31:20 set, yet G = 0", segment[s].name,
+				    (unsigned long long)lim);
 	}
 	return NS_PASS;
 }
 
 CK(seg_cs_l_db)
 {
-	if (!IA32E || !(AR(CS) & (1u << 13)))
+	if (!ia32e_guest(c) || !(seg_ar(c, CS) & VMX_AR_L))
 		return NS_NA;
-	return AR(CS) & (1u << 14) ? fail(why, n, "CS access rights 0x%llx: L and D/B both set", (unsigned long long)AR(CS))
-				   : NS_PASS;
+	if (seg_ar(c, CS) & VMX_AR_DB)
+		return fail(why, n, "CS access rights 0x%llx: L and D/B both set", (unsigned long long)seg_ar(c, CS));
+	return NS_PASS;
 }
 
 CK(seg_cs_dpl)
 {
-	if (V86)
+	uint64_t t = seg_type(c, CS);
+
+	if (guest_v86(c))
 		return NS_NA;
-	if (TYPE(CS) == 3 && DPL(CS))
-		return fail(why, n, "CS (data, type 3) DPL %llu is not 0", (unsigned long long)DPL(CS));
-	if ((TYPE(CS) == 9 || TYPE(CS) == 11) && DPL(CS) != DPL(SS))
-		return fail(why, n, "CS (non-conforming) DPL %llu differs from SS DPL %llu", (unsigned long long)DPL(CS),
-			    (unsigned long long)DPL(SS));
-	if ((TYPE(CS) == 13 || TYPE(CS) == 15) && DPL(CS) > DPL(SS))
-		return fail(why, n, "CS (conforming) DPL %llu exceeds SS DPL %llu", (unsigned long long)DPL(CS),
-			    (unsigned long long)DPL(SS));
+	if (t == 3 && seg_dpl(c, CS))
+		return fail(why, n, "CS (data, type 3) DPL %llu is not 0", (unsigned long long)seg_dpl(c, CS));
+	if ((t == 9 || t == 11) && seg_dpl(c, CS) != seg_dpl(c, SS))
+		return fail(why, n, "CS (non-conforming) DPL %llu differs from SS DPL %llu", (unsigned long long)seg_dpl(c, CS),
+			    (unsigned long long)seg_dpl(c, SS));
+	if ((t == 13 || t == 15) && seg_dpl(c, CS) > seg_dpl(c, SS))
+		return fail(why, n, "CS (conforming) DPL %llu exceeds SS DPL %llu", (unsigned long long)seg_dpl(c, CS),
+			    (unsigned long long)seg_dpl(c, SS));
 	return NS_PASS;
 }
 
 CK(seg_tr_type)
 {
-	uint64_t ar = AR(TR);
-	unsigned t = (unsigned)(ar & 0xf);
+	uint64_t ar = seg_ar(c, TR);
+	unsigned t = (unsigned)seg_type(c, TR);
 
-	if (!USABLE(TR) || (ar & (1u << 4)) || !(ar & (1u << 7)))
+	if (!seg_usable(c, TR) || (ar & VMX_AR_S) || !(ar & VMX_AR_P))
 		return fail(why, n, "TR access rights 0x%llx: TR must be usable, a system segment, present", (unsigned long long)ar);
-	if (IA32E ? t != 11 : !(t == 3 || t == 11))
+	/* a busy TSS: 32/64-bit (11), or 16-bit (3) outside IA-32e mode */
+	if (ia32e_guest(c) ? t != 11 : !(t == 3 || t == 11))
 		return fail(why, n, "TR access rights 0x%llx: type %u is not a busy TSS%s", (unsigned long long)ar, t,
-			    IA32E ? " (64-bit: 11)" : "");
+			    ia32e_guest(c) ? " (64-bit: 11)" : "");
 	return NS_PASS;
 }
 
 CK(seg_ldtr_type)
 {
-	uint64_t ar = AR(LDTR);
+	uint64_t ar = seg_ar(c, LDTR);
 
-	if (!USABLE(LDTR))
+	if (!seg_usable(c, LDTR))
 		return NS_NA;
-	if ((ar & 0xf) != 2 || (ar & (1u << 4)) || !(ar & (1u << 7)))
+	if (seg_type(c, LDTR) != 2 || (ar & VMX_AR_S) || !(ar & VMX_AR_P))
 		return fail(why, n, "LDTR access rights 0x%llx: not a present system segment of type 2", (unsigned long long)ar);
 	return NS_PASS;
 }
 
 CK(seg_bases)
 {
-	if (!canonical(BASE(TR)) || !canonical(BASE(FS)) || !canonical(BASE(GS)))
-		return fail(why, n, "TR, FS or GS base not canonical (0x%llx, 0x%llx, 0x%llx)", (unsigned long long)BASE(TR),
-			    (unsigned long long)BASE(FS), (unsigned long long)BASE(GS));
-	if (USABLE(LDTR) && !canonical(BASE(LDTR)))
-		return fail(why, n, "LDTR base 0x%llx not canonical", (unsigned long long)BASE(LDTR));
-	if (BASE(CS) >> 32)
-		return fail(why, n, "CS base 0x%llx has bits 63:32 set", (unsigned long long)BASE(CS));
+	if (!canonical(seg_base(c, TR)) || !canonical(seg_base(c, FS)) || !canonical(seg_base(c, GS)))
+		return fail(why, n, "TR, FS or GS base not canonical (0x%llx, 0x%llx, 0x%llx)", (unsigned long long)seg_base(c, TR),
+			    (unsigned long long)seg_base(c, FS), (unsigned long long)seg_base(c, GS));
+	if (seg_usable(c, LDTR) && !canonical(seg_base(c, LDTR)))
+		return fail(why, n, "LDTR base 0x%llx not canonical", (unsigned long long)seg_base(c, LDTR));
+	if (seg_base(c, CS) >> 32)
+		return fail(why, n, "CS base 0x%llx has bits 63:32 set", (unsigned long long)seg_base(c, CS));
 	for (int s = ES; s <= DS; s++)
-		if (s != CS && USABLE(s) && BASE(s) >> 32)
-			return fail(why, n, "%s base 0x%llx has bits 63:32 set", seg_name[s], (unsigned long long)BASE(s));
+		if (s != CS && seg_usable(c, s) && seg_base(c, s) >> 32)
+			return fail(why, n, "%s base 0x%llx has bits 63:32 set", segment[s].name, (unsigned long long)seg_base(c, s));
 	return NS_PASS;
 }
 
 CK(dt_bases)
 {
-	if (!canonical(V(c, 0x6816)) || !canonical(V(c, 0x6818)))
-		return fail(why, n, "GDTR base 0x%llx / IDTR base 0x%llx not canonical", (unsigned long long)V(c, 0x6816),
-			    (unsigned long long)V(c, 0x6818));
+	if (!canonical(vmcs12_read(c, GUEST_GDTR_BASE)) || !canonical(vmcs12_read(c, GUEST_IDTR_BASE)))
+		return fail(why, n, "GDTR base 0x%llx / IDTR base 0x%llx not canonical",
+			    (unsigned long long)vmcs12_read(c, GUEST_GDTR_BASE), (unsigned long long)vmcs12_read(c, GUEST_IDTR_BASE));
 	return NS_PASS;
 }
 
 CK(dt_limits)
 {
-	if ((V(c, 0x4810) | V(c, 0x4812)) & 0xffff0000ull)
-		return fail(why, n, "GDTR limit 0x%llx / IDTR limit 0x%llx have bits 31:16 set", (unsigned long long)V(c, 0x4810),
-			    (unsigned long long)V(c, 0x4812));
+	if ((vmcs12_read(c, GUEST_GDTR_LIMIT) | vmcs12_read(c, GUEST_IDTR_LIMIT)) & 0xffff0000ull)
+		return fail(why, n, "GDTR limit 0x%llx / IDTR limit 0x%llx have bits 31:16 set",
+			    (unsigned long long)vmcs12_read(c, GUEST_GDTR_LIMIT),
+			    (unsigned long long)vmcs12_read(c, GUEST_IDTR_LIMIT));
 	return NS_PASS;
 }
 
 /* ---- RIP, RFLAGS ---- */
 
+/* 64-bit mode: IA-32e mode guest with CS.L */
+static bool guest_mode64(const struct chk *c)
+{
+	return ia32e_guest(c) && (seg_ar(c, CS) & VMX_AR_L);
+}
+
 CK(guest_rip)
 {
-	uint64_t rip = V(c, 0x681e);
-	bool mode64 = IA32E && (AR(CS) & (1u << 13));
+	uint64_t rip = vmcs12_read(c, GUEST_RIP);
+	bool mode64 = guest_mode64(c);
 
 	if (!mode64 && rip >> 32)
 		return fail(why, n, "RIP 0x%llx has bits 63:32 set outside 64-bit mode", (unsigned long long)rip);
@@ -1007,116 +1346,150 @@ CK(guest_rip)
 
 CK(guest_cet)
 {
-	if (!(ENTRYC & (1u << 20)))
+	if (!nested_entry_has(c, VM_ENTRY_LOAD_CET_STATE))
 		return NS_NA;
-	return cet_state(c, 0x6828, 0x682a, 0x682c, IA32E && (AR(CS) & (1u << 13)), "guest", why, n);
+	return cet_state(c, GUEST_S_CET, GUEST_SSP, GUEST_INTR_SSP_TABLE, guest_mode64(c), "guest", why, n);
 }
+
+/* RFLAGS bit 1 is always 1; bits 63:22, 15, 5 and 3 are reserved (controls.def names the others). */
+#define X86_EFLAGS_FIXED 0x2ull
+#define RFLAGS_RESERVED (~0x3fffffull | 0x8028ull)
 
 CK(rflags_reserved)
 {
-	uint64_t f = V(c, 0x6820);
+	uint64_t f = vmcs12_read(c, GUEST_RFLAGS);
 
-	if ((f & (~0x3fffffull | (1u << 15) | (1u << 5) | (1u << 3))) || !(f & 2))
+	if ((f & RFLAGS_RESERVED) || !(f & X86_EFLAGS_FIXED))
 		return fail(why, n, "RFLAGS 0x%llx: reserved bits set or bit 1 clear", (unsigned long long)f);
 	return NS_PASS;
 }
 
 CK(rflags_vm)
 {
-	if (!(IA32E || !(V(c, 0x6800) & 1)))
+	if (!(ia32e_guest(c) || !(vmcs12_read(c, GUEST_CR0) & X86_CR0_PE)))
 		return NS_NA;
-	return V86 ? fail(why, n, "RFLAGS.VM with IA-32e mode guest or CR0.PE 0") : NS_PASS;
+	return guest_v86(c) ? fail(why, n, "RFLAGS.VM with IA-32e mode guest or CR0.PE 0") : NS_PASS;
 }
 
 CK(rflags_if)
 {
-	if (!EVENT_VALID || EVENT_TYPE != 0)
+	if (!event_valid(c) || event_type(c) != INTR_TYPE_EXT_INTR)
 		return NS_NA;
-	return V(c, 0x6820) & (1u << 9) ? NS_PASS : fail(why, n, "injecting an external interrupt with RFLAGS.IF 0");
+	if (!(vmcs12_read(c, GUEST_RFLAGS) & X86_EFLAGS_IF))
+		return fail(why, n, "injecting an external interrupt with RFLAGS.IF 0");
+	return NS_PASS;
 }
 
 /* ---- non-register state ---- */
 
 CK(activity)
 {
-	uint64_t a = V(c, 0x4826);
+	uint64_t a = vmcs12_read(c, GUEST_ACTIVITY_STATE);
 
-	if (a == 0)
+	if (a == GUEST_ACTIVITY_ACTIVE)
 		return NS_PASS;
-	if (a > 3 || !((cap(c, 0x485) >> (5 + a)) & 1))
+	if (!misc_activity_supported(cap(c, MSR_IA32_VMX_MISC), a))
 		return fail(why, n, "activity state %llu is not one IA32_VMX_MISC (0x%llx) supports", (unsigned long long)a,
-			    (unsigned long long)cap(c, 0x485));
+			    (unsigned long long)cap(c, MSR_IA32_VMX_MISC));
 	return NS_PASS;
 }
 
 CK(activity_hlt)
 {
-	if (V(c, 0x4826) != 1)
+	if (vmcs12_read(c, GUEST_ACTIVITY_STATE) != GUEST_ACTIVITY_HLT)
 		return NS_NA;
-	return DPL(SS) ? fail(why, n, "HLT state with SS DPL %llu", (unsigned long long)DPL(SS)) : NS_PASS;
+	return seg_dpl(c, SS) ? fail(why, n, "HLT state with SS DPL %llu", (unsigned long long)seg_dpl(c, SS)) : NS_PASS;
 }
 
-#define INTR V(c, 0x4824)
+static uint64_t interruptibility(const struct chk *c)
+{
+	return vmcs12_read(c, GUEST_INTERRUPTIBILITY_INFO);
+}
+
+#define BLOCKING_BY_STI_OR_MOV_SS (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)
 
 CK(activity_blocking)
 {
-	if (!(INTR & 3))
+	if (!(interruptibility(c) & BLOCKING_BY_STI_OR_MOV_SS))
 		return NS_NA;
-	return V(c, 0x4826) ? fail(why, n, "activity state %llu with blocking by STI or MOV SS (0x%llx)",
-				   (unsigned long long)V(c, 0x4826), (unsigned long long)INTR)
-			    : NS_PASS;
+	if (vmcs12_read(c, GUEST_ACTIVITY_STATE) != GUEST_ACTIVITY_ACTIVE)
+		return fail(why, n, "activity state %llu with blocking by STI or MOV SS (0x%llx)",
+			    (unsigned long long)vmcs12_read(c, GUEST_ACTIVITY_STATE), (unsigned long long)interruptibility(c));
+	return NS_PASS;
 }
 
 CK(activity_injection)
 {
-	uint64_t a = V(c, 0x4826);
+	uint64_t a = vmcs12_read(c, GUEST_ACTIVITY_STATE);
 
-	if (!EVENT_VALID || (a != 2 && a != 3))
+	if (!event_valid(c) || (a != GUEST_ACTIVITY_SHUTDOWN && a != GUEST_ACTIVITY_WAIT_SIPI))
 		return NS_NA;
-	if (a == 3)
-		return fail(why, n, "injecting event 0x%llx in the wait-for-SIPI state", (unsigned long long)EVENT);
-	if (!(EVENT_TYPE == 2 || (EVENT_TYPE == 3 && EVENT_VECTOR == 18)))
-		return fail(why, n, "injecting event 0x%llx in the shutdown state (only NMI or #MC)", (unsigned long long)EVENT);
+	if (a == GUEST_ACTIVITY_WAIT_SIPI)
+		return fail(why, n, "injecting event 0x%llx in the wait-for-SIPI state", (unsigned long long)event(c));
+	if (!(event_type(c) == INTR_TYPE_NMI || (event_type(c) == INTR_TYPE_HW_EXCEPTION && event_vector(c) == X86_TRAP_MC)))
+		return fail(why, n, "injecting event 0x%llx in the shutdown state (only NMI or #MC)", (unsigned long long)event(c));
 	return NS_PASS;
 }
 
-CK(int_smi) { return INTR & 4 ? fail(why, n, "blocking by SMI outside SMM") : NS_PASS; }
+CK(int_smi) { return interruptibility(c) & GUEST_INTR_STATE_SMI ? fail(why, n, "blocking by SMI outside SMM") : NS_PASS; }
 
-CK(int_reserved) { return INTR & ~0x1full ? fail(why, n, "interruptibility state 0x%llx sets bits 31:5", (unsigned long long)INTR) : NS_PASS; }
-CK(int_sti_movss) { return (INTR & 3) == 3 ? fail(why, n, "blocking by STI and by MOV SS both set") : NS_PASS; }
+CK(int_reserved)
+{
+	/* bits 31:5 (controls.def names 4:0) */
+	if (interruptibility(c) & ~0x1full)
+		return fail(why, n, "interruptibility state 0x%llx sets bits 31:5", (unsigned long long)interruptibility(c));
+	return NS_PASS;
+}
+
+CK(int_sti_movss)
+{
+	if ((interruptibility(c) & BLOCKING_BY_STI_OR_MOV_SS) == BLOCKING_BY_STI_OR_MOV_SS)
+		return fail(why, n, "blocking by STI and by MOV SS both set");
+	return NS_PASS;
+}
 
 CK(int_sti_if)
 {
-	if (!(INTR & 1))
+	if (!(interruptibility(c) & GUEST_INTR_STATE_STI))
 		return NS_NA;
-	return V(c, 0x6820) & (1u << 9) ? NS_PASS : fail(why, n, "blocking by STI with RFLAGS.IF 0");
+	return vmcs12_read(c, GUEST_RFLAGS) & X86_EFLAGS_IF ? NS_PASS : fail(why, n, "blocking by STI with RFLAGS.IF 0");
 }
 
 CK(int_injection)
 {
-	if (!EVENT_VALID || !(EVENT_TYPE == 0 || EVENT_TYPE == 2))
+	if (!event_valid(c) || !(event_type(c) == INTR_TYPE_EXT_INTR || event_type(c) == INTR_TYPE_NMI))
 		return NS_NA;
-	if (EVENT_TYPE == 0 && (INTR & 3))
-		return fail(why, n, "injecting an external interrupt under blocking by STI or MOV SS (0x%llx)", (unsigned long long)INTR);
-	if (EVENT_TYPE == 2 && (INTR & 2))
+	if (event_type(c) == INTR_TYPE_EXT_INTR && (interruptibility(c) & BLOCKING_BY_STI_OR_MOV_SS))
+		return fail(why, n, "injecting an external interrupt under blocking by STI or MOV SS (0x%llx)",
+			    (unsigned long long)interruptibility(c));
+	if (event_type(c) == INTR_TYPE_NMI && (interruptibility(c) & GUEST_INTR_STATE_MOV_SS))
 		return fail(why, n, "injecting an NMI under blocking by MOV SS");
 	return NS_PASS;
 }
 
-#define PDBG V(c, 0x6822)
+static uint64_t pending_dbg(const struct chk *c)
+{
+	return vmcs12_read(c, GUEST_PENDING_DBG_EXCEPTIONS);
+}
+
+/* the bits the SDM defines (controls.def); the rest are reserved */
+#define PENDING_DBG_DEFINED                                                                                            \
+	(PENDING_DBG_B0 | PENDING_DBG_B1 | PENDING_DBG_B2 | PENDING_DBG_B3 | PENDING_DBG_ENABLED_BREAKPOINT |       \
+	 PENDING_DBG_BS | PENDING_DBG_RTM)
 
 CK(pending_dbg)
 {
-	if (PDBG & ~0x1500full)
-		return fail(why, n, "pending debug exceptions 0x%llx set reserved bits", (unsigned long long)PDBG);
+	if (pending_dbg(c) & ~PENDING_DBG_DEFINED)
+		return fail(why, n, "pending debug exceptions 0x%llx set reserved bits", (unsigned long long)pending_dbg(c));
 	return NS_PASS;
 }
 
 CK(pending_bs)
 {
-	bool tf = V(c, 0x6820) & (1u << 8), btf = V(c, 0x2802) & 2, bs = PDBG & (1u << 14);
+	bool tf = vmcs12_read(c, GUEST_RFLAGS) & X86_EFLAGS_TF, btf = vmcs12_read(c, GUEST_IA32_DEBUGCTL) & DEBUGCTLMSR_BTF;
+	bool bs = pending_dbg(c) & PENDING_DBG_BS;
 
-	if (!((INTR & 3) || V(c, 0x4826) == 1))
+	if (!((interruptibility(c) & BLOCKING_BY_STI_OR_MOV_SS) || vmcs12_read(c, GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT))
 		return NS_NA;
 	if (tf && !btf && !bs)
 		return fail(why, n, "RFLAGS.TF 1 and DEBUGCTL.BTF 0 under blocking or HLT, yet BS is 0");
@@ -1128,7 +1501,10 @@ CK(pending_bs)
 /* ---- PDPTEs ---- */
 
 /* PAE paging: CR0.PG, CR4.PAE, not IA-32e mode guest. */
-#define PAE_PAGING ((V(c, 0x6800) & (1ull << 31)) && (V(c, 0x6804) & (1u << 5)) && !IA32E)
+static bool pae_paging(const struct chk *c)
+{
+	return (vmcs12_read(c, GUEST_CR0) & X86_CR0_PG) && (vmcs12_read(c, GUEST_CR4) & X86_CR4_PAE) && !ia32e_guest(c);
+}
 
 /* A present PDPTE has bits 2:1 and 8:5 clear and no bit beyond the physical-address width. */
 static enum ns_verdict pdptes(const struct chk *c, const uint64_t e[4], const char *where, WHY)
@@ -1141,20 +1517,21 @@ static enum ns_verdict pdptes(const struct chk *c, const uint64_t e[4], const ch
 
 CK(pdpte_fields)
 {
+	static const enum vmcs_field pdptr[4] = { GUEST_PDPTR0, GUEST_PDPTR1, GUEST_PDPTR2, GUEST_PDPTR3 };
 	uint64_t e[4];
 
-	if (!PAE_PAGING || !(PROC2 & (1u << 1)))
+	if (!pae_paging(c) || !nested_cpu_has2(c, SECONDARY_EXEC_ENABLE_EPT))
 		return NS_NA;
 	for (int i = 0; i < 4; i++)
-		e[i] = V(c, 0x280a + 2 * (uint32_t)i);
+		e[i] = vmcs12_read(c, pdptr[i]);
 	return pdptes(c, e, "the VMCS's PDPTE field", why, n);
 }
 
 CK(pdpte_memory)
 {
-	uint64_t e[4], table = V(c, 0x6802) & 0xffffffe0ull;
+	uint64_t e[4], table = vmcs12_read(c, GUEST_CR3) & 0xffffffe0ull;
 
-	if (!PAE_PAGING || (PROC2 & (1u << 1)))
+	if (!pae_paging(c) || nested_cpu_has2(c, SECONDARY_EXEC_ENABLE_EPT))
 		return NS_NA;
 	for (int i = 0; i < 4; i++) {
 		e[i] = 0;
@@ -1172,10 +1549,10 @@ CK(pdpte_memory)
 
 CK(link_region)
 {
-	uint64_t l = V(c, 0x2800);
+	uint64_t l = vmcs12_read(c, VMCS_LINK_POINTER);
 	int b[4];
 	uint32_t rev;
-	bool shadow_ctl = PROC2 & (1u << 14);
+	bool shadow_ctl = nested_cpu_has2(c, SECONDARY_EXEC_SHADOW_VMCS);
 
 	if (l == ~0ull || (l & 0xfff))
 		return NS_NA;
@@ -1186,18 +1563,18 @@ CK(link_region)
 		return NS_NA;
 	}
 	rev = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-	if ((rev & 0x7fffffff) != (uint32_t)(cap(c, 0x480) & 0x7fffffff))
+	if (revision_id(rev) != revision_id(cap(c, MSR_IA32_VMX_BASIC)))
 		return fail(why, n, "the region at link pointer 0x%llx has revision 0x%x, not 0x%x", (unsigned long long)l,
-			    rev & 0x7fffffff, (uint32_t)(cap(c, 0x480) & 0x7fffffff));
-	if ((rev >> 31) != shadow_ctl)
+			    revision_id(rev), revision_id(cap(c, MSR_IA32_VMX_BASIC)));
+	if (shadow_indicator(rev) != shadow_ctl)
 		return fail(why, n, "the region at link pointer 0x%llx has shadow-VMCS indicator %u; VMCS shadowing is %d",
-			    (unsigned long long)l, rev >> 31, shadow_ctl);
+			    (unsigned long long)l, shadow_indicator(rev), shadow_ctl);
 	return NS_PASS;
 }
 
 CK(link_pointer)
 {
-	uint64_t l = V(c, 0x2800);
+	uint64_t l = vmcs12_read(c, VMCS_LINK_POINTER);
 
 	if (l == ~0ull)
 		return NS_NA;
@@ -1206,22 +1583,23 @@ CK(link_pointer)
 
 /* ---- the table ---- */
 
-#define BASIC "Basic VM-Entry Checks"
-#define EXEC "Checks on VMX Controls: VM-Execution Control Fields"
-#define EXIT "Checks on VMX Controls: VM-Exit Control Fields"
-#define ENTRY "Checks on VMX Controls: VM-Entry Control Fields"
-#define HOST_CR "Checks on Host Control Registers, MSRs, and SSP"
-#define HOST_SEG "Checks on Host Segment and Descriptor-Table Registers"
-#define HOST_AS "Checks Related to Address-Space Size"
-#define GUEST_CR "Checks on Guest Control Registers, Debug Registers, and MSRs"
-#define GUEST_SEG "Checks on Guest Segment Registers"
-#define GUEST_DT "Checks on Guest Descriptor-Table Registers"
-#define GUEST_RIP "Checks on Guest RIP, RFLAGS, and SSP"
-#define GUEST_NR "Checks on Guest Non-Register State"
-#define GUEST_PDPTE "Checks on Guest Page-Directory-Pointer-Table Entries"
+/* checks.def's SECTION column: the SDM section titles */
+#define SEC_BASIC "Basic VM-Entry Checks"
+#define SEC_EXEC "Checks on VMX Controls: VM-Execution Control Fields"
+#define SEC_EXIT "Checks on VMX Controls: VM-Exit Control Fields"
+#define SEC_ENTRY "Checks on VMX Controls: VM-Entry Control Fields"
+#define SEC_HOST_CR "Checks on Host Control Registers, MSRs, and SSP"
+#define SEC_HOST_SEG "Checks on Host Segment and Descriptor-Table Registers"
+#define SEC_HOST_AS "Checks Related to Address-Space Size"
+#define SEC_GUEST_CR "Checks on Guest Control Registers, Debug Registers, and MSRs"
+#define SEC_GUEST_SEG "Checks on Guest Segment Registers"
+#define SEC_GUEST_DT "Checks on Guest Descriptor-Table Registers"
+#define SEC_GUEST_RIP "Checks on Guest RIP, RFLAGS, and SSP"
+#define SEC_GUEST_NR "Checks on Guest Non-Register State"
+#define SEC_GUEST_PDPTE "Checks on Guest Page-Directory-Pointer-Table Entries"
 
 static const struct ns_rule rules[] = {
-#define CHECK(fn, id, sec, text, fields) { id, sec, text, fields },
+#define CHECK(fn, id, sec, text, fields) { id, SEC_##sec, text, fields },
 #include "checks.def"
 #undef CHECK
 };
@@ -1281,13 +1659,29 @@ void ns_check_vmcs12_entry(const struct ns_vmcs *v, const struct ns_vmx_caps *ca
 
 /* What KVM 6.1 (Debian 6.1.0-56) offered L1 inside Bochs 2.7's corei7_skylake_x, as
  * the sample harness read them (samples/<kernel>/manifest.json, capability_msrs). */
+#define CAP(msr, value) [CAP_INDEX(MSR_##msr)] = value
 static const uint64_t kvm61_bochs[NS_CAP_MSRS] = {
-	0x00d8100011e57ed0ull, 0x0000007f00000016ull, 0xf7f9fffe0401e172ull, 0x007fffff00036dffull,
-	0x0000f3ff000011ffull, 0x0000000020000165ull, 0x0000000080000021ull, 0x00000000ffffffffull,
-	0x0000000000002000ull, 0x0000000000332fffull, 0x0000000000000032ull, 0x02037bff00000000ull,
-	0x00000f0106334041ull, 0x0000007f00000016ull, 0xf7f9fffe04006172ull, 0x007fffff00036dfbull,
-	0x0000f3ff000011fbull, 0x0000000000000001ull, 0,
+	CAP(IA32_VMX_BASIC, 0x00d8100011e57ed0ull),
+	CAP(IA32_VMX_PINBASED_CTLS, 0x0000007f00000016ull),
+	CAP(IA32_VMX_PROCBASED_CTLS, 0xf7f9fffe0401e172ull),
+	CAP(IA32_VMX_EXIT_CTLS, 0x007fffff00036dffull),
+	CAP(IA32_VMX_ENTRY_CTLS, 0x0000f3ff000011ffull),
+	CAP(IA32_VMX_MISC, 0x0000000020000165ull),
+	CAP(IA32_VMX_CR0_FIXED0, 0x0000000080000021ull),
+	CAP(IA32_VMX_CR0_FIXED1, 0x00000000ffffffffull),
+	CAP(IA32_VMX_CR4_FIXED0, 0x0000000000002000ull),
+	CAP(IA32_VMX_CR4_FIXED1, 0x0000000000332fffull),
+	CAP(IA32_VMX_VMCS_ENUM, 0x0000000000000032ull),
+	CAP(IA32_VMX_PROCBASED_CTLS2, 0x02037bff00000000ull),
+	CAP(IA32_VMX_EPT_VPID_CAP, 0x00000f0106334041ull),
+	CAP(IA32_VMX_TRUE_PINBASED_CTLS, 0x0000007f00000016ull),
+	CAP(IA32_VMX_TRUE_PROCBASED_CTLS, 0xf7f9fffe04006172ull),
+	CAP(IA32_VMX_TRUE_EXIT_CTLS, 0x007fffff00036dfbull),
+	CAP(IA32_VMX_TRUE_ENTRY_CTLS, 0x0000f3ff000011fbull),
+	CAP(IA32_VMX_VMFUNC, 0x0000000000000001ull),
+	/* IA32_VMX_PROCBASED_CTLS3: KVM 6.1 does not offer it */
 };
+#undef CAP
 
 bool ns_caps_profile(const char *name, struct ns_vmx_caps *caps)
 {
@@ -1296,7 +1690,7 @@ bool ns_caps_profile(const char *name, struct ns_vmx_caps *caps)
 	memset(caps, 0, sizeof(*caps));
 	for (int i = 0; i < NS_CAP_MSRS; i++) {
 		caps->msr[i] = kvm61_bochs[i];
-		caps->have[i] = i != 18;
+		caps->have[i] = i != CAP_INDEX(MSR_IA32_VMX_PROCBASED_CTLS3);
 	}
 	caps->maxphyaddr = 40; /* Bochs's default physical-address width */
 	snprintf(caps->source, sizeof(caps->source), "built-in profile kvm-6.1-bochs-skylake-x");
@@ -1307,13 +1701,6 @@ const char *ns_caps_profile_names(void) { return "kvm-6.1-bochs-skylake-x"; }
 
 int ns_caps_parse(const char *text, size_t len, const char *origin, struct ns_vmx_caps *caps, struct ns_error *err)
 {
-	static const char *const names[NS_CAP_MSRS] = {
-		"IA32_VMX_BASIC", "IA32_VMX_PINBASED_CTLS", "IA32_VMX_PROCBASED_CTLS", "IA32_VMX_EXIT_CTLS",
-		"IA32_VMX_ENTRY_CTLS", "IA32_VMX_MISC", "IA32_VMX_CR0_FIXED0", "IA32_VMX_CR0_FIXED1",
-		"IA32_VMX_CR4_FIXED0", "IA32_VMX_CR4_FIXED1", "IA32_VMX_VMCS_ENUM", "IA32_VMX_PROCBASED_CTLS2",
-		"IA32_VMX_EPT_VPID_CAP", "IA32_VMX_TRUE_PINBASED_CTLS", "IA32_VMX_TRUE_PROCBASED_CTLS",
-		"IA32_VMX_TRUE_EXIT_CTLS", "IA32_VMX_TRUE_ENTRY_CTLS", "IA32_VMX_VMFUNC", "IA32_VMX_PROCBASED_CTLS3",
-	};
 	char line[256], key[64];
 	size_t pos = 0;
 	unsigned lineno = 0, got = 0;
@@ -1350,7 +1737,7 @@ int ns_caps_parse(const char *text, size_t len, const char *origin, struct ns_vm
 		int idx = -1;
 		unsigned long msr = strtoul(key, NULL, 0);
 		for (int i = 0; i < NS_CAP_MSRS; i++)
-			if (!strcmp(key, names[i]) || msr == 0x480u + (unsigned)i)
+			if (!strcmp(key, vmx_msr_name(MSR_IA32_VMX_BASIC + (unsigned)i)) || msr == MSR_IA32_VMX_BASIC + (unsigned)i)
 				idx = i;
 		if (idx < 0)
 			return ns_fail(err, NS_ERR_FORMAT, "%s:%u: unknown capability MSR %s", origin, lineno, key);
@@ -1358,7 +1745,7 @@ int ns_caps_parse(const char *text, size_t len, const char *origin, struct ns_vm
 		caps->have[idx] = true;
 		got++;
 	}
-	if (!caps->have[0])
+	if (!caps->have[CAP_INDEX(MSR_IA32_VMX_BASIC)])
 		return ns_fail(err, NS_ERR_FORMAT, "%s: no IA32_VMX_BASIC", origin);
 	snprintf(caps->source, sizeof(caps->source), "file %s (%u MSRs)", origin, got);
 	return NS_OK;
@@ -1403,7 +1790,7 @@ void ns_render_checks_json(struct ns_out *o, const char *what, const struct ns_c
 
 		if (!r->caps->have[i])
 			continue;
-		snprintf(msr, sizeof(msr), "0x%x", 0x480 + i);
+		snprintf(msr, sizeof(msr), "0x%x", MSR_IA32_VMX_BASIC + i);
 		json_obj_begin(&j);
 		json_kv_str(&j, "msr", msr);
 		json_kv_hex(&j, "value", r->caps->msr[i]);
