@@ -136,6 +136,15 @@ test-slow: all
 demo: $(CLI)
 	$(CLI) triage $(DEMO_DUMP)
 
+# golden outputs for a refactor (tests/golden/README.md; not a test, not in make test): this
+# tree's outputs, recorded into a temporary directory, compared with GOLDEN_BASE (recorded before)
+GOLDEN_BASE ?= $(NESTSCOPE_CACHE)/golden/before
+.PHONY: golden
+golden: all
+	@T=$$(mktemp -d) && GOLDEN_BUILD=$(BUILD) NESTSCOPE_CACHE=$(NESTSCOPE_CACHE) sh tests/golden/run.sh . "$$T/now" && \
+	if sh tests/golden/compare.sh "$(GOLDEN_BASE)" "$$T/now"; then rm -rf "$$T"; \
+	else echo "make golden: outputs differ from $(GOLDEN_BASE); this tree's are kept in $$T/now"; exit 1; fi
+
 bench: $(BENCH_BIN) $(CRASH_EXT) $(CLI) $(BUILD)/bench/vmlist_cut
 	$(BENCH_BIN) samples/blobs
 	BUILD=$(BUILD) sh bench/crash_vmcs12.sh
