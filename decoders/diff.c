@@ -4,6 +4,7 @@
 
 #include "json.h"
 #include "nestscope/diff.h"
+#include "vmx_names.h"
 
 struct rule {
 	uint16_t enc;
@@ -27,10 +28,12 @@ static const char *rule_for(uint32_t enc)
 /* Guest fields KVM copies from vmcs02 lazily (sync_vmcs02_to_vmcs12_rare). */
 static bool synced_lazily(uint32_t enc)
 {
-	return (enc >= 0x0800 && enc <= 0x080e) ||  /* selectors */
-	       (enc >= 0x4800 && enc <= 0x4822) ||  /* limits, access rights */
-	       (enc >= 0x6806 && enc <= 0x6818) ||  /* bases */
-	       enc == 0x6822 || enc == 0x6824 || enc == 0x6826 || enc == 0x2812;
+	/* the catalog's encoding order: each range holds every segment's field, GDTR's and IDTR's included */
+	return (enc >= GUEST_ES_SELECTOR && enc <= GUEST_TR_SELECTOR) ||
+	       (enc >= GUEST_ES_LIMIT && enc <= GUEST_TR_AR_BYTES) ||  /* limits, then access rights */
+	       (enc >= GUEST_ES_BASE && enc <= GUEST_IDTR_BASE) ||
+	       enc == GUEST_PENDING_DBG_EXCEPTIONS || enc == GUEST_SYSENTER_ESP || enc == GUEST_SYSENTER_EIP ||
+	       enc == GUEST_BNDCFGS;
 }
 
 const char *ns_diff_class_name(enum ns_diff_class c)
@@ -45,7 +48,7 @@ const char *ns_diff_class_name(enum ns_diff_class c)
  * through the read shadow).  Only a difference confined to those bits is
  * expected.
  */
-static bool l0_owned_bits_only(const struct ns_vmcs *a, const struct ns_vmcs *b, uint32_t mask_enc, uint64_t diff)
+static bool l0_owned_bits_only(const struct ns_vmcs *a, const struct ns_vmcs *b, enum vmcs_field mask_enc, uint64_t diff)
 {
 	uint64_t mask12 = 0, mask02 = 0;
 
@@ -71,13 +74,13 @@ static void classify(const struct ns_vmcs *a, const struct ns_vmcs *b, const str
 		e->reason = "host state: vmcs02's is L0's own; vmcs12's is L1's, which KVM loads on an exit to L1";
 		return;
 	}
-	if ((f->encoding == 0x681e && ctx->rip_dirty) || (f->encoding == 0x681c && ctx->rsp_dirty)) {
+	if ((f->encoding == GUEST_RIP && ctx->rip_dirty) || (f->encoding == GUEST_RSP && ctx->rsp_dirty)) {
 		e->cls = NS_DIFF_STALE;
 		e->reason = "vmcs02 is behind KVM's register cache: the dirty value reaches vmcs02 at the next VM entry";
 		return;
 	}
-	if ((f->encoding == 0x6800 && l0_owned_bits_only(a, b, 0x6000, e->a ^ e->b)) ||
-	    (f->encoding == 0x6804 && l0_owned_bits_only(a, b, 0x6002, e->a ^ e->b))) {
+	if ((f->encoding == GUEST_CR0 && l0_owned_bits_only(a, b, CR0_GUEST_HOST_MASK, e->a ^ e->b)) ||
+	    (f->encoding == GUEST_CR4 && l0_owned_bits_only(a, b, CR4_GUEST_HOST_MASK, e->a ^ e->b))) {
 		e->cls = NS_DIFF_EXPECTED;
 		e->reason = "differs only in bits L0 owns (in vmcs02's guest/host mask, not L1's): L0's choice in "
 			    "hardware, L2 reads vmcs12's value through the read shadow";

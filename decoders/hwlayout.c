@@ -6,6 +6,7 @@
 
 #include "nestscope/hwlayout.h"
 #include "textline.h"
+#include "vmx_names.h"
 
 static void init(struct ns_hwlayout *l, const char *name, const char *origin, uint32_t revision, size_t size)
 {
@@ -30,7 +31,7 @@ static bool add_slot(struct ns_hwlayout *l, uint32_t enc, unsigned off, unsigned
 
 static bool is_segment_ar(uint32_t enc)
 {
-	return enc >= 0x4814 && enc <= 0x4822;
+	return enc >= GUEST_ES_AR_BYTES && enc <= GUEST_TR_AR_BYTES;
 }
 
 /*
@@ -38,11 +39,18 @@ static bool is_segment_ar(uint32_t enc)
  * with VM-instruction error 12, as the layout-discovery probe found
  * (samples/probe, tests/slow/probe_bochs.sh).
  */
-static const uint16_t bochs_missing[] = {
-	0x0002, 0x0006, 0x0008, 0x0814, 0x2016, 0x202e, 0x2030, 0x2034, 0x2036, 0x2038, 0x203a, 0x203c,
-	0x203e, 0x2040, 0x2042, 0x2044, 0x204a, 0x204c, 0x2052, 0x2404, 0x2812, 0x2814, 0x2816, 0x2818,
-	0x281a, 0x281c, 0x281e, 0x2820, 0x2822, 0x2824, 0x2826, 0x2828, 0x2c06, 0x2c08, 0x2c0a, 0x2c0c,
-	0x2c0e, 0x2c10, 0x2c12, 0x2c14, 0x2c16, 0x4024, 0x6828, 0x682a, 0x682c, 0x6c18, 0x6c1a, 0x6c1c,
+static const enum vmcs_field bochs_missing[] = {
+	POSTED_INTR_NV, HLAT_PREFIX_SIZE, LAST_PID_POINTER_INDEX, GUEST_UINV, POSTED_INTR_DESC_ADDR,
+	ENCLS_EXITING_BITMAP, SPP_TABLE_POINTER, TERTIARY_VM_EXEC_CONTROL, ENCLV_EXITING_BITMAP,
+	LOW_PASID_DIRECTORY, HIGH_PASID_DIRECTORY, SHARED_EPT_POINTER, PCONFIG_EXITING_BITMAP, HLAT_POINTER,
+	PID_POINTER_TABLE, SECONDARY_VM_EXIT_CONTROLS, IA32_SPEC_CTRL_MASK, IA32_SPEC_CTRL_SHADOW,
+	INJECTED_EVENT_DATA, ORIGINAL_EVENT_DATA, GUEST_BNDCFGS, GUEST_IA32_RTIT_CTL, GUEST_IA32_LBR_CTL,
+	GUEST_IA32_PKRS, GUEST_IA32_FRED_CONFIG, GUEST_IA32_FRED_RSP1, GUEST_IA32_FRED_RSP2,
+	GUEST_IA32_FRED_RSP3, GUEST_IA32_FRED_STKLVLS, GUEST_IA32_FRED_SSP1, GUEST_IA32_FRED_SSP2,
+	GUEST_IA32_FRED_SSP3, HOST_IA32_PKRS, HOST_IA32_FRED_CONFIG, HOST_IA32_FRED_RSP1, HOST_IA32_FRED_RSP2,
+	HOST_IA32_FRED_RSP3, HOST_IA32_FRED_STKLVLS, HOST_IA32_FRED_SSP1, HOST_IA32_FRED_SSP2,
+	HOST_IA32_FRED_SSP3, NOTIFY_WINDOW, GUEST_S_CET, GUEST_SSP, GUEST_INTR_SSP_TABLE, HOST_S_CET, HOST_SSP,
+	HOST_INTR_SSP_TABLE,
 };
 
 static bool bochs_has(uint32_t enc)

@@ -9,6 +9,7 @@
 #include "json.h"
 #include "nestscope/explain.h"
 #include "nestscope/render.h"
+#include "vmx_names.h"
 
 /* ---- the section layout, after dump_vmcs() ---- */
 
@@ -22,46 +23,52 @@ struct row {
 };
 
 #define F(e) { ROW_FIELD, e, NULL, 0, 0, 0, 0 }
-#define SEG(n, i) { ROW_SEG, 0, n, 0x0800 + 2 * (i), 0x4814 + 2 * (i), 0x4800 + 2 * (i), 0x6806 + 2 * (i) }
-#define DTR(n, i) { ROW_DTR, 0, n, 0, 0, 0x4800 + 2 * (i), 0x6806 + 2 * (i) }
+/* a segment register's four fields, a descriptor-table register's two, by name */
+#define SEG(s) { ROW_SEG, 0, #s, GUEST_##s##_SELECTOR, GUEST_##s##_AR_BYTES, GUEST_##s##_LIMIT, GUEST_##s##_BASE }
+#define DTR(s) { ROW_DTR, 0, #s, 0, 0, GUEST_##s##_LIMIT, GUEST_##s##_BASE }
 #define END { ROW_END, 0, NULL, 0, 0, 0, 0 }
 
 static const struct row guest_rows[] = {
-	F(0x6800), F(0x6804), F(0x6802),                         /* CR0 CR4 CR3 */
-	F(0x280a), F(0x280c), F(0x280e), F(0x2810),              /* PDPTEs */
-	F(0x681c), F(0x681e), F(0x6820), F(0x681a),              /* RSP RIP RFLAGS DR7 */
-	F(0x6824), F(0x482a), F(0x6826),                         /* SYSENTER */
-	SEG("CS", 1), SEG("DS", 3), SEG("SS", 2), SEG("ES", 0), SEG("FS", 4), SEG("GS", 5),
-	DTR("GDTR", 8), SEG("LDTR", 6), DTR("IDTR", 9), SEG("TR", 7),
-	F(0x2806), F(0x2804), F(0x2802), F(0x2808), F(0x2812),   /* EFER PAT DEBUGCTL PERF BNDCFGS */
-	F(0x4824), F(0x4826), F(0x6822), F(0x0810), F(0x0812),   /* intr/activity/pending/RVI/PML */
-	F(0x2800), F(0x482e),                                    /* link pointer, preemption timer */
+	F(GUEST_CR0), F(GUEST_CR4), F(GUEST_CR3),
+	F(GUEST_PDPTR0), F(GUEST_PDPTR1), F(GUEST_PDPTR2), F(GUEST_PDPTR3),
+	F(GUEST_RSP), F(GUEST_RIP), F(GUEST_RFLAGS), F(GUEST_DR7),
+	F(GUEST_SYSENTER_ESP), F(GUEST_SYSENTER_CS), F(GUEST_SYSENTER_EIP),
+	SEG(CS), SEG(DS), SEG(SS), SEG(ES), SEG(FS), SEG(GS),
+	DTR(GDTR), SEG(LDTR), DTR(IDTR), SEG(TR),
+	F(GUEST_IA32_EFER), F(GUEST_IA32_PAT), F(GUEST_IA32_DEBUGCTL), F(GUEST_IA32_PERF_GLOBAL_CTRL), F(GUEST_BNDCFGS),
+	F(GUEST_INTERRUPTIBILITY_INFO), F(GUEST_ACTIVITY_STATE), F(GUEST_PENDING_DBG_EXCEPTIONS),
+	F(GUEST_INTR_STATUS), F(GUEST_PML_INDEX),
+	F(VMCS_LINK_POINTER), F(VMX_PREEMPTION_TIMER_VALUE),
 	END,
 };
 
 static const struct row host_rows[] = {
-	F(0x6c16), F(0x6c14),                                    /* RIP RSP */
-	F(0x0c02), F(0x0c04), F(0x0c06), F(0x0c00), F(0x0c08), F(0x0c0a), F(0x0c0c),
-	F(0x6c06), F(0x6c08), F(0x6c0a), F(0x6c0c), F(0x6c0e),   /* bases */
-	F(0x6c00), F(0x6c02), F(0x6c04),                         /* CR0 CR3 CR4 */
-	F(0x6c10), F(0x4c00), F(0x6c12),                         /* SYSENTER */
-	F(0x2c02), F(0x2c00), F(0x2c04),                         /* EFER PAT PERF */
+	F(HOST_RIP), F(HOST_RSP),
+	F(HOST_CS_SELECTOR), F(HOST_SS_SELECTOR), F(HOST_DS_SELECTOR), F(HOST_ES_SELECTOR), F(HOST_FS_SELECTOR),
+	F(HOST_GS_SELECTOR), F(HOST_TR_SELECTOR),
+	F(HOST_FS_BASE), F(HOST_GS_BASE), F(HOST_TR_BASE), F(HOST_GDTR_BASE), F(HOST_IDTR_BASE),
+	F(HOST_CR0), F(HOST_CR3), F(HOST_CR4),
+	F(HOST_IA32_SYSENTER_ESP), F(HOST_IA32_SYSENTER_CS), F(HOST_IA32_SYSENTER_EIP),
+	F(HOST_IA32_EFER), F(HOST_IA32_PAT), F(HOST_IA32_PERF_GLOBAL_CTRL),
 	END,
 };
 
 static const struct row ctrl_rows[] = {
-	F(0x4002), F(0x401e), F(0x2034), F(0x4000), F(0x4012), F(0x400c), F(0x2044),
-	F(0x4004), F(0x4006), F(0x4008),
-	F(0x4016), F(0x4018), F(0x401a),                         /* VM-entry event injection */
-	F(0x2010), F(0x2032), F(0x401c), F(0x2014), F(0x2012), F(0x0002), F(0x2016),
-	F(0x201a), F(0x4020), F(0x4022), F(0x0000),
-	F(0x6000), F(0x6004), F(0x6002), F(0x6006),              /* CR0/CR4 masks and shadows */
+	F(CPU_BASED_VM_EXEC_CONTROL), F(SECONDARY_VM_EXEC_CONTROL), F(TERTIARY_VM_EXEC_CONTROL),
+	F(PIN_BASED_VM_EXEC_CONTROL), F(VM_ENTRY_CONTROLS), F(VM_EXIT_CONTROLS), F(SECONDARY_VM_EXIT_CONTROLS),
+	F(EXCEPTION_BITMAP), F(PAGE_FAULT_ERROR_CODE_MASK), F(PAGE_FAULT_ERROR_CODE_MATCH),
+	F(VM_ENTRY_INTR_INFO_FIELD), F(VM_ENTRY_EXCEPTION_ERROR_CODE), F(VM_ENTRY_INSTRUCTION_LEN),
+	F(TSC_OFFSET), F(TSC_MULTIPLIER), F(TPR_THRESHOLD), F(APIC_ACCESS_ADDR), F(VIRTUAL_APIC_PAGE_ADDR),
+	F(POSTED_INTR_NV), F(POSTED_INTR_DESC_ADDR),
+	F(EPT_POINTER), F(PLE_GAP), F(PLE_WINDOW), F(VIRTUAL_PROCESSOR_ID),
+	F(CR0_GUEST_HOST_MASK), F(CR0_READ_SHADOW), F(CR4_GUEST_HOST_MASK), F(CR4_READ_SHADOW),
 	END,
 };
 
 static const struct row exit_rows[] = {
-	F(0x4402), F(0x6400), F(0x4404), F(0x4406), F(0x440c), F(0x4408), F(0x440a),
-	F(0x4400), F(0x640a), F(0x2400), F(0x440e),
+	F(VM_EXIT_REASON), F(EXIT_QUALIFICATION), F(VM_EXIT_INTR_INFO), F(VM_EXIT_INTR_ERROR_CODE),
+	F(VM_EXIT_INSTRUCTION_LEN), F(IDT_VECTORING_INFO_FIELD), F(IDT_VECTORING_ERROR_CODE),
+	F(VM_INSTRUCTION_ERROR), F(GUEST_LINEAR_ADDRESS), F(GUEST_PHYSICAL_ADDRESS), F(VMX_INSTRUCTION_INFO),
 	END,
 };
 
@@ -108,7 +115,7 @@ static struct value get(const struct ns_vmcs *vm, uint32_t enc)
 
 static void context_of(const struct ns_vmcs *vm, struct ns_context *ctx)
 {
-	struct value reason = get(vm, 0x4402), info = get(vm, 0x4404);
+	struct value reason = get(vm, VM_EXIT_REASON), info = get(vm, VM_EXIT_INTR_INFO);
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->have_exit_reason = reason.present;

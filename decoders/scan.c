@@ -8,6 +8,7 @@
 #include "json.h"
 #include "nestscope/nestscope.h"
 #include "nestscope/scan.h"
+#include "vmx_names.h"
 
 #define PAGE 4096u
 #define PTE_P 0x1ull
@@ -126,7 +127,7 @@ static void scan_vmcs12(struct ns_scan *s, const uint8_t *page, uint64_t pa, uin
 	}
 	if (ns_vmcs12_inspect(page, PAGE, true, (rev >> 31) != 0, &info, NULL) != NS_OK)
 		return;
-	link = rd(&v, 0x2800);
+	link = rd(&v, VMCS_LINK_POINTER);
 	/* plausibility: what KVM itself writes there (VMX-abort codes are 1..5) */
 	if (info.abort > 5 || info.launch_state > 1 || (link != ~0ull && ((link & 0xfff) || link >> 52)))
 		return;
@@ -134,9 +135,15 @@ static void scan_vmcs12(struct ns_scan *s, const uint8_t *page, uint64_t pa, uin
 		return;
 	h->launch_state = info.launch_state;
 	h->link = link;
-	h->guest_rip = rd(&v, 0x681e);
-	h->host_rip = rd(&v, 0x6c16);
-	h->host_cr3 = rd(&v, 0x6c02);
+	h->guest_rip = rd(&v, GUEST_RIP);
+	h->host_rip = rd(&v, HOST_RIP);
+	h->host_cr3 = rd(&v, HOST_CR3);
+}
+
+/* Host state of a hypervisor in VMX operation: protected mode with paging, CR4.VMXE. */
+static bool host_in_vmx_operation(uint64_t cr0, uint64_t cr4)
+{
+	return (cr0 & (X86_CR0_PG | X86_CR0_PE)) == (X86_CR0_PG | X86_CR0_PE) && (cr4 & X86_CR4_VMXE);
 }
 
 static void scan_hw(struct ns_scan *s, const uint8_t *page, uint64_t pa, const struct ns_phys *mem,
@@ -147,7 +154,7 @@ static void scan_hw(struct ns_scan *s, const uint8_t *page, uint64_t pa, const s
 	struct ns_scan_hit *h;
 	uint64_t cr0, cr3, cr4, rip, rip_pa, va;
 
-	uint64_t link = rd(&v, 0x2800);
+	uint64_t link = rd(&v, VMCS_LINK_POINTER);
 	uint32_t linked = 0;
 
 	if (ns_hwvmcs_inspect(page, PAGE, &hw->layout, false, &info, NULL) != NS_OK || info.abort ||
@@ -156,11 +163,11 @@ static void scan_hw(struct ns_scan *s, const uint8_t *page, uint64_t pa, const s
 	if (link != ~0ull && ((link & 0xfff) || !mem->read(mem->ctx, link, &linked, 4) ||
 			      linked != (hw->layout.revision | 0x80000000u)))
 		return;
-	cr0 = rd(&v, 0x6c00);
-	cr3 = rd(&v, 0x6c02);
-	cr4 = rd(&v, 0x6c04);
-	rip = rd(&v, 0x6c16);
-	if ((cr0 & 0x80000001ull) != 0x80000001ull || !(cr4 & (1ull << 13)) || (cr3 & PTE_ADDR) == 0 || cr3 >> 52)
+	cr0 = rd(&v, HOST_CR0);
+	cr3 = rd(&v, HOST_CR3);
+	cr4 = rd(&v, HOST_CR4);
+	rip = rd(&v, HOST_RIP);
+	if (!host_in_vmx_operation(cr0, cr4) || (cr3 & PTE_ADDR) == 0 || cr3 >> 52)
 		return;
 	/* the hypervisor must have mapped its VM-exit entry point and this region */
 	if (!ns_phys_translate(mem, cr3, rip, &rip_pa) || !(va = mapped_at(s, mem, cr3, pa)))
@@ -170,20 +177,19 @@ static void scan_hw(struct ns_scan *s, const uint8_t *page, uint64_t pa, const s
 	h->hw = hw;
 	h->launch_state = info.launch_state;
 	h->link = link;
-	h->guest_rip = rd(&v, 0x681e);
+	h->guest_rip = rd(&v, GUEST_RIP);
 	h->host_rip = rip;
 	h->host_cr3 = cr3;
 	h->va = va;
 }
 
-/* struct hv_enlightened_vmcs (Hyper-V TLFS, packed): the offsets validation reads */
+/* struct hv_enlightened_vmcs (Hyper-V TLFS, packed): each field's offset, EVMCS_GUEST_RIP ... (evmcs_layout.def) */
 #define EVMCS_VERSION 1u
-#define EVMCS_HOST_CR0 40
-#define EVMCS_HOST_CR3 48
-#define EVMCS_HOST_CR4 56
-#define EVMCS_HOST_RIP 80
-#define EVMCS_LINK_POINTER 416
-#define EVMCS_GUEST_RIP 816
+enum {
+#define EVMCS(name, offset, size) EVMCS_##name = offset,
+#include "evmcs_layout.def"
+#undef EVMCS
+};
 
 static uint64_t at64(const uint8_t *page, size_t off)
 {
@@ -202,8 +208,8 @@ static void scan_evmcs(struct ns_scan *s, const uint8_t *page, uint64_t pa, cons
 
 	memcpy(&abort, page + 4, 4);
 	/* revision 1 starts many pages: only a VMCS a hypervisor set up to run passes */
-	if (abort || at64(page, EVMCS_LINK_POINTER) != ~0ull || (cr0 & 0x80000001ull) != 0x80000001ull ||
-	    !(cr4 & (1ull << 13)) || !(cr3 & PTE_ADDR) || cr3 >> 52 || !ns_phys_translate(mem, cr3, rip, &rip_pa))
+	if (abort || at64(page, EVMCS_VMCS_LINK_POINTER) != ~0ull || !host_in_vmx_operation(cr0, cr4) ||
+	    !(cr3 & PTE_ADDR) || cr3 >> 52 || !ns_phys_translate(mem, cr3, rip, &rip_pa))
 		return;
 	if (!(h = add(s, pa, NS_SCAN_EVMCS, EVMCS_VERSION)))
 		return;
