@@ -49,8 +49,8 @@ static void text_vcpu(struct ns_out *o, const struct ns_vcpu *v)
 	ns_printf(o, "            last exit: %s\n", reason);
 }
 
-void ns_render_kvm_text(struct ns_out *o, const struct ns_vm *vms, size_t nvms, const struct ns_vcpu *vcpus,
-			size_t nvcpus, bool verbose)
+void ns_render_kvm_text(struct ns_out *o, const struct ns_vm *vms, const struct ns_error *vm_err, size_t nvms,
+			const struct ns_vcpu *vcpus, size_t nvcpus, bool verbose)
 {
 	ns_printf(o, "%-18s %7s  %-16s %5s\n", "KVM", "PID", "COMM", "VCPUS");
 	for (size_t i = 0; i < nvms; i++) {
@@ -58,6 +58,9 @@ void ns_render_kvm_text(struct ns_out *o, const struct ns_vm *vms, size_t nvms, 
 
 		ns_printf(o, "%016llx   %7d  %-16s %5u\n", (unsigned long long)vm->kvm, vm->pid,
 			  vm->comm[0] ? vm->comm : "-", vm->online_vcpus);
+		/* a corrupt VM is said, and the others are still listed */
+		if (vm_err && vm_err[i].code != NS_OK)
+			ns_printf(o, "  its vCPUs cannot be listed: %s\n", vm_err[i].msg);
 		if (!verbose)
 			continue;
 		for (size_t k = 0; k < nvcpus; k++)
@@ -99,8 +102,8 @@ static void json_vcpu(struct json *j, const struct ns_vcpu *v)
 	json_obj_end(j);
 }
 
-void ns_render_kvm_json(struct ns_out *o, const struct ns_vm *vms, size_t nvms, const struct ns_vcpu *vcpus,
-			size_t nvcpus, bool verbose)
+void ns_render_kvm_json(struct ns_out *o, const struct ns_vm *vms, const struct ns_error *vm_err, size_t nvms,
+			const struct ns_vcpu *vcpus, size_t nvcpus, bool verbose)
 {
 	struct json j;
 
@@ -119,6 +122,8 @@ void ns_render_kvm_json(struct ns_out *o, const struct ns_vm *vms, size_t nvms, 
 			json_null(&j);
 		json_kv_str(&j, "comm", vms[i].comm);
 		json_kv_uint(&j, "online_vcpus", vms[i].online_vcpus);
+		if (vm_err && vm_err[i].code != NS_OK)
+			json_kv_str(&j, "error", vm_err[i].msg);
 		if (verbose) {
 			json_key(&j, "vcpus");
 			json_arr_begin(&j);

@@ -50,100 +50,134 @@ int ns_session_ready(struct ns_session *s, bool need_vmx, struct ns_error *err)
 	return NS_OK;
 }
 
-int ns_session_walk(struct ns_session *s, struct ns_error *err)
+int ns_session_walk(struct ns_session *s, struct ns_walk *w, struct ns_error *err)
 {
-	int rc = ns_kvm_vms(s->t, &s->off, s->vms, NS_MAX_VMS, &s->nvms, err);
+	int rc = ns_kvm_vms(s->t, &s->off, w->vms, NS_MAX_VMS, &w->nvms, err);
 
-	s->nvcpus = 0;
+	w->nvcpus = 0;
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < s->nvms; i++) {
+	for (size_t i = 0; i < w->nvms; i++) {
 		size_t n = 0;
 
-		rc = ns_kvm_vcpus(s->t, &s->off, &s->vms[i], s->vcpus + s->nvcpus, MAX_VCPUS - s->nvcpus, &n, err);
-		if (rc)
-			return rc;
-		s->nvcpus += n;
+		w->vm_err[i] = (struct ns_error){ NS_OK, "" };
+		w->first[i] = w->nvcpus;
+		/* one corrupt VM is that VM's error: the others are still walked */
+		if (ns_kvm_vcpus(s->t, &s->off, &w->vms[i], w->vcpus + w->nvcpus, MAX_VCPUS - w->nvcpus, &n, &w->vm_err[i]))
+			n = 0;
+		w->count[i] = n;
+		w->nvcpus += n;
 	}
+	return NS_OK;
+}
+
+/* A walk of the session's target into *out, on the heap (it is large): the caller frees it. */
+static int walk_new(struct ns_session *s, bool need_vmx, struct ns_walk **out, struct ns_error *err)
+{
+	struct ns_walk *w;
+	int rc = ns_session_ready(s, need_vmx, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	if (!(w = malloc(sizeof(*w))))
+		return ns_fail(err, NS_ERR_NOMEM, "out of memory walking vm_list");
+	if ((rc = ns_session_walk(s, w, err))) {
+		free(w);
+		return rc;
+	}
+	*out = w;
 	return NS_OK;
 }
 
 int ns_cmd_kvm(struct ns_session *s, bool verbose, bool json, struct ns_out *o, struct ns_error *err)
 {
-	int rc = ns_session_ready(s, verbose, err);
+	struct ns_walk *w;
+	int rc = walk_new(s, verbose, &w, err);
 
-	if (rc || (rc = ns_session_walk(s, err)))
+	if (rc)
 		return rc;
 	if (json)
-		ns_render_kvm_json(o, s->vms, s->nvms, s->vcpus, s->nvcpus, verbose);
+		ns_render_kvm_json(o, w->vms, w->vm_err, w->nvms, w->vcpus, w->nvcpus, verbose);
 	else
-		ns_render_kvm_text(o, s->vms, s->nvms, s->vcpus, s->nvcpus, verbose);
+		ns_render_kvm_text(o, w->vms, w->vm_err, w->nvms, w->vcpus, w->nvcpus, verbose);
+	free(w);
+	return NS_OK;
+}
+
+/* The error of the VM of pid, if its vCPUs could not be listed: why a vCPU of it is not found. */
+static int vm_error(const struct ns_walk *w, int32_t pid, struct ns_error *err)
+{
+	for (size_t i = 0; i < w->nvms; i++)
+		if (w->vms[i].pid == pid && w->vm_err[i].code != NS_OK)
+			return ns_fail(err, w->vm_err[i].code, "the vCPUs of the VM of pid %d cannot be listed: %.250s", pid,
+				       w->vm_err[i].msg);
 	return NS_OK;
 }
 
 /* The one vCPU in VMX operation among those of pid (any pid: -1), or the VM's only vCPU. */
-static int one_vcpu(struct ns_session *s, int32_t pid, struct ns_vcpu *v, struct ns_error *err)
+static int one_vcpu(const struct ns_walk *w, int32_t pid, struct ns_vcpu *v, struct ns_error *err)
 {
 	size_t vmx = 0, all = 0, last_vmx = 0, last = 0;
+	int rc;
 
-	for (size_t i = 0; i < s->nvcpus; i++) {
-		if (pid >= 0 && s->vcpus[i].pid != pid)
+	for (size_t i = 0; i < w->nvcpus; i++) {
+		if (pid >= 0 && w->vcpus[i].pid != pid)
 			continue;
 		all++;
 		last = i;
-		if (s->vcpus[i].vmxon) {
+		if (w->vcpus[i].vmxon) {
 			vmx++;
 			last_vmx = i;
 		}
 	}
 	if (vmx == 1 || (pid >= 0 && all == 1)) {
-		*v = s->vcpus[vmx == 1 ? last_vmx : last];
+		*v = w->vcpus[vmx == 1 ? last_vmx : last];
 		return NS_OK;
 	}
 	if (pid < 0)
 		return ns_fail(err, vmx ? NS_ERR_ARG : NS_ERR_NO_VCPU,
 			       "%s: name a vCPU (PID:INDEX or an address; 'kvm -v' lists them)",
 			       vmx ? "several vCPUs are in VMX operation" : "no vCPU is in VMX operation");
+	if (!all && (rc = vm_error(w, pid, err)))
+		return rc;
 	if (!all)
 		return ns_fail(err, NS_ERR_NO_VCPU, "no VM of pid %d ('kvm' lists them)", pid);
 	return ns_fail(err, NS_ERR_ARG, "the VM of pid %d has %zu vCPUs, %zu in VMX operation: name one as %d:INDEX",
 		       pid, all, vmx, pid);
 }
 
-/*
- * The vCPU a command is about (struct ns_vcpu_sel).  An address not on
- * vm_list is read as a struct kvm_vcpu anyway, and said so.
- */
-static int pick_vcpu(struct ns_session *s, const struct ns_vcpu_sel *sel, struct ns_vcpu *v, struct ns_out *o,
-		     struct ns_error *err)
+/* The vCPU sel names, found in w; an address not on vm_list is read as a struct kvm_vcpu anyway, and said so. */
+static int find_vcpu(struct ns_session *s, const struct ns_walk *w, const struct ns_vcpu_sel *sel, struct ns_vcpu *v,
+		     struct ns_out *o, struct ns_error *err)
 {
-	int rc = ns_session_ready(s, true, err);
+	int rc;
 
-	if (rc || (rc = ns_session_walk(s, err)))
-		return rc;
 	switch (sel->by) {
 	case NS_VCPU_DEFAULT:
 		/* the current context's process, when it owns a VM */
-		for (size_t i = 0; sel->pid >= 0 && i < s->nvms; i++)
-			if (s->vms[i].pid == sel->pid)
-				return one_vcpu(s, sel->pid, v, err);
-		return one_vcpu(s, -1, v, err);
+		for (size_t i = 0; sel->pid >= 0 && i < w->nvms; i++)
+			if (w->vms[i].pid == sel->pid)
+				return one_vcpu(w, sel->pid, v, err);
+		return one_vcpu(w, -1, v, err);
 	case NS_VCPU_PID:
-		return one_vcpu(s, sel->pid, v, err);
+		return one_vcpu(w, sel->pid, v, err);
 	case NS_VCPU_PID_INDEX:
-		for (size_t i = 0; i < s->nvcpus; i++)
-			if (s->vcpus[i].pid == sel->pid && s->vcpus[i].idx == sel->idx) {
-				*v = s->vcpus[i];
+		for (size_t i = 0; i < w->nvcpus; i++)
+			if (w->vcpus[i].pid == sel->pid && w->vcpus[i].idx == sel->idx) {
+				*v = w->vcpus[i];
 				return NS_OK;
 			}
+		if ((rc = vm_error(w, sel->pid, err)))
+			return rc;
 		return ns_fail(err, NS_ERR_NO_VCPU, "no vCPU %u in a VM of pid %d ('kvm -v' lists them)", sel->idx,
 			       sel->pid);
 	case NS_VCPU_ADDR:
 		break;
 	}
-	for (size_t i = 0; i < s->nvcpus; i++)
-		if (s->vcpus[i].vcpu == sel->addr || s->vcpus[i].vmx == sel->addr) {
-			*v = s->vcpus[i];
+	for (size_t i = 0; i < w->nvcpus; i++)
+		if (w->vcpus[i].vcpu == sel->addr || w->vcpus[i].vmx == sel->addr) {
+			*v = w->vcpus[i];
 			return NS_OK;
 		}
 	/* not on vm_list (a VM being created or destroyed?): read it as a vCPU anyway */
@@ -153,6 +187,19 @@ static int pick_vcpu(struct ns_session *s, const struct ns_vcpu_sel *sel, struct
 		  (unsigned long long)sel->addr);
 	v->pid = -1;
 	return NS_OK;
+}
+
+static int pick_vcpu(struct ns_session *s, const struct ns_vcpu_sel *sel, struct ns_vcpu *v, struct ns_out *o,
+		     struct ns_error *err)
+{
+	struct ns_walk *w;
+	int rc = walk_new(s, true, &w, err);
+
+	if (rc)
+		return rc;
+	rc = find_vcpu(s, w, sel, v, o, err);
+	free(w);
+	return rc;
 }
 
 static void print_report(const struct ns_report *r, const struct ns_cmd_opts *opt, struct ns_out *o)
@@ -166,9 +213,9 @@ static void print_report(const struct ns_report *r, const struct ns_cmd_opts *op
 }
 
 int ns_session_read_vmcs12(struct ns_session *s, const struct ns_vcpu *v, enum ns_vmcs12_copy which, bool force,
-		       struct ns_error *err)
+			   struct ns_vmcs12_read *out, struct ns_error *err)
 {
-	uint8_t *region = s->region[0];
+	uint8_t *region = out->region;
 	uint64_t addr = which == NS_COPY_SHADOW ? v->cached_shadow_vmcs12 : v->cached_vmcs12;
 	int rc;
 
@@ -193,11 +240,11 @@ int ns_session_read_vmcs12(struct ns_session *s, const struct ns_vcpu *v, enum n
 			return ns_fail(err, NS_ERR_IO, "vmcs12 at 0x%llx cannot be read from this target",
 				       (unsigned long long)addr);
 	}
-	if ((rc = ns_decode_vcpu_vmcs12(region, NS_VMCS12_REGION_SIZE, addr, v, which, force, &s->vr, err))) {
+	if ((rc = ns_decode_vcpu_vmcs12(region, NS_VMCS12_REGION_SIZE, addr, v, which, force, &out->vr, err))) {
 		char why[sizeof(err->msg)];
 
 		memcpy(why, err->msg, sizeof(why));
-		return ns_fail(err, rc, "%.100s: %.200s", s->vr.copy, why);
+		return ns_fail(err, rc, "%.100s: %.200s", out->vr.copy, why);
 	}
 	return NS_OK;
 }
@@ -205,49 +252,69 @@ int ns_session_read_vmcs12(struct ns_session *s, const struct ns_vcpu *v, enum n
 int ns_cmd_vmcs12(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
 		  struct ns_error *err)
 {
+	struct ns_vmcs12_read *c = malloc(sizeof(*c));
 	struct ns_vcpu v;
-	int rc = pick_vcpu(s, vcpu, &v, o, err);
+	int rc;
 
-	if (rc || (rc = ns_session_read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, err)))
-		return rc;
-	print_report(&s->vr.r, opt, o);
-	return NS_OK;
+	if (!c)
+		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
+	if (!(rc = pick_vcpu(s, vcpu, &v, o, err)) &&
+	    !(rc = ns_session_read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, c, err)))
+		print_report(&c->vr.r, opt, o);
+	free(c);
+	return rc;
 }
 
 int ns_cmd_vmcs12_all(struct ns_session *s, const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err)
 {
+	struct ns_walk *w;
+	struct ns_vmcs12_read *c = NULL;
 	size_t shown = 0;
-	int rc = ns_session_ready(s, true, err);
+	int rc = walk_new(s, true, &w, err);
 
-	if (rc || (rc = ns_session_walk(s, err)))
+	if (rc)
 		return rc;
-	for (size_t i = 0; i < s->nvcpus; i++) {
-		struct ns_vcpu v = s->vcpus[i];
+	if (!(c = malloc(sizeof(*c)))) {
+		rc = ns_fail(err, NS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < w->nvcpus; i++) {
+		const struct ns_vcpu *v = &w->vcpus[i];
 
-		if (!v.vmxon || !v.cached_vmcs12 || v.current_vmptr == ~0ull)
+		if (!v->vmxon || !v->cached_vmcs12 || v->current_vmptr == ~0ull)
 			continue;
-		if ((rc = ns_session_read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, err)))
-			return rc;
-		print_report(&s->vr.r, opt, o);
+		if ((rc = ns_session_read_vmcs12(s, v, (enum ns_vmcs12_copy)opt->copy, opt->force, c, err)))
+			goto out;
+		print_report(&c->vr.r, opt, o);
 		shown++;
 	}
 	if (!shown)
 		ns_printf(o, "no vCPU in VMX operation has a current vmcs12\n");
-	return NS_OK;
+out:
+	free(c);
+	free(w);
+	return rc;
 }
 
 int ns_cmd_vmcs12_at(struct ns_session *s, uint64_t addr, const char *label, const struct ns_cmd_opts *opt,
 		     struct ns_out *o, struct ns_error *err)
 {
+	struct at {
+		uint8_t region[NS_VMCS12_REGION_SIZE];
+		struct ns_nested_state ns;
+		struct ns_report r;
+	} *a = malloc(sizeof(*a));
 	int rc;
 
-	if (!s->t->read(s->t->ctx, addr, s->region[0], NS_VMCS12_REGION_SIZE))
-		return ns_fail(err, NS_ERR_IO, "%s: cannot read a 4 KiB region there", label);
-	if ((rc = ns_decode_buffer(s->region[0], NS_VMCS12_REGION_SIZE, NS_INPUT_VMCS12, opt->force, label, &s->ns,
-				   &s->raw, err)))
-		return rc;
-	print_report(&s->raw, opt, o);
-	return NS_OK;
+	if (!a)
+		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
+	if (!s->t->read(s->t->ctx, addr, a->region, NS_VMCS12_REGION_SIZE))
+		rc = ns_fail(err, NS_ERR_IO, "%s: cannot read a 4 KiB region there", label);
+	else if (!(rc = ns_decode_buffer(a->region, NS_VMCS12_REGION_SIZE, NS_INPUT_VMCS12, opt->force, label, &a->ns,
+					 &a->r, err)))
+		print_report(&a->r, opt, o);
+	free(a);
+	return rc;
 }
 
 /* The report on a hardware VMCS region decoded with layout hw; the labels are the caller's. */
@@ -267,41 +334,36 @@ static int hw_report(const uint8_t *buf, size_t len, const struct ns_hwlayout *h
 	return NS_OK;
 }
 
-int ns_session_read_hw(struct ns_session *s, int which, const struct ns_vcpu *v, uint64_t region,
-			  const char *name, const char *layout_file, struct ns_report *rep, struct ns_error *err)
+int ns_session_read_hw(struct ns_session *s, const struct ns_vcpu *v, uint64_t region, const char *name,
+		       const char *layout_file, struct ns_hw_read *out, struct ns_error *err)
 {
-	uint8_t *buf = s->region[which];
 	uint32_t rev;
 	int rc;
 
-	memset(rep, 0, sizeof(*rep));
-	if (!region || !s->t->read(s->t->ctx, region, buf, 4096))
+	memset(&out->rep, 0, sizeof(out->rep));
+	if (!region || !s->t->read(s->t->ctx, region, out->region, sizeof(out->region)))
 		return ns_fail(err, NS_ERR_IO, "the %s region at 0x%llx cannot be read from this target", name,
 			       (unsigned long long)region);
-	memcpy(&rev, buf, 4);
-	if ((rc = ns_hwlayout_lookup(rev, layout_file, s->datadir, &s->hw[which], err)))
+	memcpy(&rev, out->region, 4);
+	if ((rc = ns_hwlayout_lookup(rev, layout_file, s->datadir, &out->hw, err)))
 		return rc;
-	{
-		char copy[sizeof(s->copy[which])]; /* the layout's names live in s too */
-
-		snprintf(copy, sizeof(copy), "%s region 0x%llx (layout %.60s, %.100s)", name, (unsigned long long)region,
-			 s->hw[which].name, s->hw[which].origin);
-		memcpy(s->copy[which], copy, sizeof(copy));
-	}
-	snprintf(s->source[which], sizeof(s->source[which]), "vCPU %u of pid %d (vcpu_vmx 0x%llx)", v->idx, v->pid,
+	snprintf(out->copy, sizeof(out->copy), "%s region 0x%llx (layout %.60s, %.100s)", name,
+		 (unsigned long long)region, out->hw.name, out->hw.origin);
+	snprintf(out->source, sizeof(out->source), "vCPU %u of pid %d (vcpu_vmx 0x%llx)", v->idx, v->pid,
 		 (unsigned long long)v->vmx);
-	return hw_report(buf, 4096, &s->hw[which], name, s->copy[which], s->source[which], rep, err);
+	return hw_report(out->region, sizeof(out->region), &out->hw, name, out->copy, out->source, &out->rep, err);
 }
 
-int ns_session_diff(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_error *err)
+int ns_session_diff(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_vmcs12_read *v12,
+		    struct ns_hw_read *v02, struct ns_diff *diff, struct ns_error *err)
 {
 	struct ns_diff_context ctx = { .vmcs12_vs_vmcs02 = true };
 	struct ns_reg_cache rc_;
 	struct ns_error ignored;
 	int rc;
 
-	if ((rc = ns_session_read_vmcs12(s, v, NS_COPY_CACHED, false, err)) ||
-	    (rc = ns_session_read_hw(s, 1, v, v->vmcs02, "vmcs02", layout_file, &s->rep02, err)))
+	if ((rc = ns_session_read_vmcs12(s, v, NS_COPY_CACHED, false, v12, err)) ||
+	    (rc = ns_session_read_hw(s, v, v->vmcs02, "vmcs02", layout_file, v02, err)))
 		return rc;
 	ctx.guest_mode = v->guest_mode;
 	ctx.in_l1 = !v->guest_mode && v->loaded_is_vmcs01;
@@ -310,49 +372,69 @@ int ns_session_diff(struct ns_session *s, const struct ns_vcpu *v, const char *l
 		ctx.rip_dirty = rc_.rip_dirty;
 		ctx.rsp_dirty = rc_.rsp_dirty;
 	}
-	ns_diff_vmcs(&s->vr.r.vmcs[0].vmcs, &s->rep02.vmcs[0].vmcs, &ctx, &s->diff);
+	ns_diff_vmcs(&v12->vr.r.vmcs[0].vmcs, &v02->rep.vmcs[0].vmcs, &ctx, diff);
 	return NS_OK;
 }
 
 int ns_cmd_diff(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
 		struct ns_error *err)
 {
+	struct diff_work {
+		struct ns_vmcs12_read v12;
+		struct ns_hw_read v02;
+		struct ns_diff diff;
+	} *d = malloc(sizeof(*d));
 	struct ns_vcpu v;
-	int rc = pick_vcpu(s, vcpu, &v, o, err);
+	int rc;
 
-	if (rc || (rc = ns_session_diff(s, &v, opt->layout_file, err)))
-		return rc;
+	if (!d)
+		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
+	if ((rc = pick_vcpu(s, vcpu, &v, o, err)) ||
+	    (rc = ns_session_diff(s, &v, opt->layout_file, &d->v12, &d->v02, &d->diff, err)))
+		goto out;
 	if (opt->json)
-		ns_render_diff_json(o, &s->vr.r.vmcs[0].vmcs, &s->rep02.vmcs[0].vmcs, &s->diff);
+		ns_render_diff_json(o, &d->v12.vr.r.vmcs[0].vmcs, &d->v02.rep.vmcs[0].vmcs, &d->diff);
 	else
-		ns_render_diff_text(o, &s->vr.r.vmcs[0].vmcs, &s->rep02.vmcs[0].vmcs, &s->diff, opt->all);
-	return NS_OK;
+		ns_render_diff_text(o, &d->v12.vr.r.vmcs[0].vmcs, &d->v02.rep.vmcs[0].vmcs, &d->diff, opt->all);
+out:
+	free(d);
+	return rc;
 }
 
-int ns_session_checks(struct ns_session *s, const struct ns_vcpu *v, struct ns_error *err)
+int ns_session_checks(struct ns_session *s, const struct ns_vcpu *v, struct ns_vmcs12_read *v12,
+		      struct ns_vmx_caps *caps, struct ns_check_report *checks, struct ns_error *err)
 {
 	int rc;
 
-	if ((rc = ns_session_read_vmcs12(s, v, NS_COPY_CACHED, false, err)) ||
-	    (rc = ns_kvm_nested_caps(s->t, &s->off, v, &s->caps, err)))
+	if ((rc = ns_session_read_vmcs12(s, v, NS_COPY_CACHED, false, v12, err)) ||
+	    (rc = ns_kvm_nested_caps(s->t, &s->off, v, caps, err)))
 		return rc;
-	ns_check_vmcs12(&s->vr.r.vmcs[0].vmcs, &s->caps, NULL, &s->checks);
+	ns_check_vmcs12(&v12->vr.r.vmcs[0].vmcs, caps, NULL, checks);
 	return NS_OK;
 }
 
 int ns_cmd_checks(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
 		  struct ns_error *err)
 {
+	struct checks_work {
+		struct ns_vmcs12_read v12;
+		struct ns_vmx_caps caps;
+		struct ns_check_report checks;
+	} *c = malloc(sizeof(*c));
 	struct ns_vcpu v;
-	int rc = pick_vcpu(s, vcpu, &v, o, err);
+	int rc;
 
-	if (rc || (rc = ns_session_checks(s, &v, err)))
-		return rc;
+	if (!c)
+		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
+	if ((rc = pick_vcpu(s, vcpu, &v, o, err)) || (rc = ns_session_checks(s, &v, &c->v12, &c->caps, &c->checks, err)))
+		goto out;
 	if (opt->json)
-		ns_render_checks_json(o, s->vr.copy, &s->checks);
+		ns_render_checks_json(o, c->v12.vr.copy, &c->checks);
 	else
-		ns_render_checks_text(o, s->vr.copy, &s->checks, opt->all);
-	return NS_OK;
+		ns_render_checks_text(o, c->v12.vr.copy, &c->checks, opt->all);
+out:
+	free(c);
+	return rc;
 }
 
 /* ---- vmcs02 / vmcs01 ---- */
@@ -414,6 +496,7 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, boo
 	uint32_t hdr[2] = { 0, 0 };
 	uint64_t lv, region;
 	bool have_region, current, decoded;
+	struct ns_hw_read *hwr;
 	int r = pick_vcpu(s, vcpu, &v, o, err);
 
 	if (r)
@@ -426,11 +509,14 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, boo
 	if ((r = ns_kvm_controls_shadow(s->t, &s->off, lv, &cs, err)) || (r = ns_kvm_host_state(s->t, &s->off, lv, &hs, err)) ||
 	    (current && (r = ns_kvm_reg_cache(s->t, &s->off, v.vcpu, &rc, err))))
 		return r;
-	decoded = ns_session_read_hw(s, 1, &v, region, name, opt->layout_file, &s->rep02, &lerr) == NS_OK;
+	if (!(hwr = malloc(sizeof(*hwr))))
+		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
+	decoded = ns_session_read_hw(s, &v, region, name, opt->layout_file, hwr, &lerr) == NS_OK;
 	if (opt->json) {
 		if (decoded)
-			ns_render_json(o, &s->rep02, &ro);
+			ns_render_json(o, &hwr->rep, &ro);
 		loaded_vmcs_json(o, &v, name, lv, region, have_region, hdr, &cs, &rc, &hs);
+		free(hwr);
 		return NS_OK;
 	}
 	ns_printf(o, "%s of vCPU %u (pid %d): loaded_vmcs %016llx  region %016llx%s\n", name, v.idx, v.pid,
@@ -441,13 +527,14 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, boo
 	else
 		ns_printf(o, "  the region cannot be read from this target\n");
 	if (decoded) {
-		ns_render_text(o, &s->rep02, &ro);
+		ns_render_text(o, &hwr->rep, &ro);
 		ns_printf(o, "\nKVM's software copies of this VMCS's state (independent of the layout):\n");
 	} else {
 		ns_printf(o, "  %s\n  The region's field layout is the CPU's own (undocumented); below are KVM's\n"
 			     "  software copies of its controls (loaded_vmcs.controls_shadow).\n",
 			  lerr.msg);
 	}
+	free(hwr); /* what follows is KVM's software copies only */
 	if (!cs.have) {
 		ns_printf(o, "  this kernel keeps no controls_shadow\n");
 		return NS_OK;
@@ -484,18 +571,20 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, boo
 
 /* ---- a region the front end read ---- */
 
-int ns_cmd_region(const uint8_t *buf, size_t len, const char *label, const char *datadir,
-		  const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err)
+/* What decoding a region the front end read needs: the caller's, never static. */
+struct region_work {
+	struct ns_nested_state ns;
+	struct ns_report r;
+	struct ns_hwlayout hw;
+	char copy[256];
+};
+
+static int region_report(const uint8_t *buf, size_t len, const char *label, const char *datadir,
+			 const struct ns_cmd_opts *opt, struct region_work *w, struct ns_out *o, struct ns_error *err)
 {
-	static struct ns_nested_state ns;
-	static struct ns_report r;
-	static struct ns_hwlayout hw;
-	static char copy[256];
 	uint32_t rev;
 	int rc;
 
-	if (len < 8)
-		return ns_fail(err, NS_ERR_TRUNCATED, "%s: %zu bytes are not a VMCS region", label, len);
 	memcpy(&rev, buf, 4);
 	/*
 	 * A kvm_nested_state in guest mode starts with flags 1, format 0 (VMX):
@@ -504,24 +593,39 @@ int ns_cmd_region(const uint8_t *buf, size_t len, const char *label, const char 
 	 * which the sniffer wants to be at least the header.
 	 */
 	if (rev == NS_EVMCS_REVISION && ns_nested_state_sniff(buf, len) &&
-	    ns_decode_buffer(buf, len, NS_INPUT_NESTED_STATE, opt->force, label, &ns, &r, NULL) == NS_OK) {
-		print_report(&r, opt, o);
+	    ns_decode_buffer(buf, len, NS_INPUT_NESTED_STATE, opt->force, label, &w->ns, &w->r, NULL) == NS_OK) {
+		print_report(&w->r, opt, o);
 		return NS_OK;
 	}
 	if ((rev & 0x7fffffff) != NS_VMCS12_REVISION && !opt->force &&
-	    ns_hwlayout_lookup(rev, opt->layout_file, datadir, &hw, err) == NS_OK) {
+	    ns_hwlayout_lookup(rev, opt->layout_file, datadir, &w->hw, err) == NS_OK) {
 		/* a hardware VMCS (L1 on real VMX, or an L1 hypervisor's own region) */
-		snprintf(copy, sizeof(copy), "%.80s (layout %.60s, %.100s)", label, hw.name, hw.origin);
-		if ((rc = hw_report(buf, len, &hw, "vmcs", copy, label, &r, err)))
+		snprintf(w->copy, sizeof(w->copy), "%.80s (layout %.60s, %.100s)", label, w->hw.name, w->hw.origin);
+		if ((rc = hw_report(buf, len, &w->hw, "vmcs", w->copy, label, &w->r, err)))
 			return rc;
-		print_report(&r, opt, o);
+		print_report(&w->r, opt, o);
 		return NS_OK;
 	}
 	/* a vmcs12, or a kvm_nested_state blob */
-	if ((rc = ns_decode_buffer(buf, len, NS_INPUT_AUTO, opt->force, label, &ns, &r, err)))
+	if ((rc = ns_decode_buffer(buf, len, NS_INPUT_AUTO, opt->force, label, &w->ns, &w->r, err)))
 		return rc;
-	print_report(&r, opt, o);
+	print_report(&w->r, opt, o);
 	return NS_OK;
+}
+
+int ns_cmd_region(const uint8_t *buf, size_t len, const char *label, const char *datadir,
+		  const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err)
+{
+	struct region_work *w;
+	int rc;
+
+	if (len < 8)
+		return ns_fail(err, NS_ERR_TRUNCATED, "%s: %zu bytes are not a VMCS region", label, len);
+	if (!(w = malloc(sizeof(*w))))
+		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
+	rc = region_report(buf, len, label, datadir, opt, w, o, err);
+	free(w);
+	return rc;
 }
 
 int ns_vmcs12_field(const uint8_t *buf, size_t len, const char *name, uint64_t *value, struct ns_error *err)

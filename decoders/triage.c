@@ -80,16 +80,16 @@ static void explain(enum ns_decoder d, uint64_t value, const struct ns_context *
 		ns_decoding_format(&dec, buf, n);
 }
 
-/* vmcs12's highlights, from the copy in s->vr. */
-static void highlights(struct ns_session *s, struct vcpu_triage *vt)
+/* vmcs12's highlights, from the copy read. */
+static void highlights(const struct ns_vcpu_report *vr, struct vcpu_triage *vt)
 {
-	const struct ns_decoded_vmcs *dv = &s->vr.r.vmcs[0];
+	const struct ns_decoded_vmcs *dv = &vr->r.vmcs[0];
 	const struct ns_vmcs *v = &dv->vmcs;
 	struct ns_context ctx = { 0 };
 
 	vt->have12 = true;
 	vt->exit_stale = (dv->stale_sections & NS_SECT_EXIT) != 0;
-	snprintf(vt->copy12, sizeof(vt->copy12), "%s", s->vr.copy);
+	snprintf(vt->copy12, sizeof(vt->copy12), "%s", vr->copy);
 	vt->revision = dv->info.revision;
 	vt->launch_state = dv->info.launch_state;
 	vt->pin = field(v, 0x4000);
@@ -145,7 +145,17 @@ static void field_names(const struct ns_diff *d, enum ns_diff_class c, char *buf
 			len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", d->e[i].field->name);
 }
 
-static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct vcpu_triage *vt)
+/* What judging one vCPU reads: the caller's, reused from vCPU to vCPU. */
+struct judge_work {
+	struct ns_vmcs12_read v12;
+	struct ns_hw_read v02;
+	struct ns_vmx_caps caps;
+	struct ns_check_report checks;
+	struct ns_diff diff;
+};
+
+static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct judge_work *w,
+		  struct vcpu_triage *vt)
 {
 	struct ns_error err;
 
@@ -176,21 +186,21 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 	if (v->need_vmcs12_to_shadow_sync)
 		note(vt, false, "L1's shadow VMCS is behind vmcs12 (need_vmcs12_to_shadow_sync)");
 
-	if (ns_session_checks(s, v, &err)) {
+	if (ns_session_checks(s, v, &w->v12, &w->caps, &w->checks, &err)) {
 		note(vt, true, "vmcs12: %s", err.msg);
 		return;
 	}
-	highlights(s, vt);
+	highlights(&w->v12.vr, vt);
 	vt->have_checks = true;
-	vt->rules = s->checks.n;
-	vt->pass = s->checks.pass;
-	vt->fail = s->checks.fail;
-	vt->na = s->checks.na;
-	snprintf(vt->caps, sizeof(vt->caps), "%s", s->caps.source);
-	for (unsigned i = 0; i < s->checks.n; i++)
-		if (s->checks.r[i].verdict == NS_FAIL)
-			note(vt, true, "SDM check %s failed (%s): %s", s->checks.r[i].rule->id, s->checks.r[i].rule->section,
-			     s->checks.r[i].detail);
+	vt->rules = w->checks.n;
+	vt->pass = w->checks.pass;
+	vt->fail = w->checks.fail;
+	vt->na = w->checks.na;
+	snprintf(vt->caps, sizeof(vt->caps), "%s", w->caps.source);
+	for (unsigned i = 0; i < w->checks.n; i++)
+		if (w->checks.r[i].verdict == NS_FAIL)
+			note(vt, true, "SDM check %s failed (%s): %s", w->checks.r[i].rule->id, w->checks.r[i].rule->section,
+			     w->checks.r[i].detail);
 
 	/* KVM sets vmcs12's launch state at L2's first exit to L1: clear in L1, L2
 	 * has not run from this vmcs12 (or its entry failed), and vmcs02 is not
@@ -200,19 +210,19 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 				   "KVM builds vmcs02 from it at VM entry";
 		return;
 	}
-	if (ns_session_diff(s, v, layout_file, &err)) {
+	if (ns_session_diff(s, v, layout_file, &w->v12, &w->v02, &w->diff, &err)) {
 		snprintf(vt->diff_error, sizeof(vt->diff_error), "%s", err.msg);
 		/* in L2 the vCPU runs on vmcs02: it must be there */
 		note(vt, v->guest_mode, "vmcs02: %s", err.msg);
 		return;
 	}
 	vt->have_diff = true;
-	vt->guest_rip02 = field(&s->rep02.vmcs[0].vmcs, 0x681e); /* GUEST_RIP */
-	vt->compared = s->diff.compared;
-	vt->differ = s->diff.n;
-	memcpy(vt->cls, s->diff.count, sizeof(vt->cls));
-	field_names(&s->diff, NS_DIFF_UNEXPLAINED, vt->unexplained, sizeof(vt->unexplained));
-	field_names(&s->diff, NS_DIFF_STALE, vt->stale, sizeof(vt->stale));
+	vt->guest_rip02 = field(&w->v02.rep.vmcs[0].vmcs, 0x681e); /* GUEST_RIP */
+	vt->compared = w->diff.compared;
+	vt->differ = w->diff.n;
+	memcpy(vt->cls, w->diff.count, sizeof(vt->cls));
+	field_names(&w->diff, NS_DIFF_UNEXPLAINED, vt->unexplained, sizeof(vt->unexplained));
+	field_names(&w->diff, NS_DIFF_STALE, vt->stale, sizeof(vt->stale));
 	if (vt->cls[NS_DIFF_UNEXPLAINED])
 		note(vt, true, "vmcs12 and vmcs02 differ where KVM's construction rules do not explain it: %s",
 		     vt->unexplained);
@@ -435,6 +445,8 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 		  struct ns_triage_summary *sum, struct ns_error *err)
 {
 	struct vcpu_triage vt;
+	struct ns_walk *walk = NULL;
+	struct judge_work *work = NULL;
 	struct json j;
 	int rc;
 
@@ -445,10 +457,15 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 	 */
 	struct layout_verdict lv;
 
-	if ((rc = ns_session_ready(s, true, err)) ||
-	    (rc = ns_kvm_vms(s->t, &s->off, s->vms, NS_MAX_VMS, &s->nvms, err)))
+	if ((rc = ns_session_ready(s, true, err)))
 		return rc;
-	s->nvcpus = 0;
+	if (!(walk = malloc(sizeof(*walk))) || !(work = malloc(sizeof(*work)))) {
+		rc = ns_fail(err, NS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* the one walker: a VM whose vCPUs cannot be listed keeps its error, the others are judged */
+	if ((rc = ns_session_walk(s, walk, err)))
+		goto out;
 	vmcs12_layout(s, &lv);
 	sum->problems += lv.breaks ? 1 : 0;
 	if (info->json) {
@@ -476,14 +493,10 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 		ns_printf(o, "dump     %s (%s), Linux %s\ntypes    %s\nvmcs12   %s%s\n", info->dump, info->format,
 			  info->release, info->types, lv.breaks ? "PROBLEM " : "", lv.text);
 	}
-	for (size_t i = 0; i < s->nvms; i++) {
-		const struct ns_vm *vm = &s->vms[i];
-		struct ns_error verr = { NS_OK, "" };
-		size_t first = s->nvcpus, n = 0;
+	for (size_t i = 0; i < walk->nvms; i++) {
+		const struct ns_vm *vm = &walk->vms[i];
+		const struct ns_error verr = walk->vm_err[i];
 
-		if (ns_kvm_vcpus(s->t, &s->off, vm, s->vcpus + first, MAX_VCPUS - first, &n, &verr))
-			n = 0;
-		s->nvcpus += n;
 		sum->vms++;
 		if (info->json) {
 			json_obj_begin(&j);
@@ -513,10 +526,10 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 			if (vm->skip)
 				ns_printf(o, "  skipped: %s\n", vm->skip);
 		}
-		for (size_t k = first; k < s->nvcpus; k++) {
-			struct ns_vcpu v = s->vcpus[k];
+		for (size_t k = walk->first[i]; k < walk->first[i] + walk->count[i]; k++) {
+			struct ns_vcpu v = walk->vcpus[k];
 
-			judge(s, &v, info->layout_file, &vt);
+			judge(s, &v, info->layout_file, work, &vt);
 			sum->vcpus++;
 			sum->vmx += v.vmxon;
 			sum->l2 += v.guest_mode;
@@ -559,5 +572,9 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
 			  sum->vms == 1 ? "" : "s", sum->vcpus, sum->vcpus == 1 ? "" : "s", sum->vmx, sum->l2,
 			  sum->problems, sum->problems == 1 ? "" : "s", sum->warnings, sum->warnings == 1 ? "" : "s");
 	}
-	return NS_OK;
+	rc = NS_OK;
+out:
+	free(work);
+	free(walk);
+	return rc;
 }

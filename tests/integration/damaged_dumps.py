@@ -158,6 +158,13 @@ try:
                 r.stdout.count("vCPU 0 (vcpu_vmx") == judged
             check(ok, f"{name}: triage exits {r.returncode} in {took:.1f} s: "
                       f"{err[0] if err else [line for line in r.stdout.splitlines() if 'PROBLEM' in line][:1]}")
+            if "vCPU" in phrase:
+                # kvm walks as triage does: the corrupt VM is reported, the others still listed
+                k = subprocess.run([str(build / "nestscope"), "kvm", str(raw), "-v"], capture_output=True, text=True,
+                                   timeout=120)
+                check(k.returncode == 0 and k.stdout.count("  its vCPUs cannot be listed: ") == 1 and
+                      k.stdout.count("  VCPU 0 ") == 2,
+                      f"{name}: kvm -v lists the other two VMs' vCPUs and says why the third's cannot be listed")
             if tools:
                 # crash and gdb find vm_list with their own module symbols: a corrupt module list is not theirs
                 sessions(name, "" if "module" in name else phrase.replace("its vCPUs cannot be listed", "cannot be read"))

@@ -9,7 +9,8 @@ gdbcore, as gdb_dump.py does) and `nestscope COMMAND DUMP ...` with the
 bundled profile, on each bundled dump, and compares the output byte for
 byte.  Error lines are compared without the prefix each front end adds
 (crash's "CMD: ", the CLI's "nestscope: ").  crash 8.0.2 cannot open 6.4+
-dumps: gdb and the CLI serve those.
+dumps: gdb and the CLI serve those.  In crash, `set PID` of a VMM then a
+command without VCPU must answer for that VM, as the command with PID does.
 
 usage: frontends_agree.py BUILD_DIR SAMPLES_DIR CACHE_DIR
 """
@@ -139,7 +140,18 @@ for mf in sorted(root.glob("*/manifest.json")):
     if why:
         print(f"note: {why}: gdb and the CLI serve it")
     else:
-        sessions.append(("crash", crash_session(vmlinux, mods, dump, lines)))
+        # crash's current context: after `set PID` of a VMM, no operand means that VM's vCPU
+        ctx = [x for pid in pids for x in (f"set {pid}", "vmcs12 -x")]
+        got = crash_session(vmlinux, mods, dump, lines + ctx)
+        sessions.append(("crash", got[:len(lines)]))
+        tried = [(pid, got[len(lines) + 2 * k + 1]) for k, pid in enumerate(pids)
+                 if f"PID: {pid}\n" in got[len(lines) + 2 * k][0]]
+        if tried:
+            check(all(out == cli(dump, f"vmcs12 -x {pid}") for pid, out in tried),
+                  f"{kver}: crash's vmcs12 without VCPU after set PID is that VM's vCPU, as 'vmcs12 -x PID' "
+                  f"(pids crash has a task for: {[pid for pid, _ in tried]})")
+        else:
+            print(f"note: {kver}: crash has no task of any VMM (only the dumping CPU's is sure to be there)")
     for name, got in sessions:
         differ = [line for line, a, b in zip(lines, got, want) if a != b]
         check(not differ, f"{kver}: {name} and the CLI give the same output for {len(lines) - len(differ)} of "
