@@ -6,7 +6,9 @@ set -eu
 OUT=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT"
-as -o "$OUT/l1.o" "$HERE/l1.S"
+# l1.S and nsharness.c name VMCS fields and bits from nestscope's tables (decoders/*.def)
+DECODERS=$HERE/../../decoders
+gcc -c -I"$DECODERS" -o "$OUT/l1.o" "$HERE/l1.S"
 # linked at 0x10000, where nsharness loads it in L1's memory
 ld -Ttext=0x10000 -e _start -o "$OUT/l1.elf" "$OUT/l1.o"
 objcopy -O binary "$OUT/l1.elf" "$OUT/l1.bin"
@@ -18,4 +20,4 @@ objcopy -O binary "$OUT/l1.elf" "$OUT/l1.bin"
 			 $3 == "l1_novmx" { print "#define L1_NOVMX 0x" $1 "ULL" }'
 ) > "$OUT/l1_bin.h"
 grep -q L1_EXIT_HANDLER "$OUT/l1_bin.h" && grep -q L2_START "$OUT/l1_bin.h" && grep -q L1_NOVMX "$OUT/l1_bin.h"
-gcc -O2 -Wall -Wextra -static -pthread -I"$OUT" -o "$OUT/nsharness" "$HERE/nsharness.c"
+gcc -O2 -Wall -Wextra -static -pthread -I"$OUT" -I"$DECODERS" -o "$OUT/nsharness" "$HERE/nsharness.c"

@@ -27,11 +27,11 @@
 	.set MAILBOX_CUR, 0x9028
 	.set CASE_STRIDE, 512		/* a case: u64 count, then {u64 encoding, u64 value} pairs */
 	.set VMWRITE_TABLE, 0x8000
-	.set VM_INSTRUCTION_ERROR, 0x4400
-	.set VM_EXIT_REASON, 0x4402
-	.set EXIT_QUALIFICATION, 0x6400
-	.set VM_EXIT_INSTRUCTION_LEN, 0x440c
-	.set GUEST_RIP, 0x681e
+
+	/* VMCS field encodings by name (GUEST_RIP ...): nestscope's catalog, each field an assembler symbol */
+#define FIELD(enc, name, linux, sdm, width, type, dec) .set name, enc
+#include "fields.def"
+#undef FIELD
 
 	.globl _start
 _start:

@@ -62,6 +62,7 @@
 #include <unistd.h>
 
 #include "l1_bin.h" /* l1_bin[], l1_bin_len, L1_EXIT_HANDLER, L2_START, L1_NOVMX */
+#include "vmx_names.h" /* nestscope's tables as names: GUEST_RIP, CPU_BASED_*, MSR_IA32_VMX_* ... */
 
 /* L1's memory map: linear addresses, and guest-physical ones for vCPU 0;
  * vCPU i's page tables map linear 0..2 MiB to its chunk at GPA i * CHUNK */
@@ -125,7 +126,9 @@ static __thread char vdir[400]; /* where this vCPU writes */
 #define MAX_CASES 512
 static __thread char dump_note[768]; /* what the dump moment looked like, for the manifest */
 static __thread FILE *manifest;
-static __thread uint64_t msrs[19];
+/* the capability MSRs nestscope's checks read: IA32_VMX_BASIC .. IA32_VMX_PROCBASED_CTLS3 */
+#define NCAPS (MSR_IA32_VMX_PROCBASED_CTLS3 - MSR_IA32_VMX_BASIC + 1)
+static __thread uint64_t msrs[NCAPS];
 
 static void die(const char *fmt, ...)
 {
@@ -411,7 +414,7 @@ static void setup_memory(uint32_t revision)
 		e4[0] = (base + EPT_PDPT_GPA) | 7;
 		e3[0] = (base + EPT_PD_GPA) | 7;
 		for (int i = 0; i < 512; i++) /* identity, 2 MiB pages, WB, RWX */
-			e2[i] = ((uint64_t)i << 21) | (1u << 7) | (6u << 3) | 7;
+			e2[i] = ((uint64_t)i << 21) | (1u << 7) | (X86_MEMTYPE_WB << 3) | 7;
 		/* I/O bitmap A: L1 intercepts port 0x18 only */
 		vmem[IO_BITMAP_A_GPA + 0x18 / 8] |= 1u << (0x18 % 8);
 		memcpy(vmem + SHADOW_VMCS_GPA, &shadow, 4);
@@ -436,34 +439,51 @@ struct controls {
 	uint64_t cr0, cr4, efer;
 };
 
+static uint64_t cap(enum vmx_msr msr)
+{
+	return msrs[msr - MSR_IA32_VMX_BASIC];
+}
+
+/* L2 runs in long mode: protected mode with paging, PAE and long mode in EFER */
+#define L2_CR0 (X86_CR0_PG | X86_CR0_NE | X86_CR0_ET | X86_CR0_MP | X86_CR0_PE)
+#define L2_EFER (EFER_LMA | EFER_LME)
+
 static struct controls choose_controls(void)
 {
-	bool true_ctls = (msrs[0] >> 55) & 1;
-	uint64_t pin_cap = true_ctls ? msrs[13] : msrs[1], proc_cap = true_ctls ? msrs[14] : msrs[2];
-	uint64_t exit_cap = true_ctls ? msrs[15] : msrs[3], entry_cap = true_ctls ? msrs[16] : msrs[4];
+	bool true_ctls = cap(MSR_IA32_VMX_BASIC) & VMX_BASIC_TRUE_CONTROLS;
+	uint64_t pin_cap = cap(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
+	uint64_t proc_cap = cap(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS);
+	uint64_t exit_cap = cap(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS);
+	uint64_t entry_cap = cap(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS);
 	struct controls c;
 
-	c.cr0 = (0x80000033ull | msrs[6]) & msrs[7];
-	c.cr4 = (0x2020ull | msrs[8]) & msrs[9];
-	c.efer = 0x500;
+	c.cr0 = (L2_CR0 | cap(MSR_IA32_VMX_CR0_FIXED0)) & cap(MSR_IA32_VMX_CR0_FIXED1);
+	c.cr4 = (X86_CR4_VMXE | X86_CR4_PAE | cap(MSR_IA32_VMX_CR4_FIXED0)) & cap(MSR_IA32_VMX_CR4_FIXED1);
+	c.efer = L2_EFER;
 	c.pin = adjust(pin_cap, 0);
 	c.proc = adjust(proc_cap, 0);
 	c.proc2 = 0;
-	c.exit = adjust(exit_cap, 1u << 9);   /* host address-space size */
-	c.entry = adjust(entry_cap, 1u << 9); /* IA-32e mode guest */
+	c.exit = adjust(exit_cap, VM_EXIT_HOST_ADDR_SPACE_SIZE);
+	c.entry = adjust(entry_cap, VM_ENTRY_IA32E_MODE);
 	if (rich) {
-		/* TSC offsetting, HLT exiting, I/O bitmaps, MSR bitmaps, secondary controls */
-		c.proc = adjust(proc_cap, (1u << 3) | (1u << 7) | (1u << 25) | (1u << 28) | (1u << 31));
-		/* EPT, VPID, and VMCS shadowing when KVM offers it */
-		c.proc2 = adjust(msrs[11], (1u << 1) | (1u << 5) | (1u << 14));
-		c.exit = adjust(exit_cap, (1u << 9) | (1u << 20) | (1u << 21)); /* save/load EFER */
-		c.entry = adjust(entry_cap, (1u << 9) | (1u << 15));            /* load EFER */
+		c.proc = adjust(proc_cap, CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS |
+					  CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+		/* EPT, VPID and VMCS shadowing, each when KVM offers it */
+		c.proc2 = adjust(cap(MSR_IA32_VMX_PROCBASED_CTLS2),
+				 SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_SHADOW_VMCS);
+		c.exit = adjust(exit_cap, VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER);
+		c.entry = adjust(entry_cap, VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_IA32_EFER);
 	}
 	return c;
 }
 
 static void build_vmwrites(const struct controls *c)
 {
+#define SEGMENT(s) { GUEST_##s##_SELECTOR, GUEST_##s##_LIMIT, GUEST_##s##_AR_BYTES, GUEST_##s##_BASE }
+	static const enum vmcs_field seg_fields[6][4] = {
+		SEGMENT(ES), SEGMENT(CS), SEGMENT(SS), SEGMENT(DS), SEGMENT(FS), SEGMENT(GS),
+	};
+#undef SEGMENT
 	static const uint64_t segs[6][4] = { /* selector, limit, access rights, base: ES CS SS DS FS GS */
 		{ 0x10, 0xffffffff, 0xc093, 0 }, { 0x08, 0xffffffff, 0xa09b, 0 }, { 0x10, 0xffffffff, 0xc093, 0 },
 		{ 0x10, 0xffffffff, 0xc093, 0 }, { 0x10, 0xffffffff, 0xc093, 0 }, { 0x10, 0xffffffff, 0xc093, 0 },
@@ -472,100 +492,100 @@ static void build_vmwrites(const struct controls *c)
 	table = (uint64_t *)(vmem + TABLE_GPA);
 	nwrites = 0;
 	table[0] = ~0ull;
-	vmwrite(0x4000, c->pin);
-	vmwrite(0x4002, c->proc);
+	vmwrite(PIN_BASED_VM_EXEC_CONTROL, c->pin);
+	vmwrite(CPU_BASED_VM_EXEC_CONTROL, c->proc);
 	if (rich) {
-		vmwrite(0x401e, c->proc2);
-		vmwrite(0x201a, (base + EPT_PML4_GPA) | (3 << 3) | 6); /* EPTP: 4 levels, WB */
-		vmwrite(0x0000, 1);                          /* VPID */
-		vmwrite(0x2004, base + MSR_BITMAP_GPA);
-		vmwrite(0x2000, base + IO_BITMAP_A_GPA);
-		vmwrite(0x2002, base + IO_BITMAP_B_GPA);
-		vmwrite(0x2010, 0x123456789ull);             /* TSC offset */
-		vmwrite(0x2806, c->efer);
-		vmwrite(0x2c02, c->efer);
-		vmwrite(0x200a, base + MSR_AREA_GPA);        /* VM-entry MSR-load */
-		vmwrite(0x4014, 1);
-		vmwrite(0x2006, base + MSR_AREA_GPA + 0x100); /* VM-exit MSR-store */
-		vmwrite(0x400e, 1);
-		vmwrite(0x2008, base + MSR_AREA_GPA + 0x200); /* VM-exit MSR-load */
-		vmwrite(0x4010, 1);
-		if (c->proc2 & (1u << 14)) {
-			vmwrite(0x2026, base + VMREAD_BITMAP_GPA);
-			vmwrite(0x2028, base + VMWRITE_BITMAP_GPA);
+		vmwrite(SECONDARY_VM_EXEC_CONTROL, c->proc2);
+		vmwrite(EPT_POINTER, (base + EPT_PML4_GPA) | (4 - 1) << 3 | X86_MEMTYPE_WB); /* walk length - 1 in 5:3 */
+		vmwrite(VIRTUAL_PROCESSOR_ID, 1);                          /* VPID */
+		vmwrite(MSR_BITMAP, base + MSR_BITMAP_GPA);
+		vmwrite(IO_BITMAP_A, base + IO_BITMAP_A_GPA);
+		vmwrite(IO_BITMAP_B, base + IO_BITMAP_B_GPA);
+		vmwrite(TSC_OFFSET, 0x123456789ull);             /* TSC offset */
+		vmwrite(GUEST_IA32_EFER, c->efer);
+		vmwrite(HOST_IA32_EFER, c->efer);
+		vmwrite(VM_ENTRY_MSR_LOAD_ADDR, base + MSR_AREA_GPA);        /* VM-entry MSR-load */
+		vmwrite(VM_ENTRY_MSR_LOAD_COUNT, 1);
+		vmwrite(VM_EXIT_MSR_STORE_ADDR, base + MSR_AREA_GPA + 0x100); /* VM-exit MSR-store */
+		vmwrite(VM_EXIT_MSR_STORE_COUNT, 1);
+		vmwrite(VM_EXIT_MSR_LOAD_ADDR, base + MSR_AREA_GPA + 0x200); /* VM-exit MSR-load */
+		vmwrite(VM_EXIT_MSR_LOAD_COUNT, 1);
+		if (c->proc2 & SECONDARY_EXEC_SHADOW_VMCS) {
+			vmwrite(VMREAD_BITMAP, base + VMREAD_BITMAP_GPA);
+			vmwrite(VMWRITE_BITMAP, base + VMWRITE_BITMAP_GPA);
 		}
 	} else {
-		vmwrite(0x400e, 0);
-		vmwrite(0x4010, 0);
-		vmwrite(0x4014, 0);
+		vmwrite(VM_EXIT_MSR_STORE_COUNT, 0);
+		vmwrite(VM_EXIT_MSR_LOAD_COUNT, 0);
+		vmwrite(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	}
-	vmwrite(0x400c, c->exit);
-	vmwrite(0x4012, c->entry);
-	vmwrite(0x4004, rich ? (1u << 6) | (1u << 14) : 0); /* exception bitmap: #UD #PF */
-	vmwrite(0x4006, 0);
-	vmwrite(0x4008, 0);
-	vmwrite(0x400a, 0);
-	vmwrite(0x4016, 0);
-	vmwrite(0x6000, rich ? 0x80000021ull : 0);   /* CR0 guest/host mask: PE NE PG */
-	vmwrite(0x6002, rich ? 0x2000ull : 0);       /* CR4 guest/host mask: VMXE */
-	vmwrite(0x6004, c->cr0);
-	vmwrite(0x6006, rich ? c->cr4 & ~0x2000ull : c->cr4);
+	vmwrite(VM_EXIT_CONTROLS, c->exit);
+	vmwrite(VM_ENTRY_CONTROLS, c->entry);
+	vmwrite(EXCEPTION_BITMAP, rich ? 1u << X86_TRAP_UD | 1u << X86_TRAP_PF : 0);
+	vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmwrite(CR3_TARGET_COUNT, 0);
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmwrite(CR0_GUEST_HOST_MASK, rich ? X86_CR0_PG | X86_CR0_NE | X86_CR0_PE : 0);
+	vmwrite(CR4_GUEST_HOST_MASK, rich ? X86_CR4_VMXE : 0);
+	vmwrite(CR0_READ_SHADOW, c->cr0);
+	vmwrite(CR4_READ_SHADOW, rich ? c->cr4 & ~X86_CR4_VMXE : c->cr4);
 	/* host state: L1 itself */
-	vmwrite(0x6c00, c->cr0);
-	vmwrite(0x6c02, base + PML4_GPA);
-	vmwrite(0x6c04, c->cr4);
-	vmwrite(0x0c00, 0x10);
-	vmwrite(0x0c02, 0x08);
-	vmwrite(0x0c04, 0x10);
-	vmwrite(0x0c06, 0x10);
-	vmwrite(0x0c08, 0x10);
-	vmwrite(0x0c0a, 0x10);
-	vmwrite(0x0c0c, 0x18);
-	vmwrite(0x6c06, 0);
-	vmwrite(0x6c08, 0);
-	vmwrite(0x6c0a, TSS_GPA);
-	vmwrite(0x6c0c, GDT_GPA);
-	vmwrite(0x6c0e, 0);
-	vmwrite(0x4c00, 0);
-	vmwrite(0x6c10, rich ? 0x1111000 : 0);  /* host SYSENTER_ESP: the exit MSR-load sets it too */
-	vmwrite(0x6c12, 0);
-	vmwrite(0x6c14, L1_STACK);
-	vmwrite(0x6c16, L1_EXIT_HANDLER);
+	vmwrite(HOST_CR0, c->cr0);
+	vmwrite(HOST_CR3, base + PML4_GPA);
+	vmwrite(HOST_CR4, c->cr4);
+	vmwrite(HOST_ES_SELECTOR, 0x10);
+	vmwrite(HOST_CS_SELECTOR, 0x08);
+	vmwrite(HOST_SS_SELECTOR, 0x10);
+	vmwrite(HOST_DS_SELECTOR, 0x10);
+	vmwrite(HOST_FS_SELECTOR, 0x10);
+	vmwrite(HOST_GS_SELECTOR, 0x10);
+	vmwrite(HOST_TR_SELECTOR, 0x18);
+	vmwrite(HOST_FS_BASE, 0);
+	vmwrite(HOST_GS_BASE, 0);
+	vmwrite(HOST_TR_BASE, TSS_GPA);
+	vmwrite(HOST_GDTR_BASE, GDT_GPA);
+	vmwrite(HOST_IDTR_BASE, 0);
+	vmwrite(HOST_IA32_SYSENTER_CS, 0);
+	vmwrite(HOST_IA32_SYSENTER_ESP, rich ? 0x1111000 : 0);  /* host SYSENTER_ESP: the exit MSR-load sets it too */
+	vmwrite(HOST_IA32_SYSENTER_EIP, 0);
+	vmwrite(HOST_RSP, L1_STACK);
+	vmwrite(HOST_RIP, L1_EXIT_HANDLER);
 	/* guest state: L2, 64-bit, on L1's page tables */
-	vmwrite(0x6800, c->cr0);
-	vmwrite(0x6802, base + PML4_GPA);
-	vmwrite(0x6804, c->cr4);
-	vmwrite(0x681a, 0x400);
-	vmwrite(0x681c, L2_STACK);
-	vmwrite(0x681e, L2_START);
-	vmwrite(0x6820, 0x2);
+	vmwrite(GUEST_CR0, c->cr0);
+	vmwrite(GUEST_CR3, base + PML4_GPA);
+	vmwrite(GUEST_CR4, c->cr4);
+	vmwrite(GUEST_DR7, 0x400);
+	vmwrite(GUEST_RSP, L2_STACK);
+	vmwrite(GUEST_RIP, L2_START);
+	vmwrite(GUEST_RFLAGS, 0x2);
 	for (int i = 0; i < 6; i++) {
-		vmwrite(0x0800 + 2 * i, segs[i][0]);
-		vmwrite(0x4800 + 2 * i, segs[i][1]);
-		vmwrite(0x4814 + 2 * i, segs[i][2]);
-		vmwrite(0x6806 + 2 * i, segs[i][3]);
+		vmwrite(seg_fields[i][0], segs[i][0]);
+		vmwrite(seg_fields[i][1], segs[i][1]);
+		vmwrite(seg_fields[i][2], segs[i][2]);
+		vmwrite(seg_fields[i][3], segs[i][3]);
 	}
-	vmwrite(0x080c, 0);
-	vmwrite(0x480c, 0);
-	vmwrite(0x4820, 0x10000); /* LDTR unusable */
-	vmwrite(0x6812, 0);
-	vmwrite(0x080e, 0x18);
-	vmwrite(0x480e, 0x67);
-	vmwrite(0x4822, 0x8b);    /* busy 64-bit TSS */
-	vmwrite(0x6814, TSS_GPA);
-	vmwrite(0x6816, GDT_GPA);
-	vmwrite(0x4810, 0x27);
-	vmwrite(0x6818, 0);
-	vmwrite(0x4812, 0);
-	vmwrite(0x2802, 0);
-	vmwrite(0x482a, 0);
-	vmwrite(0x6824, 0);
-	vmwrite(0x6826, 0);
-	vmwrite(0x4824, 0);
-	vmwrite(0x4826, 0);
-	vmwrite(0x6822, 0);
+	vmwrite(GUEST_LDTR_SELECTOR, 0);
+	vmwrite(GUEST_LDTR_LIMIT, 0);
+	vmwrite(GUEST_LDTR_AR_BYTES, VMX_AR_UNUSABLE);
+	vmwrite(GUEST_LDTR_BASE, 0);
+	vmwrite(GUEST_TR_SELECTOR, 0x18);
+	vmwrite(GUEST_TR_LIMIT, 0x67);
+	vmwrite(GUEST_TR_AR_BYTES, 0x8b);    /* busy 64-bit TSS */
+	vmwrite(GUEST_TR_BASE, TSS_GPA);
+	vmwrite(GUEST_GDTR_BASE, GDT_GPA);
+	vmwrite(GUEST_GDTR_LIMIT, 0x27);
+	vmwrite(GUEST_IDTR_BASE, 0);
+	vmwrite(GUEST_IDTR_LIMIT, 0);
+	vmwrite(GUEST_IA32_DEBUGCTL, 0);
+	vmwrite(GUEST_SYSENTER_CS, 0);
+	vmwrite(GUEST_SYSENTER_ESP, 0);
+	vmwrite(GUEST_SYSENTER_EIP, 0);
+	vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmwrite(GUEST_ACTIVITY_STATE, 0);
+	vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	/* with VMCS shadowing the link pointer names the shadow VMCS */
-	vmwrite(0x2800, rich && (c->proc2 & (1u << 14)) ? base + SHADOW_VMCS_GPA : ~0ull);
+	vmwrite(VMCS_LINK_POINTER, rich && (c->proc2 & SECONDARY_EXEC_SHADOW_VMCS) ? base + SHADOW_VMCS_GPA : ~0ull);
 
 	m_list_begin("vmwrites");
 	for (unsigned i = 0; i < nwrites; i++)
@@ -654,24 +674,16 @@ static void verdict(const char *fmt, ...)
 
 /* ---- the run ---- */
 
-static const char *const msr_names[19] = {
-	"IA32_VMX_BASIC", "IA32_VMX_PINBASED_CTLS", "IA32_VMX_PROCBASED_CTLS", "IA32_VMX_EXIT_CTLS",
-	"IA32_VMX_ENTRY_CTLS", "IA32_VMX_MISC", "IA32_VMX_CR0_FIXED0", "IA32_VMX_CR0_FIXED1",
-	"IA32_VMX_CR4_FIXED0", "IA32_VMX_CR4_FIXED1", "IA32_VMX_VMCS_ENUM", "IA32_VMX_PROCBASED_CTLS2",
-	"IA32_VMX_EPT_VPID_CAP", "IA32_VMX_TRUE_PINBASED_CTLS", "IA32_VMX_TRUE_PROCBASED_CTLS",
-	"IA32_VMX_TRUE_EXIT_CTLS", "IA32_VMX_TRUE_ENTRY_CTLS", "IA32_VMX_VMFUNC", "IA32_VMX_PROCBASED_CTLS3",
-};
-
 static void read_capabilities(void)
 {
 	m_list_begin("capability_msrs");
-	for (unsigned i = 0; i < 19; i++) {
+	for (unsigned i = 0; i < NCAPS; i++) {
 		bool ok;
 
-		msrs[i] = get_msr(0x480 + i, &ok);
+		msrs[i] = get_msr(MSR_IA32_VMX_BASIC + i, &ok);
 		if (ok)
-			m_item("{\"msr\": \"0x%x\", \"name\": \"%s\", \"value\": \"0x%016llx\"}", 0x480 + i, msr_names[i],
-			       (unsigned long long)msrs[i]);
+			m_item("{\"msr\": \"0x%x\", \"name\": \"%s\", \"value\": \"0x%016llx\"}", MSR_IA32_VMX_BASIC + i,
+			       vmx_msr_name(MSR_IA32_VMX_BASIC + i), (unsigned long long)msrs[i]);
 		else
 			msrs[i] = 0;
 	}
@@ -773,12 +785,12 @@ static void run_vcpu(int fd, unsigned index, enum moment m, const char *moment_a
 	read_capabilities();
 	if (!novmx)
 		set_msr(0x3a, 0x5); /* IA32_FEATURE_CONTROL: locked, VMX outside SMX */
-	revision = msrs[0] ? (uint32_t)(msrs[0] & 0x7fffffff) : VMCS12_REVISION_FALLBACK;
+	revision = cap(MSR_IA32_VMX_BASIC) ? (uint32_t)(cap(MSR_IA32_VMX_BASIC) & 0x7fffffff) : VMCS12_REVISION_FALLBACK;
 	setup_memory(revision);
 	if (moment != MOMENT_HOLD_NOVMX)
 		c = choose_controls();
 	else
-		c = (struct controls){ .cr0 = 0x80000033ull, .cr4 = 0x20ull, .efer = 0x500 }; /* PE MP ET NE PG; PAE */
+		c = (struct controls){ .cr0 = L2_CR0, .cr4 = X86_CR4_PAE, .efer = L2_EFER }; /* long mode, no VMX */
 	fprintf(manifest, ",\n  \"addresses\": {\"vmxon_pa\": \"0x%llx\", \"vmcs12_pa\": \"0x%llx\", "
 		"\"shadow_vmcs_pa\": \"0x%llx\", \"l1_code\": \"0x%x\", \"l1_exit_handler\": \"0x%llx\", "
 		"\"l2_start\": \"0x%llx\"", (unsigned long long)(base + VMXON_GPA), (unsigned long long)(base + VMCS_GPA),
@@ -851,7 +863,7 @@ static void run_vcpu(int fd, unsigned index, enum moment m, const char *moment_a
 			char tag[64];
 
 			if (moment == MOMENT_VERDICTS) {
-				if (last_reason & 0x80000000u)
+				if (last_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 					verdict("\"result\": \"entry-failed\", \"exit_reason\": %u, \"qualification\": \"0x%x\"",
 						last_reason, last_qual);
 				else
