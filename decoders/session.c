@@ -9,6 +9,7 @@
 #include "nestscope/nestscope.h"
 #include "nestscope/session.h"
 #include "session_priv.h"
+#include "vmx_names.h"
 
 struct ns_session *ns_session_new(const struct ns_target *t, const char *datadir)
 {
@@ -443,7 +444,8 @@ static const struct {
 	uint16_t enc;
 	const char *what;
 } shadow_rows[] = {
-	{ 0x4000, "pin" }, { 0x4002, "exec" }, { 0x401e, "secondary_exec" }, { 0x400c, "vm_exit" }, { 0x4012, "vm_entry" },
+	{ PIN_BASED_VM_EXEC_CONTROL, "pin" }, { CPU_BASED_VM_EXEC_CONTROL, "exec" },
+	{ SECONDARY_VM_EXEC_CONTROL, "secondary_exec" }, { VM_EXIT_CONTROLS, "vm_exit" }, { VM_ENTRY_CONTROLS, "vm_entry" },
 };
 
 static uint32_t shadow_value(const struct ns_controls_shadow *cs, size_t i)
@@ -550,7 +552,7 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, boo
 		struct ns_field_ref ref;
 		struct ns_context ctx = { 0 };
 
-		if (ns_field_lookup(0x2034, &ref))
+		if (ns_field_lookup(TERTIARY_VM_EXEC_CONTROL, &ref))
 			ns_render_field_line(o, ref.field, false, cs.tertiary_exec, &ctx);
 	}
 	if (hs.have)

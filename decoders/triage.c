@@ -16,6 +16,7 @@
 #include "json.h"
 #include "nestscope/vmcs12_abi.h"
 #include "session_priv.h"
+#include "vmx_names.h"
 
 #define MAX_NOTES 24
 
@@ -92,25 +93,25 @@ static void highlights(const struct ns_vcpu_report *vr, struct vcpu_triage *vt)
 	snprintf(vt->copy12, sizeof(vt->copy12), "%s", vr->copy);
 	vt->revision = dv->info.revision;
 	vt->launch_state = dv->info.launch_state;
-	vt->pin = field(v, 0x4000);
-	vt->proc = field(v, 0x4002);
-	vt->proc2 = field(v, 0x401e);
-	vt->exitc = field(v, 0x400c);
-	vt->entry = field(v, 0x4012);
-	vt->insn_error = field(v, 0x4400);
-	vt->reason = field(v, 0x4402);
-	vt->qual = field(v, 0x6400);
-	vt->entry_intr = field(v, 0x4016);
-	vt->entry_err = field(v, 0x4018);
-	vt->entry_len = field(v, 0x401a);
-	vt->idt = field(v, 0x4408);
-	vt->idt_err = field(v, 0x440a);
-	vt->guest_rip = field(v, 0x681e);
-	vt->host_rip = field(v, 0x6c16);
+	vt->pin = field(v, PIN_BASED_VM_EXEC_CONTROL);
+	vt->proc = field(v, CPU_BASED_VM_EXEC_CONTROL);
+	vt->proc2 = field(v, SECONDARY_VM_EXEC_CONTROL);
+	vt->exitc = field(v, VM_EXIT_CONTROLS);
+	vt->entry = field(v, VM_ENTRY_CONTROLS);
+	vt->insn_error = field(v, VM_INSTRUCTION_ERROR);
+	vt->reason = field(v, VM_EXIT_REASON);
+	vt->qual = field(v, EXIT_QUALIFICATION);
+	vt->entry_intr = field(v, VM_ENTRY_INTR_INFO_FIELD);
+	vt->entry_err = field(v, VM_ENTRY_EXCEPTION_ERROR_CODE);
+	vt->entry_len = field(v, VM_ENTRY_INSTRUCTION_LEN);
+	vt->idt = field(v, IDT_VECTORING_INFO_FIELD);
+	vt->idt_err = field(v, IDT_VECTORING_ERROR_CODE);
+	vt->guest_rip = field(v, GUEST_RIP);
+	vt->host_rip = field(v, HOST_RIP);
 	ctx.have_exit_reason = true;
 	ctx.exit_reason = (uint32_t)vt->reason;
 	ctx.have_exit_intr_info = true;
-	ctx.exit_intr_info = (uint32_t)field(v, 0x4404);
+	ctx.exit_intr_info = (uint32_t)field(v, VM_EXIT_INTR_INFO);
 	explain(NS_DEC_ENTRY_CTLS, vt->entry, NULL, vt->entry_dec, sizeof(vt->entry_dec));
 	explain(NS_DEC_EXIT_REASON, vt->reason, NULL, vt->reason_dec, sizeof(vt->reason_dec));
 	explain(NS_DEC_EXIT_QUAL, vt->qual, &ctx, vt->qual_dec, sizeof(vt->qual_dec));
@@ -121,7 +122,7 @@ static void highlights(const struct ns_vcpu_report *vr, struct vcpu_triage *vt)
 		note(vt, false, "vmcs12: %s", dv->info.findings[i].text);
 	if (dv->stale_note)
 		note(vt, false, "cached_vmcs12 may be stale: %s", dv->stale_note);
-	if (vt->reason & 0x80000000u)
+	if (vt->reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		note(vt, true, "the last VM entry to L2 failed: exit reason %s, qualification 0x%llx (%s)", vt->reason_dec,
 		     (unsigned long long)vt->qual, vt->qual_dec[0] ? vt->qual_dec : "see the SDM's VM-entry failures");
 	if (vt->insn_error) {
@@ -217,7 +218,7 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 		return;
 	}
 	vt->have_diff = true;
-	vt->guest_rip02 = field(&w->v02.rep.vmcs[0].vmcs, 0x681e); /* GUEST_RIP */
+	vt->guest_rip02 = field(&w->v02.rep.vmcs[0].vmcs, GUEST_RIP);
 	vt->compared = w->diff.compared;
 	vt->differ = w->diff.n;
 	memcpy(vt->cls, w->diff.count, sizeof(vt->cls));
@@ -263,17 +264,18 @@ static void text_vcpu(struct ns_out *o, const struct vcpu_triage *vt)
 		ns_printf(o, "      last exit    %s, qualification 0x%llx%s%s%s\n", vt->reason_dec,
 			  (unsigned long long)vt->qual, vt->qual_dec[0] ? ": " : "", vt->qual_dec,
 			  vt->exit_stale ? " (the last exit to L1: stale while L2 runs)" : "");
-		ns_printf(o, "      entry failed %s\n", vt->reason & 0x80000000u ? "YES (exit reason bit 31)" : "no");
+		ns_printf(o, "      entry failed %s\n",
+			  vt->reason & VMX_EXIT_REASONS_FAILED_VMENTRY ? "YES (exit reason bit 31)" : "no");
 		ns_printf(o, "      insn error   %llu%s%s\n", (unsigned long long)vt->insn_error,
 			  vt->insn_error ? " " : " (none)",
 			  vt->insn_error && ns_vm_insn_error_name((unsigned)vt->insn_error)
 				  ? ns_vm_insn_error_name((unsigned)vt->insn_error) : "");
-		if (vt->entry_intr & 0x80000000u)
+		if (vt->entry_intr & INTR_INFO_VALID)
 			ns_printf(o, "      injection    %s, error code 0x%llx, instruction length %llu\n", vt->entry_intr_dec,
 				  (unsigned long long)vt->entry_err, (unsigned long long)vt->entry_len);
 		else
 			ns_printf(o, "      injection    none pending\n");
-		if (vt->idt & 0x80000000u)
+		if (vt->idt & INTR_INFO_VALID)
 			ns_printf(o, "      vectoring    %s, error code 0x%llx (an event was being delivered at the exit)\n",
 				  vt->idt_dec, (unsigned long long)vt->idt_err);
 		ns_printf(o, "      L2 RIP 0x%llx (guest state), L1's exit handler 0x%llx (host RIP)\n",
@@ -340,7 +342,7 @@ static void json_vcpu(struct json *j, const struct vcpu_triage *vt)
 		json_kv_uint(j, "reason", vt->reason & 0xffff);
 		json_kv_hex(j, "reason_field", vt->reason);
 		json_kv_str(j, "reason_decoded", vt->reason_dec);
-		json_kv_bool(j, "entry_failure", (vt->reason & 0x80000000u) != 0);
+		json_kv_bool(j, "entry_failure", (vt->reason & VMX_EXIT_REASONS_FAILED_VMENTRY) != 0);
 		json_kv_bool(j, "stale", vt->exit_stale);
 		json_kv_hex(j, "qualification", vt->qual);
 		json_kv_str(j, "qualification_decoded", vt->qual_dec);
@@ -348,7 +350,7 @@ static void json_vcpu(struct json *j, const struct vcpu_triage *vt)
 		json_obj_end(j);
 		json_key(j, "injection");
 		json_obj_begin(j);
-		json_kv_bool(j, "pending", (vt->entry_intr & 0x80000000u) != 0);
+		json_kv_bool(j, "pending", (vt->entry_intr & INTR_INFO_VALID) != 0);
 		json_kv_hex(j, "info", vt->entry_intr);
 		json_kv_str(j, "decoded", vt->entry_intr_dec);
 		json_kv_hex(j, "error_code", vt->entry_err);
@@ -356,7 +358,7 @@ static void json_vcpu(struct json *j, const struct vcpu_triage *vt)
 		json_obj_end(j);
 		json_key(j, "idt_vectoring");
 		json_obj_begin(j);
-		json_kv_bool(j, "valid", (vt->idt & 0x80000000u) != 0);
+		json_kv_bool(j, "valid", (vt->idt & INTR_INFO_VALID) != 0);
 		json_kv_hex(j, "info", vt->idt);
 		json_kv_str(j, "decoded", vt->idt_dec);
 		json_kv_hex(j, "error_code", vt->idt_err);
