@@ -249,8 +249,11 @@ static bool hex_number(const char *s, uint64_t *v)
 	return true;
 }
 
-/* An address operand: a hex number, else the debugger's symbol or expression. */
-static int address(struct ns_session *s, const struct ns_frontend *fe, const char *cmd, const char *what,
+/*
+ * An address operand: a hex number, else the debugger's symbol or
+ * expression.  opt: the option it follows as typed ("-r"), or NULL for VCPU.
+ */
+static int address(struct ns_session *s, const struct ns_frontend *fe, const char *cmd, const char *opt,
 		   const char *spec, uint64_t *v, struct ns_error *err)
 {
 	const struct ns_target *t = ns_session_target(s);
@@ -261,7 +264,8 @@ static int address(struct ns_session *s, const struct ns_frontend *fe, const cha
 		return NS_OK;
 	if (!(fe && fe->eval) && t->symbol && (*v = t->symbol(t->ctx, spec)))
 		return NS_OK;
-	return usage(err, cmd, "%s: not an address (hexadecimal, or a symbol or expression)", what);
+	return usage(err, cmd, "%s%s%s: not an address (hexadecimal, or a symbol or expression)", opt ? opt : "",
+		     opt ? " " : "", spec);
 }
 
 /*
@@ -300,7 +304,7 @@ static int vcpu_operand(struct ns_session *s, const struct ns_frontend *fe, cons
 		return NS_OK;
 	}
 	sel->by = NS_VCPU_ADDR;
-	return address(s, fe, cmd, spec, spec, &sel->addr, err);
+	return address(s, fe, cmd, NULL, spec, &sel->addr, err);
 }
 
 /* ---- running ---- */

@@ -77,6 +77,11 @@ static void usage_errors_name_the_option_as_typed(void **state)
 	assert_int_equal(run("vmcs12 no_such_symbol", &err, &k), NS_ERR_USAGE);
 	assert_string_equal(err.msg, "vmcs12: no_such_symbol: not an address (hexadecimal, or a symbol or expression) "
 				     "(help vmcs12)");
+	assert_int_equal(run("vmcs12 -r xyz", &err, &k), NS_ERR_USAGE);
+	assert_string_equal(err.msg, "vmcs12: -r xyz: not an address (hexadecimal, or a symbol or expression) "
+				     "(help vmcs12)");
+	assert_int_equal(run("vmcs12 12:x", &err, &k), NS_ERR_USAGE);
+	assert_string_equal(err.msg, "vmcs12: '12:x': not PID:INDEX (decimal numbers) (help vmcs12)");
 	assert_int_equal(run("nosuch", &err, &k), NS_ERR_USAGE);
 }
 
