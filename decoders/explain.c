@@ -1,12 +1,15 @@
 /*
- * Symbolic decoding of VMX values.  The names live in controls.def and
- * exit_reasons.def; this file only knows how each value is put together.
+ * Symbolic decoding of VMX values.  The names live in controls.def,
+ * exit_reasons.def and values.def; this file only knows how each value is
+ * put together.
  */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "nestscope/explain.h"
+#include "nestscope/vmcs12.h"
+#include "vmx_names.h"
 
 /* ---- the bit-name tables (controls.def) ---- */
 
@@ -140,6 +143,27 @@ static void decode_register(struct ns_decoding *d, enum bit_table t, uint64_t v)
 
 /* ---- enumerations ---- */
 
+/* The names of enumerated values (values.def). */
+enum value_table { V_INTR_TYPE, V_GUEST_ACTIVITY, V_X86_MEMTYPE, V_X86_TRAP };
+
+static const struct {
+	enum value_table table;
+	unsigned n;
+	const char *text;
+} valnames[] = {
+#define VALUE(t, n, name, text) { V_##t, n, text },
+#include "values.def"
+#undef VALUE
+};
+
+static const char *value_name(enum value_table t, uint64_t n)
+{
+	for (size_t i = 0; i < sizeof(valnames) / sizeof(valnames[0]); i++)
+		if (valnames[i].table == t && valnames[i].n == n)
+			return valnames[i].text;
+	return NULL;
+}
+
 struct reason {
 	unsigned nr;
 	const char *name;
@@ -202,52 +226,28 @@ const char *ns_vm_insn_error_name(unsigned n)
 	return NULL;
 }
 
-static const char *const exception_names[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP",
-	"#SS", "#GP", "#PF", NULL, "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", NULL, NULL,
-	NULL, NULL, NULL, NULL, "#HV", "#VC", "#SX", NULL,
-};
-
-static const char *const intr_types[8] = {
-	"EXT_INTR", "RESERVED", "NMI", "HW_EXCEPTION", "SW_INTR", "PRIV_SW_EXCEPTION",
-	"SW_EXCEPTION", "OTHER_EVENT",
-};
-
-static const char *const activity_states[] = { "ACTIVE", "HLT", "SHUTDOWN", "WAIT_SIPI" };
-
-static const char *memtype_name(unsigned t)
+static const char *memtype_name(uint64_t t)
 {
-	switch (t) {
-	case 0: return "UC";
-	case 1: return "WC";
-	case 4: return "WT";
-	case 5: return "WP";
-	case 6: return "WB";
-	case 7: return "UC-";
-	default: return NULL;
-	}
+	return value_name(V_X86_MEMTYPE, t);
 }
 
 /* ---- composite decoders ---- */
 
 static void decode_intr_info(struct ns_decoding *d, uint64_t v)
 {
-	unsigned vec = v & 0xff, type = (v >> 8) & 7;
+	unsigned vec = v & 0xff, type = (v >> 8) & 7;  /* vector 7:0, type 10:8 */
+	bool exception = type == INTR_TYPE_NMI || type == INTR_TYPE_HW_EXCEPTION || type == INTR_TYPE_PRIV_SW_EXCEPTION ||
+			 type == INTR_TYPE_SW_EXCEPTION;
 
-	if (!(v & (1u << 31))) {
+	if (!(v & INTR_INFO_VALID)) {
 		add_note(d, "not valid");
 		if (v & 0x7fffffff)
 			add(d, NS_ITEM_RESERVED, "bits set while invalid", v & 0x7fffffff, NULL);
 		return;
 	}
-	add_number(d, "vector", vec,
-		  (type == 2 || type == 3 || type == 5 || type == 6) && vec < 32 ? exception_names[vec] : NULL);
-	add_value(d, "type", type, intr_types[type]);
-	if (v & (1u << 11))
-		add(d, NS_ITEM_FLAG, "DELIVER_ERROR_CODE", 11, NULL);
-	if (v & (1u << 12))
-		add(d, NS_ITEM_FLAG, "NMI_UNBLOCKING", 12, NULL);
-	add(d, NS_ITEM_FLAG, "VALID", 31, NULL);
+	add_number(d, "vector", vec, exception ? value_name(V_X86_TRAP, vec) : NULL);
+	add_value(d, "type", type, value_name(V_INTR_TYPE, type));
+	add_flags(d, T_INTR_INFO, v, ~0ull);  /* DELIVER_ERROR_CODE, NMI_UNBLOCKING, VALID */
 	if (v & 0x7fffe000)
 		add(d, NS_ITEM_RESERVED, "reserved", v & 0x7fffe000, NULL);
 }
@@ -297,10 +297,7 @@ static void decode_io(struct ns_decoding *d, uint64_t q)
 	add_value(d, "port", (q >> 16) & 0xffff, NULL);
 	add_number(d, "size", (q & 7) + 1, sizes[q & 7]);
 	add_value(d, "direction", (q >> 3) & 1, (q >> 3) & 1 ? "IN" : "OUT");
-	if (q & (1u << 4))
-		add(d, NS_ITEM_FLAG, "STRING", 4, NULL);
-	if (q & (1u << 5))
-		add(d, NS_ITEM_FLAG, "REP", 5, NULL);
+	add_flags(d, T_IO_QUAL, q, ~0ull);  /* STRING, REP */
 	add_value(d, "operand", (q >> 6) & 1, (q >> 6) & 1 ? "immediate" : "DX");
 }
 
@@ -327,13 +324,12 @@ static void decode_apic_access(struct ns_decoding *d, uint64_t q)
 	}
 	add_value(d, "offset", q & 0xfff, NULL);
 	add_value(d, "access", (q >> 12) & 0xf, t);
-	if (q & (1u << 16))
-		add(d, NS_ITEM_FLAG, "ASYNC_TO_INSTRUCTION", 16, NULL);
+	add_flags(d, T_APIC_ACCESS_QUAL, q, ~0ull);
 }
 
 static void decode_failed_entry(struct ns_decoding *d, unsigned basic, uint64_t q)
 {
-	if (basic == 34) {
+	if (basic == EXIT_REASON_MSR_LOAD_FAIL) {
 		add_number(d, "msr_entry", q, "1-based index of the failing VM-entry MSR-load entry");
 		return;
 	}
@@ -356,34 +352,36 @@ static bool decode_exit_qual(struct ns_decoding *d, uint64_t q, const struct ns_
 		return true;
 	}
 	basic = ctx->exit_reason & 0xffff;
-	if (ctx->exit_reason & 0x80000000u) {
+	if (ctx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
 		decode_failed_entry(d, basic, q);
 		return true;
 	}
 	switch (basic) {
-	case 0: {
+	case EXIT_REASON_EXCEPTION_NMI: {
 		unsigned vec = ctx->have_exit_intr_info ? ctx->exit_intr_info & 0xff : 0xffff;
-		if (vec == 1) {
+		if (vec == X86_TRAP_DB) {
 			decode_register(d, T_DBG_QUAL, q);
-		} else if (vec == 14) {
+		} else if (vec == X86_TRAP_PF) {
 			add_value(d, "linear_address", q, "faulting linear address (#PF)");
 		} else {
 			add_note(d, "no qualification for this exception");
 		}
 		return true;
 	}
-	case 4: add_number(d, "sipi_vector", q & 0xff, NULL); return true;
-	case 9: decode_task_switch(d, q); return true;
-	case 14: add_value(d, "linear_address", q, "INVLPG operand"); return true;
-	case 28: decode_cr_access(d, q); return true;
-	case 29: decode_dr_access(d, q); return true;
-	case 30: decode_io(d, q); return true;
-	case 44: decode_apic_access(d, q); return true;
-	case 45: add_number(d, "vector", q & 0xff, "virtualized EOI"); return true;
-	case 48: decode_register(d, T_EPT_VIOLATION, q); return true;
-	case 56: add_value(d, "offset", q & 0xfff, "APIC-page offset written"); return true;
-	case 19: case 20: case 21: case 22: case 23: case 24: case 25: case 26: case 27:
-	case 46: case 47: case 50: case 53: case 58: case 63: case 64:
+	case EXIT_REASON_SIPI_SIGNAL: add_number(d, "sipi_vector", q & 0xff, NULL); return true;
+	case EXIT_REASON_TASK_SWITCH: decode_task_switch(d, q); return true;
+	case EXIT_REASON_INVLPG: add_value(d, "linear_address", q, "INVLPG operand"); return true;
+	case EXIT_REASON_CR_ACCESS: decode_cr_access(d, q); return true;
+	case EXIT_REASON_DR_ACCESS: decode_dr_access(d, q); return true;
+	case EXIT_REASON_IO_INSTRUCTION: decode_io(d, q); return true;
+	case EXIT_REASON_APIC_ACCESS: decode_apic_access(d, q); return true;
+	case EXIT_REASON_EOI_INDUCED: add_number(d, "vector", q & 0xff, "virtualized EOI"); return true;
+	case EXIT_REASON_EPT_VIOLATION: decode_register(d, T_EPT_VIOLATION, q); return true;
+	case EXIT_REASON_APIC_WRITE: add_value(d, "offset", q & 0xfff, "APIC-page offset written"); return true;
+	case EXIT_REASON_VMCLEAR: case EXIT_REASON_VMLAUNCH: case EXIT_REASON_VMPTRLD: case EXIT_REASON_VMPTRST:
+	case EXIT_REASON_VMREAD: case EXIT_REASON_VMRESUME: case EXIT_REASON_VMWRITE: case EXIT_REASON_VMOFF:
+	case EXIT_REASON_VMON: case EXIT_REASON_GDTR_IDTR: case EXIT_REASON_LDTR_TR: case EXIT_REASON_INVEPT:
+	case EXIT_REASON_INVVPID: case EXIT_REASON_INVPCID: case EXIT_REASON_XSAVES: case EXIT_REASON_XRSTORS:
 		add_value(d, "displacement", q, "instruction's memory-operand displacement");
 		return true;
 	default:
@@ -413,29 +411,19 @@ static const char *ar_type_name(unsigned s, unsigned type)
 
 static void decode_ar(struct ns_decoding *d, uint64_t v)
 {
-	unsigned type = v & 0xf, s = (v >> 4) & 1;
+	unsigned type = v & 0xf, s = !!(v & VMX_AR_S);  /* type 3:0, then S: code/data or system */
 
-	if (v & (1u << 16)) {
-		add(d, NS_ITEM_FLAG, "UNUSABLE", 16, NULL);
+	if (v & VMX_AR_UNUSABLE) {
+		add_flags(d, T_AR, v, VMX_AR_UNUSABLE);
 		if (v & 0xfffe0f00u)
 			add(d, NS_ITEM_RESERVED, "reserved", v & 0xfffe0f00u, NULL);
 		if (!(v & 0xffff))
 			return;
 	}
 	add_value(d, "type", type, ar_type_name(s, type));
-	if (s)
-		add(d, NS_ITEM_FLAG, "S", 4, NULL);
+	add_flags(d, T_AR, v, VMX_AR_S);
 	add_number(d, "dpl", (v >> 5) & 3, NULL);
-	if (v & (1u << 7))
-		add(d, NS_ITEM_FLAG, "P", 7, NULL);
-	if (v & (1u << 12))
-		add(d, NS_ITEM_FLAG, "AVL", 12, NULL);
-	if (v & (1u << 13))
-		add(d, NS_ITEM_FLAG, "L", 13, NULL);
-	if (v & (1u << 14))
-		add(d, NS_ITEM_FLAG, "DB", 14, NULL);
-	if (v & (1u << 15))
-		add(d, NS_ITEM_FLAG, "G", 15, NULL);
+	add_flags(d, T_AR, v, VMX_AR_P | VMX_AR_AVL | VMX_AR_L | VMX_AR_DB | VMX_AR_G);
 	if (v & 0xfffe0f00u)
 		add(d, NS_ITEM_RESERVED, "reserved", v & 0xfffe0f00u, NULL);
 }
@@ -460,6 +448,9 @@ static void decode_rflags(struct ns_decoding *d, uint64_t v)
 		add(d, NS_ITEM_RESERVED, "reserved", v & ~known, NULL);
 }
 
+/* DR7 bit 10 is always 1 (Linux's DR7_FIXED_1); R/W and LEN are decoded here, the named bits in controls.def */
+#define DR7_FIXED_1 0x400ull
+
 static void decode_dr7(struct ns_decoding *d, uint64_t v)
 {
 	static const char *const rw[4] = { "exec", "write", "io", "rw" };
@@ -474,10 +465,10 @@ static void decode_dr7(struct ns_decoding *d, uint64_t v)
 		add_value(d, rwk[i], (v >> (16 + 4 * i)) & 3, rw[(v >> (16 + 4 * i)) & 3]);
 		add_value(d, lenk[i], (v >> (18 + 4 * i)) & 3, len[(v >> (18 + 4 * i)) & 3]);
 	}
-	if (!(v & (1u << 10)))
-		add(d, NS_ITEM_RESERVED, "bit 10 clear (must be 1)", 1u << 10, NULL);
-	if (v & ~(named | 0xffff0000ull | (1u << 10)))
-		add(d, NS_ITEM_RESERVED, "reserved", v & ~(named | 0xffff0000ull | (1u << 10)), NULL);
+	if (!(v & DR7_FIXED_1))
+		add(d, NS_ITEM_RESERVED, "bit 10 clear (must be 1)", DR7_FIXED_1, NULL);
+	if (v & ~(named | 0xffff0000ull | DR7_FIXED_1))
+		add(d, NS_ITEM_RESERVED, "reserved", v & ~(named | 0xffff0000ull | DR7_FIXED_1), NULL);
 	if (v >> 32)
 		add(d, NS_ITEM_RESERVED, "bits 63:32 (must be 0)", v & 0xffffffff00000000ull, NULL);
 }
@@ -494,19 +485,19 @@ static void decode_pat(struct ns_decoding *d, uint64_t v)
 
 static void decode_exception_bitmap(struct ns_decoding *d, uint64_t v)
 {
-	for (unsigned i = 0; i < 32; i++)
+	for (unsigned i = 0; i < 32; i++) {
+		const char *name = value_name(V_X86_TRAP, i);
+
 		if (v & (1u << i))
-			add(d, NS_ITEM_FLAG, exception_names[i] ? exception_names[i] : "vector", i, NULL);
+			add(d, NS_ITEM_FLAG, name ? name : "vector", i, NULL);
+	}
 }
 
 static void decode_eptp(struct ns_decoding *d, uint64_t v)
 {
 	add_value(d, "memtype", v & 7, memtype_name(v & 7));
 	add_number(d, "walk_length", ((v >> 3) & 7) + 1, NULL);
-	if (v & (1u << 6))
-		add(d, NS_ITEM_FLAG, "AD", 6, NULL);
-	if (v & (1u << 7))
-		add(d, NS_ITEM_FLAG, "SUPERVISOR_SHADOW_STACK", 7, NULL);
+	add_flags(d, T_EPTP, v, ~0ull);  /* AD, SUPERVISOR_SHADOW_STACK */
 	add_value(d, "root", v & ~0xfffull, NULL);
 	if (v & 0xf00)
 		add(d, NS_ITEM_RESERVED, "reserved", v & 0xf00, NULL);
@@ -514,7 +505,7 @@ static void decode_eptp(struct ns_decoding *d, uint64_t v)
 
 static void decode_activity(struct ns_decoding *d, uint64_t v)
 {
-	add_number(d, "state", v, v < 4 ? activity_states[v] : NULL);
+	add_number(d, "state", v, value_name(V_GUEST_ACTIVITY, v));
 }
 
 static void decode_insn_error(struct ns_decoding *d, uint64_t v)
@@ -601,7 +592,7 @@ static void decode_allowed(struct ns_decoding *d, enum bit_table t, uint64_t v)
 
 static void decode_vmx_basic(struct ns_decoding *d, uint64_t v)
 {
-	add_value(d, "revision", v & 0x7fffffff, (v & 0x7fffffff) == 0x11e57ed0 ? "KVM VMCS12_REVISION" : NULL);
+	add_value(d, "revision", v & 0x7fffffff, (v & 0x7fffffff) == NS_VMCS12_REVISION ? "KVM VMCS12_REVISION" : NULL);
 	add_number(d, "vmcs_size", (v >> 32) & 0x1fff, NULL);
 	add_value(d, "memtype", (v >> 50) & 0xf, memtype_name((v >> 50) & 0xf));
 	add_flags(d, T_VMX_BASIC, v, ~0ull);
