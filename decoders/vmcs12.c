@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "nestscope/vmcs12.h"
+#include "vmx_names.h"
 
 #define NOENC NS_NOENC
 #define FIELD NS_SLOT_FIELD
