@@ -634,7 +634,7 @@ CK(event_vector)
 	return NS_PASS;
 }
 
-/* The exceptions that push an error code (KVM's x86_exception_has_error_code(), with #CP). */
+/* The exceptions that push an error code: #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP. */
 static bool exception_has_error_code(uint64_t vector)
 {
 	return vector == X86_TRAP_DF || vector == X86_TRAP_TS || vector == X86_TRAP_NP || vector == X86_TRAP_SS ||
@@ -724,7 +724,8 @@ CK(host_cr4)
 CK(host_cr3)
 {
 	if (!fits(c, vmcs12_read(c, HOST_CR3)))
-		return fail(why, n, "host CR3 0x%llx exceeds the physical-address width", (unsigned long long)vmcs12_read(c, HOST_CR3));
+		return fail(why, n, "host CR3 0x%llx exceeds the physical-address width",
+			    (unsigned long long)vmcs12_read(c, HOST_CR3));
 	return NS_PASS;
 }
 
@@ -1431,7 +1432,12 @@ CK(activity_injection)
 	return NS_PASS;
 }
 
-CK(int_smi) { return interruptibility(c) & GUEST_INTR_STATE_SMI ? fail(why, n, "blocking by SMI outside SMM") : NS_PASS; }
+CK(int_smi)
+{
+	if (interruptibility(c) & GUEST_INTR_STATE_SMI)
+		return fail(why, n, "blocking by SMI outside SMM");
+	return NS_PASS;
+}
 
 CK(int_reserved)
 {

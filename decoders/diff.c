@@ -48,11 +48,12 @@ const char *ns_diff_class_name(enum ns_diff_class c)
  * through the read shadow).  Only a difference confined to those bits is
  * expected.
  */
-static bool l0_owned_bits_only(const struct ns_vmcs *a, const struct ns_vmcs *b, enum vmcs_field mask_enc, uint64_t diff)
+static bool l0_owned_bits_only(const struct ns_vmcs *a, const struct ns_vmcs *b, enum vmcs_field mask,
+			       uint64_t diff)
 {
 	uint64_t mask12 = 0, mask02 = 0;
 
-	if (ns_vmcs_read(a, mask_enc, &mask12, NULL) || ns_vmcs_read(b, mask_enc, &mask02, NULL))
+	if (ns_vmcs_read(a, mask, &mask12, NULL) || ns_vmcs_read(b, mask, &mask02, NULL))
 		return false;
 	return !(diff & ~(mask02 & ~mask12));
 }
