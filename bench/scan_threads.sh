@@ -34,15 +34,7 @@ with open(sys.argv[2], "wb") as f:
 EOF
 /usr/bin/python3 bench/raw2kdump.py "$T/big.raw" "$T/big.kdump" > /dev/null
 jobs=$("$NS" scan --help | sed -n 's/.*process may use, \([0-9]*\) here.*/\1/p')
-now() { date +%s.%N; }
-best() { # command...: the best of 3 runs, in seconds
-	b=
-	for _ in 1 2 3; do
-		t0=$(now); "$@" > /dev/null; t1=$(now)
-		b=$(echo "$t0 $t1 ${b:-999}" | awk '{ d = $2 - $1; printf "%.4f", d < $3 ? d : $3 }')
-	done
-	echo "$b"
-}
+. bench/timing.sh
 for img in "$T/big.raw" "$T/big.kdump"; do
 	name=$(basename "$img")
 	cat "$img" > /dev/null

@@ -17,15 +17,7 @@ trap 'rm -rf "$T"' EXIT
 gzip -dc samples/6.1.0-56-amd64/rich/l1-memory-after_vmclear.img.gz > "$T/l1.img"
 i=0
 while [ $i -lt $((SIZE / 4)) ]; do cat "$T/l1.img"; i=$((i + 1)); done > "$T/big.img"
-now() { date +%s.%N; }
-best() { # command...: the best of 3 runs, in seconds
-	b=
-	for _ in 1 2 3; do
-		t0=$(now); "$@" > /dev/null; t1=$(now)
-		b=$(echo "$t0 $t1 ${b:-999}" | awk '{ d = $2 - $1; printf "%.4f", d < $3 ? d : $3 }')
-	done
-	echo "$b"
-}
+. bench/timing.sh
 cat "$T/big.img" > /dev/null
 c=$(best cat "$T/big.img")
 s=$(best "$BUILD/nestscope" scan "$T/big.img")

@@ -15,7 +15,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 printf 'extend %s\nmod -S %s\nkvm -v\nvmcs12 -a\nq\n' "$BUILD/nestscope.so" "$mods" > "$T/cmds"
 
-now() { date +%s.%N; }
+. bench/timing.sh
 timed() { # N command...: seconds for N runs
 	n=$1; shift
 	t0=$(now)

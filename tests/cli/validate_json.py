@@ -8,19 +8,12 @@ import json
 import pathlib
 import sys
 
-import jsonschema
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "json"))
+from schemas import validator as schema_validator  # noqa: E402
 
-here = pathlib.Path(__file__).resolve().parent.parent.parent / "docs" / "json-schema"
-store = {}
-for p in here.glob("*.json"):
-    s = json.loads(p.read_text())
-    jsonschema.Draft202012Validator.check_schema(s)
-    store[s["$id"]] = s
-
-# documents name their schema "nestscope/KIND/N"; the files use urn ids
-schema = store["urn:nestscope:schema:" + sys.argv[1].split("/", 1)[1].replace("/", ":")]
-resolver = jsonschema.RefResolver.from_schema(schema, store=store)
-validator = jsonschema.Draft202012Validator(schema, resolver=resolver)
+validator = schema_validator(sys.argv[1])
+if validator is None:
+    sys.exit(f"validate_json.py: no schema {sys.argv[1]} in docs/json-schema")
 bad = 0
 for f in sys.argv[2:]:
     doc = json.loads(pathlib.Path(f).read_text())

@@ -13,22 +13,8 @@ import json
 import pathlib
 import sys
 
-import jsonschema
-
-here = pathlib.Path(__file__).resolve().parent.parent.parent / "docs" / "json-schema"
-store = {}
-for p in here.glob("*.json"):
-    s = json.loads(p.read_text())
-    jsonschema.Draft202012Validator.check_schema(s)
-    store[s["$id"]] = s
-
-
-def validator(name):
-    sid = "urn:nestscope:schema:" + name.split("/", 1)[1].replace("/", ":") if name.startswith("nestscope/") else ""
-    if sid not in store:
-        return None
-    resolver = jsonschema.RefResolver.from_schema(store[sid], store=store)
-    return jsonschema.Draft202012Validator(store[sid], resolver=resolver)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from schemas import validator  # noqa: E402
 
 
 def documents(text):
