@@ -2,7 +2,7 @@
 #   make            libnestscope, the nestscope CLI and the crash extension (in build/)
 #   make test       unit tests (cmocka), CLI tests, integration tests (crash, gdb, QEMU, libvirt)
 #   make test-asan  the same suite built with ASan+UBSan (in build-asan/)
-#   make test-slow  tests that boot Bochs (the layout-discovery probe)
+#   make test-slow  tests that boot Bochs (the layout-discovery probe; nestscope on the live kernel against a dump)
 #   make demo       triage a bundled real kernel dump (no debuginfo download)
 #   make bench      benchmarks (ratios against a baseline in the same run)
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (in build-fuzz/; docs/robustness.md)
