@@ -10,7 +10,11 @@
 #include "layout.h"
 #include "render.h"
 
-/* IA32_VMX_BASIC (0x480) .. IA32_VMX_PROCBASED_CTLS3 (0x492), by MSR - 0x480. */
+/*
+ * IA32_VMX_BASIC (0x480) .. IA32_VMX_PROCBASED_CTLS3 (0x492), by MSR - 0x480:
+ * the capability MSRs of decoders/vmx_msrs.def the checks read (checks.c
+ * asserts the count).  A number here, not the table's: this struct is ABI.
+ */
 #define NS_CAP_MSRS 19
 
 struct ns_vmx_caps {
