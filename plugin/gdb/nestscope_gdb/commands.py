@@ -22,7 +22,14 @@ class CoreCommand(gdb.Command):
         fe = target.frontend
         rel = target.release() if self.name == "vmcs12-abi" else None
         fe.release = rel.encode() if rel else None
-        gdb.write(libns.command(target.session(), fe, [self.name] + gdb.string_to_argv(arg), hint=TYPES_HINT))
+        target.phys_why = None
+        try:
+            out = libns.command(target.session(), fe, [self.name] + gdb.string_to_argv(arg), hint=TYPES_HINT)
+        except gdb.GdbError as e:
+            if target.phys_why:
+                raise gdb.GdbError(f"{e}: {target.phys_why}") from None
+            raise
+        gdb.write(out)
 
 
 # ---- debuginfo of the KVM modules, the lx-symbols way ----

@@ -98,10 +98,17 @@ def _phymem_mode():
     return m.group(1) if m and m.group(1) in ("0", "1") else None
 
 
+# why the last physical read failed, when the reason is the target's and not the address's (the core's
+# error line names the address; the commands add this)
+phys_why = None
+
+
 def _read_phys(_ctx, pa, buf, n):
     """Physical memory through QEMU's gdbstub (an L1 guest hypervisor's guest-physical memory)."""
+    global phys_why
     before = _phymem_mode()
     if before is None:
+        phys_why = "-p needs QEMU's gdbstub (this target does not answer qqemu.PhyMemMode)"
         return False
     try:
         if before != "1":
