@@ -123,6 +123,48 @@ static int load_types(const struct type_opts *o, const char *release, bool force
 	return NS_OK;
 }
 
+/* A dump opened with its kernel's types, and a session over it: what triage and the debugger commands read. */
+struct opened {
+	struct ns_dump *dump;
+	struct ns_types types;
+	struct ns_dump_target dt;  /* points into types: an opened stays where it was opened */
+	struct ns_session *s;
+};
+
+/* False after printing why; nothing is left open then. */
+static bool open_dump(const char *path, const struct type_opts *to, bool force, struct opened *op)
+{
+	struct ns_error err;
+
+	if (ns_dump_open(path, true, &op->dump, &err)) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		return false;
+	}
+	ns_types_init(&op->types);
+	if (load_types(to, ns_dump_release(op->dump), force, &op->types, &err) ||
+	    ns_dump_use_types(op->dump, &op->types, &err)) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		ns_types_free(&op->types);
+		ns_dump_close(op->dump);
+		return false;
+	}
+	ns_dump_target_init(&op->dt, op->dump, &op->types);
+	if (!(op->s = ns_session_new(&op->dt.t, NESTSCOPE_DATADIR))) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		ns_types_free(&op->types);
+		ns_dump_close(op->dump);
+		return false;
+	}
+	return true;
+}
+
+static void close_dump(struct opened *op)
+{
+	ns_session_free(op->s);
+	ns_types_free(&op->types);
+	ns_dump_close(op->dump);
+}
+
 static void usage_triage(FILE *f)
 {
 	fprintf(f,
@@ -162,10 +204,7 @@ int cmd_triage(int argc, char **argv)
 	struct type_opts to = { 0 };
 	struct ns_triage_info info = { 0 };
 	struct ns_triage_summary sum;
-	struct ns_types types;
-	struct ns_dump *dump;
-	struct ns_dump_target dt;
-	struct ns_session *s;
+	struct opened op;
 	struct ns_error err;
 	struct ns_out out = ns_out_file(stdout);
 	bool force = false;
@@ -187,41 +226,19 @@ int cmd_triage(int argc, char **argv)
 	if (optind + 1 != argc)
 		die_usage("triage takes one dump");
 	check_type_opts(&to);
-	if ((rc = ns_dump_open(argv[optind], true, &dump, &err))) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+	if (!open_dump(argv[optind], &to, force, &op))
 		return EXIT_BAD_INPUT;
-	}
-	ns_types_init(&types);
-	if ((rc = load_types(&to, ns_dump_release(dump), force, &types, &err))) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
-		ns_types_free(&types);
-		ns_dump_close(dump);
-		return EXIT_BAD_INPUT;
-	}
-	if ((rc = ns_dump_use_types(dump, &types, &err))) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
-		ns_types_free(&types);
-		ns_dump_close(dump);
-		return EXIT_BAD_INPUT;
-	}
-	ns_dump_target_init(&dt, dump, &types);
-	if (!(s = ns_session_new(&dt.t, NESTSCOPE_DATADIR))) {
-		fprintf(stderr, "%s: out of memory\n", prog);
-		return EXIT_BAD_INPUT;
-	}
 	info.dump = argv[optind];
-	info.format = ns_dump_format(dump);
-	info.release = ns_dump_release(dump);
-	info.types = types.origin;
-	rc = ns_cmd_triage(s, &info, &out, &sum, &err);
+	info.format = ns_dump_format(op.dump);
+	info.release = ns_dump_release(op.dump);
+	info.types = op.types.origin;
+	rc = ns_cmd_triage(op.s, &info, &out, &sum, &err);
 	fflush(stdout);
-	if (rc && dt.why[0])
-		fprintf(stderr, "%s: %s (%s)\n", prog, err.msg, dt.why);
+	if (rc && op.dt.why[0])
+		fprintf(stderr, "%s: %s (%s)\n", prog, err.msg, op.dt.why);
 	else if (rc)
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
-	ns_session_free(s);
-	ns_types_free(&types);
-	ns_dump_close(dump);
+	close_dump(&op);
 	if (rc)
 		return EXIT_BAD_INPUT;
 	return sum.problems ? EXIT_PROBLEMS : 0;
@@ -274,10 +291,7 @@ void usage_debugger(FILE *f, const char *cmd)
 int cmd_debugger(int argc, char **argv)
 {
 	struct type_opts to = { 0 };
-	struct ns_types types;
-	struct ns_dump *dump;
-	struct ns_dump_target dt;
-	struct ns_session *s;
+	struct opened op;
 	struct ns_error err;
 	struct ns_out out = ns_out_file(stdout);
 	struct cli_fe ctx = { 0 };
@@ -310,39 +324,22 @@ int cmd_debugger(int argc, char **argv)
 	if (i >= argc)
 		die_usage("%s needs a DUMP ('%s help %s')", argv[0], prog, argv[0]);
 	check_type_opts(&to);
-	if ((rc = ns_dump_open(argv[i], true, &dump, &err))) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+	if (!open_dump(argv[i], &to, force, &op))
 		return EXIT_BAD_INPUT;
-	}
-	ns_types_init(&types);
-	if ((rc = load_types(&to, ns_dump_release(dump), force, &types, &err)) ||
-	    (rc = ns_dump_use_types(dump, &types, &err))) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
-		ns_types_free(&types);
-		ns_dump_close(dump);
-		return EXIT_BAD_INPUT;
-	}
-	ns_dump_target_init(&dt, dump, &types);
-	if (!(s = ns_session_new(&dt.t, NESTSCOPE_DATADIR))) {
-		fprintf(stderr, "%s: out of memory\n", prog);
-		return EXIT_BAD_INPUT;
-	}
-	ctx.dump = dump;
-	ctx.types = &types;
-	ctx.vmcs12 = ns_types_find(&types, "vmcs12");
+	ctx.dump = op.dump;
+	ctx.types = &op.types;
+	ctx.vmcs12 = ns_types_find(&op.types, "vmcs12");
 	if (!ctx.vmcs12 || !ctx.vmcs12->have_fields)
 		fe.vmcs12_members = NULL; /* looked up by name, as crash does */
-	fe.release = ns_dump_release(dump);
-	fe.types_origin = types.origin;
+	fe.release = ns_dump_release(op.dump);
+	fe.types_origin = op.types.origin;
 	/* the command line from the command's name on, DUMP left out */
 	argv[i] = argv[0];
-	rc = ns_command(s, &fe, argc - i, (const char *const *)argv + i, &out, &err);
+	rc = ns_command(op.s, &fe, argc - i, (const char *const *)argv + i, &out, &err);
 	fflush(stdout);
 	if (rc)
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
-	ns_session_free(s);
-	ns_types_free(&types);
-	ns_dump_close(dump);
+	close_dump(&op);
 	return rc == NS_ERR_USAGE ? EXIT_USAGE : rc ? EXIT_BAD_INPUT : 0;
 }
 
