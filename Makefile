@@ -193,6 +193,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/nestscope/gdb/nestscope_gdb
 	install -m 644 plugin/gdb/nestscope-gdb.py $(DESTDIR)$(PREFIX)/share/nestscope/gdb/
 	install -m 644 plugin/gdb/nestscope_gdb/*.py $(DESTDIR)$(PREFIX)/share/nestscope/gdb/nestscope_gdb/
+	install -d $(DESTDIR)$(PREFIX)/share/nestscope/python
+	install -m 644 plugin/python/nestscope_abi.py $(DESTDIR)$(PREFIX)/share/nestscope/python/
 	install -m 644 docs/nestscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 docs/*.md docs/json-schema/*.json $(DESTDIR)$(PREFIX)/share/doc/nestscope/
 
@@ -200,7 +202,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/nestscope $(DESTDIR)$(PREFIX)/lib/libnestscope.a \
 	  $(DESTDIR)$(PREFIX)/lib/libnestscope.so $(DESTDIR)$(PREFIX)/share/man/man1/nestscope.1
 	rm -rf $(DESTDIR)$(PREFIX)/include/nestscope $(DESTDIR)$(PREFIX)/share/doc/nestscope \
-	  $(DESTDIR)$(PREFIX)/share/nestscope/gdb $(DESTDIR)$(PREFIX)/share/nestscope/profiles
+	  $(DESTDIR)$(PREFIX)/share/nestscope/gdb $(DESTDIR)$(PREFIX)/share/nestscope/profiles \
+	  $(DESTDIR)$(PREFIX)/share/nestscope/python
 
 clean:
 	rm -rf build build-asan build-fuzz
