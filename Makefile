@@ -20,7 +20,8 @@ CFLAGS   ?= -O2 -g
 ALLCFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -Idecoders/include -Idecoders -DNESTSCOPE_DATADIR=\"$(PREFIX)/share/nestscope\"
 LDLIBS_TEST = -lcmocka
 
-CORE_SRC := $(wildcard decoders/*.c)
+# decoders/render/: the only part of the core that writes output (tests/cli/render_only.sh)
+CORE_SRC := $(wildcard decoders/*.c decoders/render/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CORE_DEF := $(wildcard decoders/*.def decoders/include/nestscope/*.def)
 CORE_HDR := $(wildcard decoders/*.h decoders/include/nestscope/*.h)
@@ -195,15 +196,19 @@ install: all
 	install -m 644 plugin/gdb/nestscope_gdb/*.py $(DESTDIR)$(PREFIX)/share/nestscope/gdb/nestscope_gdb/
 	install -d $(DESTDIR)$(PREFIX)/share/nestscope/python
 	install -m 644 plugin/python/nestscope_abi.py $(DESTDIR)$(PREFIX)/share/nestscope/python/
+	install -d $(DESTDIR)$(PREFIX)/share/nestscope/drgn/nestscope_drgn
+	install -m 755 plugin/drgn/nestscope-drgn $(DESTDIR)$(PREFIX)/share/nestscope/drgn/
+	install -m 644 plugin/drgn/nestscope_drgn/*.py $(DESTDIR)$(PREFIX)/share/nestscope/drgn/nestscope_drgn/
+	ln -sf ../share/nestscope/drgn/nestscope-drgn $(DESTDIR)$(PREFIX)/bin/nestscope-drgn
 	install -m 644 docs/nestscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 docs/*.md docs/json-schema/*.json $(DESTDIR)$(PREFIX)/share/doc/nestscope/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/nestscope $(DESTDIR)$(PREFIX)/lib/libnestscope.a \
+	rm -f $(DESTDIR)$(PREFIX)/bin/nestscope $(DESTDIR)$(PREFIX)/bin/nestscope-drgn $(DESTDIR)$(PREFIX)/lib/libnestscope.a \
 	  $(DESTDIR)$(PREFIX)/lib/libnestscope.so $(DESTDIR)$(PREFIX)/share/man/man1/nestscope.1
 	rm -rf $(DESTDIR)$(PREFIX)/include/nestscope $(DESTDIR)$(PREFIX)/share/doc/nestscope \
 	  $(DESTDIR)$(PREFIX)/share/nestscope/gdb $(DESTDIR)$(PREFIX)/share/nestscope/profiles \
-	  $(DESTDIR)$(PREFIX)/share/nestscope/python
+	  $(DESTDIR)$(PREFIX)/share/nestscope/python $(DESTDIR)$(PREFIX)/share/nestscope/drgn
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -29,6 +29,7 @@ PACKAGES="
   debootstrap
   crash
   gdb
+  python3-drgn
   valgrind
   qemu-system-x86
   libkdumpfile-dev
