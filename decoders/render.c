@@ -3,12 +3,14 @@
  * The text groups fields as KVM's dump_vmcs() does (Guest State, Host State,
  * Control State, VM-exit information), in the order kernel engineers know.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "json.h"
 #include "nestscope/explain.h"
 #include "nestscope/render.h"
+#include "nestscope/session.h"
 #include "vmx_names.h"
 
 /* ---- the section layout, after dump_vmcs() ---- */
@@ -347,7 +349,79 @@ static void text_vmcs(struct ns_out *o, const struct ns_decoded_vmcs *dv, const 
 			text_section(o, dv, &sections[i], opt, &ctx);
 }
 
-void ns_render_text(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
+/* ---- vmcs02 / vmcs01: KVM's software copies of a hardware VMCS's state ---- */
+
+/* loaded_vmcs.controls_shadow's words, in the order text and JSON show them */
+static const struct {
+	uint16_t enc;
+	const char *key;
+	size_t off;
+} shadow_rows[] = {
+	{ PIN_BASED_VM_EXEC_CONTROL, "pin", offsetof(struct ns_controls_shadow, pin) },
+	{ CPU_BASED_VM_EXEC_CONTROL, "exec", offsetof(struct ns_controls_shadow, exec) },
+	{ SECONDARY_VM_EXEC_CONTROL, "secondary_exec", offsetof(struct ns_controls_shadow, secondary_exec) },
+	{ VM_EXIT_CONTROLS, "vm_exit", offsetof(struct ns_controls_shadow, vm_exit) },
+	{ VM_ENTRY_CONTROLS, "vm_entry", offsetof(struct ns_controls_shadow, vm_entry) },
+};
+
+static uint32_t shadow_value(const struct ns_controls_shadow *cs, size_t i)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)cs + shadow_rows[i].off, sizeof(v));
+	return v;
+}
+
+static void text_loaded_head(struct ns_out *o, const struct ns_loaded_vmcs_view *lv)
+{
+	ns_printf(o, "%s of vCPU %u (pid %d): loaded_vmcs %016llx  region %016llx%s\n", lv->name, lv->vcpu_idx, lv->pid,
+		  (unsigned long long)lv->loaded_vmcs, (unsigned long long)lv->region, lv->loaded ? "  (loaded)" : "");
+	if (lv->have_header)
+		ns_printf(o, "  revision id 0x%x%s, abort indicator %u\n", lv->revision & 0x7fffffff,
+			  lv->revision >> 31 ? " (shadow)" : "", lv->abort);
+	else
+		ns_printf(o, "  the region cannot be read from this target\n");
+}
+
+static void text_loaded_copies(struct ns_out *o, const struct ns_loaded_vmcs_view *lv)
+{
+	const struct ns_controls_shadow *cs = &lv->controls;
+	const struct ns_host_state *hs = &lv->host;
+	const struct ns_reg_cache *rc = &lv->regs;
+	struct ns_field_ref ref;
+	struct ns_context ctx = { 0 };
+
+	if (lv->decoded)
+		ns_printf(o, "\nKVM's software copies of this VMCS's state (independent of the layout):\n");
+	else
+		ns_printf(o, "  %s\n  The region's field layout is the CPU's own (undocumented); below are KVM's\n"
+			     "  software copies of its controls (loaded_vmcs.controls_shadow).\n",
+			  lv->region_error);
+	if (!cs->have) {
+		ns_printf(o, "  this kernel keeps no controls_shadow\n");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(shadow_rows) / sizeof(shadow_rows[0]); i++)
+		if (ns_field_lookup(shadow_rows[i].enc, &ref))
+			ns_render_field_line(o, ref.field, false, shadow_value(cs, i), &ctx);
+	if (cs->have_tertiary && cs->tertiary_exec && ns_field_lookup(TERTIARY_VM_EXEC_CONTROL, &ref))
+		ns_render_field_line(o, ref.field, false, cs->tertiary_exec, &ctx);
+	if (hs->have)
+		ns_printf(o, "  host state KVM last wrote here (loaded_vmcs.host_state, L0's own):\n"
+			     "    CR3 0x%llx  CR4 0x%llx  RSP 0x%llx  FS base 0x%llx  GS base 0x%llx\n",
+			  (unsigned long long)hs->cr3, (unsigned long long)hs->cr4, (unsigned long long)hs->rsp,
+			  (unsigned long long)hs->fs_base, (unsigned long long)hs->gs_base);
+	if (rc->have)
+		ns_printf(o, "  KVM's register cache (vcpu->arch.regs: %s's, the level the vCPU is at):\n"
+			     "    RIP 0x%llx%s  RSP 0x%llx%s\n",
+			  lv->regs_l2 ? "L2" : "L1", (unsigned long long)rc->rip,
+			  rc->rip_dirty ? " (dirty: KVM writes it into this VMCS at the next VM entry)"
+			  : rc->rip_avail ? " (read from this VMCS)"
+					  : " (not cached: the VMCS has it)",
+			  (unsigned long long)rc->rsp, rc->rsp_dirty ? " (dirty)" : "");
+}
+
+static void text_report(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
 {
 	ns_printf(o, "source: %s\n", r->source);
 	if (r->ns)
@@ -356,6 +430,18 @@ void ns_render_text(struct ns_out *o, const struct ns_report *r, const struct ns
 		text_vmcs(o, &r->vmcs[i], opt);
 	if (r->ns && r->ns->format == NS_NESTED_FORMAT_VMX && !r->nvmcs)
 		ns_printf(o, "no vmcs12 in this blob (size %u: the vCPU had no current VMCS)\n", r->ns->size);
+}
+
+void ns_render_text(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
+{
+	if (!r->kvm_copies) {
+		text_report(o, r, opt);
+		return;
+	}
+	text_loaded_head(o, r->kvm_copies);
+	if (r->kvm_copies->decoded)
+		text_report(o, r, opt);
+	text_loaded_copies(o, r->kvm_copies);
 }
 
 /* ---- JSON ---- */
@@ -596,6 +682,70 @@ static void json_nested_state(struct json *j, const struct ns_nested_state *ns, 
 	json_obj_end(j);
 }
 
+static void json_kvm_copies(struct json *j, const struct ns_loaded_vmcs_view *lv)
+{
+	const struct ns_controls_shadow *cs = &lv->controls;
+	const struct ns_host_state *hs = &lv->host;
+	const struct ns_reg_cache *rc = &lv->regs;
+
+	json_obj_begin(j);
+	json_kv_hex(j, "loaded_vmcs", lv->loaded_vmcs);
+	json_kv_hex(j, "region", lv->region);
+	json_kv_bool(j, "loaded", lv->loaded);
+	json_key(j, "header");
+	if (lv->have_header) {
+		json_obj_begin(j);
+		json_kv_hex(j, "revision_id", lv->revision & 0x7fffffff);
+		json_kv_bool(j, "shadow", lv->revision >> 31);
+		json_kv_uint(j, "abort", lv->abort);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "region_error");
+	if (lv->decoded)
+		json_null(j);
+	else
+		json_str(j, lv->region_error);
+	json_key(j, "controls");
+	if (cs->have) {
+		json_obj_begin(j);
+		for (size_t i = 0; i < sizeof(shadow_rows) / sizeof(shadow_rows[0]); i++)
+			json_kv_hex(j, shadow_rows[i].key, shadow_value(cs, i));
+		if (cs->have_tertiary)
+			json_kv_hex(j, "tertiary_exec", cs->tertiary_exec);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "host_state");
+	if (hs->have) {
+		json_obj_begin(j);
+		json_kv_hex(j, "cr3", hs->cr3);
+		json_kv_hex(j, "cr4", hs->cr4);
+		json_kv_hex(j, "rsp", hs->rsp);
+		json_kv_hex(j, "fs_base", hs->fs_base);
+		json_kv_hex(j, "gs_base", hs->gs_base);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "register_cache");
+	if (rc->have) {
+		json_obj_begin(j);
+		json_kv_str(j, "level", lv->regs_l2 ? "L2" : "L1");
+		json_kv_hex(j, "rip", rc->rip);
+		json_kv_bool(j, "rip_available", rc->rip_avail);
+		json_kv_bool(j, "rip_dirty", rc->rip_dirty);
+		json_kv_hex(j, "rsp", rc->rsp);
+		json_kv_bool(j, "rsp_dirty", rc->rsp_dirty);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_obj_end(j);
+}
+
 void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
 {
 	struct json j;
@@ -615,6 +765,10 @@ void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns
 	for (unsigned i = 0; i < r->nvmcs; i++)
 		json_vmcs(&j, &r->vmcs[i], opt);
 	json_arr_end(&j);
+	if (r->kvm_copies) {
+		json_key(&j, "kvm_copies");
+		json_kvm_copies(&j, r->kvm_copies);
+	}
 	json_obj_end(&j);
 }
 

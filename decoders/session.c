@@ -149,8 +149,8 @@ static int one_vcpu(const struct ns_walk *w, int32_t pid, struct ns_vcpu *v, str
 }
 
 /* The vCPU sel names, found in w; an address not on vm_list is read as a struct kvm_vcpu anyway, and said so. */
-static int find_vcpu(struct ns_session *s, const struct ns_walk *w, const struct ns_vcpu_sel *sel, struct ns_vcpu *v,
-		     struct ns_out *o, struct ns_error *err)
+static int find_vcpu(struct ns_session *s, const struct ns_walk *w, const struct ns_vcpu_sel *sel, bool json,
+		     struct ns_vcpu *v, struct ns_out *o, struct ns_error *err)
 {
 	int rc;
 
@@ -184,21 +184,23 @@ static int find_vcpu(struct ns_session *s, const struct ns_walk *w, const struct
 	/* not on vm_list (a VM being created or destroyed?): read it as a vCPU anyway */
 	if ((rc = ns_kvm_vcpu_read(s->t, &s->off, sel->addr, v, err)))
 		return rc;
-	ns_printf(o, "note: 0x%llx is not a vCPU of any VM on vm_list; reading it as a struct kvm_vcpu\n",
-		  (unsigned long long)sel->addr);
+	/* a JSON output is documents only: there, pid -1 in the vCPU's label says it */
+	if (!json)
+		ns_printf(o, "note: 0x%llx is not a vCPU of any VM on vm_list; reading it as a struct kvm_vcpu\n",
+			  (unsigned long long)sel->addr);
 	v->pid = -1;
 	return NS_OK;
 }
 
-static int pick_vcpu(struct ns_session *s, const struct ns_vcpu_sel *sel, struct ns_vcpu *v, struct ns_out *o,
-		     struct ns_error *err)
+static int pick_vcpu(struct ns_session *s, const struct ns_vcpu_sel *sel, bool json, struct ns_vcpu *v,
+		     struct ns_out *o, struct ns_error *err)
 {
 	struct ns_walk *w;
 	int rc = walk_new(s, true, &w, err);
 
 	if (rc)
 		return rc;
-	rc = find_vcpu(s, w, sel, v, o, err);
+	rc = find_vcpu(s, w, sel, json, v, o, err);
 	free(w);
 	return rc;
 }
@@ -259,7 +261,7 @@ int ns_cmd_vmcs12(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const st
 
 	if (!c)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if (!(rc = pick_vcpu(s, vcpu, &v, o, err)) &&
+	if (!(rc = pick_vcpu(s, vcpu, opt->json, &v, o, err)) &&
 	    !(rc = ns_session_read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, c, err)))
 		print_report(&c->vr.r, opt, o);
 	free(c);
@@ -289,7 +291,8 @@ int ns_cmd_vmcs12_all(struct ns_session *s, const struct ns_cmd_opts *opt, struc
 		print_report(&c->vr.r, opt, o);
 		shown++;
 	}
-	if (!shown)
+	/* JSON: no document is the empty answer; text says why it is empty */
+	if (!shown && !opt->json)
 		ns_printf(o, "no vCPU in VMX operation has a current vmcs12\n");
 out:
 	free(c);
@@ -342,6 +345,8 @@ int ns_session_read_hw(struct ns_session *s, const struct ns_vcpu *v, uint64_t r
 	int rc;
 
 	memset(&out->rep, 0, sizeof(out->rep));
+	snprintf(out->source, sizeof(out->source), "vCPU %u of pid %d (vcpu_vmx 0x%llx)", v->idx, v->pid,
+		 (unsigned long long)v->vmx);
 	if (!region || !s->t->read(s->t->ctx, region, out->region, sizeof(out->region)))
 		return ns_fail(err, NS_ERR_IO, "the %s region at 0x%llx cannot be read from this target", name,
 			       (unsigned long long)region);
@@ -350,8 +355,6 @@ int ns_session_read_hw(struct ns_session *s, const struct ns_vcpu *v, uint64_t r
 		return rc;
 	snprintf(out->copy, sizeof(out->copy), "%s region 0x%llx (layout %.60s, %.100s)", name,
 		 (unsigned long long)region, out->hw.name, out->hw.origin);
-	snprintf(out->source, sizeof(out->source), "vCPU %u of pid %d (vcpu_vmx 0x%llx)", v->idx, v->pid,
-		 (unsigned long long)v->vmx);
 	return hw_report(out->region, sizeof(out->region), &out->hw, name, out->copy, out->source, &out->rep, err);
 }
 
@@ -390,7 +393,7 @@ int ns_cmd_diff(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const stru
 
 	if (!d)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if ((rc = pick_vcpu(s, vcpu, &v, o, err)) ||
+	if ((rc = pick_vcpu(s, vcpu, opt->json, &v, o, err)) ||
 	    (rc = ns_session_diff(s, &v, opt->layout_file, &d->v12, &d->v02, &d->diff, err)))
 		goto out;
 	if (opt->json)
@@ -427,7 +430,7 @@ int ns_cmd_checks(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const st
 
 	if (!c)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if ((rc = pick_vcpu(s, vcpu, &v, o, err)) || (rc = ns_session_checks(s, &v, &c->v12, &c->caps, &c->checks, err)))
+	if ((rc = pick_vcpu(s, vcpu, opt->json, &v, o, err)) || (rc = ns_session_checks(s, &v, &c->v12, &c->caps, &c->checks, err)))
 		goto out;
 	if (opt->json)
 		ns_render_checks_json(o, c->v12.vr.copy, &c->checks);
@@ -440,135 +443,62 @@ out:
 
 /* ---- vmcs02 / vmcs01 ---- */
 
-static const struct {
-	uint16_t enc;
-	const char *what;
-} shadow_rows[] = {
-	{ PIN_BASED_VM_EXEC_CONTROL, "pin" }, { CPU_BASED_VM_EXEC_CONTROL, "exec" },
-	{ SECONDARY_VM_EXEC_CONTROL, "secondary_exec" }, { VM_EXIT_CONTROLS, "vm_exit" }, { VM_ENTRY_CONTROLS, "vm_entry" },
-};
-
-static uint32_t shadow_value(const struct ns_controls_shadow *cs, size_t i)
+int ns_session_loaded_vmcs(struct ns_session *s, const struct ns_vcpu *v, bool is02, const char *layout_file,
+			   struct ns_loaded_vmcs_read *out, struct ns_error *err)
 {
-	const uint32_t v[] = { cs->pin, cs->exec, cs->secondary_exec, cs->vm_exit, cs->vm_entry };
+	struct ns_loaded_vmcs_view *lv = &out->view;
+	struct ns_error lerr;
+	uint32_t hdr[2] = { 0, 0 };
+	int r;
 
-	return v[i];
-}
-
-static void loaded_vmcs_json(struct ns_out *o, const struct ns_vcpu *v, const char *name, uint64_t lv, uint64_t region,
-			     bool have_region, const uint32_t hdr[2], const struct ns_controls_shadow *cs,
-			     const struct ns_reg_cache *rc, const struct ns_host_state *hs)
-{
-	ns_printf(o, "{\"schema\":\"nestscope/loaded-vmcs/1\",\"vmcs\":\"%s\",\"vcpu_vmx\":\"0x%llx\","
-		     "\"loaded_vmcs\":\"0x%llx\",\"region\":\"0x%llx\",\"revision_id\":%s%x%s,\"abort\":%u,"
-		     "\"loaded\":%s,\"source\":\"controls_shadow (KVM's software copy)\",\"controls\":{",
-		  name, (unsigned long long)v->vmx, (unsigned long long)lv, (unsigned long long)region,
-		  have_region ? "\"0x" : "", have_region ? hdr[0] & 0x7fffffff : 0, have_region ? "\"" : "null", hdr[1],
-		  v->loaded_vmcs == lv ? "true" : "false");
-	for (size_t i = 0; cs->have && i < 5; i++)
-		ns_printf(o, "%s\"%s\":\"0x%x\"", i ? "," : "", shadow_rows[i].what, shadow_value(cs, i));
-	ns_printf(o, "},\"register_cache\":");
-	if (rc->have)
-		ns_printf(o, "{\"level\":\"%s\",\"rip\":\"0x%llx\",\"rip_dirty\":%s,\"rsp\":\"0x%llx\",\"rsp_dirty\":%s}",
-			  v->guest_mode ? "L2" : "L1", (unsigned long long)rc->rip, rc->rip_dirty ? "true" : "false",
-			  (unsigned long long)rc->rsp, rc->rsp_dirty ? "true" : "false");
-	else
-		ns_printf(o, "null");
-	ns_printf(o, ",\"host_state\":");
-	if (hs->have)
-		ns_printf(o, "{\"cr3\":\"0x%llx\",\"cr4\":\"0x%llx\",\"rsp\":\"0x%llx\",\"fs_base\":\"0x%llx\","
-			     "\"gs_base\":\"0x%llx\"}",
-			  (unsigned long long)hs->cr3, (unsigned long long)hs->cr4, (unsigned long long)hs->rsp,
-			  (unsigned long long)hs->fs_base, (unsigned long long)hs->gs_base);
-	else
-		ns_printf(o, "null");
-	ns_printf(o, "}\n");
+	memset(lv, 0, sizeof(*lv));
+	lv->name = is02 ? "vmcs02" : "vmcs01";
+	lv->vcpu_idx = v->idx;
+	lv->pid = v->pid;
+	lv->loaded_vmcs = is02 ? v->vmcs02_loaded_vmcs : v->vmcs01_loaded_vmcs;
+	lv->region = is02 ? v->vmcs02 : v->vmcs01;
+	lv->loaded = v->loaded_vmcs == lv->loaded_vmcs;
+	lv->have_header = lv->region && s->t->read(s->t->ctx, lv->region, hdr, sizeof(hdr));
+	lv->revision = hdr[0];
+	lv->abort = hdr[1];
+	/* the register cache belongs to the level the vCPU is at: vmcs02's while in L2 */
+	lv->regs_l2 = v->guest_mode;
+	if ((r = ns_kvm_controls_shadow(s->t, &s->off, lv->loaded_vmcs, &lv->controls, err)) ||
+	    (r = ns_kvm_host_state(s->t, &s->off, lv->loaded_vmcs, &lv->host, err)) ||
+	    (is02 == v->guest_mode && (r = ns_kvm_reg_cache(s->t, &s->off, v->vcpu, &lv->regs, err))))
+		return r;
+	lv->decoded = ns_session_read_hw(s, v, lv->region, lv->name, layout_file, &out->hw, &lerr) == NS_OK;
+	if (!lv->decoded) {
+		/* no layout decodes the region: a report with no VMCS, KVM's copies only */
+		memcpy(lv->region_error, lerr.msg, sizeof(lv->region_error));
+		memset(&out->hw.rep, 0, sizeof(out->hw.rep));
+		out->hw.rep.source = out->hw.source;
+		out->hw.rep.format = lv->name;
+	}
+	out->hw.rep.kvm_copies = lv;
+	return NS_OK;
 }
 
 int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, bool is02, const struct ns_cmd_opts *opt,
 		       struct ns_out *o, struct ns_error *err)
 {
-	const char *name = is02 ? "vmcs02" : "vmcs01";
-	struct ns_controls_shadow cs;
-	struct ns_reg_cache rc = { 0 };
-	struct ns_host_state hs;
+	/* the hardware VMCS is shown whole, whatever -s says: its sections are for vmcs12 */
 	struct ns_render_opts ro = { NS_SECT_ALL, false };
-	struct ns_error lerr;
+	struct ns_loaded_vmcs_read *lr = malloc(sizeof(*lr));
 	struct ns_vcpu v;
-	uint32_t hdr[2] = { 0, 0 };
-	uint64_t lv, region;
-	bool have_region, current, decoded;
-	struct ns_hw_read *hwr;
-	int r = pick_vcpu(s, vcpu, &v, o, err);
+	int rc;
 
-	if (r)
-		return r;
-	lv = is02 ? v.vmcs02_loaded_vmcs : v.vmcs01_loaded_vmcs;
-	region = is02 ? v.vmcs02 : v.vmcs01;
-	have_region = region && s->t->read(s->t->ctx, region, hdr, sizeof(hdr));
-	/* the register cache belongs to the level the vCPU is at: vmcs02's while in L2 */
-	current = is02 == v.guest_mode;
-	if ((r = ns_kvm_controls_shadow(s->t, &s->off, lv, &cs, err)) || (r = ns_kvm_host_state(s->t, &s->off, lv, &hs, err)) ||
-	    (current && (r = ns_kvm_reg_cache(s->t, &s->off, v.vcpu, &rc, err))))
-		return r;
-	if (!(hwr = malloc(sizeof(*hwr))))
+	if (!lr)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	decoded = ns_session_read_hw(s, &v, region, name, opt->layout_file, hwr, &lerr) == NS_OK;
-	if (opt->json) {
-		if (decoded)
-			ns_render_json(o, &hwr->rep, &ro);
-		loaded_vmcs_json(o, &v, name, lv, region, have_region, hdr, &cs, &rc, &hs);
-		free(hwr);
-		return NS_OK;
+	if (!(rc = pick_vcpu(s, vcpu, opt->json, &v, o, err)) &&
+	    !(rc = ns_session_loaded_vmcs(s, &v, is02, opt->layout_file, lr, err))) {
+		if (opt->json)
+			ns_render_json(o, &lr->hw.rep, &ro);
+		else
+			ns_render_text(o, &lr->hw.rep, &ro);
 	}
-	ns_printf(o, "%s of vCPU %u (pid %d): loaded_vmcs %016llx  region %016llx%s\n", name, v.idx, v.pid,
-		  (unsigned long long)lv, (unsigned long long)region, v.loaded_vmcs == lv ? "  (loaded)" : "");
-	if (have_region)
-		ns_printf(o, "  revision id 0x%x%s, abort indicator %u\n", hdr[0] & 0x7fffffff, hdr[0] >> 31 ? " (shadow)" : "",
-			  hdr[1]);
-	else
-		ns_printf(o, "  the region cannot be read from this target\n");
-	if (decoded) {
-		ns_render_text(o, &hwr->rep, &ro);
-		ns_printf(o, "\nKVM's software copies of this VMCS's state (independent of the layout):\n");
-	} else {
-		ns_printf(o, "  %s\n  The region's field layout is the CPU's own (undocumented); below are KVM's\n"
-			     "  software copies of its controls (loaded_vmcs.controls_shadow).\n",
-			  lerr.msg);
-	}
-	free(hwr); /* what follows is KVM's software copies only */
-	if (!cs.have) {
-		ns_printf(o, "  this kernel keeps no controls_shadow\n");
-		return NS_OK;
-	}
-	for (size_t i = 0; i < 5; i++) {
-		struct ns_field_ref ref;
-		struct ns_context ctx = { 0 };
-
-		if (ns_field_lookup(shadow_rows[i].enc, &ref))
-			ns_render_field_line(o, ref.field, false, shadow_value(&cs, i), &ctx);
-	}
-	if (cs.have_tertiary && cs.tertiary_exec) {
-		struct ns_field_ref ref;
-		struct ns_context ctx = { 0 };
-
-		if (ns_field_lookup(TERTIARY_VM_EXEC_CONTROL, &ref))
-			ns_render_field_line(o, ref.field, false, cs.tertiary_exec, &ctx);
-	}
-	if (hs.have)
-		ns_printf(o, "  host state KVM last wrote here (loaded_vmcs.host_state, L0's own):\n"
-			     "    CR3 0x%llx  CR4 0x%llx  RSP 0x%llx  FS base 0x%llx  GS base 0x%llx\n",
-			  (unsigned long long)hs.cr3, (unsigned long long)hs.cr4, (unsigned long long)hs.rsp,
-			  (unsigned long long)hs.fs_base, (unsigned long long)hs.gs_base);
-	if (rc.have)
-		ns_printf(o, "  KVM's register cache (vcpu->arch.regs: %s's, the level the vCPU is at):\n"
-			     "    RIP 0x%llx%s  RSP 0x%llx%s\n",
-			  v.guest_mode ? "L2" : "L1", (unsigned long long)rc.rip,
-			  rc.rip_dirty ? " (dirty: KVM writes it into this VMCS at the next VM entry)"
-			  : rc.rip_avail ? " (read from this VMCS)"
-					 : " (not cached: the VMCS has it)",
-			  (unsigned long long)rc.rsp, rc.rsp_dirty ? " (dirty)" : "");
-	return NS_OK;
+	free(lr);
+	return rc;
 }
 
 /* ---- a region the front end read ---- */
@@ -603,7 +533,9 @@ static int region_report(const uint8_t *buf, size_t len, const char *label, cons
 	    ns_hwlayout_lookup(rev, opt->layout_file, datadir, &w->hw, err) == NS_OK) {
 		/* a hardware VMCS (L1 on real VMX, or an L1 hypervisor's own region) */
 		snprintf(w->copy, sizeof(w->copy), "%.80s (layout %.60s, %.100s)", label, w->hw.name, w->hw.origin);
-		if ((rc = hw_report(buf, len, &w->hw, "vmcs", w->copy, label, &w->r, err)))
+		/* named as scan names such a region */
+		if ((rc = hw_report(buf, len, &w->hw, rev == NS_EVMCS_REVISION ? "evmcs" : "hardware-vmcs", w->copy,
+				    label, &w->r, err)))
 			return rc;
 		print_report(&w->r, opt, o);
 		return NS_OK;

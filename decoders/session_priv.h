@@ -62,6 +62,14 @@ struct ns_hw_read {
 int ns_session_read_hw(struct ns_session *s, const struct ns_vcpu *v, uint64_t region, const char *name,
 		       const char *layout_file, struct ns_hw_read *out, struct ns_error *err);
 
+/* vmcs02 / vmcs01 of a vCPU: hw.rep is the report (its kvm_copies points to view) */
+struct ns_loaded_vmcs_read {
+	struct ns_hw_read hw;
+	struct ns_loaded_vmcs_view view;
+};
+int ns_session_loaded_vmcs(struct ns_session *s, const struct ns_vcpu *v, bool is02, const char *layout_file,
+			   struct ns_loaded_vmcs_read *out, struct ns_error *err);
+
 /* cached_vmcs12 (read into v12) against vmcs02 (into v02): the diff. */
 int ns_session_diff(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_vmcs12_read *v12,
 		    struct ns_hw_read *v02, struct ns_diff *diff, struct ns_error *err);

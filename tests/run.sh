@@ -4,7 +4,12 @@
 # test, then prints one summary line.  BUILD names the build directory.
 set -u
 BUILD=${BUILD:-build}
-export NESTSCOPE="$BUILD/nestscope"
+# the CLI through a shim that keeps each JSON output, validated at the end
+NESTSCOPE_JSON_DIR=$(mktemp -d)
+trap 'rm -rf "$NESTSCOPE_JSON_DIR"' EXIT
+export NESTSCOPE_JSON_DIR
+export NESTSCOPE_REAL="$BUILD/nestscope"
+export NESTSCOPE="$PWD/tests/json/nestscope-shim.sh"
 pass=0
 fail=0
 failed=""
@@ -30,6 +35,16 @@ for t in $scripts; do
 		failed="$failed $t"
 	fi
 done
+t="tests/json/validate_all.py (every JSON document printed above, against its schema)"
+echo "[ RUN      ] $t"
+if /usr/bin/python3 tests/json/validate_all.py "$NESTSCOPE_JSON_DIR"; then
+	echo "[       OK ] $t"
+	pass=$((pass + 1))
+else
+	echo "[  FAILED  ] $t"
+	fail=$((fail + 1))
+	failed="$failed tests/json/validate_all.py"
+fi
 [ -n "$failed" ] && echo "failed:$failed"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

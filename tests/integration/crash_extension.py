@@ -58,24 +58,27 @@ for mf in sorted(root.glob("*/manifest.json")):
     docs = itest.json_docs(stdout)
     kvm = next((d for d in docs if d.get("schema") == "nestscope/kvm/1"), None)
     decoded = [d for d in docs if d.get("schema") == "nestscope/decode/1"]
-    vmcs12s = [d for d in decoded if d["vmcs"][0]["title"] == "vmcs12"]
-    hw02 = [d for d in decoded if d["vmcs"][0]["title"] == "vmcs02"]
-    hw01 = [d for d in decoded if d["vmcs"][0]["title"] == "vmcs01"]
-    loaded = [d for d in docs if d.get("schema") == "nestscope/loaded-vmcs/1"]
-    vmcs02s = [d for d in loaded if d["vmcs"] == "vmcs02"]
-    vmcs01s = [d for d in loaded if d["vmcs"] == "vmcs01"]
+    vmcs12s = [d for d in decoded if d["format"] == "vmcs12"]
+    # vmcs02 -j, vmcs01 -j: one decode document each, the region in vmcs[] and KVM's copies in kvm_copies
+    vmcs02s = [d for d in decoded if d["format"] == "vmcs02"]
+    vmcs01s = [d for d in decoded if d["format"] == "vmcs01"]
+    hw02 = [d for d in vmcs02s if d["vmcs"] and d["vmcs"][0]["title"] == "vmcs02"]
+    hw01 = [d for d in vmcs01s if d["vmcs"] and d["vmcs"][0]["title"] == "vmcs01"]
     diffs = [d for d in docs if d.get("schema") == "nestscope/diff/1"]
     check(kvm is not None and len(vmcs12s) == len(vms) and len(vmcs02s) == len(vms),
           f"{kver}: kvm -v, vmcs12 and vmcs02 answer for each of the {len(vms)} VMs")
+    check(len(docs) == 1 + 4 * len(vms),
+          f"{kver}: one document per command line ({len(docs)} for {1 + 4 * len(vms)} commands)")
     # the JSON the extension prints validates against the published schemas
     with tempfile.TemporaryDirectory() as d:
-        for i, doc in enumerate([kvm] + vmcs12s if kvm else []):
+        for i, doc in enumerate([kvm] + vmcs12s + vmcs02s + vmcs01s if kvm else []):
             pathlib.Path(d, f"{i}.json").write_text(json.dumps(doc))
+        ndec = len(vmcs12s) + len(vmcs02s) + len(vmcs01s)
         ok = kvm and all(subprocess.run(["/usr/bin/python3", "tests/cli/validate_json.py", schema, *files],
                                         capture_output=True).returncode == 0
                          for schema, files in (("nestscope/kvm/1", [f"{d}/0.json"]),
-                                               ("nestscope/decode/1", [f"{d}/{i + 1}.json" for i in range(len(vmcs12s))])))
-        check(bool(ok), f"{kver}: kvm -j and vmcs12 -j output validate against docs/json-schema")
+                                               ("nestscope/decode/1", [f"{d}/{i + 1}.json" for i in range(ndec)])))
+        check(bool(ok), f"{kver}: kvm -j, vmcs12 -j, vmcs02 -j and vmcs01 -j output validate against docs/json-schema")
     if kvm is None or len(vmcs12s) != len(vms):
         print(stdout[-3000:], stderr[-2000:])
         continue
@@ -114,10 +117,11 @@ for mf in sorted(root.glob("*/manifest.json")):
               fields[0x681E]["copy"].startswith("cached_vmcs12"),
               f"{kver} pid {vm['pid']}: guest state marked stale, controls not; copy named")
     for vm, v02 in zip(vms, vmcs02s):
-        check(v02["revision_id"] == "0x2b", f"{kver}: vmcs02 revision id {v02['revision_id']} (Bochs's 0x2b)")
+        head = v02["kvm_copies"]["header"] or {}
+        check(head.get("revision_id") == "0x2b", f"{kver}: vmcs02 revision id {head.get('revision_id')} (Bochs's 0x2b)")
         # KVM's register cache holds L2's RIP as the harness saw it at the dump: past the OUT
         # (and dirty, not yet in vmcs02) once the OUT was completed, at the OUT otherwise
-        rc = v02["register_cache"]
+        rc = v02["kvm_copies"]["register_cache"]
         moment = vm["moment"]
         check(rc is not None and rc["level"] == "L2" and int(rc["rip"], 16) == int(moment["l2_rip"], 16) and
               rc["rip_dirty"] == (moment["moment"] == "hold-io"),
@@ -138,7 +142,7 @@ for mf in sorted(root.glob("*/manifest.json")):
         check(f02.get(0x4402) == 30 and f01.get(0x4402) == 20,
               f"{kver} pid {vm['pid']}: exit reasons vmcs02 {f02.get(0x4402)} (OUT), vmcs01 {f01.get(0x4402)} (VMLAUNCH)")
         for hw, sw, name in ((f02, s02, "vmcs02"), (f01, s01, "vmcs01")):
-            same = all(hw.get(enc) == int(sw["controls"][key], 16) for enc, key in
+            same = all(hw.get(enc) == int(sw["kvm_copies"]["controls"][key], 16) for enc, key in
                        ((0x4000, "pin"), (0x4002, "exec"), (0x401E, "secondary_exec"), (0x400C, "vm_exit"),
                         (0x4012, "vm_entry")))
             check(same, f"{kver} pid {vm['pid']}: {name}'s controls in the region equal KVM's controls_shadow")
@@ -190,5 +194,35 @@ for mf in sorted(root.glob("*/manifest.json")):
     check(any(d.get("schema") == "nestscope/kvm/1" for d in itest.json_docs(stdout)) and
           "no vCPU 0 in a VM of pid 9999" in stdout + stderr,
           f"{kver}: bad vCPUs and addresses give one-line errors and crash goes on")
+
+# a vCPU that never ran VMXON has no vmcs02 (KVM allocates it at VMXON): vmcs02 -j still prints one
+# valid document, with no region decoded and the reason in kvm_copies
+for mf in sorted(root.glob("many-vms/*/manifest.json")):
+    many = mf.parent
+    found = None if itest.crash_cannot_open(many.name) else itest.debuginfo(many.name, cache)
+    if not found:
+        continue
+    man = json.loads(mf.read_text())
+    novmx = [(vm["pid"], c["index"]) for vm in man["dump"]["vms"] for c in vm["vcpus"] if not c["vmxon"]]
+    stdout, stderr = crash(found[0], many / man["dump"]["file"],
+                           [f"mod -S {found[1]}"] + [f"vmcs02 -j {pid}:{idx}" for pid, idx in novmx[:2]])
+    try:
+        docs = itest.json_docs(stdout)
+    except ValueError as e:
+        docs = []
+        print(f"not JSON: {e}")
+    ok = len(novmx) >= 1 and len(docs) == len(novmx[:2]) and all(
+        d.get("format") == "vmcs02" and d["vmcs"] == [] and d["kvm_copies"]["header"] is None and
+        int(d["kvm_copies"]["region"], 16) == 0 and d["kvm_copies"]["region_error"] for d in docs)
+    with tempfile.TemporaryDirectory() as d:
+        for i, doc in enumerate(docs):
+            pathlib.Path(d, f"{i}.json").write_text(json.dumps(doc))
+        files = [f"{d}/{i}.json" for i in range(len(docs))]
+        ok = ok and subprocess.run(["/usr/bin/python3", "tests/cli/validate_json.py", "nestscope/decode/1", *files],
+                                   capture_output=True).returncode == 0
+    check(ok, f"many-vms {many.name}: vmcs02 -j on the vCPUs that never ran VMXON {novmx[:2]}: one valid "
+              "document each, no region decoded, the reason said")
+    if not ok:
+        print(stdout[-2000:], stderr[-1000:])
 
 check.finish()

@@ -195,11 +195,39 @@ static void revision_one_is_a_blob_or_an_evmcs(void **state)
 	free(blob);
 }
 
+/*
+ * The JSON of a region read by address names its kind as scan does: an
+ * eVMCS page (revision 1, TLFS) is "evmcs", a page with Bochs's revision
+ * (0x2b, the built-in hardware layout) is "hardware-vmcs".
+ */
+static void region_json_names_its_kind(void **state)
+{
+	static char out[65536];
+	static uint8_t page[4096];
+	struct ns_out o = { write_out, out };
+	struct ns_cmd_opts opt = { .json = true };
+
+	(void)state;
+	page[0] = 1;
+	memcpy(page + 816, "\x42\x10\x00\x00\x00\x00\x00\x00", 8); /* guest_rip 0x1042 */
+	assert_int_equal(ns_cmd_region(page, sizeof(page), "evmcs", "/nonexistent", &opt, &o, NULL), NS_OK);
+	assert_non_null(strstr(out, "\"format\":\"evmcs\""));
+	assert_non_null(strstr(out, "\"title\":\"evmcs\""));
+	assert_non_null(strstr(out, "\"layout\":\"hyperv-evmcs-1\""));
+	memset(page, 0, sizeof(page));
+	out[0] = '\0';
+	page[0] = 0x2b;
+	assert_int_equal(ns_cmd_region(page, sizeof(page), "vmcs", "/nonexistent", &opt, &o, NULL), NS_OK);
+	assert_non_null(strstr(out, "\"format\":\"hardware-vmcs\""));
+	assert_non_null(strstr(out, "\"title\":\"hardware-vmcs\""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(evmcs_layout_matches_the_tlfs),
 		cmocka_unit_test(revision_one_is_a_blob_or_an_evmcs),
+		cmocka_unit_test(region_json_names_its_kind),
 		cmocka_unit_test(bochs_offsets_match_the_dump),
 		cmocka_unit_test(access_rights_are_rotated),
 		cmocka_unit_test(layout_files_round_trip),

@@ -21,15 +21,20 @@ struct ns_decoded_vmcs {
 	const char *stale_note;
 };
 
+struct ns_loaded_vmcs_view;
+
 /* What `decode` produced from one input. */
 struct ns_report {
 	const char *source;                  /* file name or address */
-	const char *format;                  /* "nested-state" or "vmcs12" */
+	/* "nested-state", "vmcs12"; a hardware region: "vmcs02", "vmcs01", "hardware-vmcs", "evmcs" */
+	const char *format;
 	const struct ns_nested_state *ns;    /* NULL for a raw vmcs12 */
 	/* the header judged as KVM judges it (blob_rules.def); judged is false for a raw vmcs12 */
 	struct ns_blob_verdict blob;
 	unsigned nvmcs;
 	struct ns_decoded_vmcs vmcs[2];
+	/* vmcs02 / vmcs01: what KVM keeps about the region besides its bytes (session.h); else NULL */
+	const struct ns_loaded_vmcs_view *kvm_copies;
 };
 
 enum ns_input_format {

@@ -70,6 +70,26 @@ int ns_cmd_checks(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const st
 /* vmcs12 -D: cached_vmcs12 against vmcs02, each difference classed. */
 int ns_cmd_diff(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
 		struct ns_error *err);
+/*
+ * vmcs02 / vmcs01 of a vCPU: the analysis's result, which the renderer
+ * writes (the decoded region itself is the report that points here).
+ */
+struct ns_loaded_vmcs_view {
+	const char *name;                   /* "vmcs02" or "vmcs01" */
+	uint32_t vcpu_idx;
+	int32_t pid;
+	uint64_t loaded_vmcs, region;       /* struct loaded_vmcs and its VMCS region (kernel addresses) */
+	bool loaded;                        /* the vCPU's current loaded_vmcs */
+	bool have_header;                   /* the region's first 8 bytes could be read */
+	uint32_t revision, abort;           /* as read: bit 31 of revision is the shadow-VMCS indicator */
+	bool decoded;                       /* a layout decoded the region (the report's vmcs[0]) */
+	char region_error[320];             /* why not, when !decoded */
+	struct ns_controls_shadow controls; /* loaded_vmcs.controls_shadow */
+	struct ns_host_state host;          /* loaded_vmcs.host_state */
+	struct ns_reg_cache regs;           /* vcpu->arch.regs: have only for the level the vCPU is at */
+	bool regs_l2;                       /* that level is L2 */
+};
+
 /* vmcs02 / vmcs01: the hardware VMCS and KVM's software copies of its state. */
 int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, bool is02, const struct ns_cmd_opts *opt,
 		       struct ns_out *o, struct ns_error *err);
