@@ -192,7 +192,8 @@ def main():
             check(res["before_types"] and "vm_list" in res["before_types"] and "load them with" in res["before_types"],
                   f"{tag}: kvm before the modules' debug info is one line saying what to load")
             out = {line: (o, e) for line, o, e in res["commands"]}
-            d_docs = [d for line, o, _e in res["commands"] for d in docs(o)]
+            # itest.json_docs: under tests/run.sh the documents are also validated against their schemas
+            d_docs = itest.json_docs("".join(o for _line, o, _e in res["commands"]))
             check(all(docs(o) for line, o, _e in res["commands"] if line in cmds[:json_cmds]) and
                   len(res["commands"]) == len(cmds), f"{tag}: each of the {json_cmds} JSON commands prints JSON")
             check(out["vmcs12 99999:0"][1] and "no vCPU 0 in a VM of pid 99999" in out["vmcs12 99999:0"][1] and
