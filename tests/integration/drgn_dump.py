@@ -108,6 +108,14 @@ def session(dump, vmlinux, mods, cmdfile, manifest):
             "checks": checks.json, "diff": diff.json,
             "manifest_role": vm["role"]})
     res["vcpus"] = vcpus
+    # -p: the dump's physical memory (prog.read(..., physical=True)); cached_vmcs12 is in the direct map, so
+    # its physical address is its address less page_offset_base, which drgn reads from the kernel
+    va = ns.vcpu_nested_state(next(ns.for_each_nested_vcpu(prog))).cached_vmcs12
+    pa = va - prog["page_offset_base"].value_()
+    by_va, by_pa = (ns.nestscope_json(prog, ["vmcs12", opt, hex(a)]) for opt, a in (("-r", va), ("-p", pa)))
+    def fields(ds):
+        return [{k: v for k, v in f.items() if k != "copy"} for f in ds[0]["vmcs"][0]["fields"]]
+    res["phys"] = {"pa": pa, "same": fields(by_va) == fields(by_pa) and len(fields(by_va)) > 0}
     res["abi_compatible"] = ns.vmcs12_abi(prog).compatible
     try:
         ns.vmcs12(drgn.Object(prog, "struct vcpu_vmx *", value=0x1000))
@@ -253,6 +261,8 @@ def main():
                 check(c["checks"]["schema"] == "nestscope/checks/1" and c["vmcs01"]["kind"] in ("Vmcs", "Record"),
                       f"{vt}: vmcs12_checks and vmcs01 return the core's documents")
             check(res["abi_compatible"] is True, f"{tag}: vmcs12_abi(prog).compatible")
+            check(res["phys"]["same"], f"{tag}: vmcs12 -p {res['phys']['pa']:#x} (physical, through drgn) decodes "
+                                       "the same fields as -r at its direct-map address")
 
             # the script entry point, on the same commands
             s = subprocess.run(python + [str(PLUGIN / "nestscope-drgn"), "-c", dump, "-s", vmlinux, "-d", mods,

@@ -161,7 +161,7 @@ def _address(obj):
 
 def _operand(vcpu):
     """The core's VCPU operand for a vCPU given as a drgn Object (struct kvm_vcpu or vcpu_vmx, or a
-    pointer to one), a Record of for_each_nested_vcpu's state, an int address or a string as typed."""
+    pointer to one), a Record of vcpu_nested_state(), an int address or a string as typed."""
     if isinstance(vcpu, drgn.Object):
         return hex(_address(vcpu))
     if isinstance(vcpu, Record):
@@ -179,8 +179,8 @@ def nestscope_command(prog, command, globals=None):
 
     :param prog: The kernel.
     :param command: The command line (a string, split as a shell would) or its argument vector:
-        ``kvm``, ``vmcs12``, ``vmcs02``, ``vmcs01`` or ``vmcs12-abi`` and their options (``help`` in the
-        drgn CLI, ``nestscope help CMD``, or the man page list them).
+        ``kvm``, ``vmcs12``, ``vmcs02``, ``vmcs01`` or ``vmcs12-abi`` and their options (``%crash help CMD``
+        in drgn 0.3's CLI, ``nestscope help CMD`` or the man page list them).
     :param globals: Python names an address operand may use (``vmcs12 -r vmx.nested.cached_vmcs12``).
     :returns: The command's output (text, or one JSON document a line with ``-j``).
     :raises NestscopeError: with the core's one error line (a usage error, missing debug info, memory that
