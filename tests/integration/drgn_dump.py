@@ -144,6 +144,14 @@ def main():
     # in /tmp: the sid root has it bound at the same path
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="drgn_dump.", dir="/tmp"))
     gdbcore = itest.kdump_tool("gdbcore", tmp)
+    # the shared ctypes layer refuses a library of another ABI version (libc has no ns_abi_version: 0)
+    for name, python in DRGNS:
+        r = subprocess.run(python + ["-c", "import sys; sys.path.insert(0, sys.argv[1]); import nestscope_abi\n"
+                                     "try:\n    nestscope_abi.Core()\nexcept nestscope_abi.NestscopeError as e:\n"
+                                     "    print(e)", str(ROOT / "plugin" / "python")],
+                           capture_output=True, text=True, env=dict(os.environ, NESTSCOPE_LIB="libc.so.6"))
+        check("libc.so.6 has ABI version 0, this package wants 1" in r.stdout and len(r.stdout.splitlines()) == 1,
+              f"{name}'s python: nestscope_abi refuses a library of another ABI version in one line")
     for mf in sorted(root.glob("*/manifest.json")):
         man = json.loads(mf.read_text())
         kver = mf.parent.name

@@ -319,7 +319,7 @@ def vmcs02(vcpu, layout=None, prog=None):
     :param vcpu: As for :func:`vmcs12`.
     :param layout: A hardware VMCS layout file, instead of the search path.
     :returns: A :class:`Vmcs` when a layout decodes the region (its ``document`` holds the rest of what the
-        core says: addresses, KVM's software copies); without a layout, a Record of what the core knows
+        core says, such as KVM's software copies); without a layout, a Record of the core's document
         (docs/json-schema.md).
     """
     return _hardware("vmcs02", vcpu, prog, layout)
