@@ -1,7 +1,7 @@
 /*
  * nestscope abi: a kernel's struct vmcs12 (from its debuginfo, kvm-intel.ko
  * alone, or a profile) against the built-in table.  The comparison and its
- * rendering are the core's (vmcs12_abi.c, render_abi.c).
+ * rendering are the core's (vmcs12_abi.c, render/abi.c).
  */
 #include <errno.h>
 #include <getopt.h>

@@ -231,17 +231,14 @@ int cmd_capture(int argc, char **argv)
 		unlink(path);
 		rmdir(tmpdir);
 	}
-	if (json) {
-		ns_render_capture_json(&out, domain, live, live ? "migration-stream" : kdump ? "kdump" : "elf",
-				       (uint64_t)((t1 - t0) * 1000), stat(path, &st) ? 0 : (uint64_t)st.st_size);
+	struct ns_capture_info ci = { domain, live ? NS_CAPTURE_LIVE : kdump ? NS_CAPTURE_KDUMP : NS_CAPTURE_ELF, t1 - t0,
+				      stat(path, &st) ? 0 : (uint64_t)st.st_size, output };
+
+	ns_render_capture(&out, json, &ci);
+	if (json)
 		ns_render_scan_json(&out, output ? output : "(temporary)", sc.scan);
-	} else {
-		ns_printf(&out, "%s: %s in %.3f s%s%s\n", domain,
-			  live ? "live dump (a migration stream: its RAM)" : kdump ? "memory-only dump (kdump)"
-									: "memory-only dump (ELF)",
-			  t1 - t0, output ? ", kept in " : "", output ? output : "");
+	else
 		ns_render_scan_text(&out, domain, sc.scan);
-	}
 	/* each region decoded from its bytes: vmcs12s, eVMCSs and hardware VMCSs by their layouts */
 	copt.json = json;
 	for (size_t i = 0; i < sc.scan->n; i++) {
@@ -253,8 +250,7 @@ int cmd_capture(int argc, char **argv)
 			continue;
 		snprintf(label, sizeof(label), "%s: %s at guest-physical 0x%llx", domain, ns_scan_kind_name(h->kind),
 			 (unsigned long long)h->pa);
-		if (!json)
-			ns_printf(&out, "\n");
+		ns_render_capture_gap(&out, json);
 		if (ns_cmd_region(page, sizeof(page), label, NESTSCOPE_DATADIR, &copt, &out, &err))
 			fprintf(stderr, "%s: %s: %s\n", prog, label, err.msg);
 	}

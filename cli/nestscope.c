@@ -657,31 +657,6 @@ static void usage_fields(FILE *f)
 		prog);
 }
 
-static bool matches(const struct ns_field *f, const char *filter)
-{
-	char *end;
-	unsigned long enc;
-
-	if (!filter)
-		return true;
-	enc = strtoul(filter, &end, 16);
-	if (*filter && !*end && (!strncasecmp(filter, "0x", 2)))
-		return f->encoding == (enc & ~1ul);
-	return strcasestr(f->name, filter) || strcasestr(f->sdm_name, filter);
-}
-
-static void vmcs12_column(const struct ns_field *f, bool high, char *buf, size_t n)
-{
-	struct ns_slot s;
-
-	if (!ns_layout_find(ns_vmcs12_layout(), f->encoding | (high ? 1 : 0), &s))
-		snprintf(buf, n, "-");
-	else if (s.kind == NS_SLOT_NEWER)
-		snprintf(buf, n, "cet@%u", s.offset);
-	else
-		snprintf(buf, n, "%u", s.offset);
-}
-
 static int cmd_fields(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -691,9 +666,8 @@ static int cmd_fields(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	int type = -1, in12 = -1, c;
-	bool high = false, json = false, first = true;
+	bool high = false, json = false;
 	const char *filter = NULL;
-	unsigned shown = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:jh", opts, NULL)) != -1) {
@@ -717,51 +691,14 @@ static int cmd_fields(int argc, char **argv)
 	if (optind == argc - 1)
 		filter = argv[optind];
 
-	if (json)
-		printf("{\"schema\":\"nestscope/fields/1\",\"fields\":[");
-	for (size_t i = 0; i < ns_field_count(); i++) {
-		const struct ns_field *f = ns_field_at(i);
-		struct ns_slot s;
-		bool has = ns_layout_find(ns_vmcs12_layout(), f->encoding, &s);
+	struct ns_fields_query q = { filter, type, in12, high };
+	struct ns_out out = ns_out_file(stdout);
 
-		if (!matches(f, filter) || (type >= 0 && (int)f->type != type) ||
-		    (in12 >= 0 && has != (bool)in12))
-			continue;
-		for (int h = 0; h <= (high && f->width == NS_W64); h++) {
-			char col[16];
-
-			vmcs12_column(f, h, col, sizeof(col));
-			shown++;
-			if (json) {
-				printf("%s{\"encoding\":\"0x%04x\",\"name\":\"%s%s\",\"sdm_name\":\"%s%s\","
-				       "\"width\":\"%s\",\"type\":\"%s\",\"in_linux\":%s,\"vmcs12_offset\":",
-				       first ? "" : ",", f->encoding | h, f->name, h ? "_HIGH" : "", f->sdm_name,
-				       h ? " (high 32 bits)" : "", h ? "32" : ns_width_name(f->width),
-				       ns_ftype_name(f->type), f->in_linux ? "true" : "false");
-				if (has)
-					printf("%u,\"vmcs12_kernels\":\"%s\"}", s.offset + 4 * h,
-					       s.kind == NS_SLOT_NEWER ? "newer" : "all");
-				else
-					printf("null,\"vmcs12_kernels\":null}");
-				first = false;
-				continue;
-			}
-			if (shown == 1)
-				printf("%-6s  %-30s %-7s %-9s %-7s %-5s %s\n", "ENC", "NAME", "WIDTH", "TYPE",
-				       "VMCS12", "LINUX", "SDM NAME");
-			printf("0x%04x  %-30s %-7s %-9s %-7s %-5s %s%s\n", f->encoding | h, h ? "" : f->name,
-			       h ? "32" : ns_width_name(f->width), ns_ftype_name(f->type), col,
-			       f->in_linux ? "y" : "-", h ? "  HIGH half of " : "", h ? f->name : f->sdm_name);
-		}
-	}
-	if (!shown && filter) {
-		if (json)
-			printf("]}\n");  /* valid JSON on stdout even so */
+	if (!ns_render_fields(&out, json, &q) && filter) {
+		/* (the JSON document, with no field, is on stdout even so) */
 		fprintf(stderr, "%s: no VMCS field matches '%s'\n", prog, filter);
 		return EXIT_BAD_INPUT;
 	}
-	if (json)
-		printf("]}\n");
 	return 0;
 }
 
@@ -808,9 +745,9 @@ static int cmd_explain(int argc, char **argv)
 	const struct ns_explain_kind *k;
 	struct ns_field_ref ref;
 	struct ns_decoding d;
+	struct ns_out out = ns_out_file(stdout);
 	bool json = false;
 	uint64_t v, tmp;
-	char text[2048];
 	int c;
 
 	optind = 1;
@@ -855,13 +792,10 @@ static int cmd_explain(int argc, char **argv)
 	} else {
 		die_usage("unknown KIND '%s' (list them with 'explain --list')", argv[optind]);
 	}
-	ns_decoding_format(&d, text, sizeof(text));
-	if (json) {
-		struct ns_out out = ns_out_file(stdout);
+	if (json)
 		ns_render_explain_json(&out, argv[optind], v, &d);
-	} else {
-		printf("0x%llx  %s\n", (unsigned long long)v, d.n ? text : "(no symbolic decoding)");
-	}
+	else
+		ns_render_explain_text(&out, v, &d);
 	return 0;
 }
 

@@ -152,6 +152,7 @@ static int one_vcpu(const struct ns_walk *w, int32_t pid, struct ns_vcpu *v, str
 static int find_vcpu(struct ns_session *s, const struct ns_walk *w, const struct ns_vcpu_sel *sel, bool json,
 		     struct ns_vcpu *v, struct ns_out *o, struct ns_error *err)
 {
+	char note[128];
 	int rc;
 
 	switch (sel->by) {
@@ -185,9 +186,9 @@ static int find_vcpu(struct ns_session *s, const struct ns_walk *w, const struct
 	if ((rc = ns_kvm_vcpu_read(s->t, &s->off, sel->addr, v, err)))
 		return rc;
 	/* a JSON output is documents only: there, pid -1 in the vCPU's label says it */
-	if (!json)
-		ns_printf(o, "note: 0x%llx is not a vCPU of any VM on vm_list; reading it as a struct kvm_vcpu\n",
-			  (unsigned long long)sel->addr);
+	snprintf(note, sizeof(note), "note: 0x%llx is not a vCPU of any VM on vm_list; reading it as a struct kvm_vcpu",
+		 (unsigned long long)sel->addr);
+	ns_render_note(o, json, note);
 	v->pid = -1;
 	return NS_OK;
 }
@@ -292,8 +293,8 @@ int ns_cmd_vmcs12_all(struct ns_session *s, const struct ns_cmd_opts *opt, struc
 		shown++;
 	}
 	/* JSON: no document is the empty answer; text says why it is empty */
-	if (!shown && !opt->json)
-		ns_printf(o, "no vCPU in VMX operation has a current vmcs12\n");
+	if (!shown)
+		ns_render_note(o, opt->json, "no vCPU in VMX operation has a current vmcs12");
 out:
 	free(c);
 	free(w);
@@ -430,7 +431,8 @@ int ns_cmd_checks(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const st
 
 	if (!c)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if ((rc = pick_vcpu(s, vcpu, opt->json, &v, o, err)) || (rc = ns_session_checks(s, &v, &c->v12, &c->caps, &c->checks, err)))
+	if ((rc = pick_vcpu(s, vcpu, opt->json, &v, o, err)) ||
+	    (rc = ns_session_checks(s, &v, &c->v12, &c->caps, &c->checks, err)))
 		goto out;
 	if (opt->json)
 		ns_render_checks_json(o, c->v12.vr.copy, &c->checks);

@@ -16,7 +16,7 @@
  *     padding there or its struct ends before it (ABSENT: an older kernel);
  *     else MISSING.
  *
- * No printing here: the findings are data, render_abi.c says them.
+ * No printing here: the findings are data, render/abi.c says them.
  */
 #include <stdlib.h>
 #include <string.h>

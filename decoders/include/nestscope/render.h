@@ -40,6 +40,21 @@ void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns
 /* `explain --json`: one value and its decoding (d may be NULL). */
 void ns_render_explain_json(struct ns_out *o, const char *kind, uint64_t value, const struct ns_decoding *d);
 
+/* A command's note beside its report, as a line of text; nothing in JSON, which holds documents only. */
+void ns_render_note(struct ns_out *o, bool json, const char *text);
+
+/* `explain` as text: "0x...  decoding" (d may be NULL). */
+void ns_render_explain_text(struct ns_out *o, uint64_t value, const struct ns_decoding *d);
+
+/* `fields`: the catalog, filtered as the user asked; returns how many fields it showed. */
+struct ns_fields_query {
+	const char *filter;  /* a substring of a name or SDM name, or an encoding (0x681e); NULL: all */
+	int type;            /* enum ns_ftype, or -1: all */
+	int in12;            /* 1: only fields struct vmcs12 has, 0: only those it lacks, -1: both */
+	bool high;           /* also the HIGH halves of 64-bit fields */
+};
+unsigned ns_render_fields(struct ns_out *o, bool json, const struct ns_fields_query *q);
+
 /* One field, as a line "NAME  0x...  decoding" (used by front ends). */
 void ns_render_field_line(struct ns_out *o, const struct ns_field *f, bool high, uint64_t v,
 			  const struct ns_context *ctx);

@@ -136,9 +136,22 @@ void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_sc
 void ns_render_scan_json(struct ns_out *o, const char *image, const struct ns_scan *s);
 #define NS_SCAN_SCHEMA "nestscope/scan/1"
 
-/* capture --json: the first document, what was dumped (nestscope/capture/1). */
+/* capture: what was dumped; with --json the first document (nestscope/capture/1), else a line. */
 #define NS_CAPTURE_SCHEMA "nestscope/capture/1"
-void ns_render_capture_json(struct ns_out *o, const char *domain, bool live, const char *format, uint64_t ms,
-			    uint64_t bytes);
+enum ns_capture_kind {
+	NS_CAPTURE_LIVE,   /* a live dump: QEMU's migration stream (its RAM) */
+	NS_CAPTURE_KDUMP,  /* a memory-only dump, kdump-compressed */
+	NS_CAPTURE_ELF,    /* a memory-only dump, ELF */
+};
+struct ns_capture_info {
+	const char *domain;
+	enum ns_capture_kind kind;
+	double seconds;    /* the dump's duration */
+	uint64_t bytes;    /* its size (0: not known) */
+	const char *kept;  /* where it was kept, or NULL: deleted */
+};
+void ns_render_capture(struct ns_out *o, bool json, const struct ns_capture_info *c);
+/* Between two regions' reports: a blank line in text, nothing between JSON documents. */
+void ns_render_capture_gap(struct ns_out *o, bool json);
 
 #endif

@@ -4,7 +4,7 @@
  * ABI (KVM_GET/SET_NESTED_STATE carry it across live migration): offsets
  * never move, new fields take former padding or the unused tail of the 4 KiB
  * region.  The comparison gives data (findings, each of a kind); rendering
- * is separate (render_abi.c).  docs/vmcs12-abi.md has the kernels' history.
+ * is separate (render/abi.c).  docs/vmcs12-abi.md has the kernels' history.
  */
 #ifndef NESTSCOPE_VMCS12_ABI_H
 #define NESTSCOPE_VMCS12_ABI_H

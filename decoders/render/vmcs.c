@@ -788,3 +788,12 @@ void ns_render_explain_json(struct ns_out *o, const char *kind, uint64_t value, 
 		json_null(&j);
 	json_obj_end(&j);
 }
+
+void ns_render_explain_text(struct ns_out *o, uint64_t value, const struct ns_decoding *d)
+{
+	char text[2048];
+
+	if (d && d->n)
+		ns_decoding_format(d, text, sizeof(text));
+	ns_printf(o, "0x%llx  %s\n", (unsigned long long)value, d && d->n ? text : "(no symbolic decoding)");
+}

@@ -1,0 +1,377 @@
+/*
+ * triage's report (triage/1 and its text), written as the analysis
+ * (triage.c) hands over each VM and vCPU: decodings and sentences are made
+ * here from the raw values of the model (triage.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "triage.h"
+#include "vmx_names.h"
+
+static const char *state_phrase(enum ns_triage_state st)
+{
+	switch (st) {
+	case NS_TRIAGE_NO_VMX: return "L1, not in VMX operation";
+	case NS_TRIAGE_NO_VMCS: return "L1 in VMX operation, no current VMCS";
+	case NS_TRIAGE_VMCS12: return "L1 in VMX operation, with a current vmcs12";
+	case NS_TRIAGE_L2: return "L2 active (guest mode)";
+	}
+	return "?";
+}
+
+#define NOT_COMPARED "not compared: this vmcs12 has not run L2 (launch state clear), " \
+		     "KVM builds vmcs02 from it at VM entry"
+
+static void explain(enum ns_decoder d, uint64_t value, const struct ns_context *ctx, char *buf, size_t n)
+{
+	struct ns_decoding dec;
+
+	buf[0] = '\0';
+	if (ns_explain(d, value, ctx, &dec))
+		ns_decoding_format(&dec, buf, n);
+}
+
+/* The decodings of vmcs12's highlights, as the report words them. */
+struct decoded {
+	char entry[400], reason[160], qual[240], entry_intr[160], idt[160];
+	char stale[400], unexplained[400];
+};
+
+static void decode(const struct ns_triage_vcpu *vt, struct decoded *d)
+{
+	struct ns_context ctx = { 0 };
+
+	ctx.have_exit_reason = true;
+	ctx.exit_reason = (uint32_t)vt->reason;
+	ctx.have_exit_intr_info = true;
+	ctx.exit_intr_info = (uint32_t)vt->exit_intr_info;
+	explain(NS_DEC_ENTRY_CTLS, vt->entry, NULL, d->entry, sizeof(d->entry));
+	explain(NS_DEC_EXIT_REASON, vt->reason, NULL, d->reason, sizeof(d->reason));
+	explain(NS_DEC_EXIT_QUAL, vt->qual, &ctx, d->qual, sizeof(d->qual));
+	explain(NS_DEC_INTR_INFO, vt->entry_intr, NULL, d->entry_intr, sizeof(d->entry_intr));
+	explain(NS_DEC_INTR_INFO, vt->idt, NULL, d->idt, sizeof(d->idt));
+	ns_triage_field_names(vt->stale, vt->nstale, d->stale, sizeof(d->stale));
+	ns_triage_field_names(vt->unexplained, vt->nunexplained, d->unexplained, sizeof(d->unexplained));
+}
+
+static void layout_text(const struct ns_triage_layout *lv, char *buf, size_t n)
+{
+	if (!lv->checked)
+		snprintf(buf, n, "struct vmcs12 is not in these types: the built-in table is "
+			 "used unchecked (nestscope abi checks a kernel's debuginfo)");
+	else if (lv->breaks)
+		snprintf(buf, n, "this kernel's struct vmcs12 breaks the built-in table in %u place%s: "
+			 "vmcs12 fields may be misread ('nestscope abi' names them)", lv->breaks, lv->breaks == 1 ? "" : "s");
+	else
+		snprintf(buf, n, "this kernel's struct vmcs12 matches the built-in table (%u members); "
+			 "nested CET fields at 680-727 %s", lv->same, lv->cet ? "present" : "absent (padding)");
+}
+
+/* ---- text ---- */
+
+static void text_begin(void *ctx, const struct ns_triage_info *info, const struct ns_triage_layout *lv)
+{
+	struct ns_triage_render *r = ctx;
+	char text[200];
+
+	layout_text(lv, text, sizeof(text));
+	ns_printf(r->o, "dump     %s (%s), Linux %s\ntypes    %s\nvmcs12   %s%s\n", info->dump, info->format,
+		  info->release, info->types, lv->breaks ? "PROBLEM " : "", text);
+}
+
+static void text_vm(void *ctx, const struct ns_vm *vm)
+{
+	struct ns_triage_render *r = ctx;
+
+	ns_printf(r->o, "\nVM pid %d (%s), struct kvm 0x%llx, %u vCPU%s\n", vm->pid, vm->comm[0] ? vm->comm : "-",
+		  (unsigned long long)vm->kvm, vm->online_vcpus, vm->online_vcpus == 1 ? "" : "s");
+	if (vm->skip)
+		ns_printf(r->o, "  skipped: %s\n", vm->skip);
+}
+
+static void text_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
+{
+	struct ns_out *o = ((struct ns_triage_render *)ctx)->o;
+	const struct ns_vcpu *v = vt->v;
+	struct decoded d;
+
+	decode(vt, &d);
+	ns_printf(o, "  vCPU %u (vcpu_vmx 0x%llx): %s\n", v->idx, (unsigned long long)v->vmx, state_phrase(vt->state));
+	if (v->have_exit_reason) {
+		char reason[160];
+
+		explain(NS_DEC_EXIT_REASON, v->exit_reason, NULL, reason, sizeof(reason));
+		ns_printf(o, "    L0's last exit %s\n", reason);
+	}
+	if (v->vmxon)
+		ns_printf(o, "    VMXON region GPA 0x%llx, current VMCS GPA 0x%llx%s\n", (unsigned long long)v->vmxon_ptr,
+			  (unsigned long long)v->current_vmptr, v->current_vmptr == ~0ull ? " (none)" : "");
+	if (vt->have12) {
+		ns_printf(o, "    vmcs12 %s: revision 0x%x, %s\n", vt->copy12, vt->revision,
+			  vt->launch_state ? "launched" : "clear (not launched)");
+		ns_printf(o, "      controls     pin 0x%llx  proc 0x%llx  proc2 0x%llx  exit 0x%llx  entry 0x%llx\n",
+			  (unsigned long long)vt->pin, (unsigned long long)vt->proc, (unsigned long long)vt->proc2,
+			  (unsigned long long)vt->exitc, (unsigned long long)vt->entry);
+		ns_printf(o, "      entry        %s\n", d.entry[0] ? d.entry : "-");
+		ns_printf(o, "      last exit    %s, qualification 0x%llx%s%s%s\n", d.reason,
+			  (unsigned long long)vt->qual, d.qual[0] ? ": " : "", d.qual,
+			  vt->exit_stale ? " (the last exit to L1: stale while L2 runs)" : "");
+		ns_printf(o, "      entry failed %s\n",
+			  vt->reason & VMX_EXIT_REASONS_FAILED_VMENTRY ? "YES (exit reason bit 31)" : "no");
+		ns_printf(o, "      insn error   %llu%s%s\n", (unsigned long long)vt->insn_error,
+			  vt->insn_error ? " " : " (none)",
+			  vt->insn_error && ns_vm_insn_error_name((unsigned)vt->insn_error)
+				  ? ns_vm_insn_error_name((unsigned)vt->insn_error) : "");
+		if (vt->entry_intr & INTR_INFO_VALID)
+			ns_printf(o, "      injection    %s, error code 0x%llx, instruction length %llu\n", d.entry_intr,
+				  (unsigned long long)vt->entry_err, (unsigned long long)vt->entry_len);
+		else
+			ns_printf(o, "      injection    none pending\n");
+		if (vt->idt & INTR_INFO_VALID)
+			ns_printf(o, "      vectoring    %s, error code 0x%llx (an event was being delivered at the exit)\n",
+				  d.idt, (unsigned long long)vt->idt_err);
+		ns_printf(o, "      L2 RIP 0x%llx (guest state), L1's exit handler 0x%llx (host RIP)\n",
+			  (unsigned long long)vt->guest_rip, (unsigned long long)vt->host_rip);
+	}
+	if (vt->have_checks)
+		ns_printf(o, "    SDM checks   %u rules: %u pass, %u fail, %u not applicable (against %s)\n", vt->rules,
+			  vt->pass, vt->fail, vt->na, vt->caps);
+	if (vt->have_diff)
+		ns_printf(o, "    vs vmcs02    %u of %u fields differ: %u expected, %u stale%s%s%s, %u unexplained\n",
+			  vt->differ, vt->compared, vt->cls[NS_DIFF_EXPECTED], vt->cls[NS_DIFF_STALE],
+			  d.stale[0] ? " (" : "", d.stale, d.stale[0] ? ")" : "", vt->cls[NS_DIFF_UNEXPLAINED]);
+	else if (vt->not_compared)
+		ns_printf(o, "    vs vmcs02    %s\n", NOT_COMPARED);
+	for (unsigned i = 0; i < vt->nnotes; i++)
+		ns_printf(o, "    %s %s\n", vt->notes[i].problem ? "PROBLEM" : "warning", vt->notes[i].text);
+}
+
+static void text_vm_end(void *ctx, const struct ns_vm *vm, const struct ns_error *verr)
+{
+	(void)vm;
+	if (verr->code != NS_OK)
+		ns_printf(((struct ns_triage_render *)ctx)->o, "  PROBLEM its vCPUs cannot be listed: %s\n", verr->msg);
+}
+
+static void text_end(void *ctx, const struct ns_triage_summary *sum)
+{
+	ns_printf(((struct ns_triage_render *)ctx)->o,
+		  "\n%u VM%s, %u vCPU%s: %u in VMX operation, %u in L2; %u problem%s, %u warning%s\n", sum->vms,
+		  sum->vms == 1 ? "" : "s", sum->vcpus, sum->vcpus == 1 ? "" : "s", sum->vmx, sum->l2,
+		  sum->problems, sum->problems == 1 ? "" : "s", sum->warnings, sum->warnings == 1 ? "" : "s");
+}
+
+/* ---- JSON ---- */
+
+static void json_begin(void *ctx, const struct ns_triage_info *info, const struct ns_triage_layout *lv)
+{
+	struct json *j = &((struct ns_triage_render *)ctx)->j;
+	char text[200];
+
+	layout_text(lv, text, sizeof(text));
+	json_obj_begin(j);
+	json_kv_str(j, "schema", NS_TRIAGE_SCHEMA);
+	json_kv_str(j, "dump", info->dump);
+	json_kv_str(j, "format", info->format);
+	json_kv_str(j, "release", info->release);
+	json_kv_str(j, "types", info->types);
+	json_key(j, "vmcs12_layout");
+	json_obj_begin(j);
+	json_kv_bool(j, "checked", lv->checked);
+	json_kv_uint(j, "breaks", lv->breaks);
+	json_key(j, "cet_fields");
+	if (lv->checked)
+		json_bool(j, lv->cet);
+	else
+		json_null(j);
+	json_kv_str(j, "text", text);
+	json_obj_end(j);
+	json_key(j, "vms");
+	json_arr_begin(j);
+}
+
+static void json_vm(void *ctx, const struct ns_vm *vm)
+{
+	struct json *j = &((struct ns_triage_render *)ctx)->j;
+
+	json_obj_begin(j);
+	json_kv_hex(j, "kvm", vm->kvm);
+	json_key(j, "pid");
+	if (vm->pid < 0)
+		json_null(j);
+	else
+		json_uint(j, (uint64_t)vm->pid);
+	json_kv_str(j, "comm", vm->comm);
+	json_kv_uint(j, "online_vcpus", vm->online_vcpus);
+	json_key(j, "vm_type");
+	if (vm->vm_type < 0)
+		json_null(j);
+	else
+		json_uint(j, (uint64_t)vm->vm_type);
+	json_key(j, "skipped");
+	if (vm->skip)
+		json_str(j, vm->skip);
+	else
+		json_null(j);
+	json_key(j, "vcpus");
+	json_arr_begin(j);
+}
+
+static void json_vmcs12(struct json *j, const struct ns_triage_vcpu *vt, const struct decoded *d)
+{
+	json_key(j, "vmcs12");
+	json_obj_begin(j);
+	json_kv_str(j, "copy", vt->copy12);
+	json_kv_hex(j, "revision", vt->revision);
+	json_kv_bool(j, "launched", vt->launch_state != 0);
+	json_key(j, "controls");
+	json_obj_begin(j);
+	json_kv_hex(j, "pin", vt->pin);
+	json_kv_hex(j, "proc", vt->proc);
+	json_kv_hex(j, "proc2", vt->proc2);
+	json_kv_hex(j, "exit", vt->exitc);
+	json_kv_hex(j, "entry", vt->entry);
+	json_kv_str(j, "entry_decoded", d->entry);
+	json_obj_end(j);
+	json_key(j, "last_exit");
+	json_obj_begin(j);
+	json_kv_uint(j, "reason", vt->reason & 0xffff);
+	json_kv_hex(j, "reason_field", vt->reason);
+	json_kv_str(j, "reason_decoded", d->reason);
+	json_kv_bool(j, "entry_failure", (vt->reason & VMX_EXIT_REASONS_FAILED_VMENTRY) != 0);
+	json_kv_bool(j, "stale", vt->exit_stale);
+	json_kv_hex(j, "qualification", vt->qual);
+	json_kv_str(j, "qualification_decoded", d->qual);
+	json_kv_uint(j, "instruction_error", vt->insn_error);
+	json_obj_end(j);
+	json_key(j, "injection");
+	json_obj_begin(j);
+	json_kv_bool(j, "pending", (vt->entry_intr & INTR_INFO_VALID) != 0);
+	json_kv_hex(j, "info", vt->entry_intr);
+	json_kv_str(j, "decoded", d->entry_intr);
+	json_kv_hex(j, "error_code", vt->entry_err);
+	json_kv_uint(j, "instruction_len", vt->entry_len);
+	json_obj_end(j);
+	json_key(j, "idt_vectoring");
+	json_obj_begin(j);
+	json_kv_bool(j, "valid", (vt->idt & INTR_INFO_VALID) != 0);
+	json_kv_hex(j, "info", vt->idt);
+	json_kv_str(j, "decoded", d->idt);
+	json_kv_hex(j, "error_code", vt->idt_err);
+	json_obj_end(j);
+	json_kv_hex(j, "guest_rip", vt->guest_rip);
+	json_kv_hex(j, "host_rip", vt->host_rip);
+	json_obj_end(j);
+}
+
+static void json_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
+{
+	struct json *j = &((struct ns_triage_render *)ctx)->j;
+	const struct ns_vcpu *v = vt->v;
+	struct decoded d;
+
+	decode(vt, &d);
+	json_obj_begin(j);
+	json_kv_uint(j, "index", v->idx);
+	json_kv_hex(j, "kvm_vcpu", v->vcpu);
+	json_kv_hex(j, "vcpu_vmx", v->vmx);
+	json_kv_str(j, "mode", v->guest_mode ? "L2" : "L1");
+	json_kv_str(j, "state", state_phrase(vt->state));
+	json_kv_bool(j, "vmxon", v->vmxon);
+	json_kv_hex(j, "vmxon_ptr", v->vmxon_ptr);
+	json_kv_hex(j, "current_vmptr", v->current_vmptr);
+	json_kv_bool(j, "nested_run_pending", v->nested_run_pending);
+	json_kv_hex(j, "hflags", v->hflags);
+	json_key(j, "hflags_agrees");
+	if (v->hflags_judged)
+		json_bool(j, v->hflags_agrees);
+	else
+		json_null(j);
+	if (v->have_exit_reason) {
+		const char *name = ns_exit_reason_name(v->exit_reason & 0xffff);
+
+		json_kv_uint(j, "l0_last_exit_reason", v->exit_reason);
+		json_kv_str(j, "l0_last_exit_name", name ? name : "unknown");
+	}
+	if (vt->have12)
+		json_vmcs12(j, vt, &d);
+	if (vt->have_checks) {
+		json_key(j, "checks");
+		json_obj_begin(j);
+		json_kv_uint(j, "rules", vt->rules);
+		json_kv_uint(j, "pass", vt->pass);
+		json_kv_uint(j, "fail", vt->fail);
+		json_kv_uint(j, "not_applicable", vt->na);
+		json_kv_str(j, "capabilities", vt->caps);
+		json_obj_end(j);
+	}
+	if (vt->have_diff || vt->diff_error[0]) {
+		json_key(j, "vs_vmcs02");
+		json_obj_begin(j);
+		if (vt->have_diff) {
+			json_kv_uint(j, "compared", vt->compared);
+			json_kv_uint(j, "differ", vt->differ);
+			json_kv_hex(j, "vmcs02_guest_rip", vt->guest_rip02);
+			for (int c = NS_DIFF_EXPECTED; c <= NS_DIFF_UNEXPLAINED; c++)
+				json_kv_uint(j, ns_diff_class_name((enum ns_diff_class)c), vt->cls[c]);
+			json_kv_str(j, "stale_fields", d.stale);
+			json_kv_str(j, "unexplained_fields", d.unexplained);
+		} else {
+			json_kv_str(j, "error", vt->diff_error);
+		}
+		json_obj_end(j);
+	}
+	for (int p = 1; p >= 0; p--) {
+		json_key(j, p ? "problems" : "warnings");
+		json_arr_begin(j);
+		for (unsigned i = 0; i < vt->nnotes; i++)
+			if (vt->notes[i].problem == (bool)p)
+				json_str(j, vt->notes[i].text);
+		json_arr_end(j);
+	}
+	json_obj_end(j);
+}
+
+static void json_vm_end(void *ctx, const struct ns_vm *vm, const struct ns_error *verr)
+{
+	struct json *j = &((struct ns_triage_render *)ctx)->j;
+
+	(void)vm;
+	json_arr_end(j);
+	json_key(j, "problems");
+	json_arr_begin(j);
+	if (verr->code != NS_OK)
+		json_str(j, verr->msg);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void json_end(void *ctx, const struct ns_triage_summary *sum)
+{
+	struct json *j = &((struct ns_triage_render *)ctx)->j;
+
+	json_arr_end(j);
+	json_key(j, "summary");
+	json_obj_begin(j);
+	json_kv_uint(j, "vms", sum->vms);
+	json_kv_uint(j, "vcpus", sum->vcpus);
+	json_kv_uint(j, "in_vmx_operation", sum->vmx);
+	json_kv_uint(j, "in_l2", sum->l2);
+	json_kv_uint(j, "problems", sum->problems);
+	json_kv_uint(j, "warnings", sum->warnings);
+	json_obj_end(j);
+	json_obj_end(j);
+}
+
+void ns_render_triage_sink(struct ns_triage_render *r, struct ns_triage_sink *sink)
+{
+	sink->ctx = r;
+	if (r->json) {
+		json_init(&r->j, r->o);
+		*sink = (struct ns_triage_sink){ r, json_begin, json_vm, json_vcpu, json_vm_end, json_end };
+	} else {
+		*sink = (struct ns_triage_sink){ r, text_begin, text_vm, text_vcpu, text_vm_end, text_end };
+	}
+}

@@ -1,0 +1,108 @@
+/*
+ * triage's model (private to the core): what the analysis (triage.c) finds about a dump's VMs and
+ * vCPUs, as raw values, and the sink it hands them to one at a time (so that
+ * a dump of many VMs is judged in constant memory).  The renderer
+ * (render/triage.c) is such a sink: it decodes and words the values.
+ */
+#ifndef NESTSCOPE_TRIAGE_H
+#define NESTSCOPE_TRIAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "json.h"
+#include "nestscope/diff.h"
+#include "nestscope/nestscope.h"
+#include "nestscope/session.h"
+
+#define NS_TRIAGE_MAX_NOTES 24
+
+/* A problem (counted for the exit status) or a warning, as one sentence. */
+struct ns_triage_note {
+	bool problem;
+	char text[400];
+};
+
+/* Where a vCPU is. */
+enum ns_triage_state {
+	NS_TRIAGE_NO_VMX,     /* L1, not in VMX operation */
+	NS_TRIAGE_NO_VMCS,    /* L1 in VMX operation, no current VMCS */
+	NS_TRIAGE_VMCS12,     /* L1 in VMX operation, with a current vmcs12 */
+	NS_TRIAGE_L2,         /* L2 active (guest mode) */
+};
+
+/* This kernel's struct vmcs12 (from its types) against the built-in table. */
+struct ns_triage_layout {
+	bool checked;         /* the types know struct vmcs12 */
+	unsigned breaks;      /* findings that break the table */
+	unsigned same;        /* members at the table's offset and size */
+	bool cet;             /* the nested CET fields (6.18+) are members, not padding */
+};
+
+/* One vCPU judged. */
+struct ns_triage_vcpu {
+	const struct ns_vcpu *v;
+	enum ns_triage_state state;
+	/* cached_vmcs12's highlights, read from the copy (have12) */
+	bool have12;
+	bool exit_stale;      /* its exit information is stale (the vCPU is in L2) */
+	char copy12[160];
+	uint32_t revision, launch_state;
+	uint64_t pin, proc, proc2, exitc, entry;
+	uint64_t reason, qual, exit_intr_info, insn_error;
+	uint64_t entry_intr, entry_err, entry_len, idt, idt_err;
+	uint64_t guest_rip, host_rip;
+	/* the SDM checks on it */
+	bool have_checks;
+	unsigned rules, pass, fail, na;
+	char caps[200];
+	/* against vmcs02: have_diff, or not compared (launch state clear in L1), or diff_error */
+	bool have_diff, not_compared;
+	char diff_error[320];
+	uint64_t guest_rip02;  /* vmcs02's GUEST_RIP: L2's RIP at its last exit to L0 */
+	unsigned compared, differ, cls[4];
+	const struct ns_field *stale[NS_DIFF_MAX], *unexplained[NS_DIFF_MAX];
+	unsigned nstale, nunexplained;
+	struct ns_triage_note notes[NS_TRIAGE_MAX_NOTES];
+	unsigned nnotes;
+};
+
+/*
+ * Judges one vCPU into vt (which points to v): its state, vmcs12's
+ * highlights, the SDM checks, vmcs12 against vmcs02, the problems and
+ * warnings.  w is what it reads (large; ns_triage_run allocates one).
+ */
+struct ns_triage_work;
+void ns_triage_judge(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_triage_work *w,
+		     struct ns_triage_vcpu *vt);
+
+/* The field names of a list, space-separated, as many as fit in n (at least 64 bytes kept free). */
+void ns_triage_field_names(const struct ns_field *const *f, unsigned nf, char *buf, size_t n);
+
+/*
+ * Where triage hands what it found, in the order of the report: begin, then
+ * per VM vm, vcpu for each of its vCPUs, vm_end (verr: why its vCPUs could
+ * not be listed, or NS_OK), and end with the summary.
+ */
+struct ns_triage_sink {
+	void *ctx;
+	void (*begin)(void *ctx, const struct ns_triage_info *info, const struct ns_triage_layout *layout);
+	void (*vm)(void *ctx, const struct ns_vm *vm);
+	void (*vcpu)(void *ctx, const struct ns_triage_vcpu *tv);
+	void (*vm_end)(void *ctx, const struct ns_vm *vm, const struct ns_error *verr);
+	void (*end)(void *ctx, const struct ns_triage_summary *sum);
+};
+
+/* Walks vm_list, judges every vCPU and hands each to sink; sum gets the counts. */
+int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const struct ns_triage_sink *sink,
+		  struct ns_triage_summary *sum, struct ns_error *err);
+
+/* The renderer's sink (render/triage.c): text, or one nestscope/triage/1 document. */
+struct ns_triage_render {
+	struct ns_out *o;
+	bool json;
+	struct json j;        /* the JSON writer while the document is open */
+};
+void ns_render_triage_sink(struct ns_triage_render *r, struct ns_triage_sink *sink);
+
+#endif
