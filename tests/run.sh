@@ -8,7 +8,9 @@ BUILD=${BUILD:-build}
 NESTSCOPE_JSON_DIR=$(mktemp -d)
 trap 'rm -rf "$NESTSCOPE_JSON_DIR"' EXIT
 export NESTSCOPE_JSON_DIR
-export NESTSCOPE_REAL="$BUILD/nestscope"
+# (absolute: a test may run the CLI from another directory)
+case $BUILD in /*) NESTSCOPE_REAL="$BUILD/nestscope" ;; *) NESTSCOPE_REAL="$PWD/$BUILD/nestscope" ;; esac
+export NESTSCOPE_REAL
 export NESTSCOPE="$PWD/tests/json/nestscope-shim.sh"
 pass=0
 fail=0
