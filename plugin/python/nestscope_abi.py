@@ -22,7 +22,12 @@ DATADIR = os.path.normpath(os.path.join(HERE, ".."))  # the install's share/nest
 
 
 class NestscopeError(Exception):
-    """One line from the core (or from loading it); the front end shows it as its own error."""
+    """One line from the core (or from loading it); the front end shows it as its own error.  code: the
+    core's enum ns_errcode, when the core said it."""
+
+    def __init__(self, msg, code=None):
+        super().__init__(msg)
+        self.code = code
 
 
 def load():
@@ -162,7 +167,7 @@ class Core:
         if rc != NS_OK:
             if rc in (NS_ERR_TYPES, NS_ERR_KVM_TYPES) and hint:
                 msg += "; " + hint
-            raise NestscopeError(text + msg if text else msg)
+            raise NestscopeError(text + msg if text else msg, rc)
         return text
 
     def region(self, buf, label):

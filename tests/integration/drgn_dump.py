@@ -37,6 +37,8 @@ PLUGIN = ROOT / "plugin" / "drgn"
 # the drgns under test: (name, the python3 that has it)
 DRGNS = [("drgn 0.0.22 (Debian 12)", ["/usr/bin/python3"]),
          ("drgn 0.3 (sid root)", ["sh", str(ROOT / "samples" / "gen" / "sidroot.sh"), "run", "python3"])]
+# a dump cut short for the bad-input check: the kdump header and bitmaps, few of the pages
+CUT_BYTES = 3 << 20
 
 
 def session(dump, vmlinux, mods, cmdfile, manifest):
@@ -278,6 +280,18 @@ def main():
             errs = [l for l in s.stderr.splitlines() if not l.startswith("nestscope-drgn: note:")]
             check(docs(s.stdout) == d_docs and s.returncode == 1 and len(errs) == 2,
                   f"{tag}: nestscope-drgn -x prints the same documents, the two errors one line each, status 1")
+            # a dump cut short: its page tables and module list unreadable
+            cut = tmp / f"{kver}.cut.kdump"
+            if not cut.exists():
+                with open(dump, "rb") as f:
+                    cut.write_bytes(f.read(CUT_BYTES))
+            s = subprocess.run(python + [str(PLUGIN / "nestscope-drgn"), "-c", str(cut), "-s", vmlinux, "-d", mods,
+                                         "kvm", "-v"], capture_output=True, text=True, timeout=900)
+            ours = [l for l in s.stderr.splitlines() if "module list" in l and "vm_list" in l or
+                    l.startswith("nestscope-drgn: drgn loaded no KVM types")]
+            check(s.returncode != 0 and not s.stdout and len(ours) == 1,
+                  f"{tag}: on a dump cut short, one line says what cannot be read "
+                  f"({ours[0] if ours else s.stderr[-300:]})")
             if res["framework"]:
                 # drgn's own CLI loading the script as a plugin (DRGN_PLUGINS), its command runner and crash mode
                 pid = vms[0]["pid"]

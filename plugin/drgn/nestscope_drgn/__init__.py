@@ -397,7 +397,7 @@ def load_kvm_debug_info(prog, directory=None):
     :param directory: Where to look for them, recursively (default: where Debian's linux-image-*-dbg
         installs them, /usr/lib/debug/lib/modules/RELEASE).
     :returns: The files loaded.
-    :raises LookupError: if the directory has none of them.
+    :raises LookupError: if the directory has none of them, or drgn did not load kvm-intel.ko's types from them.
     """
     t = prog_target(prog)
     top = directory or DEBUG_MODULES_DIR.format(release=t.release())
@@ -409,6 +409,12 @@ def load_kvm_debug_info(prog, directory=None):
     try:
         prog.load_debug_info(sorted(files))
     except drgn.MissingDebugInfoError:
-        pass  # drgn names what else it could not find; the files given were loaded
+        pass  # what else drgn could not find; the files given are checked below
     t.forget()
+    try:
+        prog.type("struct vcpu_vmx")
+    except LookupError:
+        # drgn 0.3 loads a module's file only when it finds the module in the kernel's module list
+        raise LookupError(f"drgn loaded no KVM types from {top}: it matched neither file to a module it found "
+                          "in the kernel (is kvm_intel loaded, can the module list be read?)") from None
     return sorted(files)

@@ -65,6 +65,7 @@ class DrgnTarget:
         self.prog = prog
         self.globals = None  # the Python names an address operand may use (a command's globals)
         self.phys_why = None
+        self.symbol_why = None  # why a module symbol drgn left unrelocated was not found in kallsyms either
         self._names = []  # the member names the core holds during a vmcs12-abi call
         self._callbacks = (nestscope_abi.READ(self._read), nestscope_abi.MEMBER(self._member_offset),
                            nestscope_abi.MEMBER(self._member_size), nestscope_abi.SYMBOL(self._symbol),
@@ -122,6 +123,8 @@ class DrgnTarget:
             err = nestscope_abi.Error()
             if core().lib.ns_module_symbol(ctypes.byref(self.target), name.encode(), ctypes.byref(found),
                                            ctypes.byref(err)) != nestscope_abi.NS_OK:
+                self.symbol_why = (f"drgn did not relocate {name} (at {addr:#x}) and the module's kallsyms "
+                                   f"do not give it: {err.msg.decode(errors='replace')}")
                 return 0
             addr = found.value
         return addr
@@ -197,12 +200,16 @@ class DrgnTarget:
         """One command line through the core; its text, or NestscopeError with the core's line."""
         rel = self.release() if argv and argv[0] == "vmcs12-abi" else None
         self.frontend.release = rel.encode() if rel else None
-        self.globals, self.phys_why = globals, None
+        self.globals, self.phys_why, self.symbol_why = globals, None, None
         try:
-            return core().command(self.session(), self.frontend, list(argv), hint=hint)
+            return core().command(self.session(), self.frontend, list(argv))
         except NestscopeError as e:
             if self.phys_why:
-                raise NestscopeError(f"{e}: {self.phys_why}") from None
+                raise NestscopeError(f"{e}: {self.phys_why}", e.code) from None
+            if e.code in (nestscope_abi.NS_ERR_TYPES, nestscope_abi.NS_ERR_KVM_TYPES):
+                # missing types: what to load; unless the types are there and the kernel's memory is what fails
+                raise NestscopeError(f"{e}; {self.symbol_why or hint}" if self.symbol_why or hint else str(e),
+                                     e.code) from None
             raise
         finally:
             self.globals = None
