@@ -20,11 +20,15 @@ CFLAGS   ?= -O2 -g
 ALLCFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -Idecoders/include -Idecoders -DNESTSCOPE_DATADIR=\"$(PREFIX)/share/nestscope\"
 LDLIBS_TEST = -lcmocka
 
-# decoders/render/: the only part of the core that writes output (tests/cli/render_only.sh)
-CORE_SRC := $(wildcard decoders/*.c decoders/render/*.c)
+# decoders/: sdm/ (the SDM's tables and checks), kvm/ (KVM's structures and the
+# walker), formats/ (layouts, profiles, migration streams), analyses/ (decode,
+# diff, scan, triage), render/ (the only part of the core that writes output:
+# tests/cli/render_only.sh); docs/HACKING.md says what goes where
+CORE_DIRS := decoders decoders/sdm decoders/kvm decoders/formats decoders/analyses decoders/render
+CORE_SRC := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
-CORE_DEF := $(wildcard decoders/*.def decoders/include/nestscope/*.def)
-CORE_HDR := $(wildcard decoders/*.h decoders/include/nestscope/*.h)
+CORE_DEF := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.def)) $(wildcard decoders/include/nestscope/*.def)
+CORE_HDR := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.h)) $(wildcard decoders/include/nestscope/*.h)
 # sources/: dumps (libkdumpfile), DWARF (libdwarf), ELF symbols (libelf), for the CLI only
 SRC_SRC  := $(wildcard sources/*.c)
 SRC_OBJ  := $(SRC_SRC:%.c=$(BUILD)/%.o)

@@ -544,7 +544,7 @@ static int cmd_check(int argc, char **argv)
 			const char *section = "";
 
 			printf("# The SDM VM-entry checks nestscope runs\n\n"
-			       "Generated from `decoders/checks.def` by `nestscope check --rules-markdown`; do not edit.\n"
+			       "Generated from `decoders/sdm/checks.def` by `nestscope check --rules-markdown`; do not edit.\n"
 			       "Each rule has a stable id; sections are cited by their SDM titles (Vol. 3C, \"VM Entries\").\n");
 			for (size_t i = 0; i < ns_rule_count(); i++) {
 				const struct ns_rule *r = ns_rule_at(i);

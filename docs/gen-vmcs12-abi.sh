@@ -35,7 +35,7 @@ made from the same runs' `--json` output.
 
 `nestscope abi` compares a kernel's `struct vmcs12` (from `--debuginfo DIR`,
 `--module kvm-intel.ko`, or a `--profile`) with the table nestscope decodes
-every vmcs12 with (`decoders/vmcs12_layout.def`).  gdb's `vmcs12-abi` does the
+every vmcs12 with (`decoders/kvm/vmcs12_layout.def`).  gdb's `vmcs12-abi` does the
 same from `gdb.lookup_type("struct vmcs12")`, crash's `vmcs12-abi` by looking
 each table member up by name.  Exit status 0: compatible; 3: an ABI break.
 

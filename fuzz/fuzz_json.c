@@ -1,5 +1,5 @@
 /* The JSON reader profiles and migration-stream descriptions go through. */
-#include "jsonparse.h"
+#include "formats/jsonparse.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "json.h"
+#include "render/json.h"
 #include "nestscope/catalog.h"
 #include "nestscope/vmcs12.h"
 #include "nestscope/vmcs12_abi.h"

@@ -1,8 +1,8 @@
 /* The SDM checks' report (checks/1 and its text): the verdicts checks.c reached. */
 #include <stdio.h>
 
-#include "json.h"
-#include "vmx_names.h"
+#include "render/json.h"
+#include "sdm/vmx_names.h"
 #include "nestscope/checks.h"
 
 static const char *verdict_name(enum ns_verdict v)

@@ -1,7 +1,7 @@
 /* The diff's report (diff/1 and its text): the classes diff.c gave each difference. */
 #include <stdio.h>
 
-#include "json.h"
+#include "render/json.h"
 #include "nestscope/diff.h"
 
 void ns_render_diff_text(struct ns_out *o, const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_diff *d,

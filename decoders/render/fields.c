@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "json.h"
+#include "render/json.h"
 #include "nestscope/catalog.h"
 #include "nestscope/layout.h"
 #include "nestscope/render.h"

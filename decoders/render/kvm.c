@@ -4,7 +4,7 @@
  */
 #include <stdio.h>
 
-#include "json.h"
+#include "render/json.h"
 #include "nestscope/explain.h"
 #include "nestscope/render_kvm.h"
 

@@ -1,7 +1,7 @@
 /* The scan's report (scan/1 and its text) and capture's header (capture/1). */
 #include <stdio.h>
 
-#include "json.h"
+#include "render/json.h"
 #include "nestscope/scan.h"
 
 void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_scan *s)

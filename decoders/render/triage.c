@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "json.h"
-#include "triage.h"
-#include "vmx_names.h"
+#include "render/json.h"
+#include "analyses/triage.h"
+#include "sdm/vmx_names.h"
 
 static const char *state_phrase(enum ns_triage_state st)
 {

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "json.h"
+#include "render/json.h"
 #include "nestscope/explain.h"
 #include "nestscope/render.h"
 #include "nestscope/session.h"
-#include "vmx_names.h"
+#include "sdm/vmx_names.h"
 
 /* ---- the section layout, after dump_vmcs() ---- */
 

@@ -7,6 +7,6 @@ set -eu
 KERNEL=$1 OUTFILE=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/oneboot.sh"
-/usr/bin/python3 "$HERE/cases.py" "$SAMPLES/../tests/data/check-cases.txt" "$SAMPLES/../decoders/fields.def" "$WORK/cases.txt"
+/usr/bin/python3 "$HERE/cases.py" "$SAMPLES/../tests/data/check-cases.txt" "$SAMPLES/../decoders/sdm/fields.def" "$WORK/cases.txt"
 one_boot verdicts "" "$WORK/cases.txt"
 cp "$WORK/verdicts-out/verdicts/manifest-harness.json" "$OUTFILE"

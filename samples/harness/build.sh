@@ -6,7 +6,7 @@ set -eu
 OUT=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT"
-# l1.S and nsharness.c name VMCS fields and bits from nestscope's tables (decoders/*.def)
+# l1.S and nsharness.c name VMCS fields and bits from nestscope's tables (decoders/sdm/*.def)
 DECODERS=$HERE/../../decoders
 gcc -c -I"$DECODERS" -o "$OUT/l1.o" "$HERE/l1.S"
 # linked at 0x10000, where nsharness loads it in L1's memory

@@ -30,7 +30,7 @@
 
 	/* VMCS field encodings by name (GUEST_RIP ...): nestscope's catalog, each field an assembler symbol */
 #define FIELD(enc, name, linux, sdm, width, type, dec) .set name, enc
-#include "fields.def"
+#include "sdm/fields.def"
 #undef FIELD
 
 	.globl _start

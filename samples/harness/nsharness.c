@@ -62,7 +62,7 @@
 #include <unistd.h>
 
 #include "l1_bin.h" /* l1_bin[], l1_bin_len, L1_EXIT_HANDLER, L2_START, L1_NOVMX */
-#include "vmx_names.h" /* nestscope's tables as names: GUEST_RIP, CPU_BASED_*, MSR_IA32_VMX_* ... */
+#include "sdm/vmx_names.h" /* nestscope's tables as names: GUEST_RIP, CPU_BASED_*, MSR_IA32_VMX_* ... */
 
 /* L1's memory map: linear addresses, and guest-physical ones for vCPU 0;
  * vCPU i's page tables map linear 0..2 MiB to its chunk at GPA i * CHUNK */

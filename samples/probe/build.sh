@@ -9,7 +9,7 @@ B=$WORK/probe
 rm -rf "$B"
 mkdir -p "$B"
 # the probe includes the field catalog itself: one table for everything
-cp "$HERE/nestscope_probe.c" "$HERE/../../decoders/fields.def" "$B/"
+cp "$HERE/nestscope_probe.c" "$HERE/../../decoders/sdm/fields.def" "$B/"
 echo 'obj-m := nestscope_probe.o' > "$B/Kbuild"
 make -s -C "$H" M="$B" modules 2>&1 | grep -v 'Skipping BTF generation' || true
 [ -e "$B/nestscope_probe.ko" ] || { echo "probe/build.sh: the module did not build" >&2; exit 1; }

@@ -35,7 +35,7 @@ struct field {
 	const char *name;
 };
 
-/* nestscope's field catalog, defined once (decoders/fields.def) */
+/* nestscope's field catalog, defined once (decoders/sdm/fields.def) */
 static const struct field fields[] = {
 #define FIELD(enc, name, linux, sdm, width, type, dec) { enc, W_##width, #name },
 #include "fields.def"

@@ -11,7 +11,7 @@ fail=0
 
 # one row per catalog field, plus the heading
 rows=$(($(wc -l < "$OUT") - 1))
-defined=$(grep -c '^FIELD(' decoders/fields.def)
+defined=$(grep -c '^FIELD(' decoders/sdm/fields.def)
 [ "$rows" -eq "$defined" ] || { echo "FAIL $rows rows for $defined catalog fields"; fail=1; }
 
 # every Linux field is listed under its encoding and name
@@ -41,7 +41,7 @@ col=$(awk '$2 == "GUEST_S_CET" { print $5 }' "$OUT")
 
 # --high lists the HIGH half of every 64-bit field, at encoding|1
 highs=$("$NS" fields --high | grep -c 'HIGH half of')
-w64=$(grep -c '^FIELD([^)]*W64' decoders/fields.def)
+w64=$(grep -c '^FIELD([^)]*W64' decoders/sdm/fields.def)
 [ "$highs" -eq "$w64" ] && echo "ok   $highs HIGH halves" || { echo "FAIL $highs HIGH halves for $w64 64-bit fields"; fail=1; }
 "$NS" fields --high 0x2010 | grep -q '^0x2011 .*HIGH half of TSC_OFFSET' || { echo "FAIL TSC_OFFSET_HIGH"; fail=1; }
 exit $fail

@@ -10,18 +10,16 @@ cd "$(dirname "$0")/../.."
 
 # Writers that are no analysis's report, each with why it may write:
 allowed='
-decoders/json.c      the JSON writer itself
-decoders/out.c       the output sinks themselves
-decoders/hwlayout.c  ns_hwlayout_write: a layout file (docs/layout-format.md), not a report
-decoders/locate.c    ns_kernel_members_markdown: the table of docs/kernels.md
-decoders/profile.c   ns_profile_write: an ISF profile (the types triage reads), not a report
-decoders/command.c   ns_command_help: the commands help and troff, from commands.def
+decoders/formats/hwlayout.c  ns_hwlayout_write: a layout file (docs/layout-format.md), not a report
+decoders/kvm/locate.c        ns_kernel_members_markdown: the table of docs/kernels.md
+decoders/formats/profile.c   ns_profile_write: an ISF profile (the types triage reads), not a report
+decoders/command.c           ns_command_help: the commands help and troff, from commands.def
 '
 files=$(printf '%s\n' "$allowed" | awk 'NF { print $1 }')
 
 fail=0
 # a call, not a declaration or a comment: NAME( after something other than a type word
-for f in decoders/*.c cli/*.c; do
+for f in decoders/*.c decoders/sdm/*.c decoders/kvm/*.c decoders/formats/*.c decoders/analyses/*.c cli/*.c; do
 	case " $(echo $files) " in *" $f "*) continue ;; esac
 	hits=$(grep -nE '(^|[^A-Za-z0-9_])(ns_printf|json_[a-z_]+)[[:space:]]*\(' "$f" |
 	       grep -vE '^[0-9]+:[[:space:]]*(/?\*|//)' || true)
@@ -32,7 +30,7 @@ for f in decoders/*.c cli/*.c; do
 	fi
 done
 # JSON by hand: a printf whose format holds a quoted key ("\"name\":")
-hits=$(grep -nE 'printf[[:space:]]*\(.*\\"[a-z_]+\\":' cli/*.c decoders/*.c decoders/render/*.c || true)
+hits=$(grep -nE 'printf[[:space:]]*\(.*\\"[a-z_]+\\":' cli/*.c decoders/*.c decoders/*/*.c || true)
 if [ -n "$hits" ]; then
 	echo "FAIL JSON written with printf, not through the JSON writer (json.h):"
 	echo "$hits" | sed 's/^/    /'

@@ -148,7 +148,7 @@ static void evmcs_layout_matches_the_tlfs(void **state)
 	uint8_t page[4096] = { 1 };
 	size_t lines = 0
 #define EVMCS(name, offset, size) +1
-#include "evmcs_layout.def"
+#include "formats/evmcs_layout.def"
 #undef EVMCS
 		;
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "nestscope/diff.h"
-#include "vmx_names.h"
+#include "sdm/vmx_names.h"
 
 struct rule {
 	uint16_t enc;
@@ -12,7 +12,7 @@ struct rule {
 
 static const struct rule rules[] = {
 #define RULE(e, r) { e, r },
-#include "diff_rules.def"
+#include "analyses/diff_rules.def"
 #undef RULE
 };
 

@@ -7,7 +7,7 @@
 
 #include "nestscope/nestscope.h"
 #include "nestscope/scan.h"
-#include "vmx_names.h"
+#include "sdm/vmx_names.h"
 
 #define PAGE 4096u
 #define PTE_P 0x1ull
@@ -186,7 +186,7 @@ static void scan_hw(struct ns_scan *s, const uint8_t *page, uint64_t pa, const s
 #define EVMCS_VERSION 1u
 enum {
 #define EVMCS(name, offset, size) EVMCS_##name = offset,
-#include "evmcs_layout.def"
+#include "formats/evmcs_layout.def"
 #undef EVMCS
 };
 

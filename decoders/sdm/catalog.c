@@ -16,7 +16,7 @@
 static const struct ns_field fields[] = {
 #define FIELD(enc, name, linux, sdm, width, type, dec) \
 	{ enc, #name, linux, sdm, width, type, NS_DEC_##dec },
-#include "fields.def"
+#include "sdm/fields.def"
 #undef FIELD
 };
 

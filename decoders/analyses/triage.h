@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "json.h"
+#include "render/json.h"
 #include "nestscope/diff.h"
 #include "nestscope/nestscope.h"
 #include "nestscope/session.h"

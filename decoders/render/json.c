@@ -1,6 +1,6 @@
 #include <stdio.h>
 
-#include "json.h"
+#include "render/json.h"
 
 void json_init(struct json *j, struct ns_out *o)
 {

@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "nestscope/vmcs12_abi.h"
-#include "session_priv.h"
-#include "triage.h"
-#include "vmx_names.h"
+#include "kvm/session_priv.h"
+#include "analyses/triage.h"
+#include "sdm/vmx_names.h"
 
 static void note(struct ns_triage_vcpu *vt, bool problem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

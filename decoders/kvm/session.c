@@ -8,8 +8,8 @@
 
 #include "nestscope/nestscope.h"
 #include "nestscope/session.h"
-#include "session_priv.h"
-#include "vmx_names.h"
+#include "kvm/session_priv.h"
+#include "sdm/vmx_names.h"
 
 struct ns_session *ns_session_new(const struct ns_target *t, const char *datadir)
 {

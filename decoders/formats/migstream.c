@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonparse.h"
+#include "formats/jsonparse.h"
 #include "nestscope/migstream.h"
 
 #define MAGIC 0x5145564du /* "QEVM" */

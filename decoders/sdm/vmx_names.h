@@ -24,7 +24,7 @@
 /* VMCS field encodings, by Linux's enum vmcs_field names (fields.def). */
 enum vmcs_field {
 #define FIELD(enc, name, linux, sdm, width, type, dec) name = enc,
-#include "fields.def"
+#include "sdm/fields.def"
 #undef FIELD
 };
 
@@ -69,20 +69,20 @@ enum vmcs_field {
  */
 #define BIT(table, bit, name) \
 	static const uint64_t NS_PREFIX_##table(_##name) __attribute__((unused)) = 1ull << (bit);
-#include "controls.def"
+#include "sdm/controls.def"
 #undef BIT
 
 /* Basic exit reasons (exit_reasons.def). */
 enum vmx_exit_reason {
 #define REASON(nr, name, what) EXIT_REASON_##name = nr,
-#include "exit_reasons.def"
+#include "sdm/exit_reasons.def"
 #undef REASON
 };
 
 /* The capability MSRs by index (vmx_msrs.def). */
 enum vmx_msr {
 #define MSR(index, name) MSR_##name = index,
-#include "vmx_msrs.def"
+#include "sdm/vmx_msrs.def"
 #undef MSR
 };
 
@@ -91,7 +91,7 @@ static inline const char *vmx_msr_name(unsigned index)
 {
 	switch (index) {
 #define MSR(i, name) case i: return #name;
-#include "vmx_msrs.def"
+#include "sdm/vmx_msrs.def"
 #undef MSR
 	}
 	return NULL;
@@ -100,7 +100,7 @@ static inline const char *vmx_msr_name(unsigned index)
 /* Enumerated values of fields and events (values.def). */
 enum vmx_value {
 #define VALUE(table, n, name, text) table##_##name = n,
-#include "values.def"
+#include "sdm/values.def"
 #undef VALUE
 };
 

@@ -1,4 +1,4 @@
-#include "textline.h"
+#include "formats/textline.h"
 
 bool ns_text_next_line(const char *text, size_t len, size_t *pos, char *line, size_t size)
 {

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "nestscope/hwlayout.h"
-#include "textline.h"
-#include "vmx_names.h"
+#include "formats/textline.h"
+#include "sdm/vmx_names.h"
 
 static void init(struct ns_hwlayout *l, const char *name, const char *origin, uint32_t revision, size_t size)
 {
@@ -93,7 +93,7 @@ void ns_hwlayout_evmcs(struct ns_hwlayout *l)
 		uint16_t offset, size;
 	} table[] = {
 #define EVMCS(name, offset, size) { #name, offset, size },
-#include "evmcs_layout.def"
+#include "formats/evmcs_layout.def"
 #undef EVMCS
 	};
 

@@ -10,7 +10,7 @@
 #include "nestscope/layout.h"
 #include "nestscope/nested_state.h"
 #include "nestscope/vmcs12.h"
-#include "vmx_names.h"
+#include "sdm/vmx_names.h"
 
 /* Offsets in struct kvm_nested_state (the UAPI header). */
 #define OFF_FLAGS 0

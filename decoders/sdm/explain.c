@@ -9,7 +9,7 @@
 
 #include "nestscope/explain.h"
 #include "nestscope/vmcs12.h"
-#include "vmx_names.h"
+#include "sdm/vmx_names.h"
 
 /* ---- the bit-name tables (controls.def) ---- */
 
@@ -28,7 +28,7 @@ struct bitname {
 
 static const struct bitname bitnames[] = {
 #define BIT(t, b, n) { T_##t, b, #n },
-#include "controls.def"
+#include "sdm/controls.def"
 #undef BIT
 };
 
@@ -152,7 +152,7 @@ static const struct {
 	const char *text;
 } valnames[] = {
 #define VALUE(t, n, name, text) { V_##t, n, text },
-#include "values.def"
+#include "sdm/values.def"
 #undef VALUE
 };
 
@@ -172,7 +172,7 @@ struct reason {
 
 static const struct reason reasons[] = {
 #define REASON(n, name, what) { n, #name, what },
-#include "exit_reasons.def"
+#include "sdm/exit_reasons.def"
 #undef REASON
 };
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "nestscope/vmcs12.h"
-#include "vmx_names.h"
+#include "sdm/vmx_names.h"
 
 #define NOENC NS_NOENC
 #define FIELD NS_SLOT_FIELD
@@ -15,7 +15,7 @@
 
 static const struct ns_slot vmcs12_slots[] = {
 #define V12(off, size, member, enc, kind) { off, size, #member, enc, kind, NS_XFORM_NONE },
-#include "vmcs12_layout.def"
+#include "kvm/vmcs12_layout.def"
 #undef V12
 };
 

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "textline.h"
-#include "vmx_names.h"
+#include "formats/textline.h"
+#include "sdm/vmx_names.h"
 #include "nestscope/checks.h"
 
 /* The caps arrays run from IA32_VMX_BASIC to IA32_VMX_PROCBASED_CTLS3 (checks.h). */
@@ -1605,7 +1605,7 @@ CK(link_pointer)
 
 static const struct ns_rule rules[] = {
 #define CHECK(fn, id, sec, text, fields) { id, SEC_##sec, text, fields },
-#include "checks.def"
+#include "sdm/checks.def"
 #undef CHECK
 };
 
@@ -1613,7 +1613,7 @@ typedef enum ns_verdict (*check_fn)(const struct chk *, char *, size_t);
 
 static const check_fn fns[] = {
 #define CHECK(fn, id, sec, text, fields) chk_##fn,
-#include "checks.def"
+#include "sdm/checks.def"
 #undef CHECK
 };
 

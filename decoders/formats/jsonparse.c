@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "grow.h"
-#include "jsonparse.h"
+#include "formats/jsonparse.h"
 
 #define JP_MAX_DEPTH 64
 #define JP_MAX_INPUT (256u << 20)

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "jsonparse.h"
+#include "render/json.h"
+#include "formats/jsonparse.h"
 #include "nestscope/types.h"
 
 #define ISF_FORMAT "6.2.0"
