@@ -50,10 +50,12 @@ done
 
 # Today's debuggers from Debian sid (crash 9.0.x, its defs.h for the
 # extension, gdb, drgn, makedumpfile), in a root kept in the cache and used
-# through chroot: the machine's apt sources are never read or changed.
+# through chroot: the machine's apt sources are never read or changed.  The
+# integration tests run a pass on them (tests/integration/passes.py); python3
+# is named because the gdb tests run a Python helper from inside sid's gdb.
 # Seconds when the root is already there (samples/gen/sidroot.sh).
 sid_root() {
-	root=$(sh "$(dirname "$0")/samples/gen/sidroot.sh" crash gdb python3-drgn makedumpfile) || exit 1
+	root=$(sh "$(dirname "$0")/samples/gen/sidroot.sh" crash gdb python3 python3-drgn makedumpfile) || exit 1
 	echo "setup.sh: sid root with crash, gdb, drgn and makedumpfile: $root"
 }
 

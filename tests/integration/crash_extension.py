@@ -3,9 +3,12 @@
 its kernel's real debuginfo.  The same commands run on every kernel (5.10 with
 the vcpus[] array, 6.1 with the vcpu_array xarray), and what they print is
 checked against the samples manifest: every VM and vCPU, guest mode, the VMXON
-region, current_vmptr, and the decoded guest RIP, guest CR3 and controls.
+region, current_vmptr, and the decoded guest RIP, guest CR3 and controls; on
+the many-VMs dump, every VM and vCPU's state.  One crash session per dump
+(starting crash is most of the time), once per crash (passes.py: 8.0.2 with
+BUILD/nestscope.so, sid's 9.0.x with BUILD/crash9/nestscope.so).
 
-usage: crash_extension.py EXTENSION SAMPLES_DIR CACHE_DIR
+usage: crash_extension.py BUILD_DIR SAMPLES_DIR CACHE_DIR
 """
 import json
 import pathlib
@@ -16,12 +19,10 @@ import tempfile
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 import itest  # noqa: E402
 
-ext, root, cache = pathlib.Path(sys.argv[1]).resolve(), pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+build, root, cache = pathlib.Path(sys.argv[1]).resolve(), pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+ext = itest.crash_extension(build)
 check = itest.Checks()
-
-
-
-
+INVALID = 0xffffffffffffffff  # KVM's INVALID_GPA: no current VMCS
 
 
 def crash(vmlinux, dump, commands):
@@ -30,11 +31,9 @@ def crash(vmlinux, dump, commands):
         f.write(f"extend {ext}\n" + "".join(c + "\n" for c in commands))
         f.flush()
         with open(f.name) as stdin:
-            r = subprocess.run(["crash", "-s", vmlinux, str(dump)], stdin=stdin, capture_output=True,
+            r = subprocess.run([*itest.crash_command(), "-s", vmlinux, str(dump)], stdin=stdin, capture_output=True,
                                text=True, timeout=600)
     return r.stdout, r.stderr
-
-
 
 
 for mf in sorted(root.glob("*/manifest.json")):
@@ -42,7 +41,7 @@ for mf in sorted(root.glob("*/manifest.json")):
     kver = mf.parent.name
     why = itest.crash_cannot_open(kver)
     if why:
-        print(f"note: {why}; triage, gdb and the ABI check serve this kernel (docs/kernels.md)")
+        print(f"note: {why}; crash_samples.sh proves it, the CLI, gdb and drgn serve it (docs/compatibility.md)")
         continue
     found = itest.debuginfo(kver, cache)
     if not found:
@@ -51,9 +50,13 @@ for mf in sorted(root.glob("*/manifest.json")):
     vmlinux, mods = found
     dump = mf.parent / man["dump"]["file"]
     vms = man["dump"]["vms"]
+    # every command in one session: vmcs12 -s memory prints text; then bad input, and a kvm -j that must
+    # still answer after it
     commands = [f"mod -S {mods}", "kvm -v -j"] + [f"vmcs12 -j {vm['pid']}:0" for vm in vms] + \
                [f"vmcs02 -j {vm['pid']}:0" for vm in vms] + [f"vmcs01 -j {vm['pid']}:0" for vm in vms] + \
-               [f"vmcs12 -D -j {vm['pid']}:0" for vm in vms]
+               [f"vmcs12 -D -j {vm['pid']}:0" for vm in vms] + [f"vmcs12 -C -j {vm['pid']}:0" for vm in vms] + \
+               [f"vmcs12 -s memory {vm['pid']}:0" for vm in vms] + \
+               ["vmcs12 9999:0", "vmcs12 ffff888000000000", "vmcs12 -r 0", "kvm -j"]
     stdout, stderr = crash(vmlinux, dump, commands)
     docs = itest.json_docs(stdout)
     kvm = next((d for d in docs if d.get("schema") == "nestscope/kvm/1"), None)
@@ -67,8 +70,8 @@ for mf in sorted(root.glob("*/manifest.json")):
     diffs = [d for d in docs if d.get("schema") == "nestscope/diff/1"]
     check(kvm is not None and len(vmcs12s) == len(vms) and len(vmcs02s) == len(vms),
           f"{kver}: kvm -v, vmcs12 and vmcs02 answer for each of the {len(vms)} VMs")
-    check(len(docs) == 1 + 4 * len(vms),
-          f"{kver}: one document per command line ({len(docs)} for {1 + 4 * len(vms)} commands)")
+    check(len(docs) == 2 + 5 * len(vms),
+          f"{kver}: one document per JSON command line ({len(docs)} for {2 + 5 * len(vms)} commands)")
     # the JSON the extension prints validates against the published schemas
     with tempfile.TemporaryDirectory() as d:
         for i, doc in enumerate([kvm] + vmcs12s + vmcs02s + vmcs01s if kvm else []):
@@ -165,8 +168,7 @@ for mf in sorted(root.glob("*/manifest.json")):
     # vmcs12 -C: the SDM checks against nested.msrs read from the dump; the capability MSRs
     # rebuilt from it must be what L1 itself read with RDMSR (the harness's manifest), and
     # the vmcs12s real KVM ran must pass every rule
-    stdout, stderr = crash(vmlinux, dump, [f"mod -S {mods}"] + [f"vmcs12 -C -j {vm['pid']}:0" for vm in vms])
-    chks = [d for d in itest.json_docs(stdout) if d.get("schema") == "nestscope/checks/1"]
+    chks = [d for d in docs if d.get("schema") == "nestscope/checks/1"]
     check(len(chks) == len(vms), f"{kver}: vmcs12 -C answers for each VM")
     for vm, ck in zip(vms, chks):
         got = {int(x["msr"], 16): int(x["value"], 16) for x in ck["capability_msrs"]}
@@ -180,7 +182,6 @@ for mf in sorted(root.glob("*/manifest.json")):
 
     # -s memory: L1's GPA goes through the memslots to the VMM's address, where the harness
     # mapped L1's memory; the dumps leave user pages out, so reading it must say so
-    stdout, stderr = crash(vmlinux, dump, [f"mod -S {mods}"] + [f"vmcs12 -s memory {vm['pid']}:0" for vm in vms])
     for vm in vms:
         vmm = json.loads((mf.parent / vm["manifest"]).read_text())
         hva = int(vmm["l1_memory"]["hva"], 16) + int(vm["addresses"]["vmcs12_pa"], 16)
@@ -189,14 +190,13 @@ for mf in sorted(root.glob("*/manifest.json")):
               "and says the user page is not in the dump")
 
     # bad input keeps the session alive: an unknown vCPU, a garbage pointer, then a good command
-    stdout, stderr = crash(vmlinux, dump, [f"mod -S {mods}", "vmcs12 9999:0", "vmcs12 ffff888000000000",
-                                           "vmcs12 -r 0", "kvm -j"])
-    check(any(d.get("schema") == "nestscope/kvm/1" for d in itest.json_docs(stdout)) and
+    check(bool(docs) and docs[-1].get("schema") == "nestscope/kvm/1" and
           "no vCPU 0 in a VM of pid 9999" in stdout + stderr,
           f"{kver}: bad vCPUs and addresses give one-line errors and crash goes on")
 
-# a vCPU that never ran VMXON has no vmcs02 (KVM allocates it at VMXON): vmcs02 -j still prints one
-# valid document, with no region decoded and the reason in kvm_copies
+# the many-VMs dump: kvm -v finds every VM and vCPU in the state the manifest gives it.  A vCPU that never
+# ran VMXON has no vmcs02 (KVM allocates it at VMXON): vmcs02 -j still prints one valid document, with no
+# region decoded and the reason in kvm_copies
 for mf in sorted(root.glob("many-vms/*/manifest.json")):
     many = mf.parent
     found = None if itest.crash_cannot_open(many.name) else itest.debuginfo(many.name, cache)
@@ -205,12 +205,29 @@ for mf in sorted(root.glob("many-vms/*/manifest.json")):
     man = json.loads(mf.read_text())
     novmx = [(vm["pid"], c["index"]) for vm in man["dump"]["vms"] for c in vm["vcpus"] if not c["vmxon"]]
     stdout, stderr = crash(found[0], many / man["dump"]["file"],
-                           [f"mod -S {found[1]}"] + [f"vmcs02 -j {pid}:{idx}" for pid, idx in novmx[:2]])
+                           [f"mod -S {found[1]}", "kvm -v -j"] + [f"vmcs02 -j {pid}:{idx}" for pid, idx in novmx[:2]])
     try:
         docs = itest.json_docs(stdout)
     except ValueError as e:
         docs = []
         print(f"not JSON: {e}")
+    kvm, docs = (docs[0], docs[1:]) if docs and docs[0].get("schema") == "nestscope/kvm/1" else ({}, docs)
+    got = {vm["pid"]: vm for vm in kvm.get("vms", [])}
+    check(sorted(got) == sorted(vm["pid"] for vm in man["dump"]["vms"]),
+          f"many-vms {many.name}: kvm -v lists exactly the harness's {len(man['dump']['vms'])} VMs by pid")
+    for mvm in man["dump"]["vms"]:
+        vcpus = {c["index"]: c for c in got.get(mvm["pid"], {}).get("vcpus", [])}
+        wrong = []
+        for mv in mvm["vcpus"]:
+            c = vcpus.get(mv["index"], {})
+            vmcs = int(mv["addresses"]["vmcs12_pa"], 16) if mv["current_vmcs"] else INVALID
+            if c.get("mode") != ("L2" if mv["level"] == "L2" else "L1") or c.get("vmxon") != mv["vmxon"] or \
+               (mv["vmxon"] and (int(c["vmxon_ptr"], 16) != int(mv["addresses"]["vmxon_pa"], 16) or
+                                 int(c["current_vmptr"], 16) != vmcs)):
+                wrong.append((mv["index"], c.get("mode"), c.get("vmxon"), c.get("current_vmptr")))
+        check(len(vcpus) == mvm["vcpu_count"] and not wrong,
+              f"many-vms {many.name} pid {mvm['pid']}: {mvm['vcpu_count']} vCPUs, each in the mode, VMX operation, "
+              f"VMXON region and current VMCS the manifest gives it {wrong or ''}")
     ok = len(novmx) >= 1 and len(docs) == len(novmx[:2]) and all(
         d.get("format") == "vmcs02" and d["vmcs"] == [] and d["kvm_copies"]["header"] is None and
         int(d["kvm_copies"]["region"], 16) == 0 and d["kvm_copies"]["region_error"] for d in docs)

@@ -12,7 +12,9 @@ manifest; vmcs12 decodes the values the harness wrote and saw; bad input is
 one error line.  The JSON gdb prints is compared with real crash's on the
 same dump (identical documents), and with the CLI's decode of the same
 bytes (identical fields; the CLI has no vCPU, so no copy label or
-staleness).
+staleness).  passes.py runs it once per gdb and crash: Debian 12's gdb 13.1
+with crash 8.0.2, sid's gdb 18 with crash 9.0.x; 7.2, which neither crash
+opens, is gdb's alone.
 
 usage: gdb_dump.py BUILD_DIR SAMPLES_DIR CACHE_DIR
 """
@@ -64,8 +66,8 @@ for mf in sorted(root.glob("*/manifest.json")):
     cmds += [f"vmcs12 -C -j {vm['pid']}:0" for vm in vms] + [f"vmcs12 -D -j {vm['pid']}:0" for vm in vms]
     cmds += [f"vmcs02 -j {vm['pid']}:0" for vm in vms]
     # one -ex per command: unlike a sourced script, gdb goes on after a command's error
-    argv = ["gdb", "-nx", "-batch", "-ex", "set pagination off", "-ex", f"file {vmlinux}", "-ex", f"core-file {core}",
-            "-ex", f"source {plugin}"]
+    argv = [*itest.gdb_command(), "-nx", "-batch", "-ex", "set pagination off", "-ex", f"file {vmlinux}",
+            "-ex", f"core-file {core}", "-ex", f"source {plugin}"]
     for c in cmds:
         argv += ["-ex", c]
     r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
@@ -101,11 +103,11 @@ for mf in sorted(root.glob("*/manifest.json")):
         check(len(out) == 1 + 4 * len(vms), f"{kver}: gdb prints kvm, vmcs12, -C, -D and vmcs02 ({len(out)} documents)")
     else:
         with tempfile.NamedTemporaryFile("w", suffix=".in") as f:
-            f.write(f"extend {build / 'nestscope.so'}\nmod -S {mods}\n" + "".join(c + "\n" for c in cmds[3:]))
+            f.write(f"extend {itest.crash_extension(build)}\nmod -S {mods}\n" + "".join(c + "\n" for c in cmds[3:]))
             f.flush()
             with open(f.name) as stdin:
-                cr = subprocess.run(["crash", "-s", vmlinux, str(mf.parent / man["dump"]["file"])], stdin=stdin,
-                                    capture_output=True, text=True, timeout=600)
+                cr = subprocess.run([*itest.crash_command(), "-s", vmlinux, str(mf.parent / man["dump"]["file"])],
+                                    stdin=stdin, capture_output=True, text=True, timeout=600)
         check(itest.json_docs(cr.stdout) == out and len(out) == 1 + 4 * len(vms),
               f"{kver}: crash and gdb print identical JSON for kvm, vmcs12, -C, -D and vmcs02, "
               f"one document each ({len(out)})")
@@ -114,7 +116,7 @@ for mf in sorted(root.glob("*/manifest.json")):
     vm = vms[0]
     c = next(x for x in kvm["vms"] if x["pid"] == vm["pid"])["vcpus"][0]
     region = tmp / f"{kver}-vmcs12.bin"
-    g = subprocess.run(["gdb", "-nx", "-batch", "-ex", f"file {vmlinux}", "-ex", f"core-file {core}",
+    g = subprocess.run([*itest.gdb_command(), "-nx", "-batch", "-ex", f"file {vmlinux}", "-ex", f"core-file {core}",
                         "-ex", f"source {plugin}", "-ex", f"kvm-symbols {mods}",
                         "-ex", f"dump binary memory {region} {c['cached_vmcs12']} {c['cached_vmcs12']}+4096",
                         "-ex", f"p/x $vmcs12_field({c['cached_vmcs12']}, \"guest_rip\")",

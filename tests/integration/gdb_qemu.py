@@ -62,7 +62,7 @@ for rich in sorted(p.parent for p in pathlib.Path("samples").glob("*/rich/manife
             check(before[:0xa0000] == image[:0xa0000] and before[0x100000:] == image[0x100000:],
                   f"{rich}: QEMU's RAM holds the real L1 memory image")
             mode = "maint packet qqemu.PhyMemMode"
-            r = subprocess.run(["gdb", "-nx", "-batch", "-ex", f"target remote 127.0.0.1:{port}",
+            r = subprocess.run([*itest.gdb_command(), "-nx", "-batch", "-ex", f"target remote 127.0.0.1:{port}",
                                 "-ex", f"source {plugin}",
                                 "-ex", mode, "-ex", f"vmcs12 -p {gpa:#x} -j", "-ex", mode,
                                 "-ex", "maint packet Qqemu.PhyMemMode:1", "-ex", f"vmcs12 -p {gpa:#x}", "-ex", mode,

@@ -1,10 +1,13 @@
 """What the integration tests share: one ok/FAIL line per check and the
-summary that sets the exit status, the sample kernels' debuginfo, and the
-JSON documents a debugger session printed."""
+summary that sets the exit status, the sample kernels' debuginfo, the
+debuggers to run (crash, its extension, gdb: from the environment, default
+the machine's own), and the JSON documents a debugger session printed."""
+import functools
 import inspect
 import json
 import os
 import pathlib
+import shlex
 import socket
 import subprocess
 import sys
@@ -12,6 +15,50 @@ import tempfile
 import time
 
 GEN = pathlib.Path(__file__).resolve().parent.parent.parent / "samples" / "gen"
+
+
+def crash_command():
+    """The argv that starts crash: NESTSCOPE_CRASH (a command line, e.g. "sh samples/gen/sidroot.sh run crash"
+    for sid's crash 9), else the machine's crash.  tests/integration/passes.py sets it for each crash."""
+    return shlex.split(os.environ.get("NESTSCOPE_CRASH", "")) or ["crash"]
+
+
+def crash_extension(build):
+    """The extension built for that crash: NESTSCOPE_CRASH_EXT, else BUILD/nestscope.so (built against the
+    machine's crash's defs.h; sid's crash 9 needs BUILD/crash9/nestscope.so)."""
+    return os.environ.get("NESTSCOPE_CRASH_EXT") or str(pathlib.Path(build) / "nestscope.so")
+
+
+def gdb_command():
+    """The argv that starts gdb: NESTSCOPE_GDB (e.g. "sh samples/gen/sidroot.sh run gdb"), else the machine's."""
+    return shlex.split(os.environ.get("NESTSCOPE_GDB", "")) or ["gdb"]
+
+
+def repeat_pass():
+    """True in a pass passes.py runs after the first, for another crash and gdb: a suite may leave out the checks
+    that run no debugger (the CLI's), which the first pass made."""
+    return os.environ.get("NESTSCOPE_REPEAT") == "1"
+
+
+def _version(argv, name):
+    """The version a debugger's --version names after its name ("crash 9.0.2", "GNU gdb (Debian 18.1-3) 18.1")."""
+    r = subprocess.run(argv + ["--version"], capture_output=True, text=True)
+    first = next((line.split() for line in r.stdout.splitlines() if line.strip()), [])
+    if name == "crash":
+        return first[1] if first[:1] == ["crash"] and len(first) > 1 else "0"
+    return first[-1] if first[:1] == ["GNU"] else "0"
+
+
+@functools.lru_cache(maxsize=None)
+def crash_version():
+    """The release of the crash crash_command() starts, e.g. "8.0.2" ("0" if it does not answer)."""
+    return _version(crash_command(), "crash")
+
+
+@functools.lru_cache(maxsize=None)
+def gdb_version():
+    """The release of the gdb gdb_command() starts, e.g. "13.1"."""
+    return _version(gdb_command(), "gdb")
 
 
 class Checks:
@@ -48,22 +95,35 @@ def kernel_version(release):
     return tuple(int(x) for x in release.split("-")[0].split("+")[0].split(".")[:2])
 
 
-def crash_cannot_open(kver):
-    """Why this machine's crash cannot open a dump of kernel kver, or None when it can.
+# The kernels a crash release cannot read.  crash reads the kernel's own structs while it starts, and stops at
+# the first member it cannot find with "crash: invalid structure member offset: MEMBER"; which member is
+# measured on the 7.2 sample (docs/compatibility.md), and crash_samples.sh holds each crash to it, so that a
+# crash that opens the dump after all (a fixed build) fails there instead of being skipped unseen.
+CRASH_LIMITS = (
+    # (kernels from, crash releases up to, why, the member crash stops at on the 7.2 sample)
+    ((6, 4), (8, 0, 3), "6.4+ needs crash 8.0.4 or later", "kmem_cache_s_num"),
+    ((7, 1), (9, 0, 2), "no released crash opens 7.1+ (fixed upstream after 9.0.2)", "module_num_gpl_syms"),
+)
 
-    crash reads the kernel's own structs while it starts: 8.0.3 and older stop on
-    6.4's struct module (mem[] replaced core/init layouts), and every release up
-    to 9.0.2 stops on 7.1+ (module_num_gpl_syms; fixed upstream after 9.0.2)."""
-    out = subprocess.run(["crash", "--version"], capture_output=True, text=True).stdout
-    words = out.split()
-    version = words[words.index("crash") + 1] if "crash" in words else "0"
+
+def _crash_limit(kver):
+    version = crash_version()
     crash_v = tuple(int(x) for x in version.split("-")[0].split(".")[:3] if x.isdigit())
-    k = kernel_version(kver)
-    if k >= (6, 4) and crash_v < (8, 0, 4):
-        return f"crash {version} cannot open Linux {kver} (6.4+ needs crash 8.0.4)"
-    if k >= (7, 1) and crash_v <= (9, 0, 2):
-        return f"crash {version} cannot open Linux {kver}: no released crash opens 7.1+"
-    return None
+    return next(((why, member) for kernels, upto, why, member in CRASH_LIMITS
+                 if kernel_version(kver) >= kernels and crash_v <= upto), None)
+
+
+def crash_cannot_open(kver):
+    """Why the crash the tests run (crash_command()) cannot open a dump of kernel kver, or None when it can."""
+    limit = _crash_limit(kver)
+    return limit and (f"crash {crash_version()} cannot open Linux {kver}: {limit[0]}; it stops at "
+                      f"'invalid structure member offset: {limit[1]}'")
+
+
+def crash_stop(kver):
+    """The error line crash prints when it stops on a dump of kver (crash_cannot_open), or None when it opens it."""
+    limit = _crash_limit(kver)
+    return limit and f"crash: invalid structure member offset: {limit[1]}"
 
 
 def json_docs(text):

@@ -67,8 +67,8 @@ def gdb_members(ko):
               "print('ABI ' + json.dumps([t.sizeof, [[f.name, f.bitpos // 8, f.type.sizeof] for f in t.fields()]]))\n")
     py = pathlib.Path(tmp.name, "members.py")
     py.write_text(script)
-    r = subprocess.run(["gdb", "-batch", "-nx", "-ex", f"source {py}", ko], capture_output=True, text=True,
-                       timeout=600)
+    r = subprocess.run([*itest.gdb_command(), "-batch", "-nx", "-ex", f"source {py}", ko], capture_output=True,
+                       text=True, timeout=600)
     line = next((x for x in r.stdout.splitlines() if x.startswith("ABI ")), None)
     if not line:
         return None, None
@@ -153,8 +153,8 @@ for kver in KERNELS:
 
     # gdb: vmcs12-abi from gdb.lookup_type('struct vmcs12').fields()
     env = dict(os.environ, NESTSCOPE_LIB=str(build / "libnestscope.so"))
-    g = subprocess.run(["gdb", "-batch", "-nx", "-ex", "source plugin/gdb/nestscope-gdb.py", "-ex", "vmcs12-abi -j",
-                        ko], capture_output=True, text=True, env=env, timeout=600)
+    g = subprocess.run([*itest.gdb_command(), "-batch", "-nx", "-ex", "source plugin/gdb/nestscope-gdb.py",
+                        "-ex", "vmcs12-abi -j", ko], capture_output=True, text=True, env=env, timeout=600)
     gdocs = [d for d in itest.json_docs(g.stdout) if d.get("schema") == "nestscope/abi/1"]
     check(len(gdocs) == 1 and gdocs[0]["findings"] == doc.get("findings") and gdocs[0]["types"] == "gdb's types",
           f"{kver}: gdb's vmcs12-abi gives the same findings [{g.stderr.strip()[-200:]}]")
@@ -169,11 +169,11 @@ for kver in ("5.10.0-46-amd64", "6.1.0-56-amd64"):
         continue
     dump = man.parent / json.loads(man.read_text())["dump"]["file"]
     with tempfile.NamedTemporaryFile("w", suffix=".in") as f:
-        f.write(f"extend {build / 'nestscope.so'}\nmod -S {found[1]}\nvmcs12-abi -j\nvmcs12-abi\n")
+        f.write(f"extend {itest.crash_extension(build)}\nmod -S {found[1]}\nvmcs12-abi -j\nvmcs12-abi\n")
         f.flush()
         with open(f.name) as stdin:
-            c = subprocess.run(["crash", "-s", found[0], str(dump)], stdin=stdin, capture_output=True, text=True,
-                               timeout=600)
+            c = subprocess.run([*itest.crash_command(), "-s", found[0], str(dump)], stdin=stdin,
+                               capture_output=True, text=True, timeout=600)
     cdocs = [d for d in itest.json_docs(c.stdout) if d.get("schema") == "nestscope/abi/1"]
     cdoc = cdocs[0] if cdocs else {}
     check(cdoc.get("lookup_only") is True and cdoc.get("release") == kver and
