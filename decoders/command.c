@@ -372,7 +372,8 @@ static int run_vmcs12(struct ns_session *s, const struct ns_frontend *fe, const 
 			return ns_fail(err, NS_ERR_IO, "physical 0x%llx: cannot read %u bytes there",
 				       (unsigned long long)addr, NS_VMCS12_REGION_SIZE);
 		}
-		snprintf(label, sizeof(label), "L1 guest-physical 0x%llx", (unsigned long long)addr);
+		snprintf(label, sizeof(label), "%s 0x%llx", fe->phys_space ? fe->phys_space : "physical",
+			 (unsigned long long)addr);
 		rc = ns_cmd_region(page, NS_VMCS12_REGION_SIZE, label, ns_session_datadir(s), opt, o, err);
 		free(page);
 		return rc;

@@ -10,7 +10,7 @@ callbacks and turns NestscopeError into its own error type."""
 import ctypes
 import os
 
-ABI_VERSION = 1  # NS_ABI_VERSION in decoders/include/nestscope/command.h
+ABI_VERSION = 2  # NS_ABI_VERSION in decoders/include/nestscope/command.h
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # build tree (plugin/python -> build/), then the install (share/nestscope/python -> lib/)
@@ -88,7 +88,8 @@ MEMBERS = ctypes.CFUNCTYPE(ctypes.c_long, ctypes.c_void_p, ctypes.POINTER(AbiMem
 class Frontend(ctypes.Structure):
     """struct ns_frontend: what only the debugger knows (expressions, physical memory, context)."""
     _fields_ = [("ctx", ctypes.c_void_p), ("eval", EVAL), ("read_phys", READ), ("current_pid", PID),
-                ("vmcs12_members", MEMBERS), ("release", ctypes.c_char_p), ("types_origin", ctypes.c_char_p)]
+                ("vmcs12_members", MEMBERS), ("release", ctypes.c_char_p), ("types_origin", ctypes.c_char_p),
+                ("phys_space", ctypes.c_char_p)]
 
 
 # enum ns_errcode: the codes a front end acts on

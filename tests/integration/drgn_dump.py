@@ -26,6 +26,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import pathlib
 import subprocess
 import sys
@@ -117,7 +118,8 @@ def session(dump, vmlinux, mods, cmdfile, manifest):
     by_va, by_pa = (ns.nestscope_json(prog, ["vmcs12", opt, hex(a)]) for opt, a in (("-r", va), ("-p", pa)))
     def fields(ds):
         return [{k: v for k, v in f.items() if k != "copy"} for f in ds[0]["vmcs"][0]["fields"]]
-    res["phys"] = {"pa": pa, "same": fields(by_va) == fields(by_pa) and len(fields(by_va)) > 0}
+    res["phys"] = {"pa": pa, "same": fields(by_va) == fields(by_pa) and len(fields(by_va)) > 0,
+                   "source": by_pa[0]["source"]}
     res["abi_compatible"] = ns.vmcs12_abi(prog).compatible
     try:
         ns.vmcs12(drgn.Object(prog, "struct vcpu_vmx *", value=0x1000))
@@ -152,7 +154,10 @@ def main():
                                      "try:\n    nestscope_abi.Core()\nexcept nestscope_abi.NestscopeError as e:\n"
                                      "    print(e)", str(ROOT / "plugin" / "python")],
                            capture_output=True, text=True, env=dict(os.environ, NESTSCOPE_LIB="libc.so.6"))
-        check("libc.so.6 has ABI version 0, this package wants 1" in r.stdout and len(r.stdout.splitlines()) == 1,
+        want = re.search(r"#define NS_ABI_VERSION (\d+)",
+                         (ROOT / "decoders/include/nestscope/command.h").read_text()).group(1)
+        check(f"libc.so.6 has ABI version 0, this package wants {want}" in r.stdout and
+              len(r.stdout.splitlines()) == 1,
               f"{name}'s python: nestscope_abi refuses a library of another ABI version in one line")
     for mf in sorted(root.glob("*/manifest.json")):
         man = json.loads(mf.read_text())
@@ -273,6 +278,10 @@ def main():
             check(res["abi_compatible"] is True, f"{tag}: vmcs12_abi(prog).compatible")
             check(res["phys"]["same"], f"{tag}: vmcs12 -p {res['phys']['pa']:#x} (physical, through drgn) decodes "
                                        "the same fields as -r at its direct-map address")
+            # a dump's physical memory is the host's, not an L1's guest-physical memory (gdb's -p through
+            # QEMU's gdbstub is that, and says so: gdb_qemu.py)
+            check(res["phys"]["source"] == f"physical {res['phys']['pa']:#x}",
+                  f"{tag}: vmcs12 -p labels what it read as the dump's physical memory: {res['phys']['source']!r}")
 
             # the script entry point, on the same commands
             s = subprocess.run(python + [str(PLUGIN / "nestscope-drgn"), "-c", dump, "-s", vmlinux, "-d", mods,

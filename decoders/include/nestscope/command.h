@@ -19,7 +19,7 @@
  * struct ns_target, ns_out, ns_error, ns_frontend, ns_abi_member and the
  * functions below.  Any change to one of them increments it.
  */
-#define NS_ABI_VERSION 1
+#define NS_ABI_VERSION 2
 unsigned ns_abi_version(void);
 
 struct ns_abi_member;
@@ -46,6 +46,12 @@ struct ns_frontend {
 	long (*vmcs12_members)(void *ctx, struct ns_abi_member *m, size_t max, uint64_t *size);
 	const char *release;       /* the target's kernel release, for vmcs12-abi; NULL when not known */
 	const char *types_origin;  /* where the types come from, for vmcs12-abi's header */
+	/*
+	 * What read_phys's addresses are, for the label of what vmcs12 -p
+	 * decodes: "L1 guest-physical" through QEMU's gdbstub on an L1 guest
+	 * hypervisor; NULL: "physical" (a dump's or a live kernel's own).
+	 */
+	const char *phys_space;
 };
 
 /*

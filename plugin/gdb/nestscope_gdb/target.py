@@ -152,7 +152,8 @@ _callbacks = (libns.READ(_read), libns.MEMBER(_member_offset), libns.MEMBER(_mem
               libns.SYMBOL(_symbol), libns.TYPESIZE(_type_size))
 target = libns.Target(None, *_callbacks)
 _fe_callbacks = (libns.EVAL(_eval), libns.READ(_read_phys), libns.PID(_current_pid), libns.MEMBERS(_vmcs12_members))
-frontend = libns.Frontend(None, *_fe_callbacks, None, b"gdb's types")
+# gdb reads physical memory only through QEMU's gdbstub: an L1 guest hypervisor's guest-physical memory
+frontend = libns.Frontend(None, *_fe_callbacks, None, b"gdb's types", b"L1 guest-physical")
 _session = None
 
 
