@@ -15,9 +15,12 @@
 #include "error.h"
 
 /*
- * The ABI the Python package's ctypes declarations are written against:
- * struct ns_target, ns_out, ns_error, ns_frontend, ns_abi_member and the
- * functions below.  Any change to one of them increments it.
+ * The ABI the Python packages' ctypes declarations (plugin/python/
+ * nestscope_abi.py, shared by gdb and drgn) are written against: struct
+ * ns_target, ns_out, ns_error, ns_frontend, ns_abi_member, the functions
+ * below, and ns_session_new/ns_session_free, ns_region_text,
+ * ns_vmcs12_field (session.h) and ns_module_symbol (locate.h).  Any change
+ * to one of them increments it.
  */
 #define NS_ABI_VERSION 2
 unsigned ns_abi_version(void);
