@@ -15,10 +15,11 @@ usage: scan_jobs.py NESTSCOPE
 import gzip
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
+
+import sparseimg
 
 NS = sys.argv[1]
 PAGE = 4096
@@ -55,21 +56,7 @@ with gzip.open(L1) as f:
 
 with tempfile.TemporaryDirectory() as tmp:
     img = os.path.join(tmp, "sparse.img")
-    rng = random.Random(20261130)
-    frames = set()
-    # dense clusters (chunks full of hits, parts that overflow) and lone pages far apart (holes to skip)
-    for base in (0x10000, 0x80000, 0x500000, 0x900000):
-        cluster = set()
-        while len(cluster) < 1000:
-            cluster.add(base + rng.randrange(0, 8192))
-        frames |= cluster
-    while len(frames) < 5000:
-        frames.add(rng.randrange(0, (40 << 30) // PAGE))
-    with open(img, "wb") as f:
-        for pfn in sorted(frames):
-            f.seek(pfn * PAGE)
-            f.write(vmcs12_page)
-        f.truncate(40 << 30)
+    frames = sparseimg.write(img, vmcs12_page)
     want = [hex(p * PAGE) for p in sorted(frames)[:MAX_HITS]]
     for jobs in (1, 2, 3, 16):
         doc, err = scan(img, jobs)

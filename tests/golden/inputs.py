@@ -48,6 +48,7 @@ PAGE = 4096
 SOURCES = ("tests/golden/inputs.py", "tests/integration/kdump2raw.c", "tests/integration/gdbcore.c",
            "samples/gen/raw2elf.c", "tests/data/blob-rule-cases.txt", "tests/data/check-cases.txt",
            "tests/data/pahole-vmcs12-6.1.0-56.txt", "tests/integration/qemustream.py",
+           "tests/cli/blobcases.py", "tests/cli/sparseimg.py",
            "profiles/6.1.0-56-amd64.json")
 MIGRATION_VERSION = "1"
 MIGRATION_SOURCES = ("tests/integration/qemustream.py", "tests/integration/itest.py",
@@ -72,37 +73,21 @@ def vmcs12_members(src):
     return out
 
 
-# ---- the per-rule blob cases (tests/data/blob-rule-cases.txt, tests/cli/blobcases.py) ----
+# ---- the per-rule blob cases (tests/data/blob-rule-cases.txt): read and applied by tests/cli/blobcases.py ----
 
-BLOB_FIELDS = {"flags": (0, "<H"), "format": (2, "<H"), "size": (4, "<I"), "vmxon_pa": (8, "<Q"),
-               "vmcb_pa": (8, "<Q"), "vmcs12_pa": (16, "<Q"), "smm.flags": (24, "<H"), "vmx.pad": (26, "<H"),
-               "vmx.flags": (28, "<I"), "preemption_timer_deadline": (32, "<Q")}
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "cli"))
+import blobcases  # noqa: E402  (the test suite's own reader: the harness makes each case's blob as the tests do)
+import sparseimg  # noqa: E402  (scan_jobs.py's 40 GiB image)
 
 
 def blob_rule_cases(src):
-    """(line number, rule, base, edits) per case."""
-    for lineno, line in enumerate((src / "tests/data/blob-rule-cases.txt").read_text().splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        rule, base, edits, _why = (p.strip() for p in line.split("|", 3))
-        yield lineno, rule, base, edits.split()
+    """(line number, rule, base, edits) per case of SRC's blob-rule-cases.txt (SRC is this file's tree)."""
+    assert pathlib.Path(src).resolve() == blobcases.ROOT, "the blob cases are read from the harness's own tree"
+    for lineno, rule, base, edits, _why in blobcases.load_cases():
+        yield lineno, rule, base, edits
 
 
-def blob_mutate(data, edits):
-    b, opts = bytearray(data), []
-    for e in edits:
-        name, value = e.split("=", 1)
-        v = (1 << 64) - 1 if value == "-1" else int(value, 0)
-        if name == "file":
-            b = b[:v] + bytes(max(0, v - len(b)))
-        elif name == "maxphyaddr":
-            opts += ["--maxphyaddr", str(v)]
-        elif name.startswith("byte@"):
-            b[int(name[5:], 0)] = v
-        else:
-            off, fmt = BLOB_FIELDS[name]
-            struct.pack_into(fmt, b, off, v)
-    return bytes(b), opts
+blob_mutate = blobcases.mutate
 
 
 # ---- the SDM rule cases (tests/data/check-cases.txt, tests/cli/cases.py) ----
@@ -564,20 +549,7 @@ class Maker:
         with gzip.open(self.src / "samples/6.1.0-56-amd64/rich/l1-memory-after_vmclear.img.gz") as f:
             f.seek(pa)
             page = f.read(PAGE)
-        rng = random.Random(20261130)
-        frames = set()
-        for base in (0x10000, 0x80000, 0x500000, 0x900000):
-            cluster = set()
-            while len(cluster) < 1000:
-                cluster.add(base + rng.randrange(0, 8192))
-            frames |= cluster
-        while len(frames) < 5000:
-            frames.add(rng.randrange(0, (40 << 30) // PAGE))
-        with open(self.out / "sparse/40g-5000-vmcs12.img", "wb") as f:
-            for pfn in sorted(frames):
-                f.seek(pfn * PAGE)
-                f.write(page)
-            f.truncate(40 << 30)
+        sparseimg.write(self.out / "sparse/40g-5000-vmcs12.img", page)
 
     # migration_stream.py: QEMU (TCG) holding the 6.1 rich L1 image, migrated to a file; nested state added
     def migration(self):
