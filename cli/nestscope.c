@@ -347,7 +347,14 @@ struct image {
 	struct ns_vmcs vmcs;
 	bool is_vmcs12, guest_mode;
 	char copy[640];
+	struct ns_copy_ref ref;  /* for checks/2 and diff/2; label: copy */
 };
+
+/* Where in its file a region was read: FILE@OFFSET's offset, else 0 (read_region checked the number). */
+static uint64_t region_offset(const char *spec)
+{
+	return is_region(spec) ? strtoull(strrchr(spec, '@') + 1, NULL, 0) : 0;
+}
 
 static void load_image(const char *spec, const char *layout_file, bool force, struct image *im)
 {
@@ -373,6 +380,13 @@ static void load_image(const char *spec, const char *layout_file, bool force, st
 		snprintf(im->copy, sizeof(im->copy), "%s (%s)", spec, im->rep.vmcs[0].vmcs.copy);
 		im->vmcs = im->rep.vmcs[0].vmcs;
 		im->vmcs.copy = im->copy;
+		/* a blob's vmcs12 sits inside KVM_GET_NESTED_STATE's data, which has no address of its own */
+		if (im->rep.ns)
+			im->ref = (struct ns_copy_ref){ !strcmp(im->rep.vmcs[0].title, "shadow vmcs12") ? NS_CP_BLOB_SHADOW_VMCS12 : NS_CP_BLOB_VMCS12,
+							NS_AS_NONE, 0, NS_VMCS12_LAYOUT_NAME, NS_LAYOUT_BUILT_IN, im->copy };
+		else
+			im->ref = (struct ns_copy_ref){ NS_CP_REGION, NS_AS_FILE_OFFSET, region_offset(spec),
+							NS_VMCS12_LAYOUT_NAME, NS_LAYOUT_BUILT_IN, im->copy };
 		return;
 	}
 	if (!find_hw_layout(rev, layout_file, &im->hw, &err) ||
@@ -383,6 +397,8 @@ static void load_image(const char *spec, const char *layout_file, bool force, st
 	}
 	snprintf(im->copy, sizeof(im->copy), "%s (hardware VMCS, layout %s, %s)", spec, im->hw.name, im->hw.origin);
 	im->vmcs = (struct ns_vmcs){ &im->hw.layout, im->buf, im->len, im->copy };
+	im->ref = (struct ns_copy_ref){ NS_CP_REGION, NS_AS_FILE_OFFSET, region_offset(spec), im->hw.name, im->hw.origin,
+					im->copy };
 }
 
 static void usage_diff(FILE *f)
@@ -472,7 +488,7 @@ static void usage_check(FILE *f)
 		"                     the PDPTEs at guest CR3\n"
 		"  -A, --all          list passing and not-applicable rules too\n"
 		"  -l, --list         list the rules\n"
-		"  -j, --json         JSON output (schema nestscope/checks/1)\n"
+		"  -j, --json         JSON output (schema nestscope/checks/2)\n"
 		"  -h, --help         this help\n"
 		"\n"
 		"Exit status: 0 all rules pass, 3 some fail, 1 bad input, 2 usage.\n",
@@ -582,9 +598,9 @@ static int cmd_check(int argc, char **argv)
 	}
 	ns_check_vmcs12_entry(&im.vmcs, &caps, l1mem.data ? &l1mem : NULL, insn, &rep);
 	if (json)
-		ns_render_checks_json(&out, im.copy, &rep);
+		ns_render_checks_json(&out, &im.ref, NULL, &rep);
 	else
-		ns_render_checks_text(&out, im.copy, &rep, all);
+		ns_render_checks_text(&out, &im.ref, &rep, all);
 	free(im.buf);
 	return rep.fail ? 3 : 0;
 }

@@ -15,6 +15,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ns_render_text(&o, &rep, &all);
 	ns_render_json(&o, &rep, &all);
 	ns_check_vmcs12(&rep.vmcs[0].vmcs, NULL, NULL, &checks);
-	ns_render_checks_json(&o, "fuzz", &checks);
+	ns_render_checks_json(&o, &(struct ns_copy_ref){ .name = NS_CP_REGION, .label = "fuzz" }, NULL, &checks);
 	return 0;
 }

@@ -111,6 +111,16 @@ int ns_decode_vcpu_vmcs12(const uint8_t *buf, size_t len, uint64_t addr, const s
 	snprintf(vr->source, sizeof(vr->source), "vCPU %u of pid %d (vcpu_vmx 0x%llx)", v->idx, v->pid,
 		 (unsigned long long)v->vmx);
 	snprintf(vr->copy, sizeof(vr->copy), "%s (0x%llx)", names[which], (unsigned long long)addr);
+	/* L1's region is named by the GPA L1 gave VMPTRLD, not by the VMM's mapping of it */
+	vr->ref = (struct ns_copy_ref){
+		.name = which == NS_COPY_SHADOW ? NS_CP_CACHED_SHADOW_VMCS12
+			: which == NS_COPY_MEMORY ? NS_CP_L1_MEMORY : NS_CP_CACHED_VMCS12,
+		.space = which == NS_COPY_MEMORY ? NS_AS_L1_PHYS : NS_AS_KERNEL,
+		.address = which == NS_COPY_MEMORY ? v->current_vmptr : addr,
+		.layout = NS_VMCS12_LAYOUT_NAME,
+		.layout_origin = NS_LAYOUT_BUILT_IN,
+		.label = vr->copy,
+	};
 	memset(r, 0, sizeof(*r));
 	r->source = vr->source;
 	r->format = "vmcs12";

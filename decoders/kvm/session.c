@@ -148,13 +148,17 @@ static int one_vcpu(const struct ns_walk *w, int32_t pid, struct ns_vcpu *v, str
 		       pid, all, vmx, pid);
 }
 
-/* The vCPU sel names, found in w; an address not on vm_list is read as a struct kvm_vcpu anyway, and said so. */
+/*
+ * The vCPU sel names, found in w; an address not on vm_list is read as a struct kvm_vcpu anyway, and said so
+ * (*on_list false: the documents' vcpu_ref carries it as on_vm_list).
+ */
 static int find_vcpu(struct ns_session *s, const struct ns_walk *w, const struct ns_vcpu_sel *sel, bool json,
-		     struct ns_vcpu *v, struct ns_out *o, struct ns_error *err)
+		     struct ns_vcpu *v, bool *on_list, struct ns_out *o, struct ns_error *err)
 {
 	char note[128];
 	int rc;
 
+	*on_list = true;
 	switch (sel->by) {
 	case NS_VCPU_DEFAULT:
 		/* the current context's process, when it owns a VM */
@@ -190,18 +194,22 @@ static int find_vcpu(struct ns_session *s, const struct ns_walk *w, const struct
 		 (unsigned long long)sel->addr);
 	ns_render_note(o, json, note);
 	v->pid = -1;
+	*on_list = false;
 	return NS_OK;
 }
 
 static int pick_vcpu(struct ns_session *s, const struct ns_vcpu_sel *sel, bool json, struct ns_vcpu *v,
-		     struct ns_out *o, struct ns_error *err)
+		     struct ns_vcpu_ref *ref, struct ns_out *o, struct ns_error *err)
 {
 	struct ns_walk *w;
+	bool on_list;
 	int rc = walk_new(s, true, &w, err);
 
 	if (rc)
 		return rc;
-	rc = find_vcpu(s, w, sel, json, v, o, err);
+	rc = find_vcpu(s, w, sel, json, v, &on_list, o, err);
+	if (!rc && ref)
+		*ref = ns_vcpu_ref_of(v, on_list);
 	free(w);
 	return rc;
 }
@@ -262,7 +270,7 @@ int ns_cmd_vmcs12(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const st
 
 	if (!c)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if (!(rc = pick_vcpu(s, vcpu, opt->json, &v, o, err)) &&
+	if (!(rc = pick_vcpu(s, vcpu, opt->json, &v, NULL, o, err)) &&
 	    !(rc = ns_session_read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, c, err)))
 		print_report(&c->vr.r, opt, o);
 	free(c);
@@ -356,6 +364,8 @@ int ns_session_read_hw(struct ns_session *s, const struct ns_vcpu *v, uint64_t r
 		return rc;
 	snprintf(out->copy, sizeof(out->copy), "%s region 0x%llx (layout %.60s, %.100s)", name,
 		 (unsigned long long)region, out->hw.name, out->hw.origin);
+	out->ref = (struct ns_copy_ref){ !strcmp(name, "vmcs01") ? NS_CP_VMCS01 : NS_CP_VMCS02, NS_AS_KERNEL, region,
+					 out->hw.name, out->hw.origin, out->copy };
 	return hw_report(out->region, sizeof(out->region), &out->hw, name, out->copy, out->source, &out->rep, err);
 }
 
@@ -394,7 +404,7 @@ int ns_cmd_diff(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const stru
 
 	if (!d)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if ((rc = pick_vcpu(s, vcpu, opt->json, &v, o, err)) ||
+	if ((rc = pick_vcpu(s, vcpu, opt->json, &v, NULL, o, err)) ||
 	    (rc = ns_session_diff(s, &v, opt->layout_file, &d->v12, &d->v02, &d->diff, err)))
 		goto out;
 	if (opt->json)
@@ -427,17 +437,18 @@ int ns_cmd_checks(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const st
 		struct ns_check_report checks;
 	} *c = malloc(sizeof(*c));
 	struct ns_vcpu v;
+	struct ns_vcpu_ref ref;
 	int rc;
 
 	if (!c)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if ((rc = pick_vcpu(s, vcpu, opt->json, &v, o, err)) ||
+	if ((rc = pick_vcpu(s, vcpu, opt->json, &v, &ref, o, err)) ||
 	    (rc = ns_session_checks(s, &v, &c->v12, &c->caps, &c->checks, err)))
 		goto out;
 	if (opt->json)
-		ns_render_checks_json(o, c->v12.vr.copy, &c->checks);
+		ns_render_checks_json(o, &c->v12.vr.ref, &ref, &c->checks);
 	else
-		ns_render_checks_text(o, c->v12.vr.copy, &c->checks, opt->all);
+		ns_render_checks_text(o, &c->v12.vr.ref, &c->checks, opt->all);
 out:
 	free(c);
 	return rc;
@@ -492,7 +503,7 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, boo
 
 	if (!lr)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if (!(rc = pick_vcpu(s, vcpu, opt->json, &v, o, err)) &&
+	if (!(rc = pick_vcpu(s, vcpu, opt->json, &v, NULL, o, err)) &&
 	    !(rc = ns_session_loaded_vmcs(s, &v, is02, opt->layout_file, lr, err))) {
 		if (opt->json)
 			ns_render_json(o, &lr->hw.rep, &ro);

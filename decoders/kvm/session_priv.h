@@ -57,6 +57,7 @@ struct ns_hw_read {
 	uint8_t region[4096];
 	struct ns_hwlayout hw;
 	char copy[256], source[128];
+	struct ns_copy_ref ref;  /* name, region and layout; label: copy */
 	struct ns_report rep;
 };
 int ns_session_read_hw(struct ns_session *s, const struct ns_vcpu *v, uint64_t region, const char *name,

@@ -1,18 +1,17 @@
-/* The SDM checks' report (checks/1 and its text): the verdicts checks.c reached. */
+/* The SDM checks' report (checks/2 and its text): the verdicts checks.c reached. */
 #include <stdio.h>
+#include <string.h>
 
-#include "render/json.h"
-#include "sdm/vmx_names.h"
-#include "nestscope/checks.h"
+#include "render/common.h"
 
 static const char *verdict_name(enum ns_verdict v)
 {
 	return v == NS_PASS ? "pass" : v == NS_FAIL ? "FAIL" : "n/a";
 }
 
-void ns_render_checks_text(struct ns_out *o, const char *what, const struct ns_check_report *r, bool all)
+void ns_render_checks_text(struct ns_out *o, const struct ns_copy_ref *copy, const struct ns_check_report *r, bool all)
 {
-	ns_printf(o, "SDM VM-entry checks on %s\ncapabilities: %s\n", what, r->caps_source);
+	ns_printf(o, "SDM VM-entry checks on %s\ncapabilities: %s\n", copy->label, r->caps_source);
 	ns_printf(o, "%u rules: %u pass, %u fail, %u not applicable\n", r->n, r->pass, r->fail, r->na);
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct ns_check_result *x = &r->r[i];
@@ -26,37 +25,35 @@ void ns_render_checks_text(struct ns_out *o, const char *what, const struct ns_c
 	}
 }
 
-void ns_render_checks_json(struct ns_out *o, const char *what, const struct ns_check_report *r)
+/* checks.def's "fields read": exact catalog names joined by ", " (test_catalog.c), as an array */
+static void emit_reads(struct json *j, const char *fields)
+{
+	json_key(j, "reads");
+	json_arr_begin(j);
+	while (*fields) {
+		size_t len = strcspn(fields, ",");
+		char name[64];
+
+		snprintf(name, sizeof(name), "%.*s", (int)len, fields);
+		json_str(j, name);
+		fields += len;
+		fields += strspn(fields, ", ");
+	}
+	json_arr_end(j);
+}
+
+void ns_render_checks_json(struct ns_out *o, const struct ns_copy_ref *copy, const struct ns_vcpu_ref *vcpu,
+			   const struct ns_check_report *r)
 {
 	struct json j;
 
 	json_init(&j, o);
 	json_obj_begin(&j);
-	json_kv_str(&j, "schema", "nestscope/checks/1");
-	json_kv_str(&j, "vmcs", what);
-	json_kv_str(&j, "capabilities", r->caps_source);
-	json_key(&j, "capability_msrs");
-	json_arr_begin(&j);
-	for (int i = 0; r->caps && i < NS_CAP_MSRS; i++) {
-		char msr[8];
-
-		if (!r->caps->have[i])
-			continue;
-		snprintf(msr, sizeof(msr), "0x%x", MSR_IA32_VMX_BASIC + i);
-		json_obj_begin(&j);
-		json_kv_str(&j, "msr", msr);
-		json_kv_hex(&j, "value", r->caps->msr[i]);
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	json_key(&j, "maxphyaddr");
-	if (r->caps)
-		json_uint(&j, r->caps->maxphyaddr);
-	else
-		json_null(&j);
-	json_kv_uint(&j, "pass", r->pass);
-	json_kv_uint(&j, "fail", r->fail);
-	json_kv_uint(&j, "not_applicable", r->na);
+	json_kv_str(&j, "schema", "nestscope/checks/2");
+	ns_emit_copy_ref(&j, "copy", copy);
+	ns_emit_vcpu_ref(&j, "vcpu", vcpu);
+	ns_emit_capabilities(&j, "capabilities", r->caps_source, r->caps);
+	ns_emit_check_counts(&j, "check_counts", r);
 	json_key(&j, "results");
 	json_arr_begin(&j);
 	for (unsigned i = 0; i < r->n; i++) {
@@ -64,11 +61,11 @@ void ns_render_checks_json(struct ns_out *o, const char *what, const struct ns_c
 
 		json_obj_begin(&j);
 		json_kv_str(&j, "id", x->rule->id);
-		json_kv_str(&j, "verdict", x->verdict == NS_PASS ? "pass" : x->verdict == NS_FAIL ? "fail" : "n/a");
+		json_kv_str(&j, "verdict", ns_verdict_str(x->verdict));
 		json_kv_str(&j, "section", x->rule->section);
 		json_kv_str(&j, "rule", x->rule->text);
-		json_kv_str(&j, "fields", x->rule->fields);
-		json_key(&j, "detail");
+		emit_reads(&j, x->rule->fields);
+		json_key(&j, "message");
 		if (x->verdict == NS_FAIL)
 			json_str(&j, x->detail);
 		else

@@ -61,7 +61,8 @@ def profile_caps(ns, blob):
         f.flush()
         r = subprocess.run([ns, "check", "--json", f.name], capture_output=True, text=True)
     rep = json.loads(r.stdout)
-    return [f"{m['msr']} {m['value']}" for m in rep["capability_msrs"]] + [f"maxphyaddr {rep['maxphyaddr']}"]
+    caps = rep["capabilities"]
+    return [f"{m['msr']} {m['value']}" for m in caps["msrs"]] + [f"maxphyaddr {caps['maxphyaddr']}"]
 
 
 def check(ns, blob, memory=None, muts=""):

@@ -36,7 +36,7 @@ for lineno, rule, want, muts, why in cases.load():
     if got is None:
         failures.append(f"line {lineno}: no rule {rule}")
     elif got["verdict"] != want:
-        failures.append(f"line {lineno}: {rule} gave {got['verdict']} ({got['detail']}), want {want}: {why}")
+        failures.append(f"line {lineno}: {rule} gave {got['verdict']} ({got['message']}), want {want}: {why}")
     else:
         passed += 1
 

@@ -3,9 +3,11 @@
  * rules (width, type, index and access type are bits of the encoding) and
  * Linux's enum vmcs_field (tests/data/linux-vmcs-fields.txt).
  */
+#include <string.h>
 #include <strings.h>
 
 #include "nestscope/catalog.h"
+#include "nestscope/checks.h"
 #include "nestscope/vmcs12.h"
 #include "testutil.h"
 
@@ -129,6 +131,50 @@ static void has_the_fields_vmcs12_lacks(void **state)
 	}
 }
 
+/*
+ * checks/2 lists what each SDM rule reads as an array of names a reader
+ * looks up in the catalog: every name in checks.def's last column must be a
+ * catalog field, spelled exactly (no globs, ranges or prose), or one of the
+ * two header words that stand for the region's revision id and launch state.
+ */
+static void check_rules_read_catalog_fields(void **state)
+{
+	static const char *const header[] = { "REVISION_ID", "LAUNCH_STATE" };
+
+	(void)state;
+	assert_true(ns_rule_count() > 100);
+	for (size_t i = 0; i < ns_rule_count(); i++) {
+		const struct ns_rule *r = ns_rule_at(i);
+		const char *p = r->fields;
+
+		assert_true(*p != '\0');
+		while (*p) {
+			size_t len = strcspn(p, ",");
+			char name[64];
+			struct ns_field_ref ref;
+			bool ok = false;
+
+			if (len == 0 || len >= sizeof(name))
+				fail_msg("%s: an empty or overlong name in \"%s\"", r->id, r->fields);
+			memcpy(name, p, len);
+			name[len] = '\0';
+			for (size_t h = 0; h < sizeof(header) / sizeof(header[0]); h++)
+				ok |= !strcmp(name, header[h]);
+			if (!ok && ns_field_by_name(name, &ref) && !ref.high && !strcmp(ref.field->name, name))
+				ok = true;
+			if (!ok)
+				fail_msg("%s reads \"%s\", which is no catalog field", r->id, name);
+			p += len;
+			if (*p) {
+				/* joined by ", " exactly: the text output and the JSON split agree */
+				if (strncmp(p, ", ", 2))
+					fail_msg("%s: names not joined by \", \" in \"%s\"", r->id, r->fields);
+				p += 2;
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +182,7 @@ int main(void)
 		cmocka_unit_test(high_halves_exist_only_for_64bit_fields),
 		cmocka_unit_test(matches_the_linux_enum),
 		cmocka_unit_test(has_the_fields_vmcs12_lacks),
+		cmocka_unit_test(check_rules_read_catalog_fields),
 	};
 	return cmocka_run_group_tests_name("catalog", tests, NULL, NULL);
 }

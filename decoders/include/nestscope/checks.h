@@ -8,6 +8,7 @@
 #define NESTSCOPE_CHECKS_H
 
 #include "layout.h"
+#include "model.h"
 #include "render.h"
 
 /*
@@ -40,7 +41,7 @@ struct ns_rule {
 	const char *id;          /* stable: ctrl.pin.reserved, host.cr4.fixed, guest.seg.cs.type ... */
 	const char *section;     /* the SDM section title */
 	const char *text;        /* the rule, in one sentence */
-	const char *fields;      /* the fields it reads */
+	const char *fields;      /* the fields it reads: catalog names joined by ", " (REVISION_ID, LAUNCH_STATE: the header) */
 };
 
 size_t ns_rule_count(void);
@@ -80,7 +81,9 @@ void ns_check_vmcs12(const struct ns_vmcs *v, const struct ns_vmx_caps *caps, co
 void ns_check_vmcs12_entry(const struct ns_vmcs *v, const struct ns_vmx_caps *caps, const struct ns_guest_memory *mem,
 			   enum ns_entry_insn insn, struct ns_check_report *out);
 
-void ns_render_checks_text(struct ns_out *o, const char *what, const struct ns_check_report *r, bool all);
-void ns_render_checks_json(struct ns_out *o, const char *what, const struct ns_check_report *r);
+/* The report on copy (text: its label) and its JSON form, nestscope/checks/2 (vcpu: NULL for a file). */
+void ns_render_checks_text(struct ns_out *o, const struct ns_copy_ref *copy, const struct ns_check_report *r, bool all);
+void ns_render_checks_json(struct ns_out *o, const struct ns_copy_ref *copy, const struct ns_vcpu_ref *vcpu,
+			   const struct ns_check_report *r);
 
 #endif

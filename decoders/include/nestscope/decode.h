@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "layout.h"
+#include "model.h"
 #include "nested_state.h"
 #include "vmcs12.h"
 
@@ -67,6 +68,7 @@ struct ns_vcpu_report {
 	struct ns_report r;
 	char source[160];
 	char copy[160];
+	struct ns_copy_ref ref;  /* which copy, for checks/2 and diff/2 (label: copy) */
 	char note[512];
 };
 
