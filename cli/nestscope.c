@@ -417,7 +417,7 @@ static void usage_diff(FILE *f)
 		"      --l2           the vCPU was in L2 (A's blob header says so by itself)\n"
 		"  -A, --all          list the expected differences too\n"
 		"  -F, --force        read regions whose revision id does not match\n"
-		"  -j, --json         JSON output (schema nestscope/diff/1)\n"
+		"  -j, --json         JSON output (schema nestscope/diff/2)\n"
 		"  -h, --help         this help\n"
 		"\n"
 		"Exit status: 0 no unexplained difference, 3 some, 1 bad input, 2 usage.\n",
@@ -460,9 +460,9 @@ static int cmd_diff(int argc, char **argv)
 	ctx.guest_mode = l2 || a.guest_mode;
 	ns_diff_vmcs(&a.vmcs, &b.vmcs, &ctx, &d);
 	if (json)
-		ns_render_diff_json(&out, &a.vmcs, &b.vmcs, &d);
+		ns_render_diff_json(&out, &a.ref, &b.ref, NULL, &d);
 	else
-		ns_render_diff_text(&out, &a.vmcs, &b.vmcs, &d, all);
+		ns_render_diff_text(&out, &a.ref, &b.ref, &d, all);
 	free(a.buf);
 	free(b.buf);
 	return d.count[NS_DIFF_UNEXPLAINED] ? 3 : 0;

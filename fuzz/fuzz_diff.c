@@ -8,6 +8,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ns_diff_context ctx = { .vmcs12_vs_vmcs02 = true };
 	struct ns_out o = fuzz_out();
 	struct ns_vmcs a, b;
+	const struct ns_copy_ref ra = { .name = NS_CP_REGION, .label = "fuzz A" };
+	const struct ns_copy_ref rb = { .name = NS_CP_REGION, .label = "fuzz B" };
 
 	if (size < 8192)
 		return 0;
@@ -18,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a = (struct ns_vmcs){ ns_vmcs12_layout(), data, 4096, "fuzz A" };
 	b = (struct ns_vmcs){ &bochs.layout, data + 4096, 4096, "fuzz B" };
 	ns_diff_vmcs(&a, &b, &ctx, &d);
-	ns_render_diff_text(&o, &a, &b, &d, true);
-	ns_render_diff_json(&o, &a, &b, &d);
+	ns_render_diff_text(&o, &ra, &rb, &d, true);
+	ns_render_diff_json(&o, &ra, &rb, NULL, &d);
 	ctx.vmcs12_vs_vmcs02 = false;
 	b = (struct ns_vmcs){ ns_vmcs12_layout(), data + 4096, 4096, "fuzz B" };
 	ns_diff_vmcs(&a, &b, &ctx, &d);

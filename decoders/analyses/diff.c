@@ -117,6 +117,7 @@ void ns_diff_vmcs(const struct ns_vmcs *a, const struct ns_vmcs *b, const struct
 		  struct ns_diff *d)
 {
 	memset(d, 0, sizeof(*d));
+	d->ctx = *ctx;
 	for (size_t i = 0; i < ns_field_count(); i++) {
 		const struct ns_field *f = ns_field_at(i);
 		struct ns_diff_entry *e;

@@ -400,17 +400,18 @@ int ns_cmd_diff(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const stru
 		struct ns_diff diff;
 	} *d = malloc(sizeof(*d));
 	struct ns_vcpu v;
+	struct ns_vcpu_ref ref;
 	int rc;
 
 	if (!d)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if ((rc = pick_vcpu(s, vcpu, opt->json, &v, NULL, o, err)) ||
+	if ((rc = pick_vcpu(s, vcpu, opt->json, &v, &ref, o, err)) ||
 	    (rc = ns_session_diff(s, &v, opt->layout_file, &d->v12, &d->v02, &d->diff, err)))
 		goto out;
 	if (opt->json)
-		ns_render_diff_json(o, &d->v12.vr.r.vmcs[0].vmcs, &d->v02.rep.vmcs[0].vmcs, &d->diff);
+		ns_render_diff_json(o, &d->v12.vr.ref, &d->v02.ref, &ref, &d->diff);
 	else
-		ns_render_diff_text(o, &d->v12.vr.r.vmcs[0].vmcs, &d->v02.rep.vmcs[0].vmcs, &d->diff, opt->all);
+		ns_render_diff_text(o, &d->v12.vr.ref, &d->v02.ref, &d->diff, opt->all);
 out:
 	free(d);
 	return rc;

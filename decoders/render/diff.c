@@ -1,13 +1,12 @@
-/* The diff's report (diff/1 and its text): the classes diff.c gave each difference. */
+/* The diff's report (diff/2 and its text): the classes diff.c gave each difference. */
 #include <stdio.h>
 
-#include "render/json.h"
-#include "nestscope/diff.h"
+#include "render/common.h"
 
-void ns_render_diff_text(struct ns_out *o, const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_diff *d,
-			 bool all)
+void ns_render_diff_text(struct ns_out *o, const struct ns_copy_ref *a, const struct ns_copy_ref *b,
+			 const struct ns_diff *d, bool all)
 {
-	ns_printf(o, "A: %s\nB: %s\n", a->copy, b->copy);
+	ns_printf(o, "A: %s\nB: %s\n", a->label, b->label);
 	if (d->count[NS_DIFF_CHANGED])
 		ns_printf(o, "%u fields in both, %u equal, %u changed\n", d->compared, d->equal, d->n);
 	else
@@ -41,23 +40,33 @@ void ns_render_diff_text(struct ns_out *o, const struct ns_vmcs *a, const struct
 	}
 }
 
-void ns_render_diff_json(struct ns_out *o, const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_diff *d)
+/* What the classes were judged by: the vCPU's level and KVM's register cache */
+static void emit_context(struct json *j, const struct ns_diff_context *c)
+{
+	json_key(j, "context");
+	json_obj_begin(j);
+	json_kv_bool(j, "vmcs12_vs_vmcs02", c->vmcs12_vs_vmcs02);
+	json_kv_str(j, "mode", c->guest_mode ? "L2" : "L1");
+	json_kv_bool(j, "in_l1", c->in_l1);
+	json_kv_bool(j, "rip_dirty", c->rip_dirty);
+	json_kv_bool(j, "rsp_dirty", c->rsp_dirty);
+	json_obj_end(j);
+}
+
+void ns_render_diff_json(struct ns_out *o, const struct ns_copy_ref *a, const struct ns_copy_ref *b,
+			 const struct ns_vcpu_ref *vcpu, const struct ns_diff *d)
 {
 	struct json j;
 	char enc[8];
 
 	json_init(&j, o);
 	json_obj_begin(&j);
-	json_kv_str(&j, "schema", "nestscope/diff/1");
-	json_kv_str(&j, "a", a->copy);
-	json_kv_str(&j, "b", b->copy);
-	json_kv_uint(&j, "compared", d->compared);
-	json_kv_uint(&j, "equal", d->equal);
-	json_key(&j, "counts");
-	json_obj_begin(&j);
-	for (int c = 0; c < 4; c++)
-		json_kv_uint(&j, ns_diff_class_name((enum ns_diff_class)c), d->count[c]);
-	json_obj_end(&j);
+	json_kv_str(&j, "schema", "nestscope/diff/2");
+	ns_emit_copy_ref(&j, "copy_a", a);
+	ns_emit_copy_ref(&j, "copy_b", b);
+	ns_emit_vcpu_ref(&j, "vcpu", vcpu);
+	emit_context(&j, &d->ctx);
+	ns_emit_diff_counts(&j, d);
 	json_key(&j, "differences");
 	json_arr_begin(&j);
 	for (unsigned i = 0; i < d->n; i++) {
@@ -70,7 +79,7 @@ void ns_render_diff_json(struct ns_out *o, const struct ns_vmcs *a, const struct
 		json_kv_hex(&j, "a", e->a);
 		json_kv_hex(&j, "b", e->b);
 		json_kv_str(&j, "class", ns_diff_class_name(e->cls));
-		json_kv_str(&j, "reason", e->reason);
+		json_kv_str(&j, "explanation", e->reason);
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);

@@ -38,7 +38,7 @@ print([int(x['b'], 16) for x in d['differences'] if x['name'] == 'VM_EXIT_REASON
 		else
 			echo "FAIL $dir/$cfg: exit reason $got, L1 saw $5"; fail=1
 		fi
-		/usr/bin/python3 tests/cli/validate_json.py nestscope/diff/1 "$T/d.json" > /dev/null || { echo "FAIL diff JSON"; fail=1; }
+		/usr/bin/python3 tests/cli/validate_json.py nestscope/diff/2 "$T/d.json" > /dev/null || { echo "FAIL diff JSON"; fail=1; }
 	done
 done
 # bad input: one line, status 1

@@ -78,12 +78,52 @@ static void level_unknown_stays_unexplained(void **state)
 	assert_int_equal(d.count[NS_DIFF_UNEXPLAINED], 2);
 }
 
+struct buf {
+	char s[16384];
+	size_t n;
+};
+
+static void buf_write(void *ctx, const char *s, size_t n)
+{
+	struct buf *out = ctx;
+
+	assert_true(out->n + n < sizeof(out->s));
+	memcpy(out->s + out->n, s, n);
+	out->n += n;
+	out->s[out->n] = '\0';
+}
+
+/* diff/2 shows what the classes were judged by and how many fields differ (the two diff() writes) */
+static void json_shows_the_context_and_differ(void **state)
+{
+	struct ns_diff_context ctx = { .vmcs12_vs_vmcs02 = true, .guest_mode = true, .rip_dirty = true };
+	const struct ns_copy_ref ra = { .name = NS_CP_REGION, .space = NS_AS_FILE_OFFSET, .label = "A" };
+	const struct ns_copy_ref rb = { .name = NS_CP_REGION, .space = NS_AS_FILE_OFFSET, .address = 0x1000, .label = "B" };
+	static struct ns_diff d;
+	static struct buf json;
+	struct ns_out o = { buf_write, &json };
+
+	(void)state;
+	diff(&ctx, &d);
+	assert_int_equal(d.n, 2);
+	ns_render_diff_json(&o, &ra, &rb, NULL, &d);
+	assert_non_null(strstr(json.s, "\"schema\":\"nestscope/diff/2\""));
+	assert_non_null(strstr(json.s, "\"context\":{\"vmcs12_vs_vmcs02\":true,\"mode\":\"L2\",\"in_l1\":false,"
+				    "\"rip_dirty\":true,\"rsp_dirty\":false}"));
+	assert_non_null(strstr(json.s, "\"differ\":2,"));
+	assert_non_null(strstr(json.s, "\"vcpu\":null"));
+	assert_non_null(strstr(json.s, "\"copy_b\":{\"name\":\"region\",\"address\":\"0x1000\",\"address_space\":\"file_offset\""));
+	assert_non_null(strstr(json.s, "\"explanation\":"));
+	assert_null(strstr(json.s, "\"reason\":"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(in_l2_guest_fields_are_stale),
 		cmocka_unit_test(in_l1_nothing_is_unexplained),
 		cmocka_unit_test(level_unknown_stays_unexplained),
+		cmocka_unit_test(json_shows_the_context_and_differ),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #define NESTSCOPE_DIFF_H
 
 #include "layout.h"
+#include "model.h"
 #include "render.h"
 
 /* The last, NS_DIFF_CHANGED, is for two copies of one VMCS (snapshots), where no
@@ -32,6 +33,7 @@ struct ns_diff_context {
 #define NS_DIFF_MAX 256
 
 struct ns_diff {
+	struct ns_diff_context ctx;  /* what the classes were judged by (diff/2 shows it) */
 	unsigned n, compared, equal;
 	unsigned count[4];      /* per class */
 	struct ns_diff_entry e[NS_DIFF_MAX];
@@ -43,9 +45,11 @@ void ns_diff_vmcs(const struct ns_vmcs *a, const struct ns_vmcs *b, const struct
 
 const char *ns_diff_class_name(enum ns_diff_class c); /* "expected", "stale", "unexplained", "changed" */
 
-/* The table (field, A, B, class, reason) and its JSON form (nestscope/diff/1). */
-void ns_render_diff_text(struct ns_out *o, const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_diff *d,
-			 bool all);
-void ns_render_diff_json(struct ns_out *o, const struct ns_vmcs *a, const struct ns_vmcs *b, const struct ns_diff *d);
+/* The table (field, A, B, class, reason; text: the copies' labels) and its JSON form, nestscope/diff/2
+ * (vcpu: NULL when the images are files). */
+void ns_render_diff_text(struct ns_out *o, const struct ns_copy_ref *a, const struct ns_copy_ref *b,
+			 const struct ns_diff *d, bool all);
+void ns_render_diff_json(struct ns_out *o, const struct ns_copy_ref *a, const struct ns_copy_ref *b,
+			 const struct ns_vcpu_ref *vcpu, const struct ns_diff *d);
 
 #endif

@@ -355,8 +355,8 @@ def vmcs12_diff(vcpu, all=False, prog=None):
 
     :param vcpu: As for :func:`vmcs12`.
     :param all: The expected differences too.
-    :returns: A Record of the nestscope/diff/1 document: ``counts``, ``differences`` (``name``, ``a``,
-        ``b``, ``class``, ``reason``).
+    :returns: A Record of the nestscope/diff/2 document: ``context``, ``counts``, ``differences`` (``name``,
+        ``a``, ``b``, ``class``, ``explanation``).
     """
     prog = _prog(vcpu, prog)
     return Record(nestscope_json(prog, ["vmcs12", "-D"] + (["-A"] if all else []) + [_operand(vcpu)])[0])
