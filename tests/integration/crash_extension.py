@@ -67,7 +67,7 @@ for mf in sorted(root.glob("*/manifest.json")):
     vmcs01s = [d for d in decoded if d["format"] == "vmcs01"]
     hw02 = [d for d in vmcs02s if d["vmcs"] and d["vmcs"][0]["title"] == "vmcs02"]
     hw01 = [d for d in vmcs01s if d["vmcs"] and d["vmcs"][0]["title"] == "vmcs01"]
-    diffs = [d for d in docs if d.get("schema") == "nestscope/diff/1"]
+    diffs = [d for d in docs if d.get("schema") == "nestscope/diff/2"]
     check(kvm is not None and len(vmcs12s) == len(vms) and len(vmcs02s) == len(vms),
           f"{kver}: kvm -v, vmcs12 and vmcs02 answer for each of the {len(vms)} VMs")
     check(len(docs) == 2 + 5 * len(vms),
@@ -155,6 +155,9 @@ for mf in sorted(root.glob("*/manifest.json")):
     for vm, d in zip(vms, diffs):
         cls = {x["name"]: x["class"] for x in d["differences"]}
         moment = vm["moment"]["moment"]
+        check(bool(d["vcpu"]) and d["vcpu"]["pid"] == vm["pid"] and d["copy_a"]["name"] == "cached_vmcs12" and
+              d["copy_b"]["name"] == "vmcs02" and d["context"]["vmcs12_vs_vmcs02"],
+              f"{kver} pid {vm['pid']}: vmcs12 -D names the vCPU and compares cached_vmcs12 with vmcs02")
         check(d["counts"]["unexplained"] == 0,
               f"{kver} pid {vm['pid']} ({moment}): no unexplained difference between vmcs12 and vmcs02 "
               f"({d['counts']})")
@@ -168,17 +171,21 @@ for mf in sorted(root.glob("*/manifest.json")):
     # vmcs12 -C: the SDM checks against nested.msrs read from the dump; the capability MSRs
     # rebuilt from it must be what L1 itself read with RDMSR (the harness's manifest), and
     # the vmcs12s real KVM ran must pass every rule
-    chks = [d for d in docs if d.get("schema") == "nestscope/checks/1"]
+    chks = [d for d in docs if d.get("schema") == "nestscope/checks/2"]
     check(len(chks) == len(vms), f"{kver}: vmcs12 -C answers for each VM")
     for vm, ck in zip(vms, chks):
-        got = {int(x["msr"], 16): int(x["value"], 16) for x in ck["capability_msrs"]}
+        got = {int(x["msr"], 16): int(x["value"], 16) for x in ck["capabilities"]["msrs"]}
         want = {int(x["msr"], 16): int(x["value"], 16) for x in vm["capability_msrs"]}
         same = [m for m in want if m in got and got[m] == want[m]]
         check(len(same) == 18, f"{kver} pid {vm['pid']}: the 18 capability MSRs rebuilt from nested.msrs equal "
                                f"what L1 read ({len(same)} equal)")
-        check(ck["fail"] == 0 and ck["pass"] > 40 and "nested.msrs" in ck["capabilities"],
-              f"{kver} pid {vm['pid']}: the vmcs12 KVM ran passes every SDM rule ({ck['pass']} pass, "
-              f"{ck['not_applicable']} n/a)")
+        n = ck["check_counts"]
+        check(n["fail"] == 0 and n["pass"] > 40 and "nested.msrs" in ck["capabilities"]["source"],
+              f"{kver} pid {vm['pid']}: the vmcs12 KVM ran passes every SDM rule ({n['pass']} pass, "
+              f"{n['not_applicable']} not applicable)")
+        check(bool(ck["vcpu"]) and ck["vcpu"]["pid"] == vm["pid"] and ck["vcpu"]["index"] == 0 and
+              ck["copy"]["name"] == "cached_vmcs12",
+              f"{kver} pid {vm['pid']}: vmcs12 -C names the vCPU and the copy it checked ({ck['copy']['label']})")
 
     # -s memory: L1's GPA goes through the memslots to the VMM's address, where the harness
     # mapped L1's memory; the dumps leave user pages out, so reading it must say so
