@@ -120,14 +120,119 @@ void ns_triage_field_names(const struct ns_field *const *f, unsigned nf, char *b
 /* What judging one vCPU reads: the caller's, reused from vCPU to vCPU. */
 struct ns_triage_work {
 	struct ns_vmcs12_read v12;
-	struct ns_hw_read v02;
+	struct ns_hw_read v02, v01;
 	struct ns_vmx_caps caps;
 	struct ns_check_report checks;
 	struct ns_diff diff;
 };
 
+/*
+ * A guest's mode from its state in a VMCS.  At every VM exit the processor
+ * writes IA32_EFER.LMA into the "IA-32e mode guest" entry control (SDM Vol.
+ * 3, 28.2, "Updating Non-Register State"), and KVM keeps it so in vmcs12:
+ * it says IA-32e mode even where the VMCS does not save EFER.
+ */
+static enum ns_triage_cpu_mode cpu_mode(const struct ns_vmcs *vm)
+{
+	uint64_t cr0, rflags, cs_ar, entry;
+
+	if (ns_vmcs_read(vm, GUEST_CR0, &cr0, NULL) || ns_vmcs_read(vm, GUEST_RFLAGS, &rflags, NULL) ||
+	    ns_vmcs_read(vm, GUEST_CS_AR_BYTES, &cs_ar, NULL) || ns_vmcs_read(vm, VM_ENTRY_CONTROLS, &entry, NULL))
+		return NS_TRIAGE_MODE_UNKNOWN;
+	if (entry & VM_ENTRY_IA32E_MODE)
+		return cs_ar & VMX_AR_L ? NS_TRIAGE_MODE_64 : NS_TRIAGE_MODE_COMPAT;
+	if (!(cr0 & X86_CR0_PE))
+		return NS_TRIAGE_MODE_REAL;
+	return rflags & X86_EFLAGS_VM ? NS_TRIAGE_MODE_V8086 : NS_TRIAGE_MODE_PROTECTED;
+}
+
+/*
+ * The story of the level the vCPU is at, from the freshest copy: KVM's
+ * register cache when it marks RIP available (KVM reads or writes RIP there
+ * after the exit, e.g. when it skips an emulated instruction; the VMCS gets
+ * it at the next entry), then the loaded hardware VMCS (vmcs02 in L2,
+ * vmcs01 in L1: the state at L0's last exit), then vmcs12 (L2's state only
+ * as of the last exit to L1 or sync).
+ */
+static void story(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_triage_work *w,
+		  struct ns_triage_vcpu *vt)
+{
+	struct ns_triage_story *st = &vt->story;
+	const struct ns_vmcs *hw = NULL;
+	struct ns_reg_cache rc;
+	struct ns_error err;
+	enum ns_triage_src hw_src = v->guest_mode ? NS_TRIAGE_SRC_VMCS02 : NS_TRIAGE_SRC_VMCS01;
+
+	st->l2 = v->guest_mode;
+	if (v->guest_mode && vt->have_diff) {
+		hw = &w->v02.rep.vmcs[0].vmcs;
+	} else if (!v->guest_mode && v->vmcs01 &&
+		   ns_session_read_hw(s, v, v->vmcs01, "vmcs01", layout_file, &w->v01, &err) == NS_OK) {
+		hw = &w->v01.rep.vmcs[0].vmcs;
+	}
+	if (ns_kvm_reg_cache(s->t, &s->off, v->vcpu, &rc, &err) == NS_OK && rc.have && rc.rip_avail) {
+		st->have_rip = true;
+		st->rip = rc.rip;
+		st->rip_src = NS_TRIAGE_SRC_REGS;
+	} else if (hw && ns_vmcs_read(hw, GUEST_RIP, &st->rip, NULL) == NS_OK) {
+		st->have_rip = true;
+		st->rip_src = hw_src;
+	} else if (v->guest_mode && vt->have12) {
+		st->have_rip = true;
+		st->rip = vt->guest_rip;
+		st->rip_src = NS_TRIAGE_SRC_VMCS12;
+	}
+	/* the register cache has no mode: the loaded VMCS has it, else vmcs12 */
+	if (hw && (st->mode = cpu_mode(hw)) != NS_TRIAGE_MODE_UNKNOWN)
+		st->mode_src = hw_src;
+	else if (v->guest_mode && vt->have12 && (st->mode = cpu_mode(&w->v12.vr.r.vmcs[0].vmcs)) != NS_TRIAGE_MODE_UNKNOWN)
+		st->mode_src = NS_TRIAGE_SRC_VMCS12;
+
+	/*
+	 * L0's last exit is KVM's vmx->exit_reason; the loaded VMCS's exit
+	 * fields are that exit's only when its exit-reason field is the same
+	 * (an exit reflected to L1 leaves them in vmcs02 while vmcs01 is loaded)
+	 */
+	if (v->have_exit_reason) {
+		uint64_t reason;
+
+		st->have_l0_exit = true;
+		st->l0_reason = v->exit_reason;
+		if (hw && ns_vmcs_read(hw, VM_EXIT_REASON, &reason, NULL) == NS_OK && (uint32_t)reason == v->exit_reason &&
+		    ns_vmcs_read(hw, EXIT_QUALIFICATION, &st->l0_qual, NULL) == NS_OK) {
+			st->have_l0_qual = true;
+			st->l0_qual_src = hw_src;
+			st->l0_intr_info = field(hw, VM_EXIT_INTR_INFO);
+		}
+	}
+	if (hw) {
+		st->have02 = v->guest_mode;
+		st->idt02 = field(hw, IDT_VECTORING_INFO_FIELD);
+		st->idt_err02 = field(hw, IDT_VECTORING_ERROR_CODE);
+		st->inject02 = field(hw, VM_ENTRY_INTR_INFO_FIELD);
+		st->inject_err02 = field(hw, VM_ENTRY_EXCEPTION_ERROR_CODE);
+	}
+	/* KVM sets vmcs12's launch state in prepare_vmcs12, at an exit to L1 after a successful entry */
+	if (vt->have12)
+		st->told = vt->launch_state ? NS_TRIAGE_TOLD_EXITED : NS_TRIAGE_TOLD_NEVER;
+	if (vt->have_checks)
+		for (unsigned i = 0; i < w->checks.n; i++)
+			if (w->checks.r[i].verdict == NS_FAIL && !st->failed_rules++)
+				snprintf(st->failed_rule, sizeof(st->failed_rule), "%s", w->checks.r[i].rule->id);
+}
+
+static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_triage_work *w,
+		  struct ns_triage_vcpu *vt);
+
 void ns_triage_judge(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_triage_work *w,
 		     struct ns_triage_vcpu *vt)
+{
+	judge(s, v, layout_file, w, vt);
+	story(s, v, layout_file, w, vt);
+}
+
+static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_triage_work *w,
+		  struct ns_triage_vcpu *vt)
 {
 	struct ns_error err;
 

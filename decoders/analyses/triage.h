@@ -39,6 +39,57 @@ struct ns_triage_layout {
 	bool cet;             /* the nested CET fields (6.18+) are members, not padding */
 };
 
+/* The copy a value of the story was read from, freshest first. */
+enum ns_triage_src {
+	NS_TRIAGE_SRC_NONE,
+	NS_TRIAGE_SRC_REGS,    /* KVM's register cache (vcpu->arch.regs): newer than any VMCS when marked available */
+	NS_TRIAGE_SRC_VMCS02,  /* the hardware VMCS of L2, as at L0's last exit from L2 */
+	NS_TRIAGE_SRC_VMCS01,  /* the hardware VMCS of L1, as at L0's last exit from L1 */
+	NS_TRIAGE_SRC_VMCS12,  /* cached_vmcs12: what L1 sees; L2's state only as of the last sync */
+};
+
+/* The processor mode of a guest (SDM Vol. 3, 2.2 Modes of operation). */
+enum ns_triage_cpu_mode {
+	NS_TRIAGE_MODE_UNKNOWN,
+	NS_TRIAGE_MODE_REAL,
+	NS_TRIAGE_MODE_V8086,
+	NS_TRIAGE_MODE_PROTECTED,
+	NS_TRIAGE_MODE_COMPAT,  /* IA-32e mode, CS.L clear */
+	NS_TRIAGE_MODE_64,      /* IA-32e mode, CS.L set */
+};
+
+/* Whether L1 knows what L2 did: has this vmcs12 ever exited to L1. */
+enum ns_triage_told {
+	NS_TRIAGE_TOLD_NA,      /* no current vmcs12 */
+	NS_TRIAGE_TOLD_NEVER,   /* launch state clear: no exit to L1 from this vmcs12 since its VMCLEAR */
+	NS_TRIAGE_TOLD_EXITED,  /* launch state set: vmcs12's exit fields are L1's last exit */
+};
+
+/*
+ * A vCPU's story: where its current level (L2 in guest mode, else L1) is,
+ * what stopped it and who knows, as raw values with the copy each was read
+ * from.  L1's last exit is the vmcs12 highlights' reason/qual/exit_intr_info.
+ */
+struct ns_triage_story {
+	bool l2;                          /* the story is L2's (guest mode), else L1's */
+	bool have_rip;
+	uint64_t rip;
+	enum ns_triage_src rip_src;
+	enum ns_triage_cpu_mode mode;
+	enum ns_triage_src mode_src;
+	/* L0's last exit: KVM's exit reason; the qualification from the loaded VMCS when its exit-reason field agrees */
+	bool have_l0_exit, have_l0_qual;
+	uint32_t l0_reason;
+	uint64_t l0_qual, l0_intr_info;
+	enum ns_triage_src l0_qual_src;
+	enum ns_triage_told told;
+	/* events: vmcs02's IDT vectoring (an event L0's exit interrupted) and its pending injection */
+	bool have02;
+	uint64_t idt02, idt_err02, inject02, inject_err02;
+	char failed_rule[64];             /* the first failing SDM check's id, or "" */
+	unsigned failed_rules;
+};
+
 /* One vCPU judged. */
 struct ns_triage_vcpu {
 	const struct ns_vcpu *v;
@@ -65,6 +116,7 @@ struct ns_triage_vcpu {
 	unsigned nstale, nunexplained;
 	struct ns_triage_note notes[NS_TRIAGE_MAX_NOTES];
 	unsigned nnotes;
+	struct ns_triage_story story;
 };
 
 /*

@@ -56,6 +56,198 @@ static void decode(const struct ns_triage_vcpu *vt, struct decoded *d)
 	ns_triage_field_names(vt->unexplained, vt->nunexplained, d->unexplained, sizeof(d->unexplained));
 }
 
+/* ---- the story (triage.h's ns_triage_story, worded) ---- */
+
+static const char *src_phrase(enum ns_triage_src src)
+{
+	switch (src) {
+	case NS_TRIAGE_SRC_NONE: break;
+	case NS_TRIAGE_SRC_REGS: return "KVM's register cache";
+	case NS_TRIAGE_SRC_VMCS02: return "vmcs02";
+	case NS_TRIAGE_SRC_VMCS01: return "vmcs01";
+	case NS_TRIAGE_SRC_VMCS12: return "vmcs12";
+	}
+	return NULL;
+}
+
+/* The JSON spelling of a source: one word */
+static const char *src_key(enum ns_triage_src src)
+{
+	return src == NS_TRIAGE_SRC_REGS ? "register_cache" : src_phrase(src);
+}
+
+static const char *mode_phrase(enum ns_triage_cpu_mode m)
+{
+	switch (m) {
+	case NS_TRIAGE_MODE_UNKNOWN: break;
+	case NS_TRIAGE_MODE_REAL: return "real";
+	case NS_TRIAGE_MODE_V8086: return "virtual-8086";
+	case NS_TRIAGE_MODE_PROTECTED: return "protected";
+	case NS_TRIAGE_MODE_COMPAT: return "compatibility";
+	case NS_TRIAGE_MODE_64: return "64-bit";
+	}
+	return NULL;
+}
+
+static const struct ns_item *item(const struct ns_decoding *d, const char *name)
+{
+	for (unsigned i = 0; i < d->n; i++)
+		if (!strcmp(d->item[i].name, name))
+			return &d->item[i];
+	return NULL;
+}
+
+/*
+ * An exit's qualification in words: an I/O instruction as one reads it
+ * ("OUT to port 0x10, 4 bytes, immediate"), any other exit as the decoder's
+ * one-line form; "" when it has none.
+ */
+static void qual_words(uint32_t reason, uint64_t qual, uint64_t intr_info, char *buf, size_t n)
+{
+	struct ns_context ctx = { 0 };
+	struct ns_decoding dec;
+
+	buf[0] = '\0';
+	ctx.have_exit_reason = true;
+	ctx.exit_reason = reason;
+	ctx.have_exit_intr_info = true;
+	ctx.exit_intr_info = (uint32_t)intr_info;
+	if (!ns_explain(NS_DEC_EXIT_QUAL, qual, &ctx, &dec))
+		return;
+	if ((reason & 0xffff) == EXIT_REASON_IO_INSTRUCTION) {
+		const struct ns_item *dir = item(&dec, "direction"), *port = item(&dec, "port"), *size = item(&dec, "size");
+		const struct ns_item *operand = item(&dec, "operand");
+
+		if (dir && port && size && operand && dir->sym && size->sym && operand->sym) {
+			snprintf(buf, n, "%s %s port 0x%llx, %s%s%s, %s%s", dir->sym, dir->value ? "from" : "to",
+				 (unsigned long long)port->value, size->sym, qual & IO_QUAL_STRING ? ", string" : "",
+				 qual & IO_QUAL_REP ? ", REP" : "", operand->value ? "" : "port in ", operand->sym);
+			return;
+		}
+	}
+	ns_decoding_format(&dec, buf, n);
+}
+
+/* An exit: its reason's name and the qualification in words */
+static void exit_words(uint32_t reason, bool have_qual, uint64_t qual, uint64_t intr_info, char *buf, size_t n)
+{
+	const char *name = ns_exit_reason_name(reason & 0xffff);
+	char q[240] = "";
+
+	if (have_qual)
+		qual_words(reason, qual, intr_info, q, sizeof(q));
+	snprintf(buf, n, "%s%s%s%s", reason & VMX_EXIT_REASONS_FAILED_VMENTRY ? "failed VM entry, " : "",
+		 name ? name : "unknown exit reason", q[0] ? ", " : "", q);
+}
+
+#define NS_STORY_MAX_EVENTS 5
+
+/* The story's sentences, as text and JSON both say them. */
+struct story_words {
+	char where[200];        /* "L2 at RIP 0x1015e, 64-bit mode" */
+	char where_src[120];
+	char l0_exit[320];
+	char l1[360];
+	char failed[400];
+	char events[NS_STORY_MAX_EVENTS][240];
+	unsigned nevents;
+	char line[1200];        /* the one-line story */
+};
+
+static void story_words(const struct ns_triage_vcpu *vt, struct story_words *w)
+{
+	const struct ns_triage_story *st = &vt->story;
+	const struct ns_vcpu *v = vt->v;
+	const char *lvl = st->l2 ? "L2" : "L1";
+	char dec[200];
+	size_t len;
+
+	memset(w, 0, sizeof(*w));
+	if (st->have_rip)
+		len = (size_t)snprintf(w->where, sizeof(w->where), "%s at RIP 0x%llx", lvl, (unsigned long long)st->rip);
+	else
+		len = (size_t)snprintf(w->where, sizeof(w->where), "%s, RIP unknown (no copy could be read)", lvl);
+	if (st->mode != NS_TRIAGE_MODE_UNKNOWN)
+		snprintf(w->where + len, sizeof(w->where) - len, ", %s mode", mode_phrase(st->mode));
+	if (st->have_rip && st->mode != NS_TRIAGE_MODE_UNKNOWN && st->mode_src != st->rip_src)
+		snprintf(w->where_src, sizeof(w->where_src), "RIP from %s, mode from %s", src_phrase(st->rip_src),
+			 src_phrase(st->mode_src));
+	else if (st->have_rip)
+		snprintf(w->where_src, sizeof(w->where_src), "from %s", src_phrase(st->rip_src));
+	else if (st->mode != NS_TRIAGE_MODE_UNKNOWN)
+		snprintf(w->where_src, sizeof(w->where_src), "mode from %s", src_phrase(st->mode_src));
+
+	if (st->have_l0_exit) {
+		char ex[300];
+
+		exit_words(st->l0_reason, st->have_l0_qual, st->l0_qual, st->l0_intr_info, ex, sizeof(ex));
+		snprintf(w->l0_exit, sizeof(w->l0_exit), "%s", ex);
+	}
+	if (st->told == NS_TRIAGE_TOLD_NEVER) {
+		snprintf(w->l1, sizeof(w->l1), "L1 not told: no exit to L1 from this vmcs12 yet (launch state clear)");
+	} else if (st->told == NS_TRIAGE_TOLD_EXITED) {
+		char ex[300];
+
+		exit_words((uint32_t)vt->reason, true, vt->qual, vt->exit_intr_info, ex, sizeof(ex));
+		snprintf(w->l1, sizeof(w->l1), "%s %s", st->l2 ? "L1's last exit, before it resumed L2:" : "L1 was told:",
+			 ex);
+	}
+
+	/* a failed entry, a failed VMX instruction, a failing rule: what went wrong, first */
+	len = 0;
+	if (vt->have12 && (vt->reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
+		char ex[300];
+
+		exit_words((uint32_t)vt->reason, true, vt->qual, vt->exit_intr_info, ex, sizeof(ex));
+		len += (size_t)snprintf(w->failed + len, sizeof(w->failed) - len, "the last entry to L2 failed (%s)", ex);
+	}
+	if (vt->have12 && vt->insn_error && len < sizeof(w->failed)) {
+		const char *name = ns_vm_insn_error_name((unsigned)vt->insn_error);
+
+		len += (size_t)snprintf(w->failed + len, sizeof(w->failed) - len, "%sL1's last VMX instruction failed: "
+					"VM-instruction error %llu (%s)", len ? "; " : "",
+					(unsigned long long)vt->insn_error, name ? name : "unknown");
+	}
+	if (st->failed_rules && len < sizeof(w->failed))
+		snprintf(w->failed + len, sizeof(w->failed) - len, "%sSDM rule %s fails%s", len ? "; " : "",
+			 st->failed_rule, st->failed_rules > 1 ? " (and more, below)" : "");
+
+	/* events pending or in flight, each with the copy that holds it */
+	if (v->nested_run_pending)
+		snprintf(w->events[w->nevents++], sizeof(w->events[0]),
+			 "a VMLAUNCH/VMRESUME is in flight: L2 not yet entered (nested_run_pending)");
+	if (vt->have12 && (vt->entry_intr & INTR_INFO_VALID)) {
+		explain(NS_DEC_INTR_INFO, vt->entry_intr, NULL, dec, sizeof(dec));
+		snprintf(w->events[w->nevents++], sizeof(w->events[0]), "L1 injects %s into L2 at the next entry (vmcs12)",
+			 dec);
+	}
+	if (st->idt02 & INTR_INFO_VALID) {
+		explain(NS_DEC_INTR_INFO, st->idt02, NULL, dec, sizeof(dec));
+		snprintf(w->events[w->nevents++], sizeof(w->events[0]),
+			 "%s was being delivered to %s when L0 exited (%s's IDT-vectoring information)", dec, lvl,
+			 st->l2 ? "vmcs02" : "vmcs01");
+	}
+	if (st->inject02 & INTR_INFO_VALID) {
+		explain(NS_DEC_INTR_INFO, st->inject02, NULL, dec, sizeof(dec));
+		snprintf(w->events[w->nevents++], sizeof(w->events[0]), "L0 injects %s into %s at the next entry (%s)", dec,
+			 lvl, st->l2 ? "vmcs02" : "vmcs01");
+	}
+
+	len = (size_t)snprintf(w->line, sizeof(w->line), "%s%s%s", w->failed[0] ? "FAILED: " : "", w->failed,
+			       w->failed[0] ? "; " : "");
+	len += (size_t)snprintf(w->line + len, sizeof(w->line) - len, "%s", w->where);
+	if (w->l0_exit[0] && len < sizeof(w->line))
+		len += (size_t)snprintf(w->line + len, sizeof(w->line) - len, ", stopped by L0: %s", w->l0_exit);
+	if (st->told == NS_TRIAGE_TOLD_NEVER && len < sizeof(w->line))
+		len += (size_t)snprintf(w->line + len, sizeof(w->line) - len, "; L1 not told");
+	else if (st->told == NS_TRIAGE_TOLD_EXITED && len < sizeof(w->line))
+		len += (size_t)snprintf(w->line + len, sizeof(w->line) - len, "; %s",
+					w->l1);
+	if (len < sizeof(w->line))
+		snprintf(w->line + len, sizeof(w->line) - len, "; %s", w->nevents ? "events pending (below)"
+										 : "no event pending");
+}
+
 static void layout_text(const struct ns_triage_layout *lv, char *buf, size_t n)
 {
 	if (!lv->checked)
@@ -95,16 +287,32 @@ static void text_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 {
 	struct ns_out *o = ((struct ns_triage_render *)ctx)->o;
 	const struct ns_vcpu *v = vt->v;
+	struct story_words sw;
 	struct decoded d;
 
 	decode(vt, &d);
+	story_words(vt, &sw);
 	ns_printf(o, "  vCPU %u (vcpu_vmx 0x%llx): %s\n", v->idx, (unsigned long long)v->vmx, state_phrase(vt->state));
-	if (v->have_exit_reason) {
-		char reason[160];
-
-		explain(NS_DEC_EXIT_REASON, v->exit_reason, NULL, reason, sizeof(reason));
-		ns_printf(o, "    L0's last exit %s\n", reason);
+	ns_printf(o, "    story        %s\n", sw.line);
+	if (sw.failed[0])
+		ns_printf(o, "      PROBLEM    %s\n", sw.failed);
+	ns_printf(o, "      where      %s%s%s%s\n", sw.where, sw.where_src[0] ? " (" : "", sw.where_src,
+		  sw.where_src[0] ? ")" : "");
+	if (sw.l0_exit[0]) {
+		if (vt->story.have_l0_qual)
+			ns_printf(o, "      L0 exit    %s (KVM's exit reason %llu, %s's exit qualification 0x%llx)\n", sw.l0_exit,
+				  (unsigned long long)vt->story.l0_reason, src_phrase(vt->story.l0_qual_src),
+				  (unsigned long long)vt->story.l0_qual);
+		else
+			ns_printf(o, "      L0 exit    %s (KVM's exit reason %llu; the loaded VMCS holds another exit's "
+				  "qualification)\n", sw.l0_exit, (unsigned long long)vt->story.l0_reason);
 	}
+	if (sw.l1[0])
+		ns_printf(o, "      L1         %s\n", sw.l1);
+	for (unsigned i = 0; i < sw.nevents; i++)
+		ns_printf(o, "      event      %s\n", sw.events[i]);
+	if (!sw.nevents)
+		ns_printf(o, "      events     none pending or in flight\n");
 	if (v->vmxon)
 		ns_printf(o, "    VMXON region GPA 0x%llx, current VMCS GPA 0x%llx%s\n", (unsigned long long)v->vmxon_ptr,
 			  (unsigned long long)v->current_vmptr, v->current_vmptr == ~0ull ? " (none)" : "");
@@ -115,9 +323,14 @@ static void text_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 			  (unsigned long long)vt->pin, (unsigned long long)vt->proc, (unsigned long long)vt->proc2,
 			  (unsigned long long)vt->exitc, (unsigned long long)vt->entry);
 		ns_printf(o, "      entry        %s\n", d.entry[0] ? d.entry : "-");
-		ns_printf(o, "      last exit    %s, qualification 0x%llx%s%s%s\n", d.reason,
-			  (unsigned long long)vt->qual, d.qual[0] ? ": " : "", d.qual,
-			  vt->exit_stale ? " (the last exit to L1: stale while L2 runs)" : "");
+		if (vt->story.told == NS_TRIAGE_TOLD_NEVER)
+			ns_printf(o, "      last exit    none: this vmcs12 has not exited to L1 (its exit fields hold 0x%llx, "
+				  "qualification 0x%llx, not an exit)\n", (unsigned long long)vt->reason,
+				  (unsigned long long)vt->qual);
+		else
+			ns_printf(o, "      last exit    %s, qualification 0x%llx%s%s%s\n", d.reason,
+				  (unsigned long long)vt->qual, d.qual[0] ? ": " : "", d.qual,
+				  vt->exit_stale ? " (the last exit to L1: stale while L2 runs)" : "");
 		ns_printf(o, "      entry failed %s\n",
 			  vt->reason & VMX_EXIT_REASONS_FAILED_VMENTRY ? "YES (exit reason bit 31)" : "no");
 		ns_printf(o, "      insn error   %llu%s%s\n", (unsigned long long)vt->insn_error,
@@ -132,8 +345,10 @@ static void text_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 		if (vt->idt & INTR_INFO_VALID)
 			ns_printf(o, "      vectoring    %s, error code 0x%llx (an event was being delivered at the exit)\n",
 				  d.idt, (unsigned long long)vt->idt_err);
-		ns_printf(o, "      L2 RIP 0x%llx (guest state), L1's exit handler 0x%llx (host RIP)\n",
-			  (unsigned long long)vt->guest_rip, (unsigned long long)vt->host_rip);
+		ns_printf(o, "      guest RIP    0x%llx (vmcs12's guest state%s), L1's exit handler 0x%llx (host RIP)\n",
+			  (unsigned long long)vt->guest_rip,
+			  v->guest_mode ? ": L2's RIP as of the last exit to L1 or sync, see the story for the current one" : "",
+			  (unsigned long long)vt->host_rip);
 	}
 	if (vt->have_checks)
 		ns_printf(o, "    SDM checks   %u rules: %u pass, %u fail, %u not applicable (against %s)\n", vt->rules,
@@ -266,6 +481,96 @@ static void json_vmcs12(struct json *j, const struct ns_triage_vcpu *vt, const s
 	json_obj_end(j);
 }
 
+static void json_src(struct json *j, const char *key, bool have, enum ns_triage_src src)
+{
+	json_key(j, key);
+	if (have)
+		json_str(j, src_key(src));
+	else
+		json_null(j);
+}
+
+static void json_exit(struct json *j, uint32_t reason, bool have_qual, uint64_t qual, uint64_t intr_info)
+{
+	const char *name = ns_exit_reason_name(reason & 0xffff);
+	char q[240] = "";
+
+	if (have_qual)
+		qual_words(reason, qual, intr_info, q, sizeof(q));
+	json_obj_begin(j);
+	json_kv_uint(j, "reason", reason & 0xffff);
+	json_kv_bool(j, "entry_failure", (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) != 0);
+	json_kv_str(j, "name", name ? name : "unknown");
+	json_key(j, "qualification");
+	if (have_qual)
+		json_hex(j, qual);
+	else
+		json_null(j);
+	json_kv_str(j, "decoded", q);
+}
+
+/* The story: the text's first line and each of its values with the copy it came from. */
+static void json_story(struct json *j, const struct ns_triage_vcpu *vt)
+{
+	const struct ns_triage_story *st = &vt->story;
+	struct story_words sw;
+
+	story_words(vt, &sw);
+	json_key(j, "story");
+	json_obj_begin(j);
+	json_kv_str(j, "text", sw.line);
+	json_kv_str(j, "level", st->l2 ? "L2" : "L1");
+	json_key(j, "rip");
+	if (st->have_rip)
+		json_hex(j, st->rip);
+	else
+		json_null(j);
+	json_src(j, "rip_from", st->have_rip, st->rip_src);
+	json_key(j, "cpu_mode");
+	if (st->mode != NS_TRIAGE_MODE_UNKNOWN)
+		json_str(j, mode_phrase(st->mode));
+	else
+		json_null(j);
+	json_src(j, "cpu_mode_from", st->mode != NS_TRIAGE_MODE_UNKNOWN, st->mode_src);
+	json_key(j, "l0_exit");
+	if (st->have_l0_exit) {
+		json_exit(j, st->l0_reason, st->have_l0_qual, st->l0_qual, st->l0_intr_info);
+		json_src(j, "qualification_from", st->have_l0_qual, st->l0_qual_src);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "l1_told");
+	if (st->told == NS_TRIAGE_TOLD_NA)
+		json_null(j);
+	else
+		json_bool(j, st->told == NS_TRIAGE_TOLD_EXITED);
+	json_key(j, "l1_last_exit");
+	if (st->told == NS_TRIAGE_TOLD_EXITED) {
+		json_exit(j, (uint32_t)vt->reason, true, vt->qual, vt->exit_intr_info);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "events");
+	json_arr_begin(j);
+	for (unsigned i = 0; i < sw.nevents; i++)
+		json_str(j, sw.events[i]);
+	json_arr_end(j);
+	json_key(j, "failure");
+	if (sw.failed[0])
+		json_str(j, sw.failed);
+	else
+		json_null(j);
+	json_kv_uint(j, "failed_rules", st->failed_rules);
+	json_key(j, "first_failed_rule");
+	if (st->failed_rules)
+		json_str(j, st->failed_rule);
+	else
+		json_null(j);
+	json_obj_end(j);
+}
+
 static void json_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 {
 	struct json *j = &((struct ns_triage_render *)ctx)->j;
@@ -295,6 +600,7 @@ static void json_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 		json_kv_uint(j, "l0_last_exit_reason", v->exit_reason);
 		json_kv_str(j, "l0_last_exit_name", name ? name : "unknown");
 	}
+	json_story(j, vt);
 	if (vt->have12)
 		json_vmcs12(j, vt, &d);
 	if (vt->have_checks) {

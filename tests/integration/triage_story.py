@@ -1,0 +1,132 @@
+"""triage's story of each vCPU (its first line, and triage/1's story object)
+against ground truth that nestscope never wrote:
+
+- the classic dumps (samples/KERNEL/, 5.10, 6.1, 7.2): each VM's manifest
+  says where the harness's L2 was at the dump (moment.l2_rip: at the OUT, or
+  past it where KVM completed the OUT in its register cache), and its steps
+  say what happened before: the dump stands at the step tagged l2_out_1
+  (nsharness.c stops or holds at L2's first OUT), so L1 has been told
+  exactly when an l1_exit step came before it.  L0's exit is that OUT:
+  samples/harness/l1.S's first OUT after l2_start gives port and operand
+  width, and the SDM's Table "Exit Qualification for I/O Instructions" the
+  bits the qualification must hold (size - 1 in 2:0, direction in 3: 0 = OUT,
+  operand encoding in 6: 1 = immediate, port in 31:16);
+- the many-VMs dump (samples/many-vms/KERNEL/): each vCPU's level, its RIP
+  at the moment (at_moment.l2_rip or l1_rip), whether its vmcs12 ever
+  exited to L1 (launch_state from KVM_GET_NESTED_STATE), and L1's last exit
+  (the last of the exits the harness saw L1 take);
+- the text report's first line under each vCPU is the story, and says the
+  same RIP.
+usage: triage_story.py NESTSCOPE SAMPLES
+"""
+import json
+import pathlib
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from itest import Checks  # noqa: E402
+
+nestscope, samples = sys.argv[1:3]
+samples = pathlib.Path(samples)
+check = Checks()
+
+# SDM Vol. 3, Table 28-5 (Exit Qualification for I/O Instructions)
+IO_SIZE_MASK, IO_IN, IO_IMMEDIATE, IO_PORT_SHIFT = 0x7, 1 << 3, 1 << 6, 16
+EXIT_REASON_IO_INSTRUCTION = 30  # SDM Vol. 3, Appendix C
+REG_BYTES = {"al": 1, "ax": 2, "eax": 4}
+
+
+def l2_first_out():
+    """(port, bytes) of L2's first OUT in the harness's L1 source."""
+    text = (samples / "harness" / "l1.S").read_text()
+    after = text.split("l2_start:", 1)[1]
+    m = re.search(r"^\s*out\s+(0x[0-9a-f]+),\s*(\w+)", after, re.M)
+    return int(m.group(1), 16), REG_BYTES[m.group(2)]
+
+
+def triage(dump):
+    text = subprocess.run([nestscope, "triage", dump], capture_output=True, text=True)
+    js = subprocess.run([nestscope, "triage", "--json", dump], capture_output=True, text=True)
+    doc = json.loads(js.stdout) if js.returncode == 0 else {}
+    return text, doc
+
+
+def story_lines(text):
+    """pid -> the story lines of its vCPUs, in order."""
+    out, pid = {}, None
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"VM pid (\d+) ", line)
+        if m:
+            pid = int(m.group(1))
+        if line.startswith("  vCPU ") and i + 1 < len(lines):
+            out.setdefault(pid, []).append(lines[i + 1])
+    return out
+
+
+port, width = l2_first_out()
+for man_path in sorted(samples.glob("*/manifest.json")):
+    man = json.loads(man_path.read_text())
+    kver = man["kernel"]["release"]
+    text, doc = triage(str(man_path.parent / man["dump"]["file"]))
+    check(text.returncode == 0 and doc, f"{kver}: triage and triage --json run [{text.stderr.strip()}]")
+    vms = {vm["pid"]: vm for vm in doc.get("vms", [])}
+    lines = story_lines(text.stdout)
+    for mvm in man["dump"]["vms"]:
+        pid, role = mvm["pid"], mvm["role"]
+        vmman = json.loads((man_path.parent / mvm["manifest"]).read_text())
+        vcpus = vms.get(pid, {}).get("vcpus", [])
+        st = vcpus[0].get("story", {}) if vcpus else {}
+        rip = int(mvm["moment"]["l2_rip"], 16)
+        check(st.get("level") == "L2" and st.get("rip") == hex(rip),
+              f"{kver} {role}: L2 at RIP {hex(rip)} ({st.get('level')} at {st.get('rip')} from {st.get('rip_from')})")
+        check(lines.get(pid, [""])[0].strip().startswith(f"story        L2 at RIP {hex(rip)},"),
+              f"{kver} {role}: the text's first line under the vCPU is that story [{lines.get(pid, [''])[0].strip()}]")
+        ex = st.get("l0_exit") or {}
+        q = int(ex.get("qualification") or "0x0", 16)
+        check(ex.get("reason") == EXIT_REASON_IO_INSTRUCTION and ex.get("qualification_from") == "vmcs02" and
+              q >> IO_PORT_SHIFT == port and (q & IO_SIZE_MASK) + 1 == width and not q & IO_IN and q & IO_IMMEDIATE,
+              f"{kver} {role}: L0's last exit is L2's OUT to port {hex(port)}, {width} bytes, immediate "
+              f"({ex.get('name')}, vmcs02's qualification {ex.get('qualification')}: {ex.get('decoded')})")
+        check(ex.get("decoded") == f"OUT to port {hex(port)}, {width} bytes, immediate",
+              f"{kver} {role}: the qualification in words [{ex.get('decoded')}]")
+        tags = [s["tag"] for s in vmman["steps"]]
+        before = tags[:tags.index("l2_out_1")] if "l2_out_1" in tags else tags
+        told = any(t.startswith("l1_exit") for t in before)
+        check(st.get("l1_told") is told and (st.get("l1_last_exit") is None) == (not told),
+              f"{kver} {role}: L1 {'has' if told else 'has not'} been told (l1_told {st.get('l1_told')})")
+        check(st.get("events") == [] and st.get("failure") is None and st.get("cpu_mode") == "64-bit",
+              f"{kver} {role}: 64-bit L2 (l1.S's IA-32e guest), nothing pending, nothing failed "
+              f"({st.get('cpu_mode')}, {st.get('events')}, {st.get('failure')})")
+
+for man_path in sorted((samples / "many-vms").glob("*/manifest.json")):
+    man = json.loads(man_path.read_text())
+    kver = man["kernel"]["release"]
+    text, doc = triage(str(man_path.parent / man["dump"]["file"]))
+    check(text.returncode == 0 and doc, f"many-vms {kver}: triage runs")
+    vms = {vm["pid"]: vm for vm in doc.get("vms", [])}
+    lines = story_lines(text.stdout)
+    n = 0
+    for mvm in man["dump"]["vms"]:
+        got = {v["index"]: v for v in vms.get(mvm["pid"], {}).get("vcpus", [])}
+        for i, mv in enumerate(mvm["vcpus"]):
+            st = got.get(mv["index"], {}).get("story", {})
+            at = mv.get("at_moment", {})
+            level = "L2" if mv["level"] == "L2" else "L1"  # "no VMX" is L1 that never ran VMXON
+            rip = at.get("l2_rip" if level == "L2" else "l1_rip")
+            what = f"many-vms {mvm['name']} vCPU {mv['index']} ({mv['moment']})"
+            want_told = None if not mv.get("current_vmcs") else mv.get("launch_state") == 1
+            ok = (st.get("level") == level and rip is not None and st.get("rip") == hex(int(rip, 16)) and
+                  st.get("l1_told") is want_told and st.get("failure") is None)
+            last = st.get("l1_last_exit") or {}
+            if want_told:
+                ok = ok and mv["exits"] and last.get("reason") == mv["exits"][-1]["reason"]
+            line = lines.get(mvm["pid"], [])
+            ok = ok and i < len(line) and f" at RIP {st.get('rip')}," in line[i]
+            check(ok, f"{what}: {mv['level']} at {rip}, L1 told {want_told} (story: {st.get('text')})")
+            n += 1
+    check(n == sum(len(vm["vcpus"]) for vm in man["dump"]["vms"]) and n > 0, f"many-vms {kver}: {n} vCPUs' stories")
+
+check.finish()
