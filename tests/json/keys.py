@@ -26,12 +26,13 @@ ALLOW = pathlib.Path(os.environ.get("NESTSCOPE_KEY_COLLISIONS", HERE / "key-coll
 
 
 def current_schemas():
-    """kind -> the schema of its highest version (decode-v1.json, decode-v2.json: v2)."""
+    """kind -> the schema of its highest version (decode-v1.json, decode-v2.json: v2).  The shared $defs
+    (common-v1.json) count as a kind of their own, "common", so their member names are held to the rule too."""
     best = {}
     for p in SCHEMAS.glob("*.json"):
         m = re.fullmatch(r"(.+)-v(\d+)", p.stem)
         if not m:
-            continue  # $defs shared by every document (common-v1.json) has no kind of its own
+            continue
         kind, ver = m.group(1), int(m.group(2))
         if kind not in best or ver > best[kind][0]:
             best[kind] = (ver, json.loads(p.read_text()))
