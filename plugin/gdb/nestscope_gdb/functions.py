@@ -18,7 +18,12 @@ case-insensitive).  Example: p/x $vmcs12_field(vmx->nested.cached_vmcs12, "GUEST
 
     def invoke(self, addr, name):
         a = int(addr.cast(gdb.lookup_type("unsigned long")))
-        buf = target.read_region(a, (4096, 998))  # VMCS12_SIZE, else sizeof(struct vmcs12)
+        # the 4 KiB region KVM allocates (VMCS12_SIZE, the ABI), else the target's own struct vmcs12
+        try:
+            sizes = (4096, gdb.lookup_type("struct vmcs12").sizeof)
+        except gdb.error:
+            sizes = (4096,)
+        buf = target.read_region(a, sizes)
         if buf is None:
             raise gdb.GdbError(f"$vmcs12_field: cannot read a vmcs12 at {a:#x}")
         return gdb.Value(libns.vmcs12_field(buf, name.string())).cast(gdb.lookup_type("unsigned long long"))
