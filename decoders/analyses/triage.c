@@ -345,9 +345,65 @@ static void vmcs12_layout(struct ns_session *s, struct ns_triage_layout *lv)
 	free(r);
 }
 
+static void host_problem(struct ns_triage_host *h, int32_t pid, bool vm_level, uint32_t vcpu, const char *text)
+{
+	h->problems_total++;
+	if (h->nproblems < NS_TRIAGE_HOST_PROBLEMS) {
+		struct ns_triage_host_problem *p = &h->problems[h->nproblems++];
+
+		p->pid = pid;
+		p->vm_level = vm_level;
+		p->vcpu = vcpu;
+		snprintf(p->text, sizeof(p->text), "%s", text);
+	}
+}
+
+/* One judged vCPU into the host's tally. */
+static void host_add(struct ns_triage_host *h, const struct ns_triage_vcpu *vt, const struct ns_check_report *checks)
+{
+	const struct ns_triage_story *st = &vt->story;
+	bool problem = false;
+
+	h->vcpus++;
+	h->states[vt->state]++;
+	if (vt->have12 && (vt->reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		h->failed_entries++;
+	if (st->told == NS_TRIAGE_TOLD_EXITED)
+		h->told++;
+	else if (st->told == NS_TRIAGE_TOLD_NEVER)
+		h->not_told++;
+	if (!st->have_l0_exit)
+		h->l0_exit_unknown++;
+	else if ((st->l0_reason & 0xffff) < NS_TRIAGE_EXIT_SLOTS)
+		h->l0_exits[st->l0_reason & 0xffff]++;
+	else
+		h->l0_exit_other++;
+	for (unsigned i = 0; vt->have_checks && i < checks->n; i++) {
+		unsigned r;
+
+		if (checks->r[i].verdict != NS_FAIL)
+			continue;
+		for (r = 0; r < h->nrules && strcmp(h->rules[r].id, checks->r[i].rule->id); r++)
+			;
+		if (r == h->nrules && h->nrules < NS_TRIAGE_HOST_RULES)
+			snprintf(h->rules[h->nrules++].id, sizeof(h->rules[0].id), "%s", checks->r[i].rule->id);
+		if (r < h->nrules)
+			h->rules[r].vcpus++;
+		else
+			h->rules_other++;
+	}
+	for (unsigned i = 0; i < vt->nnotes; i++)
+		if (vt->notes[i].problem) {
+			problem = true;
+			host_problem(h, vt->v->pid, false, vt->v->idx, vt->notes[i].text);
+		}
+	h->problem_vcpus += problem;
+}
+
 int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const struct ns_triage_sink *sink,
 		  struct ns_triage_summary *sum, struct ns_error *err)
 {
+	struct ns_triage_host *host = NULL;
 	struct ns_triage_vcpu *vt = NULL;
 	struct ns_walk *walk = NULL;
 	struct ns_triage_work *work = NULL;
@@ -357,7 +413,8 @@ int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const
 	memset(sum, 0, sizeof(*sum));
 	if ((rc = ns_session_ready(s, true, err)))
 		return rc;
-	if (!(walk = malloc(sizeof(*walk))) || !(work = malloc(sizeof(*work))) || !(vt = malloc(sizeof(*vt)))) {
+	if (!(walk = malloc(sizeof(*walk))) || !(work = malloc(sizeof(*work))) || !(vt = malloc(sizeof(*vt))) ||
+	    !(host = calloc(1, sizeof(*host)))) {
 		rc = ns_fail(err, NS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -370,7 +427,24 @@ int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const
 		goto out;
 	vmcs12_layout(s, &lv);
 	sum->problems += lv.breaks ? 1 : 0;
-	sink->begin(sink->ctx, info, &lv);
+	/* the first pass: the host summary, which the report starts with */
+	if (lv.breaks)
+		host_problem(host, -1, false, 0, "this kernel's struct vmcs12 breaks the built-in table: vmcs12 fields may "
+			     "be misread");
+	for (size_t i = 0; i < walk->nvms; i++) {
+		host->vms++;
+		for (size_t k = walk->first[i]; k < walk->first[i] + walk->count[i]; k++) {
+			struct ns_vcpu v = walk->vcpus[k];
+
+			ns_triage_judge(s, &v, info->layout_file, work, vt);
+			host_add(host, vt, &work->checks);
+		}
+		if (walk->vm_err[i].code != NS_OK) {
+			host->problem_vms++;
+			host_problem(host, walk->vms[i].pid, true, 0, walk->vm_err[i].msg);
+		}
+	}
+	sink->begin(sink->ctx, info, &lv, host);
 	for (size_t i = 0; i < walk->nvms; i++) {
 		const struct ns_vm *vm = &walk->vms[i];
 		const struct ns_error verr = walk->vm_err[i];
@@ -395,6 +469,7 @@ int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const
 	sink->end(sink->ctx, sum);
 	rc = NS_OK;
 out:
+	free(host);
 	free(vt);
 	free(work);
 	free(walk);

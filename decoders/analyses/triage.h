@@ -131,6 +131,40 @@ void ns_triage_judge(struct ns_session *s, const struct ns_vcpu *v, const char *
 /* The field names of a list, space-separated, as many as fit in n (at least 64 bytes kept free). */
 void ns_triage_field_names(const struct ns_field *const *f, unsigned nf, char *buf, size_t n);
 
+#define NS_TRIAGE_HOST_PROBLEMS 20  /* problems kept by name for the host summary; all are counted */
+#define NS_TRIAGE_HOST_RULES 16     /* distinct failing rules tallied */
+#define NS_TRIAGE_EXIT_SLOTS 128    /* basic exit reasons tallied one by one (the SDM's run below 80) */
+
+/* A problem as the host summary lists it: where, and its sentence. */
+struct ns_triage_host_problem {
+	int32_t pid;          /* the VM's, -1 for the host's own (the vmcs12 layout) */
+	bool vm_level;        /* the VM's (its vCPUs cannot be listed), not one vCPU's */
+	uint32_t vcpu;
+	char text[400];
+};
+
+/*
+ * The host at a glance, tallied over every vCPU before the report is
+ * written (a first pass of the same judgement, at the same constant memory),
+ * so that the report can start with it: vCPUs by state, what is common
+ * across them, and the problems.
+ */
+struct ns_triage_host {
+	unsigned vms, vcpus;
+	unsigned states[NS_TRIAGE_L2 + 1];  /* by enum ns_triage_state */
+	unsigned failed_entries;            /* vCPUs whose vmcs12 says the last entry to L2 failed */
+	unsigned problem_vcpus, problem_vms;
+	unsigned told, not_told;            /* vCPUs with a vmcs12: has it exited to L1 */
+	unsigned l0_exits[NS_TRIAGE_EXIT_SLOTS], l0_exit_other, l0_exit_unknown;
+	struct {
+		char id[64];
+		unsigned vcpus;
+	} rules[NS_TRIAGE_HOST_RULES];
+	unsigned nrules, rules_other;
+	struct ns_triage_host_problem problems[NS_TRIAGE_HOST_PROBLEMS];
+	unsigned nproblems, problems_total;
+};
+
 /*
  * Where triage hands what it found, in the order of the report: begin, then
  * per VM vm, vcpu for each of its vCPUs, vm_end (verr: why its vCPUs could
@@ -138,7 +172,8 @@ void ns_triage_field_names(const struct ns_field *const *f, unsigned nf, char *b
  */
 struct ns_triage_sink {
 	void *ctx;
-	void (*begin)(void *ctx, const struct ns_triage_info *info, const struct ns_triage_layout *layout);
+	void (*begin)(void *ctx, const struct ns_triage_info *info, const struct ns_triage_layout *layout,
+		      const struct ns_triage_host *host);
 	void (*vm)(void *ctx, const struct ns_vm *vm);
 	void (*vcpu)(void *ctx, const struct ns_triage_vcpu *tv);
 	void (*vm_end)(void *ctx, const struct ns_vm *vm, const struct ns_error *verr);

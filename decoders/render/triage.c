@@ -261,16 +261,102 @@ static void layout_text(const struct ns_triage_layout *lv, char *buf, size_t n)
 			 "nested CET fields at 680-727 %s", lv->same, lv->cet ? "present" : "absent (padding)");
 }
 
+/* ---- the host summary ---- */
+
+#define NS_HOST_TOP_EXITS 3
+
+/* The most frequent L0 exit reasons, most first: their reasons into top[], how many returned. */
+static unsigned top_exits(const struct ns_triage_host *h, unsigned *top, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned r = 0; r < NS_TRIAGE_EXIT_SLOTS; r++) {
+		unsigned k;
+
+		if (!h->l0_exits[r])
+			continue;
+		for (k = n; k > 0 && h->l0_exits[top[k - 1]] < h->l0_exits[r]; k--)
+			if (k < max)
+				top[k] = top[k - 1];
+		if (k < max) {
+			top[k] = r;
+			n += n < max;
+		}
+	}
+	return n;
+}
+
+/* The summary's lines: states, then what is common. */
+static void host_states(const struct ns_triage_host *h, char *buf, size_t n)
+{
+	snprintf(buf, n, "%u VM%s, %u vCPU%s: %u in L2, %u in L1 with a current vmcs12, %u in L1 in VMX operation "
+		 "without a VMCS, %u in L1 not in VMX operation; %u failed entr%s; %u vCPU%s and %u VM%s with problems",
+		 h->vms, h->vms == 1 ? "" : "s", h->vcpus, h->vcpus == 1 ? "" : "s", h->states[NS_TRIAGE_L2],
+		 h->states[NS_TRIAGE_VMCS12], h->states[NS_TRIAGE_NO_VMCS], h->states[NS_TRIAGE_NO_VMX],
+		 h->failed_entries, h->failed_entries == 1 ? "y" : "ies", h->problem_vcpus,
+		 h->problem_vcpus == 1 ? "" : "s", h->problem_vms, h->problem_vms == 1 ? "" : "s");
+}
+
+static void host_common(const struct ns_triage_host *h, char *buf, size_t n)
+{
+	unsigned top[NS_HOST_TOP_EXITS], nt = top_exits(h, top, NS_HOST_TOP_EXITS);
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < nt && len < n; i++) {
+		const char *name = ns_exit_reason_name(top[i]);
+
+		len += (size_t)snprintf(buf + len, n - len, "%s%s on %u of %u vCPUs", i ? ", " : "L0's last exit: ",
+					name ? name : "unknown", h->l0_exits[top[i]], h->vcpus);
+	}
+	if (len < n && h->told + h->not_told)
+		len += (size_t)snprintf(buf + len, n - len, "%sof %u vCPUs with a vmcs12, %u %s exited to L1, %u not yet",
+					len ? "; " : "", h->told + h->not_told, h->told, h->told == 1 ? "has" : "have",
+					h->not_told);
+	for (unsigned i = 0; i < h->nrules && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%sSDM rule %s fails on %u vCPU%s", len ? "; " : "",
+					h->rules[i].id, h->rules[i].vcpus, h->rules[i].vcpus == 1 ? "" : "s");
+	if (len < n && !h->nrules)
+		snprintf(buf + len, n - len, "%sno SDM rule fails", len ? "; " : "");
+}
+
+static void problem_where(const struct ns_triage_host_problem *p, char *buf, size_t n)
+{
+	if (p->pid < 0 && !p->vm_level)
+		snprintf(buf, n, "host");
+	else if (p->vm_level)
+		snprintf(buf, n, "VM pid %d", p->pid);
+	else
+		snprintf(buf, n, "VM pid %d vCPU %u", p->pid, p->vcpu);
+}
+
 /* ---- text ---- */
 
-static void text_begin(void *ctx, const struct ns_triage_info *info, const struct ns_triage_layout *lv)
+static void text_begin(void *ctx, const struct ns_triage_info *info, const struct ns_triage_layout *lv,
+		       const struct ns_triage_host *h)
 {
 	struct ns_triage_render *r = ctx;
-	char text[200];
+	char text[200], line[1400];
 
 	layout_text(lv, text, sizeof(text));
 	ns_printf(r->o, "dump     %s (%s), Linux %s\ntypes    %s\nvmcs12   %s%s\n", info->dump, info->format,
 		  info->release, info->types, lv->breaks ? "PROBLEM " : "", text);
+	host_states(h, line, sizeof(line));
+	ns_printf(r->o, "host     %s\n", line);
+	if (!h->problems_total)
+		ns_printf(r->o, "problems none\n");
+	else
+		ns_printf(r->o, "problems %u, first:\n", h->problems_total);
+	for (unsigned i = 0; i < h->nproblems; i++) {
+		char where[64];
+
+		problem_where(&h->problems[i], where, sizeof(where));
+		ns_printf(r->o, "  PROBLEM %s: %s\n", where, h->problems[i].text);
+	}
+	if (h->problems_total > h->nproblems)
+		ns_printf(r->o, "  ... and %u more, below\n", h->problems_total - h->nproblems);
+	host_common(h, line, sizeof(line));
+	ns_printf(r->o, "common   %s\n", line);
 }
 
 static void text_vm(void *ctx, const struct ns_vm *vm)
@@ -380,7 +466,68 @@ static void text_end(void *ctx, const struct ns_triage_summary *sum)
 
 /* ---- JSON ---- */
 
-static void json_begin(void *ctx, const struct ns_triage_info *info, const struct ns_triage_layout *lv)
+static void json_host(struct json *j, const struct ns_triage_host *h)
+{
+	unsigned top[NS_TRIAGE_EXIT_SLOTS], nt = top_exits(h, top, NS_TRIAGE_EXIT_SLOTS);
+	char line[1400];
+
+	json_key(j, "host");
+	json_obj_begin(j);
+	host_states(h, line, sizeof(line));
+	json_kv_str(j, "text", line);
+	host_common(h, line, sizeof(line));
+	json_kv_str(j, "common", line);
+	json_key(j, "states");
+	json_obj_begin(j);
+	json_kv_uint(j, "l2", h->states[NS_TRIAGE_L2]);
+	json_kv_uint(j, "l1_vmcs12", h->states[NS_TRIAGE_VMCS12]);
+	json_kv_uint(j, "l1_no_vmcs", h->states[NS_TRIAGE_NO_VMCS]);
+	json_kv_uint(j, "l1_no_vmx", h->states[NS_TRIAGE_NO_VMX]);
+	json_obj_end(j);
+	json_kv_uint(j, "failed_entries", h->failed_entries);
+	json_kv_uint(j, "problem_vcpus", h->problem_vcpus);
+	json_kv_uint(j, "problem_vms", h->problem_vms);
+	json_kv_uint(j, "told_l1", h->told);
+	json_kv_uint(j, "not_told_l1", h->not_told);
+	json_key(j, "l0_exits");
+	json_arr_begin(j);
+	for (unsigned i = 0; i < nt; i++) {
+		const char *name = ns_exit_reason_name(top[i]);
+
+		json_obj_begin(j);
+		json_kv_uint(j, "reason", top[i]);
+		json_kv_str(j, "name", name ? name : "unknown");
+		json_kv_uint(j, "vcpu_count", h->l0_exits[top[i]]);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "failing_rules");
+	json_arr_begin(j);
+	for (unsigned i = 0; i < h->nrules; i++) {
+		json_obj_begin(j);
+		json_kv_str(j, "id", h->rules[i].id);
+		json_kv_uint(j, "vcpu_count", h->rules[i].vcpus);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_kv_uint(j, "problem_count", h->problems_total);
+	json_key(j, "first_problems");
+	json_arr_begin(j);
+	for (unsigned i = 0; i < h->nproblems; i++) {
+		char where[64];
+
+		problem_where(&h->problems[i], where, sizeof(where));
+		json_obj_begin(j);
+		json_kv_str(j, "where", where);
+		json_kv_str(j, "text", h->problems[i].text);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void json_begin(void *ctx, const struct ns_triage_info *info, const struct ns_triage_layout *lv,
+		       const struct ns_triage_host *h)
 {
 	struct json *j = &((struct ns_triage_render *)ctx)->j;
 	char text[200];
@@ -403,6 +550,7 @@ static void json_begin(void *ctx, const struct ns_triage_info *info, const struc
 		json_null(j);
 	json_kv_str(j, "text", text);
 	json_obj_end(j);
+	json_host(j, h);
 	json_key(j, "vms");
 	json_arr_begin(j);
 }

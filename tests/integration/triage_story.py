@@ -16,7 +16,10 @@ against ground truth that nestscope never wrote:
   exited to L1 (launch_state from KVM_GET_NESTED_STATE), and L1's last exit
   (the last of the exits the harness saw L1 take);
 - the text report's first line under each vCPU is the story, and says the
-  same RIP.
+  same RIP;
+- the host summary heads the report: vCPUs by state, told L1 or not, L0's
+  exits, against the same manifests; a problem (a profile with vmcs12's
+  guest_rip moved, which breaks the vmcs12 table) is listed there first.
 usage: triage_story.py NESTSCOPE SAMPLES
 """
 import json
@@ -24,6 +27,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from itest import Checks  # noqa: E402
@@ -66,14 +70,32 @@ def story_lines(text):
     return out
 
 
+def host_first(text, what):
+    """The host summary comes before the first VM, its problems first after the states."""
+    lines = text.splitlines()
+    first_vm = next((i for i, line in enumerate(lines) if line.startswith("VM pid ")), len(lines))
+    keys = [line.split()[0] for line in lines[:first_vm] if line and not line.startswith(" ")]
+    check(keys[-3:] == ["host", "problems", "common"], f"{what}: the host summary heads the report, problems "
+          f"right after the states ({keys})")
+
+
 port, width = l2_first_out()
 for man_path in sorted(samples.glob("*/manifest.json")):
     man = json.loads(man_path.read_text())
     kver = man["kernel"]["release"]
-    text, doc = triage(str(man_path.parent / man["dump"]["file"]))
+    dump = str(man_path.parent / man["dump"]["file"])
+    text, doc = triage(dump)
     check(text.returncode == 0 and doc, f"{kver}: triage and triage --json run [{text.stderr.strip()}]")
     vms = {vm["pid"]: vm for vm in doc.get("vms", [])}
     lines = story_lines(text.stdout)
+    host_first(text.stdout, kver)
+    host = doc.get("host", {})
+    nvm = len(man["dump"]["vms"])
+    # every dumped VM's one vCPU is in L2 at its first OUT (samples/README.md), none has exited to L1
+    check(host.get("states") == {"l2": nvm, "l1_vmcs12": 0, "l1_no_vmcs": 0, "l1_no_vmx": 0} and
+          host.get("not_told_l1") == nvm and host.get("told_l1") == 0 and host.get("problem_count") == 0 and
+          host.get("l0_exits") == [{"reason": EXIT_REASON_IO_INSTRUCTION, "name": "IO_INSTRUCTION", "vcpu_count": nvm}],
+          f"{kver}: host: {nvm} vCPUs in L2, all stopped at an OUT, none told L1, no problem ({host.get('common')})")
     for mvm in man["dump"]["vms"]:
         pid, role = mvm["pid"], mvm["role"]
         vmman = json.loads((man_path.parent / mvm["manifest"]).read_text())
@@ -128,5 +150,34 @@ for man_path in sorted((samples / "many-vms").glob("*/manifest.json")):
             check(ok, f"{what}: {mv['level']} at {rip}, L1 told {want_told} (story: {st.get('text')})")
             n += 1
     check(n == sum(len(vm["vcpus"]) for vm in man["dump"]["vms"]) and n > 0, f"many-vms {kver}: {n} vCPUs' stories")
+    # the host summary against the manifest's counts and its vCPUs' VMX state
+    host_first(text.stdout, f"many-vms {kver}")
+    host, msum = doc.get("host", {}), man["dump"]["summary"]
+    mv = [v for vm in man["dump"]["vms"] for v in vm["vcpus"]]
+    st = host.get("states", {})
+    check(st.get("l2") == msum["in_l2"] and st.get("l1_vmcs12", 0) + st.get("l1_no_vmcs", 0) == msum["in_l1_vmx"] and
+          st.get("l1_no_vmcs") == sum(1 for v in mv if v["vmxon"] and not v["current_vmcs"]) and
+          st.get("l1_no_vmx") == msum["no_vmx"],
+          f"many-vms {kver}: host states {st} match the manifest {msum}")
+    check(host.get("told_l1") == sum(1 for v in mv if v["current_vmcs"] and v["launch_state"] == 1) and
+          host.get("not_told_l1") == sum(1 for v in mv if v["current_vmcs"] and v["launch_state"] == 0) and
+          host.get("problem_count") == 0 and host.get("failed_entries") == 0,
+          f"many-vms {kver}: told L1 {host.get('told_l1')}, not yet {host.get('not_told_l1')}, no problem")
+
+# a problem is listed in the host summary, before any VM: a profile whose vmcs12.guest_rip moved by 8 bytes
+# breaks the built-in vmcs12 table (as triage_samples.py makes it)
+for man_path in sorted(samples.glob("6.1.*/manifest.json")):
+    man = json.loads(man_path.read_text())
+    kver = man["kernel"]["release"]
+    prof = json.loads((samples.parent / "profiles" / f"{kver}.json").read_text())
+    prof["user_types"]["vmcs12"]["fields"]["guest_rip"]["offset"] += 8
+    with tempfile.TemporaryDirectory() as tmp:
+        bad = pathlib.Path(tmp) / "moved.json"
+        bad.write_text(json.dumps(prof))
+        moved = subprocess.run([nestscope, "triage", "--profile", str(bad), str(man_path.parent / man["dump"]["file"])],
+                               capture_output=True, text=True)
+    head = moved.stdout.split("\nVM pid ", 1)[0]
+    check(moved.returncode == 3 and "problems 1, first:\n  PROBLEM host: this kernel's struct vmcs12 breaks" in head,
+          f"{kver}: a moved vmcs12 member is the host summary's first problem, before the VMs (exit {moved.returncode})")
 
 check.finish()
