@@ -39,6 +39,7 @@ PACKAGES="
   libvirt-daemon-driver-qemu
   libvirt-clients
   libvirt-dev
+  chromium
 "
 
 missing=""

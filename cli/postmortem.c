@@ -5,6 +5,7 @@
  * come from a profile, from debuginfo (DWARF), or from the profiles bundled
  * for known kernels, found by the dump's release.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -184,13 +185,15 @@ static void usage_triage(FILE *f)
 		"  -L, --layout FILE     a hardware VMCS layout file for vmcs02\n"
 		"  -f, --force           use types made for another kernel release\n"
 		"  -j, --json            one JSON document (nestscope/triage/1)\n"
+		"  --html FILE           the report as one self-contained HTML file (host summary,\n"
+		"                        nesting drawing, a panel per vCPU, a filter)\n"
 		"\n"
 		"exit status: 0 nothing wrong, 3 something wrong (problems listed), 1 the dump\n"
 		"or the types cannot be read, 2 usage.\n",
 		prog, prog);
 }
 
-enum { OPT_PROFILE = 256, OPT_DEBUGINFO, OPT_VMLINUX, OPT_MODULE, OPT_RELEASE };
+enum { OPT_PROFILE = 256, OPT_DEBUGINFO, OPT_VMLINUX, OPT_MODULE, OPT_RELEASE, OPT_HTML };
 
 int cmd_triage(int argc, char **argv)
 {
@@ -199,8 +202,10 @@ int cmd_triage(int argc, char **argv)
 		{ "vmlinux", required_argument, NULL, OPT_VMLINUX }, { "module", required_argument, NULL, OPT_MODULE },
 		{ "layout", required_argument, NULL, 'L' },          { "force", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },                  { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "html", required_argument, NULL, OPT_HTML },       { NULL, 0, NULL, 0 },
 	};
+	const char *html = NULL;
+	FILE *html_file = NULL;
 	struct type_opts to = { 0 };
 	struct ns_triage_info info = { 0 };
 	struct ns_triage_summary sum;
@@ -219,12 +224,15 @@ int cmd_triage(int argc, char **argv)
 		case 'L': info.layout_file = optarg; break;
 		case 'f': force = true; break;
 		case 'j': info.json = true; break;
+		case OPT_HTML: html = optarg; break;
 		case 'h': usage_triage(stdout); return 0;
 		default: usage_triage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind + 1 != argc)
 		die_usage("triage takes one dump");
+	if (html && info.json)
+		die_usage("--html and --json are two forms of the report: give one");
 	check_type_opts(&to);
 	if (!open_dump(argv[optind], &to, force, &op))
 		return EXIT_BAD_INPUT;
@@ -232,8 +240,22 @@ int cmd_triage(int argc, char **argv)
 	info.format = ns_dump_format(op.dump);
 	info.release = ns_dump_release(op.dump);
 	info.types = op.types.origin;
+	if (html) {
+		if (!(html_file = fopen(html, "w"))) {
+			fprintf(stderr, "%s: %s: %s\n", prog, html, strerror(errno));
+			close_dump(&op);
+			return EXIT_BAD_INPUT;
+		}
+		info.html = true;
+		out = ns_out_file(html_file);
+	}
 	rc = ns_cmd_triage(op.s, &info, &out, &sum, &err);
 	fflush(stdout);
+	if (html_file && fclose(html_file) && !rc) {
+		fprintf(stderr, "%s: %s: %s\n", prog, html, strerror(errno));
+		close_dump(&op);
+		return EXIT_BAD_INPUT;
+	}
 	if (rc && op.dt.why[0])
 		fprintf(stderr, "%s: %s (%s)\n", prog, err.msg, op.dt.why);
 	else if (rc)

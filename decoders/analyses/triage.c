@@ -297,6 +297,8 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 	vt->compared = w->diff.compared;
 	vt->differ = w->diff.n;
 	memcpy(vt->cls, w->diff.count, sizeof(vt->cls));
+	vt->ndiffs = w->diff.n;
+	memcpy(vt->diffs, w->diff.e, w->diff.n * sizeof(w->diff.e[0]));
 	for (unsigned i = 0; i < w->diff.n; i++) {
 		if (w->diff.e[i].cls == NS_DIFF_UNEXPLAINED)
 			vt->unexplained[vt->nunexplained++] = w->diff.e[i].field;
@@ -479,7 +481,7 @@ out:
 int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struct ns_out *o,
 		  struct ns_triage_summary *sum, struct ns_error *err)
 {
-	struct ns_triage_render r = { .o = o, .json = info->json };
+	struct ns_triage_render r = { .o = o, .json = info->json, .html = info->html };
 	struct ns_triage_sink sink;
 
 	ns_render_triage_sink(&r, &sink);

@@ -114,6 +114,8 @@ struct ns_triage_vcpu {
 	unsigned compared, differ, cls[4];
 	const struct ns_field *stale[NS_DIFF_MAX], *unexplained[NS_DIFF_MAX];
 	unsigned nstale, nunexplained;
+	struct ns_diff_entry diffs[NS_DIFF_MAX];  /* every difference, for a side-by-side view */
+	unsigned ndiffs;
 	struct ns_triage_note notes[NS_TRIAGE_MAX_NOTES];
 	unsigned nnotes;
 	struct ns_triage_story story;
@@ -188,6 +190,7 @@ int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const
 struct ns_triage_render {
 	struct ns_out *o;
 	bool json;
+	bool html;            /* the self-contained HTML report (render/triage_html.c) */
 	struct json j;        /* the JSON writer while the document is open */
 };
 void ns_render_triage_sink(struct ns_triage_render *r, struct ns_triage_sink *sink);

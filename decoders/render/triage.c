@@ -8,9 +8,10 @@
 
 #include "render/json.h"
 #include "analyses/triage.h"
+#include "render/triage_words.h"
 #include "sdm/vmx_names.h"
 
-static const char *state_phrase(enum ns_triage_state st)
+const char *ns_triage_state_phrase(enum ns_triage_state st)
 {
 	switch (st) {
 	case NS_TRIAGE_NO_VMX: return "L1, not in VMX operation";
@@ -58,7 +59,7 @@ static void decode(const struct ns_triage_vcpu *vt, struct decoded *d)
 
 /* ---- the story (triage.h's ns_triage_story, worded) ---- */
 
-static const char *src_phrase(enum ns_triage_src src)
+const char *ns_triage_src_phrase(enum ns_triage_src src)
 {
 	switch (src) {
 	case NS_TRIAGE_SRC_NONE: break;
@@ -73,7 +74,7 @@ static const char *src_phrase(enum ns_triage_src src)
 /* The JSON spelling of a source: one word */
 static const char *src_key(enum ns_triage_src src)
 {
-	return src == NS_TRIAGE_SRC_REGS ? "register_cache" : src_phrase(src);
+	return src == NS_TRIAGE_SRC_REGS ? "register_cache" : ns_triage_src_phrase(src);
 }
 
 static const char *mode_phrase(enum ns_triage_cpu_mode m)
@@ -140,21 +141,8 @@ static void exit_words(uint32_t reason, bool have_qual, uint64_t qual, uint64_t 
 		 name ? name : "unknown exit reason", q[0] ? ", " : "", q);
 }
 
-#define NS_STORY_MAX_EVENTS 5
 
-/* The story's sentences, as text and JSON both say them. */
-struct story_words {
-	char where[200];        /* "L2 at RIP 0x1015e, 64-bit mode" */
-	char where_src[120];
-	char l0_exit[320];
-	char l1[360];
-	char failed[400];
-	char events[NS_STORY_MAX_EVENTS][240];
-	unsigned nevents;
-	char line[1200];        /* the one-line story */
-};
-
-static void story_words(const struct ns_triage_vcpu *vt, struct story_words *w)
+void ns_triage_story_words(const struct ns_triage_vcpu *vt, struct ns_triage_words *w)
 {
 	const struct ns_triage_story *st = &vt->story;
 	const struct ns_vcpu *v = vt->v;
@@ -170,12 +158,12 @@ static void story_words(const struct ns_triage_vcpu *vt, struct story_words *w)
 	if (st->mode != NS_TRIAGE_MODE_UNKNOWN)
 		snprintf(w->where + len, sizeof(w->where) - len, ", %s mode", mode_phrase(st->mode));
 	if (st->have_rip && st->mode != NS_TRIAGE_MODE_UNKNOWN && st->mode_src != st->rip_src)
-		snprintf(w->where_src, sizeof(w->where_src), "RIP from %s, mode from %s", src_phrase(st->rip_src),
-			 src_phrase(st->mode_src));
+		snprintf(w->where_src, sizeof(w->where_src), "RIP from %s, mode from %s", ns_triage_src_phrase(st->rip_src),
+			 ns_triage_src_phrase(st->mode_src));
 	else if (st->have_rip)
-		snprintf(w->where_src, sizeof(w->where_src), "from %s", src_phrase(st->rip_src));
+		snprintf(w->where_src, sizeof(w->where_src), "from %s", ns_triage_src_phrase(st->rip_src));
 	else if (st->mode != NS_TRIAGE_MODE_UNKNOWN)
-		snprintf(w->where_src, sizeof(w->where_src), "mode from %s", src_phrase(st->mode_src));
+		snprintf(w->where_src, sizeof(w->where_src), "mode from %s", ns_triage_src_phrase(st->mode_src));
 
 	if (st->have_l0_exit) {
 		char ex[300];
@@ -248,7 +236,7 @@ static void story_words(const struct ns_triage_vcpu *vt, struct story_words *w)
 										 : "no event pending");
 }
 
-static void layout_text(const struct ns_triage_layout *lv, char *buf, size_t n)
+void ns_triage_layout_text(const struct ns_triage_layout *lv, char *buf, size_t n)
 {
 	if (!lv->checked)
 		snprintf(buf, n, "struct vmcs12 is not in these types: the built-in table is "
@@ -287,7 +275,7 @@ static unsigned top_exits(const struct ns_triage_host *h, unsigned *top, unsigne
 }
 
 /* The summary's lines: states, then what is common. */
-static void host_states(const struct ns_triage_host *h, char *buf, size_t n)
+void ns_triage_host_states(const struct ns_triage_host *h, char *buf, size_t n)
 {
 	snprintf(buf, n, "%u VM%s, %u vCPU%s: %u in L2, %u in L1 with a current vmcs12, %u in L1 in VMX operation "
 		 "without a VMCS, %u in L1 not in VMX operation; %u failed entr%s; %u vCPU%s and %u VM%s with problems",
@@ -297,7 +285,7 @@ static void host_states(const struct ns_triage_host *h, char *buf, size_t n)
 		 h->problem_vcpus == 1 ? "" : "s", h->problem_vms, h->problem_vms == 1 ? "" : "s");
 }
 
-static void host_common(const struct ns_triage_host *h, char *buf, size_t n)
+void ns_triage_host_common(const struct ns_triage_host *h, char *buf, size_t n)
 {
 	unsigned top[NS_HOST_TOP_EXITS], nt = top_exits(h, top, NS_HOST_TOP_EXITS);
 	size_t len = 0;
@@ -320,7 +308,7 @@ static void host_common(const struct ns_triage_host *h, char *buf, size_t n)
 		snprintf(buf + len, n - len, "%sno SDM rule fails", len ? "; " : "");
 }
 
-static void problem_where(const struct ns_triage_host_problem *p, char *buf, size_t n)
+void ns_triage_problem_where(const struct ns_triage_host_problem *p, char *buf, size_t n)
 {
 	if (p->pid < 0 && !p->vm_level)
 		snprintf(buf, n, "host");
@@ -338,10 +326,10 @@ static void text_begin(void *ctx, const struct ns_triage_info *info, const struc
 	struct ns_triage_render *r = ctx;
 	char text[200], line[1400];
 
-	layout_text(lv, text, sizeof(text));
+	ns_triage_layout_text(lv, text, sizeof(text));
 	ns_printf(r->o, "dump     %s (%s), Linux %s\ntypes    %s\nvmcs12   %s%s\n", info->dump, info->format,
 		  info->release, info->types, lv->breaks ? "PROBLEM " : "", text);
-	host_states(h, line, sizeof(line));
+	ns_triage_host_states(h, line, sizeof(line));
 	ns_printf(r->o, "host     %s\n", line);
 	if (!h->problems_total)
 		ns_printf(r->o, "problems none\n");
@@ -350,12 +338,12 @@ static void text_begin(void *ctx, const struct ns_triage_info *info, const struc
 	for (unsigned i = 0; i < h->nproblems; i++) {
 		char where[64];
 
-		problem_where(&h->problems[i], where, sizeof(where));
+		ns_triage_problem_where(&h->problems[i], where, sizeof(where));
 		ns_printf(r->o, "  PROBLEM %s: %s\n", where, h->problems[i].text);
 	}
 	if (h->problems_total > h->nproblems)
 		ns_printf(r->o, "  ... and %u more, below\n", h->problems_total - h->nproblems);
-	host_common(h, line, sizeof(line));
+	ns_triage_host_common(h, line, sizeof(line));
 	ns_printf(r->o, "common   %s\n", line);
 }
 
@@ -373,12 +361,12 @@ static void text_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 {
 	struct ns_out *o = ((struct ns_triage_render *)ctx)->o;
 	const struct ns_vcpu *v = vt->v;
-	struct story_words sw;
+	struct ns_triage_words sw;
 	struct decoded d;
 
 	decode(vt, &d);
-	story_words(vt, &sw);
-	ns_printf(o, "  vCPU %u (vcpu_vmx 0x%llx): %s\n", v->idx, (unsigned long long)v->vmx, state_phrase(vt->state));
+	ns_triage_story_words(vt, &sw);
+	ns_printf(o, "  vCPU %u (vcpu_vmx 0x%llx): %s\n", v->idx, (unsigned long long)v->vmx, ns_triage_state_phrase(vt->state));
 	ns_printf(o, "    story        %s\n", sw.line);
 	if (sw.failed[0])
 		ns_printf(o, "      PROBLEM    %s\n", sw.failed);
@@ -387,7 +375,7 @@ static void text_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 	if (sw.l0_exit[0]) {
 		if (vt->story.have_l0_qual)
 			ns_printf(o, "      L0 exit    %s (KVM's exit reason %llu, %s's exit qualification 0x%llx)\n", sw.l0_exit,
-				  (unsigned long long)vt->story.l0_reason, src_phrase(vt->story.l0_qual_src),
+				  (unsigned long long)vt->story.l0_reason, ns_triage_src_phrase(vt->story.l0_qual_src),
 				  (unsigned long long)vt->story.l0_qual);
 		else
 			ns_printf(o, "      L0 exit    %s (KVM's exit reason %llu; the loaded VMCS holds another exit's "
@@ -473,9 +461,9 @@ static void json_host(struct json *j, const struct ns_triage_host *h)
 
 	json_key(j, "host");
 	json_obj_begin(j);
-	host_states(h, line, sizeof(line));
+	ns_triage_host_states(h, line, sizeof(line));
 	json_kv_str(j, "text", line);
-	host_common(h, line, sizeof(line));
+	ns_triage_host_common(h, line, sizeof(line));
 	json_kv_str(j, "common", line);
 	json_key(j, "states");
 	json_obj_begin(j);
@@ -516,7 +504,7 @@ static void json_host(struct json *j, const struct ns_triage_host *h)
 	for (unsigned i = 0; i < h->nproblems; i++) {
 		char where[64];
 
-		problem_where(&h->problems[i], where, sizeof(where));
+		ns_triage_problem_where(&h->problems[i], where, sizeof(where));
 		json_obj_begin(j);
 		json_kv_str(j, "where", where);
 		json_kv_str(j, "text", h->problems[i].text);
@@ -532,7 +520,7 @@ static void json_begin(void *ctx, const struct ns_triage_info *info, const struc
 	struct json *j = &((struct ns_triage_render *)ctx)->j;
 	char text[200];
 
-	layout_text(lv, text, sizeof(text));
+	ns_triage_layout_text(lv, text, sizeof(text));
 	json_obj_begin(j);
 	json_kv_str(j, "schema", NS_TRIAGE_SCHEMA);
 	json_kv_str(j, "dump", info->dump);
@@ -661,9 +649,9 @@ static void json_exit(struct json *j, uint32_t reason, bool have_qual, uint64_t 
 static void json_story(struct json *j, const struct ns_triage_vcpu *vt)
 {
 	const struct ns_triage_story *st = &vt->story;
-	struct story_words sw;
+	struct ns_triage_words sw;
 
-	story_words(vt, &sw);
+	ns_triage_story_words(vt, &sw);
 	json_key(j, "story");
 	json_obj_begin(j);
 	json_kv_str(j, "text", sw.line);
@@ -731,7 +719,7 @@ static void json_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 	json_kv_hex(j, "kvm_vcpu", v->vcpu);
 	json_kv_hex(j, "vcpu_vmx", v->vmx);
 	json_kv_str(j, "mode", v->guest_mode ? "L2" : "L1");
-	json_kv_str(j, "state", state_phrase(vt->state));
+	json_kv_str(j, "state", ns_triage_state_phrase(vt->state));
 	json_kv_bool(j, "vmxon", v->vmxon);
 	json_kv_hex(j, "vmxon_ptr", v->vmxon_ptr);
 	json_kv_hex(j, "current_vmptr", v->current_vmptr);
@@ -822,7 +810,9 @@ static void json_end(void *ctx, const struct ns_triage_summary *sum)
 void ns_render_triage_sink(struct ns_triage_render *r, struct ns_triage_sink *sink)
 {
 	sink->ctx = r;
-	if (r->json) {
+	if (r->html) {
+		ns_render_triage_html_sink(r, sink);
+	} else if (r->json) {
 		json_init(&r->j, r->o);
 		*sink = (struct ns_triage_sink){ r, json_begin, json_vm, json_vcpu, json_vm_end, json_end };
 	} else {

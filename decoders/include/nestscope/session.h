@@ -100,6 +100,7 @@ struct ns_triage_info {
 	const char *dump, *format, *release, *types; /* what the front end opened, for the header */
 	const char *layout_file;                     /* a hardware layout file for vmcs02, or NULL */
 	bool json;
+	bool html;                                   /* one self-contained HTML report instead */
 };
 struct ns_triage_summary {
 	unsigned vms, vcpus, vmx, l2;
