@@ -72,8 +72,8 @@ def cut_images():
         subprocess.run([cut, many, path, str(off), *args], check=True, stdout=subprocess.DEVNULL)
         s = triage_json(path)["summary"]
         want = (len(keep), sum(len(vms[i]["vcpus"]) for i in keep))
-        if (s["vms"], s["vcpus"]) != want:
-            sys.exit(f"the image keeping {want[0]} VMs shows {s['vms']} VMs, {s['vcpus']} vCPUs")
+        if (s["vm_count"], s["vcpu_count"]) != want:
+            sys.exit(f"the image keeping {want[0]} VMs shows {s['vm_count']} VMs, {s['vcpu_count']} vCPUs")
         images[keep] = path
     return images
 
@@ -125,7 +125,7 @@ else:
           "number of VMs")
 
 t = cpu_times([three, many])
-n3, nm = triage_json(three)["summary"]["vcpus"], doc["summary"]["vcpus"]
+n3, nm = triage_json(three)["summary"]["vcpu_count"], doc["summary"]["vcpu_count"]
 print(f"the kdumps as committed, {n3} and {nm} vCPUs (same fixed cost), per vCPU beyond the 3-VM dump:")
 if valgrind:
     i3, im = instructions(three), instructions(many)

@@ -184,7 +184,7 @@ static void usage_triage(FILE *f)
 		"  --module NAME=FILE    kvm_intel=kvm-intel.ko, kvm=kvm.ko (with debuginfo)\n"
 		"  -L, --layout FILE     a hardware VMCS layout file for vmcs02\n"
 		"  -f, --force           use types made for another kernel release\n"
-		"  -j, --json            one JSON document (nestscope/triage/1)\n"
+		"  -j, --json            one JSON document (nestscope/triage/2)\n"
 		"  --html FILE           the report as one self-contained HTML file (host summary,\n"
 		"                        nesting drawing, a panel per vCPU, a filter)\n"
 		"\n"

@@ -19,15 +19,18 @@
 #include "analyses/triage.h"
 #include "sdm/vmx_names.h"
 
-static void note(struct ns_triage_vcpu *vt, bool problem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(struct ns_triage_vcpu *vt, bool problem, const char *id, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-static void note(struct ns_triage_vcpu *vt, bool problem, const char *fmt, ...)
+/* A problem or warning: id names its kind (triage.h's NS_TRIAGE_ID_*, or an SDM rule's id), fmt its sentence. */
+static void note(struct ns_triage_vcpu *vt, bool problem, const char *id, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (vt->nnotes >= NS_TRIAGE_MAX_NOTES)
 		return;
 	vt->notes[vt->nnotes].problem = problem;
+	vt->notes[vt->nnotes].id = id;
 	va_start(ap, fmt);
 	vsnprintf(vt->notes[vt->nnotes].text, sizeof(vt->notes[0].text), fmt, ap);
 	va_end(ap);
@@ -62,6 +65,8 @@ static void highlights(const struct ns_vcpu_report *vr, struct ns_triage_vcpu *v
 	vt->have12 = true;
 	vt->exit_stale = (dv->stale_sections & NS_SECT_EXIT) != 0;
 	snprintf(vt->copy12, sizeof(vt->copy12), "%s", vr->copy);
+	vt->ref12 = vr->ref;
+	vt->ref12.label = NULL;   /* vr's buffer is reused: the renderer points it at copy12 */
 	vt->revision = dv->info.revision;
 	vt->launch_state = dv->info.launch_state;
 	vt->pin = field(v, PIN_BASED_VM_EXEC_CONTROL);
@@ -82,9 +87,9 @@ static void highlights(const struct ns_vcpu_report *vr, struct ns_triage_vcpu *v
 	vt->host_rip = field(v, HOST_RIP);
 
 	for (unsigned i = 0; i < dv->info.nfindings; i++)
-		note(vt, false, "vmcs12: %s", dv->info.findings[i].text);
+		note(vt, false, NS_TRIAGE_ID_VMCS12_FINDING, "vmcs12: %s", dv->info.findings[i].text);
 	if (dv->stale_note)
-		note(vt, false, "cached_vmcs12 may be stale: %s", dv->stale_note);
+		note(vt, false, NS_TRIAGE_ID_VMCS12_STALE, "cached_vmcs12 may be stale: %s", dv->stale_note);
 	if (vt->reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
 		char reason[160], qual[240];
 
@@ -94,17 +99,17 @@ static void highlights(const struct ns_vcpu_report *vr, struct ns_triage_vcpu *v
 		ctx.exit_intr_info = (uint32_t)vt->exit_intr_info;
 		explain(NS_DEC_EXIT_REASON, vt->reason, NULL, reason, sizeof(reason));
 		explain(NS_DEC_EXIT_QUAL, vt->qual, &ctx, qual, sizeof(qual));
-		note(vt, true, "the last VM entry to L2 failed: exit reason %s, qualification 0x%llx (%s)", reason,
+		note(vt, true, NS_TRIAGE_ID_ENTRY_FAILED, "the last VM entry to L2 failed: exit reason %s, qualification 0x%llx (%s)", reason,
 		     (unsigned long long)vt->qual, qual[0] ? qual : "see the SDM's VM-entry failures");
 	}
 	if (vt->insn_error) {
 		const char *name = ns_vm_insn_error_name((unsigned)vt->insn_error);
 
-		note(vt, false, "L1's last VMX instruction failed: VM-instruction error %llu (%s)",
+		note(vt, false, NS_TRIAGE_ID_INSN_ERROR, "L1's last VMX instruction failed: VM-instruction error %llu (%s)",
 		     (unsigned long long)vt->insn_error, name ? name : "unknown");
 	}
 	if (dv->info.abort)
-		note(vt, true, "VMX abort indicator %u: KVM aborted a VM exit to L1", dv->info.abort);
+		note(vt, true, NS_TRIAGE_ID_VMX_ABORT, "VMX abort indicator %u: KVM aborted a VM exit to L1", dv->info.abort);
 }
 
 void ns_triage_field_names(const struct ns_field *const *f, unsigned nf, char *buf, size_t n)
@@ -238,33 +243,27 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 
 	memset(vt, 0, sizeof(*vt));
 	vt->v = v;
-	if (!v->vmxon) {
-		vt->state = NS_TRIAGE_NO_VMX;
+	vt->state = (enum ns_triage_state)ns_vcpu_vmx_state(v);
+	if (vt->state == NS_TRIAGE_NO_VMX || vt->state == NS_TRIAGE_NO_VMCS)
 		return;
-	}
-	if (v->current_vmptr == ~0ull || !v->cached_vmcs12) {
-		vt->state = NS_TRIAGE_NO_VMCS;
-		return;
-	}
-	vt->state = v->guest_mode ? NS_TRIAGE_L2 : NS_TRIAGE_VMCS12;
 	/* guest mode is the loaded VMCS; hflags must agree, on kernels whose HF_GUEST_MASK bit is known */
 	if (!v->guest_mode && !v->loaded_is_vmcs01)
-		note(vt, false, "loaded_vmcs 0x%llx is neither vmcs01 nor vmcs02: the vCPU's level cannot be told",
+		note(vt, false, NS_TRIAGE_ID_LEVEL_UNKNOWN, "loaded_vmcs 0x%llx is neither vmcs01 nor vmcs02: the vCPU's level cannot be told",
 		     (unsigned long long)v->loaded_vmcs);
 	if (v->hflags_judged && !v->hflags_agrees)
-		note(vt, false, "hflags 0x%llx says %s, but the loaded VMCS is %s: the dump or KVM is inconsistent here",
+		note(vt, false, NS_TRIAGE_ID_HFLAGS, "hflags 0x%llx says %s, but the loaded VMCS is %s: the dump or KVM is inconsistent here",
 		     (unsigned long long)v->hflags, v->guest_mode ? "L1" : "L2", v->guest_mode ? "vmcs02 (L2)" : "vmcs01 (L1)");
 	/* KVM's EVMPTR_INVALID (-1) and EVMPTR_MAP_PENDING (-2) mean none is mapped */
 	if (v->have_hv_evmcs && v->hv_evmcs_vmptr < ~1ull)
-		note(vt, false, "L1 uses Hyper-V's enlightened VMCS at GPA 0x%llx: vmcs12 is KVM's copy of it",
+		note(vt, false, NS_TRIAGE_ID_EVMCS, "L1 uses Hyper-V's enlightened VMCS at GPA 0x%llx: vmcs12 is KVM's copy of it",
 		     (unsigned long long)v->hv_evmcs_vmptr);
 	if (v->nested_run_pending)
-		note(vt, false, "a VMLAUNCH/VMRESUME is in flight (nested_run_pending): vmcs12 was checked, L2 not yet entered");
+		note(vt, false, NS_TRIAGE_ID_RUN_PENDING, "a VMLAUNCH/VMRESUME is in flight (nested_run_pending): vmcs12 was checked, L2 not yet entered");
 	if (v->need_vmcs12_to_shadow_sync)
-		note(vt, false, "L1's shadow VMCS is behind vmcs12 (need_vmcs12_to_shadow_sync)");
+		note(vt, false, NS_TRIAGE_ID_SHADOW_SYNC, "L1's shadow VMCS is behind vmcs12 (need_vmcs12_to_shadow_sync)");
 
 	if (ns_session_checks(s, v, &w->v12, &w->caps, &w->checks, &err)) {
-		note(vt, true, "vmcs12: %s", err.msg);
+		note(vt, true, NS_TRIAGE_ID_VMCS12_UNREADABLE, "vmcs12: %s", err.msg);
 		return;
 	}
 	highlights(&w->v12.vr, vt);
@@ -274,9 +273,13 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 	vt->fail = w->checks.fail;
 	vt->na = w->checks.na;
 	snprintf(vt->caps, sizeof(vt->caps), "%s", w->caps.source);
+	if (w->checks.caps) {
+		vt->have_caps = true;
+		vt->capsv = *w->checks.caps;
+	}
 	for (unsigned i = 0; i < w->checks.n; i++)
 		if (w->checks.r[i].verdict == NS_FAIL)
-			note(vt, true, "SDM check %s failed (%s): %s", w->checks.r[i].rule->id, w->checks.r[i].rule->section,
+			note(vt, true, w->checks.r[i].rule->id, "SDM check %s failed (%s): %s", w->checks.r[i].rule->id, w->checks.r[i].rule->section,
 			     w->checks.r[i].detail);
 
 	/* KVM sets vmcs12's launch state at L2's first exit to L1: clear in L1, L2
@@ -289,12 +292,13 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 	if (ns_session_diff(s, v, layout_file, &w->v12, &w->v02, &w->diff, &err)) {
 		snprintf(vt->diff_error, sizeof(vt->diff_error), "%s", err.msg);
 		/* in L2 the vCPU runs on vmcs02: it must be there */
-		note(vt, v->guest_mode, "vmcs02: %s", err.msg);
+		note(vt, v->guest_mode, NS_TRIAGE_ID_VMCS02_UNREADABLE, "vmcs02: %s", err.msg);
 		return;
 	}
 	vt->have_diff = true;
 	vt->guest_rip02 = field(&w->v02.rep.vmcs[0].vmcs, GUEST_RIP);
 	vt->compared = w->diff.compared;
+	vt->equal = w->diff.equal;
 	vt->differ = w->diff.n;
 	memcpy(vt->cls, w->diff.count, sizeof(vt->cls));
 	vt->ndiffs = w->diff.n;
@@ -309,7 +313,7 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 		char names[400];
 
 		ns_triage_field_names(vt->unexplained, vt->nunexplained, names, sizeof(names));
-		note(vt, true, "vmcs12 and vmcs02 differ where KVM's construction rules do not explain it: %s", names);
+		note(vt, true, NS_TRIAGE_ID_UNEXPLAINED, "vmcs12 and vmcs02 differ where KVM's construction rules do not explain it: %s", names);
 	}
 }
 
@@ -347,7 +351,8 @@ static void vmcs12_layout(struct ns_session *s, struct ns_triage_layout *lv)
 	free(r);
 }
 
-static void host_problem(struct ns_triage_host *h, int32_t pid, bool vm_level, uint32_t vcpu, const char *text)
+static void host_problem(struct ns_triage_host *h, int32_t pid, bool vm_level, uint32_t vcpu, const char *id,
+			 const char *text)
 {
 	h->problems_total++;
 	if (h->nproblems < NS_TRIAGE_HOST_PROBLEMS) {
@@ -356,6 +361,7 @@ static void host_problem(struct ns_triage_host *h, int32_t pid, bool vm_level, u
 		p->pid = pid;
 		p->vm_level = vm_level;
 		p->vcpu = vcpu;
+		p->id = id;
 		snprintf(p->text, sizeof(p->text), "%s", text);
 	}
 }
@@ -397,7 +403,7 @@ static void host_add(struct ns_triage_host *h, const struct ns_triage_vcpu *vt, 
 	for (unsigned i = 0; i < vt->nnotes; i++)
 		if (vt->notes[i].problem) {
 			problem = true;
-			host_problem(h, vt->v->pid, false, vt->v->idx, vt->notes[i].text);
+			host_problem(h, vt->v->pid, false, vt->v->idx, vt->notes[i].id, vt->notes[i].text);
 		}
 	h->problem_vcpus += problem;
 }
@@ -431,7 +437,7 @@ int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const
 	sum->problems += lv.breaks ? 1 : 0;
 	/* the first pass: the host summary, which the report starts with */
 	if (lv.breaks)
-		host_problem(host, -1, false, 0, "this kernel's struct vmcs12 breaks the built-in table: vmcs12 fields may "
+		host_problem(host, -1, false, 0, NS_TRIAGE_ID_LAYOUT, "this kernel's struct vmcs12 breaks the built-in table: vmcs12 fields may "
 			     "be misread");
 	for (size_t i = 0; i < walk->nvms; i++) {
 		host->vms++;
@@ -443,7 +449,7 @@ int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const
 		}
 		if (walk->vm_err[i].code != NS_OK) {
 			host->problem_vms++;
-			host_problem(host, walk->vms[i].pid, true, 0, walk->vm_err[i].msg);
+			host_problem(host, walk->vms[i].pid, true, 0, NS_TRIAGE_ID_VCPUS_UNLISTED, walk->vm_err[i].msg);
 		}
 	}
 	sink->begin(sink->ctx, info, &lv, host);

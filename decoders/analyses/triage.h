@@ -11,24 +11,48 @@
 #include <stdint.h>
 
 #include "render/json.h"
+#include "nestscope/checks.h"
 #include "nestscope/diff.h"
 #include "nestscope/nestscope.h"
 #include "nestscope/session.h"
 
 #define NS_TRIAGE_MAX_NOTES 24
 
-/* A problem (counted for the exit status) or a warning, as one sentence. */
+/*
+ * What a problem or warning is about: the id triage/2's findings carry, so a
+ * reader can select them without parsing the sentence.  A failed SDM check's
+ * id is the rule's own (checks.def: ctrl.*, guest.*, host.*, launch.*), so
+ * triage's own ids start with "triage.".
+ */
+#define NS_TRIAGE_ID_LAYOUT "triage.vmcs12_layout"             /* this kernel's struct vmcs12 breaks the table */
+#define NS_TRIAGE_ID_VCPUS_UNLISTED "triage.vcpus_unlisted"    /* a VM's vCPUs cannot be listed */
+#define NS_TRIAGE_ID_VMCS12_UNREADABLE "triage.vmcs12_unreadable"
+#define NS_TRIAGE_ID_VMCS12_FINDING "triage.vmcs12_finding"    /* the decoder's finding on the region */
+#define NS_TRIAGE_ID_VMCS12_STALE "triage.vmcs12_stale"        /* cached_vmcs12 may be stale */
+#define NS_TRIAGE_ID_ENTRY_FAILED "triage.entry_failed"        /* exit reason bit 31 */
+#define NS_TRIAGE_ID_INSN_ERROR "triage.instruction_error"     /* VM-instruction error set */
+#define NS_TRIAGE_ID_VMX_ABORT "triage.vmx_abort"
+#define NS_TRIAGE_ID_LEVEL_UNKNOWN "triage.level_unknown"      /* loaded_vmcs neither vmcs01 nor vmcs02 */
+#define NS_TRIAGE_ID_HFLAGS "triage.hflags_disagree"
+#define NS_TRIAGE_ID_EVMCS "triage.evmcs"                      /* L1 uses an enlightened VMCS */
+#define NS_TRIAGE_ID_RUN_PENDING "triage.nested_run_pending"
+#define NS_TRIAGE_ID_SHADOW_SYNC "triage.shadow_vmcs_behind"
+#define NS_TRIAGE_ID_VMCS02_UNREADABLE "triage.vmcs02_unreadable"
+#define NS_TRIAGE_ID_UNEXPLAINED "triage.unexplained_differences"
+
+/* A problem (counted for the exit status) or a warning: its id and one sentence. */
 struct ns_triage_note {
 	bool problem;
+	const char *id;       /* NS_TRIAGE_ID_*, or an SDM rule's id (static strings) */
 	char text[400];
 };
 
 /* Where a vCPU is. */
 enum ns_triage_state {
-	NS_TRIAGE_NO_VMX,     /* L1, not in VMX operation */
-	NS_TRIAGE_NO_VMCS,    /* L1 in VMX operation, no current VMCS */
-	NS_TRIAGE_VMCS12,     /* L1 in VMX operation, with a current vmcs12 */
-	NS_TRIAGE_L2,         /* L2 active (guest mode) */
+	NS_TRIAGE_NO_VMX = NS_VMX_OFF,       /* L1, not in VMX operation */
+	NS_TRIAGE_NO_VMCS = NS_VMX_NO_VMCS,  /* L1 in VMX operation, no current VMCS */
+	NS_TRIAGE_VMCS12 = NS_VMX_VMCS12,    /* L1 in VMX operation, with a current vmcs12 */
+	NS_TRIAGE_L2 = NS_VMX_L2,            /* L2 active (guest mode) */
 };
 
 /* This kernel's struct vmcs12 (from its types) against the built-in table. */
@@ -98,6 +122,7 @@ struct ns_triage_vcpu {
 	bool have12;
 	bool exit_stale;      /* its exit information is stale (the vCPU is in L2) */
 	char copy12[160];
+	struct ns_copy_ref ref12;  /* which copy (its label is copy12's text when rendered) */
 	uint32_t revision, launch_state;
 	uint64_t pin, proc, proc2, exitc, entry;
 	uint64_t reason, qual, exit_intr_info, insn_error;
@@ -107,11 +132,13 @@ struct ns_triage_vcpu {
 	bool have_checks;
 	unsigned rules, pass, fail, na;
 	char caps[200];
+	bool have_caps;            /* capsv holds the capabilities judged against */
+	struct ns_vmx_caps capsv;
 	/* against vmcs02: have_diff, or not compared (launch state clear in L1), or diff_error */
 	bool have_diff, not_compared;
 	char diff_error[320];
 	uint64_t guest_rip02;  /* vmcs02's GUEST_RIP: L2's RIP at its last exit to L0 */
-	unsigned compared, differ, cls[4];
+	unsigned compared, equal, differ, cls[4];
 	const struct ns_field *stale[NS_DIFF_MAX], *unexplained[NS_DIFF_MAX];
 	unsigned nstale, nunexplained;
 	struct ns_diff_entry diffs[NS_DIFF_MAX];  /* every difference, for a side-by-side view */
@@ -142,6 +169,7 @@ struct ns_triage_host_problem {
 	int32_t pid;          /* the VM's, -1 for the host's own (the vmcs12 layout) */
 	bool vm_level;        /* the VM's (its vCPUs cannot be listed), not one vCPU's */
 	uint32_t vcpu;
+	const char *id;       /* the note's id (static) */
 	char text[400];
 };
 
@@ -186,7 +214,7 @@ struct ns_triage_sink {
 int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const struct ns_triage_sink *sink,
 		  struct ns_triage_summary *sum, struct ns_error *err);
 
-/* The renderer's sink (render/triage.c): text, or one nestscope/triage/1 document. */
+/* The renderer's sink (render/triage.c): text, or one nestscope/triage/2 document. */
 struct ns_triage_render {
 	struct ns_out *o;
 	bool json;

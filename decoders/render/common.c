@@ -79,15 +79,21 @@ void ns_emit_finding(struct json *j, const char *key, const char *id, const char
 	json_obj_end(j);
 }
 
-void ns_emit_check_counts(struct json *j, const char *key, const struct ns_check_report *r)
+void ns_emit_check_count_values(struct json *j, const char *key, unsigned rules, unsigned pass, unsigned fail,
+				unsigned na)
 {
 	json_key(j, key);
 	json_obj_begin(j);
-	json_kv_uint(j, "rules", r->n);
-	json_kv_uint(j, "pass", r->pass);
-	json_kv_uint(j, "fail", r->fail);
-	json_kv_uint(j, "not_applicable", r->na);
+	json_kv_uint(j, "rules", rules);
+	json_kv_uint(j, "pass", pass);
+	json_kv_uint(j, "fail", fail);
+	json_kv_uint(j, "not_applicable", na);
 	json_obj_end(j);
+}
+
+void ns_emit_check_counts(struct json *j, const char *key, const struct ns_check_report *r)
+{
+	ns_emit_check_count_values(j, key, r->n, r->pass, r->fail, r->na);
 }
 
 void ns_emit_capabilities(struct json *j, const char *key, const char *source, const struct ns_vmx_caps *caps)
@@ -118,14 +124,161 @@ void ns_emit_capabilities(struct json *j, const char *key, const char *source, c
 	json_obj_end(j);
 }
 
-void ns_emit_diff_counts(struct json *j, const struct ns_diff *d)
+void ns_emit_diff_count_members(struct json *j, unsigned compared, unsigned equal, unsigned differ,
+				const unsigned count[4])
 {
-	json_kv_uint(j, "compared", d->compared);
-	json_kv_uint(j, "equal", d->equal);
-	json_kv_uint(j, "differ", d->n);
+	json_kv_uint(j, "compared", compared);
+	json_kv_uint(j, "equal", equal);
+	json_kv_uint(j, "differ", differ);
 	json_key(j, "counts");
 	json_obj_begin(j);
 	for (int c = 0; c < 4; c++)
-		json_kv_uint(j, ns_diff_class_name((enum ns_diff_class)c), d->count[c]);
+		json_kv_uint(j, ns_diff_class_name((enum ns_diff_class)c), count[c]);
 	json_obj_end(j);
 }
+
+void ns_emit_diff_counts(struct json *j, const struct ns_diff *d)
+{
+	ns_emit_diff_count_members(j, d->compared, d->equal, d->n, d->count);
+}
+
+void ns_emit_decoding(struct json *j, const struct ns_decoding *d)
+{
+	char text[1024];
+
+	ns_decoding_format(d, text, sizeof(text));
+	json_obj_begin(j);
+	json_kv_str(j, "text", text);
+	json_key(j, "flags");
+	json_arr_begin(j);
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->item[i].kind == NS_ITEM_FLAG)
+			json_str(j, d->item[i].name);
+	json_arr_end(j);
+	json_key(j, "values");
+	json_obj_begin(j);
+	for (unsigned i = 0; i < d->n; i++) {
+		if (d->item[i].kind != NS_ITEM_VALUE)
+			continue;
+		json_key(j, d->item[i].name);
+		json_obj_begin(j);
+		json_kv_hex(j, "value", d->item[i].value);
+		json_key(j, "symbol");
+		if (d->item[i].sym)
+			json_str(j, d->item[i].sym);
+		else
+			json_null(j);
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+	json_key(j, "reserved");
+	json_arr_begin(j);
+	for (unsigned i = 0; i < d->n; i++) {
+		if (d->item[i].kind != NS_ITEM_RESERVED)
+			continue;
+		json_obj_begin(j);
+		json_kv_str(j, "what", d->item[i].name);
+		json_kv_hex(j, "bits", d->item[i].value);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "notes");
+	json_arr_begin(j);
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->item[i].kind == NS_ITEM_NOTE)
+			json_str(j, d->item[i].name);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+void ns_emit_decoded_value(struct json *j, const char *key, enum ns_decoder dec, uint64_t value,
+			   const struct ns_context *ctx)
+{
+	struct ns_decoding d;
+
+	json_key(j, key);
+	json_obj_begin(j);
+	json_kv_hex(j, "value", value);
+	json_key(j, "decoded");
+	if (ns_explain(dec, value, ctx, &d) && d.n)
+		ns_emit_decoding(j, &d);
+	else
+		json_null(j);
+	json_obj_end(j);
+}
+
+const char *ns_vmx_state_str(enum ns_vmx_state s)
+{
+	/* the same words as triage's host.states */
+	switch (s) {
+	case NS_VMX_OFF: return "l1_no_vmx";
+	case NS_VMX_NO_VMCS: return "l1_no_vmcs";
+	case NS_VMX_VMCS12: return "l1_vmcs12";
+	case NS_VMX_L2: return "l2";
+	}
+	return "l1_no_vmx";
+}
+
+const char *ns_launch_state_str(uint32_t s)
+{
+	return s == 0 ? "clear" : s == 1 ? "launched" : "invalid";
+}
+
+const char *ns_loaded_copy_str(const struct ns_vcpu *v)
+{
+	return v->loaded_vmcs == v->vmcs02_loaded_vmcs ? "vmcs02"
+	       : v->loaded_vmcs == v->vmcs01_loaded_vmcs ? "vmcs01" : "unknown";
+}
+
+void ns_emit_vm_members(struct json *j, const struct ns_vm *vm)
+{
+	json_kv_hex(j, "kvm", vm->kvm);
+	json_key(j, "pid");
+	if (vm->pid < 0)
+		json_null(j);
+	else
+		json_uint(j, (uint64_t)vm->pid);
+	json_kv_str(j, "comm", vm->comm);
+	json_kv_uint(j, "online_vcpus", vm->online_vcpus);
+	json_key(j, "vm_type");
+	if (vm->vm_type < 0)
+		json_null(j);
+	else
+		json_uint(j, (uint64_t)vm->vm_type);
+	json_key(j, "skipped");
+	if (vm->skip)
+		json_str(j, vm->skip);
+	else
+		json_null(j);
+}
+
+void ns_emit_vcpu_members(struct json *j, const struct ns_vcpu *v)
+{
+	json_kv_uint(j, "index", v->idx);
+	json_kv_hex(j, "kvm_vcpu", v->vcpu);
+	json_kv_hex(j, "vcpu_vmx", v->vmx);
+	json_kv_str(j, "mode", v->guest_mode ? "L2" : "L1");
+	json_kv_str(j, "state", ns_vmx_state_str(ns_vcpu_vmx_state(v)));
+	json_kv_hex(j, "hflags", v->hflags);
+	json_key(j, "hflags_agrees");
+	if (v->hflags_judged)
+		json_bool(j, v->hflags_agrees);
+	else
+		json_null(j);
+	json_kv_bool(j, "vmxon", v->vmxon);
+	json_kv_hex(j, "vmxon_pa", v->vmxon_ptr);
+	json_kv_hex(j, "vmcs12_pa", v->current_vmptr);
+	json_kv_bool(j, "nested_run_pending", v->nested_run_pending);
+	json_kv_hex(j, "cached_vmcs12", v->cached_vmcs12);
+	json_kv_hex(j, "cached_shadow_vmcs12", v->cached_shadow_vmcs12);
+	json_kv_hex(j, "vmcs01", v->vmcs01);
+	json_kv_hex(j, "vmcs02", v->vmcs02);
+	json_kv_str(j, "loaded_copy", ns_loaded_copy_str(v));
+	if (v->have_exit_reason) {
+		ns_emit_decoded_value(j, "l0_last_exit_reason", NS_DEC_EXIT_REASON, v->exit_reason, NULL);
+	} else {
+		json_key(j, "l0_last_exit_reason");
+		json_null(j);
+	}
+}
+

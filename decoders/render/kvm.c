@@ -4,7 +4,7 @@
  */
 #include <stdio.h>
 
-#include "render/json.h"
+#include "render/common.h"
 #include "nestscope/explain.h"
 #include "nestscope/render_kvm.h"
 
@@ -73,32 +73,8 @@ void ns_render_kvm_text(struct ns_out *o, const struct ns_vm *vms, const struct 
 
 static void json_vcpu(struct json *j, const struct ns_vcpu *v)
 {
-	char reason[256];
-
-	exit_reason_text(v, reason, sizeof(reason));
 	json_obj_begin(j);
-	json_kv_uint(j, "index", v->idx);
-	json_kv_hex(j, "kvm_vcpu", v->vcpu);
-	json_kv_hex(j, "vcpu_vmx", v->vmx);
-	json_kv_str(j, "mode", mode_name(v));
-	json_kv_bool(j, "guest_mode", v->guest_mode);
-	json_kv_hex(j, "hflags", v->hflags);
-	json_kv_bool(j, "vmxon", v->vmxon);
-	json_kv_hex(j, "vmxon_ptr", v->vmxon_ptr);
-	json_kv_hex(j, "current_vmptr", v->current_vmptr);
-	json_kv_hex(j, "cached_vmcs12", v->cached_vmcs12);
-	json_kv_hex(j, "cached_shadow_vmcs12", v->cached_shadow_vmcs12);
-	json_kv_hex(j, "vmcs01", v->vmcs01);
-	json_kv_hex(j, "vmcs02", v->vmcs02);
-	json_kv_str(j, "loaded_vmcs", v->loaded_vmcs == v->vmcs02_loaded_vmcs ? "vmcs02"
-				     : v->loaded_vmcs == v->vmcs01_loaded_vmcs ? "vmcs01" : "unknown");
-	json_kv_bool(j, "nested_run_pending", v->nested_run_pending);
-	json_key(j, "exit_reason");
-	if (v->have_exit_reason)
-		json_hex(j, v->exit_reason);
-	else
-		json_null(j);
-	json_kv_str(j, "exit_reason_text", reason);
+	ns_emit_vcpu_members(j, v);
 	json_obj_end(j);
 }
 
@@ -109,19 +85,12 @@ void ns_render_kvm_json(struct ns_out *o, const struct ns_vm *vms, const struct 
 
 	json_init(&j, o);
 	json_obj_begin(&j);
-	json_kv_str(&j, "schema", "nestscope/kvm/1");
+	json_kv_str(&j, "schema", NS_KVM_SCHEMA);
 	json_key(&j, "vms");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < nvms; i++) {
 		json_obj_begin(&j);
-		json_kv_hex(&j, "kvm", vms[i].kvm);
-		json_key(&j, "pid");
-		if (vms[i].pid >= 0)
-			json_uint(&j, (uint64_t)vms[i].pid);
-		else
-			json_null(&j);
-		json_kv_str(&j, "comm", vms[i].comm);
-		json_kv_uint(&j, "online_vcpus", vms[i].online_vcpus);
+		ns_emit_vm_members(&j, &vms[i]);
 		if (vm_err && vm_err[i].code != NS_OK)
 			json_kv_str(&j, "error", vm_err[i].msg);
 		if (verbose) {

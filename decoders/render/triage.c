@@ -1,12 +1,12 @@
 /*
- * triage's report (triage/1 and its text), written as the analysis
+ * triage's report (triage/2 and its text), written as the analysis
  * (triage.c) hands over each VM and vCPU: decodings and sentences are made
  * here from the raw values of the model (triage.h).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "render/json.h"
+#include "render/common.h"
 #include "analyses/triage.h"
 #include "render/triage_words.h"
 #include "sdm/vmx_names.h"
@@ -483,7 +483,7 @@ static void json_host(struct json *j, const struct ns_triage_host *h)
 		const char *name = ns_exit_reason_name(top[i]);
 
 		json_obj_begin(j);
-		json_kv_uint(j, "reason", top[i]);
+		json_kv_uint(j, "basic_reason", top[i]);
 		json_kv_str(j, "name", name ? name : "unknown");
 		json_kv_uint(j, "vcpu_count", h->l0_exits[top[i]]);
 		json_obj_end(j);
@@ -507,7 +507,8 @@ static void json_host(struct json *j, const struct ns_triage_host *h)
 		ns_triage_problem_where(&h->problems[i], where, sizeof(where));
 		json_obj_begin(j);
 		json_kv_str(j, "where", where);
-		json_kv_str(j, "text", h->problems[i].text);
+		json_kv_str(j, "id", h->problems[i].id);
+		json_kv_str(j, "message", h->problems[i].text);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -548,68 +549,73 @@ static void json_vm(void *ctx, const struct ns_vm *vm)
 	struct json *j = &((struct ns_triage_render *)ctx)->j;
 
 	json_obj_begin(j);
-	json_kv_hex(j, "kvm", vm->kvm);
-	json_key(j, "pid");
-	if (vm->pid < 0)
-		json_null(j);
-	else
-		json_uint(j, (uint64_t)vm->pid);
-	json_kv_str(j, "comm", vm->comm);
-	json_kv_uint(j, "online_vcpus", vm->online_vcpus);
-	json_key(j, "vm_type");
-	if (vm->vm_type < 0)
-		json_null(j);
-	else
-		json_uint(j, (uint64_t)vm->vm_type);
-	json_key(j, "skipped");
-	if (vm->skip)
-		json_str(j, vm->skip);
-	else
-		json_null(j);
+	ns_emit_vm_members(j, vm);
 	json_key(j, "vcpus");
 	json_arr_begin(j);
 }
 
-static void json_vmcs12(struct json *j, const struct ns_triage_vcpu *vt, const struct decoded *d)
+/* vmcs12's control words, each by its catalog name with its decoding */
+static void json_controls(struct json *j, const struct ns_triage_vcpu *vt)
 {
-	json_key(j, "vmcs12");
-	json_obj_begin(j);
-	json_kv_str(j, "copy", vt->copy12);
-	json_kv_hex(j, "revision", vt->revision);
-	json_kv_bool(j, "launched", vt->launch_state != 0);
+	const struct { uint32_t enc; uint64_t value; } words[] = {
+		{ PIN_BASED_VM_EXEC_CONTROL, vt->pin }, { CPU_BASED_VM_EXEC_CONTROL, vt->proc },
+		{ SECONDARY_VM_EXEC_CONTROL, vt->proc2 }, { VM_EXIT_CONTROLS, vt->exitc },
+		{ VM_ENTRY_CONTROLS, vt->entry },
+	};
+
 	json_key(j, "controls");
 	json_obj_begin(j);
-	json_kv_hex(j, "pin", vt->pin);
-	json_kv_hex(j, "proc", vt->proc);
-	json_kv_hex(j, "proc2", vt->proc2);
-	json_kv_hex(j, "exit", vt->exitc);
-	json_kv_hex(j, "entry", vt->entry);
-	json_kv_str(j, "entry_decoded", d->entry);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		struct ns_field_ref ref;
+
+		if (ns_field_lookup(words[i].enc, &ref))
+			ns_emit_decoded_value(j, ref.field->name, ref.field->decoder, words[i].value, NULL);
+	}
 	json_obj_end(j);
+}
+
+/* The context an exit's qualification is decoded in: its reason and interruption information */
+static void exit_context(uint64_t reason, uint64_t intr_info, struct ns_context *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->have_exit_reason = true;
+	ctx->exit_reason = (uint32_t)reason;
+	ctx->have_exit_intr_info = true;
+	ctx->exit_intr_info = (uint32_t)intr_info;
+}
+
+static void json_vmcs12(struct json *j, const struct ns_triage_vcpu *vt)
+{
+	struct ns_copy_ref ref = vt->ref12;
+	struct ns_context ctx;
+
+	ref.label = vt->copy12;
+	exit_context(vt->reason, vt->exit_intr_info, &ctx);
+	json_key(j, "vmcs12");
+	json_obj_begin(j);
+	ns_emit_copy_ref(j, "copy", &ref);
+	json_kv_hex(j, "revision_id", vt->revision);
+	json_kv_str(j, "launch_state", ns_launch_state_str(vt->launch_state));
+	json_controls(j, vt);
 	json_key(j, "last_exit");
 	json_obj_begin(j);
-	json_kv_uint(j, "reason", vt->reason & 0xffff);
-	json_kv_hex(j, "reason_field", vt->reason);
-	json_kv_str(j, "reason_decoded", d->reason);
+	ns_emit_decoded_value(j, "reason", NS_DEC_EXIT_REASON, vt->reason, NULL);
 	json_kv_bool(j, "entry_failure", (vt->reason & VMX_EXIT_REASONS_FAILED_VMENTRY) != 0);
 	json_kv_bool(j, "stale", vt->exit_stale);
-	json_kv_hex(j, "qualification", vt->qual);
-	json_kv_str(j, "qualification_decoded", d->qual);
-	json_kv_uint(j, "instruction_error", vt->insn_error);
+	ns_emit_decoded_value(j, "qualification", NS_DEC_EXIT_QUAL, vt->qual, &ctx);
+	json_kv_hex(j, "instruction_error", vt->insn_error);
 	json_obj_end(j);
 	json_key(j, "injection");
 	json_obj_begin(j);
 	json_kv_bool(j, "pending", (vt->entry_intr & INTR_INFO_VALID) != 0);
-	json_kv_hex(j, "info", vt->entry_intr);
-	json_kv_str(j, "decoded", d->entry_intr);
+	ns_emit_decoded_value(j, "info", NS_DEC_INTR_INFO, vt->entry_intr, NULL);
 	json_kv_hex(j, "error_code", vt->entry_err);
-	json_kv_uint(j, "instruction_len", vt->entry_len);
+	json_kv_hex(j, "instruction_len", vt->entry_len);
 	json_obj_end(j);
 	json_key(j, "idt_vectoring");
 	json_obj_begin(j);
 	json_kv_bool(j, "valid", (vt->idt & INTR_INFO_VALID) != 0);
-	json_kv_hex(j, "info", vt->idt);
-	json_kv_str(j, "decoded", d->idt);
+	ns_emit_decoded_value(j, "info", NS_DEC_INTR_INFO, vt->idt, NULL);
 	json_kv_hex(j, "error_code", vt->idt_err);
 	json_obj_end(j);
 	json_kv_hex(j, "guest_rip", vt->guest_rip);
@@ -634,15 +640,19 @@ static void json_exit(struct json *j, uint32_t reason, bool have_qual, uint64_t 
 	if (have_qual)
 		qual_words(reason, qual, intr_info, q, sizeof(q));
 	json_obj_begin(j);
-	json_kv_uint(j, "reason", reason & 0xffff);
+	json_kv_uint(j, "basic_reason", reason & 0xffff);
 	json_kv_bool(j, "entry_failure", (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) != 0);
 	json_kv_str(j, "name", name ? name : "unknown");
-	json_key(j, "qualification");
-	if (have_qual)
-		json_hex(j, qual);
-	else
+	if (have_qual) {
+		struct ns_context ctx;
+
+		exit_context(reason, intr_info, &ctx);
+		ns_emit_decoded_value(j, "qualification", NS_DEC_EXIT_QUAL, qual, &ctx);
+	} else {
+		json_key(j, "qualification");
 		json_null(j);
-	json_kv_str(j, "decoded", q);
+	}
+	json_kv_str(j, "qualification_text", q);
 }
 
 /* The story: the text's first line and each of its values with the copy it came from. */
@@ -707,72 +717,56 @@ static void json_story(struct json *j, const struct ns_triage_vcpu *vt)
 	json_obj_end(j);
 }
 
+static void json_findings(struct json *j, const char *key, const struct ns_triage_vcpu *vt, bool problem)
+{
+	json_key(j, key);
+	json_arr_begin(j);
+	for (unsigned i = 0; i < vt->nnotes; i++)
+		if (vt->notes[i].problem == problem)
+			ns_emit_finding(j, NULL, vt->notes[i].id, vt->notes[i].text);
+	json_arr_end(j);
+}
+
+static void json_field_list(struct json *j, const char *key, const struct ns_field *const *f, unsigned n)
+{
+	json_key(j, key);
+	json_arr_begin(j);
+	for (unsigned i = 0; i < n; i++)
+		json_str(j, f[i]->name);
+	json_arr_end(j);
+}
+
 static void json_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 {
 	struct json *j = &((struct ns_triage_render *)ctx)->j;
-	const struct ns_vcpu *v = vt->v;
-	struct decoded d;
 
-	decode(vt, &d);
 	json_obj_begin(j);
-	json_kv_uint(j, "index", v->idx);
-	json_kv_hex(j, "kvm_vcpu", v->vcpu);
-	json_kv_hex(j, "vcpu_vmx", v->vmx);
-	json_kv_str(j, "mode", v->guest_mode ? "L2" : "L1");
-	json_kv_str(j, "state", ns_triage_state_phrase(vt->state));
-	json_kv_bool(j, "vmxon", v->vmxon);
-	json_kv_hex(j, "vmxon_ptr", v->vmxon_ptr);
-	json_kv_hex(j, "current_vmptr", v->current_vmptr);
-	json_kv_bool(j, "nested_run_pending", v->nested_run_pending);
-	json_kv_hex(j, "hflags", v->hflags);
-	json_key(j, "hflags_agrees");
-	if (v->hflags_judged)
-		json_bool(j, v->hflags_agrees);
-	else
-		json_null(j);
-	if (v->have_exit_reason) {
-		const char *name = ns_exit_reason_name(v->exit_reason & 0xffff);
-
-		json_kv_uint(j, "l0_last_exit_reason", v->exit_reason);
-		json_kv_str(j, "l0_last_exit_name", name ? name : "unknown");
-	}
+	ns_emit_vcpu_members(j, vt->v);
 	json_story(j, vt);
 	if (vt->have12)
-		json_vmcs12(j, vt, &d);
+		json_vmcs12(j, vt);
 	if (vt->have_checks) {
 		json_key(j, "checks");
 		json_obj_begin(j);
-		json_kv_uint(j, "rules", vt->rules);
-		json_kv_uint(j, "pass", vt->pass);
-		json_kv_uint(j, "fail", vt->fail);
-		json_kv_uint(j, "not_applicable", vt->na);
-		json_kv_str(j, "capabilities", vt->caps);
+		ns_emit_check_count_values(j, "check_counts", vt->rules, vt->pass, vt->fail, vt->na);
+		ns_emit_capabilities(j, "capabilities", vt->caps, vt->have_caps ? &vt->capsv : NULL);
 		json_obj_end(j);
 	}
 	if (vt->have_diff || vt->diff_error[0]) {
 		json_key(j, "vs_vmcs02");
 		json_obj_begin(j);
 		if (vt->have_diff) {
-			json_kv_uint(j, "compared", vt->compared);
-			json_kv_uint(j, "differ", vt->differ);
+			ns_emit_diff_count_members(j, vt->compared, vt->equal, vt->differ, vt->cls);
 			json_kv_hex(j, "vmcs02_guest_rip", vt->guest_rip02);
-			for (int c = NS_DIFF_EXPECTED; c <= NS_DIFF_UNEXPLAINED; c++)
-				json_kv_uint(j, ns_diff_class_name((enum ns_diff_class)c), vt->cls[c]);
-			json_kv_str(j, "stale_fields", d.stale);
-			json_kv_str(j, "unexplained_fields", d.unexplained);
+			json_field_list(j, "stale_fields", vt->stale, vt->nstale);
+			json_field_list(j, "unexplained_fields", vt->unexplained, vt->nunexplained);
 		} else {
 			json_kv_str(j, "error", vt->diff_error);
 		}
 		json_obj_end(j);
 	}
-	for (int p = 1; p >= 0; p--) {
-		json_key(j, p ? "problems" : "warnings");
-		json_arr_begin(j);
-		for (unsigned i = 0; i < vt->nnotes; i++)
-			if (vt->notes[i].problem == (bool)p)
-				json_str(j, vt->notes[i].text);
-		json_arr_end(j);
-	}
+	json_findings(j, "problems", vt, true);
+	json_findings(j, "warnings", vt, false);
 	json_obj_end(j);
 }
 
@@ -785,7 +779,7 @@ static void json_vm_end(void *ctx, const struct ns_vm *vm, const struct ns_error
 	json_key(j, "problems");
 	json_arr_begin(j);
 	if (verr->code != NS_OK)
-		json_str(j, verr->msg);
+		ns_emit_finding(j, NULL, NS_TRIAGE_ID_VCPUS_UNLISTED, verr->msg);
 	json_arr_end(j);
 	json_obj_end(j);
 }
@@ -797,12 +791,12 @@ static void json_end(void *ctx, const struct ns_triage_summary *sum)
 	json_arr_end(j);
 	json_key(j, "summary");
 	json_obj_begin(j);
-	json_kv_uint(j, "vms", sum->vms);
-	json_kv_uint(j, "vcpus", sum->vcpus);
+	json_kv_uint(j, "vm_count", sum->vms);
+	json_kv_uint(j, "vcpu_count", sum->vcpus);
 	json_kv_uint(j, "in_vmx_operation", sum->vmx);
 	json_kv_uint(j, "in_l2", sum->l2);
-	json_kv_uint(j, "problems", sum->problems);
-	json_kv_uint(j, "warnings", sum->warnings);
+	json_kv_uint(j, "problem_count", sum->problems);
+	json_kv_uint(j, "warning_count", sum->warnings);
 	json_obj_end(j);
 	json_obj_end(j);
 }

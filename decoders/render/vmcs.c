@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "render/common.h"
 #include "render/json.h"
 #include "nestscope/explain.h"
 #include "nestscope/render.h"
@@ -326,11 +327,6 @@ static void text_nested_state(struct ns_out *o, const struct ns_nested_state *ns
 	text_blob_verdict(o, v);
 }
 
-static const char *launch_state_name(uint32_t s)
-{
-	return s == 0 ? "clear" : s == 1 ? "launched" : "invalid";
-}
-
 static void text_vmcs(struct ns_out *o, const struct ns_decoded_vmcs *dv, const struct ns_render_opts *opt)
 {
 	const struct ns_vmcs12_info *in = &dv->info;
@@ -339,7 +335,7 @@ static void text_vmcs(struct ns_out *o, const struct ns_decoded_vmcs *dv, const 
 	context_of(&dv->vmcs, &ctx);
 	ns_printf(o, "\n%s (%s): revision 0x%08x%s%s, abort %u, launch_state %u (%s)\n", dv->title,
 		  dv->vmcs.copy, in->revision, in->revision == NS_VMCS12_REVISION ? " (VMCS12_REVISION)" : "",
-		  in->shadow ? " +shadow" : "", in->abort, in->launch_state, launch_state_name(in->launch_state));
+		  in->shadow ? " +shadow" : "", in->abort, in->launch_state, ns_launch_state_str(in->launch_state));
 	for (unsigned i = 0; i < in->nfindings; i++)
 		ns_printf(o, "  warning: %s\n", in->findings[i].text);
 	if (dv->stale_note)
@@ -446,55 +442,6 @@ void ns_render_text(struct ns_out *o, const struct ns_report *r, const struct ns
 
 /* ---- JSON ---- */
 
-static void json_decoding(struct json *j, const struct ns_decoding *d)
-{
-	char text[1024];
-
-	ns_decoding_format(d, text, sizeof(text));
-	json_obj_begin(j);
-	json_kv_str(j, "text", text);
-	json_key(j, "flags");
-	json_arr_begin(j);
-	for (unsigned i = 0; i < d->n; i++)
-		if (d->item[i].kind == NS_ITEM_FLAG)
-			json_str(j, d->item[i].name);
-	json_arr_end(j);
-	json_key(j, "values");
-	json_obj_begin(j);
-	for (unsigned i = 0; i < d->n; i++) {
-		if (d->item[i].kind != NS_ITEM_VALUE)
-			continue;
-		json_key(j, d->item[i].name);
-		json_obj_begin(j);
-		json_kv_hex(j, "value", d->item[i].value);
-		json_key(j, "symbol");
-		if (d->item[i].sym)
-			json_str(j, d->item[i].sym);
-		else
-			json_null(j);
-		json_obj_end(j);
-	}
-	json_obj_end(j);
-	json_key(j, "reserved");
-	json_arr_begin(j);
-	for (unsigned i = 0; i < d->n; i++) {
-		if (d->item[i].kind != NS_ITEM_RESERVED)
-			continue;
-		json_obj_begin(j);
-		json_kv_str(j, "what", d->item[i].name);
-		json_kv_hex(j, "bits", d->item[i].value);
-		json_obj_end(j);
-	}
-	json_arr_end(j);
-	json_key(j, "notes");
-	json_arr_begin(j);
-	for (unsigned i = 0; i < d->n; i++)
-		if (d->item[i].kind == NS_ITEM_NOTE)
-			json_str(j, d->item[i].name);
-	json_arr_end(j);
-	json_obj_end(j);
-}
-
 static const char *slot_kind_name(enum ns_slot_kind k)
 {
 	switch (k) {
@@ -531,7 +478,7 @@ static void json_field_entry(struct json *j, const struct ns_field *f, const str
 	json_kv_hex(j, "value", v->v);
 	json_key(j, "decoded");
 	if (ns_explain(f->decoder, v->v, ctx, &d) && d.n)
-		json_decoding(j, &d);
+		ns_emit_decoding(j, &d);
 	else
 		json_null(j);
 	json_obj_end(j);
@@ -565,7 +512,7 @@ static void json_vmcs(struct json *j, const struct ns_decoded_vmcs *dv, const st
 	json_kv_hex(j, "revision_id", in->revision);
 	json_kv_bool(j, "shadow", in->shadow);
 	json_kv_uint(j, "abort", in->abort);
-	json_kv_str(j, "launch_state", launch_state_name(in->launch_state));
+	json_kv_str(j, "launch_state", ns_launch_state_str(in->launch_state));
 	json_key(j, "stale_note");
 	if (dv->stale_note)
 		json_str(j, dv->stale_note);
@@ -783,7 +730,7 @@ void ns_render_explain_json(struct ns_out *o, const char *kind, uint64_t value, 
 	json_kv_hex(&j, "value", value);
 	json_key(&j, "decoded");
 	if (d && d->n)
-		json_decoding(&j, d);
+		ns_emit_decoding(&j, d);
 	else
 		json_null(&j);
 	json_obj_end(&j);

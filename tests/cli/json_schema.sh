@@ -39,9 +39,12 @@ for d in samples/*/dump/vmcore.kdump; do
 	n=$((n + 1))
 	"$NS" triage --json "$d" > "$T/t$n.json"
 	"$NS" scan --json "$d" > "$T/s$n.json"
+	"$NS" kvm "$d" -j > "$T/k$n.json"
+	"$NS" kvm "$d" -v -j > "$T/kv$n.json"
 done
 "$NS" scan --json samples/6.1.0-56-amd64/rich/l1-memory-after_vmclear.img.gz > "$T/s-l1.json"
-/usr/bin/python3 tests/cli/validate_json.py nestscope/triage/1 "$T"/t[0-9]*.json
+/usr/bin/python3 tests/cli/validate_json.py nestscope/triage/2 "$T"/t[0-9]*.json
+/usr/bin/python3 tests/cli/validate_json.py nestscope/kvm/2 "$T"/k[0-9]*.json "$T"/kv[0-9]*.json
 /usr/bin/python3 tests/cli/validate_json.py nestscope/scan/1 "$T"/s[0-9]*.json "$T/s-l1.json"
 
 # the schema is not a rubber stamp: a document with a wrong type must fail
@@ -50,6 +53,21 @@ import json; d = json.load(open('$T/d1.json')); d['vmcs'] = 'oops'; json.dump(d,
 if /usr/bin/python3 tests/cli/validate_json.py nestscope/decode/1 "$T/bad.json" > /dev/null; then
 	echo "FAIL: an invalid document validated"; exit 1
 fi
+# nor for triage/2 and kvm/2: triage/1's space-joined field list, kvm/1's exit_reason string
+/usr/bin/python3 -c "
+import json
+d = json.load(open('$T/t$n.json'))
+v = next(v for vm in d['vms'] for v in vm['vcpus'] if 'vs_vmcs02' in v)
+v['vs_vmcs02']['stale_fields'] = ' '.join(v['vs_vmcs02']['stale_fields'])
+json.dump(d, open('$T/bad-t.json', 'w'))
+k = json.load(open('$T/kv$n.json'))
+k['vms'][0]['vcpus'][0]['exit_reason'] = '0x1e'
+json.dump(k, open('$T/bad-k.json', 'w'))"
+for bad in bad-t:triage/2 bad-k:kvm/2; do
+	if /usr/bin/python3 tests/cli/validate_json.py "nestscope/${bad#*:}" "$T/${bad%%:*}.json" > /dev/null; then
+		echo "FAIL: an invalid nestscope/${bad#*:} document validated"; exit 1
+	fi
+done
 
 # nestscope check: a passing and a failing vmcs12
 "$NS" check --json samples/blobs/rich/nested_l2_guestmode_1.bin > "$T/c1.json" || true

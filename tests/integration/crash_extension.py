@@ -3,7 +3,7 @@
 its kernel's real debuginfo.  The same commands run on every kernel (5.10 with
 the vcpus[] array, 6.1 with the vcpu_array xarray), and what they print is
 checked against the samples manifest: every VM and vCPU, guest mode, the VMXON
-region, current_vmptr, and the decoded guest RIP, guest CR3 and controls; on
+region, current VMCS (vmcs12_pa), and the decoded guest RIP, guest CR3 and controls; on
 the many-VMs dump, every VM and vCPU's state.  One crash session per dump
 (starting crash is most of the time), once per crash (passes.py: 8.0.2 with
 BUILD/nestscope.so, sid's 9.0.x with BUILD/crash9/nestscope.so).
@@ -59,7 +59,7 @@ for mf in sorted(root.glob("*/manifest.json")):
                ["vmcs12 9999:0", "vmcs12 ffff888000000000", "vmcs12 -r 0", "kvm -j"]
     stdout, stderr = crash(vmlinux, dump, commands)
     docs = itest.json_docs(stdout)
-    kvm = next((d for d in docs if d.get("schema") == "nestscope/kvm/1"), None)
+    kvm = next((d for d in docs if d.get("schema") == "nestscope/kvm/2"), None)
     decoded = [d for d in docs if d.get("schema") == "nestscope/decode/1"]
     vmcs12s = [d for d in decoded if d["format"] == "vmcs12"]
     # vmcs02 -j, vmcs01 -j: one decode document each, the region in vmcs[] and KVM's copies in kvm_copies
@@ -79,7 +79,7 @@ for mf in sorted(root.glob("*/manifest.json")):
         ndec = len(vmcs12s) + len(vmcs02s) + len(vmcs01s)
         ok = kvm and all(subprocess.run(["/usr/bin/python3", "tests/cli/validate_json.py", schema, *files],
                                         capture_output=True).returncode == 0
-                         for schema, files in (("nestscope/kvm/1", [f"{d}/0.json"]),
+                         for schema, files in (("nestscope/kvm/2", [f"{d}/0.json"]),
                                                ("nestscope/decode/1", [f"{d}/{i + 1}.json" for i in range(ndec)])))
         check(bool(ok), f"{kver}: kvm -j, vmcs12 -j, vmcs02 -j and vmcs01 -j output validate against docs/json-schema")
     if kvm is None or len(vmcs12s) != len(vms):
@@ -98,11 +98,17 @@ for mf in sorted(root.glob("*/manifest.json")):
         if not vcpus:
             continue
         c = vcpus[0]
-        check(c["guest_mode"] and c["mode"] == "L2", f"{kver} pid {vm['pid']}: vCPU in guest mode (L2 active)")
-        check(c["vmxon"] and int(c["vmxon_ptr"], 16) == int(vm["addresses"]["vmxon_pa"], 16),
-              f"{kver} pid {vm['pid']}: VMXON region {c['vmxon_ptr']} (manifest {vm['addresses']['vmxon_pa']})")
-        check(int(c["current_vmptr"], 16) == int(vm["addresses"]["vmcs12_pa"], 16),
-              f"{kver} pid {vm['pid']}: current_vmptr {c['current_vmptr']} (manifest {vm['addresses']['vmcs12_pa']})")
+        check(c["mode"] == "L2" and c["state"] == "l2" and c["loaded_copy"] == "vmcs02",
+              f"{kver} pid {vm['pid']}: vCPU in guest mode (L2 active) on vmcs02 ({c['state']}, {c['loaded_copy']})")
+        check(c["vmxon"] and int(c["vmxon_pa"], 16) == int(vm["addresses"]["vmxon_pa"], 16),
+              f"{kver} pid {vm['pid']}: VMXON region {c['vmxon_pa']} (manifest {vm['addresses']['vmxon_pa']})")
+        check(int(c["vmcs12_pa"], 16) == int(vm["addresses"]["vmcs12_pa"], 16),
+              f"{kver} pid {vm['pid']}: current VMCS {c['vmcs12_pa']} (manifest {vm['addresses']['vmcs12_pa']})")
+        # every dumped VM stopped at L2's OUT to the harness port (samples/README.md)
+        l0 = c.get("l0_last_exit_reason") or {}
+        check(int(l0.get("value", "0x0"), 16) == itest.EXIT_REASON_IO_INSTRUCTION and
+              (l0.get("decoded") or {}).get("values", {}).get("basic", {}).get("symbol") == "IO_INSTRUCTION",
+              f"{kver} pid {vm['pid']}: L0's last exit is L2's OUT ({l0.get('value')})")
         fields = {int(f["encoding"], 16): f for f in v12["vmcs"][0]["fields"]}
         rip = int(fields[0x681E]["value"], 16)
         want_rip = int(vm["moment"]["vmcs12_guest_rip"], 16)
@@ -197,7 +203,7 @@ for mf in sorted(root.glob("*/manifest.json")):
               "and says the user page is not in the dump")
 
     # bad input keeps the session alive: an unknown vCPU, a garbage pointer, then a good command
-    check(bool(docs) and docs[-1].get("schema") == "nestscope/kvm/1" and
+    check(bool(docs) and docs[-1].get("schema") == "nestscope/kvm/2" and
           "no vCPU 0 in a VM of pid 9999" in stdout + stderr,
           f"{kver}: bad vCPUs and addresses give one-line errors and crash goes on")
 
@@ -218,7 +224,7 @@ for mf in sorted(root.glob("many-vms/*/manifest.json")):
     except ValueError as e:
         docs = []
         print(f"not JSON: {e}")
-    kvm, docs = (docs[0], docs[1:]) if docs and docs[0].get("schema") == "nestscope/kvm/1" else ({}, docs)
+    kvm, docs = (docs[0], docs[1:]) if docs and docs[0].get("schema") == "nestscope/kvm/2" else ({}, docs)
     got = {vm["pid"]: vm for vm in kvm.get("vms", [])}
     check(sorted(got) == sorted(vm["pid"] for vm in man["dump"]["vms"]),
           f"many-vms {many.name}: kvm -v lists exactly the harness's {len(man['dump']['vms'])} VMs by pid")
@@ -229,9 +235,9 @@ for mf in sorted(root.glob("many-vms/*/manifest.json")):
             c = vcpus.get(mv["index"], {})
             vmcs = int(mv["addresses"]["vmcs12_pa"], 16) if mv["current_vmcs"] else INVALID
             if c.get("mode") != ("L2" if mv["level"] == "L2" else "L1") or c.get("vmxon") != mv["vmxon"] or \
-               (mv["vmxon"] and (int(c["vmxon_ptr"], 16) != int(mv["addresses"]["vmxon_pa"], 16) or
-                                 int(c["current_vmptr"], 16) != vmcs)):
-                wrong.append((mv["index"], c.get("mode"), c.get("vmxon"), c.get("current_vmptr")))
+               (mv["vmxon"] and (int(c["vmxon_pa"], 16) != int(mv["addresses"]["vmxon_pa"], 16) or
+                                 int(c["vmcs12_pa"], 16) != vmcs)):
+                wrong.append((mv["index"], c.get("mode"), c.get("vmxon"), c.get("vmcs12_pa")))
         check(len(vcpus) == mvm["vcpu_count"] and not wrong,
               f"many-vms {many.name} pid {mvm['pid']}: {mvm['vcpu_count']} vCPUs, each in the mode, VMX operation, "
               f"VMXON region and current VMCS the manifest gives it {wrong or ''}")

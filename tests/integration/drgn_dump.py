@@ -94,7 +94,7 @@ def session(dump, vmlinux, mods, cmdfile, manifest):
         cached = v.nested.cached_vmcs12
         vcpus.append({
             "type": str(v.type_), "vcpu_vmx": v.value_(), "pid": pid, "state_pid": state.pid, "mode": state.mode,
-            "guest_mode": state.guest_mode, "current_vmptr": state.current_vmptr,
+            "vcpu_state": state.state, "vmcs12_pa": state.vmcs12_pa,
             "drgn_current_vmptr": v.nested.current_vmptr.value_(),
             "vmcs12": {"rip": v12["GUEST_RIP"].value, "rip_copy": v12["GUEST_RIP"].copy,
                        "rip_stale": v12["GUEST_RIP"].stale, "title": v12.title, "revision": v12.revision_id,
@@ -243,7 +243,7 @@ def main():
                 vm = next(x for x in vms if x["pid"] == c["pid"])
                 vt = f"{tag} pid {c['pid']} ({vm['role']})"
                 vmptr = int(vm["addresses"]["vmcs12_pa"], 16)
-                check(c["mode"] == "L2" and c["guest_mode"] and c["current_vmptr"] == vmptr == c["drgn_current_vmptr"],
+                check(c["mode"] == "L2" and c["vcpu_state"] == "l2" and c["vmcs12_pa"] == vmptr == c["drgn_current_vmptr"],
                       f"{vt}: in L2 with current_vmptr {vmptr:#x} (manifest; drgn reads the same)")
                 writes = {int(w["encoding"], 16): int(w["value"], 16)
                           for w in json.loads((mf.parent / vm["manifest"]).read_text())["vmwrites"]}

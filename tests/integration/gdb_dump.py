@@ -76,7 +76,7 @@ for mf in sorted(root.glob("*/manifest.json")):
     check(any("kvm-symbols" in l for l in errs) and any("cannot read a 4 KiB region" in l for l in errs) and
           any("no vCPU 0 in a VM of pid 99999" in l for l in errs),
           f"{kver}: kvm before kvm-symbols, vmcs12 -r on unmapped memory and an unknown vCPU each give one error line")
-    kvm = next((d for d in out if d.get("schema") == "nestscope/kvm/1"), None)
+    kvm = next((d for d in out if d.get("schema") == "nestscope/kvm/2"), None)
     v12 = [d for d in out if d.get("schema") == "nestscope/decode/1" and d["format"] == "vmcs12"]
     check(kvm is not None and len(v12) == len(vms), f"{kver}: the session went on after the errors; kvm and "
                                                     f"vmcs12 answer for the {len(vms)} VMs")
@@ -88,8 +88,8 @@ for mf in sorted(root.glob("*/manifest.json")):
                   for w in json.loads((mf.parent / vm["manifest"]).read_text())["vmwrites"]}
         found_vm = [x for x in kvm["vms"] if x["pid"] == vm["pid"]]
         c = found_vm[0]["vcpus"][0] if found_vm and found_vm[0].get("vcpus") else None
-        check(c is not None and c["guest_mode"] and int(c["current_vmptr"], 16) == int(vm["addresses"]["vmcs12_pa"], 16),
-              f"{kver}: kvm finds pid {vm['pid']}, its vCPU in L2 with current_vmptr {vm['addresses']['vmcs12_pa']}")
+        check(c is not None and c["state"] == "l2" and int(c["vmcs12_pa"], 16) == int(vm["addresses"]["vmcs12_pa"], 16),
+              f"{kver}: kvm finds pid {vm['pid']}, its vCPU in L2 with current VMCS {vm['addresses']['vmcs12_pa']}")
         fields = {int(f["encoding"], 16): f for f in doc["vmcs"][0]["fields"]}
         rip, want = int(fields[0x681E]["value"], 16), int(vm["moment"]["vmcs12_guest_rip"], 16)
         check(rip == want, f"{kver} pid {vm['pid']}: vmcs12 guest RIP {rip:#x}, manifest {want:#x}")

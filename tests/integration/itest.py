@@ -15,6 +15,8 @@ import tempfile
 import time
 
 GEN = pathlib.Path(__file__).resolve().parent.parent.parent / "samples" / "gen"
+# the basic exit reason every sample VM stopped at (L2's OUT to the harness port): SDM Vol. 3, Appendix C
+EXIT_REASON_IO_INSTRUCTION = 30
 
 
 def crash_command():

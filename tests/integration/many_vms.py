@@ -28,17 +28,20 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from itest import Checks, kernel_version  # noqa: E402
+from itest import Checks, EXIT_REASON_IO_INSTRUCTION, kernel_version  # noqa: E402
 
 nestscope, root, profiles = sys.argv[1:4]
 check = Checks()
 INVALID = 0xffffffffffffffff  # KVM's INVALID_GPA, what KVM_GET_NESTED_STATE says when there is no address
 
-# the state phrase triage gives each VMX state
-STATE = {("L2", True): "L2 active (guest mode)",
-         ("L1", True): "L1 in VMX operation, with a current vmcs12",
-         ("L1", False): "L1 in VMX operation, no current VMCS",
-         ("no VMX", False): "L1, not in VMX operation"}
+# the state triage/2 gives each VMX state (the manifest's level and whether L1 has a current VMCS)
+STATE = {("L2", True): "l2",
+         ("L1", True): "l1_vmcs12",
+         ("L1", False): "l1_no_vmcs",
+         ("no VMX", False): "l1_no_vmx"}
+# vmcs12's controls by catalog name, and the manifest's names for them
+CONTROLS = {"PIN_BASED_VM_EXEC_CONTROL": "pin", "CPU_BASED_VM_EXEC_CONTROL": "proc",
+            "SECONDARY_VM_EXEC_CONTROL": "proc2", "VM_EXIT_CONTROLS": "exit", "VM_ENTRY_CONTROLS": "entry"}
 
 
 def hexint(s):
@@ -77,15 +80,15 @@ for mpath in manifests:
         json.dump(doc, f)
         f.flush()
         v = subprocess.run([sys.executable, str(pathlib.Path(__file__).resolve().parent.parent / "cli" /
-                                                "validate_json.py"), "nestscope/triage/1", f.name],
+                                                "validate_json.py"), "nestscope/triage/2", f.name],
                            capture_output=True, text=True)
-    check(v.returncode == 0, f"{kver}: the report is valid nestscope/triage/1 {v.stdout.strip()}")
+    check(v.returncode == 0, f"{kver}: the report is valid nestscope/triage/2 {v.stdout.strip()}")
 
     vms = {vm["pid"]: vm for vm in doc.get("vms", [])}
     check(sorted(vms) == sorted(vm["pid"] for vm in mvms),
           f"{kver}: triage lists exactly the harness's VMs by pid ({len(vms)} of {len(mvms)})")
-    expect = {"vms": len(mvms), "vcpus": summary["vcpus"], "in_vmx_operation": summary["in_l2"] + summary["in_l1_vmx"],
-              "in_l2": summary["in_l2"], "problems": 0}
+    expect = {"vm_count": len(mvms), "vcpu_count": summary["vcpus"],
+              "in_vmx_operation": summary["in_l2"] + summary["in_l1_vmx"], "in_l2": summary["in_l2"], "problem_count": 0}
     got = {k: doc.get("summary", {}).get(k) for k in expect}
     check(got == expect, f"{kver}: summary {got}")
     seen = [v["kvm_vcpu"] for vm in doc.get("vms", []) for v in vm["vcpus"]]
@@ -117,54 +120,57 @@ for mpath in manifests:
                   v["state"] == STATE[(level, mv["current_vmcs"])],
                   f"{what}: {level}, '{v['state']}' (mode {v['mode']}, vmxon {v['vmxon']})")
             if mv["vmxon"]:
-                check(hexint(v["vmxon_ptr"]) == hexint(addr["vmxon_pa"]) and
+                check(hexint(v["vmxon_pa"]) == hexint(addr["vmxon_pa"]) and
                       hexint(kvm_state.get("vmxon_pa", addr["vmxon_pa"])) == hexint(addr["vmxon_pa"]),
                       f"{what}: VMXON region {addr['vmxon_pa']} (this vCPU's)")
             want_vmcs = hexint(addr["vmcs12_pa"]) if mv["current_vmcs"] else INVALID
-            check(hexint(v["current_vmptr"]) == want_vmcs and
+            check(hexint(v["vmcs12_pa"]) == want_vmcs and
                   hexint(kvm_state.get("vmcs12_pa", hex(want_vmcs))) == want_vmcs if mv["vmxon"] else
                   "vmcs12" not in v,
                   f"{what}: current VMCS {hex(want_vmcs) if mv['vmxon'] else 'none, no vmcs12 decoded'} "
-                  f"({v['current_vmptr']})")
+                  f"({v['vmcs12_pa']})")
             v12 = v.get("vmcs12", {})
             if mv["current_vmcs"]:
                 ctl = mv["controls"]
-                want = {k: hexint(ctl[k]) for k in ("pin", "proc", "proc2", "exit", "entry")}
-                gotc = {k: hexint(v12.get("controls", {}).get(k, "0x0")) for k in want}
-                check(gotc == want and v12.get("launched") == bool(mv["launch_state"]),
+                want = {name: hexint(ctl[m]) for name, m in CONTROLS.items()}
+                gotc = {k: hexint(v12.get("controls", {}).get(k, {}).get("value", "0x0")) for k in want}
+                check(gotc == want and v12.get("launch_state") == ("launched" if mv["launch_state"] else "clear"),
                       f"{what}: vmcs12's controls are the ones L1 wrote, launch state {mv['launch_state']}")
-                checks = v.get("checks", {})
+                checks = v.get("checks", {}).get("check_counts", {})
                 check(checks.get("fail") == 0 and checks.get("pass", 0) > 0,
                       f"{what}: the SDM checks pass ({checks.get('pass')} rules, {checks.get('fail')} failed)")
             if level == "L2":
                 d = v.get("vs_vmcs02", {})
-                stale = d.get("stale_fields", "").split()
+                stale = d.get("stale_fields", [])
                 check(hexint(v12.get("guest_rip", "0x0")) == hexint(st["vmcs12_guest_rip"]) and
                       hexint(d.get("vmcs02_guest_rip", "0x0")) == hexint(st["vmcs02_guest_rip"]) and
                       ("GUEST_RIP" in stale) == (st["vmcs12_vs_vmcs02"] != "agree"),
                       f"{what}: guest RIP {st['vmcs12_guest_rip']} in vmcs12, {st['vmcs02_guest_rip']} in vmcs02 "
                       f"({st['vmcs12_vs_vmcs02']})")
-                check(v.get("l0_last_exit_name") == "IO_INSTRUCTION" and d.get("unexplained") == 0 and
+                l0 = v.get("l0_last_exit_reason") or {}
+                check(hexint(l0.get("value", "0x0")) == EXIT_REASON_IO_INSTRUCTION and
+                      d.get("counts", {}).get("unexplained") == 0 and
                       v.get("hflags_agrees") is True,
                       f"{what}: L0's last exit is L2's OUT, no vmcs12/vmcs02 difference unexplained "
-                      f"({d.get('unexplained')}), hflags {v.get('hflags')} agree")
+                      f"({d.get('counts', {}).get('unexplained')}), hflags {v.get('hflags')} agree")
             if level == "L1" and mv["current_vmcs"]:
                 # in L1, vmcs02 is what L2's last run left: compared only once vmcs12 has run L2, and never a
                 # difference without explanation (KVM rebuilds vmcs02 at the next entry)
                 d = v.get("vs_vmcs02")
                 if mv["launch_state"]:
-                    check(d is not None and d.get("unexplained") == 0 and d.get("compared", 0) > 0,
-                          f"{what}: vmcs12 against vmcs02 (L2's last run): {d and d.get('stale')} stale, "
+                    check(d is not None and d.get("counts", {}).get("unexplained") == 0 and d.get("compared", 0) > 0,
+                          f"{what}: vmcs12 against vmcs02 (L2's last run): {d and d.get('counts', {}).get('stale')} stale, "
                           f"none unexplained")
                 else:
                     check(d is None, f"{what}: vmcs12 never ran L2: not compared with vmcs02")
             if mv["moment"] == "hold-l1-exit":
                 seen_exit = mv["exits"][-1]["reason"] & 0xffff
-                check(v12.get("last_exit", {}).get("reason") == seen_exit and not v12["last_exit"].get("stale"),
+                check(hexint(v12.get("last_exit", {}).get("reason", {}).get("value", "0x0")) & 0xffff == seen_exit and not v12["last_exit"].get("stale"),
                       f"{what}: vmcs12's last exit is the one L1 is handling (reason {seen_exit})")
             check(not v["problems"], f"{what}: nothing wrong {v['problems'] or ''}")
             # the one warning a vCPU here may carry: vmcs12 of a vCPU in L2 lags vmcs02
-            check(all(w.startswith("cached_vmcs12 may be stale: the vCPU is in L2") for w in v["warnings"]) and
+            check(all(w["id"] == "triage.vmcs12_stale" and
+                      w["message"].startswith("cached_vmcs12 may be stale: the vCPU is in L2") for w in v["warnings"]) and
                   (level == "L2" or not v["warnings"]),
                   f"{what}: warnings only the stale vmcs12 of L2 ({len(v['warnings'])})")
 

@@ -117,18 +117,19 @@ for man_path in sorted(pathlib.Path(samples).glob("*/manifest.json")):
             continue
         v = vm["vcpus"][0]
         addr = vmman["addresses"]
-        check(v["mode"] == "L2" and v["vmxon"] and int(v["vmxon_ptr"], 16) == int(addr["vmxon_pa"], 16) and
-              int(v["current_vmptr"], 16) == int(addr["vmcs12_pa"], 16),
+        check(v["mode"] == "L2" and v["vmxon"] and v["state"] == "l2" and
+              int(v["vmxon_pa"], 16) == int(addr["vmxon_pa"], 16) and int(v["vmcs12_pa"], 16) == int(addr["vmcs12_pa"], 16),
               f"{kver} pid {pid}: in L2, VMXON region {addr['vmxon_pa']}, current VMCS {addr['vmcs12_pa']}")
         ctl = vmman["controls"]
         got = v.get("vmcs12", {}).get("controls", {})
         want = {k: int(ctl[m], 16) for k, m in
-                (("pin", "pin"), ("proc", "proc"), ("proc2", "proc2"), ("exit", "exit"), ("entry", "entry"))}
-        check({k: int(got.get(k, "0x0"), 16) for k in want} == want,
+                (("PIN_BASED_VM_EXEC_CONTROL", "pin"), ("CPU_BASED_VM_EXEC_CONTROL", "proc"),
+                 ("SECONDARY_VM_EXEC_CONTROL", "proc2"), ("VM_EXIT_CONTROLS", "exit"), ("VM_ENTRY_CONTROLS", "entry"))}
+        check({k: int(got.get(k, {}).get("value", "0x0"), 16) for k in want} == want,
               f"{kver} pid {pid}: vmcs12's controls are the ones L1 wrote {want}")
         moment = mvm["moment"]
         rip = int(v.get("vmcs12", {}).get("guest_rip", "0x0"), 16)
-        stale = v.get("vs_vmcs02", {}).get("stale_fields", "").split()
+        stale = v.get("vs_vmcs02", {}).get("stale_fields", [])
         check(rip == int(moment["vmcs12_guest_rip"], 16),
               f"{kver} pid {pid}: vmcs12's guest RIP {moment['vmcs12_guest_rip']} ({moment['vmcs12_vs_vmcs02']})")
         check(("GUEST_RIP" in stale) == (moment["vmcs12_vs_vmcs02"] != "agree"),
@@ -138,9 +139,10 @@ for man_path in sorted(pathlib.Path(samples).glob("*/manifest.json")):
         check(rip02 == int(moment["vmcs02_guest_rip"], 16),
               f"{kver} pid {pid}: vmcs02's guest RIP {moment['vmcs02_guest_rip']}, L2 at its OUT")
         # every dumped VM stopped at L2's OUT 0x10 exit to L0 (samples/README.md), before any exit to L1
-        check(v.get("l0_last_exit_name") == "IO_INSTRUCTION" and "VM_EXIT_REASON" in stale,
+        l0 = v.get("l0_last_exit_reason") or {}
+        check(int(l0.get("value", "0x0"), 16) == itest.EXIT_REASON_IO_INSTRUCTION and "VM_EXIT_REASON" in stale,
               f"{kver} pid {pid}: L0's last exit is L2's OUT (IO_INSTRUCTION) and vmcs12's VM_EXIT_REASON is stale")
-        check(v.get("vs_vmcs02", {}).get("unexplained") == 0,
+        check(v.get("vs_vmcs02", {}).get("counts", {}).get("unexplained") == 0,
               f"{kver} pid {pid}: no vmcs12/vmcs02 difference is unexplained")
         # guest mode comes from the loaded VMCS; HF_GUEST_MASK (bit 5 up to 6.1, bit 0 from 6.4) must agree
         check(v.get("hflags_agrees") is True and int(v.get("hflags", "0x0"), 16) ==
@@ -149,10 +151,11 @@ for man_path in sorted(pathlib.Path(samples).glob("*/manifest.json")):
         # kvm->arch.vm_type exists from 6.8; the harness makes KVM_X86_DEFAULT_VM (0)
         check(vm.get("vm_type") == (None if kernel_at_most(kver, 6, 7) else 0) and vm.get("skipped") is None,
               f"{kver} pid {pid}: vm_type {vm.get('vm_type')}, walked")
-        checks = v.get("checks", {})
+        checks = v.get("checks", {}).get("check_counts", {})
         check(checks.get("fail") == 0 and checks.get("pass", 0) > 0 and not v["problems"],
               f"{kver} pid {pid}: the SDM checks pass ({checks.get('pass')} rules) and nothing is wrong")
-    check(doc.get("summary", {}).get("problems") == 0 and doc.get("summary", {}).get("vms") == len(man["dump"]["vms"]),
+    check(doc.get("summary", {}).get("problem_count") == 0 and
+          doc.get("summary", {}).get("vm_count") == len(man["dump"]["vms"]),
           f"{kver}: summary {doc.get('summary')}")
 
 check.finish()

@@ -1,4 +1,4 @@
-"""triage's story of each vCPU (its first line, and triage/1's story object)
+"""triage's story of each vCPU (its first line, and triage/2's story object)
 against ground truth that nestscope never wrote:
 
 - the classic dumps (samples/KERNEL/, 5.10, 6.1, 7.2): each VM's manifest
@@ -30,7 +30,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from itest import Checks  # noqa: E402
+from itest import Checks, EXIT_REASON_IO_INSTRUCTION  # noqa: E402
 
 nestscope, samples = sys.argv[1:3]
 samples = pathlib.Path(samples)
@@ -38,7 +38,6 @@ check = Checks()
 
 # SDM Vol. 3, Table 28-5 (Exit Qualification for I/O Instructions)
 IO_SIZE_MASK, IO_IN, IO_IMMEDIATE, IO_PORT_SHIFT = 0x7, 1 << 3, 1 << 6, 16
-EXIT_REASON_IO_INSTRUCTION = 30  # SDM Vol. 3, Appendix C
 REG_BYTES = {"al": 1, "ax": 2, "eax": 4}
 
 
@@ -94,7 +93,7 @@ for man_path in sorted(samples.glob("*/manifest.json")):
     # every dumped VM's one vCPU is in L2 at its first OUT (samples/README.md), none has exited to L1
     check(host.get("states") == {"l2": nvm, "l1_vmcs12": 0, "l1_no_vmcs": 0, "l1_no_vmx": 0} and
           host.get("not_told_l1") == nvm and host.get("told_l1") == 0 and host.get("problem_count") == 0 and
-          host.get("l0_exits") == [{"reason": EXIT_REASON_IO_INSTRUCTION, "name": "IO_INSTRUCTION", "vcpu_count": nvm}],
+          host.get("l0_exits") == [{"basic_reason": EXIT_REASON_IO_INSTRUCTION, "name": "IO_INSTRUCTION", "vcpu_count": nvm}],
           f"{kver}: host: {nvm} vCPUs in L2, all stopped at an OUT, none told L1, no problem ({host.get('common')})")
     for mvm in man["dump"]["vms"]:
         pid, role = mvm["pid"], mvm["role"]
@@ -107,13 +106,13 @@ for man_path in sorted(samples.glob("*/manifest.json")):
         check(lines.get(pid, [""])[0].strip().startswith(f"story        L2 at RIP {hex(rip)},"),
               f"{kver} {role}: the text's first line under the vCPU is that story [{lines.get(pid, [''])[0].strip()}]")
         ex = st.get("l0_exit") or {}
-        q = int(ex.get("qualification") or "0x0", 16)
-        check(ex.get("reason") == EXIT_REASON_IO_INSTRUCTION and ex.get("qualification_from") == "vmcs02" and
+        q = int((ex.get("qualification") or {}).get("value", "0x0"), 16)
+        check(ex.get("basic_reason") == EXIT_REASON_IO_INSTRUCTION and ex.get("qualification_from") == "vmcs02" and
               q >> IO_PORT_SHIFT == port and (q & IO_SIZE_MASK) + 1 == width and not q & IO_IN and q & IO_IMMEDIATE,
               f"{kver} {role}: L0's last exit is L2's OUT to port {hex(port)}, {width} bytes, immediate "
-              f"({ex.get('name')}, vmcs02's qualification {ex.get('qualification')}: {ex.get('decoded')})")
-        check(ex.get("decoded") == f"OUT to port {hex(port)}, {width} bytes, immediate",
-              f"{kver} {role}: the qualification in words [{ex.get('decoded')}]")
+              f"({ex.get('name')}, vmcs02's qualification {hex(q)}: {ex.get('qualification_text')})")
+        check(ex.get("qualification_text") == f"OUT to port {hex(port)}, {width} bytes, immediate",
+              f"{kver} {role}: the qualification in words [{ex.get('qualification_text')}]")
         tags = [s["tag"] for s in vmman["steps"]]
         before = tags[:tags.index("l2_out_1")] if "l2_out_1" in tags else tags
         told = any(t.startswith("l1_exit") for t in before)
@@ -144,7 +143,7 @@ for man_path in sorted((samples / "many-vms").glob("*/manifest.json")):
                   st.get("l1_told") is want_told and st.get("failure") is None)
             last = st.get("l1_last_exit") or {}
             if want_told:
-                ok = ok and mv["exits"] and last.get("reason") == mv["exits"][-1]["reason"]
+                ok = ok and mv["exits"] and last.get("basic_reason") == mv["exits"][-1]["reason"]
             line = lines.get(mvm["pid"], [])
             ok = ok and i < len(line) and f" at RIP {st.get('rip')}," in line[i]
             check(ok, f"{what}: {mv['level']} at {rip}, L1 told {want_told} (story: {st.get('text')})")

@@ -8,7 +8,7 @@ said at each vCPU's moment) say it is:
 - /proc/kcore is what nestscope's header checks take it for: an x86-64 ELF
   core whose last segment ends at its st_size, with a VMCOREINFO note;
 - the live triage read /proc/kcore with the profile bundled for the kernel;
-- both triages exit 0 (nothing wrong) and give valid nestscope/triage/1;
+- both triages exit 0 (nothing wrong) and give valid nestscope/triage/2;
 - exactly the harness's VMs, by pid, in the same order, each with its vCPU
   count; each vCPU by index with its kvm_vcpu and vcpu_vmx addresses;
 - each vCPU's mode and VMX state, its VMXON region and current VMCS GPAs
@@ -35,7 +35,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "integration"))
-from itest import Checks  # noqa: E402
+from itest import Checks, EXIT_REASON_IO_INSTRUCTION  # noqa: E402
 
 nestscope, out = sys.argv[1], pathlib.Path(sys.argv[2])
 check = Checks()
@@ -44,8 +44,7 @@ INVALID = 0xffffffffffffffff
 # paths in a vCPU's report (triage's, then kvm's): what a running vCPU changes between two moments
 MAY_MOVE = {
     "triage": {
-        "l0_last_exit_reason": "L0's last exit: every exit of a running vCPU to L0 changes it",
-        "l0_last_exit_name": "L0's last exit, by name",
+        "l0_last_exit_reason": "L0's last exit (and its decoding): every exit of a running vCPU to L0 changes it",
         "nested_run_pending": "set from L1's VMLAUNCH/VMRESUME until L2 is entered",
         "vmcs12.guest_rip": "L2's RIP as vmcs12 has it: synced at exits to L1 (and by KVM_GET_NESTED_STATE)",
         "vmcs12.last_exit": "the exit L1 handles last: every exit to L1 rewrites it",
@@ -54,16 +53,17 @@ MAY_MOVE = {
         "vs_vmcs02": "vmcs02's guest state and exit information: every run of L2 rewrites them",
     },
     "kvm": {
-        "exit_reason": "L0's last exit",
-        "exit_reason_text": "L0's last exit, decoded",
+        "l0_last_exit_reason": "L0's last exit, and its decoding",
         "nested_run_pending": "set from L1's VMLAUNCH/VMRESUME until L2 is entered",
     },
 }
-# the state phrase triage gives each VMX state (as tests/integration/many_vms.py)
-STATE = {("L2", True): "L2 active (guest mode)",
-         ("L1", True): "L1 in VMX operation, with a current vmcs12",
-         ("L1", False): "L1 in VMX operation, no current VMCS",
-         ("no VMX", False): "L1, not in VMX operation"}
+# the state triage/2 gives each VMX state (as tests/integration/many_vms.py)
+STATE = {("L2", True): "l2",
+         ("L1", True): "l1_vmcs12",
+         ("L1", False): "l1_no_vmcs",
+         ("no VMX", False): "l1_no_vmx"}
+CONTROLS = {"PIN_BASED_VM_EXEC_CONTROL": "pin", "CPU_BASED_VM_EXEC_CONTROL": "proc",
+            "SECONDARY_VM_EXEC_CONTROL": "proc2", "VM_EXIT_CONTROLS": "exit", "VM_ENTRY_CONTROLS": "entry"}
 
 
 def hexint(s):
@@ -105,9 +105,9 @@ for side, rc in (("live", live_rc), ("dump", dump_rc)):
     if doc is None:
         continue
     v = subprocess.run([sys.executable, str(pathlib.Path(__file__).resolve().parent.parent / "cli" /
-                                            "validate_json.py"), "nestscope/triage/1", str(out / f"{side}-triage.json")],
+                                            "validate_json.py"), "nestscope/triage/2", str(out / f"{side}-triage.json")],
                        capture_output=True, text=True)
-    check(v.returncode == 0, f"{side}: the report is valid nestscope/triage/1 {v.stdout.strip()}")
+    check(v.returncode == 0, f"{side}: the report is valid nestscope/triage/2 {v.stdout.strip()}")
 live, dump = docs["live"], docs["dump"]
 check(live.get("dump") == "/proc/kcore" and live.get("release") == dump.get("release") and
       "/usr/share/nestscope/profiles/" in live.get("types", ""),
@@ -170,25 +170,28 @@ for side, doc in (("live", live), ("dump", dump)):
             want = ("L2" if level == "L2" else "L1", STATE[(level, current)], st["vmxon"])
             check(got == want, f"{what}: {want[1]}")
             if st["vmxon"]:
-                check(hexint(v["vmxon_ptr"]) == hexint(addr["vmxon_pa"]) == hexint(kvm_state["vmxon_pa"]) and
-                      hexint(v["current_vmptr"]) == want_vmcs == hexint(kvm_state["vmcs12_pa"]),
+                check(hexint(v["vmxon_pa"]) == hexint(addr["vmxon_pa"]) == hexint(kvm_state["vmxon_pa"]) and
+                      hexint(v["vmcs12_pa"]) == want_vmcs == hexint(kvm_state["vmcs12_pa"]),
                       f"{what}: VMXON region {addr['vmxon_pa']}, current VMCS {hex(want_vmcs)}, as KVM said")
             v12 = v.get("vmcs12", {})
             if current:
-                ctl = {k: hexint(mv["controls"][k]) for k in ("pin", "proc", "proc2", "exit", "entry")}
-                check({k: hexint(v12.get("controls", {}).get(k, "0x0")) for k in ctl} == ctl and
-                      v12.get("launched") == bool(st["launch_state"]) and
-                      re.fullmatch(r"cached_vmcs12 \(0xffff[0-9a-f]{12}\)", v12.get("copy", "")),
-                      f"{what}: vmcs12 ({v12.get('copy')}) has L1's controls, launch state {st['launch_state']}")
+                ctl = {name: hexint(mv["controls"][m]) for name, m in CONTROLS.items()}
+                copy = v12.get("copy", {})
+                check({k: hexint(v12.get("controls", {}).get(k, {}).get("value", "0x0")) for k in ctl} == ctl and
+                      v12.get("launch_state") == ("launched" if st["launch_state"] else "clear") and
+                      copy.get("name") == "cached_vmcs12" and re.fullmatch(r"0xffff[0-9a-f]{12}", copy.get("address", "")),
+                      f"{what}: vmcs12 ({copy.get('label')}) has L1's controls, launch state {st['launch_state']}")
             if level == "L2":
                 d = v.get("vs_vmcs02", {})
                 check(hexint(v12.get("guest_rip")) == hexint(st["vmcs12_guest_rip"]) and
                       hexint(d.get("vmcs02_guest_rip")) == hexint(st["vmcs02_guest_rip"]) and
-                      v.get("l0_last_exit_name") == "IO_INSTRUCTION" and d.get("unexplained") == 0,
+                      hexint((v.get("l0_last_exit_reason") or {}).get("value")) == EXIT_REASON_IO_INSTRUCTION and
+                      d.get("counts", {}).get("unexplained") == 0,
                       f"{what}: guest RIP {st['vmcs12_guest_rip']} in vmcs12, {st['vmcs02_guest_rip']} in vmcs02 "
                       f"({st['vmcs12_vs_vmcs02']}), L0's last exit L2's OUT, nothing unexplained")
             if mv["moment"] == "hold-l1-exit":
-                check(v12.get("last_exit", {}).get("reason") == mv["exits"][-1]["reason"] & 0xffff,
+                check(hexint(v12.get("last_exit", {}).get("reason", {}).get("value", "0x0")) & 0xffff ==
+                      mv["exits"][-1]["reason"] & 0xffff,
                       f"{what}: vmcs12's last exit is the one L1 is handling ({mv['exits'][-1]['reason']})")
 
 
@@ -248,10 +251,10 @@ else:
     for side, rc in (("live", live_rc), ("dump", dump_rc)):
         lines = [line for line in (out / f"{side}-kvm.json").read_text().splitlines() if line.startswith("{")]
         kdocs[side] = json.loads(lines[0]) if lines else {}
-        check(rc.get("kvm") == 0 and kdocs[side].get("schema") == "nestscope/kvm/1",
-              f"{side}: nestscope kvm -v -j exits {rc.get('kvm')} with nestscope/kvm/1")
+        check(rc.get("kvm") == 0 and kdocs[side].get("schema") == "nestscope/kvm/2",
+              f"{side}: nestscope kvm -v -j exits {rc.get('kvm')} with nestscope/kvm/2")
     vcpus = [v for vm in kdocs["dump"].get("vms", []) for v in vm.get("vcpus", [])]
-    check(vcpus and all(hexint(v["vmcs01"]) and (hexint(v["vmcs02"]) or not v["guest_mode"]) for v in vcpus),
+    check(vcpus and all(hexint(v["vmcs01"]) and (hexint(v["vmcs02"]) or v["mode"] != "L2") for v in vcpus),
           f"kvm: each of {len(vcpus)} vCPUs has its vmcs01, and its vmcs02 in L2")
     compare("kvm", kdocs["live"], kdocs["dump"], set())
 

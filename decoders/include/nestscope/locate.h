@@ -147,6 +147,23 @@ struct ns_vcpu {
 	uint32_t exit_reason;   /* the last VM exit KVM handled (vmcs01 or vmcs02) */
 };
 
+/*
+ * Where a vCPU is in nested VMX, from its state: not in VMX operation, in
+ * VMX operation without a current VMCS, in L1 with a current vmcs12, or in
+ * L2 (guest mode).  kvm/2's and triage/2's "state".
+ */
+enum ns_vmx_state { NS_VMX_OFF, NS_VMX_NO_VMCS, NS_VMX_VMCS12, NS_VMX_L2 };
+
+static inline enum ns_vmx_state ns_vcpu_vmx_state(const struct ns_vcpu *v)
+{
+	if (!v->vmxon)
+		return NS_VMX_OFF;
+	/* -1ull: KVM's INVALID_GPA, no current VMCS */
+	if (v->current_vmptr == ~0ull || !v->cached_vmcs12)
+		return NS_VMX_NO_VMCS;
+	return v->guest_mode ? NS_VMX_L2 : NS_VMX_VMCS12;
+}
+
 #define NS_MAX_VMS 256
 #define NS_MAX_VCPUS_PER_VM 1024
 

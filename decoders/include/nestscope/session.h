@@ -94,8 +94,8 @@ struct ns_loaded_vmcs_view {
 int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, bool is02, const struct ns_cmd_opts *opt,
 		       struct ns_out *o, struct ns_error *err);
 
-/* triage: every VM and vCPU judged (docs/json-schema.md: nestscope/triage/1). */
-#define NS_TRIAGE_SCHEMA "nestscope/triage/1"
+/* triage: every VM and vCPU judged (docs/json-schema.md: nestscope/triage/2). */
+#define NS_TRIAGE_SCHEMA "nestscope/triage/2"
 struct ns_triage_info {
 	const char *dump, *format, *release, *types; /* what the front end opened, for the header */
 	const char *layout_file;                     /* a hardware layout file for vmcs02, or NULL */

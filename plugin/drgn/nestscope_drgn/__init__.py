@@ -259,9 +259,10 @@ def vcpu_nested_state(vcpu):
 
     :param vcpu: ``struct vcpu_vmx *`` or ``struct kvm_vcpu *``.
     :returns: A Record: ``pid`` and ``comm`` of its VMM, ``index``, ``mode`` (``L1``/``L2``),
-        ``guest_mode``, ``vmxon``, ``vmxon_ptr``, ``current_vmptr``, the addresses ``cached_vmcs12``,
-        ``cached_shadow_vmcs12``, ``vmcs01``, ``vmcs02``, ``loaded_vmcs``, ``nested_run_pending``,
-        ``exit_reason`` and ``exit_reason_text`` (docs/json-schema.md, nestscope/kvm/1).
+        ``state``, ``hflags``, ``hflags_agrees``, ``vmxon``, ``vmxon_pa``, ``vmcs12_pa`` (L1's current VMCS),
+        the addresses ``cached_vmcs12``, ``cached_shadow_vmcs12``, ``vmcs01``, ``vmcs02``, ``loaded_copy``,
+        ``nested_run_pending`` and ``l0_last_exit_reason`` (``value`` and ``decoded``, or None)
+        (docs/json-schema.md, nestscope/kvm/2).
     :raises LookupError: if no VM on vm_list has this vCPU.
     """
     addr = _address(vcpu)
