@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "nestscope/migstream.h"
 #include "nestscope/nestscope.h"
+#include "render/report_doc.h"
 #include "sources.h"
 
 /* A stream's bytes, mapped: the parser reads it in place (an input is a regular file, or spooled to one). */
@@ -51,6 +52,7 @@ int decode_migration(const struct ns_input *in, const struct ns_render_opts *rop
 	struct mapped_file mf;
 	struct ns_error err;
 	struct ns_out out = ns_out_file(stdout);
+	struct ns_report_doc doc;
 	int status = 0;
 
 	if (map_input(in, &mf, &err) || ns_migstream_parse(mf.data, mf.len, false, &m, &err)) {
@@ -66,6 +68,8 @@ int decode_migration(const struct ns_input *in, const struct ns_render_opts *rop
 		ns_migstream_free(&m);
 		return EXIT_BAD_INPUT;
 	}
+	/* one document: a report per vCPU */
+	ns_render_doc_begin(&doc, &out, json, ropt);
 	for (size_t i = 0; i < m.nnested; i++) {
 		struct ns_nested_state ns;
 		struct ns_report rep;
@@ -84,11 +88,9 @@ int decode_migration(const struct ns_input *in, const struct ns_render_opts *rop
 			status = EXIT_BAD_INPUT;
 			continue;
 		}
-		if (json)
-			ns_render_json(&out, &rep, ropt);
-		else
-			ns_render_text(&out, &rep, ropt);
+		ns_render_doc_add(&doc, &rep);
 	}
+	ns_render_doc_end(&doc);
 	unmap_file(&mf);
 	ns_migstream_free(&m);
 	return status;

@@ -234,6 +234,11 @@ static void blob_rules_markdown(void)
 	printf("\n%zu rules.\n", ns_blob_rule_count());
 }
 
+static uint64_t region_offset(const char *spec)
+{
+	return is_region(spec) ? strtoull(strrchr(spec, '@') + 1, NULL, 0) : 0;
+}
+
 static int cmd_decode(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -327,6 +332,11 @@ static int cmd_decode(int argc, char **argv)
 		free(buf);
 		return EXIT_BAD_INPUT;
 	}
+	/* a raw vmcs12 is a region of the file; a blob's vmcs12s have no address of their own */
+	for (unsigned i = 0; !rep.ns && i < rep.nvmcs; i++) {
+		rep.vmcs[i].ref.space = NS_AS_FILE_OFFSET;
+		rep.vmcs[i].ref.address = is_region(argv[optind]) ? region_offset(argv[optind]) : 0;
+	}
 	if (json)
 		ns_render_json(&out, &rep, &ropt);
 	else
@@ -351,10 +361,6 @@ struct image {
 };
 
 /* Where in its file a region was read: FILE@OFFSET's offset, else 0 (read_region checked the number). */
-static uint64_t region_offset(const char *spec)
-{
-	return is_region(spec) ? strtoull(strrchr(spec, '@') + 1, NULL, 0) : 0;
-}
 
 static void load_image(const char *spec, const char *layout_file, bool force, struct image *im)
 {

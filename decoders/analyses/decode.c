@@ -18,8 +18,8 @@ static int prefixed(struct ns_error *err, int rc, const char *source, const char
 	return ns_fail(err, err->code, "%s: %s%s", source, part, msg);
 }
 
-static int add_vmcs12(struct ns_report *r, const char *title, const char *copy, const uint8_t *data,
-		      size_t len, bool force, bool shadow, struct ns_error *err)
+static int add_vmcs12(struct ns_report *r, const char *title, enum ns_copy_name name, const char *copy,
+		      const uint8_t *data, size_t len, bool force, bool shadow, struct ns_error *err)
 {
 	struct ns_decoded_vmcs *dv = &r->vmcs[r->nvmcs];
 	int rc = ns_vmcs12_inspect(data, len, force, shadow, &dv->info, err);
@@ -28,6 +28,8 @@ static int add_vmcs12(struct ns_report *r, const char *title, const char *copy, 
 		return rc;
 	dv->title = title;
 	dv->vmcs = (struct ns_vmcs){ ns_vmcs12_layout(), data, len, copy };
+	/* a blob's vmcs12s have no address of their own; a region's is its reader's to add */
+	dv->ref = (struct ns_copy_ref){ name, NS_AS_NONE, 0, NS_VMCS12_LAYOUT_NAME, NS_LAYOUT_BUILT_IN, copy };
 	r->nvmcs++;
 	return NS_OK;
 }
@@ -70,7 +72,7 @@ int ns_decode_buffer(const uint8_t *buf, size_t len, enum ns_input_format fmt, b
 			len = NS_VMCS12_REGION_SIZE;  /* one 4 KiB region; the rest is not ours */
 		/* a raw region is either kind: its shadow bit says which it claims to be */
 		bool shadow = buf[3] & 0x80;
-		rc = add_vmcs12(r, shadow ? "shadow vmcs12" : "vmcs12", "raw vmcs12 region", buf, len, force,
+		rc = add_vmcs12(r, shadow ? "shadow vmcs12" : "vmcs12", NS_CP_REGION, "raw vmcs12 region", buf, len, force,
 				shadow, err);
 		if (rc)
 			return prefixed(err, rc, source, "");
@@ -86,13 +88,13 @@ int ns_decode_buffer(const uint8_t *buf, size_t len, enum ns_input_format fmt, b
 	if (ns->format != NS_NESTED_FORMAT_VMX)
 		return NS_OK;  /* SVM (or unknown): the header is reported, vmcb12 is not decoded */
 	if (ns->vmcs12) {
-		rc = add_vmcs12(r, "vmcs12", "vmcs12 from KVM_GET_NESTED_STATE", ns->vmcs12, ns->vmcs12_len,
+		rc = add_vmcs12(r, "vmcs12", NS_CP_BLOB_VMCS12, "vmcs12 from KVM_GET_NESTED_STATE", ns->vmcs12, ns->vmcs12_len,
 				force, false, err);
 		if (rc)
 			return prefixed(err, rc, source, "vmcs12: ");
 	}
 	if (ns->shadow_vmcs12) {
-		rc = add_vmcs12(r, "shadow vmcs12", "shadow vmcs12 from KVM_GET_NESTED_STATE",
+		rc = add_vmcs12(r, "shadow vmcs12", NS_CP_BLOB_SHADOW_VMCS12, "shadow vmcs12 from KVM_GET_NESTED_STATE",
 				ns->shadow_vmcs12, ns->shadow_len, force, true, err);
 		if (rc)
 			return prefixed(err, rc, source, "shadow vmcs12: ");
@@ -132,6 +134,8 @@ int ns_decode_vcpu_vmcs12(const uint8_t *buf, size_t len, uint64_t addr, const s
 		return rc;
 	dv->title = which == NS_COPY_SHADOW ? "shadow vmcs12" : "vmcs12";
 	dv->vmcs = (struct ns_vmcs){ ns_vmcs12_layout(), buf, len, vr->copy };
+	dv->ref = vr->ref;
+	r->vcpu = ns_vcpu_ref_of(v, true);
 	r->nvmcs = 1;
 
 	vr->note[0] = '\0';

@@ -9,6 +9,7 @@
 #include "nestscope/nestscope.h"
 #include "nestscope/session.h"
 #include "kvm/session_priv.h"
+#include "render/report_doc.h"
 #include "sdm/vmx_names.h"
 
 struct ns_session *ns_session_new(const struct ns_target *t, const char *datadir)
@@ -265,23 +266,27 @@ int ns_cmd_vmcs12(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const st
 		  struct ns_error *err)
 {
 	struct ns_vmcs12_read *c = malloc(sizeof(*c));
+	struct ns_vcpu_ref ref;
 	struct ns_vcpu v;
 	int rc;
 
 	if (!c)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if (!(rc = pick_vcpu(s, vcpu, opt->json, &v, NULL, o, err)) &&
-	    !(rc = ns_session_read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, c, err)))
+	if (!(rc = pick_vcpu(s, vcpu, opt->json, &v, &ref, o, err)) &&
+	    !(rc = ns_session_read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, c, err))) {
+		c->vr.r.vcpu = ref;
 		print_report(&c->vr.r, opt, o);
+	}
 	free(c);
 	return rc;
 }
 
 int ns_cmd_vmcs12_all(struct ns_session *s, const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err)
 {
+	struct ns_render_opts ro = { opt->sections ? opt->sections : NS_SECT_ALL, opt->all };
 	struct ns_walk *w;
 	struct ns_vmcs12_read *c = NULL;
-	size_t shown = 0;
+	struct ns_report_doc doc;
 	int rc = walk_new(s, true, &w, err);
 
 	if (rc)
@@ -290,18 +295,20 @@ int ns_cmd_vmcs12_all(struct ns_session *s, const struct ns_cmd_opts *opt, struc
 		rc = ns_fail(err, NS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	/* one document, a report per vCPU; a copy that cannot be read ends it, still whole, and is the error */
+	ns_render_doc_begin(&doc, o, opt->json, &ro);
 	for (size_t i = 0; i < w->nvcpus; i++) {
 		const struct ns_vcpu *v = &w->vcpus[i];
 
 		if (!v->vmxon || !v->cached_vmcs12 || v->current_vmptr == ~0ull)
 			continue;
 		if ((rc = ns_session_read_vmcs12(s, v, (enum ns_vmcs12_copy)opt->copy, opt->force, c, err)))
-			goto out;
-		print_report(&c->vr.r, opt, o);
-		shown++;
+			break;
+		ns_render_doc_add(&doc, &c->vr.r);
 	}
-	/* JSON: no document is the empty answer; text says why it is empty */
-	if (!shown)
+	ns_render_doc_end(&doc);
+	/* JSON: a document with no report is the empty answer; text says why it is empty */
+	if (!rc && !doc.n)
 		ns_render_note(o, opt->json, "no vCPU in VMX operation has a current vmcs12");
 out:
 	free(c);
@@ -324,8 +331,11 @@ int ns_cmd_vmcs12_at(struct ns_session *s, uint64_t addr, const char *label, con
 	if (!s->t->read(s->t->ctx, addr, a->region, NS_VMCS12_REGION_SIZE))
 		rc = ns_fail(err, NS_ERR_IO, "%s: cannot read a 4 KiB region there", label);
 	else if (!(rc = ns_decode_buffer(a->region, NS_VMCS12_REGION_SIZE, NS_INPUT_VMCS12, opt->force, label, &a->ns,
-					 &a->r, err)))
+					 &a->r, err))) {
+		a->r.vmcs[0].ref.space = NS_AS_KERNEL;
+		a->r.vmcs[0].ref.address = addr;
 		print_report(&a->r, opt, o);
+	}
 	free(a);
 	return rc;
 }
@@ -366,7 +376,11 @@ int ns_session_read_hw(struct ns_session *s, const struct ns_vcpu *v, uint64_t r
 		 (unsigned long long)region, out->hw.name, out->hw.origin);
 	out->ref = (struct ns_copy_ref){ !strcmp(name, "vmcs01") ? NS_CP_VMCS01 : NS_CP_VMCS02, NS_AS_KERNEL, region,
 					 out->hw.name, out->hw.origin, out->copy };
-	return hw_report(out->region, sizeof(out->region), &out->hw, name, out->copy, out->source, &out->rep, err);
+	if ((rc = hw_report(out->region, sizeof(out->region), &out->hw, name, out->copy, out->source, &out->rep, err)))
+		return rc;
+	out->rep.vmcs[0].ref = out->ref;
+	out->rep.vcpu = ns_vcpu_ref_of(v, true);
+	return NS_OK;
 }
 
 int ns_session_diff(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_vmcs12_read *v12,
@@ -488,6 +502,7 @@ int ns_session_loaded_vmcs(struct ns_session *s, const struct ns_vcpu *v, bool i
 		memset(&out->hw.rep, 0, sizeof(out->hw.rep));
 		out->hw.rep.source = out->hw.source;
 		out->hw.rep.format = lv->name;
+		out->hw.rep.vcpu = ns_vcpu_ref_of(v, true);
 	}
 	out->hw.rep.kvm_copies = lv;
 	return NS_OK;
@@ -499,13 +514,15 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, boo
 	/* the hardware VMCS is shown whole, whatever -s says: its sections are for vmcs12 */
 	struct ns_render_opts ro = { NS_SECT_ALL, false };
 	struct ns_loaded_vmcs_read *lr = malloc(sizeof(*lr));
+	struct ns_vcpu_ref ref;
 	struct ns_vcpu v;
 	int rc;
 
 	if (!lr)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if (!(rc = pick_vcpu(s, vcpu, opt->json, &v, NULL, o, err)) &&
+	if (!(rc = pick_vcpu(s, vcpu, opt->json, &v, &ref, o, err)) &&
 	    !(rc = ns_session_loaded_vmcs(s, &v, is02, opt->layout_file, lr, err))) {
+		lr->hw.rep.vcpu = ref;
 		if (opt->json)
 			ns_render_json(o, &lr->hw.rep, &ro);
 		else
@@ -551,6 +568,7 @@ static int region_report(const uint8_t *buf, size_t len, const char *label, cons
 		if ((rc = hw_report(buf, len, &w->hw, rev == NS_EVMCS_REVISION ? "evmcs" : "hardware-vmcs", w->copy,
 				    label, &w->r, err)))
 			return rc;
+		w->r.vmcs[0].ref = (struct ns_copy_ref){ NS_CP_REGION, NS_AS_NONE, 0, w->hw.name, w->hw.origin, w->copy };
 		print_report(&w->r, opt, o);
 		return NS_OK;
 	}

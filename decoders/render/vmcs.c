@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "render/common.h"
+#include "render/report_doc.h"
 #include "render/json.h"
 #include "nestscope/explain.h"
 #include "nestscope/render.h"
@@ -458,8 +459,8 @@ static const char *section_key(enum ns_ftype t)
 	return "?";
 }
 
-static void json_field_entry(struct json *j, const struct ns_field *f, const struct value *v,
-			     const char *copy, bool stale, const struct ns_context *ctx)
+static void json_field_entry(struct json *j, const struct ns_field *f, const struct value *v, bool stale,
+			     const struct ns_context *ctx)
 {
 	struct ns_decoding d;
 	char enc[8];
@@ -473,7 +474,6 @@ static void json_field_entry(struct json *j, const struct ns_field *f, const str
 	json_kv_str(j, "width", ns_width_name(f->width));
 	json_kv_uint(j, "offset", v->slot.offset);
 	json_kv_str(j, "kernels", slot_kind_name(v->slot.kind));
-	json_kv_str(j, "copy", copy);
 	json_kv_bool(j, "stale", stale);
 	json_kv_hex(j, "value", v->v);
 	json_key(j, "decoded");
@@ -499,6 +499,24 @@ static const char *finding_kind_name(enum ns_finding_kind k)
 	return "?";
 }
 
+/* decode/2's VMCS kinds: scan's words ("shadow-vmcs12", "hardware-vmcs", "evmcs") */
+static const char *kind_name(const char *title)
+{
+	return !strcmp(title, "shadow vmcs12") ? "shadow-vmcs12" : title;
+}
+
+/* The copy a view decodes; a view whose analysis named no copy is a region known by its label only */
+static void json_copy(struct json *j, const struct ns_decoded_vmcs *dv)
+{
+	struct ns_copy_ref ref = dv->ref;
+
+	if (!ref.label) {
+		ref = (struct ns_copy_ref){ NS_CP_REGION, NS_AS_NONE, 0, dv->vmcs.layout->name, NULL, NULL };
+		ref.label = dv->vmcs.copy;
+	}
+	ns_emit_copy_ref(j, "copy", &ref);
+}
+
 static void json_vmcs(struct json *j, const struct ns_decoded_vmcs *dv, const struct ns_render_opts *opt)
 {
 	const struct ns_vmcs12_info *in = &dv->info;
@@ -506,23 +524,31 @@ static void json_vmcs(struct json *j, const struct ns_decoded_vmcs *dv, const st
 
 	context_of(&dv->vmcs, &ctx);
 	json_obj_begin(j);
-	json_kv_str(j, "title", dv->title);
-	json_kv_str(j, "layout", dv->vmcs.layout->name);
-	json_kv_str(j, "copy", dv->vmcs.copy);
+	json_kv_str(j, "kind", kind_name(dv->title));
+	json_copy(j, dv);
 	json_kv_hex(j, "revision_id", in->revision);
 	json_kv_bool(j, "shadow", in->shadow);
 	json_kv_uint(j, "abort", in->abort);
 	json_kv_str(j, "launch_state", ns_launch_state_str(in->launch_state));
-	json_key(j, "stale_note");
-	if (dv->stale_note)
-		json_str(j, dv->stale_note);
-	else
+	json_key(j, "staleness");
+	if (dv->stale_sections) {
+		json_obj_begin(j);
+		json_key(j, "sections");
+		json_arr_begin(j);
+		for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+			if (dv->stale_sections & sections[i].flag)
+				json_str(j, sections[i].key);
+		json_arr_end(j);
+		json_kv_str(j, "explanation", dv->stale_note ? dv->stale_note : "");
+		json_obj_end(j);
+	} else {
 		json_null(j);
+	}
 	json_key(j, "findings");
 	json_arr_begin(j);
 	for (unsigned i = 0; i < in->nfindings; i++) {
 		json_obj_begin(j);
-		json_kv_str(j, "kind", finding_kind_name(in->findings[i].kind));
+		json_kv_str(j, "id", finding_kind_name(in->findings[i].kind));
 		json_kv_uint(j, "offset", in->findings[i].offset);
 		json_kv_uint(j, "length", in->findings[i].len);
 		json_kv_str(j, "message", in->findings[i].text);
@@ -542,8 +568,7 @@ static void json_vmcs(struct json *j, const struct ns_decoded_vmcs *dv, const st
 				continue;
 			v = get(&dv->vmcs, f->encoding);
 			if (shown(&v, opt))
-				json_field_entry(j, f, &v, dv->vmcs.copy, dv->stale_sections & section_flag(f->type),
-						 &ctx);
+				json_field_entry(j, f, &v, dv->stale_sections & section_flag(f->type), &ctx);
 		}
 	}
 	json_arr_end(j);
@@ -580,9 +605,9 @@ static void json_blob_verdict(struct json *j, const struct ns_blob_verdict *v)
 	json_arr_begin(j);
 	for (unsigned i = 0; i < v->n; i++) {
 		json_obj_begin(j);
-		json_kv_str(j, "rule", v->v[i].rule->id);
-		json_kv_str(j, "kvm", ns_blob_kind_name(v->v[i].rule->kind));
-		json_kv_str(j, "kernel", v->v[i].rule->kernel);
+		json_kv_str(j, "id", v->v[i].rule->id);
+		json_kv_str(j, "effect", ns_blob_kind_name(v->v[i].rule->kind));
+		json_kv_str(j, "kernel_check", v->v[i].rule->kernel);
 		json_kv_str(j, "message", v->v[i].detail);
 		json_obj_end(j);
 	}
@@ -656,11 +681,14 @@ static void json_kvm_copies(struct json *j, const struct ns_loaded_vmcs_view *lv
 		json_str(j, lv->region_error);
 	json_key(j, "controls");
 	if (cs->have) {
+		struct ns_field_ref ref;
+
 		json_obj_begin(j);
 		for (size_t i = 0; i < sizeof(shadow_rows) / sizeof(shadow_rows[0]); i++)
-			json_kv_hex(j, shadow_rows[i].key, shadow_value(cs, i));
-		if (cs->have_tertiary)
-			json_kv_hex(j, "tertiary_exec", cs->tertiary_exec);
+			if (ns_field_lookup(shadow_rows[i].enc, &ref))
+				ns_emit_decoded_value(j, ref.field->name, ref.field->decoder, shadow_value(cs, i), NULL);
+		if (cs->have_tertiary && ns_field_lookup(TERTIARY_VM_EXEC_CONTROL, &ref))
+			ns_emit_decoded_value(j, ref.field->name, ref.field->decoder, cs->tertiary_exec, NULL);
 		json_obj_end(j);
 	} else {
 		json_null(j);
@@ -680,7 +708,7 @@ static void json_kvm_copies(struct json *j, const struct ns_loaded_vmcs_view *lv
 	json_key(j, "register_cache");
 	if (rc->have) {
 		json_obj_begin(j);
-		json_kv_str(j, "level", lv->regs_l2 ? "L2" : "L1");
+		json_kv_str(j, "mode", lv->regs_l2 ? "L2" : "L1");
 		json_kv_hex(j, "rip", rc->rip);
 		json_kv_bool(j, "rip_available", rc->rip_avail);
 		json_kv_bool(j, "rip_dirty", rc->rip_dirty);
@@ -693,30 +721,68 @@ static void json_kvm_copies(struct json *j, const struct ns_loaded_vmcs_view *lv
 	json_obj_end(j);
 }
 
+static void json_report(struct json *j, const struct ns_report *r, const struct ns_render_opts *opt)
+{
+	json_obj_begin(j);
+	json_kv_str(j, "source", r->source);
+	ns_emit_vcpu_ref(j, "vcpu", &r->vcpu);
+	json_kv_str(j, "format", r->format);
+	json_key(j, "nested_state");
+	if (r->ns)
+		json_nested_state(j, r->ns, &r->blob);
+	else
+		json_null(j);
+	json_key(j, "vmcs");
+	json_arr_begin(j);
+	for (unsigned i = 0; i < r->nvmcs; i++)
+		json_vmcs(j, &r->vmcs[i], opt);
+	json_arr_end(j);
+	if (r->kvm_copies) {
+		json_key(j, "kvm_copies");
+		json_kvm_copies(j, r->kvm_copies);
+	}
+	json_obj_end(j);
+}
+
+void ns_render_doc_begin(struct ns_report_doc *d, struct ns_out *o, bool json, const struct ns_render_opts *opt)
+{
+	d->o = o;
+	d->json = json;
+	d->opt = *opt;
+	d->n = 0;
+	if (!json)
+		return;
+	json_init(&d->j, o);
+	json_obj_begin(&d->j);
+	json_kv_str(&d->j, "schema", NS_JSON_SCHEMA);
+	json_key(&d->j, "reports");
+	json_arr_begin(&d->j);
+}
+
+void ns_render_doc_add(struct ns_report_doc *d, const struct ns_report *r)
+{
+	if (d->json)
+		json_report(&d->j, r, &d->opt);
+	else
+		ns_render_text(d->o, r, &d->opt);
+	d->n++;
+}
+
+void ns_render_doc_end(struct ns_report_doc *d)
+{
+	if (!d->json)
+		return;
+	json_arr_end(&d->j);
+	json_obj_end(&d->j);
+}
+
 void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
 {
-	struct json j;
+	struct ns_report_doc d;
 
-	json_init(&j, o);
-	json_obj_begin(&j);
-	json_kv_str(&j, "schema", NS_JSON_SCHEMA);
-	json_kv_str(&j, "source", r->source);
-	json_kv_str(&j, "format", r->format);
-	json_key(&j, "nested_state");
-	if (r->ns)
-		json_nested_state(&j, r->ns, &r->blob);
-	else
-		json_null(&j);
-	json_key(&j, "vmcs");
-	json_arr_begin(&j);
-	for (unsigned i = 0; i < r->nvmcs; i++)
-		json_vmcs(&j, &r->vmcs[i], opt);
-	json_arr_end(&j);
-	if (r->kvm_copies) {
-		json_key(&j, "kvm_copies");
-		json_kvm_copies(&j, r->kvm_copies);
-	}
-	json_obj_end(&j);
+	ns_render_doc_begin(&d, o, true, opt);
+	ns_render_doc_add(&d, r);
+	ns_render_doc_end(&d);
 }
 
 void ns_render_explain_json(struct ns_out *o, const char *kind, uint64_t value, const struct ns_decoding *d)

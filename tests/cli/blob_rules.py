@@ -74,8 +74,8 @@ for lineno, rule, base, edits, why in load_cases():
         jr = run(*common, "--json", str(blob))
         (jsondir / f"case{n}.json").write_text(jr.stdout)
         try:
-            checks = json.loads(jr.stdout)["nested_state"]["kvm_checks"]
-            named = [v["rule"] for v in checks["violations"]]
+            checks = json.loads(jr.stdout)["reports"][0]["nested_state"]["kvm_checks"]
+            named = [v["id"] for v in checks["violations"]]
         except (ValueError, KeyError, TypeError) as e:
             fail(f"{where}: JSON: {e}")
             continue
@@ -107,7 +107,7 @@ for r in rules:
         fail(f"rule {r} has no case that breaks it alone")
 
 # the JSON of every case validates against the schema
-v = subprocess.run(["/usr/bin/python3", "tests/cli/validate_json.py", "nestscope/decode/1", *map(str, sorted(jsondir.glob("*.json")))],
+v = subprocess.run(["/usr/bin/python3", "tests/cli/validate_json.py", "nestscope/decode/2", *map(str, sorted(jsondir.glob("*.json")))],
                    capture_output=True, text=True)
 if v.returncode:
     fail("schema: " + v.stdout.strip().splitlines()[-1] + " " + " ".join(v.stdout.splitlines()[:3]))

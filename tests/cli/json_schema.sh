@@ -26,7 +26,7 @@ PY
 "$NS" decode --json "$T/svm.bin" > "$T/svm.json"
 "$NS" decode --json "$T/findings.bin" > "$T/findings.json"
 "$NS" decode --json -g -x "$T/findings.bin" > "$T/sections.json"
-/usr/bin/python3 tests/cli/validate_json.py nestscope/decode/1 "$T"/*.json
+/usr/bin/python3 tests/cli/validate_json.py nestscope/decode/2 "$T"/*.json
 "$NS" fields --json > "$T/fields.json"
 "$NS" fields --json --high GUEST > "$T/fields-guest.json"
 /usr/bin/python3 tests/cli/validate_json.py nestscope/fields/1 "$T/fields.json" "$T/fields-guest.json"
@@ -49,8 +49,8 @@ done
 
 # the schema is not a rubber stamp: a document with a wrong type must fail
 /usr/bin/python3 -c "
-import json; d = json.load(open('$T/d1.json')); d['vmcs'] = 'oops'; json.dump(d, open('$T/bad.json', 'w'))"
-if /usr/bin/python3 tests/cli/validate_json.py nestscope/decode/1 "$T/bad.json" > /dev/null; then
+import json; d = json.load(open('$T/d1.json')); d['reports'][0]['vmcs'] = 'oops'; json.dump(d, open('$T/bad.json', 'w'))"
+if /usr/bin/python3 tests/cli/validate_json.py nestscope/decode/2 "$T/bad.json" > /dev/null; then
 	echo "FAIL: an invalid document validated"; exit 1
 fi
 # nor for triage/2 and kvm/2: triage/1's space-joined field list, kvm/1's exit_reason string

@@ -34,7 +34,11 @@ def decode(path):
     if r.returncode:
         fail(f"{path}: nestscope failed: {r.stderr.strip()}")
         return None
-    return json.loads(r.stdout)
+    doc = json.loads(r.stdout)
+    if len(doc.get("reports", [])) != 1:
+        fail(f"{path}: one report in the decode/2 document, not {len(doc.get('reports', []))}")
+        return None
+    return doc["reports"][0]
 
 
 def fields(vmcs):
@@ -95,7 +99,7 @@ def check_config(kdir, cfg, m):
             if v.get(0x4402) != e["reason"] or v.get(0x6400, 0) != int(e["qualification"], 16):
                 fail(f"{path}: exit reason {v.get(0x4402)} qualification {v.get(0x6400)}, L1 saw "
                      f"{e['reason']} {e['qualification']}")
-        if len(doc["vmcs"]) > 1 and doc["vmcs"][1]["title"] != "shadow vmcs12":
+        if len(doc["vmcs"]) > 1 and doc["vmcs"][1]["kind"] != "shadow-vmcs12":
             fail(f"{path}: second region is not the shadow vmcs12")
 
 

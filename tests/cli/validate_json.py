@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Validates JSON documents against nestscope's schemas (docs/json-schema/).
 
-usage: validate_json.py SCHEMA_ID FILE...   (SCHEMA_ID e.g. nestscope/decode/1)
+usage: validate_json.py SCHEMA_ID FILE...   (SCHEMA_ID e.g. nestscope/decode/2)
 Uses Debian's python3-jsonschema; the validator is independent of nestscope.
 """
 import json

@@ -60,13 +60,17 @@ for mf in sorted(root.glob("*/manifest.json")):
     stdout, stderr = crash(vmlinux, dump, commands)
     docs = itest.json_docs(stdout)
     kvm = next((d for d in docs if d.get("schema") == "nestscope/kvm/2"), None)
-    decoded = [d for d in docs if d.get("schema") == "nestscope/decode/1"]
+    # decode/2: one document per command line, here each with the one report of its one vCPU
+    decode_docs = [d for d in docs if d.get("schema") == "nestscope/decode/2"]
+    check(all(len(d["reports"]) == 1 for d in decode_docs),
+          f"{kver}: vmcs12, vmcs02 and vmcs01 -j of one vCPU print one report each")
+    decoded = [d["reports"][0] for d in decode_docs if d["reports"]]
     vmcs12s = [d for d in decoded if d["format"] == "vmcs12"]
     # vmcs02 -j, vmcs01 -j: one decode document each, the region in vmcs[] and KVM's copies in kvm_copies
     vmcs02s = [d for d in decoded if d["format"] == "vmcs02"]
     vmcs01s = [d for d in decoded if d["format"] == "vmcs01"]
-    hw02 = [d for d in vmcs02s if d["vmcs"] and d["vmcs"][0]["title"] == "vmcs02"]
-    hw01 = [d for d in vmcs01s if d["vmcs"] and d["vmcs"][0]["title"] == "vmcs01"]
+    hw02 = [d for d in vmcs02s if d["vmcs"] and d["vmcs"][0]["kind"] == "vmcs02"]
+    hw01 = [d for d in vmcs01s if d["vmcs"] and d["vmcs"][0]["kind"] == "vmcs01"]
     diffs = [d for d in docs if d.get("schema") == "nestscope/diff/2"]
     check(kvm is not None and len(vmcs12s) == len(vms) and len(vmcs02s) == len(vms),
           f"{kver}: kvm -v, vmcs12 and vmcs02 answer for each of the {len(vms)} VMs")
@@ -74,13 +78,13 @@ for mf in sorted(root.glob("*/manifest.json")):
           f"{kver}: one document per JSON command line ({len(docs)} for {2 + 5 * len(vms)} commands)")
     # the JSON the extension prints validates against the published schemas
     with tempfile.TemporaryDirectory() as d:
-        for i, doc in enumerate([kvm] + vmcs12s + vmcs02s + vmcs01s if kvm else []):
+        for i, doc in enumerate([kvm] + decode_docs if kvm else []):
             pathlib.Path(d, f"{i}.json").write_text(json.dumps(doc))
-        ndec = len(vmcs12s) + len(vmcs02s) + len(vmcs01s)
+        ndec = len(decode_docs)
         ok = kvm and all(subprocess.run(["/usr/bin/python3", "tests/cli/validate_json.py", schema, *files],
                                         capture_output=True).returncode == 0
                          for schema, files in (("nestscope/kvm/2", [f"{d}/0.json"]),
-                                               ("nestscope/decode/1", [f"{d}/{i + 1}.json" for i in range(ndec)])))
+                                               ("nestscope/decode/2", [f"{d}/{i + 1}.json" for i in range(ndec)])))
         check(bool(ok), f"{kver}: kvm -j, vmcs12 -j, vmcs02 -j and vmcs01 -j output validate against docs/json-schema")
     if kvm is None or len(vmcs12s) != len(vms):
         print(stdout[-3000:], stderr[-2000:])
@@ -121,10 +125,13 @@ for mf in sorted(root.glob("*/manifest.json")):
                   f"{kver} pid {vm['pid']}: {fields[enc]['name']} {fields[enc]['value']} as L1 wrote it")
         check(fields[0x4000]["decoded"] is not None and fields[0x4002]["decoded"]["flags"],
               f"{kver} pid {vm['pid']}: controls decoded symbolically")
-        # in L2, the guest state of cached_vmcs12 is flagged stale, and the copy is named
+        # in L2, the guest state of cached_vmcs12 is flagged stale (the copy says which sections and why), the
+        # copy and the vCPU are named
+        view = v12["vmcs"][0]
         check(fields[0x681E]["stale"] and not fields[0x4002]["stale"] and
-              fields[0x681E]["copy"].startswith("cached_vmcs12"),
-              f"{kver} pid {vm['pid']}: guest state marked stale, controls not; copy named")
+              "guest" in (view["staleness"] or {}).get("sections", []) and view["copy"]["name"] == "cached_vmcs12" and
+              (v12["vcpu"] or {}).get("pid") == vm["pid"],
+              f"{kver} pid {vm['pid']}: guest state marked stale, controls not; copy and vCPU named")
     for vm, v02 in zip(vms, vmcs02s):
         head = v02["kvm_copies"]["header"] or {}
         check(head.get("revision_id") == "0x2b", f"{kver}: vmcs02 revision id {head.get('revision_id')} (Bochs's 0x2b)")
@@ -132,7 +139,7 @@ for mf in sorted(root.glob("*/manifest.json")):
         # (and dirty, not yet in vmcs02) once the OUT was completed, at the OUT otherwise
         rc = v02["kvm_copies"]["register_cache"]
         moment = vm["moment"]
-        check(rc is not None and rc["level"] == "L2" and int(rc["rip"], 16) == int(moment["l2_rip"], 16) and
+        check(rc is not None and rc["mode"] == "L2" and int(rc["rip"], 16) == int(moment["l2_rip"], 16) and
               rc["rip_dirty"] == (moment["moment"] == "hold-io"),
               f"{kver} pid {vm['pid']} ({moment['moment']}): register cache RIP {rc and rc['rip']}, dirty "
               f"{rc and rc['rip_dirty']}; the harness saw {moment['l2_rip']}")
@@ -151,9 +158,10 @@ for mf in sorted(root.glob("*/manifest.json")):
         check(f02.get(0x4402) == 30 and f01.get(0x4402) == 20,
               f"{kver} pid {vm['pid']}: exit reasons vmcs02 {f02.get(0x4402)} (OUT), vmcs01 {f01.get(0x4402)} (VMLAUNCH)")
         for hw, sw, name in ((f02, s02, "vmcs02"), (f01, s01, "vmcs01")):
-            same = all(hw.get(enc) == int(sw["kvm_copies"]["controls"][key], 16) for enc, key in
-                       ((0x4000, "pin"), (0x4002, "exec"), (0x401E, "secondary_exec"), (0x400C, "vm_exit"),
-                        (0x4012, "vm_entry")))
+            same = all(hw.get(enc) == int(sw["kvm_copies"]["controls"][name]["value"], 16) for enc, name in
+                       ((0x4000, "PIN_BASED_VM_EXEC_CONTROL"), (0x4002, "CPU_BASED_VM_EXEC_CONTROL"),
+                        (0x401E, "SECONDARY_VM_EXEC_CONTROL"), (0x400C, "VM_EXIT_CONTROLS"),
+                        (0x4012, "VM_ENTRY_CONTROLS")))
             check(same, f"{kver} pid {vm['pid']}: {name}'s controls in the region equal KVM's controls_shadow")
 
     # vmcs12 -D: each difference explained, as the moment predicts
@@ -242,13 +250,14 @@ for mf in sorted(root.glob("many-vms/*/manifest.json")):
               f"many-vms {many.name} pid {mvm['pid']}: {mvm['vcpu_count']} vCPUs, each in the mode, VMX operation, "
               f"VMXON region and current VMCS the manifest gives it {wrong or ''}")
     ok = len(novmx) >= 1 and len(docs) == len(novmx[:2]) and all(
-        d.get("format") == "vmcs02" and d["vmcs"] == [] and d["kvm_copies"]["header"] is None and
-        int(d["kvm_copies"]["region"], 16) == 0 and d["kvm_copies"]["region_error"] for d in docs)
+        len(doc.get("reports", [])) == 1 and d.get("format") == "vmcs02" and d["vmcs"] == [] and
+        d["kvm_copies"]["header"] is None and int(d["kvm_copies"]["region"], 16) == 0 and
+        d["kvm_copies"]["region_error"] for doc in docs for d in doc.get("reports", [{}])[:1])
     with tempfile.TemporaryDirectory() as d:
         for i, doc in enumerate(docs):
             pathlib.Path(d, f"{i}.json").write_text(json.dumps(doc))
         files = [f"{d}/{i}.json" for i in range(len(docs))]
-        ok = ok and subprocess.run(["/usr/bin/python3", "tests/cli/validate_json.py", "nestscope/decode/1", *files],
+        ok = ok and subprocess.run(["/usr/bin/python3", "tests/cli/validate_json.py", "nestscope/decode/2", *files],
                                    capture_output=True).returncode == 0
     check(ok, f"many-vms {many.name}: vmcs02 -j on the vCPUs that never ran VMXON {novmx[:2]}: one valid "
               "document each, no region decoded, the reason said")

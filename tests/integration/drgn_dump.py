@@ -96,18 +96,18 @@ def session(dump, vmlinux, mods, cmdfile, manifest):
             "type": str(v.type_), "vcpu_vmx": v.value_(), "pid": pid, "state_pid": state.pid, "mode": state.mode,
             "vcpu_state": state.state, "vmcs12_pa": state.vmcs12_pa,
             "drgn_current_vmptr": v.nested.current_vmptr.value_(),
-            "vmcs12": {"rip": v12["GUEST_RIP"].value, "rip_copy": v12["GUEST_RIP"].copy,
-                       "rip_stale": v12["GUEST_RIP"].stale, "title": v12.title, "revision": v12.revision_id,
-                       "launch_state": v12.launch_state, "stale_note": v12.stale_note,
+            "vmcs12": {"rip": v12["GUEST_RIP"].value, "rip_copy": v12["GUEST_RIP"].copy.name,
+                       "rip_stale": v12["GUEST_RIP"].stale, "kind": v12.kind, "revision": v12.revision_id,
+                       "launch_state": v12.launch_state, "staleness": v12.staleness.json if v12.staleness else None,
                        "controls": [[f.encoding, f.value] for f in v12 if f.section == "control"],
                        "exec_flags": v12["CPU_BASED_VM_EXEC_CONTROL"].decoded.flags,
                        "fields": len(v12)},
             "drgn_vmcs12": {"rip": cached.guest_rip.value_(), "launch_state": cached.launch_state.value_()},
             "field_fn": ns.vmcs12_field(cached, "guest_rip"),
-            "shadow_title": shadow.title, "shadow_copy": next(iter(shadow)).copy,
+            "shadow_kind": shadow.kind, "shadow_copy": next(iter(shadow)).copy.name,
             "vmcs02": {"kind": type(v02).__name__,
                        "rip": v02["GUEST_RIP"].value if isinstance(v02, ns.Vmcs) else None},
-            "vmcs01": {"kind": type(v01).__name__, "title": getattr(v01, "title", None)},
+            "vmcs01": {"kind": type(v01).__name__, "vmcs_kind": getattr(v01, "kind", None)},
             "checks": checks.json, "diff": diff.json,
             "manifest_role": vm["role"]})
     res["vcpus"] = vcpus
@@ -117,9 +117,9 @@ def session(dump, vmlinux, mods, cmdfile, manifest):
     pa = va - prog["page_offset_base"].value_()
     by_va, by_pa = (ns.nestscope_json(prog, ["vmcs12", opt, hex(a)]) for opt, a in (("-r", va), ("-p", pa)))
     def fields(ds):
-        return [{k: v for k, v in f.items() if k != "copy"} for f in ds[0]["vmcs"][0]["fields"]]
+        return ds[0]["reports"][0]["vmcs"][0]["fields"]
     res["phys"] = {"pa": pa, "same": fields(by_va) == fields(by_pa) and len(fields(by_va)) > 0,
-                   "source": by_pa[0]["source"]}
+                   "source": by_pa[0]["reports"][0]["source"]}
     res["abi_compatible"] = ns.vmcs12_abi(prog).compatible
     try:
         ns.vmcs12(drgn.Object(prog, "struct vcpu_vmx *", value=0x1000))
@@ -258,13 +258,14 @@ def main():
                 check(v12["launch_state"] == ("launched" if c["drgn_vmcs12"]["launch_state"] else "clear"),
                       f"{vt}: launch_state {v12['launch_state']} as drgn reads cached_vmcs12->launch_state "
                       f"({c['drgn_vmcs12']['launch_state']})")
-                check(v12["title"] == "vmcs12" and "cached_vmcs12" in v12["rip_copy"] and v12["rip_stale"] and
-                      v12["stale_note"] and v12["revision"] == 0x11E57ED0 and v12["fields"] > 100,
+                check(v12["kind"] == "vmcs12" and v12["rip_copy"] == "cached_vmcs12" and v12["rip_stale"] and
+                      "guest" in (v12["staleness"] or {}).get("sections", []) and v12["revision"] == 0x11E57ED0 and
+                      v12["fields"] > 100,
                       f"{vt}: every field with its copy (cached_vmcs12), guest state stale while L2 runs, "
                       f"revision VMCS12_REVISION")
                 check("USE_MSR_BITMAPS" in v12["exec_flags"] if writes[0x4002] & (1 << 28) else True,
                       f"{vt}: the exec controls' symbolic decode names the bits L1 set")
-                check(c["shadow_title"] == "shadow vmcs12" or "shadow" in c["shadow_copy"],
+                check(c["shadow_kind"] == "shadow-vmcs12" and c["shadow_copy"] == "cached_shadow_vmcs12",
                       f"{vt}: vmcs12(vcpu, copy='shadow') decodes cached_shadow_vmcs12")
                 rip02 = int(vm["moment"]["vmcs02_guest_rip"], 16)
                 check(c["vmcs02"]["rip"] == rip02, f"{vt}: vmcs02(vcpu)['GUEST_RIP'] {rip02:#x} as the manifest says")

@@ -41,9 +41,9 @@ check = itest.Checks()
 
 
 
-def field_view(doc):
-    """A decode document's fields without the labels only a vCPU gives (copy, staleness)."""
-    return [{k: v for k, v in f.items() if k not in ("copy", "stale")} for f in doc["vmcs"][0]["fields"]]
+def field_view(report):
+    """A decode report's fields without the staleness only a vCPU gives (the copy is the view's, not a field's)."""
+    return [{k: v for k, v in f.items() if k != "stale"} for f in report["vmcs"][0]["fields"]]
 
 
 tmp = pathlib.Path(tempfile.mkdtemp())
@@ -77,7 +77,8 @@ for mf in sorted(root.glob("*/manifest.json")):
           any("no vCPU 0 in a VM of pid 99999" in l for l in errs),
           f"{kver}: kvm before kvm-symbols, vmcs12 -r on unmapped memory and an unknown vCPU each give one error line")
     kvm = next((d for d in out if d.get("schema") == "nestscope/kvm/2"), None)
-    v12 = [d for d in out if d.get("schema") == "nestscope/decode/1" and d["format"] == "vmcs12"]
+    v12 = [d["reports"][0] for d in out if d.get("schema") == "nestscope/decode/2" and len(d["reports"]) == 1 and
+           d["reports"][0]["format"] == "vmcs12"]
     check(kvm is not None and len(v12) == len(vms), f"{kver}: the session went on after the errors; kvm and "
                                                     f"vmcs12 answer for the {len(vms)} VMs")
     if kvm is None or len(v12) != len(vms):
@@ -123,7 +124,7 @@ for mf in sorted(root.glob("*/manifest.json")):
                         "-ex", f"p *(struct vmcs12 *){c['cached_vmcs12']}"], capture_output=True, text=True)
     cli = subprocess.run([str(build / "nestscope"), "decode", "-f", "vmcs12", "--json", str(region)],
                          capture_output=True, text=True)
-    check(cli.returncode == 0 and field_view(json.loads(cli.stdout)) == field_view(v12[0]),
+    check(cli.returncode == 0 and field_view(json.loads(cli.stdout)["reports"][0]) == field_view(v12[0]),
           f"{kver}: the CLI decodes the same vmcs12 bytes to the same fields")
     rip = int(vm["moment"]["vmcs12_guest_rip"], 16)
     check(f"= {rip:#x}" in g.stdout, f"{kver}: $vmcs12_field(cached_vmcs12, \"guest_rip\") is {rip:#x}")

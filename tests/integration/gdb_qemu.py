@@ -78,7 +78,7 @@ for rich in sorted(p.parent for p in pathlib.Path("samples").glob("*/rich/manife
             docs = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
             check(len(docs) == 1, f"{rich}: vmcs12 -p {gpa:#x} -j prints one decode document")
             if docs:
-                v = docs[0]["vmcs"][0]
+                v = docs[0]["reports"][0]["vmcs"][0]
                 fields = {int(f["encoding"], 16): int(f["value"], 16) for f in v["fields"]}
                 check(v["revision_id"] == "0x11e57ed0" and v["launch_state"] == "clear",
                       f"{rich}: L1's region at {gpa:#x} is a vmcs12, launch state clear after VMCLEAR")

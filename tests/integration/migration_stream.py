@@ -82,10 +82,12 @@ with tempfile.TemporaryDirectory() as d:
     nested = d / "nested.stream"
     nested.write_bytes(bytes(out))
     r = run("decode", "--json", str(nested))
-    docs = itest.json_docs(r.stdout)
-    check(r.returncode == 0 and len(docs) == 2, f"decode finds a nested state per vCPU [{r.stderr.strip()}]")
+    whole = itest.json_docs(r.stdout)
+    docs = whole[0]["reports"] if len(whole) == 1 else []
+    check(r.returncode == 0 and len(whole) == 1 and len(docs) == 2,
+          f"decode prints one document, a report per vCPU's nested state [{r.stderr.strip()}]")
     for i, blob in enumerate(BLOBS):
-        want = json.loads(run("decode", "--json", blob).stdout)
+        want = json.loads(run("decode", "--json", blob).stdout)["reports"][0]
         got = docs[i] if i < len(docs) else {}
         same_hdr = {k: v for k, v in want["nested_state"].items() if k not in ("vmx_flags", "vmx_flag_names",
                                                                                  "preemption_timer_deadline")}
@@ -100,7 +102,8 @@ with tempfile.TemporaryDirectory() as d:
     saved = d / "saved.img"
     saved.write_bytes(hdr + xml + bytes(out))
     r = run("decode", "--json", str(saved))
-    check(r.returncode == 0 and [x["vmcs"] for x in itest.json_docs(r.stdout)] == [x["vmcs"] for x in docs],
+    check(r.returncode == 0 and [x["vmcs"] for d in itest.json_docs(r.stdout) for x in d["reports"]] ==
+          [x["vmcs"] for x in docs],
           "a libvirt save image of that stream decodes the same")
     (d / "compressed.img").write_bytes(hdr[:28] + struct.pack("<I", 1) + hdr[32:] + xml + bytes(out))
     r = run("decode", str(d / "compressed.img"))

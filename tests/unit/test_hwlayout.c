@@ -212,14 +212,14 @@ static void region_json_names_its_kind(void **state)
 	memcpy(page + 816, "\x42\x10\x00\x00\x00\x00\x00\x00", 8); /* guest_rip 0x1042 */
 	assert_int_equal(ns_cmd_region(page, sizeof(page), "evmcs", "/nonexistent", &opt, &o, NULL), NS_OK);
 	assert_non_null(strstr(out, "\"format\":\"evmcs\""));
-	assert_non_null(strstr(out, "\"title\":\"evmcs\""));
+	assert_non_null(strstr(out, "\"kind\":\"evmcs\""));
 	assert_non_null(strstr(out, "\"layout\":\"hyperv-evmcs-1\""));
 	memset(page, 0, sizeof(page));
 	out[0] = '\0';
 	page[0] = 0x2b;
 	assert_int_equal(ns_cmd_region(page, sizeof(page), "vmcs", "/nonexistent", &opt, &o, NULL), NS_OK);
 	assert_non_null(strstr(out, "\"format\":\"hardware-vmcs\""));
-	assert_non_null(strstr(out, "\"title\":\"hardware-vmcs\""));
+	assert_non_null(strstr(out, "\"kind\":\"hardware-vmcs\""));
 }
 
 int main(void)

@@ -20,6 +20,7 @@ struct ns_decoded_vmcs {
 	/* Sections (NS_SECT_*) whose values are stale in this copy, and why. */
 	unsigned stale_sections;
 	const char *stale_note;
+	struct ns_copy_ref ref;              /* which copy (label: vmcs.copy); zero: a region known by its label */
 };
 
 struct ns_loaded_vmcs_view;
@@ -27,6 +28,7 @@ struct ns_loaded_vmcs_view;
 /* What `decode` produced from one input. */
 struct ns_report {
 	const char *source;                  /* file name or address */
+	struct ns_vcpu_ref vcpu;             /* the vCPU the bytes came from; known false for a file */
 	/* "nested-state", "vmcs12"; a hardware region: "vmcs02", "vmcs01", "hardware-vmcs", "evmcs" */
 	const char *format;
 	const struct ns_nested_state *ns;    /* NULL for a raw vmcs12 */

@@ -32,7 +32,7 @@ struct ns_render_opts {
 };
 
 /* The version of the JSON document layout (docs/json-schema.md). */
-#define NS_JSON_SCHEMA "nestscope/decode/1"
+#define NS_JSON_SCHEMA "nestscope/decode/2"
 
 void ns_render_text(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt);
 void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt);

@@ -100,8 +100,12 @@ class Field(Record):
     """One VMCS field: ``name`` (Linux's enum vmcs_field name), ``encoding``, ``sdm_name``, ``section``,
     ``width``, ``offset``, ``value`` (int), ``decoded`` (a Record with ``text``, ``flags``, ``values``,
     ``reserved``, ``notes``; None when the field has no symbolic form), ``text`` (the decoded form as one
-    line, or None), ``copy`` (which copy of the VMCS the value came from) and ``stale`` (that copy may be
-    out of date)."""
+    line, or None), ``copy`` (which copy of the VMCS the value came from: the view's ``copy``, a Record with
+    ``name``, ``address``, ``label`` ...) and ``stale`` (that copy may be out of date)."""
+
+    def __init__(self, obj, copy=None):
+        super().__init__(obj)
+        self.copy = copy
 
     @property
     def text(self):
@@ -119,21 +123,23 @@ class Field(Record):
 
 
 class Vmcs(Record):
-    """A decoded VMCS (one entry of a nestscope/decode/1 document's ``vmcs[]``): ``title``, ``revision_id``,
-    ``launch_state``, ``abort``, ``shadow``, ``stale_note`` (why some sections may be out of date, or None),
+    """A decoded VMCS (one entry of a nestscope/decode/2 report's ``vmcs[]``): ``kind``, ``copy`` (which copy:
+    ``name``, ``address``, ``address_space``, ``layout``, ``label``), ``revision_id``, ``launch_state``,
+    ``abort``, ``shadow``, ``staleness`` (the sections that may be out of date and why, or None),
     ``findings``, and the fields, by name: ``vmcs["GUEST_RIP"].value``, ``"GUEST_RIP" in vmcs``, iteration
-    in the core's order.  ``document`` is the whole decode document it came from."""
+    in the core's order.  ``document`` is the report it came from (``vcpu``, ``kvm_copies`` ...)."""
 
     def __init__(self, obj, document):
         super().__init__(obj)
         self.document = document
-        self.fields = {f["name"]: Field(f) for f in obj["fields"]}
+        copy = Record(obj["copy"])
+        self.fields = {f["name"]: Field(f, copy) for f in obj["fields"]}
 
     def __getitem__(self, name):
         try:
             return self.fields[name]
         except KeyError:
-            raise KeyError(f"{name}: not a field of this {self.json.get('title', 'VMCS')} "
+            raise KeyError(f"{name}: not a field of this {self.json.get('kind', 'VMCS')} "
                            "(a VMCS field name, or the section was not asked for)") from None
 
     def __contains__(self, name):
@@ -146,8 +152,7 @@ class Vmcs(Record):
         return len(self.fields)
 
     def __repr__(self):
-        copy = next(iter(self)).copy if self.fields else None
-        return f"Vmcs({self.json.get('title')}, {len(self.fields)} fields, copy={copy!r})"
+        return f"Vmcs({self.json.get('kind')}, {len(self.fields)} fields, copy={self.json['copy']['label']!r})"
 
 
 def _address(obj):
@@ -280,11 +285,16 @@ def _prog(vcpu, prog):
     return prog
 
 
+def _reports(docs):
+    """The reports of the decode documents in docs."""
+    return [r for d in docs if d.get("schema") == "nestscope/decode/2" for r in d.get("reports", [])]
+
+
 def _decode(docs):
     """The first VMCS of the decode documents in docs, as a Vmcs."""
-    for d in docs:
-        if d.get("schema") == "nestscope/decode/1" and d.get("vmcs"):
-            return Vmcs(d["vmcs"][0], d)
+    for r in _reports(docs):
+        if r.get("vmcs"):
+            return Vmcs(r["vmcs"][0], r)
     return None
 
 
@@ -310,7 +320,8 @@ def _hardware(name, vcpu, prog, layout):
     prog = _prog(vcpu, prog)
     docs = nestscope_json(prog, [name] + (["-L", layout] if layout else []) + [_operand(vcpu)])
     v = _decode(docs)
-    return v if v is not None else Record(docs[0]) if len(docs) == 1 else [Record(d) for d in docs]
+    reports = _reports(docs)
+    return v if v is not None else Record(reports[0]) if len(reports) == 1 else [Record(d) for d in docs]
 
 
 def vmcs02(vcpu, layout=None, prog=None):
@@ -320,8 +331,8 @@ def vmcs02(vcpu, layout=None, prog=None):
     :param vcpu: As for :func:`vmcs12`.
     :param layout: A hardware VMCS layout file, instead of the search path.
     :returns: A :class:`Vmcs` when a layout decodes the region (its ``document`` holds the rest of what the
-        core says, such as KVM's software copies); without a layout, a Record of the core's document
-        (docs/json-schema.md).
+        core says, such as KVM's software copies); without a layout, a Record of the core's report
+        (docs/json-schema.md, nestscope/decode/2).
     """
     return _hardware("vmcs02", vcpu, prog, layout)
 
