@@ -217,9 +217,8 @@ static void story(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 		st->inject02 = field(hw, VM_ENTRY_INTR_INFO_FIELD);
 		st->inject_err02 = field(hw, VM_ENTRY_EXCEPTION_ERROR_CODE);
 	}
-	/* KVM sets vmcs12's launch state in prepare_vmcs12, at an exit to L1 after a successful entry */
 	if (vt->have12)
-		st->told = vt->launch_state ? NS_TRIAGE_TOLD_EXITED : NS_TRIAGE_TOLD_NEVER;
+		st->told = ns_triage_told(vt->launch_state, vt->reason);
 	if (vt->have_checks)
 		for (unsigned i = 0; i < w->checks.n; i++)
 			if (w->checks.r[i].verdict == NS_FAIL && !st->failed_rules++)
@@ -228,6 +227,18 @@ static void story(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 
 static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_triage_work *w,
 		  struct ns_triage_vcpu *vt);
+
+/*
+ * KVM sets vmcs12's launch state in prepare_vmcs12, at an exit to L1 after a
+ * successful entry; a failed VM entry (exit reason bit 31) is reported to L1
+ * through the same exit fields but leaves the launch state as it was (clear
+ * after a failed VMLAUNCH): L1 has been told either way.
+ */
+enum ns_triage_told ns_triage_told(uint32_t launch_state, uint64_t exit_reason)
+{
+	return launch_state || (exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY) ? NS_TRIAGE_TOLD_EXITED
+									       : NS_TRIAGE_TOLD_NEVER;
+}
 
 void ns_triage_judge(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_triage_work *w,
 		     struct ns_triage_vcpu *vt)

@@ -114,6 +114,9 @@ struct ns_triage_story {
 	unsigned failed_rules;
 };
 
+/* Whether L1 has been told, from vmcs12's launch state and exit reason (a failed entry is told too). */
+enum ns_triage_told ns_triage_told(uint32_t launch_state, uint64_t exit_reason);
+
 /* One vCPU judged. */
 struct ns_triage_vcpu {
 	const struct ns_vcpu *v;
