@@ -378,8 +378,10 @@ static bool decode_exit_qual(struct ns_decoding *d, uint64_t q, const struct ns_
 	case EXIT_REASON_EOI_INDUCED: add_number(d, "vector", q & 0xff, "virtualized EOI"); return true;
 	case EXIT_REASON_EPT_VIOLATION: decode_register(d, T_EPT_VIOLATION, q); return true;
 	case EXIT_REASON_APIC_WRITE: add_value(d, "offset", q & 0xfff, "APIC-page offset written"); return true;
-	case EXIT_REASON_VMCLEAR: case EXIT_REASON_VMLAUNCH: case EXIT_REASON_VMPTRLD: case EXIT_REASON_VMPTRST:
-	case EXIT_REASON_VMREAD: case EXIT_REASON_VMRESUME: case EXIT_REASON_VMWRITE: case EXIT_REASON_VMOFF:
+	/* the instructions with a memory operand (SDM Table 28-1's list); VMLAUNCH, VMRESUME and
+	 * VMXOFF have none, and their exits clear the qualification (SDM 28.2.1) */
+	case EXIT_REASON_VMCLEAR: case EXIT_REASON_VMPTRLD: case EXIT_REASON_VMPTRST:
+	case EXIT_REASON_VMREAD: case EXIT_REASON_VMWRITE:
 	case EXIT_REASON_VMON: case EXIT_REASON_GDTR_IDTR: case EXIT_REASON_LDTR_TR: case EXIT_REASON_INVEPT:
 	case EXIT_REASON_INVVPID: case EXIT_REASON_INVPCID: case EXIT_REASON_XSAVES: case EXIT_REASON_XRSTORS:
 		add_value(d, "displacement", q, "instruction's memory-operand displacement");
