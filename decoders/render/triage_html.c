@@ -18,7 +18,12 @@
 #include "render/triage_words.h"
 #include "sdm/vmx_names.h"
 
-/* Writes s with HTML's five special characters escaped (text and quoted attributes alike). */
+/*
+ * Writes s with HTML's five special characters escaped (text and quoted
+ * attributes alike), and each byte past ASCII as a character reference to
+ * the code point of its value, as the JSON writes it (\u00XX): a process
+ * or file name is bytes, not always UTF-8, and the page stays valid UTF-8.
+ */
 static void esc(struct ns_out *o, const char *s)
 {
 	char buf[256];
@@ -43,6 +48,8 @@ static void esc(struct ns_out *o, const char *s)
 		if (rep) {
 			memcpy(buf + n, rep, strlen(rep));
 			n += strlen(rep);
+		} else if ((unsigned char)*s >= 0x80) {
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "&#x%x;", (unsigned char)*s);
 		} else {
 			/* control characters (a dump's bytes) are shown as '?', never passed to the page */
 			buf[n++] = (unsigned char)*s < 0x20 && *s != '\n' && *s != '\t' ? '?' : *s;
@@ -311,8 +318,12 @@ static void html_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 		ns_printf(o, "<tr><td>L0's last exit</td><td>");
 		esc(o, sw.l0_exit);
 		if (vt->story.have_l0_qual)
-			ns_printf(o, " (%s's exit qualification 0x%llx)", ns_triage_src_phrase(vt->story.l0_qual_src),
+			ns_printf(o, " (KVM's exit reason %llu, %s's exit qualification 0x%llx)",
+				  (unsigned long long)vt->story.l0_reason, ns_triage_src_phrase(vt->story.l0_qual_src),
 				  (unsigned long long)vt->story.l0_qual);
+		else
+			ns_printf(o, " (KVM's exit reason %llu; the loaded VMCS holds another exit's qualification)",
+				  (unsigned long long)vt->story.l0_reason);
 		ns_printf(o, "</td></tr>\n");
 	}
 	if (sw.l1[0]) {
