@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "nestscope/nestscope.h"
+#include "render/report_doc.h"
 
 /* libvirt prints every error by default: the command says one line instead */
 static void quiet(void *data, virErrorPtr e)
@@ -119,8 +120,8 @@ static void usage_capture(FILE *f)
 		"  --format elf|kdump    the memory-only dump's format (kdump: zlib-compressed,\n"
 		"                        reassembled with makedumpfile -R)\n"
 		"  -L, --layout FILE     also look for hardware VMCSs of that layout file\n"
-		"  -j, --json            JSON lines: the capture (nestscope/capture/1), the scan\n"
-		"                        (nestscope/scan/1), and each region decoded\n",
+		"  -j, --json            one JSON document (nestscope/capture/2): the dump, the\n"
+		"                        scan, and a report per region decoded\n",
 		prog);
 }
 
@@ -234,13 +235,17 @@ int cmd_capture(int argc, char **argv)
 	struct ns_capture_info ci = { domain, live ? NS_CAPTURE_LIVE : kdump ? NS_CAPTURE_KDUMP : NS_CAPTURE_ELF, t1 - t0,
 				      stat(path, &st) ? 0 : (uint64_t)st.st_size, output };
 
-	ns_render_capture(&out, json, &ci);
-	if (json)
-		ns_render_scan_json(&out, output ? output : "(temporary)", sc.scan);
-	else
-		ns_render_scan_text(&out, domain, sc.scan);
+	struct ns_capture_doc doc;
+	struct ns_region_read *rr = malloc(sizeof(*rr));
+
+	if (!rr) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		scanned_close(&sc);
+		rc = EXIT_BAD_INPUT;
+		goto cleanup;
+	}
+	ns_render_capture_begin(&doc, &out, json, &ci, sc.scan);
 	/* each region decoded from its bytes: vmcs12s, eVMCSs and hardware VMCSs by their layouts */
-	copt.json = json;
 	for (size_t i = 0; i < sc.scan->n; i++) {
 		const struct ns_scan_hit *h = &sc.scan->hit[i];
 		uint8_t page[4096];
@@ -250,10 +255,20 @@ int cmd_capture(int argc, char **argv)
 			continue;
 		snprintf(label, sizeof(label), "%s: %s at guest-physical 0x%llx", domain, ns_scan_kind_name(h->kind),
 			 (unsigned long long)h->pa);
-		ns_render_capture_gap(&out, json);
-		if (ns_cmd_region(page, sizeof(page), label, NESTSCOPE_DATADIR, &copt, &out, &err))
+		ns_render_capture_gap(&doc);
+		if (ns_region_decode(page, sizeof(page), label, NESTSCOPE_DATADIR, &copt, rr, &err)) {
 			fprintf(stderr, "%s: %s: %s\n", prog, label, err.msg);
+			continue;
+		}
+		/* a region of the domain's memory, which is L1's physical memory (a blob's vmcs12s have no address) */
+		for (unsigned k = 0; !rr->r.ns && k < rr->r.nvmcs; k++) {
+			rr->r.vmcs[k].ref.space = NS_AS_L1_PHYS;
+			rr->r.vmcs[k].ref.address = h->pa;
+		}
+		ns_render_capture_add(&doc, &rr->r);
 	}
+	ns_render_capture_end(&doc);
+	free(rr);
 	scanned_close(&sc);
 cleanup:
 	if (!output) {

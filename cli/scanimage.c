@@ -151,7 +151,7 @@ static void usage_scan(FILE *f)
 		"  -J, --jobs N        threads reading a dump's pages (default: one per CPU this\n"
 		"                      process may use, %u here; 1: one thread); the result is\n"
 		"                      the same for any N\n"
-		"  -j, --json          one JSON document (nestscope/scan/1)\n",
+		"  -j, --json          one JSON document (nestscope/scan/2)\n",
 		prog, scan_default_jobs());
 }
 

@@ -534,20 +534,14 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, boo
 
 /* ---- a region the front end read ---- */
 
-/* What decoding a region the front end read needs: the caller's, never static. */
-struct region_work {
-	struct ns_nested_state ns;
-	struct ns_report r;
-	struct ns_hwlayout hw;
-	char copy[256];
-};
-
-static int region_report(const uint8_t *buf, size_t len, const char *label, const char *datadir,
-			 const struct ns_cmd_opts *opt, struct region_work *w, struct ns_out *o, struct ns_error *err)
+int ns_region_decode(const uint8_t *buf, size_t len, const char *label, const char *datadir,
+		     const struct ns_cmd_opts *opt, struct ns_region_read *w, struct ns_error *err)
 {
 	uint32_t rev;
 	int rc;
 
+	if (len < 8)
+		return ns_fail(err, NS_ERR_TRUNCATED, "%s: %zu bytes are not a VMCS region", label, len);
 	memcpy(&rev, buf, 4);
 	/*
 	 * A kvm_nested_state in guest mode starts with flags 1, format 0 (VMX):
@@ -556,10 +550,8 @@ static int region_report(const uint8_t *buf, size_t len, const char *label, cons
 	 * which the sniffer wants to be at least the header.
 	 */
 	if (rev == NS_EVMCS_REVISION && ns_nested_state_sniff(buf, len) &&
-	    ns_decode_buffer(buf, len, NS_INPUT_NESTED_STATE, opt->force, label, &w->ns, &w->r, NULL) == NS_OK) {
-		print_report(&w->r, opt, o);
+	    ns_decode_buffer(buf, len, NS_INPUT_NESTED_STATE, opt->force, label, &w->ns, &w->r, NULL) == NS_OK)
 		return NS_OK;
-	}
 	if ((rev & 0x7fffffff) != NS_VMCS12_REVISION && !opt->force &&
 	    ns_hwlayout_lookup(rev, opt->layout_file, datadir, &w->hw, err) == NS_OK) {
 		/* a hardware VMCS (L1 on real VMX, or an L1 hypervisor's own region) */
@@ -569,27 +561,22 @@ static int region_report(const uint8_t *buf, size_t len, const char *label, cons
 				    label, &w->r, err)))
 			return rc;
 		w->r.vmcs[0].ref = (struct ns_copy_ref){ NS_CP_REGION, NS_AS_NONE, 0, w->hw.name, w->hw.origin, w->copy };
-		print_report(&w->r, opt, o);
 		return NS_OK;
 	}
 	/* a vmcs12, or a kvm_nested_state blob */
-	if ((rc = ns_decode_buffer(buf, len, NS_INPUT_AUTO, opt->force, label, &w->ns, &w->r, err)))
-		return rc;
-	print_report(&w->r, opt, o);
-	return NS_OK;
+	return ns_decode_buffer(buf, len, NS_INPUT_AUTO, opt->force, label, &w->ns, &w->r, err);
 }
 
 int ns_cmd_region(const uint8_t *buf, size_t len, const char *label, const char *datadir,
 		  const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err)
 {
-	struct region_work *w;
+	struct ns_region_read *w;
 	int rc;
 
-	if (len < 8)
-		return ns_fail(err, NS_ERR_TRUNCATED, "%s: %zu bytes are not a VMCS region", label, len);
 	if (!(w = malloc(sizeof(*w))))
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	rc = region_report(buf, len, label, datadir, opt, w, o, err);
+	if (!(rc = ns_region_decode(buf, len, label, datadir, opt, w, err)))
+		print_report(&w->r, opt, o);
 	free(w);
 	return rc;
 }

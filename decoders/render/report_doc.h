@@ -22,4 +22,22 @@ void ns_render_doc_begin(struct ns_report_doc *d, struct ns_out *o, bool json, c
 void ns_render_doc_add(struct ns_report_doc *d, const struct ns_report *r);
 void ns_render_doc_end(struct ns_report_doc *d);
 
+/*
+ * capture's one document (nestscope/capture/2): what was dumped and the scan
+ * (begin), a report per region decoded (add), written as they come; in text
+ * the capture line, the scan's table, and the reports each after a blank line
+ * (gap, before a region is decoded, whether or not it decodes).
+ */
+struct ns_scan;
+struct ns_capture_info;
+struct ns_capture_doc {
+	struct ns_report_doc rep;  /* its JSON writer is the document's */
+};
+
+void ns_render_capture_begin(struct ns_capture_doc *d, struct ns_out *o, bool json, const struct ns_capture_info *c,
+			     const struct ns_scan *s);
+void ns_render_capture_gap(struct ns_capture_doc *d);
+void ns_render_capture_add(struct ns_capture_doc *d, const struct ns_report *r);
+void ns_render_capture_end(struct ns_capture_doc *d);
+
 #endif

@@ -1,7 +1,9 @@
-/* The scan's report (scan/1 and its text) and capture's header (capture/1). */
+/* The scan's report (scan/2 and its text), and capture's (capture/2: the dump, the scan, each region decoded). */
 #include <stdio.h>
 
+#include "render/common.h"
 #include "render/json.h"
+#include "render/report_doc.h"
 #include "nestscope/scan.h"
 
 void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_scan *s)
@@ -63,6 +65,46 @@ void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_sc
 		ns_printf(o, "warning: more hardware VMCS candidates than page walks allowed: some were not validated\n");
 }
 
+/* pages, truncated and regions[]: the members scan/2 and capture/2's scan share */
+static void scan_members(struct json *j, const struct ns_scan *s)
+{
+	json_kv_uint(j, "pages", s->pages);
+	json_kv_bool(j, "truncated", s->truncated || s->walks_exhausted);
+	json_key(j, "regions");
+	json_arr_begin(j);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct ns_scan_hit *h = &s->hit[i];
+
+		json_obj_begin(j);
+		json_kv_hex(j, "physical", h->pa);
+		json_kv_str(j, "kind", ns_scan_kind_name(h->kind));
+		json_kv_hex(j, "revision", h->revision);
+		if (h->kind != NS_SCAN_REVISION_ONLY && h->kind != NS_SCAN_HW_SHADOW) {
+			/* an eVMCS keeps no launch state in its page (Hyper-V's TLFS layout has none) */
+			if (h->kind != NS_SCAN_EVMCS)
+				json_kv_str(j, "launch_state", ns_launch_state_str(h->launch_state));
+			json_kv_hex(j, "link_pointer", h->link);
+			json_kv_hex(j, "guest_rip", h->guest_rip);
+			json_kv_hex(j, "host_rip", h->host_rip);
+			json_kv_hex(j, "host_cr3", h->host_cr3);
+		}
+		if (h->hw)
+			json_kv_str(j, "layout", h->hw->name);
+		if (h->va)
+			json_kv_hex(j, "kernel_address", h->va);
+		if (h->shadow_of != NS_SCAN_NO_PAIR)
+			json_kv_hex(j, "shadow_of", s->hit[h->shadow_of].pa);
+		if (h->kind == NS_SCAN_VMCS12 && h->pair != NS_SCAN_NO_PAIR)
+			json_kv_hex(j, "vmcs02_address", s->hit[h->pair].pa);
+		if (h->role) {
+			json_kv_str(j, "role", h->role);
+			json_kv_hex(j, "vmcs12_address", s->hit[h->pair].pa);
+		}
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 void ns_render_scan_json(struct ns_out *o, const char *image, const struct ns_scan *s)
 {
 	struct json j;
@@ -71,39 +113,7 @@ void ns_render_scan_json(struct ns_out *o, const char *image, const struct ns_sc
 	json_obj_begin(&j);
 	json_kv_str(&j, "schema", NS_SCAN_SCHEMA);
 	json_kv_str(&j, "image", image);
-	json_kv_uint(&j, "pages", s->pages);
-	json_kv_bool(&j, "truncated", s->truncated || s->walks_exhausted);
-	json_key(&j, "regions");
-	json_arr_begin(&j);
-	for (size_t i = 0; i < s->n; i++) {
-		const struct ns_scan_hit *h = &s->hit[i];
-
-		json_obj_begin(&j);
-		json_kv_hex(&j, "physical", h->pa);
-		json_kv_str(&j, "kind", ns_scan_kind_name(h->kind));
-		json_kv_hex(&j, "revision", h->revision);
-		if (h->kind != NS_SCAN_REVISION_ONLY && h->kind != NS_SCAN_HW_SHADOW) {
-			json_kv_uint(&j, "launch_state", h->launch_state);
-			json_kv_hex(&j, "link_pointer", h->link);
-			json_kv_hex(&j, "guest_rip", h->guest_rip);
-			json_kv_hex(&j, "host_rip", h->host_rip);
-			json_kv_hex(&j, "host_cr3", h->host_cr3);
-		}
-		if (h->hw)
-			json_kv_str(&j, "layout", h->hw->name);
-		if (h->va)
-			json_kv_hex(&j, "kernel_address", h->va);
-		if (h->shadow_of != NS_SCAN_NO_PAIR)
-			json_kv_hex(&j, "shadow_of", s->hit[h->shadow_of].pa);
-		if (h->kind == NS_SCAN_VMCS12 && h->pair != NS_SCAN_NO_PAIR)
-			json_kv_hex(&j, "vmcs02", s->hit[h->pair].pa);
-		if (h->role) {
-			json_kv_str(&j, "role", h->role);
-			json_kv_hex(&j, "vmcs12", s->hit[h->pair].pa);
-		}
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
+	scan_members(&j, s);
 	json_obj_end(&j);
 }
 
@@ -117,28 +127,53 @@ static const char *const capture_text[] = {
 	[NS_CAPTURE_ELF] = "memory-only dump (ELF)",
 };
 
-void ns_render_capture(struct ns_out *o, bool json, const struct ns_capture_info *c)
+void ns_render_capture_begin(struct ns_capture_doc *d, struct ns_out *o, bool json, const struct ns_capture_info *c,
+			     const struct ns_scan *s)
 {
-	struct json j;
+	struct json *j = &d->rep.j;
 
+	/* the regions' reports: every section, the fields that are not zero */
+	d->rep = (struct ns_report_doc){ .o = o, .json = json, .opt = { NS_SECT_ALL, false } };
 	if (!json) {
 		ns_printf(o, "%s: %s in %.3f s%s%s\n", c->domain, capture_text[c->kind], c->seconds,
 			  c->kept ? ", kept in " : "", c->kept ? c->kept : "");
+		ns_render_scan_text(o, c->domain, s);
 		return;
 	}
-	json_init(&j, o);
-	json_obj_begin(&j);
-	json_kv_str(&j, "schema", NS_CAPTURE_SCHEMA);
-	json_kv_str(&j, "domain", c->domain);
-	json_kv_bool(&j, "live", c->kind == NS_CAPTURE_LIVE);
-	json_kv_str(&j, "format", capture_format[c->kind]);
-	json_kv_uint(&j, "milliseconds", (uint64_t)(c->seconds * 1000));
-	json_kv_uint(&j, "bytes", c->bytes);
-	json_obj_end(&j);
+	json_init(j, o);
+	json_obj_begin(j);
+	json_kv_str(j, "schema", NS_CAPTURE_SCHEMA);
+	json_kv_str(j, "domain", c->domain);
+	json_kv_bool(j, "live", c->kind == NS_CAPTURE_LIVE);
+	json_kv_str(j, "format", capture_format[c->kind]);
+	json_kv_uint(j, "milliseconds", (uint64_t)(c->seconds * 1000));
+	json_kv_uint(j, "bytes", c->bytes);
+	json_key(j, "kept");
+	if (c->kept)
+		json_str(j, c->kept);
+	else
+		json_null(j);
+	json_key(j, "scan");
+	json_obj_begin(j);
+	scan_members(j, s);
+	json_obj_end(j);
+	json_key(j, "reports");
+	json_arr_begin(j);
 }
 
-void ns_render_capture_gap(struct ns_out *o, bool json)
+void ns_render_capture_gap(struct ns_capture_doc *d)
 {
-	if (!json)
-		ns_printf(o, "\n");
+	if (!d->rep.json)
+		ns_printf(d->rep.o, "\n");
+}
+
+void ns_render_capture_add(struct ns_capture_doc *d, const struct ns_report *r)
+{
+	ns_render_doc_add(&d->rep, r);
+}
+
+void ns_render_capture_end(struct ns_capture_doc *d)
+{
+	/* closes reports[] and the document */
+	ns_render_doc_end(&d->rep);
 }

@@ -45,7 +45,7 @@ done
 "$NS" scan --json samples/6.1.0-56-amd64/rich/l1-memory-after_vmclear.img.gz > "$T/s-l1.json"
 /usr/bin/python3 tests/cli/validate_json.py nestscope/triage/2 "$T"/t[0-9]*.json
 /usr/bin/python3 tests/cli/validate_json.py nestscope/kvm/2 "$T"/k[0-9]*.json "$T"/kv[0-9]*.json
-/usr/bin/python3 tests/cli/validate_json.py nestscope/scan/1 "$T"/s[0-9]*.json "$T/s-l1.json"
+/usr/bin/python3 tests/cli/validate_json.py nestscope/scan/2 "$T"/s[0-9]*.json "$T/s-l1.json"
 
 # the schema is not a rubber stamp: a document with a wrong type must fail
 /usr/bin/python3 -c "

@@ -79,6 +79,11 @@ for man_path in sorted(pathlib.Path(samples).glob("*/manifest.json")):
             check(got.get(a["vmcs12_pa"], {}).get("kind") == "vmcs12" and
                   got.get(a["vmxon_pa"], {}).get("kind") == "revision-only",
                   f"{kver} {config}: the vmcs12 at {hex(a['vmcs12_pa'])}, the VMXON region at {hex(a['vmxon_pa'])}")
+            # the image is L1's memory after its VMCLEAR, which sets the launch state to clear (SDM, VMCLEAR)
+            if "after_vmclear" in image:
+                check(got.get(a["vmcs12_pa"], {}).get("launch_state") == "clear",
+                      f"{kver} {config}: the vmcs12's launch state is clear after VMCLEAR "
+                      f"(scan: {got.get(a['vmcs12_pa'], {}).get('launch_state')})")
             if a["shadow_vmcs_pa"] in want:
                 s = got.get(a["shadow_vmcs_pa"], {})
                 check(int(s.get("shadow_of", "0x0"), 16) == a["vmcs12_pa"] and int(s["revision"], 16) >> 31,
@@ -148,7 +153,7 @@ for man_path in sorted(pathlib.Path(samples).glob("*/manifest.json")):
         g = got.get(pa, {})
         ok = g.get("kind") == kind or (kind == "shadow" and g.get("kind") in ("revision-only", "shadow-vmcs12"))
         if pair:
-            ok = ok and g.get("role") == pair[0] and int(g.get("vmcs12", "0x0"), 16) == pair[1]
+            ok = ok and g.get("role") == pair[0] and int(g.get("vmcs12_address", "0x0"), 16) == pair[1]
         check(ok, f"{kver} dump: {kind} at {hex(pa)}" + (f", the {pair[0]} of the vmcs12 at {hex(pair[1])}" if pair else "")
               + f" (scan: {g.get('kind')}, {g.get('role')})")
     if not itest.repeat_pass():

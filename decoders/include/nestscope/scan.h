@@ -134,10 +134,14 @@ void ns_scan_pair_merge(struct ns_scan *into, struct ns_scan *const *parts, size
 const char *ns_scan_kind_name(enum ns_scan_kind k);
 void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_scan *s);
 void ns_render_scan_json(struct ns_out *o, const char *image, const struct ns_scan *s);
-#define NS_SCAN_SCHEMA "nestscope/scan/1"
+#define NS_SCAN_SCHEMA "nestscope/scan/2"
 
-/* capture: what was dumped; with --json the first document (nestscope/capture/1), else a line. */
-#define NS_CAPTURE_SCHEMA "nestscope/capture/1"
+/*
+ * capture: what was dumped.  With --json one nestscope/capture/2 document (the
+ * dump, the scan and a report per region decoded: render/report_doc.h's
+ * ns_capture_doc), else a line before the scan's text and the reports.
+ */
+#define NS_CAPTURE_SCHEMA "nestscope/capture/2"
 enum ns_capture_kind {
 	NS_CAPTURE_LIVE,   /* a live dump: QEMU's migration stream (its RAM) */
 	NS_CAPTURE_KDUMP,  /* a memory-only dump, kdump-compressed */
@@ -150,8 +154,5 @@ struct ns_capture_info {
 	uint64_t bytes;    /* its size (0: not known) */
 	const char *kept;  /* where it was kept, or NULL: deleted */
 };
-void ns_render_capture(struct ns_out *o, bool json, const struct ns_capture_info *c);
-/* Between two regions' reports: a blank line in text, nothing between JSON documents. */
-void ns_render_capture_gap(struct ns_out *o, bool json);
 
 #endif

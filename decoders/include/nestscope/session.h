@@ -9,6 +9,7 @@
 #define NESTSCOPE_SESSION_H
 
 #include "decode.h"
+#include "hwlayout.h"
 #include "locate.h"
 #include "render.h"
 
@@ -117,6 +118,15 @@ int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struc
  */
 int ns_cmd_region(const uint8_t *buf, size_t len, const char *label, const char *datadir,
 		  const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err);
+/* The same decoded, not printed: out (the caller's) holds the report, which also points into buf. */
+struct ns_region_read {
+	struct ns_nested_state ns;
+	struct ns_report r;
+	struct ns_hwlayout hw;
+	char copy[256];                     /* the hardware VMCS's copy label */
+};
+int ns_region_decode(const uint8_t *buf, size_t len, const char *label, const char *datadir,
+		     const struct ns_cmd_opts *opt, struct ns_region_read *out, struct ns_error *err);
 /* The same as text, all sections: for pretty-printers, with no options struct to share. */
 int ns_region_text(const uint8_t *buf, size_t len, const char *label, const char *datadir, struct ns_out *o,
 		   struct ns_error *err);
