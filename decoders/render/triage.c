@@ -531,7 +531,7 @@ static void json_begin(void *ctx, const struct ns_triage_info *info, const struc
 	json_key(j, "vmcs12_layout");
 	json_obj_begin(j);
 	json_kv_bool(j, "checked", lv->checked);
-	json_kv_uint(j, "breaks", lv->breaks);
+	json_kv_uint(j, "break_count", lv->breaks);
 	json_key(j, "cet_fields");
 	if (lv->checked)
 		json_bool(j, lv->cet);

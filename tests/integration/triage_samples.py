@@ -62,7 +62,7 @@ for man_path in sorted(pathlib.Path(samples).glob("*/manifest.json")):
 
     # the kernel's own struct vmcs12 against the table: no break; the CET fields are members from 6.18
     lay = doc.get("vmcs12_layout", {})
-    check(lay.get("checked") is True and lay.get("breaks") == 0 and
+    check(lay.get("checked") is True and lay.get("break_count") == 0 and
           lay.get("cet_fields") is (itest.kernel_version(kver) >= (6, 18)),
           f"{kver}: struct vmcs12 checked against the table, no break, CET fields {lay.get('cet_fields')}")
     if kver.startswith("6.1."):
@@ -74,6 +74,9 @@ for man_path in sorted(pathlib.Path(samples).glob("*/manifest.json")):
         moved = run("triage", "--profile", bad, dump)
         check(moved.returncode == 3 and "vmcs12   PROBLEM" in moved.stdout and "breaks the built-in table" in moved.stdout,
               f"{kver}: a profile with vmcs12.guest_rip moved is a problem triage names (exit {moved.returncode})")
+        mlay = json.loads(run("triage", "--json", "--profile", bad, dump).stdout or "{}").get("vmcs12_layout", {})
+        check(mlay.get("checked") is True and mlay.get("break_count", 0) >= 1,
+              f"{kver}: the moved guest_rip is counted as a break in the JSON too ({mlay.get('break_count')})")
 
     raw = os.path.join(tmpdir.name, "raw.img")
     conv = subprocess.run([kdump2raw, dump, raw])
