@@ -53,17 +53,22 @@ import json; d = json.load(open('$T/d1.json')); d['reports'][0]['vmcs'] = 'oops'
 if /usr/bin/python3 tests/cli/validate_json.py nestscope/decode/2 "$T/bad.json" > /dev/null; then
 	echo "FAIL: an invalid document validated"; exit 1
 fi
-# nor for triage/2 and kvm/2: triage/1's space-joined field list, kvm/1's exit_reason string
+# nor for triage/2 and kvm/2: triage/1's space-joined field list, a count of no class, kvm/1's exit_reason string
 /usr/bin/python3 -c "
 import json
 d = json.load(open('$T/t$n.json'))
 v = next(v for vm in d['vms'] for v in vm['vcpus'] if 'vs_vmcs02' in v)
 v['vs_vmcs02']['stale_fields'] = ' '.join(v['vs_vmcs02']['stale_fields'])
 json.dump(d, open('$T/bad-t.json', 'w'))
+# diff_counts.counts is keyed by a difference's class: no other key
+d = json.load(open('$T/t$n.json'))
+v = next(v for vm in d['vms'] for v in vm['vcpus'] if 'vs_vmcs02' in v)
+v['vs_vmcs02']['counts']['stale_count'] = 1
+json.dump(d, open('$T/bad-c.json', 'w'))
 k = json.load(open('$T/kv$n.json'))
 k['vms'][0]['vcpus'][0]['exit_reason'] = '0x1e'
 json.dump(k, open('$T/bad-k.json', 'w'))"
-for bad in bad-t:triage/2 bad-k:kvm/2; do
+for bad in bad-t:triage/2 bad-c:triage/2 bad-k:kvm/2; do
 	if /usr/bin/python3 tests/cli/validate_json.py "nestscope/${bad#*:}" "$T/${bad%%:*}.json" > /dev/null; then
 		echo "FAIL: an invalid nestscope/${bad#*:} document validated"; exit 1
 	fi
