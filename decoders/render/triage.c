@@ -209,6 +209,13 @@ void ns_triage_story_words(const struct ns_triage_vcpu *vt, struct ns_triage_wor
 		snprintf(w->events[w->nevents++], sizeof(w->events[0]), "L1 injects %s into L2 at the next entry (vmcs12)",
 			 dec);
 	}
+	/* L2's last exit to L1 interrupted an event's delivery: L1 has it to re-inject (SDM 28.2.4); while L2
+	 * runs again it is an old exit's */
+	if (vt->have12 && !st->l2 && st->told == NS_TRIAGE_TOLD_EXITED && (vt->idt & INTR_INFO_VALID)) {
+		explain(NS_DEC_INTR_INFO, vt->idt, NULL, dec, sizeof(dec));
+		snprintf(w->events[w->nevents++], sizeof(w->events[0]), "%s was being delivered to L2 when it exited to "
+			 "L1, for L1 to re-inject (vmcs12's IDT-vectoring information)", dec);
+	}
 	if (st->idt02 & INTR_INFO_VALID) {
 		explain(NS_DEC_INTR_INFO, st->idt02, NULL, dec, sizeof(dec));
 		snprintf(w->events[w->nevents++], sizeof(w->events[0]),

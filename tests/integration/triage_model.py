@@ -131,7 +131,7 @@ for i, (t, j, h) in enumerate(zip(tstories, jstories, hstories)):
     check(t == j["text"] == h, f"vCPU {i}: one story line in text, JSON and HTML: {t[:90]}")
 for i, (t, j, h) in enumerate(zip(tevents, jstories, hevents)):
     check(t == j["events"] == h, f"vCPU {i}: the same {len(t)} event(s) in text, JSON and HTML")
-check(sum(len(e) for e in tevents) == 6, f"the model's 6 events are all told ({sum(len(e) for e in tevents)})")
+check(sum(len(e) for e in tevents) == 7, f"the model's 7 events are all told ({sum(len(e) for e in tevents)})")
 failures = [j["failure"] for j in jstories if j["failure"]]
 hfailures = [tr.find("td")[1].text() for p in panels for tr in p.find("tr", "problem")]
 check(failures == hfailures and len(failures) == 2, f"the failed entry and the VM-instruction error in JSON and HTML "

@@ -22,7 +22,6 @@
 #include "nestscope/catalog.h"
 
 /* SDM Vol. 3D, Appendix C "VMX Basic Exit Reasons"; the names are Linux's EXIT_REASON_* (uapi/asm/vmx.h) */
-#define SDM_EXIT_EXCEPTION_NMI 0
 #define SDM_EXIT_CPUID 10
 #define SDM_EXIT_HLT 12
 #define SDM_EXIT_VMLAUNCH 20
@@ -500,11 +499,13 @@ static struct model *stories(void)
 	vt->stale[vt->nstale++] = reason_ref.field;
 	vt->guest_rip02 = 0x10200;
 
+	/* L2's write hit L1's EPT while a #PF was being delivered: L1 was told, and re-injects the #PF */
 	vt = add_vcpu(m, NS_TRIAGE_VMCS12);
 	vt->launch_state = 1;
-	vt->reason = SDM_EXIT_EXCEPTION_NMI;
-	vt->exit_intr_info = PF_INFO;
-	vt->qual = 0xdead000;  /* a #PF's qualification: the faulting linear address (SDM 28.2.1) */
+	vt->reason = SDM_EXIT_EPT_VIOLATION;
+	vt->qual = EPT_QUAL_WRITE_TRANSLATED;
+	vt->idt = PF_INFO;
+	vt->idt_err = SDM_PF_ERROR_WRITE;
 	vt->entry_intr = PF_INFO;
 	vt->entry_err = SDM_PF_ERROR_WRITE;
 	vt->story.told = ns_triage_told(vt->launch_state, vt->reason);
@@ -592,10 +593,14 @@ static void events(void **state)
 	in_all(t, j, h, "L1's last exit, before it resumed L2: CPUID");
 	in_all(t, j, h, "vector=14(#PF) type=0x3(HW_EXCEPTION) DELIVER_ERROR_CODE VALID was being delivered to L2 when L0 "
 		"exited (vmcs02's IDT-vectoring information)");
-	/* vCPU 3: L1 told of the #PF (exception or NMI exit), re-injecting it */
-	in_all(t, j, h, "L1 was told: EXCEPTION_NMI");
+	/* vCPU 3: L1 told of L2's EPT violation during a #PF's delivery (vmcs12's IDT-vectoring information), re-injecting it */
+	in_all(t, j, h, "L1 was told: EPT_VIOLATION, WRITE GLA_VALID GVA_TRANSLATED");
+	in_all(t, j, h, "vector=14(#PF) type=0x3(HW_EXCEPTION) DELIVER_ERROR_CODE VALID was being delivered to L2 when it "
+		"exited to L1, for L1 to re-inject (vmcs12's IDT-vectoring information)");
 	in_all(t, j, h, "L1 injects vector=14(#PF) type=0x3(HW_EXCEPTION) DELIVER_ERROR_CODE VALID into L2 at the next entry "
 		"(vmcs12)");
+	must(t, "text", "vectoring    vector=14(#PF) type=0x3(HW_EXCEPTION) DELIVER_ERROR_CODE VALID, error code 0x2");
+	must(j, "JSON", "\"idt_vectoring\":{\"valid\":true,\"info\":{\"value\":\"0x80000b0e\"");
 	must(t, "text", "injection    vector=14(#PF) type=0x3(HW_EXCEPTION) DELIVER_ERROR_CODE VALID, error code 0x2");
 	must(j, "JSON", "\"injection\":{\"pending\":true,\"info\":{\"value\":\"0x80000b0e\"");
 	/* vCPU 4: the entry in flight, an external interrupt (type 0) of vector 0x20 in vmcs12 and vmcs02 */
