@@ -451,6 +451,8 @@ int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const
 		host_problem(host, -1, false, 0, NS_TRIAGE_ID_LAYOUT, "this kernel's struct vmcs12 breaks the built-in table: vmcs12 fields may "
 			     "be misread");
 	for (size_t i = 0; i < walk->nvms; i++) {
+		unsigned problem_vcpus = host->problem_vcpus;
+
 		host->vms++;
 		for (size_t k = walk->first[i]; k < walk->first[i] + walk->count[i]; k++) {
 			struct ns_vcpu v = walk->vcpus[k];
@@ -458,10 +460,10 @@ int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const
 			ns_triage_judge(s, &v, info->layout_file, work, vt);
 			host_add(host, vt, &work->checks);
 		}
-		if (walk->vm_err[i].code != NS_OK) {
-			host->problem_vms++;
+		if (walk->vm_err[i].code != NS_OK)
 			host_problem(host, walk->vms[i].pid, true, 0, NS_TRIAGE_ID_VCPUS_UNLISTED, walk->vm_err[i].msg);
-		}
+		/* a VM with a problem: one of its vCPUs has one, or its vCPUs cannot be listed */
+		host->problem_vms += host->problem_vcpus > problem_vcpus || walk->vm_err[i].code != NS_OK;
 	}
 	sink->begin(sink->ctx, info, &lv, host);
 	for (size_t i = 0; i < walk->nvms; i++) {
