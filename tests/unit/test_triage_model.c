@@ -74,6 +74,10 @@
 #define HOSTILE_DUMP "<script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">" \
 		     "&amp;\xfe\xc3.kdump"
 
+#define KVM_X86_TDX_VM 5
+#define TDX_SKIPPED "a TDX VM: its vCPUs are not VMX vCPUs"
+#define VCPUS_UNLISTED "its vCPU array is unreadable (a made-up walker error)"
+
 /* ---- an output buffer ---- */
 
 struct buf {
@@ -106,6 +110,7 @@ struct model {
 	struct ns_triage_host host;
 	struct ns_triage_summary sum;
 	struct ns_vm vms[MAX_VMS];
+	struct ns_error verr[MAX_VMS];  /* why a VM's vCPUs cannot be listed, or NS_OK */
 	unsigned nvms;
 	struct ns_vcpu vcpus[MAX_VCPUS];
 	struct ns_triage_vcpu *vts;  /* MAX_VCPUS of them, each vts[i].v == &vcpus[i] */
@@ -236,69 +241,79 @@ static void fail_rule(struct ns_triage_vcpu *vt, const char *rule)
 	note(vt, true, rule, text);
 }
 
-/* The host summary of the model, tallied here by the definitions triage.h gives its members */
+/*
+ * The host summary of the model, tallied here by the definitions triage.h
+ * gives its members, VM by VM as the report lists them
+ */
 static void tally(struct model *m)
 {
 	struct ns_triage_host *h = &m->host;
 
 	memset(h, 0, sizeof(*h));
-	h->vms = m->nvms;
-	for (unsigned i = 0; i < m->nvcpus; i++) {
-		const struct ns_triage_vcpu *vt = &m->vts[i];
-		bool problem = false;
-
-		h->vcpus++;
-		h->states[vt->state]++;
-		h->failed_entries += vt->have12 && (vt->reason & SDM_EXIT_ENTRY_FAILURE);
-		h->told += vt->story.told == NS_TRIAGE_TOLD_EXITED;
-		h->not_told += vt->story.told == NS_TRIAGE_TOLD_NEVER;
-		if (vt->story.have_l0_exit)
-			h->l0_exits[vt->story.l0_reason & 0xffff]++;
-		else
-			h->l0_exit_unknown++;
-		for (unsigned k = 0; k < vt->nnotes; k++) {
-			const struct ns_triage_note *n = &vt->notes[k];
-			unsigned r;
-
-			if (!n->problem)
-				continue;
-			problem = true;
-			h->problems_total++;
-			if (h->nproblems < NS_TRIAGE_HOST_PROBLEMS) {
-				struct ns_triage_host_problem *p = &h->problems[h->nproblems++];
-
-				p->pid = vt->v->pid;
-				p->vcpu = vt->v->idx;
-				p->id = n->id;
-				snprintf(p->text, sizeof(p->text), "%s", n->text);
-			}
-			if (strncmp(n->id, "triage.", 7) == 0)
-				continue;
-			for (r = 0; r < h->nrules && strcmp(h->rules[r].id, n->id); r++)
-				;
-			if (r == h->nrules)
-				snprintf(h->rules[h->nrules++].id, sizeof(h->rules[0].id), "%s", n->id);
-			h->rules[r].vcpus++;
-		}
-		h->problem_vcpus += problem;
-	}
+	memset(&m->sum, 0, sizeof(m->sum));
 	for (unsigned v = 0; v < m->nvms; v++) {
-		bool problem = false;
+		bool vm_problem = m->verr[v].code != NS_OK;
 
-		for (unsigned i = 0; i < m->nvcpus; i++)
-			for (unsigned k = 0; k < m->vts[i].nnotes; k++)
-				problem |= m->vcpus[i].pid == m->vms[v].pid && m->vts[i].notes[k].problem;
-		h->problem_vms += problem;
-	}
-	m->sum.vms = m->nvms;
-	m->sum.vcpus = m->nvcpus;
-	for (unsigned i = 0; i < m->nvcpus; i++) {
-		m->sum.vmx += m->vcpus[i].vmxon;
-		m->sum.l2 += m->vcpus[i].guest_mode;
-		for (unsigned k = 0; k < m->vts[i].nnotes; k++) {
-			m->sum.problems += m->vts[i].notes[k].problem;
-			m->sum.warnings += !m->vts[i].notes[k].problem;
+		h->vms++;
+		m->sum.vms++;
+		for (unsigned i = 0; i < m->nvcpus; i++) {
+			const struct ns_triage_vcpu *vt = &m->vts[i];
+			bool problem = false;
+
+			if (m->vcpus[i].pid != m->vms[v].pid)
+				continue;
+			h->vcpus++;
+			h->states[vt->state]++;
+			h->failed_entries += vt->have12 && (vt->reason & SDM_EXIT_ENTRY_FAILURE);
+			h->told += vt->story.told == NS_TRIAGE_TOLD_EXITED;
+			h->not_told += vt->story.told == NS_TRIAGE_TOLD_NEVER;
+			if (vt->story.have_l0_exit)
+				h->l0_exits[vt->story.l0_reason & 0xffff]++;
+			else
+				h->l0_exit_unknown++;
+			m->sum.vcpus++;
+			m->sum.vmx += vt->v->vmxon;
+			m->sum.l2 += vt->v->guest_mode;
+			for (unsigned k = 0; k < vt->nnotes; k++) {
+				const struct ns_triage_note *n = &vt->notes[k];
+				unsigned r;
+
+				m->sum.problems += n->problem;
+				m->sum.warnings += !n->problem;
+				if (!n->problem)
+					continue;
+				problem = true;
+				h->problems_total++;
+				if (h->nproblems < NS_TRIAGE_HOST_PROBLEMS) {
+					struct ns_triage_host_problem *p = &h->problems[h->nproblems++];
+
+					p->pid = vt->v->pid;
+					p->vcpu = vt->v->idx;
+					p->id = n->id;
+					snprintf(p->text, sizeof(p->text), "%s", n->text);
+				}
+				if (strncmp(n->id, "triage.", strlen("triage.")) == 0)
+					continue;
+				for (r = 0; r < h->nrules && strcmp(h->rules[r].id, n->id); r++)
+					;
+				if (r == h->nrules)
+					snprintf(h->rules[h->nrules++].id, sizeof(h->rules[0].id), "%s", n->id);
+				h->rules[r].vcpus++;
+			}
+			h->problem_vcpus += problem;
+			vm_problem |= problem;
 		}
+		if (m->verr[v].code != NS_OK) {
+			struct ns_triage_host_problem *p = &h->problems[h->nproblems++];
+
+			h->problems_total++;
+			m->sum.problems++;
+			p->pid = m->vms[v].pid;
+			p->vm_level = true;
+			p->id = NS_TRIAGE_ID_VCPUS_UNLISTED;
+			snprintf(p->text, sizeof(p->text), "%s", m->verr[v].msg);
+		}
+		h->problem_vms += vm_problem;
 	}
 }
 
@@ -311,7 +326,6 @@ static char *render(const struct model *m, enum fmt fmt)
 	struct ns_out o = { buf_write, &b };
 	struct ns_triage_render r = { .o = &o, .json = fmt == JSON, .html = fmt == HTML };
 	struct ns_triage_sink sink;
-	const struct ns_error ok = { .code = NS_OK };
 
 	ns_render_triage_sink(&r, &sink);
 	sink.begin(sink.ctx, &m->info, &m->layout, &m->host);
@@ -320,7 +334,7 @@ static char *render(const struct model *m, enum fmt fmt)
 		for (unsigned i = 0; i < m->nvcpus; i++)
 			if (m->vcpus[i].pid == m->vms[v].pid)
 				sink.vcpu(sink.ctx, &m->vts[i]);
-		sink.vm_end(sink.ctx, &m->vms[v], &ok);
+		sink.vm_end(sink.ctx, &m->vms[v], &m->verr[v]);
 	}
 	sink.end(sink.ctx, &m->sum);
 	assert_non_null(b.s);
@@ -445,6 +459,7 @@ static void keep(const char *name, const char *doc)
  *   vCPU 3  L1 told of L2's #PF, re-injecting it at the next entry
  *   vCPU 4  L2 entry in flight (nested_run_pending) with an external interrupt L1 injects
  * VM pid 4243: vCPU 0 not in VMX operation (HLT), vCPU 1 in VMX operation without a VMCS
+ * VM pid 4244: its vCPUs cannot be listed; VM pid 4245: a TDX VM, skipped
  */
 static struct model *stories(void)
 {
@@ -533,6 +548,13 @@ static struct model *stories(void)
 	l0_exit(vt, SDM_EXIT_CPUID, true, 0);
 	/* an NMI L0 injects into L1 at the next entry */
 	vt->story.inject02 = NMI_INFO;
+
+	/* a VM whose vCPU list cannot be read, and a TDX VM (KVM_X86_TDX_VM, uapi/asm/kvm.h) not walked */
+	add_vm(m, 4244, "qemu-gamma", 3);
+	m->verr[m->nvms - 1] = (struct ns_error){ NS_ERR_FORMAT, VCPUS_UNLISTED };
+	add_vm(m, 4245, "qemu-tdx", 1);
+	m->vms[m->nvms - 1].vm_type = KVM_X86_TDX_VM;
+	m->vms[m->nvms - 1].skip = TDX_SKIPPED;
 
 	tally(m);
 	return m;
@@ -632,15 +654,26 @@ static void host_summary(void **state)
 	char *t = render(m, TEXT), *j = render(m, JSON), *h = render(m, HTML);
 
 	(void)state;
-	must(t, "text", "host     2 VMs, 7 vCPUs: 2 in L2, 3 in L1 with a current vmcs12, 1 in L1 in VMX operation without a "
-	     "VMCS, 1 in L1 not in VMX operation; 1 failed entry; 2 vCPUs and 1 VM with problems");
-	must(t, "text", "problems 3, first:\n  PROBLEM VM pid 4242 vCPU 0: the last VM entry to L2 failed\n");
+	must(t, "text", "host     4 VMs, 7 vCPUs: 2 in L2, 3 in L1 with a current vmcs12, 1 in L1 in VMX operation without a "
+	     "VMCS, 1 in L1 not in VMX operation; 1 failed entry; 2 vCPUs and 2 VMs with problems");
+	/* the problems in the report's order: VM 4242's vCPUs', then VM 4244's own */
+	must(t, "text", "problems 4, first:\n  PROBLEM VM pid 4242 vCPU 0: the last VM entry to L2 failed\n");
+	must(t, "text", "  PROBLEM VM pid 4244: " VCPUS_UNLISTED "\ncommon   ");
+	/* text and HTML say it, JSON's VM has the finding's id (below) */
+	must(t, "text", "  PROBLEM its vCPUs cannot be listed: " VCPUS_UNLISTED "\n");
+	must(h, "HTML", "<p class=\"problem\">its vCPUs cannot be listed: " VCPUS_UNLISTED "</p>");
+	in_all(t, j, h, VCPUS_UNLISTED);
+	in_all(t, j, h, TDX_SKIPPED);
+	must(j, "JSON", "\"problems\":[{\"id\":\"" NS_TRIAGE_ID_VCPUS_UNLISTED "\",\"message\":\"" VCPUS_UNLISTED "\"}]");
+	must(j, "JSON", "\"vm_type\":5,\"skipped\":\"" TDX_SKIPPED "\"");
+	must(t, "text", "\n4 VMs, 7 vCPUs: 6 in VMX operation, 2 in L2; 4 problems, 2 warnings\n");
+	assert_int_equal(occurrences(h, "<section class=\"vm\""), 4);
 	/* told: vCPUs 0 (the failed entry), 2, 3, 4; not told: vCPU 1 */
 	must(t, "text", "of 5 vCPUs with a vmcs12, 4 have exited to L1, 1 not yet");
 	must(j, "JSON", "\"states\":{\"l2\":2,\"l1_vmcs12\":3,\"l1_no_vmcs\":1,\"l1_no_vmx\":1},\"failed_entries\":1,"
-	     "\"problem_vcpus\":2,\"problem_vms\":1,\"told_l1\":4,\"not_told_l1\":1");
+	     "\"problem_vcpus\":2,\"problem_vms\":2,\"told_l1\":4,\"not_told_l1\":1");
 	must(h, "HTML", "<tr><td>failed entries</td><td>1</td></tr>");
-	must(h, "HTML", "<p class=\"problem\">3 problems:</p>");
+	must(h, "HTML", "<p class=\"problem\">4 problems:</p>");
 	free(t), free(j), free(h);
 	model_free(m);
 }
