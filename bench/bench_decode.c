@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "nestscope/nestscope.h"
+#include "render/report_doc.h"
 
 #define MAXBLOBS 64
 
@@ -96,6 +97,7 @@ static void decode_render(bool json)
 {
 	struct ns_out out = { null_write, NULL };
 	struct ns_render_opts opt = { NS_SECT_ALL, false };
+	struct ns_report_doc doc;
 
 	for (size_t i = 0; i < nblobs; i++) {
 		struct ns_nested_state ns;
@@ -104,10 +106,10 @@ static void decode_render(bool json)
 
 		if (ns_decode_buffer(blobs[i].data, blobs[i].len, NS_INPUT_AUTO, false, "bench", &ns, &r, &err))
 			continue;
-		if (json)
-			ns_render_json(&out, &r, &opt);
-		else
-			ns_render_text(&out, &r, &opt);
+		/* as decode prints it: a decode/2 document of the report, or its text */
+		ns_render_doc_begin(&doc, &out, json, &opt);
+		ns_render_doc_add(&doc, &r);
+		ns_render_doc_end(&doc);
 	}
 }
 

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "nestscope/nestscope.h"
+#include "render/report_doc.h"
 #include "sources.h"
 
 /* Blobs are at most 8320 bytes and a vmcs12 region 4 KiB; refuse anything huge. */
@@ -256,6 +257,7 @@ static int cmd_decode(int argc, char **argv)
 	bool json = false, force = false;
 	struct ns_nested_state ns;
 	struct ns_report rep;
+	struct ns_report_doc doc;
 	struct ns_error err;
 	struct ns_out out = ns_out_file(stdout);
 	uint8_t *buf;
@@ -337,10 +339,9 @@ static int cmd_decode(int argc, char **argv)
 		rep.vmcs[i].ref.space = NS_AS_FILE_OFFSET;
 		rep.vmcs[i].ref.address = is_region(argv[optind]) ? region_offset(argv[optind]) : 0;
 	}
-	if (json)
-		ns_render_json(&out, &rep, &ropt);
-	else
-		ns_render_text(&out, &rep, &ropt);
+	ns_render_doc_begin(&doc, &out, json, &ropt);
+	ns_render_doc_add(&doc, &rep);
+	ns_render_doc_end(&doc);
 	free(buf);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "nestscope/nestscope.h"
+#include "render/report_doc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,6 +31,16 @@ static inline struct ns_out fuzz_out(void)
 	static size_t sum;
 
 	return (struct ns_out){ fuzz_drop, &sum };
+}
+
+/* A report as the one decode/2 document a command line prints of it. */
+static inline void fuzz_render_json(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
+{
+	struct ns_report_doc doc;
+
+	ns_render_doc_begin(&doc, o, true, opt);
+	ns_render_doc_add(&doc, r);
+	ns_render_doc_end(&doc);
 }
 
 #endif

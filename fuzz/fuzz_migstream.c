@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (ns_decode_buffer(m.nested[i].blob, m.nested[i].len, NS_INPUT_NESTED_STATE, true, "fuzz", &ns,
 					     &rep, &err) == NS_OK)
-				ns_render_json(&o, &rep, &opt);
+				fuzz_render_json(&o, &rep, &opt);
 		}
 	ns_migstream_free(&m);
 	return 0;

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rep.ns)
 			check_verdict(&rep.blob);
 		ns_render_text(&o, &rep, &opt);
-		ns_render_json(&o, &rep, &opt);
+		fuzz_render_json(&o, &rep, &opt);
 	}
 	if (ns_decode_buffer(data, size, NS_INPUT_NESTED_STATE, true, "fuzz", &ns, &rep, &err) != NS_OK)
 		return 0;
@@ -41,6 +41,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_verdict(&rep.blob);
 	/* the header and its verdict; the fields of a forced vmcs12 are fuzz_vmcs12's */
 	ns_render_text(&o, &rep, &hdr_only);
-	ns_render_json(&o, &rep, &hdr_only);
+	fuzz_render_json(&o, &rep, &hdr_only);
 	return 0;
 }

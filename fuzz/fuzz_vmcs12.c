@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ns_decode_buffer(data, size, NS_INPUT_VMCS12, true, "fuzz", &ns, &rep, &err) != NS_OK)
 		return 0;
 	ns_render_text(&o, &rep, &all);
-	ns_render_json(&o, &rep, &all);
+	fuzz_render_json(&o, &rep, &all);
 	ns_check_vmcs12(&rep.vmcs[0].vmcs, NULL, NULL, &checks);
 	ns_render_checks_json(&o, &(struct ns_copy_ref){ .name = NS_CP_REGION, .label = "fuzz" }, NULL, &checks);
 	return 0;

@@ -215,14 +215,15 @@ static int pick_vcpu(struct ns_session *s, const struct ns_vcpu_sel *sel, bool j
 	return rc;
 }
 
+/* One report: a decode/2 document of it, or its text. */
 static void print_report(const struct ns_report *r, const struct ns_cmd_opts *opt, struct ns_out *o)
 {
 	struct ns_render_opts ro = { opt->sections ? opt->sections : NS_SECT_ALL, opt->all };
+	struct ns_report_doc doc;
 
-	if (opt->json)
-		ns_render_json(o, r, &ro);
-	else
-		ns_render_text(o, r, &ro);
+	ns_render_doc_begin(&doc, o, opt->json, &ro);
+	ns_render_doc_add(&doc, r);
+	ns_render_doc_end(&doc);
 }
 
 int ns_session_read_vmcs12(struct ns_session *s, const struct ns_vcpu *v, enum ns_vmcs12_copy which, bool force,
@@ -514,6 +515,7 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, boo
 	/* the hardware VMCS is shown whole, whatever -s says: its sections are for vmcs12 */
 	struct ns_render_opts ro = { NS_SECT_ALL, false };
 	struct ns_loaded_vmcs_read *lr = malloc(sizeof(*lr));
+	struct ns_report_doc doc;
 	struct ns_vcpu_ref ref;
 	struct ns_vcpu v;
 	int rc;
@@ -523,10 +525,9 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, boo
 	if (!(rc = pick_vcpu(s, vcpu, opt->json, &v, &ref, o, err)) &&
 	    !(rc = ns_session_loaded_vmcs(s, &v, is02, opt->layout_file, lr, err))) {
 		lr->hw.rep.vcpu = ref;
-		if (opt->json)
-			ns_render_json(o, &lr->hw.rep, &ro);
-		else
-			ns_render_text(o, &lr->hw.rep, &ro);
+		ns_render_doc_begin(&doc, o, opt->json, &ro);
+		ns_render_doc_add(&doc, &lr->hw.rep);
+		ns_render_doc_end(&doc);
 	}
 	free(lr);
 	return rc;

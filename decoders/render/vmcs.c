@@ -776,15 +776,6 @@ void ns_render_doc_end(struct ns_report_doc *d)
 	json_obj_end(&d->j);
 }
 
-void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
-{
-	struct ns_report_doc d;
-
-	ns_render_doc_begin(&d, o, true, opt);
-	ns_render_doc_add(&d, r);
-	ns_render_doc_end(&d);
-}
-
 void ns_render_explain_json(struct ns_out *o, const char *kind, uint64_t value, const struct ns_decoding *d)
 {
 	struct json j;

@@ -34,8 +34,8 @@ struct ns_render_opts {
 /* The version of the JSON document layout (docs/json-schema.md). */
 #define NS_JSON_SCHEMA "nestscope/decode/2"
 
+/* A report's text; its JSON is written in a decode/2 document (render/report_doc.h). */
 void ns_render_text(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt);
-void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt);
 
 /* `explain --json`: one value and its decoding (d may be NULL). */
 void ns_render_explain_json(struct ns_out *o, const char *kind, uint64_t value, const struct ns_decoding *d);
