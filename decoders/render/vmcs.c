@@ -623,10 +623,11 @@ static void json_nested_state(struct json *j, const struct ns_nested_state *ns, 
 								      : "unknown");
 	json_kv_uint(j, "format_number", ns->format);
 	json_kv_uint(j, "size", ns->size);
-	json_kv_hex(j, "flags", ns->flags);
-	json_key(j, "flag_names");
+	/* nested_flags: a decoding's flags is an array of names */
+	json_kv_hex(j, "nested_flags", ns->flags);
+	json_key(j, "nested_flag_names");
 	json_flag_names(j, NS_NESTED_WORD_FLAGS, ns->flags);
-	json_key(j, "unknown_flag_bits");
+	json_key(j, "unknown_nested_flag_bits");
 	json_unknown_bits(j, NS_NESTED_WORD_FLAGS, ns->flags);
 	if (ns->format == NS_NESTED_FORMAT_SVM) {
 		json_kv_hex(j, "vmcb_pa", ns->vmcb_pa);

@@ -64,7 +64,7 @@ def check_config(kdir, cfg, m):
             continue
         checked["blobs"] += 1
         hdr = doc["nested_state"]
-        for key, want in (("size", s["size"]), ("flags", s["flags"])):
+        for key, want in (("size", s["size"]), ("nested_flags", s["flags"])):
             got = hdr[key] if key == "size" else int(hdr[key], 16)
             if got != want:
                 fail(f"{path}: {key} {got}, manifest {want}")
