@@ -21,7 +21,8 @@ import re
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-SCHEMAS = HERE.parent.parent / "docs" / "json-schema"
+# (both files may be others: tests/cli/json_keys.sh proves the check fails on a schema given a collision)
+SCHEMAS = pathlib.Path(os.environ.get("NESTSCOPE_JSON_SCHEMAS", HERE.parent.parent / "docs" / "json-schema"))
 ALLOW = pathlib.Path(os.environ.get("NESTSCOPE_KEY_COLLISIONS", HERE / "key-collisions.txt"))
 
 
