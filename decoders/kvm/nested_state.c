@@ -75,6 +75,27 @@ const char *ns_nested_flag_macro(enum ns_nested_word w, unsigned bit)
 	return NULL;
 }
 
+void ns_nested_flags_join(enum ns_nested_word w, uint32_t mask, enum ns_nested_flags_style style, char *out, size_t n)
+{
+	const char *sep = style == NS_FLAGS_WORDS ? " " : ", ";
+	const char *bit = style == NS_FLAGS_WORDS ? "bit" : "bit ";
+	size_t pos = 0;
+
+	out[0] = '\0';
+	for (unsigned b = 0; b < 32 && pos < n; b++) {
+		const char *name = style == NS_FLAGS_NUMBERS ? NULL : ns_nested_flag_name(w, b);
+		int k;
+
+		if (!(mask & (1u << b)))
+			continue;
+		k = name ? snprintf(out + pos, n - pos, "%s%s", pos ? sep : "", name)
+			 : snprintf(out + pos, n - pos, "%s%s%u", pos ? sep : "", bit, b);
+		if (k < 0)
+			break;
+		pos += (size_t)k;
+	}
+}
+
 /* ---- parsing ---- */
 
 bool ns_nested_state_sniff(const uint8_t *buf, size_t len)
@@ -196,26 +217,6 @@ struct judge {
 	bool guest;          /* flags has GUEST_MODE */
 };
 
-/* "bit 4, bit 9" for the bits of mask; names where the table has them. */
-static void bits_text(enum ns_nested_word w, uint32_t mask, bool names, char *out, size_t n)
-{
-	size_t pos = 0;
-
-	out[0] = '\0';
-	for (unsigned b = 0; b < 32 && pos < n; b++) {
-		const char *name = names ? ns_nested_flag_name(w, b) : NULL;
-		int k;
-
-		if (!(mask & (1u << b)))
-			continue;
-		k = name ? snprintf(out + pos, n - pos, "%s%s", pos ? ", " : "", name)
-			 : snprintf(out + pos, n - pos, "%sbit %u", pos ? ", " : "", b);
-		if (k < 0)
-			break;
-		pos += (size_t)k;
-	}
-}
-
 static const char *limit_text(const struct judge *j)
 {
 	return j->given ? "L1's MAXPHYADDR, as given" : "the architectural limit; --maxphyaddr gives L1's";
@@ -270,7 +271,7 @@ RULE(flags_unknown)
 
 	if (!bad)
 		return false;
-	bits_text(NS_NESTED_WORD_FLAGS, bad, false, bits, sizeof(bits));
+	ns_nested_flags_join(NS_NESTED_WORD_FLAGS, bad, NS_FLAGS_NUMBERS, bits, sizeof(bits));
 	snprintf(d, n, "flags 0x%04x has unknown %s (0x%04x)", j->ns->flags, bits, bad);
 	return true;
 }
@@ -298,7 +299,7 @@ RULE(vmxon_flags)
 
 	if (!j->vmx || j->vmxon || !bad)
 		return false;
-	bits_text(NS_NESTED_WORD_FLAGS, bad, true, bits, sizeof(bits));
+	ns_nested_flags_join(NS_NESTED_WORD_FLAGS, bad, NS_FLAGS_LIST, bits, sizeof(bits));
 	snprintf(d, n, "vmxon_pa is -1 (not in VMX operation) but flags 0x%04x has %s", j->ns->flags, bits);
 	return true;
 }
@@ -309,7 +310,7 @@ RULE(vmxon_smm)
 
 	if (!j->vmx || j->vmxon || !j->ns->smm_flags)
 		return false;
-	bits_text(NS_NESTED_WORD_SMM, j->ns->smm_flags, true, bits, sizeof(bits));
+	ns_nested_flags_join(NS_NESTED_WORD_SMM, j->ns->smm_flags, NS_FLAGS_LIST, bits, sizeof(bits));
 	snprintf(d, n, "vmxon_pa is -1 (not in VMX operation) but smm.flags 0x%04x has %s", j->ns->smm_flags, bits);
 	return true;
 }
@@ -340,7 +341,7 @@ RULE(smm_guest_mode)
 
 	if (!j->vmx || !j->ns->smm_flags || !bad)
 		return false;
-	bits_text(NS_NESTED_WORD_FLAGS, bad, true, bits, sizeof(bits));
+	ns_nested_flags_join(NS_NESTED_WORD_FLAGS, bad, NS_FLAGS_LIST, bits, sizeof(bits));
 	snprintf(d, n, "smm.flags 0x%04x (the vCPU is in SMM, or KVM refuses any SMM flag) with %s in flags",
 		 j->ns->smm_flags, bits);
 	return true;
@@ -353,7 +354,7 @@ RULE(smm_unknown)
 
 	if (!j->vmx || !bad)
 		return false;
-	bits_text(NS_NESTED_WORD_SMM, bad, false, bits, sizeof(bits));
+	ns_nested_flags_join(NS_NESTED_WORD_SMM, bad, NS_FLAGS_NUMBERS, bits, sizeof(bits));
 	snprintf(d, n, "smm.flags 0x%04x has unknown %s (0x%04x)", j->ns->smm_flags, bits, bad);
 	return true;
 }
@@ -365,7 +366,7 @@ RULE(vmx_flags_unknown)
 
 	if (!j->vmx || !bad)
 		return false;
-	bits_text(NS_NESTED_WORD_VMX, bad, false, bits, sizeof(bits));
+	ns_nested_flags_join(NS_NESTED_WORD_VMX, bad, NS_FLAGS_NUMBERS, bits, sizeof(bits));
 	snprintf(d, n, "vmx.flags 0x%08x has unknown %s (0x%08x)", j->ns->vmx_flags, bits, bad);
 	return true;
 }
@@ -472,7 +473,7 @@ RULE(svm_flags)
 
 	if (!j->svm || !bad)
 		return false;
-	bits_text(NS_NESTED_WORD_FLAGS, bad, true, bits, sizeof(bits));
+	ns_nested_flags_join(NS_NESTED_WORD_FLAGS, bad, NS_FLAGS_LIST, bits, sizeof(bits));
 	snprintf(d, n, "an SVM blob with %s in flags 0x%04x", bits, j->ns->flags);
 	return true;
 }

@@ -251,26 +251,6 @@ static void text_section(struct ns_out *o, const struct ns_decoded_vmcs *dv, con
 	}
 }
 
-/* "GUEST_MODE RUN_PENDING bit4": the names of a word's bits, unknown ones by number. */
-static void flag_words(enum ns_nested_word w, uint32_t v, char *out, size_t n)
-{
-	size_t pos = 0;
-
-	out[0] = '\0';
-	for (unsigned b = 0; b < 32 && pos < n; b++) {
-		const char *name = ns_nested_flag_name(w, b);
-		int k;
-
-		if (!(v & (1u << b)))
-			continue;
-		k = name ? snprintf(out + pos, n - pos, "%s%s", pos ? " " : "", name)
-			 : snprintf(out + pos, n - pos, "%sbit%u", pos ? " " : "", b);
-		if (k < 0)
-			break;
-		pos += (size_t)k;
-	}
-}
-
 static const char *format_name(uint16_t format)
 {
 	return format == NS_NESTED_FORMAT_VMX ? "VMX" : format == NS_NESTED_FORMAT_SVM ? "SVM" : "unknown";
@@ -305,7 +285,7 @@ static void text_nested_state(struct ns_out *o, const struct ns_nested_state *ns
 
 	ns_printf(o, "KVM_GET_NESTED_STATE blob: format %u (%s), size %u\n", ns->format, format_name(ns->format),
 		  ns->size);
-	flag_words(NS_NESTED_WORD_FLAGS, ns->flags, words, sizeof(words));
+	ns_nested_flags_join(NS_NESTED_WORD_FLAGS, ns->flags, NS_FLAGS_WORDS, words, sizeof(words));
 	ns_printf(o, "  %-29s 0x%04x%s%s\n", "flags", ns->flags, *words ? "              " : "", words);
 	if (ns->format == NS_NESTED_FORMAT_SVM) {
 		ns_printf(o, "  %-29s 0x%016llx\n", "vmcb_pa", (unsigned long long)ns->vmcb_pa);
@@ -315,9 +295,9 @@ static void text_nested_state(struct ns_out *o, const struct ns_nested_state *ns
 			  ns->vmxon_pa == ~0ull ? "  not in VMX operation (-1)" : "");
 		ns_printf(o, "  %-29s 0x%016llx%s\n", "vmcs12_pa", (unsigned long long)ns->vmcs12_pa,
 			  ns->vmcs12_pa == ~0ull ? "  no current VMCS (-1)" : "");
-		flag_words(NS_NESTED_WORD_SMM, ns->smm_flags, words, sizeof(words));
+		ns_nested_flags_join(NS_NESTED_WORD_SMM, ns->smm_flags, NS_FLAGS_WORDS, words, sizeof(words));
 		ns_printf(o, "  %-29s 0x%04x%s%s\n", "smm.flags", ns->smm_flags, *words ? "              " : "", words);
-		flag_words(NS_NESTED_WORD_VMX, ns->vmx_flags, words, sizeof(words));
+		ns_nested_flags_join(NS_NESTED_WORD_VMX, ns->vmx_flags, NS_FLAGS_WORDS, words, sizeof(words));
 		ns_printf(o, "  %-29s 0x%08x%s%s\n", "vmx.flags", ns->vmx_flags, *words ? "          " : "", words);
 		if ((ns->vmx_flags & NS_NESTED_VMX_PREEMPTION_TIMER_DEADLINE) || ns->preemption_timer_deadline)
 			ns_printf(o, "  %-29s 0x%016llx\n", "preemption_timer_deadline",
@@ -623,11 +603,10 @@ static void json_nested_state(struct json *j, const struct ns_nested_state *ns, 
 								      : "unknown");
 	json_kv_uint(j, "format_number", ns->format);
 	json_kv_uint(j, "size", ns->size);
-	/* nested_flags: a decoding's flags is an array of names */
-	json_kv_hex(j, "nested_flags", ns->flags);
-	json_key(j, "nested_flag_names");
+	json_kv_hex(j, "flags", ns->flags);
+	json_key(j, "flag_names");
 	json_flag_names(j, NS_NESTED_WORD_FLAGS, ns->flags);
-	json_key(j, "unknown_nested_flag_bits");
+	json_key(j, "unknown_flag_bits");
 	json_unknown_bits(j, NS_NESTED_WORD_FLAGS, ns->flags);
 	if (ns->format == NS_NESTED_FORMAT_SVM) {
 		json_kv_hex(j, "vmcb_pa", ns->vmcb_pa);
@@ -775,6 +754,15 @@ void ns_render_doc_end(struct ns_report_doc *d)
 		return;
 	json_arr_end(&d->j);
 	json_obj_end(&d->j);
+}
+
+void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
+{
+	struct ns_report_doc d;
+
+	ns_render_doc_begin(&d, o, true, opt);
+	ns_render_doc_add(&d, r);
+	ns_render_doc_end(&d);
 }
 
 void ns_render_explain_json(struct ns_out *o, const char *kind, uint64_t value, const struct ns_decoding *d)

@@ -29,6 +29,14 @@ uint32_t ns_nested_known_flags(enum ns_nested_word w);
 const char *ns_nested_flag_name(enum ns_nested_word w, unsigned bit);
 /* The kernel's macro for a bit ("KVM_STATE_NESTED_SMM_VMXON"), or NULL. */
 const char *ns_nested_flag_macro(enum ns_nested_word w, unsigned bit);
+/* How ns_nested_flags_join() spells the set bits of a word. */
+enum ns_nested_flags_style {
+	NS_FLAGS_WORDS,   /* "GUEST_MODE RUN_PENDING bit4": the header's words, as decode shows them */
+	NS_FLAGS_LIST,    /* "GUEST_MODE, bit 4": names in a sentence, unknown bits by number */
+	NS_FLAGS_NUMBERS, /* "bit 4, bit 9": every bit by number, named or not */
+};
+/* The set bits of mask, joined into out (n bytes; cut short when it is full). */
+void ns_nested_flags_join(enum ns_nested_word w, uint32_t mask, enum ns_nested_flags_style style, char *out, size_t n);
 
 struct ns_nested_state {
 	uint16_t flags;
