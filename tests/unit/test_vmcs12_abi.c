@@ -307,31 +307,32 @@ static void bad_lists(void **state)
 	assert_non_null(strstr(err.msg, "guest_rip"));
 }
 
-/* A provider that answers lookups by name only (crash), over a layout. */
-static long lookup_offset(void *ctx, const char *type, const char *member)
+/* A provider that answers lookups by name only (crash), over a layout: "member" finds "member" and "member[N]". */
+static const struct ns_abi_member *lookup(void *ctx, const char *type, const char *member)
 {
 	struct layout *l = ctx;
 	size_t n = strlen(member);
 
 	if (strcmp(type, "vmcs12"))
-		return -1;
+		return NULL;
 	for (size_t i = 0; i < l->n; i++)
 		if (!strncmp(l->m[i].name, member, n) && (!l->m[i].name[n] || l->m[i].name[n] == '['))
-			return (long)l->m[i].offset;
-	return -1;
+			return &l->m[i];
+	return NULL;
+}
+
+static long lookup_offset(void *ctx, const char *type, const char *member)
+{
+	const struct ns_abi_member *m = lookup(ctx, type, member);
+
+	return m ? (long)m->offset : -1;
 }
 
 static long lookup_size(void *ctx, const char *type, const char *member)
 {
-	struct layout *l = ctx;
-	size_t n = strlen(member);
+	const struct ns_abi_member *m = lookup(ctx, type, member);
 
-	if (strcmp(type, "vmcs12"))
-		return -1;
-	for (size_t i = 0; i < l->n; i++)
-		if (!strncmp(l->m[i].name, member, n) && (!l->m[i].name[n] || l->m[i].name[n] == '['))
-			return (long)l->m[i].size;
-	return -1;
+	return m ? (long)m->size : -1;
 }
 
 static long lookup_type_size(void *ctx, const char *type)
