@@ -36,19 +36,13 @@ def crash(vmlinux, dump, commands):
     return r.stdout, r.stderr
 
 
-for mf in sorted(root.glob("*/manifest.json")):
-    man = json.loads(mf.read_text())
-    kver = mf.parent.name
+def crash_skips(kver):
     why = itest.crash_cannot_open(kver)
-    if why:
-        print(f"note: {why}; crash_samples.sh proves it, the CLI, gdb and drgn serve it (docs/compatibility.md)")
-        continue
-    found = itest.debuginfo(kver, cache)
-    if not found:
-        print(f"note: no debuginfo for {kver} any more; crash_samples.sh regenerates a dump for that case")
-        continue
-    vmlinux, mods = found
-    dump = mf.parent / man["dump"]["file"]
+    return why and f"{why}; crash_samples.sh proves it, the CLI, gdb and drgn serve it (docs/compatibility.md)"
+
+
+for kver, mf, man, dump, vmlinux, mods in itest.sample_dumps(
+        root, cache, skip=crash_skips, gone="crash_samples.sh regenerates a dump for that case"):
     vms = man["dump"]["vms"]
     # every command in one session: vmcs12 -s memory prints text; then bad input, and a kvm -j that must
     # still answer after it
@@ -218,15 +212,11 @@ for mf in sorted(root.glob("*/manifest.json")):
 # the many-VMs dump: kvm -v finds every VM and vCPU in the state the manifest gives it.  A vCPU that never
 # ran VMXON has no vmcs02 (KVM allocates it at VMXON): vmcs02 -j still prints one valid document, with no
 # region decoded and the reason in kvm_copies
-for mf in sorted(root.glob("many-vms/*/manifest.json")):
+for kver, mf, man, dump, vmlinux, mods in itest.sample_dumps(root / "many-vms", cache, skip=itest.crash_cannot_open):
     many = mf.parent
-    found = None if itest.crash_cannot_open(many.name) else itest.debuginfo(many.name, cache)
-    if not found:
-        continue
-    man = json.loads(mf.read_text())
     novmx = [(vm["pid"], c["index"]) for vm in man["dump"]["vms"] for c in vm["vcpus"] if not c["vmxon"]]
-    stdout, stderr = crash(found[0], many / man["dump"]["file"],
-                           [f"mod -S {found[1]}", "kvm -v -j"] + [f"vmcs02 -j {pid}:{idx}" for pid, idx in novmx[:2]])
+    stdout, stderr = crash(vmlinux, dump,
+                           [f"mod -S {mods}", "kvm -v -j"] + [f"vmcs02 -j {pid}:{idx}" for pid, idx in novmx[:2]])
     try:
         docs = itest.json_docs(stdout)
     except ValueError as e:

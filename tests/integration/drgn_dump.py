@@ -159,15 +159,8 @@ def main():
         check(f"libc.so.6 has ABI version 0, this package wants {want}" in r.stdout and
               len(r.stdout.splitlines()) == 1,
               f"{name}'s python: nestscope_abi refuses a library of another ABI version in one line")
-    for mf in sorted(root.glob("*/manifest.json")):
-        man = json.loads(mf.read_text())
-        kver = mf.parent.name
-        found = itest.debuginfo(kver, cache)
-        if not found:
-            print(f"note: no debuginfo for {kver} any more; skipped")
-            continue
-        vmlinux, mods = found
-        dump = str(mf.parent / man["dump"]["file"])
+    for kver, mf, man, dump, vmlinux, mods in itest.sample_dumps(root, cache):
+        dump = str(dump)
         vms = man["dump"]["vms"]
         cmds = ["kvm -v -j"]
         for opt in ("vmcs12 -j", "vmcs12 -C -j", "vmcs12 -D -j", "vmcs02 -j", "vmcs01 -j"):

@@ -18,7 +18,6 @@ command without VCPU must answer for that VM, as the command with PID does.
 usage: frontends_agree.py BUILD_DIR SAMPLES_DIR CACHE_DIR
 """
 import json
-import os
 import pathlib
 import re
 import subprocess
@@ -29,8 +28,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 import itest  # noqa: E402
 
 build, root, cache = (pathlib.Path(p).resolve() for p in sys.argv[1:4])
-plugin = pathlib.Path("plugin/gdb/nestscope-gdb.py").resolve()
-os.environ["NESTSCOPE_LIB"] = str(build / "libnestscope.so")
+plugin = itest.gdb_package(build)
 check = itest.Checks()
 MARK = 0x5EED0000
 
@@ -119,15 +117,7 @@ def crash_session(vmlinux, mods, dump, lines):
 
 tmp = pathlib.Path(tempfile.mkdtemp())
 gdbcore = itest.kdump_tool("gdbcore", tmp)
-for mf in sorted(root.glob("*/manifest.json")):
-    man = json.loads(mf.read_text())
-    kver = mf.parent.name
-    found = itest.debuginfo(kver, cache)
-    if not found:
-        print(f"note: no debuginfo for {kver} any more; skipped")
-        continue
-    vmlinux, mods = found
-    dump = mf.parent / man["dump"]["file"]
+for kver, mf, man, dump, vmlinux, mods in itest.sample_dumps(root, cache):
     pids = [vm["pid"] for vm in man["dump"]["vms"]]
     kvm = json.loads(subprocess.run([str(build / "nestscope"), "kvm", str(dump), "-v", "-j"], capture_output=True,
                                     text=True).stdout)

@@ -19,7 +19,6 @@ opens, is gdb's alone.
 usage: gdb_dump.py BUILD_DIR SAMPLES_DIR CACHE_DIR
 """
 import json
-import os
 import pathlib
 import subprocess
 import sys
@@ -29,9 +28,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 import itest  # noqa: E402
 
 build, root, cache = (pathlib.Path(p).resolve() for p in sys.argv[1:4])
-plugin = pathlib.Path("plugin/gdb/nestscope-gdb.py").resolve()
-# the package refuses a library of another ABI version: the one this build made
-os.environ["NESTSCOPE_LIB"] = str(build / "libnestscope.so")
+plugin = itest.gdb_package(build)
 check = itest.Checks()
 
 
@@ -49,16 +46,9 @@ def field_view(report):
 tmp = pathlib.Path(tempfile.mkdtemp())
 gdbcore = itest.kdump_tool("gdbcore", tmp)
 
-for mf in sorted(root.glob("*/manifest.json")):
-    man = json.loads(mf.read_text())
-    kver = mf.parent.name
-    found = itest.debuginfo(kver, cache)
-    if not found:
-        print(f"note: no debuginfo for {kver} any more; skipped")
-        continue
-    vmlinux, mods = found
+for kver, mf, man, dump, vmlinux, mods in itest.sample_dumps(root, cache):
     core = tmp / f"{kver}.core"
-    subprocess.run([gdbcore, str(mf.parent / man["dump"]["file"]), str(core)], check=True,
+    subprocess.run([gdbcore, str(dump), str(core)], check=True,
                    stdout=subprocess.DEVNULL)
     vms = man["dump"]["vms"]
     cmds = ["kvm", "vmcs12 -r 0x100000000000", f"kvm-symbols {mods}", "kvm -v -j", "vmcs12 99999:0"]
@@ -107,7 +97,7 @@ for mf in sorted(root.glob("*/manifest.json")):
             f.write(f"extend {itest.crash_extension(build)}\nmod -S {mods}\n" + "".join(c + "\n" for c in cmds[3:]))
             f.flush()
             with open(f.name) as stdin:
-                cr = subprocess.run([*itest.crash_command(), "-s", vmlinux, str(mf.parent / man["dump"]["file"])],
+                cr = subprocess.run([*itest.crash_command(), "-s", vmlinux, str(dump)],
                                     stdin=stdin, capture_output=True, text=True, timeout=600)
         check(itest.json_docs(cr.stdout) == out and len(out) == 1 + 4 * len(vms),
               f"{kver}: crash and gdb print identical JSON for kvm, vmcs12, -C, -D and vmcs02, "

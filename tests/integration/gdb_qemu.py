@@ -18,7 +18,6 @@ usage: gdb_qemu.py BUILD_DIR          (and, internally, --pmemsave SOCK FILE)
 import gzip
 import hashlib
 import json
-import os
 import re
 import pathlib
 import socket
@@ -36,9 +35,7 @@ if sys.argv[1] == "--pmemsave":
     itest.qmp(sys.argv[2], "pmemsave", {"val": 0, "size": SIZE, "filename": sys.argv[3]})
     sys.exit(0)
 
-plugin = pathlib.Path("plugin/gdb/nestscope-gdb.py").resolve()
-# the package refuses a library of another ABI version: the one this build made
-os.environ["NESTSCOPE_LIB"] = str((pathlib.Path(sys.argv[1]) / "libnestscope.so").resolve())
+plugin = itest.gdb_package(sys.argv[1])
 check = itest.Checks()
 
 

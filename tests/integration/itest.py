@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import typing
 
 GEN = pathlib.Path(__file__).resolve().parent.parent.parent / "samples" / "gen"
 # the basic exit reason every sample VM stopped at (L2's OUT to the harness port): SDM Vol. 3, Appendix C
@@ -29,6 +30,13 @@ def crash_extension(build):
     """The extension built for that crash: NESTSCOPE_CRASH_EXT, else BUILD/nestscope.so (built against the
     machine's crash's defs.h; sid's crash 9 needs BUILD/crash9/nestscope.so)."""
     return os.environ.get("NESTSCOPE_CRASH_EXT") or str(pathlib.Path(build) / "nestscope.so")
+
+
+def gdb_package(build):
+    """The gdb package's script, with NESTSCOPE_LIB set to BUILD's libnestscope.so for the gdb runs (the
+    package refuses a library of another ABI version: the one this build made)."""
+    os.environ["NESTSCOPE_LIB"] = str((pathlib.Path(build) / "libnestscope.so").resolve())
+    return GEN.parent.parent / "plugin" / "gdb" / "nestscope-gdb.py"
 
 
 def gdb_command():
@@ -90,6 +98,39 @@ def debuginfo(kver, cache):
         return None
     info = dict(line.split(": ", 1) for line in r.stdout.splitlines() if ": " in line)
     return info["vmlinux"], info["modules"]
+
+
+class SampleDump(typing.NamedTuple):
+    """A bundled dump (samples/KVER/) with its kernel's debuginfo."""
+    kver: str
+    manifest_path: pathlib.Path  # samples/KVER/manifest.json; the VMs' own manifests are beside it
+    manifest: dict
+    dump: pathlib.Path
+    vmlinux: str
+    modules: str
+
+
+def sample_dumps(root, cache, kernels=None, skip=None, gone="skipped", missing=None):
+    """Each bundled dump whose kernel's debuginfo can be fetched into cache, as a SampleDump, in release order.
+    kernels: these releases only (default: each root/KVER/manifest.json).  skip(kver) gives a reason to leave a
+    kernel out (printed as a note) or None.  A kernel with no manifest, or whose debuginfo is gone, is left out
+    with a note ending in `gone`, or, for a suite that needs it, reported by missing(kver) instead."""
+    root = pathlib.Path(root)
+    for kver in kernels or sorted(mf.parent.name for mf in root.glob("*/manifest.json")):
+        why = skip and skip(kver)
+        if why:
+            print(f"note: {why}")
+            continue
+        mf = root / kver / "manifest.json"
+        found = mf.exists() and debuginfo(kver, cache)
+        if not found:
+            if missing:
+                missing(kver)
+            else:
+                print(f"note: no {'debuginfo' if mf.exists() else 'manifest'} for {kver} any more; {gone}")
+            continue
+        man = json.loads(mf.read_text())
+        yield SampleDump(kver, mf, man, mf.parent / man["dump"]["file"], *found)
 
 
 def kernel_version(release):

@@ -161,18 +161,14 @@ for kver in KERNELS:
     check(validates([doc, mod, pdoc, bdoc] + gdocs, kver), f"{kver}: the JSON documents validate (nestscope/abi/1)")
 
 # crash: lookups by name, on the bundled dumps crash reads
-for kver in ("5.10.0-46-amd64", "6.1.0-56-amd64"):
-    man = pathlib.Path("samples", kver, "manifest.json")
-    found = itest.debuginfo(kver, cache)
-    if not man.exists() or not found:
-        check(False, f"{kver}: a bundled dump and its debuginfo for crash")
-        continue
-    dump = man.parent / json.loads(man.read_text())["dump"]["file"]
+for kver, _, _, dump, vmlinux, mods in itest.sample_dumps(
+        "samples", cache, kernels=("5.10.0-46-amd64", "6.1.0-56-amd64"),
+        missing=lambda kver: check(False, f"{kver}: a bundled dump and its debuginfo for crash")):
     with tempfile.NamedTemporaryFile("w", suffix=".in") as f:
-        f.write(f"extend {itest.crash_extension(build)}\nmod -S {found[1]}\nvmcs12-abi -j\nvmcs12-abi\n")
+        f.write(f"extend {itest.crash_extension(build)}\nmod -S {mods}\nvmcs12-abi -j\nvmcs12-abi\n")
         f.flush()
         with open(f.name) as stdin:
-            c = subprocess.run([*itest.crash_command(), "-s", found[0], str(dump)], stdin=stdin,
+            c = subprocess.run([*itest.crash_command(), "-s", vmlinux, str(dump)], stdin=stdin,
                                capture_output=True, text=True, timeout=600)
     cdocs = [d for d in itest.json_docs(c.stdout) if d.get("schema") == "nestscope/abi/1"]
     cdoc = cdocs[0] if cdocs else {}
