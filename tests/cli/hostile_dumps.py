@@ -21,13 +21,14 @@ The inputs, all made in a temporary directory from the bundled real 6.1 kdump:
 import os
 import shutil
 import stat
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import zlib
+
+import kdumpelf
 
 NS = sys.argv[1]
 SAMPLE = int(sys.argv[sys.argv.index("--sample") + 1]) if "--sample" in sys.argv else 1
@@ -123,68 +124,28 @@ try:
     kd = open(DUMP, "rb").read()
     ksize = len(kd)
 
-    # ---- the kdump's layout, read here (makedumpfile's disk_dump_header and kdump_sub_header, x86-64) ----
-    sub_blocks, bitmap_blocks, max_mapnr = struct.unpack_from("<iII", kd, 432)
-    (phys_base, dump_level, split, start_pfn, end_pfn, vi_off, vi_len, note_off, note_len,
-     erase_off, erase_len, spfn64, epfn64, mapnr64) = struct.unpack_from("<QiiQQQQQQQQQQQ", kd, PAGE)
-    bm2 = kd[(1 + sub_blocks) * PAGE + bitmap_blocks * PAGE // 2:(1 + sub_blocks + bitmap_blocks) * PAGE]
-    pfns = [i for i in range(mapnr64) if bm2[i >> 3] >> (i & 7) & 1]
-    hdr_end = (1 + sub_blocks + bitmap_blocks) * PAGE
-    desc_end = hdr_end + 24 * len(pfns)
+    # ---- the kdump's layout, read here (kdumpelf.py: makedumpfile's headers, x86-64) ----
+    kdump = kdumpelf.Kdump(kd)
 
     # ---- the kdump cut short ----
-    cuts = [100, 463, 4100, 4300, 9000, 20000, 44000, 50000, 300000, desc_end + 10, 2000000, 9000000, ksize - 4096,
-            ksize - 1]
+    cuts = kdump.cuts()
     cut = os.path.join(T, "cut.kdump")
     for n in cuts:
         with open(cut, "wb") as f:
             f.write(kd[:n])
-        want = [f"cut at byte {n} of " + (str(ksize) if n >= desc_end else "")]
+        want = [f"cut at byte {n} of " + (str(ksize) if n >= kdump.desc_end else "")]
         for cmd in ("triage", "scan"):
             bad(f"kdump cut at byte {n} ({cmd})", [cmd, cut], want)
     phase(f"kdump cut at {len(cuts)} points, triage and scan")
 
     # ---- an ELF core of the same memory: one PT_NOTE (the kdump's notes), a PT_LOAD per run of pages ----
-    pages = {}
-    for i, pfn in enumerate(pfns):
-        off, size, flags, _ = struct.unpack_from("<QIIQ", kd, hdr_end + 24 * i)
-        data = kd[off:off + size]
-        pages[pfn] = zlib.decompress(data) if flags & 1 else data
-    runs = []
-    for pfn in pfns:
-        if runs and pfn - runs[-1][1] <= 1024:  # a few runs, short gaps stored as holes
-            runs[-1][1] = pfn
-        else:
-            runs.append([pfn, pfn])
-    notes = kd[note_off:note_off + note_len]
-    nph = 1 + len(runs)
-    ph_end = 64 + 56 * nph
-    off = (ph_end + len(notes) + PAGE - 1) // PAGE * PAGE
-    ehdr = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9) + struct.pack("<HHIQQQIHHHHHH", 4, 62, 1, 0, 64, 0, 0, 64, 56,
-                                                                   nph, 0, 0, 0)
-    phdrs = [struct.pack("<IIQQQQQQ", 4, 0, 64 + 56 * nph, 0, 0, len(notes), len(notes), 4)]
-    seg_offs = []
-    for a, b in runs:
-        length = (b - a + 1) * PAGE
-        phdrs.append(struct.pack("<IIQQQQQQ", 1, 7, off, 0xffff888000000000 + a * PAGE, a * PAGE, length, length,
-                                 PAGE))
-        seg_offs.append((off, a))
-        off += length
-    esize = off
     elf = os.path.join(T, "core.elf")
-    with open(elf, "wb") as f:
-        f.write(ehdr + b"".join(phdrs) + notes)
-        for (base, a), (_, b) in zip(seg_offs, runs):
-            for pfn in range(a, b + 1):
-                if pfn in pages and any(pages[pfn]):
-                    f.seek(base + (pfn - a) * PAGE)
-                    f.write(pages[pfn])
-        f.truncate(esize)
+    core = kdumpelf.ElfCore(kdump, elf)
+    ph_end, esize, nph = core.ph_end, core.size, core.nph
     good("the ELF core made from the kdump (triage)", ["triage", elf])
     good("the ELF core made from the kdump (scan)", ["scan", elf], (0,))
 
-    ecuts = [10, 63, 100, ph_end - 1, ph_end + 100, ph_end + len(notes) - 1] + \
-            [esize * k // 8 for k in range(1, 8, 2)] + [esize - PAGE, esize - 1]
+    ecuts = core.cuts()
     ecut = os.path.join(T, "cut.elf")
     shutil.copyfile(elf, ecut)
     for n in sorted(ecuts, reverse=True):
@@ -244,33 +205,20 @@ try:
     phase(f"nested-state blob: {nb} header bytes flipped, decode each")
 
     # ---- foreign files ----
-    def elf_file(name, machine, cls=2, data=1):
-        e = "<" if data == 1 else ">"
-        if cls == 2:
-            h = b"\x7fELF" + bytes([2, data, 1]) + bytes(9) + struct.pack(e + "HHIQQQIHHHHHH", 4, machine, 1, 0, 64,
-                                                                          0, 0, 64, 56, 1, 0, 0, 0)
-            h += struct.pack(e + "IIQQQQQQ", 1, 7, 4096, 0, 0, 4096, 4096, 4096)
-        else:
-            h = b"\x7fELF" + bytes([1, data, 1]) + bytes(9) + struct.pack(e + "HHIIIIIHHHHHH", 4, machine, 1, 0, 52,
-                                                                          0, 0, 52, 32, 1, 0, 0, 0)
-            h += struct.pack(e + "IIIIIIII", 1, 4096, 0, 0, 4096, 4096, 7, 4096)
+    def elf_file(name, machine, cls, data):
         p = os.path.join(T, name)
-        open(p, "wb").write(h.ljust(4096, b"\0") + os.urandom(4096))
+        open(p, "wb").write(kdumpelf.elf_core_header(machine, cls, data) + os.urandom(PAGE))
         return p
 
-    for name, machine, cls, data, want in (
-            ("aarch64.core", 183, 2, 1, "an AArch64 core: nestscope reads x86-64 dumps"),
-            ("riscv.core", 243, 2, 1, "a RISC-V core: nestscope reads x86-64 dumps"),
-            ("s390x.core", 22, 2, 2, "a big-endian s390x core: nestscope reads x86-64 dumps"),
-            ("arm.core", 40, 1, 1, "an Arm core: nestscope reads x86-64 dumps")):
+    refusal = {"aarch64.core": "an AArch64 core", "riscv.core": "a RISC-V core",
+               "s390x.core": "a big-endian s390x core", "arm.core": "an Arm core"}
+    for name, machine, cls, data in kdumpelf.FOREIGN_CORES:
         p = elf_file(name, machine, cls, data)
         for cmd in ("triage", "scan"):
-            bad(f"{name} ({cmd})", [cmd, p], [want])
+            bad(f"{name} ({cmd})", [cmd, p], [f"{refusal[name]}: nestscope reads x86-64 dumps"])
     # QEMU writes an i386 ELF32 core of an x86 guest outside long mode: its physical memory is scanned
-    good("an i386 ELF32 core, as QEMU writes one (scan)", ["scan", elf_file("i386.core", 3, 1, 1)], (0,))
-    arm = bytearray(kd)
-    arm[272:272 + 65] = b"aarch64".ljust(65, b"\0")
-    open(os.path.join(T, "aarch64.kdump"), "wb").write(arm)
+    good("an i386 ELF32 core, as QEMU writes one (scan)", ["scan", elf_file(*kdumpelf.I386_CORE)], (0,))
+    open(os.path.join(T, "aarch64.kdump"), "wb").write(kdumpelf.kdump_of_machine(kd, "aarch64"))
     bad("a kdump of an aarch64 machine", ["triage", os.path.join(T, "aarch64.kdump")],
         ["an AArch64 kdump: nestscope reads x86-64 dumps"])
     if os.path.exists(LIBC):

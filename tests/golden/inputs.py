@@ -48,7 +48,7 @@ PAGE = 4096
 SOURCES = ("tests/golden/inputs.py", "tests/integration/kdump2raw.c", "tests/integration/gdbcore.c",
            "samples/gen/raw2elf.c", "tests/data/blob-rule-cases.txt", "tests/data/check-cases.txt",
            "tests/data/pahole-vmcs12-6.1.0-56.txt", "tests/integration/qemustream.py",
-           "tests/cli/blobcases.py", "tests/cli/sparseimg.py",
+           "tests/cli/blobcases.py", "tests/cli/sparseimg.py", "tests/cli/kdumpelf.py",
            "profiles/6.1.0-56-amd64.json")
 MIGRATION_VERSION = "1"
 MIGRATION_SOURCES = ("tests/integration/qemustream.py", "tests/integration/itest.py",
@@ -77,6 +77,7 @@ def vmcs12_members(src):
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "cli"))
 import blobcases  # noqa: E402  (the test suite's own reader: the harness makes each case's blob as the tests do)
+import kdumpelf  # noqa: E402  (hostile_dumps.py's kdump layout and ELF core)
 import sparseimg  # noqa: E402  (scan_jobs.py's 40 GiB image)
 
 
@@ -452,79 +453,23 @@ class Maker:
     # hostile_dumps.py: cut, foreign, gzip; the kdump's and ELF core's header bytes are flipped at run time
     def hostile(self):
         kd = (self.src / "samples/6.1.0-56-amd64/dump/vmcore.kdump").read_bytes()
-        ksize = len(kd)
-        sub_blocks, bitmap_blocks = struct.unpack_from("<iI", kd, 432)
-        (_pb, _dl, _sp, _s, _e, _vo, _vl, note_off, note_len, _eo, _el, _s64, _e64, mapnr64) = \
-            struct.unpack_from("<QiiQQQQQQQQQQQ", kd, PAGE)
-        bm2 = kd[(1 + sub_blocks) * PAGE + bitmap_blocks * PAGE // 2:(1 + sub_blocks + bitmap_blocks) * PAGE]
-        pfns = [i for i in range(mapnr64) if bm2[i >> 3] >> (i & 7) & 1]
-        hdr_end = (1 + sub_blocks + bitmap_blocks) * PAGE
-        desc_end = hdr_end + 24 * len(pfns)
-        for n in (100, 463, 4100, 4300, 9000, 20000, 44000, 50000, 300000, desc_end + 10, 2000000, 9000000,
-                  ksize - 4096, ksize - 1):
+        kdump = kdumpelf.Kdump(kd)
+        for n in kdump.cuts():
             self.w(f"hostile/kdump-cut/{n:08d}.kdump", kd[:n])
         # an ELF core of the same memory (one PT_NOTE, a PT_LOAD per run of pages)
-        pages = {}
-        for i, pfn in enumerate(pfns):
-            o, size, flags, _ = struct.unpack_from("<QIIQ", kd, hdr_end + 24 * i)
-            data = kd[o:o + size]
-            pages[pfn] = zlib.decompress(data) if flags & 1 else data
-        runs = []
-        for pfn in pfns:
-            if runs and pfn - runs[-1][1] <= 1024:
-                runs[-1][1] = pfn
-            else:
-                runs.append([pfn, pfn])
-        notes = kd[note_off:note_off + note_len]
-        nph = 1 + len(runs)
-        ph_end = 64 + 56 * nph
-        o = (ph_end + len(notes) + PAGE - 1) // PAGE * PAGE
-        ehdr = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9) + struct.pack("<HHIQQQIHHHHHH", 4, 62, 1, 0, 64, 0, 0, 64,
-                                                                       56, nph, 0, 0, 0)
-        phdrs = [struct.pack("<IIQQQQQQ", 4, 0, 64 + 56 * nph, 0, 0, len(notes), len(notes), 4)]
-        segs = []
-        for a, b in runs:
-            length = (b - a + 1) * PAGE
-            phdrs.append(struct.pack("<IIQQQQQQ", 1, 7, o, DIRECT_MAP + a * PAGE, a * PAGE, length, length, PAGE))
-            segs.append((o, a))
-            o += length
-        esize = o
         elf = self.out / "hostile/core.elf"
-        with open(elf, "wb") as f:
-            f.write(ehdr + b"".join(phdrs) + notes)
-            for (base, a), (_, b) in zip(segs, runs):
-                for pfn in range(a, b + 1):
-                    if pfn in pages and any(pages[pfn]):
-                        f.seek(base + (pfn - a) * PAGE)
-                        f.write(pages[pfn])
-            f.truncate(esize)
-        (self.out / "hostile/core.elf.phend").write_text(f"{ph_end}\n")
-        for n in sorted([10, 63, 100, ph_end - 1, ph_end + 100, ph_end + len(notes) - 1] +
-                        [esize * k // 8 for k in range(1, 8, 2)] + [esize - PAGE, esize - 1]):
+        core = kdumpelf.ElfCore(kdump, elf)
+        (self.out / "hostile/core.elf.phend").write_text(f"{core.ph_end}\n")
+        for n in sorted(core.cuts()):
             c = self.out / f"hostile/elf-cut/{n:08d}.elf"
             c.parent.mkdir(parents=True, exist_ok=True)
             subprocess.run(["cp", "--sparse=always", str(elf), str(c)], check=True)
             os.truncate(c, n)
         # foreign files: other architectures (the tail is fixed bytes, not random ones)
         tail = bytes(random.Random(11).randrange(256) for _ in range(4096))
-
-        def elf_file(name, machine, cls=2, data=1):
-            e = "<" if data == 1 else ">"
-            if cls == 2:
-                h = b"\x7fELF" + bytes([2, data, 1]) + bytes(9) + struct.pack(e + "HHIQQQIHHHHHH", 4, machine, 1, 0,
-                                                                              64, 0, 0, 64, 56, 1, 0, 0, 0)
-                h += struct.pack(e + "IIQQQQQQ", 1, 7, 4096, 0, 0, 4096, 4096, 4096)
-            else:
-                h = b"\x7fELF" + bytes([1, data, 1]) + bytes(9) + struct.pack(e + "HHIIIIIHHHHHH", 4, machine, 1, 0,
-                                                                              52, 0, 0, 52, 32, 1, 0, 0, 0)
-                h += struct.pack(e + "IIIIIIII", 1, 4096, 0, 0, 4096, 4096, 7, 4096)
-            self.w(f"hostile/foreign/{name}", h.ljust(4096, b"\0") + tail)
-        for name, machine, cls, data in (("aarch64.core", 183, 2, 1), ("riscv.core", 243, 2, 1),
-                                         ("s390x.core", 22, 2, 2), ("arm.core", 40, 1, 1), ("i386.core", 3, 1, 1)):
-            elf_file(name, machine, cls, data)
-        arm = bytearray(kd)
-        arm[272:272 + 65] = b"aarch64".ljust(65, b"\0")
-        self.w("hostile/foreign/aarch64.kdump", arm)
+        for name, machine, cls, data in kdumpelf.FOREIGN_CORES + (kdumpelf.I386_CORE,):
+            self.w(f"hostile/foreign/{name}", kdumpelf.elf_core_header(machine, cls, data) + tail)
+        self.w("hostile/foreign/aarch64.kdump", kdumpelf.kdump_of_machine(kd, "aarch64"))
         img = (self.src / "samples/6.1.0-56-amd64/basic/l1-memory-after_vmclear.img.gz").read_bytes()
         for n in (10, 100, len(img) // 2, len(img) - 8, len(img) - 1):
             self.w(f"hostile/gzip/cut-{n:08d}.gz", img[:n])
