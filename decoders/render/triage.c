@@ -591,6 +591,17 @@ static void exit_context(uint64_t reason, uint64_t intr_info, struct ns_context 
 	ctx->exit_intr_info = (uint32_t)intr_info;
 }
 
+/*
+ * An event in an interruption-information field (VM-entry injection, IDT vectoring): whether its valid bit is
+ * set (valid_key says what that means for the field), the field decoded, its error code.
+ */
+static void json_event_members(struct json *j, const char *valid_key, uint64_t info, uint64_t error_code)
+{
+	json_kv_bool(j, valid_key, (info & INTR_INFO_VALID) != 0);
+	ns_emit_decoded_value(j, "info", NS_DEC_INTR_INFO, info, NULL);
+	json_kv_hex(j, "error_code", error_code);
+}
+
 static void json_vmcs12(struct json *j, const struct ns_triage_vcpu *vt)
 {
 	struct ns_copy_ref ref = vt->ref12;
@@ -614,16 +625,12 @@ static void json_vmcs12(struct json *j, const struct ns_triage_vcpu *vt)
 	json_obj_end(j);
 	json_key(j, "injection");
 	json_obj_begin(j);
-	json_kv_bool(j, "pending", (vt->entry_intr & INTR_INFO_VALID) != 0);
-	ns_emit_decoded_value(j, "info", NS_DEC_INTR_INFO, vt->entry_intr, NULL);
-	json_kv_hex(j, "error_code", vt->entry_err);
+	json_event_members(j, "pending", vt->entry_intr, vt->entry_err);
 	json_kv_hex(j, "instruction_len", vt->entry_len);
 	json_obj_end(j);
 	json_key(j, "idt_vectoring");
 	json_obj_begin(j);
-	json_kv_bool(j, "valid", (vt->idt & INTR_INFO_VALID) != 0);
-	ns_emit_decoded_value(j, "info", NS_DEC_INTR_INFO, vt->idt, NULL);
-	json_kv_hex(j, "error_code", vt->idt_err);
+	json_event_members(j, "valid", vt->idt, vt->idt_err);
 	json_obj_end(j);
 	json_kv_hex(j, "guest_rip", vt->guest_rip);
 	json_kv_hex(j, "host_rip", vt->host_rip);
