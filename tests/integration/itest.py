@@ -18,6 +18,19 @@ import typing
 GEN = pathlib.Path(__file__).resolve().parent.parent.parent / "samples" / "gen"
 # the basic exit reason every sample VM stopped at (L2's OUT to the harness port): SDM Vol. 3, Appendix C
 EXIT_REASON_IO_INSTRUCTION = 30
+# the state triage/2 and kvm/2 give a vCPU of each manifest VMX state (its level, and whether L1 has a current VMCS)
+VMX_STATE = {("L2", True): "l2",
+             ("L1", True): "l1_vmcs12",
+             ("L1", False): "l1_no_vmcs",
+             ("no VMX", False): "l1_no_vmx"}
+# vmcs12's controls by catalog name, and the manifests' names for them
+MANIFEST_CONTROLS = {"PIN_BASED_VM_EXEC_CONTROL": "pin", "CPU_BASED_VM_EXEC_CONTROL": "proc",
+                     "SECONDARY_VM_EXEC_CONTROL": "proc2", "VM_EXIT_CONTROLS": "exit", "VM_ENTRY_CONTROLS": "entry"}
+
+
+def hexint(s):
+    """A JSON number or a "0x..." string (nestscope's and the manifests' way of writing an address) as an int."""
+    return int(s, 16) if isinstance(s, str) else s
 
 
 def crash_command():

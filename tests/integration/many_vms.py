@@ -28,24 +28,11 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from itest import Checks, EXIT_REASON_IO_INSTRUCTION, kernel_version  # noqa: E402
+from itest import Checks, EXIT_REASON_IO_INSTRUCTION, MANIFEST_CONTROLS, VMX_STATE, hexint, kernel_version  # noqa: E402
 
 nestscope, root, profiles = sys.argv[1:4]
 check = Checks()
 INVALID = 0xffffffffffffffff  # KVM's INVALID_GPA, what KVM_GET_NESTED_STATE says when there is no address
-
-# the state triage/2 gives each VMX state (the manifest's level and whether L1 has a current VMCS)
-STATE = {("L2", True): "l2",
-         ("L1", True): "l1_vmcs12",
-         ("L1", False): "l1_no_vmcs",
-         ("no VMX", False): "l1_no_vmx"}
-# vmcs12's controls by catalog name, and the manifest's names for them
-CONTROLS = {"PIN_BASED_VM_EXEC_CONTROL": "pin", "CPU_BASED_VM_EXEC_CONTROL": "proc",
-            "SECONDARY_VM_EXEC_CONTROL": "proc2", "VM_EXIT_CONTROLS": "exit", "VM_ENTRY_CONTROLS": "entry"}
-
-
-def hexint(s):
-    return int(s, 16) if isinstance(s, str) else s
 
 
 def triage(*args):
@@ -117,7 +104,7 @@ for mpath in manifests:
             addr = mv["addresses"]
             kvm_state = st.get("kvm_nested_state") or {}
             check(v["mode"] == ("L2" if level == "L2" else "L1") and v["vmxon"] == mv["vmxon"] and
-                  v["state"] == STATE[(level, mv["current_vmcs"])],
+                  v["state"] == VMX_STATE[(level, mv["current_vmcs"])],
                   f"{what}: {level}, '{v['state']}' (mode {v['mode']}, vmxon {v['vmxon']})")
             if mv["vmxon"]:
                 check(hexint(v["vmxon_pa"]) == hexint(addr["vmxon_pa"]) and
@@ -132,7 +119,7 @@ for mpath in manifests:
             v12 = v.get("vmcs12", {})
             if mv["current_vmcs"]:
                 ctl = mv["controls"]
-                want = {name: hexint(ctl[m]) for name, m in CONTROLS.items()}
+                want = {name: hexint(ctl[m]) for name, m in MANIFEST_CONTROLS.items()}
                 gotc = {k: hexint(v12.get("controls", {}).get(k, {}).get("value", "0x0")) for k in want}
                 check(gotc == want and v12.get("launch_state") == ("launched" if mv["launch_state"] else "clear"),
                       f"{what}: vmcs12's controls are the ones L1 wrote, launch state {mv['launch_state']}")

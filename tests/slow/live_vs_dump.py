@@ -35,7 +35,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "integration"))
-from itest import Checks, EXIT_REASON_IO_INSTRUCTION  # noqa: E402
+from itest import Checks, EXIT_REASON_IO_INSTRUCTION, MANIFEST_CONTROLS, VMX_STATE, hexint  # noqa: E402
 
 nestscope, out = sys.argv[1], pathlib.Path(sys.argv[2])
 check = Checks()
@@ -57,17 +57,6 @@ MAY_MOVE = {
         "nested_run_pending": "set from L1's VMLAUNCH/VMRESUME until L2 is entered",
     },
 }
-# the state triage/2 gives each VMX state (as tests/integration/many_vms.py)
-STATE = {("L2", True): "l2",
-         ("L1", True): "l1_vmcs12",
-         ("L1", False): "l1_no_vmcs",
-         ("no VMX", False): "l1_no_vmx"}
-CONTROLS = {"PIN_BASED_VM_EXEC_CONTROL": "pin", "CPU_BASED_VM_EXEC_CONTROL": "proc",
-            "SECONDARY_VM_EXEC_CONTROL": "proc2", "VM_EXIT_CONTROLS": "exit", "VM_ENTRY_CONTROLS": "entry"}
-
-
-def hexint(s):
-    return int(s, 16) if isinstance(s, str) else s
 
 
 def load(path):
@@ -167,7 +156,7 @@ for side, doc in (("live", live), ("dump", dump)):
             kvm_state = st.get("kvm_nested_state") or {}
             want_vmcs = hexint(addr["vmcs12_pa"]) if current else INVALID
             got = (v["mode"], v["state"], v["vmxon"])
-            want = ("L2" if level == "L2" else "L1", STATE[(level, current)], st["vmxon"])
+            want = ("L2" if level == "L2" else "L1", VMX_STATE[(level, current)], st["vmxon"])
             check(got == want, f"{what}: {want[1]}")
             if st["vmxon"]:
                 check(hexint(v["vmxon_pa"]) == hexint(addr["vmxon_pa"]) == hexint(kvm_state["vmxon_pa"]) and
@@ -175,7 +164,7 @@ for side, doc in (("live", live), ("dump", dump)):
                       f"{what}: VMXON region {addr['vmxon_pa']}, current VMCS {hex(want_vmcs)}, as KVM said")
             v12 = v.get("vmcs12", {})
             if current:
-                ctl = {name: hexint(mv["controls"][m]) for name, m in CONTROLS.items()}
+                ctl = {name: hexint(mv["controls"][m]) for name, m in MANIFEST_CONTROLS.items()}
                 copy = v12.get("copy", {})
                 check({k: hexint(v12.get("controls", {}).get(k, {}).get("value", "0x0")) for k in ctl} == ctl and
                       v12.get("launch_state") == ("launched" if st["launch_state"] else "clear") and
