@@ -41,7 +41,6 @@ MANY = "many-vms/6.1.0-56-amd64"
 DUMPS = {k: k for k in KERNELS}
 DUMPS[MANY] = "6.1.0-56-amd64"
 DIRECT_MAP = 0xffff888000000000  # the samples boot with nokaslr
-KMAP = 0xffffffff80000000
 PAGE = 4096
 
 # what the generator reads besides the samples (a change makes the inputs again)
@@ -49,6 +48,7 @@ SOURCES = ("tests/golden/inputs.py", "tests/integration/kdump2raw.c", "tests/int
            "samples/gen/raw2elf.c", "tests/data/blob-rule-cases.txt", "tests/data/check-cases.txt",
            "tests/data/pahole-vmcs12-6.1.0-56.txt", "tests/integration/qemustream.py",
            "tests/cli/blobcases.py", "tests/cli/sparseimg.py", "tests/cli/kdumpelf.py",
+           "tests/integration/pagewalk.py",
            "profiles/6.1.0-56-amd64.json")
 MIGRATION_VERSION = "1"
 MIGRATION_SOURCES = ("tests/integration/qemustream.py", "tests/integration/itest.py",
@@ -79,6 +79,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "cli"))
 import blobcases  # noqa: E402  (the test suite's own reader: the harness makes each case's blob as the tests do)
 import kdumpelf  # noqa: E402  (hostile_dumps.py's kdump layout and ELF core)
 import sparseimg  # noqa: E402  (scan_jobs.py's 40 GiB image)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "integration"))
+import pagewalk  # noqa: E402  (damaged_dumps.py's page walk)
 
 
 def blob_rule_cases(src):
@@ -159,33 +161,6 @@ def build_tool(src, out, name, c_file, libkdumpfile=True):
     exe = out / name
     subprocess.run(["cc", "-O2", "-Wall", "-D_GNU_SOURCE", "-o", str(exe), str(src / c_file), *flags], check=True)
     return exe
-
-
-class Translate:
-    """Kernel virtual -> physical in a raw image, by the kernel's own 4-level page walk (damaged_dumps.py)."""
-
-    def __init__(self, raw, init_top_pgt):
-        self.f = open(raw, "rb")
-        self.top = init_top_pgt - KMAP
-
-    def rd(self, pa, n):
-        self.f.seek(pa)
-        return self.f.read(n)
-
-    def __call__(self, va):
-        table = self.top
-        for level, shift in enumerate((39, 30, 21, 12)):
-            e = struct.unpack("<Q", self.rd(table + 8 * ((va >> shift) & 511), 8))[0]
-            if not e & 1:
-                raise ValueError(f"{va:#x} not mapped")
-            if level in (1, 2) and e & 0x80:
-                size = 1 << shift
-                return (e & 0x000ffffffffff000 & ~(size - 1)) | (va & (size - 1))
-            table = e & 0x000ffffffffff000
-        return table | (va & 0xfff)
-
-    def u64(self, va):
-        return struct.unpack("<Q", self.rd(self(va), 8))[0]
 
 
 # ---- the generator ----
@@ -401,7 +376,7 @@ class Maker:
         man = json.loads((self.src / "samples/6.1.0-56-amd64/manifest.json").read_text())
         vm_list = int(next(s["address"] for s in man["dump"]["vms"][0]["kernel_symbols"] if s["name"] == "vm_list"), 16)
         raw = self.out / "dump/6.1.0-56-amd64.raw"
-        tr = Translate(raw, sym("init_top_pgt"))
+        tr = pagewalk.PageWalk(open(raw, "rb"), sym("init_top_pgt"))
         kvm0 = tr.u64(vm_list) - off("kvm", "vm_list")  # the first VM on vm_list
         entry = tr.u64(kvm0 + off("kvm", "vcpu_array") + off("xarray", "xa_head"))
         while entry & 3 == 2 and entry > 4096:  # an internal xa_node: index 0 is slot 0 all the way down
@@ -423,7 +398,7 @@ class Maker:
         # the damaged images are made at run time from the raw image (each is a 512 MiB copy); here, where
         patches = {name: [[tr(va), data.hex()] for va, data in p] for name, p in damages.items()}
         patches["cut-before-vcpus"] = tr(vmx0) & ~0xfffff  # the image cut short under the vCPUs
-        tr.f.close()
+        tr.mem.close()
         self.w("damaged/patches.json",
                json.dumps({"kvm": hex(kvm0), "vcpu_vmx": hex(vmx0), "patches": patches}).encode())
 

@@ -25,6 +25,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import itest  # noqa: E402
+import pagewalk  # noqa: E402
 
 build, cache = pathlib.Path(sys.argv[1]).resolve(), sys.argv[2]
 cli_only = "--cli-only" in sys.argv
@@ -40,7 +41,6 @@ ut = prof["user_types"]
 off = lambda s, m: ut[s]["fields"][m]["offset"]
 sym = lambda n: prof["symbols"][n]["address"]
 DIRECT = 0xffff888000000000
-KMAP = 0xffffffff80000000  # __START_KERNEL_map; the samples boot with nokaslr, phys_base 0
 
 tmp = pathlib.Path(tempfile.mkdtemp(prefix="nestscope-damaged-"))
 raw = tmp / "raw"
@@ -48,27 +48,8 @@ subprocess.run([itest.kdump2raw(tmp), str(dump), str(raw)], check=True)
 mem = open(raw, "r+b")
 
 
-def rd(pa, n):
-    mem.seek(pa)
-    return mem.read(n)
-
-
-def translate(va):
-    """The kernel's own 4-level page walk from init_top_pgt."""
-    table = sym("init_top_pgt") - KMAP
-    for level, shift in enumerate((39, 30, 21, 12)):
-        e = struct.unpack("<Q", rd(table + 8 * ((va >> shift) & 511), 8))[0]
-        if not e & 1:
-            raise ValueError(f"{va:#x} not mapped")
-        if level in (1, 2) and e & 0x80:
-            size = 1 << shift
-            return (e & 0x000ffffffffff000 & ~(size - 1)) | (va & (size - 1))
-        table = e & 0x000ffffffffff000
-    return table | (va & 0xfff)
-
-
-def u64(va):
-    return struct.unpack("<Q", rd(translate(va), 8))[0]
+translate = pagewalk.PageWalk(mem, sym("init_top_pgt"))
+rd, u64 = translate.rd, translate.u64
 
 
 triage = subprocess.run([str(build / "nestscope"), "triage", "--json", str(dump)], capture_output=True, text=True)
