@@ -9,10 +9,10 @@ import tempfile
 WIDTH = {"16": 2, "32": 4, "64": 8, "natural": 8}
 
 
-def load():
-    """(line number, rule, expected verdict, mutations, the SDM's words) per case."""
+def load(root=pathlib.Path(".")):
+    """(line number, rule, expected verdict, mutations, the SDM's words) per case, from the tree at root."""
     out = []
-    for n, line in enumerate(pathlib.Path("tests/data/check-cases.txt").read_text().splitlines(), 1):
+    for n, line in enumerate((pathlib.Path(root) / "tests/data/check-cases.txt").read_text().splitlines(), 1):
         if line.strip() and not line.startswith("#"):
             rule, want, muts, why = [p.strip() for p in line.split("|", 3)]
             out.append((n, rule, want, muts, why))
@@ -20,8 +20,10 @@ def load():
 
 
 def field_table(ns):
+    """Where each field is in struct vmcs12, as `nestscope fields` says: a slot function for mutate()."""
     r = subprocess.run([ns, "fields", "--json"], capture_output=True, text=True, check=True)
-    return {f["name"]: f for f in json.loads(r.stdout)["fields"]}
+    fields = {f["name"]: f for f in json.loads(r.stdout)["fields"]}
+    return lambda name: (fields[name]["vmcs12_offset"], WIDTH[fields[name]["width"]])
 
 
 # vmcs12's header words, which have no VMCS field encoding (struct vmcs12_hdr)
@@ -36,10 +38,11 @@ def by_vmwrite(muts):
     return not any(m.startswith(NOT_VMWRITE) for m in muts.split())
 
 
-def mutate(base, muts, fields):
+def mutate(base, muts, slot):
     """The blob with each FIELD=VALUE written into its vmcs12 (which starts at byte
-    128); @revision, @abort, @launch_state write vmcs12's header.  Tokens naming a
-    check option (--entry=..., caps:...) are left to check()."""
+    128) where slot(FIELD) says: (offset in struct vmcs12, size); @revision, @abort,
+    @launch_state write vmcs12's header.  Tokens naming a check option
+    (--entry=..., caps:...) are left to check()."""
     blob = bytearray(base)
     for m in muts.split():
         name, value = m.split("=", 1)
@@ -48,10 +51,16 @@ def mutate(base, muts, fields):
             continue
         if name.startswith(NOT_VMWRITE):
             continue
-        f = fields[name]
-        off = 128 + f["vmcs12_offset"]
-        blob[off:off + WIDTH[f["width"]]] = int(value, 0).to_bytes(WIDTH[f["width"]], "little")
+        off, size = slot(name)
+        blob[128 + off:128 + off + size] = int(value, 0).to_bytes(size, "little")
     return bytes(blob)
+
+
+def options(muts):
+    """The check options a case names (--entry=INSN), and its extra capability lines (caps:KEY=VALUE)."""
+    opts = [m for m in muts.split() if m.startswith("--")]
+    caps = [m[len("caps:"):].replace("=", " ", 1) for m in muts.split() if m.startswith("caps:")]
+    return opts, caps
 
 
 def profile_caps(ns, blob):
@@ -69,8 +78,7 @@ def check(ns, blob, memory=None, muts=""):
     """`nestscope check --json` on a blob: rule id -> result.  In muts, --entry=INSN
     is passed on, and caps:KEY=VALUE lines are added to the default profile's
     capabilities, given as a caps file."""
-    opts = [m for m in muts.split() if m.startswith("--")]
-    extra = [m[len("caps:"):].replace("=", " ", 1) for m in muts.split() if m.startswith("caps:")]
+    opts, extra = options(muts)
     with tempfile.NamedTemporaryFile(suffix=".bin") as f, tempfile.NamedTemporaryFile("w", suffix=".caps") as c:
         f.write(blob)
         f.flush()

@@ -47,7 +47,7 @@ PAGE = 4096
 SOURCES = ("tests/golden/inputs.py", "tests/integration/kdump2raw.c", "tests/integration/gdbcore.c",
            "samples/gen/raw2elf.c", "tests/data/blob-rule-cases.txt", "tests/data/check-cases.txt",
            "tests/data/pahole-vmcs12-6.1.0-56.txt", "tests/integration/qemustream.py",
-           "tests/cli/blobcases.py", "tests/cli/sparseimg.py", "tests/cli/kdumpelf.py",
+           "tests/cli/blobcases.py", "tests/cli/cases.py", "tests/cli/sparseimg.py", "tests/cli/kdumpelf.py",
            "tests/integration/pagewalk.py",
            "profiles/6.1.0-56-amd64.json")
 MIGRATION_VERSION = "1"
@@ -77,6 +77,7 @@ def vmcs12_members(src):
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "cli"))
 import blobcases  # noqa: E402  (the test suite's own reader: the harness makes each case's blob as the tests do)
+import cases  # noqa: E402  (the same for the SDM rule cases)
 import kdumpelf  # noqa: E402  (hostile_dumps.py's kdump layout and ELF core)
 import sparseimg  # noqa: E402  (scan_jobs.py's 40 GiB image)
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "integration"))
@@ -95,37 +96,17 @@ blob_mutate = blobcases.mutate
 
 # ---- the SDM rule cases (tests/data/check-cases.txt, tests/cli/cases.py) ----
 
-CHECK_HEADER = {"@revision": 0, "@abort": 4, "@launch_state": 8}
-
-
 def check_cases(src):
-    """(line number, rule, verdict, mutations) per case."""
-    for n, line in enumerate((src / "tests/data/check-cases.txt").read_text().splitlines(), 1):
-        if line.strip() and not line.startswith("#"):
-            rule, want, muts, _why = [p.strip() for p in line.split("|", 3)]
-            yield n, rule, want, muts
+    """(line number, rule, verdict, mutations) per case, as tests/cli/cases.py reads them."""
+    return [case[:4] for case in cases.load(src)]
 
 
 def check_mutate(base, muts, members):
-    """The blob with each FIELD=VALUE written into its vmcs12 (at byte 128); options and caps are the caller's."""
-    blob = bytearray(base)
-    for m in muts.split():
-        name, value = m.split("=", 1)
-        if name in CHECK_HEADER:
-            blob[128 + CHECK_HEADER[name]:128 + CHECK_HEADER[name] + 4] = int(value, 0).to_bytes(4, "little")
-            continue
-        if name.startswith(("@", "--", "caps:")):
-            continue
-        off, size = members[name.lower()]
-        blob[128 + off:128 + off + size] = int(value, 0).to_bytes(size, "little")
-    return bytes(blob)
+    """The blob with each FIELD=VALUE written into its vmcs12 at pahole's offset for it (cases.py writes it)."""
+    return cases.mutate(base, muts, lambda name: members[name.lower()])
 
 
-def check_options(muts):
-    """The check options a case names (--entry=...), and its extra capability lines (caps:KEY=VALUE)."""
-    opts = [m for m in muts.split() if m.startswith("--")]
-    caps = [m[len("caps:"):].replace("=", " ", 1) for m in muts.split() if m.startswith("caps:")]
-    return opts, caps
+check_options = cases.options
 
 
 def caps_lines(src):
