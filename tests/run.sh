@@ -16,6 +16,21 @@ pass=0
 fail=0
 failed=""
 
+# run_test "FILE [what it checks]" COMMAND...: one script's RUN and OK or FAILED lines; a failure is listed by FILE
+run_test() {
+	name=$1
+	shift
+	echo "[ RUN      ] $name"
+	if "$@"; then
+		echo "[       OK ] $name"
+		pass=$((pass + 1))
+	else
+		echo "[  FAILED  ] $name"
+		fail=$((fail + 1))
+		failed="$failed ${name%% *}"
+	fi
+}
+
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); failed="$failed $t"; fi
@@ -27,26 +42,10 @@ else
 	scripts="$scripts tests/integration/*.sh"
 fi
 for t in $scripts; do
-	echo "[ RUN      ] $t"
-	if sh "$t"; then
-		echo "[       OK ] $t"
-		pass=$((pass + 1))
-	else
-		echo "[  FAILED  ] $t"
-		fail=$((fail + 1))
-		failed="$failed $t"
-	fi
+	run_test "$t" sh "$t"
 done
-t="tests/json/validate_all.py (every JSON document printed above, against its schema)"
-echo "[ RUN      ] $t"
-if /usr/bin/python3 tests/json/validate_all.py "$NESTSCOPE_JSON_DIR"; then
-	echo "[       OK ] $t"
-	pass=$((pass + 1))
-else
-	echo "[  FAILED  ] $t"
-	fail=$((fail + 1))
-	failed="$failed tests/json/validate_all.py"
-fi
+run_test "tests/json/validate_all.py (every JSON document printed above, against its schema)" \
+	/usr/bin/python3 tests/json/validate_all.py "$NESTSCOPE_JSON_DIR"
 [ -n "$failed" ] && echo "failed:$failed"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
