@@ -184,6 +184,19 @@ class Session(Job):
 # ---------------------------------------------------------------------------------------------------------------
 # running
 
+def communicate(p, data, timeout):
+    """Feeds data to p (started in its own session) and waits for it, killing its process group after timeout
+    seconds: (stdout, stderr, the status line the output file records, whether it timed out)."""
+    try:
+        out, err = p.communicate(data, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+        return out, err, f"timeout: killed after {timeout} s", True
+    status = f"exit status: {p.returncode}" if p.returncode >= 0 else f"killed by signal {-p.returncode}"
+    return out, err, status, False
+
+
 def env_for(ctx, extra=None):
     """A fixed environment: nothing of the caller's leaks in (layout search path, profiles, locale, pager)."""
     e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(ctx.work / "home"), "TMPDIR": str(ctx.work / "tmp"),
@@ -247,13 +260,8 @@ def run_cli(ctx, c):
                              env=env_for(ctx, c.env), start_new_session=True)
         if feeder:
             feeder.stdout.close()
-        try:
-            out, err = p.communicate(timeout=c.timeout)
-            status = f"exit status: {p.returncode}" if p.returncode >= 0 else f"killed by signal {-p.returncode}"
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            out, err = p.communicate()
-            status = f"timeout: killed after {c.timeout} s"
+        out, err, status, timed_out = communicate(p, None, c.timeout)
+        if timed_out:
             ctx.note_notrun(c.name, f"timed out after {c.timeout} s")
     finally:
         if c.stdin and c.stdin[0] == "file":
@@ -344,13 +352,9 @@ def run_session(ctx, s):
         p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=SRC, env=env_for(ctx),
                              start_new_session=True)
-        try:
-            out, err = p.communicate(stdin_text.encode() if stdin_text is not None else None, timeout=s.timeout)
-            status = f"exit status: {p.returncode}" if p.returncode >= 0 else f"killed by signal {-p.returncode}"
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            out, err = p.communicate()
-            status = f"timeout: killed after {s.timeout} s"
+        out, err, status, timed_out = communicate(p, stdin_text.encode() if stdin_text is not None else None,
+                                                  s.timeout)
+        if timed_out:
             ctx.note_notrun(s.name, f"session timed out after {s.timeout} s")
     finally:
         if s.after:
