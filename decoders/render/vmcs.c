@@ -603,10 +603,11 @@ static void json_nested_state(struct json *j, const struct ns_nested_state *ns, 
 								      : "unknown");
 	json_kv_uint(j, "format_number", ns->format);
 	json_kv_uint(j, "size", ns->size);
-	json_kv_hex(j, "flags", ns->flags);
-	json_key(j, "flag_names");
+	/* nested_flags: a decoding's flags is an array of names */
+	json_kv_hex(j, "nested_flags", ns->flags);
+	json_key(j, "nested_flag_names");
 	json_flag_names(j, NS_NESTED_WORD_FLAGS, ns->flags);
-	json_key(j, "unknown_flag_bits");
+	json_key(j, "unknown_nested_flag_bits");
 	json_unknown_bits(j, NS_NESTED_WORD_FLAGS, ns->flags);
 	if (ns->format == NS_NESTED_FORMAT_SVM) {
 		json_kv_hex(j, "vmcb_pa", ns->vmcb_pa);
@@ -754,15 +755,6 @@ void ns_render_doc_end(struct ns_report_doc *d)
 		return;
 	json_arr_end(&d->j);
 	json_obj_end(&d->j);
-}
-
-void ns_render_json(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
-{
-	struct ns_report_doc d;
-
-	ns_render_doc_begin(&d, o, true, opt);
-	ns_render_doc_add(&d, r);
-	ns_render_doc_end(&d);
 }
 
 void ns_render_explain_json(struct ns_out *o, const char *kind, uint64_t value, const struct ns_decoding *d)
