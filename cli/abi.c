@@ -34,7 +34,7 @@ static void usage_abi(FILE *f)
 		"  --release R          which kernel, when DIR holds several\n"
 		"  --module FILE        kvm-intel.ko with debuginfo, alone\n"
 		"  --profile FILE       a profile made by '%s profile' (ISF JSON)\n"
-		"  -j, --json           one JSON document (nestscope/abi/1)\n"
+		"  -j, --json           one JSON document (nestscope/abi/2)\n"
 		"  -h, --help           this help\n"
 		"\n"
 		"exit status: 0 compatible, 3 an ABI break (moved, resized, overlapping or\n"

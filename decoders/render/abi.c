@@ -1,7 +1,7 @@
 /*
  * Rendering the vmcs12 ABI check (nestscope abi; vmcs12-abi in gdb and
  * crash): one line per finding, then the verdict; JSON with the same
- * sentences (docs/json-schema.md: nestscope/abi/1).
+ * sentences (docs/json-schema.md: nestscope/abi/2).
  */
 #include <stdio.h>
 #include <string.h>
@@ -228,7 +228,7 @@ void ns_render_abi_json(struct ns_out *o, const struct ns_abi_report *r, const c
 	json_obj_end(&j);
 	json_kv_uint(&j, "same", r->same);
 	json_kv_bool(&j, "compatible", !r->breaks);
-	json_kv_uint(&j, "breaks", r->breaks);
+	json_kv_uint(&j, "break_count", r->breaks);
 	json_names(&j, "added", r, NS_ABI_ADDED);
 	json_names(&j, "absent", r, NS_ABI_ABSENT);
 	json_key(&j, "findings");

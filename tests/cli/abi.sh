@@ -48,9 +48,18 @@ if ! grep -q '^added     none' "$T/out" || ! grep -q '^verdict   compatible' "$T
 	echo "FAIL 6.1: not 'added none', six CET members absent, compatible"; cat "$T/out"; fail=1
 fi
 expect "6.1 as JSON" 0 abi --json --profile "$T/p61.json"
-/usr/bin/python3 tests/cli/validate_json.py nestscope/abi/1 "$T/out" > /dev/null 2>&1 || { echo "FAIL JSON schema"; fail=1; }
+/usr/bin/python3 tests/cli/validate_json.py nestscope/abi/2 "$T/out" > /dev/null 2>&1 || { echo "FAIL JSON schema"; fail=1; }
 expect "guest_rip moved by 8 bytes is a break" 3 abi --profile "$T/moved.json"
 grep -q '^moved     guest_rip is at 552 (8 bytes) here, at 544' "$T/out" || { echo "FAIL the moved line"; fail=1; }
+# as JSON: the moved member is a breaking finding, and break_count counts the breaking findings
+expect "guest_rip moved, as JSON" 3 abi --json --profile "$T/moved.json"
+/usr/bin/python3 - "$T/out" <<'PY' || { echo "FAIL break_count"; fail=1; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+moved = [f for f in d["findings"] if f["kind"] == "moved" and f["member"] == "guest_rip"]
+sys.exit(not (moved and moved[0]["breaks"] and d["compatible"] is False and
+              d["break_count"] == sum(f["breaks"] for f in d["findings"]) >= 1))
+PY
 
 for c in "no struct vmcs12:none.json" "missing file:nothere.json"; do
 	expect "${c%%:*}: exit 1" 1 abi --profile "$T/${c#*:}"

@@ -135,7 +135,7 @@ def docs(text):
 
 def without_types(ds):
     """The documents, vmcs12-abi's 'types' (which debugger's types) left out."""
-    return [{k: v for k, v in d.items() if not (d.get("schema") == "nestscope/abi/1" and k == "types")} for d in ds]
+    return [{k: v for k, v in d.items() if not (d.get("schema") == "nestscope/abi/2" and k == "types")} for d in ds]
 
 
 def main():

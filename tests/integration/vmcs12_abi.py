@@ -55,7 +55,7 @@ def validates(docs, name):
         p = pathlib.Path(tmp.name, f"{name}-{i}.json")
         p.write_text(json.dumps(d))
         paths.append(str(p))
-    r = subprocess.run(["/usr/bin/python3", "tests/cli/validate_json.py", "nestscope/abi/1", *paths],
+    r = subprocess.run(["/usr/bin/python3", "tests/cli/validate_json.py", "nestscope/abi/2", *paths],
                        capture_output=True, text=True)
     return r.returncode == 0
 
@@ -79,7 +79,7 @@ def gdb_members(ko):
 def expect_layout(kver, doc, how):
     """The verdict and the added/absent members the kernel's vmcs12.h gives."""
     added = [f for f in doc.get("findings", []) if f["kind"] == "added"]
-    check(doc.get("compatible") is True and doc.get("breaks") == 0,
+    check(doc.get("compatible") is True and doc.get("break_count") == 0,
           f"{kver} ({how}): compatible with the table, no break")
     if kver in NESTED_CET:
         check(doc.get("added") == CET and
@@ -155,10 +155,10 @@ for kver in KERNELS:
     env = dict(os.environ, NESTSCOPE_LIB=str(build / "libnestscope.so"))
     g = subprocess.run([*itest.gdb_command(), "-batch", "-nx", "-ex", "source plugin/gdb/nestscope-gdb.py",
                         "-ex", "vmcs12-abi -j", ko], capture_output=True, text=True, env=env, timeout=600)
-    gdocs = [d for d in itest.json_docs(g.stdout) if d.get("schema") == "nestscope/abi/1"]
+    gdocs = [d for d in itest.json_docs(g.stdout) if d.get("schema") == "nestscope/abi/2"]
     check(len(gdocs) == 1 and gdocs[0]["findings"] == doc.get("findings") and gdocs[0]["types"] == "gdb's types",
           f"{kver}: gdb's vmcs12-abi gives the same findings [{g.stderr.strip()[-200:]}]")
-    check(validates([doc, mod, pdoc, bdoc] + gdocs, kver), f"{kver}: the JSON documents validate (nestscope/abi/1)")
+    check(validates([doc, mod, pdoc, bdoc] + gdocs, kver), f"{kver}: the JSON documents validate (nestscope/abi/2)")
 
 # crash: lookups by name, on the bundled dumps crash reads
 for kver, _, _, dump, vmlinux, mods in itest.sample_dumps(
@@ -170,7 +170,7 @@ for kver, _, _, dump, vmlinux, mods in itest.sample_dumps(
         with open(f.name) as stdin:
             c = subprocess.run([*itest.crash_command(), "-s", vmlinux, str(dump)], stdin=stdin,
                                capture_output=True, text=True, timeout=600)
-    cdocs = [d for d in itest.json_docs(c.stdout) if d.get("schema") == "nestscope/abi/1"]
+    cdocs = [d for d in itest.json_docs(c.stdout) if d.get("schema") == "nestscope/abi/2"]
     cdoc = cdocs[0] if cdocs else {}
     check(cdoc.get("lookup_only") is True and cdoc.get("release") == kver and
           any(x["kind"] == "unlisted" for x in cdoc.get("findings", [])),

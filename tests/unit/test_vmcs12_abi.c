@@ -396,7 +396,7 @@ static void rendering(void **state)
 		assert_non_null(strstr(outbuf, cet_names[k]));
 	outlen = 0;
 	ns_render_abi_json(&o, &rep, NULL, NULL);
-	assert_non_null(strstr(outbuf, "\"schema\":\"nestscope/abi/1\""));
+	assert_non_null(strstr(outbuf, "\"schema\":\"nestscope/abi/2\""));
 	assert_non_null(strstr(outbuf, "\"release\":null"));
 	assert_non_null(strstr(outbuf, "\"compatible\":true"));
 

@@ -98,7 +98,7 @@ int ns_vmcs12_abi_compare(const struct ns_abi_member *m, size_t n, uint64_t stru
 int ns_vmcs12_abi_lookup(const struct ns_target *t, struct ns_abi_report *r, struct ns_error *err);
 
 /* Rendering: release and origin (where the types came from) may be NULL. */
-#define NS_ABI_SCHEMA "nestscope/abi/1"
+#define NS_ABI_SCHEMA "nestscope/abi/2"
 void ns_render_abi_text(struct ns_out *o, const struct ns_abi_report *r, const char *release, const char *origin);
 void ns_render_abi_json(struct ns_out *o, const struct ns_abi_report *r, const char *release, const char *origin);
 

@@ -379,7 +379,7 @@ def vmcs12_abi(prog):
     This kernel's struct vmcs12 (kvm-intel.ko's debug info) against the table nestscope decodes with.
 
     :param prog: The kernel.
-    :returns: A Record of the nestscope/abi/1 document: ``compatible``, ``breaks``, ``findings``.
+    :returns: A Record of the nestscope/abi/2 document: ``compatible``, ``break_count``, ``findings``.
     """
     return Record(nestscope_json(prog, ["vmcs12-abi"])[0])
 
