@@ -486,20 +486,28 @@ static void usage_check(FILE *f)
 		"region, FILE@OFFSET) against the VMX capabilities L1 was offered, and report\n"
 		"every violation with its rule id, the offending values and the SDM section.\n"
 		"\n"
-		"  -c, --caps SOURCE  a built-in profile (%s, the default) or a caps file\n"
-		"                     (lines 'IA32_VMX_BASIC 0x...', 'maxphyaddr 46',\n"
-		"                     'perf_global_ctrl_reserved 0x...')\n"
+		"  -c, --caps SOURCE  a built-in profile (%s, the default) or a caps file:\n"
+		"                     MSRs by SDM name or index ('IA32_VMX_BASIC 0x...', '0x480 0x...',\n"
+		"                     rdmsr-style '0x480: d81000...'), 'maxphyaddr 46',\n"
+		"                     'cpuid FN IDX EAX EBX ECX EDX', 'perf_global_ctrl_reserved 0x...',\n"
+		"                     'debugctl_supported 0x...', 'l1_efer 0x...'\n"
 		"  -e, --entry INSN   the instruction to judge the launch state for: vmlaunch or vmresume\n"
 		"  -m, --l1-memory IMG  L1's guest memory (flat, GPA 0 first) for the rules that\n"
 		"                     read it: VTPR in the virtual-APIC page, the link-pointer region,\n"
-		"                     the PDPTEs at guest CR3\n"
-		"  -A, --all          list passing and not-applicable rules too\n"
+		"                     the PDPTEs at guest CR3, the VM-entry MSR-load list\n"
+		"      --l1-efer VALUE  L1's IA32_EFER when it ran VMLAUNCH/VMRESUME (host address-space rules)\n"
+		"  -A, --all          list passing and not-applicable rules too (not-judged rules\n"
+		"                     are always listed, with what they need)\n"
 		"  -l, --list         list the rules\n"
-		"  -j, --json         JSON output (schema nestscope/checks/2)\n"
+		"  -j, --json         JSON output (schema nestscope/checks/3)\n"
 		"  -h, --help         this help\n"
 		"\n"
-		"Exit status: 0 all rules pass, 3 some fail, 1 bad input, 2 usage.\n",
+		"\n"
+		"The capability MSRs a caps file names (Linux's MSR_ prefix is accepted too):\n",
 		prog, ns_caps_profile_names());
+	for (unsigned i = 0; i < NS_CAP_MSRS; i++)
+		fprintf(f, "  0x%x %s\n", 0x480 + i, ns_caps_msr_name(i));
+	fprintf(f, "\nExit status: 0 all rules pass, 3 some fail, 1 bad input, 2 usage.\n");
 }
 
 static int cmd_check(int argc, char **argv)
@@ -509,10 +517,13 @@ static int cmd_check(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },       { "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },       { "rules-markdown", no_argument, NULL, 'M' },
 		{ "l1-memory", required_argument, NULL, 'm' }, { "entry", required_argument, NULL, 'e' },
+		{ "l1-efer", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct image im;
-	struct ns_guest_memory l1mem = { NULL, 0 };
+	/* without -m, the rules that read L1's memory say how to give it */
+	struct ns_guest_memory l1mem = { .how = "give L1's memory with -m IMAGE" };
+	const char *l1_efer = NULL;
 	uint8_t *l1buf = NULL;
 	static struct ns_check_report rep;
 	static struct ns_vmx_caps caps;
@@ -552,9 +563,10 @@ static int cmd_check(int argc, char **argv)
 				fprintf(stderr, "%s: cannot map %s\n", prog, optarg);
 				return EXIT_BAD_INPUT;
 			}
-			l1mem = (struct ns_guest_memory){ l1buf, (size_t)st.st_size };
+			l1mem = (struct ns_guest_memory){ .data = l1buf, .len = (size_t)st.st_size };
 			break;
 		}
+		case 'E': l1_efer = optarg; break;
 		case 'A': all = true; break;
 		case 'j': json = true; break;
 		case 'l':
@@ -597,18 +609,29 @@ static int cmd_check(int argc, char **argv)
 			return EXIT_BAD_INPUT;
 		}
 	}
+	if (l1_efer) {
+		char *end;
+
+		errno = 0;
+		caps.l1_efer = strtoull(l1_efer, &end, 0);
+		if (errno || end == l1_efer || *end || l1_efer[0] == '-')
+			die_usage("--l1-efer takes a number, not %s", l1_efer);
+		caps.have_l1_efer = true;
+	}
 	load_image(argv[optind], NULL, false, &im);
 	if (!im.is_vmcs12) {
 		fprintf(stderr, "%s: %s is not a vmcs12: the SDM checks run on the VMCS L1 wrote\n", prog, argv[optind]);
 		free(im.buf);
 		return EXIT_BAD_INPUT;
 	}
-	ns_check_vmcs12_entry(&im.vmcs, &caps, l1mem.data ? &l1mem : NULL, insn, &rep);
+	ns_check_vmcs12_entry(&im.vmcs, &caps, &l1mem, insn, &rep);
 	if (json)
 		ns_render_checks_json(&out, &im.ref, NULL, &rep);
 	else
 		ns_render_checks_text(&out, &im.ref, &rep, all);
 	free(im.buf);
+	if (l1buf)
+		munmap(l1buf, l1mem.len);
 	return rep.fail ? 3 : 0;
 }
 

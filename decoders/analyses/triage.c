@@ -283,6 +283,11 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 	vt->pass = w->checks.pass;
 	vt->fail = w->checks.fail;
 	vt->na = w->checks.na;
+	vt->not_judged = w->checks.not_judged;
+	for (unsigned i = 0, len = 0; i < w->checks.n; i++)
+		if (w->checks.r[i].verdict == NS_NOT_JUDGED && len < sizeof(vt->not_judged_ids))
+			len += (unsigned)snprintf(vt->not_judged_ids + len, sizeof(vt->not_judged_ids) - len, "%s%s",
+						  len ? " " : "", w->checks.r[i].rule->id);
 	snprintf(vt->caps, sizeof(vt->caps), "%s", w->caps.source);
 	if (w->checks.caps) {
 		vt->have_caps = true;

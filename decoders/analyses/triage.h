@@ -133,7 +133,8 @@ struct ns_triage_vcpu {
 	uint64_t guest_rip, host_rip;
 	/* the SDM checks on it */
 	bool have_checks;
-	unsigned rules, pass, fail, na;
+	unsigned rules, pass, fail, not_judged, na;
+	char not_judged_ids[240];  /* the rules that apply but were not judged, by id, space-separated */
 	char caps[200];
 	bool have_caps;            /* capsv holds the capabilities judged against */
 	struct ns_vmx_caps capsv;

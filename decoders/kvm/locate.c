@@ -638,6 +638,69 @@ static uint64_t msr_word(const struct ns_target *t, const struct ns_kvm_offsets 
 	return size == 4 ? rd_u32(t, base + (uint64_t)o->v[id], ok) : rd_u64(t, base + (uint64_t)o->v[id], ok);
 }
 
+/*
+ * What else the SDM checks read of L1, each part only when the kernel's
+ * types name it and the dump holds it; a part left out says why in the
+ * rules that need it.  vcpu->arch.efer is L1's only while the vCPU is in
+ * L1: in L2 KVM keeps L2's there.
+ */
+static void l1_context(const struct ns_target *t, const struct ns_kvm_offsets *o, const struct ns_vcpu *v,
+		       struct ns_vmx_caps *caps)
+{
+	bool ok = true;
+
+	if (!ns_km_have(o, NS_KM_VCPU_EFER))
+		snprintf(caps->l1_efer_missing, sizeof(caps->l1_efer_missing),
+			 "kvm_vcpu_arch.efer is not in this kernel's types (give --l1-efer)");
+	else if (v->guest_mode)
+		snprintf(caps->l1_efer_missing, sizeof(caps->l1_efer_missing),
+			 "the vCPU runs L2, so vcpu->arch.efer is L2's; L1's is not kept (give --l1-efer)");
+	else {
+		caps->l1_efer = rd_u64(t, v->vcpu + (uint64_t)o->v[NS_KM_VCPU_EFER], &ok);
+		caps->have_l1_efer = ok;
+		if (!ok)
+			snprintf(caps->l1_efer_missing, sizeof(caps->l1_efer_missing),
+				 "vcpu->arch.efer of vCPU %u cannot be read from the dump", v->idx);
+	}
+	if (ns_km_have(o, NS_KM_VCPU_PMU_GLOBAL_CTRL_RSVD)) {
+		ok = true;
+		caps->perf_global_ctrl_reserved = rd_u64(t, v->vcpu + (uint64_t)o->v[NS_KM_VCPU_PMU_GLOBAL_CTRL_RSVD], &ok);
+		caps->have_perf_global_ctrl_reserved = ok;
+	}
+	/* vcpu->arch.cpuid_entries: a pointer to cpuid_nent struct kvm_cpuid_entry2 (an array before 5.11) */
+	if (ns_km_have(o, NS_KM_VCPU_CPUID_NENT) && ns_km_have(o, NS_KM_VCPU_CPUID_ENTRIES) &&
+	    ns_km_have(o, NS_KM_CPUID_ENTRY_SIZE) && ns_km_have(o, NS_KM_CPUID_ENTRY_FUNCTION) &&
+	    ns_km_have(o, NS_KM_CPUID_ENTRY_INDEX) && ns_km_have(o, NS_KM_CPUID_ENTRY_EAX) &&
+	    ns_km_have(o, NS_KM_CPUID_ENTRY_EBX) && ns_km_have(o, NS_KM_CPUID_ENTRY_ECX) &&
+	    ns_km_have(o, NS_KM_CPUID_ENTRY_EDX) && o->v[NS_KM_CPUID_ENTRY_SIZE] > 0) {
+		int32_t nent;
+		uint64_t arr = v->vcpu + (uint64_t)o->v[NS_KM_VCPU_CPUID_ENTRIES], size = (uint64_t)o->v[NS_KM_CPUID_ENTRY_SIZE];
+
+		ok = true;
+		nent = (int32_t)rd_u32(t, v->vcpu + (uint64_t)o->v[NS_KM_VCPU_CPUID_NENT], &ok);
+		if (ns_km_have(o, NS_KM_VCPU_CPUID_ENTRIES_SIZE) && o->v[NS_KM_VCPU_CPUID_ENTRIES_SIZE] == 8)
+			arr = rd_u64(t, arr, &ok);
+		/* a corrupt count or pointer leaves the CPUID unknown, never half-read */
+		if (!ok || nent < 0 || nent > NS_MAX_CPUID_LEAVES || (nent && !kernel_pointer(arr)))
+			return;
+		for (int32_t i = 0; i < nent && ok; i++) {
+			uint64_t e = arr + (uint64_t)i * size;
+			struct ns_cpuid_leaf *l = &caps->cpuid[i];
+
+			l->function = rd_u32(t, e + (uint64_t)o->v[NS_KM_CPUID_ENTRY_FUNCTION], &ok);
+			l->index = rd_u32(t, e + (uint64_t)o->v[NS_KM_CPUID_ENTRY_INDEX], &ok);
+			l->eax = rd_u32(t, e + (uint64_t)o->v[NS_KM_CPUID_ENTRY_EAX], &ok);
+			l->ebx = rd_u32(t, e + (uint64_t)o->v[NS_KM_CPUID_ENTRY_EBX], &ok);
+			l->ecx = rd_u32(t, e + (uint64_t)o->v[NS_KM_CPUID_ENTRY_ECX], &ok);
+			l->edx = rd_u32(t, e + (uint64_t)o->v[NS_KM_CPUID_ENTRY_EDX], &ok);
+		}
+		if (ok) {
+			caps->ncpuid = (unsigned)nent;
+			caps->have_cpuid = true;
+		}
+	}
+}
+
 int ns_kvm_nested_caps(const struct ns_target *t, const struct ns_kvm_offsets *o, const struct ns_vcpu *v,
 		       struct ns_vmx_caps *caps, struct ns_error *err)
 {
@@ -683,7 +746,9 @@ int ns_kvm_nested_caps(const struct ns_target *t, const struct ns_kvm_offsets *o
 	if (!ok || caps->maxphyaddr < 32 || caps->maxphyaddr > 52)
 		return ns_fail(err, NS_ERR_IO, "nested.msrs of vcpu_vmx 0x%llx cannot be read (or its layout is unknown)",
 			       (unsigned long long)v->vmx);
-	snprintf(caps->source, sizeof(caps->source), "the dump: nested.msrs of vCPU %u (pid %d), MAXPHYADDR %u", v->idx,
-		 v->pid, caps->maxphyaddr);
+	l1_context(t, o, v, caps);
+	snprintf(caps->source, sizeof(caps->source), "the dump: nested.msrs of vCPU %u (pid %d), MAXPHYADDR %u%s%s%s",
+		 v->idx, v->pid, caps->maxphyaddr, caps->have_cpuid ? ", CPUID" : "",
+		 caps->have_l1_efer ? ", L1's IA32_EFER" : "", caps->have_perf_global_ctrl_reserved ? ", PMU" : "");
 	return NS_OK;
 }

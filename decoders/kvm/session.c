@@ -432,15 +432,45 @@ out:
 	return rc;
 }
 
+/* L1's memory for the checks: an L1 GPA through the VM's memslots to the VMM's page, page by page. */
+struct l1_reader {
+	const struct ns_session *s;
+	uint64_t kvm;
+};
+
+static int read_l1(void *ctx, uint64_t gpa, void *buf, size_t len, char *why, size_t whylen)
+{
+	const struct l1_reader *r = ctx;
+	uint8_t *out = buf;
+	struct ns_error err;
+
+	while (len) {
+		size_t chunk = 4096 - (gpa & 0xfff) < len ? 4096 - (gpa & 0xfff) : len;
+		uint64_t hva;
+
+		if (ns_kvm_gpa_to_hva(r->s->t, &r->s->off, r->kvm, gpa, &hva, &err) ||
+		    ns_kvm_read_user(r->s->t, &r->s->off, r->kvm, hva, out, chunk, &err)) {
+			snprintf(why, whylen, "%s", err.msg);
+			return -1;
+		}
+		gpa += chunk;
+		out += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
 int ns_session_checks(struct ns_session *s, const struct ns_vcpu *v, struct ns_vmcs12_read *v12,
 		      struct ns_vmx_caps *caps, struct ns_check_report *checks, struct ns_error *err)
 {
+	struct l1_reader r = { s, v->kvm };
+	struct ns_guest_memory mem = { .read = read_l1, .ctx = &r };
 	int rc;
 
 	if ((rc = ns_session_read_vmcs12(s, v, NS_COPY_CACHED, false, v12, err)) ||
 	    (rc = ns_kvm_nested_caps(s->t, &s->off, v, caps, err)))
 		return rc;
-	ns_check_vmcs12(&v12->vr.r.vmcs[0].vmcs, caps, NULL, checks);
+	ns_check_vmcs12(&v12->vr.r.vmcs[0].vmcs, caps, &mem, checks);
 	return NS_OK;
 }
 

@@ -28,7 +28,7 @@ const char *ns_addr_space_str(enum ns_addr_space s)
 
 const char *ns_verdict_str(enum ns_verdict v)
 {
-	return v == NS_PASS ? "pass" : v == NS_FAIL ? "fail" : "not_applicable";
+	return v == NS_PASS ? "pass" : v == NS_FAIL ? "fail" : v == NS_NOT_JUDGED ? "not_judged" : "not_applicable";
 }
 
 void ns_emit_vcpu_ref(struct json *j, const char *key, const struct ns_vcpu_ref *r)
@@ -80,20 +80,21 @@ void ns_emit_finding(struct json *j, const char *key, const char *id, const char
 }
 
 void ns_emit_check_count_values(struct json *j, const char *key, unsigned rules, unsigned pass, unsigned fail,
-				unsigned na)
+				unsigned not_judged, unsigned na)
 {
 	json_key(j, key);
 	json_obj_begin(j);
 	json_kv_uint(j, "rules", rules);
 	json_kv_uint(j, "pass", pass);
 	json_kv_uint(j, "fail", fail);
+	json_kv_uint(j, "not_judged", not_judged);
 	json_kv_uint(j, "not_applicable", na);
 	json_obj_end(j);
 }
 
 void ns_emit_check_counts(struct json *j, const char *key, const struct ns_check_report *r)
 {
-	ns_emit_check_count_values(j, key, r->n, r->pass, r->fail, r->na);
+	ns_emit_check_count_values(j, key, r->n, r->pass, r->fail, r->not_judged, r->na);
 }
 
 void ns_emit_capabilities(struct json *j, const char *key, const char *source, const struct ns_vmx_caps *caps)

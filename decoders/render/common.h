@@ -21,9 +21,9 @@ void ns_emit_copy_ref(struct json *j, const char *key, const struct ns_copy_ref 
 void ns_emit_finding(struct json *j, const char *key, const char *id, const char *message);
 /* key: check_counts {rules, pass, fail, not_applicable} */
 void ns_emit_check_counts(struct json *j, const char *key, const struct ns_check_report *r);
-/* the same from the four numbers */
+/* the same from the five numbers */
 void ns_emit_check_count_values(struct json *j, const char *key, unsigned rules, unsigned pass, unsigned fail,
-				unsigned na);
+				unsigned not_judged, unsigned na);
 /* key: capabilities {source, maxphyaddr, msrs[]}; caps may be NULL (source says why) */
 void ns_emit_capabilities(struct json *j, const char *key, const char *source, const struct ns_vmx_caps *caps);
 /* diff_counts' members {compared, equal, differ, counts{}} into the object being written */

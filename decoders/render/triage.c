@@ -432,8 +432,9 @@ static void text_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 			  (unsigned long long)vt->host_rip);
 	}
 	if (vt->have_checks)
-		ns_printf(o, "    SDM checks   %u rules: %u pass, %u fail, %u not applicable (against %s)\n", vt->rules,
-			  vt->pass, vt->fail, vt->na, vt->caps);
+		ns_printf(o, "    SDM checks   %u rules: %u pass, %u fail, %u not judged%s%s%s, %u not applicable (against %s)\n",
+			  vt->rules, vt->pass, vt->fail, vt->not_judged, vt->not_judged ? " (" : "", vt->not_judged_ids,
+			  vt->not_judged ? ")" : "", vt->na, vt->caps);
 	if (vt->have_diff)
 		ns_printf(o, "    vs vmcs02    %u of %u fields differ: %u expected, %u stale%s%s%s, %u unexplained\n",
 			  vt->differ, vt->compared, vt->cls[NS_DIFF_EXPECTED], vt->cls[NS_DIFF_STALE],
@@ -762,7 +763,7 @@ static void json_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 	if (vt->have_checks) {
 		json_key(j, "checks");
 		json_obj_begin(j);
-		ns_emit_check_count_values(j, "check_counts", vt->rules, vt->pass, vt->fail, vt->na);
+		ns_emit_check_count_values(j, "check_counts", vt->rules, vt->pass, vt->fail, vt->not_judged, vt->na);
 		ns_emit_capabilities(j, "capabilities", vt->caps, vt->have_caps ? &vt->capsv : NULL);
 		json_obj_end(j);
 	}

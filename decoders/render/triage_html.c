@@ -345,8 +345,8 @@ static void html_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 			  (unsigned long long)vt->guest_rip, (unsigned long long)vt->host_rip);
 	if (vt->have_checks) {
 		ns_printf(o, "<p class=\"checks\">SDM checks: %u rules, <span class=\"ok\">%u pass</span>, "
-			  "<span class=\"%s\">%u fail</span>, %u not applicable (against ", vt->rules, vt->pass,
-			  vt->fail ? "problem" : "ok", vt->fail, vt->na);
+			  "<span class=\"%s\">%u fail</span>, %u not judged, %u not applicable (against ", vt->rules, vt->pass,
+			  vt->fail ? "problem" : "ok", vt->fail, vt->not_judged, vt->na);
 		esc(o, vt->caps);
 		ns_printf(o, ")</p>\n");
 	}

@@ -262,12 +262,12 @@ CK(launch_state)
 	uint32_t st;
 
 	if (!header_u32(c, "launch_state", &st)) {
-		snprintf(why, n, "this layout keeps no launch state");
-		return NS_NA;
+		snprintf(why, n, "needs the launch state, which this layout does not keep");
+		return NS_NOT_JUDGED;
 	}
 	if (c->insn == NS_ENTRY_UNKNOWN) {
-		snprintf(why, n, "needs the entry instruction (VMLAUNCH or VMRESUME)");
-		return NS_NA;
+		snprintf(why, n, "needs the entry instruction: VMLAUNCH or VMRESUME (check -e)");
+		return NS_NOT_JUDGED;
 	}
 	if (c->insn == NS_ENTRY_VMLAUNCH && st)
 		return fail(why, n, "VMLAUNCH with launch state launched (VMfailValid 4)");
@@ -351,12 +351,44 @@ CK(no_tpr_shadow)
 	return NS_PASS;
 }
 
-/* A byte of L1's memory, or -1 when it is not available. */
-static int mem_byte(const struct chk *c, uint64_t gpa)
+/*
+ * Reads len bytes of L1's memory at gpa for a rule; false with what is
+ * missing in why ("needs the virtual-APIC page at L1 GPA 0x...: give -m
+ * IMAGE"), so that the rule is not judged rather than judged on nothing.
+ */
+static bool mem_read(const struct chk *c, uint64_t gpa, void *buf, size_t len, const char *what, WHY)
 {
-	if (!c->mem || !c->mem->data || gpa >= c->mem->len)
-		return -1;
-	return c->mem->data[gpa];
+	const struct ns_guest_memory *m = c->mem;
+	char reason[160];
+
+	if (m && m->read) {
+		if (m->read(m->ctx, gpa, buf, len, reason, sizeof(reason)) == 0)
+			return true;
+		snprintf(why, n, "needs %s at L1 GPA 0x%llx: %s", what, (unsigned long long)gpa, reason);
+		return false;
+	}
+	if (m && m->data) {
+		if (gpa < m->len && len <= m->len - gpa) {
+			memcpy(buf, m->data + gpa, len);
+			return true;
+		}
+		snprintf(why, n, "needs %s at L1 GPA 0x%llx, outside the given image of %zu bytes", what,
+			 (unsigned long long)gpa, m->len);
+		return false;
+	}
+	snprintf(why, n, "needs %s at L1 GPA 0x%llx: %s", what, (unsigned long long)gpa,
+		 m && m->how ? m->how : "give L1's memory");
+	return false;
+}
+
+/* n bytes of L1's memory as a little-endian number */
+static uint64_t le(const uint8_t *b, size_t len)
+{
+	uint64_t v = 0;
+
+	while (len--)
+		v = v << 8 | b[len];
+	return v;
 }
 
 /* VTPR's offset in the virtual-APIC page (the TPR's in the APIC page: Linux's APIC_TASKPRI). */
@@ -364,19 +396,19 @@ static int mem_byte(const struct chk *c, uint64_t gpa)
 
 CK(tpr_vtpr)
 {
-	int vtpr;
+	uint8_t byte;
+	unsigned vtpr;
 
 	if (!nested_cpu_has(c, CPU_BASED_TPR_SHADOW) ||
 	    nested_cpu_has2(c, SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
 		return NS_NA;
-	vtpr = mem_byte(c, vmcs12_read(c, VIRTUAL_APIC_PAGE_ADDR) + APIC_TASKPRI);
-	if (vtpr < 0) {
-		snprintf(why, n, "needs L1's virtual-APIC page (give L1's memory)");
-		return NS_NA;
-	}
-	if ((vmcs12_read(c, TPR_THRESHOLD) & 0xf) > ((unsigned)vtpr >> 4))
+	if (!mem_read(c, vmcs12_read(c, VIRTUAL_APIC_PAGE_ADDR) + APIC_TASKPRI, &byte, 1, "the virtual-APIC page's VTPR",
+		      why, n))
+		return NS_NOT_JUDGED;
+	vtpr = byte;
+	if ((vmcs12_read(c, TPR_THRESHOLD) & 0xf) > (vtpr >> 4))
 		return fail(why, n, "TPR threshold 0x%llx exceeds VTPR[7:4] = %u (virtual-APIC page 0x%llx, byte 80H = 0x%02x)",
-			    (unsigned long long)vmcs12_read(c, TPR_THRESHOLD), (unsigned)vtpr >> 4,
+			    (unsigned long long)vmcs12_read(c, TPR_THRESHOLD), vtpr >> 4,
 			    (unsigned long long)vmcs12_read(c, VIRTUAL_APIC_PAGE_ADDR), vtpr);
 	return NS_PASS;
 }
@@ -780,8 +812,8 @@ static enum ns_verdict cet_state(const struct chk *c, enum vmcs_field s_cet, enu
 	uint64_t sc = vmcs12_read(c, s_cet), sp = vmcs12_read(c, ssp), t = vmcs12_read(c, tbl);
 
 	if (!vmcs12_has(c, s_cet)) {
-		snprintf(why, n, "this layout has no CET state fields");
-		return NS_NA;
+		snprintf(why, n, "needs the CET state fields, which this layout does not have");
+		return NS_NOT_JUDGED;
 	}
 	if (!s_cet_ok(sc))
 		return fail(why, n, "%s IA32_S_CET 0x%llx: reserved bits 9:6, SUPPRESS with TRACKER, or a non-canonical base", who,
@@ -800,8 +832,8 @@ static enum ns_verdict cet_state(const struct chk *c, enum vmcs_field s_cet, enu
 static enum ns_verdict pkrs(const struct chk *c, enum vmcs_field f, const char *who, WHY)
 {
 	if (!vmcs12_has(c, f)) {
-		snprintf(why, n, "this layout has no IA32_PKRS field");
-		return NS_NA;
+		snprintf(why, n, "needs the IA32_PKRS field, which this layout does not have");
+		return NS_NOT_JUDGED;
 	}
 	if (vmcs12_read(c, f) >> 32)
 		return fail(why, n, "%s IA32_PKRS 0x%llx sets bits 63:32", who, (unsigned long long)vmcs12_read(c, f));
@@ -813,8 +845,9 @@ static enum ns_verdict pkrs(const struct chk *c, enum vmcs_field f, const char *
 static enum ns_verdict perf_global_ctrl(const struct chk *c, enum vmcs_field f, const char *who, WHY)
 {
 	if (!c->caps->have_perf_global_ctrl_reserved) {
-		snprintf(why, n, "needs L1's IA32_PERF_GLOBAL_CTRL reserved mask (caps line perf_global_ctrl_reserved)");
-		return NS_NA;
+		snprintf(why, n, "needs the reserved bits of IA32_PERF_GLOBAL_CTRL for L1's PMU "
+			 "(caps line perf_global_ctrl_reserved)");
+		return NS_NOT_JUDGED;
 	}
 	if (vmcs12_read(c, f) & c->caps->perf_global_ctrl_reserved)
 		return fail(why, n, "%s IA32_PERF_GLOBAL_CTRL 0x%llx sets reserved bits 0x%llx", who,
@@ -1535,39 +1568,30 @@ CK(pdpte_fields)
 CK(pdpte_memory)
 {
 	uint64_t e[4], table = vmcs12_read(c, GUEST_CR3) & 0xffffffe0ull;
+	uint8_t raw[32];
 
 	if (!pae_paging(c) || nested_cpu_has2(c, SECONDARY_EXEC_ENABLE_EPT))
 		return NS_NA;
-	for (int i = 0; i < 4; i++) {
-		e[i] = 0;
-		for (int b = 7; b >= 0; b--) {
-			int x = mem_byte(c, table + 8 * (uint64_t)i + (uint64_t)b);
-			if (x < 0) {
-				snprintf(why, n, "needs the PDPT at guest CR3 (give L1's memory)");
-				return NS_NA;
-			}
-			e[i] = e[i] << 8 | (uint64_t)x;
-		}
-	}
+
+	if (!mem_read(c, table, raw, sizeof(raw), "the PDPT at guest CR3", why, n))
+		return NS_NOT_JUDGED;
+	for (int i = 0; i < 4; i++)
+		e[i] = le(raw + 8 * i, 8);
 	return pdptes(c, e, "in L1's memory at CR3", why, n);
 }
 
 CK(link_region)
 {
 	uint64_t l = vmcs12_read(c, VMCS_LINK_POINTER);
-	int b[4];
+	uint8_t b[4];
 	uint32_t rev;
 	bool shadow_ctl = nested_cpu_has2(c, SECONDARY_EXEC_SHADOW_VMCS);
 
 	if (l == ~0ull || (l & 0xfff))
 		return NS_NA;
-	for (int i = 0; i < 4; i++)
-		b[i] = mem_byte(c, l + (uint64_t)i);
-	if (b[0] < 0 || b[3] < 0) {
-		snprintf(why, n, "needs the region at the link pointer (give L1's memory)");
-		return NS_NA;
-	}
-	rev = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+	if (!mem_read(c, l, b, sizeof(b), "the region at the VMCS link pointer", why, n))
+		return NS_NOT_JUDGED;
+	rev = (uint32_t)le(b, sizeof(b));
 	if (revision_id(rev) != revision_id(cap(c, MSR_IA32_VMX_BASIC)))
 		return fail(why, n, "the region at link pointer 0x%llx has revision 0x%x, not 0x%x", (unsigned long long)l,
 			    revision_id(rev), revision_id(cap(c, MSR_IA32_VMX_BASIC)));
@@ -1586,6 +1610,473 @@ CK(link_pointer)
 	return page_addr(c, l, "VMCS link pointer", why, n);
 }
 
+/* ---- rules on L1's CPUID ---- */
+
+static const struct cpuid_bit {
+	const char *name;
+	uint32_t function, index;
+	unsigned reg; /* 0 EAX, 1 EBX, 2 ECX, 3 EDX */
+	unsigned bit;
+} cpuid_bits[X86_FEATURE_COUNT] = {
+#define EAX 0
+#define EBX 1
+#define ECX 2
+#define EDX 3
+#define CPUID_BIT(nm, fn, idx, reg, b) [X86_FEATURE_##nm] = { #nm, fn, idx, reg, b },
+#include "sdm/cpuid.def"
+#undef CPUID_BIT
+#undef EAX
+#undef EBX
+#undef ECX
+#undef EDX
+};
+
+/* Whether L1's CPUID has the feature; c->caps->have_cpuid says whether the answer is known.
+ * A leaf L1 was not given reads as zeros, as CPUID returns for KVM's guests. */
+static bool guest_cpuid_has(const struct chk *c, enum cpuid_feature f)
+{
+	const struct cpuid_bit *b = &cpuid_bits[f];
+
+	for (unsigned i = 0; i < c->caps->ncpuid && i < NS_MAX_CPUID_LEAVES; i++) {
+		const struct ns_cpuid_leaf *l = &c->caps->cpuid[i];
+		uint32_t r[4];
+
+		if (l->function != b->function || l->index != b->index)
+			continue;
+		r[0] = l->eax, r[1] = l->ebx, r[2] = l->ecx, r[3] = l->edx;
+		return (r[b->reg] >> b->bit) & 1;
+	}
+	return false;
+}
+
+static const char *const reg_names[4] = { "EAX", "EBX", "ECX", "EDX" };
+
+/* "needs L1's CPUID.(EAX=07H,ECX=0):EBX[11] (RTM)": what a not-judged rule waits for */
+static enum ns_verdict needs_cpuid(enum cpuid_feature f, const char *what, WHY)
+{
+	const struct cpuid_bit *b = &cpuid_bits[f];
+
+	snprintf(why, n, "%s: needs L1's CPUID.(EAX=%XH,ECX=%u):%s[%u] (%s) -- the dump's vCPU or caps cpuid lines", what,
+		 b->function, b->index, reg_names[b->reg], b->bit, b->name);
+	return NS_NOT_JUDGED;
+}
+
+/*
+ * CR4 bits that are reserved unless L1's CPUID enumerates their feature
+ * (KVM: __cr4_reserved_bits() on the guest's CPUID; on hardware the same
+ * features bound IA32_VMX_CR4_FIXED1).  CET needs either shadow stacks or
+ * indirect-branch tracking.
+ */
+static const struct {
+	uint64_t cr4;
+	enum cpuid_feature need, or_need;
+} cr4_features[] = {
+	{ X86_CR4_VME, X86_FEATURE_VME, X86_FEATURE_VME },
+	{ X86_CR4_PVI, X86_FEATURE_VME, X86_FEATURE_VME },
+	{ X86_CR4_DE, X86_FEATURE_DE, X86_FEATURE_DE },
+	{ X86_CR4_PSE, X86_FEATURE_PSE, X86_FEATURE_PSE },
+	{ X86_CR4_PAE, X86_FEATURE_PAE, X86_FEATURE_PAE },
+	{ X86_CR4_MCE, X86_FEATURE_MCE, X86_FEATURE_MCE },
+	{ X86_CR4_PGE, X86_FEATURE_PGE, X86_FEATURE_PGE },
+	{ X86_CR4_OSFXSR, X86_FEATURE_FXSR, X86_FEATURE_FXSR },
+	{ X86_CR4_OSXMMEXCPT, X86_FEATURE_XMM, X86_FEATURE_XMM },
+	{ X86_CR4_UMIP, X86_FEATURE_UMIP, X86_FEATURE_UMIP },
+	{ X86_CR4_LA57, X86_FEATURE_LA57, X86_FEATURE_LA57 },
+	{ X86_CR4_VMXE, X86_FEATURE_VMX, X86_FEATURE_VMX },
+	{ X86_CR4_SMXE, X86_FEATURE_SMX, X86_FEATURE_SMX },
+	{ X86_CR4_FSGSBASE, X86_FEATURE_FSGSBASE, X86_FEATURE_FSGSBASE },
+	{ X86_CR4_PCIDE, X86_FEATURE_PCID, X86_FEATURE_PCID },
+	{ X86_CR4_OSXSAVE, X86_FEATURE_XSAVE, X86_FEATURE_XSAVE },
+	{ X86_CR4_KL, X86_FEATURE_KL, X86_FEATURE_KL },
+	{ X86_CR4_SMEP, X86_FEATURE_SMEP, X86_FEATURE_SMEP },
+	{ X86_CR4_SMAP, X86_FEATURE_SMAP, X86_FEATURE_SMAP },
+	{ X86_CR4_PKE, X86_FEATURE_PKU, X86_FEATURE_PKU },
+	{ X86_CR4_CET, X86_FEATURE_SHSTK, X86_FEATURE_IBT },
+	{ X86_CR4_PKS, X86_FEATURE_PKS, X86_FEATURE_PKS },
+	{ X86_CR4_UINTR, X86_FEATURE_UINTR, X86_FEATURE_UINTR },
+	{ X86_CR4_LASS, X86_FEATURE_LASS, X86_FEATURE_LASS },
+	{ X86_CR4_LAM_SUP, X86_FEATURE_LAM, X86_FEATURE_LAM },
+	{ X86_CR4_FRED, X86_FEATURE_FRED, X86_FEATURE_FRED },
+};
+
+static enum ns_verdict cr4_cpuid(const struct chk *c, enum vmcs_field f, const char *who, WHY)
+{
+	uint64_t cr4 = vmcs12_read(c, f);
+
+	for (size_t i = 0; i < sizeof(cr4_features) / sizeof(cr4_features[0]); i++) {
+		enum cpuid_feature need = cr4_features[i].need, alt = cr4_features[i].or_need;
+
+		if (!(cr4 & cr4_features[i].cr4))
+			continue;
+		if (!c->caps->have_cpuid) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "%s CR4 0x%llx", who, (unsigned long long)cr4);
+			return needs_cpuid(need, what, why, n);
+		}
+		if (!guest_cpuid_has(c, need) && !guest_cpuid_has(c, alt))
+			return fail(why, n, "%s CR4 0x%llx sets bit 0x%llx, but L1's CPUID lacks %s%s%s", who,
+				    (unsigned long long)cr4, (unsigned long long)cr4_features[i].cr4, cpuid_bits[need].name,
+				    alt != need ? " and " : "", alt != need ? cpuid_bits[alt].name : "");
+	}
+	return NS_PASS;
+}
+
+CK(guest_cr4_cpuid)
+{
+	return cr4_cpuid(c, GUEST_CR4, "guest", why, n);
+}
+
+CK(host_cr4_cpuid)
+{
+	return cr4_cpuid(c, HOST_CR4, "host", why, n);
+}
+
+/* Load CET state and load PKRS, on entry or exit, need the feature in L1's CPUID. */
+CK(cet_pks_cpuid)
+{
+	bool cet = nested_entry_has(c, VM_ENTRY_LOAD_CET_STATE) || nested_exit_has(c, VM_EXIT_LOAD_CET_STATE);
+	bool pks = nested_entry_has(c, VM_ENTRY_LOAD_PKRS) || nested_exit_has(c, VM_EXIT_LOAD_PKRS);
+
+	if (!cet && !pks)
+		return NS_NA;
+	if (!c->caps->have_cpuid)
+		return needs_cpuid(cet ? X86_FEATURE_SHSTK : X86_FEATURE_PKS, cet ? "load CET state" : "load PKRS", why, n);
+	if (cet && !guest_cpuid_has(c, X86_FEATURE_SHSTK) && !guest_cpuid_has(c, X86_FEATURE_IBT))
+		return fail(why, n, "load CET state, but L1's CPUID has neither SHSTK nor IBT");
+	if (pks && !guest_cpuid_has(c, X86_FEATURE_PKS))
+		return fail(why, n, "load PKRS, but L1's CPUID lacks PKS");
+	return NS_PASS;
+}
+
+CK(int_enclave)
+{
+	if (!(interruptibility(c) & GUEST_INTR_STATE_ENCLAVE_INTERRUPTION))
+		return NS_NA;
+	if (interruptibility(c) & GUEST_INTR_STATE_MOV_SS)
+		return fail(why, n, "enclave interruption with blocking by MOV SS (0x%llx)",
+			    (unsigned long long)interruptibility(c));
+	if (!c->caps->have_cpuid)
+		return needs_cpuid(X86_FEATURE_SGX, "enclave interruption", why, n);
+	if (!guest_cpuid_has(c, X86_FEATURE_SGX))
+		return fail(why, n, "enclave interruption, but L1's CPUID lacks SGX");
+	return NS_PASS;
+}
+
+CK(pending_rtm)
+{
+	uint64_t p = pending_dbg(c);
+	const uint64_t must_be_0 = PENDING_DBG_B0 | PENDING_DBG_B1 | PENDING_DBG_B2 | PENDING_DBG_B3 | 0xff0ull |
+				   0xe000ull; /* bits 11:0 and 15:13 */
+
+	if (!(p & PENDING_DBG_RTM))
+		return NS_NA;
+	if (p & must_be_0)
+		return fail(why, n, "pending debug exceptions 0x%llx: with RTM, bits 11:0 and 15:13 must be 0",
+			    (unsigned long long)p);
+	if (!(p & PENDING_DBG_ENABLED_BREAKPOINT))
+		return fail(why, n, "pending debug exceptions 0x%llx: with RTM, bit 12 (enabled breakpoint) must be 1",
+			    (unsigned long long)p);
+	if (interruptibility(c) & GUEST_INTR_STATE_MOV_SS)
+		return fail(why, n, "pending RTM debug exception with blocking by MOV SS");
+	if (!c->caps->have_cpuid)
+		return needs_cpuid(X86_FEATURE_RTM, "pending RTM debug exception", why, n);
+	if (!guest_cpuid_has(c, X86_FEATURE_RTM))
+		return fail(why, n, "pending RTM debug exception, but L1's CPUID lacks RTM");
+	return NS_PASS;
+}
+
+/* ---- injection rules the SDM states apart ---- */
+
+CK(activity_hlt_injection)
+{
+	uint64_t t = event_type(c), v = event_vector(c);
+
+	if (!event_valid(c) || vmcs12_read(c, GUEST_ACTIVITY_STATE) != GUEST_ACTIVITY_HLT)
+		return NS_NA;
+	if (t == INTR_TYPE_EXT_INTR || t == INTR_TYPE_NMI ||
+	    (t == INTR_TYPE_HW_EXCEPTION && (v == X86_TRAP_DB || v == X86_TRAP_MC)) || (t == INTR_TYPE_OTHER_EVENT && v == 0))
+		return NS_PASS;
+	return fail(why, n, "injecting event 0x%llx (type %llu, vector %llu) in the HLT state", (unsigned long long)event(c),
+		    (unsigned long long)t, (unsigned long long)v);
+}
+
+CK(int_virtual_nmi)
+{
+	if (!nested_pin_has(c, PIN_BASED_VIRTUAL_NMIS) || !event_valid(c) || event_type(c) != INTR_TYPE_NMI)
+		return NS_NA;
+	if (interruptibility(c) & GUEST_INTR_STATE_NMI)
+		return fail(why, n, "injecting an NMI with virtual NMIs under blocking by NMI (0x%llx)",
+			    (unsigned long long)interruptibility(c));
+	return NS_PASS;
+}
+
+/* ---- IA32_DEBUGCTL ---- */
+
+/* the bits the SDM defines (controls.def); bits 5:3 and 63:16 are reserved on every processor */
+#define DEBUGCTL_DEFINED                                                                                               \
+	(DEBUGCTLMSR_LBR | DEBUGCTLMSR_BTF | DEBUGCTLMSR_BUS_LOCK_DETECT | DEBUGCTLMSR_TR | DEBUGCTLMSR_BTS |        \
+	 DEBUGCTLMSR_BTINT | DEBUGCTLMSR_BTS_OFF_OS | DEBUGCTLMSR_BTS_OFF_USR | DEBUGCTLMSR_FREEZE_LBRS_ON_PMI |      \
+	 DEBUGCTLMSR_FREEZE_PERFMON_ON_PMI | DEBUGCTLMSR_ENABLE_UNCORE_PMI | DEBUGCTLMSR_FREEZE_WHILE_SMM |           \
+	 DEBUGCTLMSR_RTM_DEBUG)
+
+/* An IA32_DEBUGCTL value for L1's vCPU: the defined bits it sets are model-specific, so those need the vCPU's mask. */
+static enum ns_verdict debugctl(const struct chk *c, uint64_t v, const char *who, WHY)
+{
+	if (v & ~DEBUGCTL_DEFINED)
+		return fail(why, n, "%s IA32_DEBUGCTL 0x%llx sets reserved bits 0x%llx", who, (unsigned long long)v,
+			    (unsigned long long)(v & ~DEBUGCTL_DEFINED));
+	if (!v)
+		return NS_PASS;
+	if (!c->caps->have_debugctl_supported) {
+		snprintf(why, n, "%s IA32_DEBUGCTL 0x%llx: needs the IA32_DEBUGCTL bits L1's vCPU supports "
+			 "(caps line debugctl_supported)", who, (unsigned long long)v);
+		return NS_NOT_JUDGED;
+	}
+	if (v & ~c->caps->debugctl_supported)
+		return fail(why, n, "%s IA32_DEBUGCTL 0x%llx sets 0x%llx, which L1's vCPU does not support (supported 0x%llx)",
+			    who, (unsigned long long)v, (unsigned long long)(v & ~c->caps->debugctl_supported),
+			    (unsigned long long)c->caps->debugctl_supported);
+	return NS_PASS;
+}
+
+CK(guest_debugctl)
+{
+	if (!nested_entry_has(c, VM_ENTRY_LOAD_DEBUG_CONTROLS))
+		return NS_NA;
+	return debugctl(c, vmcs12_read(c, GUEST_IA32_DEBUGCTL), "guest", why, n);
+}
+
+/* ---- L1's own state at VMLAUNCH ---- */
+
+CK(host_as_l1)
+{
+	bool host64 = nested_exit_has(c, VM_EXIT_HOST_ADDR_SPACE_SIZE), ia32e = ia32e_guest(c);
+
+	if (!c->caps->have_l1_efer) {
+		snprintf(why, n, "needs L1's IA32_EFER at VM entry: %s",
+			 c->caps->l1_efer_missing[0] ? c->caps->l1_efer_missing : "give --l1-efer or a caps line l1_efer");
+		return NS_NOT_JUDGED;
+	}
+	if ((c->caps->l1_efer & EFER_LMA) && !host64)
+		return fail(why, n, "L1 is in IA-32e mode (IA32_EFER 0x%llx) but host address-space size is 0",
+			    (unsigned long long)c->caps->l1_efer);
+	if (!(c->caps->l1_efer & EFER_LMA) && (host64 || ia32e))
+		return fail(why, n, "L1 is outside IA-32e mode (IA32_EFER 0x%llx) with %s", (unsigned long long)c->caps->l1_efer,
+			    host64 && ia32e ? "host address-space size and IA-32e mode guest 1"
+			    : host64 ? "host address-space size 1" : "IA-32e mode guest 1");
+	return NS_PASS;
+}
+
+/* ---- the VM-entry MSR-load list ("Loading MSRs") ---- */
+
+/* An entry: MSR index 31:0, reserved 63:32, then the value (SDM "VM-Entry Controls for MSRs"). */
+struct msr_entry {
+	uint32_t index, reserved;
+	uint64_t value;
+};
+
+/* IA32_VMX_MISC[27:25]: the recommended maximum number of MSRs in a list is 512 * (N + 1). */
+static uint64_t misc_msr_list_max(uint64_t misc)
+{
+	return 512 * (((misc >> 25) & 7) + 1);
+}
+
+/* The largest recommended maximum (N = 7): entries past it are not read (msr_load.count fails such a list). */
+#define MSR_LIST_READ_MAX 4096u
+
+enum msr_value_rule { MSR_ANY, MSR_CANONICAL, MSR_LOW32, MSR_EFER, MSR_PAT, MSR_DEBUGCTL, MSR_PERF_GLOBAL_CTRL, MSR_NEVER };
+
+static const struct {
+	uint32_t index;
+	const char *name;
+	enum msr_value_rule value;
+} arch_msrs[] = {
+#define ARCH_MSR(i, nm, v) { i, #nm, MSR_##v },
+#include "sdm/msrs.def"
+#undef ARCH_MSR
+};
+
+static int arch_msr_at(uint32_t index)
+{
+	for (size_t i = 0; i < sizeof(arch_msrs) / sizeof(arch_msrs[0]); i++)
+		if (arch_msrs[i].index == index)
+			return (int)i;
+	return -1;
+}
+
+static const char *arch_msr_name(uint32_t index)
+{
+	int i = arch_msr_at(index);
+
+	return i < 0 ? (index >= MSR_X2APIC_FIRST && index <= MSR_X2APIC_LAST ? "an x2APIC MSR" : "not named") :
+		       arch_msrs[i].name;
+}
+
+typedef enum ns_verdict (*msr_entry_rule)(const struct chk *c, const struct msr_entry *e, WHY);
+
+/*
+ * Runs rule on each entry of the VM-entry MSR-load list, read from L1's
+ * memory; a failure names the entry by its 1-based index, the number the
+ * processor puts in the exit qualification of a VM-entry failure due to
+ * MSR loading (exit reason 34).
+ */
+static enum ns_verdict each_msr_entry(const struct chk *c, msr_entry_rule rule, WHY)
+{
+	uint64_t count = vmcs12_read(c, VM_ENTRY_MSR_LOAD_COUNT), addr = vmcs12_read(c, VM_ENTRY_MSR_LOAD_ADDR);
+	enum ns_verdict verdict = NS_PASS;
+
+	if (!count)
+		return NS_NA;
+	if (count > MSR_LIST_READ_MAX)
+		count = MSR_LIST_READ_MAX;
+	for (uint64_t i = 0; i < count; i++) {
+		uint8_t raw[16];
+		struct msr_entry e;
+		char what[64], entry_why[200];
+
+		snprintf(what, sizeof(what), "entry %llu of the VM-entry MSR-load list", (unsigned long long)i + 1);
+		if (!mem_read(c, addr + 16 * i, raw, sizeof(raw), what, why, n))
+			return NS_NOT_JUDGED;
+		e.index = (uint32_t)le(raw, 4);
+		e.reserved = (uint32_t)le(raw + 4, 4);
+		e.value = le(raw + 8, 8);
+		switch (rule(c, &e, entry_why, sizeof(entry_why))) {
+		case NS_FAIL:
+			return fail(why, n, "entry %llu (MSR 0x%x, %s): %s (VM-entry failure, exit reason 34, qualification %llu)",
+				    (unsigned long long)i + 1, e.index, arch_msr_name(e.index), entry_why,
+				    (unsigned long long)i + 1);
+		case NS_NOT_JUDGED:
+			if (verdict != NS_NOT_JUDGED)
+				snprintf(why, n, "entry %llu (MSR 0x%x): %s", (unsigned long long)i + 1, e.index, entry_why);
+			verdict = NS_NOT_JUDGED;
+			break;
+		default:
+			break;
+		}
+	}
+	return verdict;
+}
+
+CK(msr_load_count)
+{
+	uint64_t count = vmcs12_read(c, VM_ENTRY_MSR_LOAD_COUNT);
+
+	if (!count)
+		return NS_NA;
+	if (!have_cap(c, MSR_IA32_VMX_MISC)) {
+		snprintf(why, n, "needs IA32_VMX_MISC for the recommended maximum (give the capabilities)");
+		return NS_NOT_JUDGED;
+	}
+	if (count > misc_msr_list_max(cap(c, MSR_IA32_VMX_MISC)))
+		return fail(why, n, "VM-entry MSR-load count %llu exceeds 512 x (IA32_VMX_MISC[27:25] + 1) = %llu",
+			    (unsigned long long)count, (unsigned long long)misc_msr_list_max(cap(c, MSR_IA32_VMX_MISC)));
+	return NS_PASS;
+}
+
+static enum ns_verdict entry_reserved(const struct chk *c, const struct msr_entry *e, WHY)
+{
+	(void)c;
+	return e->reserved ? fail(why, n, "bits 63:32 of the first quadword are 0x%x", e->reserved) : NS_PASS;
+}
+
+CK(msr_load_reserved)
+{
+	return each_msr_entry(c, entry_reserved, why, n);
+}
+
+static enum ns_verdict entry_index(const struct chk *c, const struct msr_entry *e, WHY)
+{
+	(void)c;
+	if (e->index == MSR_IA32_FS_BASE || e->index == MSR_IA32_GS_BASE)
+		return fail(why, n, "FS and GS base are loaded from the guest-state area, never from the list");
+	if (e->index >= MSR_X2APIC_FIRST && e->index <= MSR_X2APIC_LAST)
+		return fail(why, n, "the x2APIC MSRs 800H-8FFH may not be loaded");
+	if (e->index == MSR_IA32_SMM_MONITOR_CTL)
+		return fail(why, n, "IA32_SMM_MONITOR_CTL can be written only in SMM");
+	if (e->index == MSR_IA32_BIOS_UPDT_TRIG || e->index == MSR_IA32_BIOS_SIGN_ID)
+		return fail(why, n, "the microcode-update MSRs may not be loaded on VM entry");
+	return NS_PASS;
+}
+
+CK(msr_load_index)
+{
+	return each_msr_entry(c, entry_index, why, n);
+}
+
+/* IA32_EFER's bits L1 may set, each with the CPUID feature KVM (and the processor) requires for it. */
+static const struct {
+	uint64_t bit;
+	enum cpuid_feature need;
+} efer_features[] = {
+	{ EFER_SCE, X86_FEATURE_SYSCALL },
+	{ EFER_LME, X86_FEATURE_LM },
+	{ EFER_LMA, X86_FEATURE_LM },
+	{ EFER_NXE, X86_FEATURE_NX },
+};
+
+static enum ns_verdict efer_value(const struct chk *c, uint64_t v, WHY)
+{
+	uint64_t defined = 0;
+
+	for (size_t i = 0; i < sizeof(efer_features) / sizeof(efer_features[0]); i++)
+		defined |= efer_features[i].bit;
+	if (v & ~defined)
+		return fail(why, n, "IA32_EFER 0x%llx sets bits 0x%llx an Intel processor reserves", (unsigned long long)v,
+			    (unsigned long long)(v & ~defined));
+	for (size_t i = 0; i < sizeof(efer_features) / sizeof(efer_features[0]); i++) {
+		if (!(v & efer_features[i].bit))
+			continue;
+		if (!c->caps->have_cpuid)
+			return needs_cpuid(efer_features[i].need, "IA32_EFER", why, n);
+		if (!guest_cpuid_has(c, efer_features[i].need))
+			return fail(why, n, "IA32_EFER 0x%llx sets 0x%llx, but L1's CPUID lacks %s", (unsigned long long)v,
+				    (unsigned long long)efer_features[i].bit, cpuid_bits[efer_features[i].need].name);
+	}
+	return NS_PASS;
+}
+
+static enum ns_verdict entry_value(const struct chk *c, const struct msr_entry *e, WHY)
+{
+	int i = arch_msr_at(e->index);
+
+	if (i < 0) {
+		snprintf(why, n, "which values WRMSR accepts for this MSR is model-specific, not modelled");
+		return NS_NOT_JUDGED;
+	}
+	switch (arch_msrs[i].value) {
+	case MSR_ANY:
+	case MSR_NEVER: /* msr_load.index judges it */
+		return NS_PASS;
+	case MSR_CANONICAL:
+		return canonical(e->value) ? NS_PASS : fail(why, n, "value 0x%llx is not canonical", (unsigned long long)e->value);
+	case MSR_LOW32:
+		return e->value >> 32 ? fail(why, n, "value 0x%llx sets bits 63:32", (unsigned long long)e->value) : NS_PASS;
+	case MSR_EFER:
+		return efer_value(c, e->value, why, n);
+	case MSR_PAT:
+		return pat(e->value, "the value", why, n);
+	case MSR_DEBUGCTL:
+		return debugctl(c, e->value, "the value", why, n);
+	case MSR_PERF_GLOBAL_CTRL:
+		if (!c->caps->have_perf_global_ctrl_reserved) {
+			snprintf(why, n, "needs the reserved bits of IA32_PERF_GLOBAL_CTRL for L1's PMU "
+				 "(caps line perf_global_ctrl_reserved)");
+			return NS_NOT_JUDGED;
+		}
+		return e->value & c->caps->perf_global_ctrl_reserved ?
+			       fail(why, n, "value 0x%llx sets reserved bits 0x%llx", (unsigned long long)e->value,
+				    (unsigned long long)(e->value & c->caps->perf_global_ctrl_reserved)) :
+			       NS_PASS;
+	}
+	return NS_PASS;
+}
+
+CK(msr_load_value)
+{
+	return each_msr_entry(c, entry_value, why, n);
+}
+
 /* ---- the table ---- */
 
 /* checks.def's SECTION column: the SDM section titles */
@@ -1602,6 +2093,7 @@ CK(link_pointer)
 #define SEC_GUEST_RIP "Checks on Guest RIP, RFLAGS, and SSP"
 #define SEC_GUEST_NR "Checks on Guest Non-Register State"
 #define SEC_GUEST_PDPTE "Checks on Guest Page-Directory-Pointer-Table Entries"
+#define SEC_MSR_LOAD "Loading MSRs"
 
 static const struct ns_rule rules[] = {
 #define CHECK(fn, id, sec, text, fields) { id, SEC_##sec, text, fields },
@@ -1636,7 +2128,7 @@ void ns_check_vmcs12_entry(const struct ns_vmcs *v, const struct ns_vmx_caps *ca
 	c.mem = mem;
 	c.insn = insn;
 	c.vmcs = v;
-	out->n = out->pass = out->fail = out->na = 0;
+	out->n = out->pass = out->fail = out->na = out->not_judged = 0;
 	c.caps = caps ? caps : &none;
 	out->caps_source = caps ? caps->source : "none";
 	out->caps = caps;
@@ -1657,6 +2149,7 @@ void ns_check_vmcs12_entry(const struct ns_vmcs *v, const struct ns_vmx_caps *ca
 		out->pass += r->verdict == NS_PASS;
 		out->fail += r->verdict == NS_FAIL;
 		out->na += r->verdict == NS_NA;
+		out->not_judged += r->verdict == NS_NOT_JUDGED;
 	}
 }
 
@@ -1704,6 +2197,47 @@ bool ns_caps_profile(const char *name, struct ns_vmx_caps *caps)
 
 const char *ns_caps_profile_names(void) { return "kvm-6.1-bochs-skylake-x"; }
 
+const char *ns_caps_msr_name(unsigned i)
+{
+	return i < NS_CAP_MSRS ? vmx_msr_name(MSR_IA32_VMX_BASIC + i) : NULL;
+}
+
+/* "IA32_VMX_BASIC", "MSR_IA32_VMX_BASIC" (Linux's name), "0x480" or "480H": the capability MSR's index, or -1 */
+static int caps_msr_index(const char *key)
+{
+	char *end;
+	unsigned long msr;
+
+	if (!strncmp(key, "MSR_", 4))
+		key += 4;
+	for (int i = 0; i < NS_CAP_MSRS; i++)
+		if (!strcmp(key, vmx_msr_name(MSR_IA32_VMX_BASIC + (unsigned)i)))
+			return i;
+	msr = strtoul(key, &end, 16);
+	if (end == key || (*end && strcmp(end, "H") && strcmp(end, "h")) ||
+	    (strncmp(key, "0x", 2) && strncmp(key, "0X", 2) && !*end && strspn(key, "0123456789") != strlen(key)))
+		return -1;
+	/* "0x480", "480H" and "480" are hexadecimal: MSR indices are written so */
+	if (msr < MSR_IA32_VMX_BASIC || msr >= MSR_IA32_VMX_BASIC + NS_CAP_MSRS)
+		return -1;
+	return (int)(msr - MSR_IA32_VMX_BASIC);
+}
+
+/* A number of a caps line; MSR values are hexadecimal with or without 0x, as rdmsr prints them. */
+static bool caps_number(const char *s, bool hex, unsigned long long *v, const char **rest)
+{
+	char *end;
+
+	s += strspn(s, " \t");
+	if (!*s || *s == '-')
+		return false;
+	*v = strtoull(s, &end, hex ? 16 : 0);
+	if (end == s || (*end && *end != ' ' && *end != '\t' && *end != '#'))
+		return false;
+	*rest = end;
+	return true;
+}
+
 int ns_caps_parse(const char *text, size_t len, const char *origin, struct ns_vmx_caps *caps, struct ns_error *err)
 {
 	char line[256], key[64];
@@ -1714,44 +2248,68 @@ int ns_caps_parse(const char *text, size_t len, const char *origin, struct ns_vm
 	caps->maxphyaddr = 46;
 	while (ns_text_next_line(text, len, &pos, line, sizeof(line))) {
 		unsigned long long v;
-		char *end;
-		int at;
+		const char *rest;
+		int at, idx;
 
 		lineno++;
-		if (!line[0] || line[0] == '#')
+		/* rdmsr-style "0x480: d81000..." and "0x480 = d81000...": the separator is punctuation */
+		for (char *p = line; *p && *p != '#'; p++)
+			if (*p == ':' || *p == '=')
+				*p = ' ';
+		if (!line[strspn(line, " \t")] || line[strspn(line, " \t")] == '#')
 			continue;
-		/* values are unsigned 64-bit: strtoll-based %lli would clamp the top half */
 		if (sscanf(line, "%63s %n", key, &at) != 1 || !line[at])
 			return ns_fail(err, NS_ERR_FORMAT, "%s:%u: want NAME VALUE", origin, lineno);
-		v = strtoull(line + at, &end, 0);
-		while (*end == ' ' || *end == '\t')
-			end++;
-		if (end == line + at || (*end && *end != '#') || line[at] == '-')
-			return ns_fail(err, NS_ERR_FORMAT, "%s:%u: want NAME VALUE", origin, lineno);
-		if (!strcmp(key, "perf_global_ctrl_reserved")) {
-			caps->perf_global_ctrl_reserved = v;
-			caps->have_perf_global_ctrl_reserved = true;
+		if (!strcmp(key, "cpuid")) {
+			unsigned long long f[6];
+			const char *p = line + at;
+
+			for (int i = 0; i < 6; i++)
+				if (!caps_number(p, false, &f[i], &p) || f[i] > 0xffffffffull)
+					return ns_fail(err, NS_ERR_FORMAT,
+						       "%s:%u: want 'cpuid FUNCTION INDEX EAX EBX ECX EDX' (32-bit numbers)",
+						       origin, lineno);
+			if (caps->ncpuid >= NS_MAX_CPUID_LEAVES)
+				return ns_fail(err, NS_ERR_FORMAT, "%s:%u: more than %d CPUID leaves", origin, lineno,
+					       NS_MAX_CPUID_LEAVES);
+			caps->cpuid[caps->ncpuid++] = (struct ns_cpuid_leaf){ (uint32_t)f[0], (uint32_t)f[1], (uint32_t)f[2],
+									     (uint32_t)f[3], (uint32_t)f[4], (uint32_t)f[5] };
+			caps->have_cpuid = true;
 			continue;
 		}
-		if (!strcmp(key, "maxphyaddr")) {
+		idx = caps_msr_index(key);
+		if (!caps_number(line + at, idx >= 0, &v, &rest) ||
+		    (rest[strspn(rest, " \t")] && rest[strspn(rest, " \t")] != '#'))
+			return ns_fail(err, NS_ERR_FORMAT, "%s:%u: want NAME VALUE", origin, lineno);
+		if (idx >= 0) {
+			caps->msr[idx] = v;
+			caps->have[idx] = true;
+			got++;
+		} else if (!strcmp(key, "perf_global_ctrl_reserved")) {
+			caps->perf_global_ctrl_reserved = v;
+			caps->have_perf_global_ctrl_reserved = true;
+		} else if (!strcmp(key, "debugctl_supported")) {
+			caps->debugctl_supported = v;
+			caps->have_debugctl_supported = true;
+		} else if (!strcmp(key, "l1_efer")) {
+			caps->l1_efer = v;
+			caps->have_l1_efer = true;
+		} else if (!strcmp(key, "maxphyaddr")) {
 			if (v < 32 || v > 52)
 				return ns_fail(err, NS_ERR_FORMAT, "%s:%u: maxphyaddr %llu is not 32..52", origin, lineno, v);
 			caps->maxphyaddr = (unsigned)v;
-			continue;
+		} else {
+			/* the MSRs' 19 names do not fit the one line an error has: --help lists them */
+			return ns_fail(err, NS_ERR_FORMAT,
+				       "%s:%u: unknown name %.40s: want a VMX capability MSR by SDM name (IA32_VMX_BASIC ... "
+				       "IA32_VMX_PROCBASED_CTLS3, listed by check --help) or index 0x480-0x%x, maxphyaddr, "
+				       "cpuid, perf_global_ctrl_reserved, debugctl_supported or l1_efer",
+				       origin, lineno, key, MSR_IA32_VMX_BASIC + NS_CAP_MSRS - 1);
 		}
-		int idx = -1;
-		unsigned long msr = strtoul(key, NULL, 0);
-		for (int i = 0; i < NS_CAP_MSRS; i++)
-			if (!strcmp(key, vmx_msr_name(MSR_IA32_VMX_BASIC + (unsigned)i)) || msr == MSR_IA32_VMX_BASIC + (unsigned)i)
-				idx = i;
-		if (idx < 0)
-			return ns_fail(err, NS_ERR_FORMAT, "%s:%u: unknown capability MSR %s", origin, lineno, key);
-		caps->msr[idx] = v;
-		caps->have[idx] = true;
-		got++;
 	}
 	if (!caps->have[CAP_INDEX(MSR_IA32_VMX_BASIC)])
 		return ns_fail(err, NS_ERR_FORMAT, "%s: no IA32_VMX_BASIC", origin);
-	snprintf(caps->source, sizeof(caps->source), "file %s (%u MSRs)", origin, got);
+	snprintf(caps->source, sizeof(caps->source), "file %s (%u MSRs%s%s)", origin, got,
+		 caps->have_cpuid ? ", CPUID" : "", caps->have_l1_efer ? ", L1's IA32_EFER" : "");
 	return NS_OK;
 }

@@ -11,6 +11,8 @@
  *   vmx_msrs.def      the capability MSRs: MSR_IA32_VMX_BASIC ...
  *   values.def        enumerated values: INTR_TYPE_NMI, GUEST_ACTIVITY_HLT,
  *                     X86_MEMTYPE_WB, X86_TRAP_PF ...
+ *   msrs.def          architectural MSRs a VM-entry MSR-load list names: MSR_IA32_EFER ...
+ *   cpuid.def         CPUID feature flags: X86_FEATURE_SGX, X86_FEATURE_RTM ...
  *
  * Private to libnestscope and the sample harness: the .def files live next
  * to the catalog and are not installed.
@@ -102,6 +104,25 @@ enum vmx_value {
 #define VALUE(table, n, name, text) table##_##name = n,
 #include "sdm/values.def"
 #undef VALUE
+};
+
+/* Architectural MSRs a VM-entry MSR-load list may name (msrs.def): MSR_IA32_EFER ... */
+enum arch_msr {
+#define ARCH_MSR(index, name, value) MSR_##name = index,
+#include "sdm/msrs.def"
+#undef ARCH_MSR
+};
+
+/* The x2APIC MSRs, 800H-8FFH: an MSR-load list may not name them. */
+#define MSR_X2APIC_FIRST 0x800u
+#define MSR_X2APIC_LAST 0x8ffu
+
+/* CPUID feature flags (cpuid.def), Linux's X86_FEATURE_* names. */
+enum cpuid_feature {
+#define CPUID_BIT(name, fn, idx, reg, bit) X86_FEATURE_##name,
+#include "sdm/cpuid.def"
+#undef CPUID_BIT
+	X86_FEATURE_COUNT
 };
 
 #endif
