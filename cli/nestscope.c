@@ -358,7 +358,7 @@ struct image {
 	struct ns_vmcs vmcs;
 	bool is_vmcs12, guest_mode;
 	char copy[640];
-	struct ns_copy_ref ref;  /* for checks/2 and diff/2; label: copy */
+	struct ns_copy_ref ref;  /* for checks/3 and diff/2; label: copy */
 };
 
 /* Where in its file a region was read: FILE@OFFSET's offset, else 0 (read_region checked the number). */

@@ -1,4 +1,4 @@
-/* The SDM checks' report (checks/2 and its text): the verdicts checks.c reached. */
+/* The SDM checks' report (checks/3 and its text): the verdicts checks.c reached. */
 #include <stdio.h>
 #include <string.h>
 

@@ -21,5 +21,5 @@ with open(sys.argv[3], "w") as out:
     for line in open(sys.argv[1]):
         if not line.strip() or line.startswith("#"):
             continue
-        muts = [m for m in line.split("|")[2].split() if not m.startswith(("@", "--", "caps:"))]
+        muts = [m for m in line.split("|")[2].split() if not m.startswith(("@", "--", "caps:", "mem64:"))]
         out.write(" ".join(f"{names[n]:x} {int(v, 0):x}" for n, v in (m.split("=") for m in muts)) + "\n")

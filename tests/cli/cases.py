@@ -30,7 +30,7 @@ def field_table(ns):
 HEADER = {"@revision": 0, "@abort": 4, "@launch_state": 8}
 # tokens that are not a VMWRITE: a header word, a check option, a capability line
 # (samples/gen/cases.py leaves the same ones out of the harness's cases)
-NOT_VMWRITE = ("@", "--", "caps:")
+NOT_VMWRITE = ("@", "--", "caps:", "mem64:")
 
 
 def by_vmwrite(muts):
@@ -57,10 +57,16 @@ def mutate(base, muts, slot):
 
 
 def options(muts):
-    """The check options a case names (--entry=INSN), and its extra capability lines (caps:KEY=VALUE)."""
+    """The check options a case names (--entry=INSN, --l1-efer=VALUE), and its extra capability
+    lines (caps:KEY=VALUE; commas in VALUE become spaces: caps:cpuid=0x7,0,0,0x800,0,0)."""
     opts = [m for m in muts.split() if m.startswith("--")]
-    caps = [m[len("caps:"):].replace("=", " ", 1) for m in muts.split() if m.startswith("caps:")]
+    caps = [m[len("caps:"):].replace("=", " ", 1).replace(",", " ") for m in muts.split() if m.startswith("caps:")]
     return opts, caps
+
+
+def pokes(muts):
+    """The writes to L1's memory a case names (mem64:GPA=VALUE): (GPA, VALUE) pairs."""
+    return [tuple(int(x, 0) for x in m[len("mem64:"):].split("=", 1)) for m in muts.split() if m.startswith("mem64:")]
 
 
 def profile_caps(ns, blob):
@@ -75,13 +81,23 @@ def profile_caps(ns, blob):
 
 
 def check(ns, blob, memory=None, muts=""):
-    """`nestscope check --json` on a blob: rule id -> result.  In muts, --entry=INSN
-    is passed on, and caps:KEY=VALUE lines are added to the default profile's
-    capabilities, given as a caps file."""
+    """`nestscope check --json` on a blob: rule id -> result.  In muts, --OPTION=VALUE
+    is passed on, caps:KEY=VALUE lines are added to the default profile's
+    capabilities, given as a caps file (options()), and mem64:GPA=VALUE writes 8
+    bytes of L1's memory image (a copy) little-endian."""
     opts, extra = options(muts)
-    with tempfile.NamedTemporaryFile(suffix=".bin") as f, tempfile.NamedTemporaryFile("w", suffix=".caps") as c:
+    writes = pokes(muts)
+    with tempfile.NamedTemporaryFile(suffix=".bin") as f, tempfile.NamedTemporaryFile("w", suffix=".caps") as c, \
+            tempfile.NamedTemporaryFile(suffix=".img") as m:
         f.write(blob)
         f.flush()
+        if writes:
+            image = bytearray(pathlib.Path(memory).read_bytes())
+            for gpa, value in writes:
+                image[gpa:gpa + 8] = value.to_bytes(8, "little")
+            m.write(image)
+            m.flush()
+            memory = m.name
         if extra:
             c.write("\n".join(profile_caps(ns, blob) + extra) + "\n")
             c.flush()

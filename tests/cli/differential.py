@@ -39,6 +39,8 @@ def predict(blob, memory):
         return "vmfail 8", fails
     if any(i.startswith("guest.") for i in fails):
         return "entry-failed 33", fails
+    if any(i.startswith("msr_load.") for i in fails):
+        return "entry-failed 34", fails
     return "entered", fails
 
 
@@ -52,6 +54,7 @@ def outcome(v):
 
 total = agree = skipped = 0
 undocumented = []
+unrecorded = {}
 for vf in sorted(pathlib.Path("samples").glob("*/verdicts.json")):
     run = json.loads(vf.read_text())
     base = bytearray(pathlib.Path(vf.parent / "rich" / next(
@@ -68,8 +71,12 @@ for vf in sorted(pathlib.Path("samples").glob("*/verdicts.json")):
             # L1 can set with VMWRITE before its VMLAUNCH (samples/gen/cases.py)
             skipped += 1
             continue
+        if i not in verdicts:
+            # a case added after this corpus was run in KVM + Bochs (samples/gen): counted apart
+            unrecorded.setdefault(vf.parent.name, []).append(i)
+            continue
         predicted, fails = predict(cases.mutate(base, muts, fields), mem.name)
-        real = outcome(verdicts[i]) if i in verdicts else "no outcome recorded"
+        real = outcome(verdicts[i])
         total += 1
         if predicted == real:
             agree += 1
@@ -81,6 +88,8 @@ for vf in sorted(pathlib.Path("samples").glob("*/verdicts.json")):
 rate = 100.0 * agree / total if total else 0
 print(f"differential corpus: {total} cases, {agree} agree ({rate:.1f}%); "
       f"{skipped} cases L1 cannot set up by VMWRITE left out")
+for k, ids in sorted(unrecorded.items()):
+    print(f"{k}: {len(ids)} cases not yet run in KVM + Bochs (cases {ids[0]}-{ids[-1]}): regenerate its verdicts")
 if undocumented:
     print(f"FAIL disagreements not explained in docs/check-deviations.md: cases {undocumented}")
 ok = total >= 150 and rate >= 98.0 and not undocumented

@@ -77,4 +77,4 @@ done
 # nestscope check: a passing and a failing vmcs12
 "$NS" check --json samples/blobs/rich/nested_l2_guestmode_1.bin > "$T/c1.json" || true
 "$NS" check --json samples/blobs/rich/nested_after_vmptrld.bin > "$T/c2.json" || true
-/usr/bin/python3 tests/cli/validate_json.py nestscope/checks/2 "$T/c1.json" "$T/c2.json"
+/usr/bin/python3 tests/cli/validate_json.py nestscope/checks/3 "$T/c1.json" "$T/c2.json"

@@ -179,7 +179,7 @@ for kver, mf, man, dump, vmlinux, mods in itest.sample_dumps(
     # vmcs12 -C: the SDM checks against nested.msrs read from the dump; the capability MSRs
     # rebuilt from it must be what L1 itself read with RDMSR (the harness's manifest), and
     # the vmcs12s real KVM ran must pass every rule
-    chks = [d for d in docs if d.get("schema") == "nestscope/checks/2"]
+    chks = [d for d in docs if d.get("schema") == "nestscope/checks/3"]
     check(len(chks) == len(vms), f"{kver}: vmcs12 -C answers for each VM")
     for vm, ck in zip(vms, chks):
         got = {int(x["msr"], 16): int(x["value"], 16) for x in ck["capabilities"]["msrs"]}

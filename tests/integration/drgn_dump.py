@@ -267,7 +267,7 @@ def main():
                 check(("GUEST_RIP" not in diffs) if agree else (diffs.get("GUEST_RIP", {}).get("class") == "stale"),
                       f"{vt}: vmcs12_diff: GUEST_RIP {'equal' if agree else 'a stale difference'} "
                       f"({vm['moment']['vmcs12_vs_vmcs02']} in the manifest)")
-                check(c["checks"]["schema"] == "nestscope/checks/2" and c["vmcs01"]["kind"] in ("Vmcs", "Record"),
+                check(c["checks"]["schema"] == "nestscope/checks/3" and c["vmcs01"]["kind"] in ("Vmcs", "Record"),
                       f"{vt}: vmcs12_checks and vmcs01 return the core's documents")
             check(res["abi_compatible"] is True, f"{tag}: vmcs12_abi(prog).compatible")
             check(res["phys"]["same"], f"{tag}: vmcs12 -p {res['phys']['pa']:#x} (physical, through drgn) decodes "

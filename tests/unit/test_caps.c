@@ -87,12 +87,63 @@ static void perf_global_ctrl_needs_the_pmu(void **state)
 
 	assert_true(ns_caps_profile("kvm-6.1-bochs-skylake-x", &profile));
 	ns_check_vmcs12(&r.vmcs[0].vmcs, &profile, NULL, &rep);
-	assert_int_equal(verdict_of(&rep, "host.perf_global_ctrl"), NS_NA);
+	/* the rule applies (the control is set) but the profile has no PMU mask: not judged, not "n/a" */
+	assert_int_equal(verdict_of(&rep, "host.perf_global_ctrl"), NS_NOT_JUDGED);
 
 	assert_int_equal(ns_caps_parse(text, strlen(text), "t", &file, &err), NS_OK);
 	ns_check_vmcs12(&r.vmcs[0].vmcs, &file, NULL, &rep);
 	assert_int_equal(verdict_of(&rep, "host.perf_global_ctrl"), NS_FAIL);
 	free(blob);
+}
+
+/*
+ * The capability files people have: SDM names, Linux's MSR_ names, indices
+ * (0x480, 480H), rdmsr-style lines ("0x480: d8100011e57ed0", hex without
+ * 0x as rdmsr prints), CPUID leaves and L1's state.  Values from the SDM's
+ * IA32_VMX_BASIC layout and KVM 6.1's offer (samples' manifests).
+ */
+static void caps_file_formats(void **state)
+{
+	static const char text[] =
+		"# a mix of spellings\n"
+		"IA32_VMX_BASIC 0x00d8100011e57ed0\n"
+		"MSR_IA32_VMX_PINBASED_CTLS 0x0000007f00000016\n"
+		"0x482 0xf7f9fffe0401e172\n"
+		"483H 007fffff00036dff\n"
+		"0x484: 0000f3ff000011ff\n"
+		"0x485 = 20000165\n"
+		"cpuid 0x7 0 0 0x800 0 0   # RTM\n"
+		"maxphyaddr 39\n"
+		"l1_efer 0x500\n"
+		"debugctl_supported 0x3\n";
+	static const char unknown[] = "IA32_VMX_BASIC 0x1\nIA32_VMX_BOGUS 0x2\n";
+	static const char shortcpuid[] = "IA32_VMX_BASIC 0x1\ncpuid 0x7 0 0\n";
+	struct ns_vmx_caps caps;
+	struct ns_error err;
+
+	(void)state;
+	assert_int_equal(ns_caps_parse(text, strlen(text), "t", &caps, &err), NS_OK);
+	assert_true(caps.have[0] && caps.msr[0] == 0x00d8100011e57ed0ull);
+	assert_true(caps.have[1] && caps.msr[1] == 0x0000007f00000016ull);
+	assert_true(caps.have[2] && caps.msr[2] == 0xf7f9fffe0401e172ull);
+	assert_true(caps.have[3] && caps.msr[3] == 0x007fffff00036dffull);
+	assert_true(caps.have[4] && caps.msr[4] == 0x0000f3ff000011ffull);
+	assert_true(caps.have[5] && caps.msr[5] == 0x20000165ull);  /* rdmsr's hex, no 0x */
+	assert_false(caps.have[6]);
+	assert_int_equal(caps.maxphyaddr, 39);
+	assert_true(caps.have_cpuid);
+	assert_int_equal(caps.ncpuid, 1);
+	assert_int_equal(caps.cpuid[0].function, 7);
+	assert_int_equal(caps.cpuid[0].ebx, 0x800);
+	assert_true(caps.have_l1_efer && caps.l1_efer == 0x500);
+	assert_true(caps.have_debugctl_supported && caps.debugctl_supported == 3);
+	assert_string_equal(ns_caps_msr_name(0x12), "IA32_VMX_PROCBASED_CTLS3");
+
+	assert_int_equal(ns_caps_parse(unknown, strlen(unknown), "u", &caps, &err), NS_ERR_FORMAT);
+	assert_non_null(strstr(err.msg, "u:2: unknown name IA32_VMX_BOGUS"));
+	assert_non_null(strstr(err.msg, "check --help"));
+	assert_int_equal(ns_caps_parse(shortcpuid, strlen(shortcpuid), "s", &caps, &err), NS_ERR_FORMAT);
+	assert_non_null(strstr(err.msg, "cpuid FUNCTION INDEX EAX EBX ECX EDX"));
 }
 
 int main(void)
@@ -101,6 +152,7 @@ int main(void)
 		cmocka_unit_test(values_keep_their_top_bit),
 		cmocka_unit_test(hostile_caps_files_are_refused),
 		cmocka_unit_test(perf_global_ctrl_needs_the_pmu),
+		cmocka_unit_test(caps_file_formats),
 	};
 	return cmocka_run_group_tests_name("caps", tests, NULL, NULL);
 }

@@ -132,7 +132,7 @@ static void has_the_fields_vmcs12_lacks(void **state)
 }
 
 /*
- * checks/2 lists what each SDM rule reads as an array of names a reader
+ * checks/3 lists what each SDM rule reads as an array of names a reader
  * looks up in the catalog: every name in checks.def's last column must be a
  * catalog field, spelled exactly (no globs, ranges or prose), or one of the
  * two header words that stand for the region's revision id and launch state.

@@ -125,7 +125,7 @@ void ns_check_vmcs12(const struct ns_vmcs *v, const struct ns_vmx_caps *caps, co
 void ns_check_vmcs12_entry(const struct ns_vmcs *v, const struct ns_vmx_caps *caps, const struct ns_guest_memory *mem,
 			   enum ns_entry_insn insn, struct ns_check_report *out);
 
-/* The report on copy (text: its label) and its JSON form, nestscope/checks/2 (vcpu: NULL for a file). */
+/* The report on copy (text: its label) and its JSON form, nestscope/checks/3 (vcpu: NULL for a file). */
 void ns_render_checks_text(struct ns_out *o, const struct ns_copy_ref *copy, const struct ns_check_report *r, bool all);
 void ns_render_checks_json(struct ns_out *o, const struct ns_copy_ref *copy, const struct ns_vcpu_ref *vcpu,
 			   const struct ns_check_report *r);

@@ -70,7 +70,7 @@ struct ns_vcpu_report {
 	struct ns_report r;
 	char source[160];
 	char copy[160];
-	struct ns_copy_ref ref;  /* which copy, for checks/2 and diff/2 (label: copy) */
+	struct ns_copy_ref ref;  /* which copy, for checks/3 and diff/2 (label: copy) */
 	char note[512];
 };
 

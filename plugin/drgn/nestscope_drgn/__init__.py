@@ -354,7 +354,7 @@ def vmcs12_checks(vcpu, all=False, prog=None):
 
     :param vcpu: As for :func:`vmcs12`.
     :param all: Every rule, not only the ones that fail or warn.
-    :returns: A Record of the nestscope/checks/2 document (docs/json-schema.md).
+    :returns: A Record of the nestscope/checks/3 document (docs/json-schema.md).
     """
     prog = _prog(vcpu, prog)
     return Record(nestscope_json(prog, ["vmcs12", "-C"] + (["-A"] if all else []) + [_operand(vcpu)])[0])
