@@ -1656,7 +1656,7 @@ static enum ns_verdict needs_cpuid(enum cpuid_feature f, const char *what, WHY)
 {
 	const struct cpuid_bit *b = &cpuid_bits[f];
 
-	snprintf(why, n, "%s: needs L1's CPUID.(EAX=%XH,ECX=%u):%s[%u] (%s) -- the dump's vCPU or caps cpuid lines", what,
+	snprintf(why, n, "%s: needs L1's CPUID.(EAX=%XH,ECX=%u):%s[%u] (%s), from the dump's vCPU or caps cpuid lines", what,
 		 b->function, b->index, reg_names[b->reg], b->bit, b->name);
 	return NS_NOT_JUDGED;
 }
@@ -1703,17 +1703,27 @@ static enum ns_verdict cr4_cpuid(const struct chk *c, enum vmcs_field f, const c
 {
 	uint64_t cr4 = vmcs12_read(c, f);
 
+	if (!c->caps->have_cpuid) {
+		/* name every feature the set bits need, so that the user knows which leaves to give */
+		size_t len = (size_t)snprintf(why, n, "%s CR4 0x%llx: needs L1's CPUID for", who, (unsigned long long)cr4);
+		bool any = false;
+
+		for (size_t i = 0; i < sizeof(cr4_features) / sizeof(cr4_features[0]) && len < n; i++)
+			if (cr4 & cr4_features[i].cr4) {
+				len += (size_t)snprintf(why + len, n - len, " %s", cpuid_bits[cr4_features[i].need].name);
+				any = true;
+			}
+		if (!any)
+			return NS_PASS;
+		if (len < n)
+			snprintf(why + len, n - len, " (the dump's vCPU, or caps cpuid lines)");
+		return NS_NOT_JUDGED;
+	}
 	for (size_t i = 0; i < sizeof(cr4_features) / sizeof(cr4_features[0]); i++) {
 		enum cpuid_feature need = cr4_features[i].need, alt = cr4_features[i].or_need;
 
 		if (!(cr4 & cr4_features[i].cr4))
 			continue;
-		if (!c->caps->have_cpuid) {
-			char what[64];
-
-			snprintf(what, sizeof(what), "%s CR4 0x%llx", who, (unsigned long long)cr4);
-			return needs_cpuid(need, what, why, n);
-		}
 		if (!guest_cpuid_has(c, need) && !guest_cpuid_has(c, alt))
 			return fail(why, n, "%s CR4 0x%llx sets bit 0x%llx, but L1's CPUID lacks %s%s%s", who,
 				    (unsigned long long)cr4, (unsigned long long)cr4_features[i].cr4, cpuid_bits[need].name,
