@@ -564,7 +564,7 @@ int ns_kvm_read_user(const struct ns_target *t, const struct ns_kvm_offsets *o, 
 	if (!t->read(t->ctx, direct + phys + (hva & 0xfff), buf, len))
 		return ns_fail(err, NS_ERR_IO,
 			       "HVA 0x%llx (physical 0x%llx) is mapped but its page is not in this dump (a dump made with "
-			       "makedumpfile -d 31 leaves out user pages)",
+			       "makedumpfile -d 31 leaves out user and page-cache pages)",
 			       (unsigned long long)hva, (unsigned long long)(phys + (hva & 0xfff)));
 	return NS_OK;
 }

@@ -359,7 +359,7 @@ CK(no_tpr_shadow)
 static bool mem_read(const struct chk *c, uint64_t gpa, void *buf, size_t len, const char *what, WHY)
 {
 	const struct ns_guest_memory *m = c->mem;
-	char reason[160];
+	char reason[240];
 
 	if (m && m->read) {
 		if (m->read(m->ctx, gpa, buf, len, reason, sizeof(reason)) == 0)

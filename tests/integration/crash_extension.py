@@ -194,6 +194,26 @@ for kver, mf, man, dump, vmlinux, mods in itest.sample_dumps(
         check(bool(ck["vcpu"]) and ck["vcpu"]["pid"] == vm["pid"] and ck["vcpu"]["index"] == 0 and
               ck["copy"]["name"] == "cached_vmcs12",
               f"{kver} pid {vm['pid']}: vmcs12 -C names the vCPU and the copy it checked ({ck['copy']['label']})")
+        # what the checks read beyond vmcs12 comes from the dump: L1's CPUID (which has VMX: KVM lets no L1
+        # run VMXON without it, and the harness's L1 did), and the MSR-load list at the GPA the harness wrote
+        # it, through the memslots to the VMM's page -- which a -d 31 dump leaves out, so those rules are not
+        # judged and say where the page is; a vCPU in L2 keeps L2's EFER in vcpu->arch.efer, not L1's
+        res = {r["id"]: r for r in ck["results"]}
+        vmm = json.loads((mf.parent / vm["manifest"]).read_text())
+        list_hva = int(vmm["l1_memory"]["hva"], 16) + int(vmm["msr_areas"]["vm_entry_load"]["gpa"], 16)
+        check("CPUID" in ck["capabilities"]["source"] and res["host.cr4.cpuid"]["verdict"] == "pass" and
+              res["guest.cr4.cpuid"]["verdict"] == "pass",
+              f"{kver} pid {vm['pid']}: L1's CPUID read from vcpu->arch.cpuid_entries judges the CR4 rules "
+              f"({ck['capabilities']['source']})")
+        check(all(res[r]["verdict"] == "not_judged" and f"HVA {list_hva:#x}" in res[r]["message"] and
+                  "not in this dump" in res[r]["message"] for r in ("msr_load.reserved", "msr_load.index")),
+              f"{kver} pid {vm['pid']}: the MSR-load list at HVA {list_hva:#x} is not in the dump, and the "
+              f"rules that read it say so ({res['msr_load.index']['message']})")
+        check(res["host.address_space.l1_mode"]["verdict"] == "not_judged" and
+              "runs L2" in res["host.address_space.l1_mode"]["message"] and ck["check_counts"]["not_judged"] ==
+              sum(r["verdict"] == "not_judged" for r in ck["results"]),
+              f"{kver} pid {vm['pid']}: L1's EFER is not kept while L2 runs, and the count of rules not judged "
+              f"matches ({ck['check_counts']['not_judged']})")
 
     # -s memory: L1's GPA goes through the memslots to the VMM's address, where the harness
     # mapped L1's memory; the dumps leave user pages out, so reading it must say so

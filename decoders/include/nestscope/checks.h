@@ -88,7 +88,7 @@ const struct ns_rule *ns_rule_at(size_t i);
 struct ns_check_result {
 	const struct ns_rule *rule;
 	enum ns_verdict verdict;
-	char detail[200];        /* a failure: the offending values and what was expected; not judged: what it needs */
+	char detail[320];        /* a failure: the offending values and what was expected; not judged: what it needs */
 };
 
 #define NS_MAX_RULES 160
