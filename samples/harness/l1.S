@@ -7,6 +7,8 @@
  *   0x16  L2's RAX at that exit   0x12  milestone (see nsharness.c)
  *   0x13  VM-instruction error after a VMfail
  *   0x14  failure stage (0x100 + n: the n-th VMWRITE failed)
+ *   0x17  verdict runs: the case about to run
+ *   0x19, 0x1a  verdict runs: L1's IA32_EFER, bits 31:0 and 63:32
  * The mailbox at 0x9000 holds the VMXON, VMCS and shadow-VMCS addresses; the
  * table at 0x8000 holds {u64 encoding, u64 value} pairs ending with -1.
  *
@@ -26,6 +28,8 @@
 	.set MAILBOX_NCASES, 0x9020
 	.set MAILBOX_CUR, 0x9028
 	.set CASE_STRIDE, 512		/* a case: u64 count, then {u64 encoding, u64 value} pairs */
+	.set CASE_STORE_BIT, 63		/* set in a pair's first word: a GPA to store the value at */
+	.set MSR_IA32_EFER, 0xc0000080
 	.set VMWRITE_TABLE, 0x8000
 
 	/* VMCS field encodings by name (GUEST_RIP ...): nestscope's catalog, each field an assembler symbol */
@@ -75,11 +79,18 @@ _start:
 
 	/*
 	 * Verdict runs: for each case, a fresh VMCS with the VMWRITE table and
-	 * the case's own VMWRITEs on top, then VMLAUNCH.  A VMfail is reported on
+	 * the case's own VMWRITEs on top, and the case's stores into memory
+	 * (the VM-entry MSR-load list), then VMLAUNCH.  A VMfail is reported on
 	 * port 0x13, a VM exit (a failed entry included) by the exit handler;
-	 * both come back to case_end.
+	 * both come back to case_end.  First, L1's IA32_EFER as VMLAUNCH will
+	 * find it (the host address-space rules depend on it).
 	 */
 run_cases:
+	mov	ecx, MSR_IA32_EFER
+	rdmsr
+	out	0x19, eax
+	mov	eax, edx
+	out	0x1a, eax
 	mov	qword ptr [MAILBOX_CUR], 0
 next_case:
 	mov	rax, [MAILBOX_CUR]
@@ -105,8 +116,12 @@ next_case:
 	jz	6f
 	mov	rax, [rsi]
 	mov	rbx, [rsi + 8]
+	btr	rax, CASE_STORE_BIT
+	jc	7f
 	vmwrite	rax, rbx
-	add	rsi, 16
+	jmp	8f
+7:	mov	[rax], rbx		/* linear = guest-physical in L1's first 1 GiB */
+8:	add	rsi, 16
 	dec	rcx
 	jmp	5b
 6:	vmlaunch

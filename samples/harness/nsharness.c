@@ -23,9 +23,13 @@
  *             (xchg bx,bx) so its RAM can be dumped: vmcs02 is ahead of
  *             vmcs12, the realistic crash case.  Then run to the end.
  *           verdicts=FILE: L1 VMLAUNCHes once per case of FILE (lines of
- *             "ENCODING VALUE" pairs VMWRITten over the table) and the
- *             manifest records each outcome: VMfail and its error, a failed
- *             VM entry and its reason, or an entry.
+ *             "ENCODING VALUE" pairs VMWRITten over the table, and
+ *             "*GPA VALUE" pairs L1 stores into its memory, 8 bytes, before
+ *             the VMLAUNCH; the harness puts those bytes back before the next
+ *             case) and the manifest records each outcome: VMfail and its
+ *             error, a failed VM entry and its reason and qualification, or
+ *             an entry; and what L1 had: the CPUID leaves KVM_SET_CPUID2
+ *             gave it and its IA32_EFER (L1 reads it with RDMSR).
  *           vcpus=M,M,...: one vCPU per M, each on its own thread with its
  *             own 2 MiB of L1 memory (page tables, VMXON and VMCS regions,
  *             stacks: vCPU i's at GPA i * 2 MiB, mapped by its page tables at
@@ -124,6 +128,9 @@ static __thread char vdir[400]; /* where this vCPU writes */
 #define CASES_GPA 0x40000
 #define CASE_STRIDE 512 /* u64 count, then up to 31 {encoding, value} pairs */
 #define MAX_CASES 512
+#define CASE_STORE (1ull << 63) /* in a pair's first word: not a VMCS encoding but a GPA L1 stores the value at */
+#define MAX_STORES 64 /* distinct GPAs the cases store to, put back before each case */
+#define MAX_RESETS 64 /* fields some case writes and the VMWRITE table does not */
 static __thread char dump_note[768]; /* what the dump moment looked like, for the manifest */
 static __thread FILE *manifest;
 /* the capability MSRs nestscope's checks read: IA32_VMX_BASIC .. IA32_VMX_PROCBASED_CTLS3 */
@@ -625,8 +632,79 @@ static void setup_vcpu(const struct controls *c)
 /* ---- verdict runs ---- */
 
 static __thread unsigned ncases, cur_case;
+/* the 8-byte words of L1's memory that some case stores to, with their content
+ * before any case ran: put back before each case, so each starts from the
+ * same memory (the MSR-load list at MSR_AREA_GPA as setup_memory wrote it) */
+static __thread struct { uint64_t gpa, value; } stores[MAX_STORES];
+static __thread unsigned nstores;
+static __thread uint64_t l1_efer;
+static __thread bool have_l1_efer;
 
-/* Each line of the cases file: ENCODING VALUE pairs, written into L1's case table. */
+static void remember_store(uint64_t gpa)
+{
+	for (unsigned i = 0; i < nstores; i++)
+		if (stores[i].gpa == gpa)
+			return;
+	if (nstores == MAX_STORES)
+		die("the cases store to more than %d places in L1's memory", MAX_STORES);
+	if (gpa + 8 > CHUNK || (gpa >= CASES_GPA && gpa < CASES_GPA + (uint64_t)MAX_CASES * CASE_STRIDE) ||
+	    (gpa < CODE_GPA + l1_bin_len && gpa + 8 > CODE_GPA))
+		die("a case stores to 0x%llx: outside L1's memory, or L1's code or case table", (unsigned long long)gpa);
+	stores[nstores].gpa = gpa;
+	memcpy(&stores[nstores].value, vmem + gpa, 8);
+	nstores++;
+}
+
+static void restore_stores(void)
+{
+	for (unsigned i = 0; i < nstores; i++)
+		memcpy(vmem + stores[i].gpa, &stores[i].value, 8);
+}
+
+/* A VMCLEAR keeps the VMCS's data, so a field a case VMWRITEs keeps its value
+ * in the next cases unless the table writes it: each field some case writes
+ * and the table does not joins the table with 0, the value it has in the
+ * fresh VMCS of a normal run (the base the checks are predicted from).  They
+ * join once L1 has made its first pass over the table, which stops at a
+ * failing VMWRITE: a field KVM does not offer fails its VMWRITE, which the
+ * case loop ignores as it does for the cases' own. */
+static __thread uint32_t resets[MAX_RESETS];
+static __thread unsigned nresets;
+
+static void find_case_field_resets(void)
+{
+	m_list_begin("case_field_resets");
+	for (unsigned k = 0; k < ncases; k++) {
+		uint64_t *c = (uint64_t *)(vmem + CASES_GPA + (size_t)k * CASE_STRIDE);
+
+		for (uint64_t j = 0; j < c[0]; j++) {
+			uint64_t e = c[1 + 2 * j];
+			bool known = e & CASE_STORE;
+
+			for (unsigned i = 0; i < nwrites && !known; i++)
+				known = table[2 * i] == e;
+			for (unsigned i = 0; i < nresets && !known; i++)
+				known = resets[i] == e;
+			if (known)
+				continue;
+			if (nresets == MAX_RESETS ||
+			    2 * (nwrites + nresets + 1) >= (MAILBOX_GPA - TABLE_GPA) / sizeof(uint64_t))
+				die("the VMWRITE table has no room to reset field 0x%llx", (unsigned long long)e);
+			resets[nresets++] = (uint32_t)e;
+			m_item("\"0x%04llx\"", (unsigned long long)e);
+		}
+	}
+	m_list_end();
+}
+
+static void add_case_field_resets(void)
+{
+	for (unsigned i = 0; i < nresets; i++)
+		vmwrite(resets[i], 0);
+	printf("verdict run: %u fields some case writes reset to 0 before each case\n", nresets);
+}
+
+/* Each line of the cases file: ENCODING VALUE pairs and *GPA VALUE stores, written into L1's case table. */
 static void load_cases(void)
 {
 	char line[4096];
@@ -636,24 +714,41 @@ static void load_cases(void)
 		die("opening %s", cases_file);
 	while (fgets(line, sizeof(line), f) && ncases < MAX_CASES) {
 		uint64_t *c = (uint64_t *)(vmem + CASES_GPA + (size_t)ncases * CASE_STRIDE);
-		char *p = line;
-		unsigned long long e, v;
-		int used;
+		char *p = line, *end;
 
 		if (line[0] == '#')
 			continue;
 		c[0] = 0;
-		while (sscanf(p, "%llx %llx%n", &e, &v, &used) == 2 && c[0] < (CASE_STRIDE / 16) - 1) {
-			c[1 + 2 * c[0]] = e;
+		for (;;) {
+			bool store;
+			uint64_t e, v;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (!*p || *p == '\n')
+				break;
+			if (c[0] == (CASE_STRIDE / 16) - 1)
+				die("case %u has more VMWRITEs and stores than a case slot holds (%d)", ncases,
+				    CASE_STRIDE / 16 - 1);
+			store = *p == '*';
+			e = strtoull(p + store, &end, 16);
+			if (end == p + store)
+				die("case %u: '%s' is not ENCODING VALUE or *GPA VALUE", ncases, p);
+			p = end;
+			v = strtoull(p, &end, 16);
+			if (end == p)
+				die("case %u: a value is missing after 0x%llx", ncases, (unsigned long long)e);
+			p = end;
+			if (store)
+				remember_store(e);
+			c[1 + 2 * c[0]] = store ? e | CASE_STORE : e;
 			c[2 + 2 * c[0]] = v;
 			c[0]++;
-			p += used;
 		}
-		if (sscanf(p, "%llx %llx", &e, &v) == 2)
-			die("case %u has more VMWRITEs than a case slot holds (%d)", ncases, CASE_STRIDE / 16 - 1);
 		ncases++;
 	}
 	fclose(f);
+	find_case_field_resets();
 	((uint64_t *)(vmem + MAILBOX_GPA))[3] = CASES_GPA;
 	((uint64_t *)(vmem + MAILBOX_GPA))[4] = ncases;
 	printf("verdict run: %u cases\n", ncases);
@@ -780,6 +875,18 @@ static void run_vcpu(int fd, unsigned index, enum moment m, const char *moment_a
 		}
 	if (ioctl(vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
 		die("KVM_SET_CPUID2");
+	if (moment == MOMENT_VERDICTS) {
+		/* the CPUID rules are judged against what L1 was given: every leaf */
+		m_list_begin("cpuid");
+		for (unsigned i = 0; i < cpuid->nent; i++) {
+			struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+			m_item("{\"function\": \"0x%x\", \"index\": \"0x%x\", \"flags\": \"0x%x\", \"eax\": \"0x%x\", "
+			       "\"ebx\": \"0x%x\", \"ecx\": \"0x%x\", \"edx\": \"0x%x\"}",
+			       e->function, e->index, e->flags, e->eax, e->ebx, e->ecx, e->edx);
+		}
+		m_list_end();
+	}
 	free(cpuid);
 
 	read_capabilities();
@@ -838,8 +945,11 @@ static void run_vcpu(int fd, unsigned index, enum moment m, const char *moment_a
 		memcpy(&val, (uint8_t *)run + run->io.data_offset, run->io.size < 4 ? run->io.size : 4);
 		switch (run->io.port) {
 		case 0x12: /* L1 milestones */
-			if (moment == MOMENT_VERDICTS)
+			if (moment == MOMENT_VERDICTS) {
+				if (val == 4) /* L1 wrote the table once: the cases begin */
+					add_case_field_resets();
 				break; /* the verdicts list is the record of this run */
+			}
 			if (val == 1)
 				snapshot("after_vmxon");
 			else if (val == 3)
@@ -856,7 +966,15 @@ static void run_vcpu(int fd, unsigned index, enum moment m, const char *moment_a
 			    (val == 9 && moment == MOMENT_HOLD_NOVMX))
 				hold(moment_names[moment], false, false, 0);
 			break;
-		case 0x17: cur_case = val; break;
+		case 0x17: /* a case begins: L1's memory as before any case */
+			cur_case = val;
+			restore_stores();
+			break;
+		case 0x19: l1_efer = val; break; /* L1's IA32_EFER, bits 31:0 then 63:32, before its first case */
+		case 0x1a:
+			l1_efer |= (uint64_t)val << 32;
+			have_l1_efer = true;
+			break;
 		case 0x11: last_reason = val; have_reason = true; break;
 		case 0x15: last_qual = val; break;
 		case 0x16: { /* L2's RAX: the last word of an exit report */
@@ -936,6 +1054,8 @@ static void run_vcpu(int fd, unsigned index, enum moment m, const char *moment_a
 	m_list_end();
 	if (*dump_note)
 		fprintf(manifest, ",\n  \"dump\": %s", dump_note);
+	if (have_l1_efer)
+		fprintf(manifest, ",\n  \"l1_efer\": \"0x%llx\"", (unsigned long long)l1_efer);
 	fprintf(manifest, ",\n  \"vmwrite_count\": %u,\n  \"l2_outs_to_l0\": %u,\n  \"exits_to_l1\": %u\n}\n", nwrites,
 		l2_outs, exits);
 	fclose(manifest);
