@@ -80,12 +80,27 @@ def profile_caps(ns, blob):
     return [f"{m['msr']} {m['value']}" for m in caps["msrs"]] + [f"maxphyaddr {caps['maxphyaddr']}"]
 
 
-def check(ns, blob, memory=None, muts=""):
+def caps_key(line):
+    """What a caps line sets: ("cpuid", FUNCTION, INDEX) for a CPUID leaf, else its first word."""
+    words = line.split()
+    return ("cpuid", int(words[1], 0), int(words[2], 0)) if words[0] == "cpuid" else (words[0],)
+
+
+def case_caps(muts):
+    """The caps lines a case's caps:KEY=VALUE tokens give (options())."""
+    return options(muts)[1]
+
+
+def check(ns, blob, memory=None, muts="", caps=None, opts=()):
     """`nestscope check --json` on a blob: rule id -> result.  In muts, --OPTION=VALUE
-    is passed on, caps:KEY=VALUE lines are added to the default profile's
-    capabilities, given as a caps file (options()), and mem64:GPA=VALUE writes 8
-    bytes of L1's memory image (a copy) little-endian."""
-    opts, extra = options(muts)
+    is passed on, caps:KEY=VALUE lines take the place of the lines that set the
+    same (a CPUID leaf: the same function and index) in the capabilities, which
+    are caps (a list of caps-file lines) or else the default profile's, given as
+    a caps file (options()), and mem64:GPA=VALUE writes 8 bytes of L1's memory
+    image (a copy) little-endian (pokes()).  opts: more options, before the
+    case's own."""
+    case_opts, extra = options(muts)
+    opts = list(opts) + case_opts
     writes = pokes(muts)
     with tempfile.NamedTemporaryFile(suffix=".bin") as f, tempfile.NamedTemporaryFile("w", suffix=".caps") as c, \
             tempfile.NamedTemporaryFile(suffix=".img") as m:
@@ -98,8 +113,10 @@ def check(ns, blob, memory=None, muts=""):
             m.write(image)
             m.flush()
             memory = m.name
-        if extra:
-            c.write("\n".join(profile_caps(ns, blob) + extra) + "\n")
+        if extra or caps is not None:
+            named = {caps_key(e) for e in extra}
+            lines = [x for x in (profile_caps(ns, blob) if caps is None else caps) if caps_key(x) not in named]
+            c.write("\n".join(lines + extra) + "\n")
             c.flush()
             opts += ["--caps", c.name]
         r = subprocess.run([ns, "check", "--json", f.name] + (["-m", memory] if memory else []) + opts,
