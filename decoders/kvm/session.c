@@ -432,15 +432,31 @@ out:
 	return rc;
 }
 
-/* L1's memory for the checks: an L1 GPA through the VM's memslots to the VMM's page, page by page. */
+/*
+ * L1's memory for the checks: an L1 GPA through the VM's memslots to the
+ * VMM's page, a whole page at a time.  A page that reads as all zeros is
+ * not taken as data: makedumpfile -d 1 leaves zero pages out and a raw
+ * image made from such a dump holds zeros where any left-out page was, so
+ * a rule would judge the zeros of a missing page (a VMCS region of
+ * revision 0, an MSR-load entry for MSR 0).
+ */
 struct l1_reader {
 	const struct ns_session *s;
 	uint64_t kvm;
+	uint8_t page[4096];
 };
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
 
 static int read_l1(void *ctx, uint64_t gpa, void *buf, size_t len, char *why, size_t whylen)
 {
-	const struct l1_reader *r = ctx;
+	struct l1_reader *r = ctx;
 	uint8_t *out = buf;
 	struct ns_error err;
 
@@ -448,11 +464,18 @@ static int read_l1(void *ctx, uint64_t gpa, void *buf, size_t len, char *why, si
 		size_t chunk = 4096 - (gpa & 0xfff) < len ? 4096 - (gpa & 0xfff) : len;
 		uint64_t hva;
 
-		if (ns_kvm_gpa_to_hva(r->s->t, &r->s->off, r->kvm, gpa, &hva, &err) ||
-		    ns_kvm_read_user(r->s->t, &r->s->off, r->kvm, hva, out, chunk, &err)) {
+		if (ns_kvm_gpa_to_hva(r->s->t, &r->s->off, r->kvm, gpa & ~0xfffull, &hva, &err) ||
+		    ns_kvm_read_user(r->s->t, &r->s->off, r->kvm, hva, r->page, sizeof(r->page), &err)) {
 			snprintf(why, whylen, "%s", err.msg);
 			return -1;
 		}
+		if (all_zero(r->page, sizeof(r->page))) {
+			snprintf(why, whylen, "its page (HVA 0x%llx) reads as zeros, as a page a dump left out does "
+				 "(makedumpfile -d 1, or a raw image made from such a dump): not taken as data",
+				 (unsigned long long)hva);
+			return -1;
+		}
+		memcpy(out, r->page + (gpa & 0xfff), chunk);
 		gpa += chunk;
 		out += chunk;
 		len -= chunk;
@@ -463,15 +486,21 @@ static int read_l1(void *ctx, uint64_t gpa, void *buf, size_t len, char *why, si
 int ns_session_checks(struct ns_session *s, const struct ns_vcpu *v, struct ns_vmcs12_read *v12,
 		      struct ns_vmx_caps *caps, struct ns_check_report *checks, struct ns_error *err)
 {
-	struct l1_reader r = { s, v->kvm };
-	struct ns_guest_memory mem = { .read = read_l1, .ctx = &r };
+	struct l1_reader *r = malloc(sizeof(*r));
+	struct ns_guest_memory mem = { .read = read_l1, .ctx = r };
 	int rc;
 
+	if (!r)
+		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
+	r->s = s;
+	r->kvm = v->kvm;
 	if ((rc = ns_session_read_vmcs12(s, v, NS_COPY_CACHED, false, v12, err)) ||
 	    (rc = ns_kvm_nested_caps(s->t, &s->off, v, caps, err)))
-		return rc;
+		goto out;
 	ns_check_vmcs12(&v12->vr.r.vmcs[0].vmcs, caps, &mem, checks);
-	return NS_OK;
+out:
+	free(r);
+	return rc;
 }
 
 int ns_cmd_checks(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const struct ns_cmd_opts *opt, struct ns_out *o,
