@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rest < NS_VMCS12_STRUCT_SIZE)
 		return 0;
 	v = (struct ns_vmcs){ ns_vmcs12_layout(), nul + 1, rest < 4096 ? rest : 4096, "fuzz" };
-	mem = (struct ns_guest_memory){ nul + 1, rest };
+	mem = (struct ns_guest_memory){ .data = nul + 1, .len = rest };
 	ns_check_vmcs12_entry(&v, &caps, &mem, NS_ENTRY_VMLAUNCH, &r);
 	ns_check_vmcs12_entry(&v, &caps, &mem, NS_ENTRY_VMRESUME, &r);
 	return 0;
