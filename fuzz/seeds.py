@@ -77,7 +77,7 @@ with tempfile.TemporaryDirectory() as t:
             if r["kind"] in ("hardware-vmcs", "hardware-shadow"):
                 seed("hwvmcs", f"{r['kind']}-{pa:x}", page)
                 if r.get("role") == "vmcs02":
-                    v12 = int(r["vmcs12"], 16)
+                    v12 = int(r["vmcs12_address"], 16)
                     f.seek(v12)
                     seed("diff", f"vmcs12-{v12:x}-vmcs02-{pa:x}", f.read(4096) + page)
 
