@@ -8,7 +8,9 @@
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (in build-fuzz/; docs/robustness.md)
 #   make samples KERNEL=current   real samples from KVM inside Bochs (samples/README.md)
 #   make samples-many KERNEL=...  the many-VMs dump of one kernel (samples/README.md)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (LIBDIR= for a multiarch libdir; docs/packaging.md)
+#   make uninstall  the same variables: removes every file install put
+#   make deb        the Debian packages, built in $(BUILD)/deb (docs/packaging.md)
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -17,7 +19,20 @@ BUILD    ?= build
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS   ?= -O2 -g
-ALLCFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -Idecoders/include -Idecoders -DNESTSCOPE_DATADIR=\"$(PREFIX)/share/nestscope\"
+# where make install puts things; the binaries look for their data next to themselves first
+# (bin/../share/nestscope, lib/crash/extensions/../../../share/nestscope), then in NS_DATADIR
+LIBDIR   ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+NS_DATADIR := $(PREFIX)/share/nestscope
+MANDIR   ?= $(PREFIX)/share/man
+# crash searches /usr/lib/crash/extensions (and $$CRASH_EXTENSIONS) for `extend nestscope.so`: with
+# PREFIX=/usr this is that directory, with another PREFIX crash needs CRASH_EXTENSIONS=$(CRASH_EXTDIR)
+CRASH_EXTDIR ?= $(PREFIX)/lib/crash/extensions
+# gdb auto-loads OBJFILE-gdb.py from $$datadir/auto-load/OBJFILE (gdb's data directory is /usr/share/gdb)
+GDB_AUTOLOAD_DIR ?= $(PREFIX)/share/gdb/auto-load
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DATADIR_CFLAGS = -DNESTSCOPE_DATADIR=\"$(NS_DATADIR)\"
+ALLCFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -Idecoders/include -Idecoders
 LDLIBS_TEST = -lcmocka
 
 # decoders/: sdm/ (the SDM's tables and checks), kvm/ (KVM's structures and the
@@ -37,11 +52,22 @@ SRC_LIB  := $(BUILD)/libnestscope-sources.a
 SRC_CFLAGS = -I/usr/include/libdwarf $(shell pkg-config --cflags libkdumpfile)
 SRC_LDLIBS = $(shell pkg-config --libs libkdumpfile) -ldwarf -lelf -lz $(shell pkg-config --libs libvirt) -pthread
 LIB      := $(BUILD)/libnestscope.a
+# the shared library: libnestscope.so -> libnestscope.so.SOVERSION (its SONAME) -> libnestscope.so.VERSION.
+# SOVERSION changes when an exported ns_* function or a public struct changes incompatibly (the
+# ctypes layer's NS_ABI_VERSION in command.h then changes too); only ns_* symbols are exported
+# (decoders/libnestscope.map; tests/cli/exports.sh)
+VERSION  := $(shell sed -n 's/^\#define NESTSCOPE_VERSION "\(.*\)"/\1/p' decoders/include/nestscope/nestscope.h)
+SOVERSION := 0
+SONAME   := libnestscope.so.$(SOVERSION)
 SOLIB    := $(BUILD)/libnestscope.so
+SOLIB_REAL := $(BUILD)/libnestscope.so.$(VERSION)
+PCFILE   := $(BUILD)/nestscope.pc
+# the data directory compiled into the CLI and the crash extension: a change of PREFIX rebuilds them
+PATHS_STAMP := $(BUILD)/paths.stamp
 CLI      := $(BUILD)/nestscope
 CRASH_EXT := $(BUILD)/nestscope.so
 # crash's defs.h wants the architecture and its gdb version named
-CRASH_BASE_CFLAGS = -O2 -g -Wall -fPIC -DX86_64 -Idecoders/include -DNESTSCOPE_DATADIR=\"$(PREFIX)/share/nestscope\"
+CRASH_BASE_CFLAGS = -O2 -g -Wall -fPIC -DX86_64 -Idecoders/include $(DATADIR_CFLAGS)
 CRASH_CFLAGS = $(CRASH_BASE_CFLAGS) -DGDB_10_2 -I/usr/include/crash
 # crash 9.0.x (sid's, in the root setup.sh keeps in the cache): the same
 # extension built against its own defs.h, whose structs have grown
@@ -59,9 +85,14 @@ DEMO_DUMP := samples/6.1.0-56-amd64/dump/vmcore.kdump
 KERNEL   ?= current
 
 .PHONY: fuzz fuzz-bins
-.PHONY: all test test-unit test-cli test-asan test-slow demo bench samples samples-many install uninstall clean
+.PHONY: all test test-unit test-cli test-asan test-slow demo bench samples samples-many install uninstall clean deb FORCE
 
-all: $(LIB) $(SOLIB) $(CLI) $(CRASH_EXT) $(if $(wildcard $(SIDROOT)/usr/include/crash/defs.h),$(CRASH9_EXT))
+all: $(LIB) $(SOLIB) $(PCFILE) $(CLI) $(CRASH_EXT) $(if $(wildcard $(SIDROOT)/usr/include/crash/defs.h),$(CRASH9_EXT))
+
+# rewritten only when the data directory changes, so that what embeds it is rebuilt then and only then
+$(PATHS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(NS_DATADIR) $(LIBDIR) $(INCLUDEDIR)' | cmp -s - $@ || echo '$(NS_DATADIR) $(LIBDIR) $(INCLUDEDIR)' > $@
 
 $(BUILD)/%.o: %.c $(CORE_HDR) $(CORE_DEF)
 	@mkdir -p $(dir $@)
@@ -79,12 +110,24 @@ $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-$(SOLIB): $(CORE_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^
+# -z defs: a symbol the library needs and no library it links gives is an error here, not at dlopen; a
+# sanitizer build leaves the sanitizer's symbols to the executable's runtime, so not there
+SO_DEFS = $(if $(findstring -fsanitize,$(CFLAGS)),,-Wl,-z,defs)
+$(SOLIB_REAL): $(CORE_OBJ) decoders/libnestscope.map
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=decoders/libnestscope.map \
+	  $(SO_DEFS) -o $@ $(CORE_OBJ)
 
-$(BUILD)/cli/%.o: cli/%.c cli/cli.h $(CORE_HDR) sources/sources.h
+$(SOLIB): $(SOLIB_REAL)
+	ln -sf $(notdir $(SOLIB_REAL)) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(PCFILE): decoders/nestscope.pc.in decoders/include/nestscope/nestscope.h $(PATHS_STAMP)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(BUILD)/cli/%.o: cli/%.c cli/cli.h $(CORE_HDR) sources/sources.h $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -Isources -c -o $@ $<
+	$(CC) $(ALLCFLAGS) $(DATADIR_CFLAGS) -Isources -c -o $@ $<
 
 CLI_OBJ  := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(wildcard cli/*.c))
 
@@ -92,10 +135,10 @@ $(CLI): $(CLI_OBJ) $(SRC_LIB) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SRC_LDLIBS)
 
 # the crash extension: `extend build/nestscope.so` in crash
-$(CRASH_EXT): plugin/crash/nestscope_crash.c $(CORE_OBJ) $(CORE_HDR)
+$(CRASH_EXT): plugin/crash/nestscope_crash.c $(CORE_OBJ) $(CORE_HDR) $(PATHS_STAMP)
 	$(CC) $(CRASH_CFLAGS) $(CFLAGS) -shared -nostartfiles -rdynamic -o $@ $< $(CORE_OBJ) $(LDFLAGS)
 
-$(CRASH9_EXT): plugin/crash/nestscope_crash.c $(CORE_OBJ) $(CORE_HDR) $(SIDROOT)/usr/include/crash/defs.h
+$(CRASH9_EXT): plugin/crash/nestscope_crash.c $(CORE_OBJ) $(CORE_HDR) $(SIDROOT)/usr/include/crash/defs.h $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CRASH9_CFLAGS) $(CFLAGS) -shared -nostartfiles -rdynamic -o $@ $< $(CORE_OBJ) $(LDFLAGS)
 
@@ -123,7 +166,7 @@ $(BUILD)/fuzz-replay/%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h $(LIB)
 # the dump harnesses (fuzz_dump*.c) open files through sources/: libkdumpfile too
 $(BUILD)/fuzz-replay/dump%: fuzz/fuzz_dump%.c fuzz/replay.c fuzz/fuzz.h fuzz/dumpfuzz.h $(SRC_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(SRC_CFLAGS) -Ifuzz -Isources -o $@ $< fuzz/replay.c $(SRC_LIB) $(LIB) $(LDFLAGS) $(SRC_LDLIBS)
+	$(CC) $(ALLCFLAGS) $(DATADIR_CFLAGS) $(SRC_CFLAGS) -Ifuzz -Isources -o $@ $< fuzz/replay.c $(SRC_LIB) $(LIB) $(LDFLAGS) $(SRC_LDLIBS)
 
 test: all $(TEST_BIN) $(REPLAY_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
@@ -183,36 +226,47 @@ $(BUILD)/fuzz/%: fuzz/fuzz_%.c fuzz/fuzz.h $(LIB)
 
 $(BUILD)/fuzz/dump%: fuzz/fuzz_dump%.c fuzz/fuzz.h fuzz/dumpfuzz.h $(SRC_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(SRC_CFLAGS) -Ifuzz -Isources -fsanitize=fuzzer -o $@ $< $(SRC_LIB) $(LIB) $(LDFLAGS) $(SRC_LDLIBS)
+	$(CC) $(ALLCFLAGS) $(DATADIR_CFLAGS) $(SRC_CFLAGS) -Ifuzz -Isources -fsanitize=fuzzer -o $@ $< $(SRC_LIB) $(LIB) $(LDFLAGS) $(SRC_LDLIBS)
 
+# every file install puts is removed by uninstall (tests/cli/install.sh installs into a DESTDIR, lists
+# the files, uninstalls and finds none left)
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/nestscope \
-	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/nestscope
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/nestscope \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PREFIX)/share/doc/nestscope $(DESTDIR)$(CRASH_EXTDIR)
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/nestscope
-	install -d $(DESTDIR)$(PREFIX)/lib/crash/extensions
-	install -m 644 $(CRASH_EXT) $(DESTDIR)$(PREFIX)/lib/crash/extensions/nestscope.so
-	install -m 644 $(LIB) $(SOLIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 decoders/include/nestscope/*.h decoders/include/nestscope/*.def $(DESTDIR)$(PREFIX)/include/nestscope/
-	install -d $(DESTDIR)$(PREFIX)/share/nestscope/profiles
-	install -m 644 profiles/*.json $(DESTDIR)$(PREFIX)/share/nestscope/profiles/
-	install -d $(DESTDIR)$(PREFIX)/share/nestscope/gdb/nestscope_gdb
-	install -m 644 plugin/gdb/nestscope-gdb.py $(DESTDIR)$(PREFIX)/share/nestscope/gdb/
-	install -m 644 plugin/gdb/nestscope_gdb/*.py $(DESTDIR)$(PREFIX)/share/nestscope/gdb/nestscope_gdb/
-	install -d $(DESTDIR)$(PREFIX)/share/nestscope/python
-	install -m 644 plugin/python/nestscope_abi.py $(DESTDIR)$(PREFIX)/share/nestscope/python/
-	install -d $(DESTDIR)$(PREFIX)/share/nestscope/drgn/nestscope_drgn
-	install -m 755 plugin/drgn/nestscope-drgn $(DESTDIR)$(PREFIX)/share/nestscope/drgn/
-	install -m 644 plugin/drgn/nestscope_drgn/*.py $(DESTDIR)$(PREFIX)/share/nestscope/drgn/nestscope_drgn/
+	install -m 644 $(CRASH_EXT) $(DESTDIR)$(CRASH_EXTDIR)/nestscope.so
+	install -m 644 $(LIB) $(SOLIB_REAL) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SOLIB_REAL)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libnestscope.so
+	install -m 644 $(PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 decoders/include/nestscope/*.h decoders/include/nestscope/*.def $(DESTDIR)$(INCLUDEDIR)/nestscope/
+	install -d $(DESTDIR)$(NS_DATADIR)/profiles
+	install -m 644 profiles/*.json $(DESTDIR)$(NS_DATADIR)/profiles/
+	install -d $(DESTDIR)$(NS_DATADIR)/gdb/nestscope_gdb
+	install -m 644 plugin/gdb/nestscope-gdb.py $(DESTDIR)$(NS_DATADIR)/gdb/
+	install -m 755 plugin/gdb/nestscope-gdb-autoload $(DESTDIR)$(NS_DATADIR)/gdb/
+	install -m 644 plugin/gdb/nestscope_gdb/*.py $(DESTDIR)$(NS_DATADIR)/gdb/nestscope_gdb/
+	install -d $(DESTDIR)$(NS_DATADIR)/python
+	install -m 644 plugin/python/nestscope_abi.py $(DESTDIR)$(NS_DATADIR)/python/
+	install -d $(DESTDIR)$(NS_DATADIR)/drgn/nestscope_drgn
+	install -m 755 plugin/drgn/nestscope-drgn $(DESTDIR)$(NS_DATADIR)/drgn/
+	install -m 644 plugin/drgn/nestscope_drgn/*.py $(DESTDIR)$(NS_DATADIR)/drgn/nestscope_drgn/
 	ln -sf ../share/nestscope/drgn/nestscope-drgn $(DESTDIR)$(PREFIX)/bin/nestscope-drgn
-	install -m 644 docs/nestscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 docs/nestscope.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 docs/*.md docs/json-schema/*.json $(DESTDIR)$(PREFIX)/share/doc/nestscope/
+	# gdb's auto-load links for the kernels whose kvm-intel.ko debug files are on this machine (not
+	# into a DESTDIR: a package makes them where it is installed, docs/packaging.md)
+	$(if $(DESTDIR),,$(NS_DATADIR)/gdb/nestscope-gdb-autoload $(GDB_AUTOLOAD_DIR) $(NS_DATADIR)/gdb/nestscope-gdb.py)
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/nestscope $(DESTDIR)$(PREFIX)/bin/nestscope-drgn $(DESTDIR)$(PREFIX)/lib/libnestscope.a \
-	  $(DESTDIR)$(PREFIX)/lib/libnestscope.so $(DESTDIR)$(PREFIX)/share/man/man1/nestscope.1
-	rm -rf $(DESTDIR)$(PREFIX)/include/nestscope $(DESTDIR)$(PREFIX)/share/doc/nestscope \
-	  $(DESTDIR)$(PREFIX)/share/nestscope/gdb $(DESTDIR)$(PREFIX)/share/nestscope/profiles \
-	  $(DESTDIR)$(PREFIX)/share/nestscope/python $(DESTDIR)$(PREFIX)/share/nestscope/drgn
+	$(if $(DESTDIR),,[ ! -x $(NS_DATADIR)/gdb/nestscope-gdb-autoload ] || \
+	  $(NS_DATADIR)/gdb/nestscope-gdb-autoload --remove $(GDB_AUTOLOAD_DIR) $(NS_DATADIR)/gdb/nestscope-gdb.py)
+	rm -f $(DESTDIR)$(PREFIX)/bin/nestscope $(DESTDIR)$(PREFIX)/bin/nestscope-drgn \
+	  $(DESTDIR)$(CRASH_EXTDIR)/nestscope.so \
+	  $(DESTDIR)$(LIBDIR)/libnestscope.a $(DESTDIR)$(LIBDIR)/libnestscope.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/$(notdir $(SOLIB_REAL)) $(DESTDIR)$(LIBDIR)/pkgconfig/nestscope.pc \
+	  $(DESTDIR)$(MANDIR)/man1/nestscope.1
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/nestscope $(DESTDIR)$(PREFIX)/share/doc/nestscope $(DESTDIR)$(NS_DATADIR)
 
 clean:
 	rm -rf build build-asan build-fuzz

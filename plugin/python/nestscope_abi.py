@@ -13,10 +13,14 @@ import os
 ABI_VERSION = 2  # NS_ABI_VERSION in decoders/include/nestscope/command.h
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# build tree (plugin/python -> build/), then the install (share/nestscope/python -> lib/)
+# build tree (plugin/python -> build/), then the install (share/nestscope/python -> lib/), then the
+# loader's path by the library's SONAME (a package's multiarch libdir; the Makefile's SONAME), then the
+# development link
+SONAME = "libnestscope.so.0"
 CANDIDATES = [os.environ.get("NESTSCOPE_LIB", ""),
               os.path.join(HERE, "..", "..", "build", "libnestscope.so"),
-              os.path.join(HERE, "..", "..", "..", "lib", "libnestscope.so"),
+              os.path.join(HERE, "..", "..", "..", "lib", SONAME),
+              SONAME,
               "libnestscope.so"]
 DATADIR = os.path.normpath(os.path.join(HERE, ".."))  # the install's share/nestscope
 
