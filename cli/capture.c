@@ -256,7 +256,7 @@ int cmd_capture(int argc, char **argv)
 		snprintf(label, sizeof(label), "%s: %s at guest-physical 0x%llx", domain, ns_scan_kind_name(h->kind),
 			 (unsigned long long)h->pa);
 		ns_render_capture_gap(&doc);
-		if (ns_region_decode(page, sizeof(page), label, NESTSCOPE_DATADIR, &copt, rr, &err)) {
+		if (ns_region_decode(page, sizeof(page), label, datadir(), &copt, rr, &err)) {
 			fprintf(stderr, "%s: %s: %s\n", prog, label, err.msg);
 			continue;
 		}

@@ -15,6 +15,11 @@ extern const char *prog;
 /* "nestscope: MESSAGE (see 'nestscope --help')" and exit 2. */
 void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* nestscope.c: the directory of this executable (false: unknown), and the data directory: the
+   install's share/nestscope next to it (bin/../share/nestscope), else the one compiled in */
+bool exe_dir(char *buf, size_t n);
+const char *datadir(void);
+
 /* postmortem.c: commands on kernel dumps and debuginfo */
 int cmd_triage(int argc, char **argv);
 int cmd_profile(int argc, char **argv);

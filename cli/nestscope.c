@@ -138,14 +138,48 @@ static uint8_t *read_region(const char *spec, size_t *len)
 	return read_input(spec, len);
 }
 
-/* Layout files: ~/.config/nestscope/layouts, then the install's share directory. */
+/* The data directory compiled in (make: PREFIX/share/nestscope), when none is found next to the executable. */
 #ifndef NESTSCOPE_DATADIR
 #define NESTSCOPE_DATADIR "/usr/local/share/nestscope"
 #endif
 
+bool exe_dir(char *buf, size_t n)
+{
+	ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+	char *slash;
+
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	if (!(slash = strrchr(buf, '/')))
+		return false;
+	*slash = '\0';
+	return true;
+}
+
+/* An installed nestscope reads its own install's data wherever that was put (make install PREFIX=...
+   DESTDIR=..., a package), and a build tree's nestscope, which has no share/ beside it, the compiled-in one. */
+const char *datadir(void)
+{
+	static char dir[PATH_MAX + 32];
+	char exe[PATH_MAX];
+	struct stat st;
+
+	if (dir[0])
+		return dir;
+	if (exe_dir(exe, sizeof(exe))) {
+		snprintf(dir, sizeof(dir), "%s/../share/nestscope", exe);
+		if (!stat(dir, &st) && S_ISDIR(st.st_mode))
+			return dir;
+	}
+	snprintf(dir, sizeof(dir), "%s", NESTSCOPE_DATADIR);
+	return dir;
+}
+
+/* Layout files: ~/.config/nestscope/layouts, then the install's share directory. */
 static bool find_hw_layout(uint32_t revision, const char *file, struct ns_hwlayout *l, struct ns_error *err)
 {
-	return ns_hwlayout_lookup(revision, file, NESTSCOPE_DATADIR, l, err) == NS_OK;
+	return ns_hwlayout_lookup(revision, file, datadir(), l, err) == NS_OK;
 }
 
 /* ---- decode ---- */
@@ -874,7 +908,7 @@ static void usage(FILE *f)
 		"  vmcs12-abi DUMP    the dump's struct vmcs12 against the built-in table\n"
 		"\n"
 		"'%s help COMMAND' describes each; 'man nestscope' has the rest.\n"
-		"  -V, --version      print the version\n",
+		"  -V, --version      print the version and the data directory\n",
 		prog, prog);
 }
 
@@ -904,7 +938,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-		printf("nestscope %s\n", NESTSCOPE_VERSION);
+		/* and where this nestscope reads its data (profiles, layouts): which install it belongs to */
+		printf("nestscope %s\ndata: %s\n", NESTSCOPE_VERSION, datadir());
 		return 0;
 	}
 	if (!strcmp(argv[1], "decode"))

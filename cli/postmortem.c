@@ -43,28 +43,13 @@ static void check_type_opts(const struct type_opts *t)
 		die_usage("--vmlinux needs --module kvm_intel=FILE (and kvm=FILE), and the other way round");
 }
 
-/* The directory of this executable, for the profiles next to a build or an install. */
-static bool exe_dir(char *buf, size_t n)
-{
-	ssize_t len = readlink("/proc/self/exe", buf, n - 1);
-	char *slash;
-
-	if (len <= 0)
-		return false;
-	buf[len] = '\0';
-	if (!(slash = strrchr(buf, '/')))
-		return false;
-	*slash = '\0';
-	return true;
-}
-
 /* A bundled profile for release: $NESTSCOPE_PROFILES, the source tree's, the install's. */
 static bool bundled_profile(const char *release, char *path, size_t n)
 {
 	char dir[PATH_MAX];
 	const char *env = getenv("NESTSCOPE_PROFILES");
-	const char *candidates[4] = { env, NULL, NULL, NESTSCOPE_DATADIR "/profiles" };
-	char c1[PATH_MAX + 16], c2[PATH_MAX + 32];
+	const char *candidates[4] = { env, NULL, NULL, NULL };
+	char c1[PATH_MAX + 16], c2[PATH_MAX + 32], c3[PATH_MAX + 16];
 
 	if (exe_dir(dir, sizeof(dir))) {
 		snprintf(c1, sizeof(c1), "%s/../profiles", dir);
@@ -72,6 +57,8 @@ static bool bundled_profile(const char *release, char *path, size_t n)
 		candidates[1] = c1;
 		candidates[2] = c2;
 	}
+	snprintf(c3, sizeof(c3), "%s/profiles", datadir());
+	candidates[3] = c3;
 	for (size_t i = 0; i < 4; i++) {
 		if (!candidates[i])
 			continue;
@@ -150,7 +137,7 @@ static bool open_dump(const char *path, const struct type_opts *to, bool force, 
 		return false;
 	}
 	ns_dump_target_init(&op->dt, op->dump, &op->types);
-	if (!(op->s = ns_session_new(&op->dt.t, NESTSCOPE_DATADIR))) {
+	if (!(op->s = ns_session_new(&op->dt.t, datadir()))) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		ns_types_free(&op->types);
 		ns_dump_close(op->dump);

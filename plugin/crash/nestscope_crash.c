@@ -9,9 +9,13 @@
  * the help text is the core's too.  It never writes to the target.  Errors
  * are one line (error(INFO)) and the command returns: the session goes on.
  */
+#define _GNU_SOURCE /* dladdr(), for the data directory next to the installed extension */
 #include "defs.h"
 
+#include <dlfcn.h>
+#include <limits.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 
 #include "nestscope/nestscope.h"
@@ -70,9 +74,33 @@ static struct ns_out out_fp(void)
 	return (struct ns_out){ write_fp, NULL };
 }
 
+/* The data directory compiled in (make: PREFIX/share/nestscope), when none is found next to this extension. */
 #ifndef NESTSCOPE_DATADIR
 #define NESTSCOPE_DATADIR "/usr/local/share/nestscope"
 #endif
+
+/* An installed extension (PREFIX/lib/crash/extensions/nestscope.so) reads its own install's
+   PREFIX/share/nestscope, wherever that was put; one in a build tree, the compiled-in directory. */
+static const char *datadir(void)
+{
+	static char dir[PATH_MAX];
+	Dl_info self;
+	struct stat st;
+	char *slash;
+
+	if (dladdr((void *)datadir, &self) && self.dli_fname && strlen(self.dli_fname) < sizeof(dir)) {
+		snprintf(dir, sizeof(dir), "%s", self.dli_fname);
+		if ((slash = strrchr(dir, '/'))) {
+			*slash = '\0';
+			size_t used = strlen(dir);
+
+			snprintf(dir + used, sizeof(dir) - used, "/../../../share/nestscope");
+			if (!stat(dir, &st) && S_ISDIR(st.st_mode))
+				return dir;
+		}
+	}
+	return NESTSCOPE_DATADIR;
+}
 
 /* Where Debian installs kvm-intel.ko's debuginfo for the dumped kernel. */
 static void debuginfo_path(char *buf, size_t n)
@@ -226,7 +254,7 @@ void __attribute__((constructor)) nestscope_init(void)
 {
 	size_t n = 0;
 
-	session = ns_session_new(&target, NESTSCOPE_DATADIR);
+	session = ns_session_new(&target, datadir());
 	if (!session) {
 		error(INFO, "nestscope: out of memory\n");
 		return;

@@ -5,10 +5,16 @@
 # and struct kvm_nested_state.  The work is done by libnestscope (found next
 # to this file in a build tree, in the install's lib directory, or at
 # $NESTSCOPE_LIB), the same C core the crash extension and the CLI use.
+#
+# Installed (make install, the python3-nestscope package): ~/.gdbinit's line
+#   source /usr/share/nestscope/gdb/nestscope-gdb.py
+# loads it in every gdb; gdb's auto-load runs it when it reads a kernel's kvm-intel.ko debug file
+# (docs/packaging.md).
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# the package beside the real file: gdb's auto-load runs this through a link (nestscope-gdb-autoload)
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
 import nestscope_gdb  # noqa: E402
 
