@@ -253,6 +253,8 @@ install: all
 	install -m 644 plugin/drgn/nestscope_drgn/*.py $(DESTDIR)$(NS_DATADIR)/drgn/nestscope_drgn/
 	ln -sf ../share/nestscope/drgn/nestscope-drgn $(DESTDIR)$(PREFIX)/bin/nestscope-drgn
 	install -m 644 docs/nestscope.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 cli/nestscope.bash-completion $(DESTDIR)$(BASHCOMPDIR)/nestscope
 	install -m 644 docs/*.md docs/json-schema/*.json $(DESTDIR)$(PREFIX)/share/doc/nestscope/
 	# gdb's auto-load links for the kernels whose kvm-intel.ko debug files are on this machine (not
 	# into a DESTDIR: a package makes them where it is installed, docs/packaging.md)
@@ -265,7 +267,7 @@ uninstall:
 	  $(DESTDIR)$(CRASH_EXTDIR)/nestscope.so \
 	  $(DESTDIR)$(LIBDIR)/libnestscope.a $(DESTDIR)$(LIBDIR)/libnestscope.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	  $(DESTDIR)$(LIBDIR)/$(notdir $(SOLIB_REAL)) $(DESTDIR)$(LIBDIR)/pkgconfig/nestscope.pc \
-	  $(DESTDIR)$(MANDIR)/man1/nestscope.1
+	  $(DESTDIR)$(MANDIR)/man1/nestscope.1 $(DESTDIR)$(BASHCOMPDIR)/nestscope
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/nestscope $(DESTDIR)$(PREFIX)/share/doc/nestscope $(DESTDIR)$(NS_DATADIR)
 
 clean:

@@ -32,7 +32,8 @@ prefix=$(sed -n 's/^prefix=//p' "$BUILD/nestscope.pc")
 for f in bin/nestscope bin/nestscope-drgn lib/libnestscope.so lib/libnestscope.so.0 lib/pkgconfig/nestscope.pc \
 	include/nestscope/nestscope.h lib/crash/extensions/nestscope.so share/nestscope/gdb/nestscope-gdb.py \
 	share/nestscope/gdb/nestscope-gdb-autoload share/nestscope/python/nestscope_abi.py \
-	share/nestscope/drgn/nestscope_drgn/__init__.py share/nestscope/profiles/$RELEASE.json share/man/man1/nestscope.1; do
+	share/nestscope/drgn/nestscope_drgn/__init__.py share/nestscope/profiles/$RELEASE.json share/man/man1/nestscope.1 \
+	share/bash-completion/completions/nestscope; do
 	grep -qx "$prefix/$f" "$T/files" || bad "make install put no $prefix/$f"
 done
 echo "ok   make install DESTDIR=... PREFIX=$prefix put $(wc -l < "$T/files") files"
