@@ -161,15 +161,17 @@ bool exe_dir(char *buf, size_t n)
    DESTDIR=..., a package), and a build tree's nestscope, which has no share/ beside it, the compiled-in one. */
 const char *datadir(void)
 {
-	static char dir[PATH_MAX + 32];
+	static char dir[PATH_MAX];
 	char exe[PATH_MAX];
 	struct stat st;
 
 	if (dir[0])
 		return dir;
 	if (exe_dir(exe, sizeof(exe))) {
-		snprintf(dir, sizeof(dir), "%s/../share/nestscope", exe);
-		if (!stat(dir, &st) && S_ISDIR(st.st_mode))
+		char rel[PATH_MAX + 32];
+
+		snprintf(rel, sizeof(rel), "%s/../share/nestscope", exe);
+		if (!stat(rel, &st) && S_ISDIR(st.st_mode) && realpath(rel, dir))
 			return dir;
 	}
 	snprintf(dir, sizeof(dir), "%s", NESTSCOPE_DATADIR);
