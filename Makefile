@@ -32,7 +32,7 @@ CRASH_EXTDIR ?= $(PREFIX)/lib/crash/extensions
 GDB_AUTOLOAD_DIR ?= $(PREFIX)/share/gdb/auto-load
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DATADIR_CFLAGS = -DNESTSCOPE_DATADIR=\"$(NS_DATADIR)\"
-ALLCFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -Idecoders/include -Idecoders
+ALLCFLAGS = $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) -fPIC -Idecoders/include -Idecoders
 LDLIBS_TEST = -lcmocka
 
 # decoders/: sdm/ (the SDM's tables and checks), kvm/ (KVM's structures and the
@@ -67,7 +67,7 @@ PATHS_STAMP := $(BUILD)/paths.stamp
 CLI      := $(BUILD)/nestscope
 CRASH_EXT := $(BUILD)/nestscope.so
 # crash's defs.h wants the architecture and its gdb version named
-CRASH_BASE_CFLAGS = -O2 -g -Wall -fPIC -DX86_64 -Idecoders/include $(DATADIR_CFLAGS)
+CRASH_BASE_CFLAGS = -O2 -g -Wall $(CPPFLAGS) -fPIC -DX86_64 -Idecoders/include $(DATADIR_CFLAGS)
 CRASH_CFLAGS = $(CRASH_BASE_CFLAGS) -DGDB_10_2 -I/usr/include/crash
 # crash 9.0.x (sid's, in the root setup.sh keeps in the cache): the same
 # extension built against its own defs.h, whose structs have grown
@@ -252,7 +252,7 @@ install: all
 	install -m 755 plugin/drgn/nestscope-drgn $(DESTDIR)$(NS_DATADIR)/drgn/
 	install -m 644 plugin/drgn/nestscope_drgn/*.py $(DESTDIR)$(NS_DATADIR)/drgn/nestscope_drgn/
 	ln -sf ../share/nestscope/drgn/nestscope-drgn $(DESTDIR)$(PREFIX)/bin/nestscope-drgn
-	install -m 644 docs/nestscope.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 docs/nestscope.1 docs/nestscope-drgn.1 $(DESTDIR)$(MANDIR)/man1/
 	install -d $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 cli/nestscope.bash-completion $(DESTDIR)$(BASHCOMPDIR)/nestscope
 	install -m 644 docs/*.md docs/json-schema/*.json $(DESTDIR)$(PREFIX)/share/doc/nestscope/
@@ -267,8 +267,26 @@ uninstall:
 	  $(DESTDIR)$(CRASH_EXTDIR)/nestscope.so \
 	  $(DESTDIR)$(LIBDIR)/libnestscope.a $(DESTDIR)$(LIBDIR)/libnestscope.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	  $(DESTDIR)$(LIBDIR)/$(notdir $(SOLIB_REAL)) $(DESTDIR)$(LIBDIR)/pkgconfig/nestscope.pc \
-	  $(DESTDIR)$(MANDIR)/man1/nestscope.1 $(DESTDIR)$(BASHCOMPDIR)/nestscope
+	  $(DESTDIR)$(MANDIR)/man1/nestscope.1 $(DESTDIR)$(MANDIR)/man1/nestscope-drgn.1 $(DESTDIR)$(BASHCOMPDIR)/nestscope
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/nestscope $(DESTDIR)$(PREFIX)/share/doc/nestscope $(DESTDIR)$(NS_DATADIR)
+
+# the Debian packages (debian/), built from a copy of the source in $(BUILD)/deb so that the tree stays
+# clean: the .debs, the .changes and lintian's report (lintian.txt) land in $(BUILD)/deb
+DEB_DIR  := $(BUILD)/deb
+DEB_SRC  := $(DEB_DIR)/nestscope-$(VERSION)
+DEB_FILES := Makefile README.md cli decoders sources plugin profiles docs debian
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	if git rev-parse --is-inside-work-tree > /dev/null 2>&1; then \
+	  git ls-files -z -- $(DEB_FILES) | tar --null -T - -cf - | tar -xf - -C $(DEB_SRC); \
+	else \
+	  tar -cf - $(DEB_FILES) | tar -xf - -C $(DEB_SRC); \
+	fi
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	lintian --info --display-info $(DEB_DIR)/*.changes > $(DEB_DIR)/lintian.txt 2>&1 || true; \
+	  cat $(DEB_DIR)/lintian.txt; ls $(DEB_DIR)/*.deb; \
+	  if grep -q '^E:' $(DEB_DIR)/lintian.txt; then echo "make deb: lintian reports errors"; exit 1; fi
 
 clean:
 	rm -rf build build-asan build-fuzz

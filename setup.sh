@@ -40,6 +40,8 @@ PACKAGES="
   libvirt-clients
   libvirt-dev
   chromium
+  debhelper
+  lintian
 "
 
 missing=""
