@@ -707,10 +707,15 @@ static int cmd_layout(int argc, char **argv)
 		return 0;
 	}
 	fprintf(argc > 1 && strcmp(argv[1], "--help") ? stderr : stdout,
-		"usage: %s layout show REVISION   print the layout used for a revision id (files, then built-in)\n"
-		"       %s layout check FILE      read a layout file and say what it holds\n"
-		"Layout files: docs/layout-format.md; searched in ~/.config/nestscope/layouts and the install's\n"
-		"share/nestscope/layouts.\n", prog, prog);
+		"usage: %s layout show REVISION\n"
+		"       %s layout check FILE\n"
+		"\n"
+		"show prints the hardware VMCS layout used for a revision id: a layout file's\n"
+		"if one has that revision, else the built-in one.  check reads a layout file\n"
+		"and says what it holds.  Layout files (docs/layout-format.md) are searched in\n"
+		"~/.config/nestscope/layouts and the install's share/nestscope/layouts.\n"
+		"\n"
+		"Exit status: 0, 1 no layout for the revision or a malformed file, 2 usage.\n", prog, prog);
 	return argc > 1 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
 }
 
@@ -883,35 +888,75 @@ static int cmd_explain(int argc, char **argv)
 
 /* ---- main ---- */
 
+/*
+ * The CLI's own commands, defined once: the dispatch in main, the listing in
+ * usage() and 'nestscope help --commands' (what the build turns into one man
+ * page per command, docs/man/mkman.py) all read this table.  The debugger
+ * commands (kvm, vmcs12, ...) come from the core's commands.def.
+ */
+static const struct cli_command {
+	const char *name, *operands, *summary;
+	int (*run)(int argc, char **argv);
+} cli_commands[] = {
+	{ "decode", "FILE", "decode a KVM_GET_NESTED_STATE blob or a vmcs12 region", cmd_decode },
+	{ "fields", "[FILTER]", "list the VMCS fields of the Intel SDM", cmd_fields },
+	{ "explain", "KIND VALUE", "decode one value (exit reason, access rights, ...)", cmd_explain },
+	{ "check", "FILE", "the SDM's VM-entry checks on a vmcs12", cmd_check },
+	{ "diff", "A B", "compare two VMCS images; explain vmcs12 vs vmcs02", cmd_diff },
+	{ "layout", "show|check", "hardware VMCS layouts (built in, or layout files)", cmd_layout },
+	{ "triage", "DUMP", "every VM and vCPU in a kernel dump, and what is wrong", cmd_triage },
+	{ "profile", "", "extract the types triage needs from debuginfo (ISF JSON)", cmd_profile },
+	{ "scan", "IMAGE", "find VMCS regions in a memory image, without debuginfo", cmd_scan },
+	{ "capture", "DOMAIN", "dump a running libvirt domain's memory, find and decode its VMCSs", cmd_capture },
+	{ "abi", "", "a kernel's struct vmcs12 (debuginfo, profile) against the built-in table", cmd_abi },
+};
+
+#define USAGE_COLUMN 20
+
+static void usage_line(FILE *f, const char *name, const char *operands, const char *summary)
+{
+	int w = fprintf(f, "  %s%s%s", name, *operands ? " " : "", operands) - 2;
+
+	fprintf(f, "%*s %s\n", w < USAGE_COLUMN ? USAGE_COLUMN - w : 1, "", summary);
+}
+
 static void usage(FILE *f)
 {
+	const char *name;
+
 	fprintf(f,
 		"usage: %s COMMAND [options] ...\n"
 		"\n"
 		"Find, decode and judge nested-VMX state (KVM vmcs12 and nested-state blobs).\n"
 		"\n"
-		"commands:\n"
-		"  decode FILE        decode a KVM_GET_NESTED_STATE blob or a vmcs12 region\n"
-		"  fields [FILTER]    list the VMCS fields of the Intel SDM\n"
-		"  explain KIND VALUE decode one value (exit reason, access rights, ...)\n"
-		"  check FILE         the SDM's VM-entry checks on a vmcs12\n"
-		"  diff A B           compare two VMCS images; explain vmcs12 vs vmcs02\n"
-		"  layout show|check  hardware VMCS layouts (built in, or layout files)\n"
-		"  triage DUMP        every VM and vCPU in a kernel dump, and what is wrong\n"
-		"  profile            extract the types triage needs from debuginfo (ISF JSON)\n"
-		"  scan IMAGE         find VMCS regions in a memory image, without debuginfo\n"
-		"  capture DOMAIN     dump a running libvirt domain's memory, find and decode its VMCSs\n"
-		"  abi                a kernel's struct vmcs12 (debuginfo, profile) against the built-in table\n"
+		"commands:\n", prog);
+	for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
+		usage_line(f, cli_commands[i].name, cli_commands[i].operands, cli_commands[i].summary);
+	fprintf(f, "\nthe debugger commands on a kernel dump, as crash and gdb have them:\n");
+	for (size_t i = 0; (name = ns_command_name(i)); i++) {
+		char syn[256];
+
+		/* the options are the command's own ('help NAME'): here only its operands */
+		if (ns_command_synopsis(name, syn, sizeof(syn)))
+			usage_line(f, name, strstr(syn, "VCPU") ? "DUMP [VCPU]" : "DUMP", ns_command_summary(name));
+	}
+	fprintf(f,
 		"\n"
-		"the debugger commands on a kernel dump, as crash and gdb have them:\n"
-		"  kvm DUMP [-v]      the VMs on vm_list, and their vCPUs\n"
-		"  vmcs12 DUMP [VCPU] a vCPU's vmcs12, decoded, checked (-C) or against vmcs02 (-D)\n"
-		"  vmcs02, vmcs01 DUMP [VCPU]  the hardware VMCSs KVM built\n"
-		"  vmcs12-abi DUMP    the dump's struct vmcs12 against the built-in table\n"
-		"\n"
-		"'%s help COMMAND' describes each; 'man nestscope' has the rest.\n"
+		"'%s help COMMAND' describes each; 'man nestscope-COMMAND' too, 'man nestscope' has the rest.\n"
 		"  -V, --version      print the version and the data directory\n",
-		prog, prog);
+		prog);
+}
+
+/* 'help --commands': each command's name, a tab and its summary, for the man pages */
+static int list_commands(void)
+{
+	const char *name;
+
+	for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
+		printf("%s\t%s\n", cli_commands[i].name, cli_commands[i].summary);
+	for (size_t i = 0; (name = ns_command_name(i)); i++)
+		printf("%s\t%s\n", name, ns_command_summary(name));
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -926,6 +971,8 @@ int main(int argc, char **argv)
 
 		return ns_command_help(NULL, NS_HELP_MAN, &out, NULL);
 	}
+	if (!strcmp(argv[1], "help") && argc == 3 && !strcmp(argv[2], "--commands"))
+		return list_commands();
 	if (!strcmp(argv[1], "help") && argc == 3 && ns_command_exists(argv[2])) {
 		usage_debugger(stdout, argv[2]);
 		return 0;
@@ -944,28 +991,9 @@ int main(int argc, char **argv)
 		printf("nestscope %s\ndata: %s\n", NESTSCOPE_VERSION, datadir());
 		return 0;
 	}
-	if (!strcmp(argv[1], "decode"))
-		return cmd_decode(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "fields"))
-		return cmd_fields(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "explain"))
-		return cmd_explain(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "diff"))
-		return cmd_diff(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "layout"))
-		return cmd_layout(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "check"))
-		return cmd_check(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "triage"))
-		return cmd_triage(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "profile"))
-		return cmd_profile(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "scan"))
-		return cmd_scan(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "capture"))
-		return cmd_capture(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "abi"))
-		return cmd_abi(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
+		if (!strcmp(argv[1], cli_commands[i].name))
+			return cli_commands[i].run(argc - 1, argv + 1);
 	if (ns_command_exists(argv[1]))
 		return cmd_debugger(argc - 1, argv + 1);
 	die_usage("unknown command '%s'", argv[1]);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bash completion (cli/nestscope.bash-completion), run in bash as it is installed:
-#  - the first word completes to every command main() dispatches (cli/nestscope.c) and every debugger
+#  - the first word completes to every command main() dispatches (cli/nestscope.c's cli_commands) and every debugger
 #    command of the core's table (decoders/commands.def), and to nothing else but help;
 #  - an option completes from that command's own options (triage --j -> --json; vmcs12's -C);
 #  - a word that is no option completes to files.
@@ -17,6 +17,7 @@ bad() { echo "FAIL $*"; fail=1; }
 {
 	sed -n '/^int main(/,$p' cli/nestscope.c | grep -oE 'strcmp\(argv\[1\], "[a-z][a-z0-9-]*"\)' |
 		sed 's/.*"\(.*\)".*/\1/'
+	sed -n '/^} cli_commands\[\] = {/,/^};/p' cli/nestscope.c | sed -n 's/^\t{ "\([a-z][a-z0-9-]*\)".*/\1/p'
 	sed -n 's/^NS_CMD([A-Z0-9_]*, "\([a-z0-9-]*\)".*/\1/p' decoders/commands.def
 } | sort -u > "$T/want"
 
