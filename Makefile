@@ -65,6 +65,8 @@ PCFILE   := $(BUILD)/nestscope.pc
 # the data directory compiled into the CLI and the crash extension: a change of PREFIX rebuilds them
 PATHS_STAMP := $(BUILD)/paths.stamp
 CLI      := $(BUILD)/nestscope
+MAN_DIR  := $(BUILD)/man
+MAN_STAMP := $(MAN_DIR)/.stamp
 CRASH_EXT := $(BUILD)/nestscope.so
 # crash's defs.h wants the architecture and its gdb version named
 CRASH_BASE_CFLAGS = -O2 -g -Wall $(CPPFLAGS) -fPIC -DX86_64 -Idecoders/include $(DATADIR_CFLAGS)
@@ -87,7 +89,15 @@ KERNEL   ?= current
 .PHONY: fuzz fuzz-bins
 .PHONY: all test test-unit test-cli test-asan test-slow demo bench samples samples-many install uninstall clean deb FORCE
 
-all: $(LIB) $(SOLIB) $(PCFILE) $(CLI) $(CRASH_EXT) $(if $(wildcard $(SIDROOT)/usr/include/crash/defs.h),$(CRASH9_EXT))
+all: $(LIB) $(SOLIB) $(PCFILE) $(CLI) $(MAN_STAMP) $(CRASH_EXT) $(if $(wildcard $(SIDROOT)/usr/include/crash/defs.h),$(CRASH9_EXT))
+
+# a man page per command (nestscope-triage(1), ...) and nestscope-debuggers(7), made from the commands'
+# own --help by docs/man/mkman.py: remade when the binary or the main page (its ENVIRONMENT and FILES) change
+$(MAN_STAMP): $(CLI) docs/man/mkman.py docs/man/nestscope-debuggers.7.in docs/nestscope.1
+	rm -rf $(MAN_DIR)
+	mkdir -p $(MAN_DIR)
+	python3 docs/man/mkman.py $(CLI) docs/nestscope.1 docs/man $(MAN_DIR)
+	touch $@
 
 # rewritten only when the data directory changes, so that what embeds it is rebuilt then and only then
 $(PATHS_STAMP): FORCE
@@ -232,7 +242,7 @@ $(BUILD)/fuzz/dump%: fuzz/fuzz_dump%.c fuzz/fuzz.h fuzz/dumpfuzz.h $(SRC_LIB) $(
 # the files, uninstalls and finds none left)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/nestscope \
-	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PREFIX)/share/doc/nestscope $(DESTDIR)$(CRASH_EXTDIR)
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(PREFIX)/share/doc/nestscope $(DESTDIR)$(CRASH_EXTDIR)
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/nestscope
 	install -m 644 $(CRASH_EXT) $(DESTDIR)$(CRASH_EXTDIR)/nestscope.so
 	install -m 644 $(LIB) $(SOLIB_REAL) $(DESTDIR)$(LIBDIR)/
@@ -252,7 +262,8 @@ install: all
 	install -m 755 plugin/drgn/nestscope-drgn $(DESTDIR)$(NS_DATADIR)/drgn/
 	install -m 644 plugin/drgn/nestscope_drgn/*.py $(DESTDIR)$(NS_DATADIR)/drgn/nestscope_drgn/
 	ln -sf ../share/nestscope/drgn/nestscope-drgn $(DESTDIR)$(PREFIX)/bin/nestscope-drgn
-	install -m 644 docs/nestscope.1 docs/nestscope-drgn.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 docs/nestscope.1 docs/nestscope-drgn.1 $(MAN_DIR)/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN_DIR)/*.7 $(DESTDIR)$(MANDIR)/man7/
 	install -d $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 cli/nestscope.bash-completion $(DESTDIR)$(BASHCOMPDIR)/nestscope
 	install -m 644 docs/*.md docs/json-schema/*.json $(DESTDIR)$(PREFIX)/share/doc/nestscope/
@@ -267,7 +278,8 @@ uninstall:
 	  $(DESTDIR)$(CRASH_EXTDIR)/nestscope.so \
 	  $(DESTDIR)$(LIBDIR)/libnestscope.a $(DESTDIR)$(LIBDIR)/libnestscope.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	  $(DESTDIR)$(LIBDIR)/$(notdir $(SOLIB_REAL)) $(DESTDIR)$(LIBDIR)/pkgconfig/nestscope.pc \
-	  $(DESTDIR)$(MANDIR)/man1/nestscope.1 $(DESTDIR)$(MANDIR)/man1/nestscope-drgn.1 $(DESTDIR)$(BASHCOMPDIR)/nestscope
+	  $(DESTDIR)$(MANDIR)/man1/nestscope.1 $(DESTDIR)$(MANDIR)/man1/nestscope-*.1 \
+	  $(DESTDIR)$(MANDIR)/man7/nestscope-debuggers.7 $(DESTDIR)$(BASHCOMPDIR)/nestscope
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/nestscope $(DESTDIR)$(PREFIX)/share/doc/nestscope $(DESTDIR)$(NS_DATADIR)
 
 # the Debian packages (debian/), built from a copy of the source in $(BUILD)/deb so that the tree stays

@@ -33,6 +33,7 @@ for f in bin/nestscope bin/nestscope-drgn lib/libnestscope.so lib/libnestscope.s
 	include/nestscope/nestscope.h lib/crash/extensions/nestscope.so share/nestscope/gdb/nestscope-gdb.py \
 	share/nestscope/gdb/nestscope-gdb-autoload share/nestscope/python/nestscope_abi.py \
 	share/nestscope/drgn/nestscope_drgn/__init__.py share/nestscope/profiles/$RELEASE.json share/man/man1/nestscope.1 \
+	share/man/man1/nestscope-triage.1 share/man/man1/nestscope-vmcs12.1 share/man/man7/nestscope-debuggers.7 \
 	share/bash-completion/completions/nestscope; do
 	grep -qx "$prefix/$f" "$T/files" || bad "make install put no $prefix/$f"
 done

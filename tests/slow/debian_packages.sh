@@ -2,7 +2,8 @@
 # SLOW (a few minutes; the first run also makes a Debian 12 root in the cache and downloads the packages'
 # dependencies into it): the Debian packages `make deb` builds, installed with apt into a fresh copy of a
 # clean Debian 12 (bookworm) root, and used there as a user would, on the bundled 6.1 dump:
-#  - `nestscope --version` names /usr/share/nestscope, and `man nestscope` shows the page;
+#  - `nestscope --version` names /usr/share/nestscope; `man nestscope`, `man nestscope-triage` and
+#    `man 7 nestscope-debuggers` show their pages;
 #  - crash finds the extension by name (`extend nestscope.so`: crash's /usr/lib/crash/extensions), and its
 #    kvm lists the manifest's VMs;
 #  - gdb, with nothing in any gdbinit, auto-loads the gdb package when it reads kvm-intel.ko's debug file
@@ -87,6 +88,11 @@ echo "$v" | grep -qx 'data: /usr/share/nestscope' && ok "nestscope --version: $(
 	bad "nestscope --version: $v"
 inroot "$R" sh -c 'man -P cat nestscope 2>/dev/null' | grep -q 'DEBUGGER COMMANDS' && ok "man nestscope shows the page" ||
 	bad "man nestscope shows no page"
+# a page per command, made from its --help: triage's lists its --html option
+inroot "$R" sh -c 'man -P cat nestscope-triage 2>/dev/null' | grep -q -- '--html' &&
+	ok "man nestscope-triage shows the command's page" || bad "man nestscope-triage shows no page with --html"
+inroot "$R" sh -c 'man -P cat 7 nestscope-debuggers 2>/dev/null' | grep -q 'extend nestscope.so' &&
+	ok "man 7 nestscope-debuggers shows the crash and gdb commands' page" || bad "man 7 nestscope-debuggers shows no page"
 
 # crash: the extension by name
 printf 'extend nestscope.so\nmod -S /usr/lib/debug/lib/modules/%s\nkvm -j\n' "$KVER" > "$R/tmp/crash.in"
