@@ -842,17 +842,16 @@ static enum ns_verdict pkrs(const struct chk *c, enum vmcs_field f, const char *
 
 /* IA32_PERF_GLOBAL_CTRL loaded on entry or exit: its reserved bits depend on
  * L1's PMU (CPUID leaf 0AH), so the mask comes with the capabilities. */
-static enum ns_verdict perf_global_ctrl(const struct chk *c, enum vmcs_field f, const char *who, WHY)
+static enum ns_verdict perf_global_ctrl(const struct chk *c, uint64_t v, const char *what, WHY)
 {
 	if (!c->caps->have_perf_global_ctrl_reserved) {
 		snprintf(why, n, "needs the reserved bits of IA32_PERF_GLOBAL_CTRL for L1's PMU "
 			 "(caps line perf_global_ctrl_reserved)");
 		return NS_NOT_JUDGED;
 	}
-	if (vmcs12_read(c, f) & c->caps->perf_global_ctrl_reserved)
-		return fail(why, n, "%s IA32_PERF_GLOBAL_CTRL 0x%llx sets reserved bits 0x%llx", who,
-			    (unsigned long long)vmcs12_read(c, f),
-			    (unsigned long long)(vmcs12_read(c, f) & c->caps->perf_global_ctrl_reserved));
+	if (v & c->caps->perf_global_ctrl_reserved)
+		return fail(why, n, "%s 0x%llx sets reserved bits 0x%llx", what, (unsigned long long)v,
+			    (unsigned long long)(v & c->caps->perf_global_ctrl_reserved));
 	return NS_PASS;
 }
 
@@ -860,7 +859,7 @@ CK(host_perf_global_ctrl)
 {
 	if (!nested_exit_has(c, VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL))
 		return NS_NA;
-	return perf_global_ctrl(c, HOST_IA32_PERF_GLOBAL_CTRL, "host", why, n);
+	return perf_global_ctrl(c, vmcs12_read(c, HOST_IA32_PERF_GLOBAL_CTRL), "host IA32_PERF_GLOBAL_CTRL", why, n);
 }
 
 CK(host_pkrs)
@@ -1052,7 +1051,7 @@ CK(guest_perf_global_ctrl)
 {
 	if (!nested_entry_has(c, VM_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL))
 		return NS_NA;
-	return perf_global_ctrl(c, GUEST_IA32_PERF_GLOBAL_CTRL, "guest", why, n);
+	return perf_global_ctrl(c, vmcs12_read(c, GUEST_IA32_PERF_GLOBAL_CTRL), "guest IA32_PERF_GLOBAL_CTRL", why, n);
 }
 
 CK(guest_pkrs)
@@ -1661,6 +1660,16 @@ static enum ns_verdict needs_cpuid(enum cpuid_feature f, const char *what, WHY)
 	return NS_NOT_JUDGED;
 }
 
+/* The tail of a rule whose state is allowed only when L1's CPUID has feature f: not judged without CPUID. */
+static enum ns_verdict cpuid_requires(const struct chk *c, enum cpuid_feature f, const char *what, WHY)
+{
+	if (!c->caps->have_cpuid)
+		return needs_cpuid(f, what, why, n);
+	if (!guest_cpuid_has(c, f))
+		return fail(why, n, "%s, but L1's CPUID lacks %s", what, cpuid_bits[f].name);
+	return NS_PASS;
+}
+
 /*
  * CR4 bits that are reserved unless L1's CPUID enumerates their feature
  * (KVM: __cr4_reserved_bits() on the guest's CPUID; on hardware the same
@@ -1754,9 +1763,7 @@ CK(cet_pks_cpuid)
 		return needs_cpuid(cet ? X86_FEATURE_SHSTK : X86_FEATURE_PKS, cet ? "load CET state" : "load PKRS", why, n);
 	if (cet && !guest_cpuid_has(c, X86_FEATURE_SHSTK) && !guest_cpuid_has(c, X86_FEATURE_IBT))
 		return fail(why, n, "load CET state, but L1's CPUID has neither SHSTK nor IBT");
-	if (pks && !guest_cpuid_has(c, X86_FEATURE_PKS))
-		return fail(why, n, "load PKRS, but L1's CPUID lacks PKS");
-	return NS_PASS;
+	return pks ? cpuid_requires(c, X86_FEATURE_PKS, "load PKRS", why, n) : NS_PASS;
 }
 
 CK(int_enclave)
@@ -1766,18 +1773,14 @@ CK(int_enclave)
 	if (interruptibility(c) & GUEST_INTR_STATE_MOV_SS)
 		return fail(why, n, "enclave interruption with blocking by MOV SS (0x%llx)",
 			    (unsigned long long)interruptibility(c));
-	if (!c->caps->have_cpuid)
-		return needs_cpuid(X86_FEATURE_SGX, "enclave interruption", why, n);
-	if (!guest_cpuid_has(c, X86_FEATURE_SGX))
-		return fail(why, n, "enclave interruption, but L1's CPUID lacks SGX");
-	return NS_PASS;
+	return cpuid_requires(c, X86_FEATURE_SGX, "enclave interruption", why, n);
 }
 
 CK(pending_rtm)
 {
 	uint64_t p = pending_dbg(c);
-	const uint64_t must_be_0 = PENDING_DBG_B0 | PENDING_DBG_B1 | PENDING_DBG_B2 | PENDING_DBG_B3 | 0xff0ull |
-				   0xe000ull; /* bits 11:0 and 15:13 */
+	/* every bit below RTM's but the enabled breakpoint's: bits 11:0 and 15:13 (BS among them) */
+	const uint64_t must_be_0 = (PENDING_DBG_RTM - 1) & ~(uint64_t)PENDING_DBG_ENABLED_BREAKPOINT;
 
 	if (!(p & PENDING_DBG_RTM))
 		return NS_NA;
@@ -1789,11 +1792,7 @@ CK(pending_rtm)
 			    (unsigned long long)p);
 	if (interruptibility(c) & GUEST_INTR_STATE_MOV_SS)
 		return fail(why, n, "pending RTM debug exception with blocking by MOV SS");
-	if (!c->caps->have_cpuid)
-		return needs_cpuid(X86_FEATURE_RTM, "pending RTM debug exception", why, n);
-	if (!guest_cpuid_has(c, X86_FEATURE_RTM))
-		return fail(why, n, "pending RTM debug exception, but L1's CPUID lacks RTM");
-	return NS_PASS;
+	return cpuid_requires(c, X86_FEATURE_RTM, "pending RTM debug exception", why, n);
 }
 
 /* ---- injection rules the SDM states apart ---- */
@@ -2069,15 +2068,7 @@ static enum ns_verdict entry_value(const struct chk *c, const struct msr_entry *
 	case MSR_DEBUGCTL:
 		return debugctl(c, e->value, "the value", why, n);
 	case MSR_PERF_GLOBAL_CTRL:
-		if (!c->caps->have_perf_global_ctrl_reserved) {
-			snprintf(why, n, "needs the reserved bits of IA32_PERF_GLOBAL_CTRL for L1's PMU "
-				 "(caps line perf_global_ctrl_reserved)");
-			return NS_NOT_JUDGED;
-		}
-		return e->value & c->caps->perf_global_ctrl_reserved ?
-			       fail(why, n, "value 0x%llx sets reserved bits 0x%llx", (unsigned long long)e->value,
-				    (unsigned long long)(e->value & c->caps->perf_global_ctrl_reserved)) :
-			       NS_PASS;
+		return perf_global_ctrl(c, e->value, "the value", why, n);
 	}
 	return NS_PASS;
 }
