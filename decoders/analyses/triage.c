@@ -284,10 +284,21 @@ static void judge(struct ns_session *s, const struct ns_vcpu *v, const char *lay
 	vt->fail = w->checks.fail;
 	vt->na = w->checks.na;
 	vt->not_judged = w->checks.not_judged;
-	for (unsigned i = 0, len = 0; i < w->checks.n; i++)
-		if (w->checks.r[i].verdict == NS_NOT_JUDGED && len < sizeof(vt->not_judged_ids))
-			len += (unsigned)snprintf(vt->not_judged_ids + len, sizeof(vt->not_judged_ids) - len, "%s%s",
-						  len ? " " : "", w->checks.r[i].rule->id);
+	/* whole ids only: those that do not fit are counted ("and 3 more"), never cut */
+	const size_t room = sizeof(vt->not_judged_ids) - sizeof(" and 4294967295 more");
+	size_t len = 0;
+	unsigned listed = 0;
+	for (unsigned i = 0; i < w->checks.n; i++) {
+		const char *id = w->checks.r[i].rule->id;
+
+		if (w->checks.r[i].verdict != NS_NOT_JUDGED || len + strlen(id) + 1 > room)
+			continue;
+		len += (size_t)snprintf(vt->not_judged_ids + len, sizeof(vt->not_judged_ids) - len, "%s%s", len ? " " : "", id);
+		listed++;
+	}
+	if (listed < vt->not_judged)
+		snprintf(vt->not_judged_ids + len, sizeof(vt->not_judged_ids) - len, len ? " and %u more" : "%u rules",
+			 vt->not_judged - listed);
 	snprintf(vt->caps, sizeof(vt->caps), "%s", w->caps.source);
 	if (w->checks.caps) {
 		vt->have_caps = true;
