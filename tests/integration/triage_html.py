@@ -17,7 +17,6 @@ checked against the samples' manifests, never against nestscope's output:
   holds no element the name spelled, and the title shows it literally.
 usage: triage_html.py NESTSCOPE SAMPLES [SCREENSHOT_OUT]
 """
-import html.parser
 import json
 import os
 import pathlib
@@ -28,6 +27,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from chromedom import CHROMIUM, chromium_dom  # noqa: E402
 from itest import Checks  # noqa: E402
 
 nestscope, samples = sys.argv[1:3]
@@ -35,54 +35,7 @@ shot_out = sys.argv[3] if len(sys.argv) > 3 else None
 samples = pathlib.Path(samples)
 check = Checks()
 tmp = tempfile.TemporaryDirectory()
-CHROMIUM = shutil.which("chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--user-data-dir={tmp.name}/profile"]
-
-
-class Node:
-    def __init__(self, tag, attrs, parent):
-        self.tag, self.attrs, self.parent, self.kids, self.parts = tag, dict(attrs), parent, [], []
-
-    def classes(self):
-        return (self.attrs.get("class") or "").split()
-
-    def all(self):
-        yield self
-        for k in self.kids:
-            yield from k.all()
-
-    def find(self, tag=None, cls=None, **attrs):
-        return [n for n in self.all() if (tag is None or n.tag == tag) and (cls is None or cls in n.classes()) and
-                all(n.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())]
-
-    def alltext(self):
-        return "".join(p if isinstance(p, str) else p.alltext() for p in self.parts)
-
-
-class Dom(html.parser.HTMLParser):
-    VOID = {"meta", "br", "input", "img", "link", "hr"}
-
-    def __init__(self, text):
-        super().__init__()
-        self.root = self.cur = Node("#root", {}, None)
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        n = Node(tag, attrs, self.cur)
-        self.cur.kids.append(n)
-        self.cur.parts.append(n)
-        if tag not in self.VOID:
-            self.cur = n
-
-    def handle_endtag(self, tag):
-        n = self.cur
-        while n is not None and n.tag != tag:
-            n = n.parent
-        if n is not None and n.parent is not None:
-            self.cur = n.parent
-
-    def handle_data(self, data):
-        self.cur.parts.append(data)
 
 
 def report(dump, out, *extra):
@@ -93,10 +46,7 @@ def report(dump, out, *extra):
 
 
 def dom(path, fragment=""):
-    r = subprocess.run([CHROMIUM, *FLAGS, "--dump-dom", pathlib.Path(path).resolve().as_uri() + fragment],
-                       capture_output=True, text=True, timeout=180)
-    check(r.returncode == 0 and "</html>" in r.stdout, f"Chromium opens {os.path.basename(path)}{fragment}")
-    return Dom(r.stdout).root
+    return chromium_dom(check, FLAGS, path, fragment)
 
 
 def self_contained(text, what):

@@ -12,11 +12,9 @@ HTML in real headless Chromium (Debian's chromium) after its own script ran:
   one VM's 2 panels, or the 25 vCPUs whose story names the failing rule.
 usage: triage_model.py TEST_BINARY
 """
-import html.parser
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +22,7 @@ import tempfile
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "json"))
+from chromedom import CHROMIUM, chromium_dom  # noqa: E402
 from itest import Checks  # noqa: E402
 from schemas import validator  # noqa: E402
 
@@ -31,61 +30,13 @@ binary = sys.argv[1]
 check = Checks()
 tmp = tempfile.TemporaryDirectory()
 out = pathlib.Path(tmp.name)
-CHROMIUM = shutil.which("chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp.name}/profile"]
 MANY_VMS, MANY_VCPUS, MANY_PROBLEMS = 100, 200, 25   # the unit test's many_vms model
 FAILING_RULE = "guest.rflags.reserved"
 
 
-class Node:
-    def __init__(self, tag, attrs, parent):
-        self.tag, self.attrs, self.parent, self.kids, self.parts = tag, dict(attrs), parent, [], []
-
-    def all(self):
-        yield self
-        for k in self.kids:
-            yield from k.all()
-
-    def find(self, tag=None, cls=None, **attrs):
-        return [n for n in self.all() if (tag is None or n.tag == tag) and
-                (cls is None or cls in (n.attrs.get("class") or "").split()) and
-                all(n.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())]
-
-    def text(self):
-        return "".join(p if isinstance(p, str) else ("\n" if p.tag == "br" else p.text()) for p in self.parts)
-
-
-class Dom(html.parser.HTMLParser):
-    VOID = {"meta", "br", "input", "img", "link", "hr"}
-
-    def __init__(self, text):
-        super().__init__(convert_charrefs=True)
-        self.root = self.cur = Node("#root", {}, None)
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        n = Node(tag, attrs, self.cur)
-        self.cur.kids.append(n)
-        self.cur.parts.append(n)
-        if tag not in self.VOID:
-            self.cur = n
-
-    def handle_endtag(self, tag):
-        n = self.cur
-        while n is not None and n.tag != tag:
-            n = n.parent
-        if n is not None and n.parent is not None:
-            self.cur = n.parent
-
-    def handle_data(self, data):
-        self.cur.parts.append(data)
-
-
-def chromium_dom(path, fragment=""):
-    r = subprocess.run([CHROMIUM, *FLAGS, "--dump-dom", path.resolve().as_uri() + fragment],
-                       capture_output=True, text=True, timeout=180)
-    check(r.returncode == 0 and "</html>" in r.stdout, f"Chromium opens {path.name}{fragment}")
-    return Dom(r.stdout).root
+def dom(path, fragment=""):
+    return chromium_dom(check, FLAGS, path, fragment)
 
 
 if CHROMIUM is None:
@@ -109,7 +60,7 @@ for name in ("model.json", "many.json"):
 # ---- the same story in text, JSON and HTML ----
 doc = json.loads((out / "model.json").read_text())
 text = (out / "model.txt").read_bytes().decode("latin-1")
-root = chromium_dom(out / "model.html")
+root = dom(out / "model.html")
 tstories, tevents = [], []
 for line in text.splitlines():
     if line.startswith("    story        "):
@@ -157,18 +108,18 @@ check(shown and shown[0].text() == "7 shown", f"the report's own script ran ({sh
 many = json.loads((out / "many.json").read_text())
 check(many["summary"]["vm_count"] == MANY_VMS and many["summary"]["vcpu_count"] == MANY_VCPUS,
       f"many.json: {MANY_VMS} VMs, {MANY_VCPUS} vCPUs")
-root = chromium_dom(out / "many.html")
+root = dom(out / "many.html")
 panels = root.find("details", "panel")
 opened = [p for p in panels if "open" in p.attrs]
 check(len(panels) == MANY_VCPUS and len(root.find("section", "vm")) == MANY_VMS and len(opened) == MANY_PROBLEMS,
       f"many.html: {len(panels)} panels in {len(root.find('section', 'vm'))} sections, {len(opened)} open")
 pick = many["vms"][42]
-froot = chromium_dom(out / "many.html", f"#filter=pid%20{pick['pid']}%20")
+froot = dom(out / "many.html", f"#filter=pid%20{pick['pid']}%20")
 shown = [p.attrs.get("id") for p in froot.find("details", "panel") if "hidden" not in p.attrs]
 vms_shown = [s for s in froot.find("section", "vm") if "hidden" not in s.attrs]
 check(shown == [f"vm{pick['pid']}-vcpu0", f"vm{pick['pid']}-vcpu1"] and len(vms_shown) == 1,
       f"the filter 'pid {pick['pid']}' leaves its 2 panels and 1 section ({shown}, {len(vms_shown)})")
-froot = chromium_dom(out / "many.html", f"#filter={FAILING_RULE}")
+froot = dom(out / "many.html", f"#filter={FAILING_RULE}")
 shown = [p for p in froot.find("details", "panel") if "hidden" not in p.attrs]
 count = froot.find("span", id="shown")
 check(len(shown) == MANY_PROBLEMS and count and count[0].text() == f"{MANY_PROBLEMS} shown" and
