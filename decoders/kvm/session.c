@@ -47,6 +47,21 @@ int ns_session_ready(struct ns_session *s, bool need_vmx, struct ns_error *err)
 			return rc ? rc : ns_fail(err, NS_ERR_KVM_TYPES, "struct kvm is unknown: kvm's debuginfo is not loaded");
 		s->resolved = true;
 	}
+	/*
+	 * On an AMD host the vCPUs are struct vcpu_svm: read with kvm_intel's
+	 * types (a profile has them whatever the host ran) they would decode
+	 * as garbage VMX state.  kvm_amd loaded without kvm_intel says so; no
+	 * module list, or neither module on it (built into the kernel), says
+	 * nothing, and the VMX types' own checks stay the guard.
+	 */
+	if (need_vmx && !s->vendor_checked) {
+		struct ns_error e;
+
+		if (kvm_module_loaded(s->t, "kvm_amd", &e) == 1 && kvm_module_loaded(s->t, "kvm_intel", &e) == 0)
+			return ns_fail(err, NS_ERR_ARG, "this host's KVM is kvm_amd (AMD SVM): its vCPUs are struct vcpu_svm, "
+				       "and nestscope decodes nested VMX (kvm_intel) only");
+		s->vendor_checked = true;
+	}
 	if (need_vmx && !s->off.have_vmx)
 		return ns_fail(err, NS_ERR_TYPES, "kvm_intel's types (struct vcpu_vmx, nested_vmx) are not loaded");
 	return NS_OK;

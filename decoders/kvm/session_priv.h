@@ -21,7 +21,11 @@ struct ns_session {
 	const char *datadir;
 	struct ns_kvm_offsets off;
 	bool resolved;
+	bool vendor_checked;  /* kvm_amd without kvm_intel was looked for (ns_session_ready) */
 };
+
+/* Whether a module of that name is on the target's module list: 1 yes, 0 no, <0 the list cannot be walked (modsyms.c). */
+int kvm_module_loaded(const struct ns_target *t, const char *module, struct ns_error *err);
 
 /*
  * The one vCPU walker's result: every VM on vm_list and its vCPUs.  A VM
