@@ -71,6 +71,7 @@ done
 boot() { # mode, then QEMU's extra arguments
 	mode=$1
 	shift
+	rm -f "$WORK/serial-$mode.txt" # an earlier run's markers are not this one's
 	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -machine q35 -cpu "$CPU" -smp 1 -m 1024 \
 		-kernel "$IMAGE/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.cpio" \
 		-append "console=ttyS0 quiet loglevel=3 panic=-1 nsmode=$mode" \
