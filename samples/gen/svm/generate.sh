@@ -68,11 +68,11 @@ for m in drivers/firmware/qemu_fw_cfg virt/lib/irqbypass arch/x86/kvm/kvm driver
 done
 (cd "$R" && find . | cpio -o -H newc 2> /dev/null) > "$WORK/initrd.cpio"
 
-boot() { # mode, then QEMU's extra arguments
+boot() { # mode, then QEMU's extra arguments; $MEM: the machine's MiB
 	mode=$1
 	shift
 	rm -f "$WORK/serial-$mode.txt" # an earlier run's markers are not this one's
-	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -machine q35 -cpu "$CPU" -smp 1 -m 1024 \
+	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -machine q35 -cpu "$CPU" -smp 1 -m "$MEM" \
 		-kernel "$IMAGE/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.cpio" \
 		-append "console=ttyS0 quiet loglevel=3 panic=-1 nsmode=$mode" \
 		-display none -monitor none -serial "file:$WORK/serial-$mode.txt" -no-reboot -nodefaults \
@@ -85,12 +85,14 @@ untar() { # serial, directory
 }
 
 echo "== boot: blobs ($(now) s)"
+MEM=1024
 boot blobs
 grep '^=== NS' "$WORK/serial-blobs.txt" | grep -v 'TAR' || true
 untar "$WORK/serial-blobs.txt" "$OUT/blobs"
 
 echo "== boot: dump ($(now) s)"
 rm -f "$WORK/qmp.sock" "$WORK/vmcore.kdump"
+MEM=512 # the dump is the machine's memory: no more than the boot needs
 boot dump -qmp "unix:$WORK/qmp.sock,server=on,wait=off" &
 qemu=$!
 i=0
@@ -103,7 +105,11 @@ python3 "$HERE/qmpdump.py" "$WORK/qmp.sock" "$WORK/vmcore.kdump"
 wait $qemu || true
 grep '^=== NS' "$WORK/serial-dump.txt" | grep -v 'TAR' || true
 untar "$WORK/serial-dump.txt" "$OUT/dump"
-# QEMU writes makedumpfile's flattened format: rearranged into a plain kdump file
-makedumpfile -R "$OUT/dump/vmcore.kdump" < "$WORK/vmcore.kdump" > "$WORK/makedumpfile-R.log" 2>&1 ||
-	{ tail -3 "$WORK/makedumpfile-R.log" >&2; exit 1; }
+# QEMU writes makedumpfile's flattened format: rearranged into a plain kdump file, then filtered as kdump
+# filters (zero, cache, user and free pages dropped: KVM's own state is kernel memory; makedumpfile reads the
+# dump's VMCOREINFO)
+makedumpfile -R "$WORK/vmcore-full.kdump" < "$WORK/vmcore.kdump" > "$WORK/makedumpfile.log" 2>&1 &&
+	makedumpfile -c -d 31 "$WORK/vmcore-full.kdump" "$OUT/dump/vmcore.kdump" >> "$WORK/makedumpfile.log" 2>&1 ||
+	{ tail -3 "$WORK/makedumpfile.log" >&2; exit 1; }
+rm -f "$WORK/vmcore-full.kdump"
 echo "== done ($(now) s): $(du -sh "$OUT" | cut -f1) in $OUT"
