@@ -75,32 +75,7 @@ bochs() {
 # kernel's VMCOREINFO (MACHINE: what /init recorded) in $WORK/vmcore.elf -> OUT
 kdump() {
 	"$WORK/raw2elf" "$WORK/$1/mem.raw" "$2" "$WORK/vmcore.elf"
-	rm -f "$3"
-	# Debian 12's makedumpfile 1.7.2 drops pages of 6.10+ kernels (slab page_type);
-	# sid's 1.7.8 reads them, but with -d 31 drops compound-page tail pages of 7.1+
-	# kernels (the second page of the 8 KiB struct kvm among them): there, keep
-	# user pages (-d 23) and take makedumpfile from a sid root in the cache.
-	LEVEL=31
-	case $KVER in
-	6.[0-9].*|5.*|4.*) MKDUMP="makedumpfile" ;;
-	*)	sh "$HERE/sidroot.sh" makedumpfile > /dev/null
-		MKDUMP="sh $HERE/sidroot.sh run makedumpfile"
-		case $KVER in 6.*|7.0.*) ;; *) LEVEL=23 ;; esac ;;
-	esac
-	if [ "$MKDUMP" = makedumpfile ]; then
-		makedumpfile -c -d $LEVEL "$WORK/vmcore.elf" "$3" > "$WORK/makedumpfile.log" 2>&1 ||
-			{ cat "$WORK/makedumpfile.log" >&2; exit 1; }
-		chmod 644 "$3" # makedumpfile writes 0600
-	else
-		# the cache is bound into the chroot at the same path
-		rm -f "$WORK/vmcore.kdump"
-		$MKDUMP -c -d $LEVEL "$WORK/vmcore.elf" "$WORK/vmcore.kdump" > "$WORK/makedumpfile.log" 2>&1 ||
-			{ tail -c 2000 "$WORK/makedumpfile.log" >&2; exit 1; }
-		mv "$WORK/vmcore.kdump" "$3"
-		chmod 644 "$3" # makedumpfile writes 0600
-	fi
-	$MKDUMP -v 2>&1 | sed -n 's/^makedumpfile: version \([^ ]*\).*/\1/p' | head -1 > "$WORK/makedumpfile.version"
-	echo "$LEVEL" > "$WORK/makedumpfile.level"
+	sh "$HERE/compress-dump.sh" "$KVER" "$WORK/vmcore.elf" "$3" "$WORK"
 }
 
 # check KDUMP: a dump that lost a page the walker needs is not a sample: the

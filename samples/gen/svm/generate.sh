@@ -71,10 +71,9 @@ done
 boot() { # mode, then QEMU's extra arguments; $MEM: the machine's MiB
 	mode=$1
 	shift
-	rm -f "$WORK/serial-$mode.txt" # an earlier run's markers are not this one's
 	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -machine q35 -cpu "$CPU" -smp 1 -m "$MEM" \
 		-kernel "$IMAGE/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.cpio" \
-		-append "console=ttyS0 quiet loglevel=3 panic=-1 nsmode=$mode" \
+		-append "console=ttyS0 quiet loglevel=3 panic=-1 nsmode=$mode $KARGS" \
 		-display none -monitor none -serial "file:$WORK/serial-$mode.txt" -no-reboot -nodefaults \
 		-device vmcoreinfo "$@"
 }
@@ -85,14 +84,17 @@ untar() { # serial, directory
 }
 
 echo "== boot: blobs ($(now) s)"
-MEM=1024
+MEM=1024 KARGS=
 boot blobs
 grep '^=== NS' "$WORK/serial-blobs.txt" | grep -v 'TAR' || true
 untar "$WORK/serial-blobs.txt" "$OUT/blobs"
 
 echo "== boot: dump ($(now) s)"
-rm -f "$WORK/qmp.sock" "$WORK/vmcore.kdump"
-MEM=512 # the dump is the machine's memory: no more than the boot needs
+# before QEMU starts (in the background): an earlier run's markers are not this one's
+rm -f "$WORK/qmp.sock" "$WORK/vmcore.flat" "$WORK/serial-dump.txt"
+# the dump is the machine's memory: no more than the boot needs.  It stays as QEMU wrote it (zlib, zero pages
+# and all): makedumpfile 1.7 finds no VMCOREINFO in QEMU's kdump and cannot count QEMU 7.2's ELF program headers
+MEM=192 KARGS=
 boot dump -qmp "unix:$WORK/qmp.sock,server=on,wait=off" &
 qemu=$!
 i=0
@@ -101,15 +103,13 @@ until grep -q '^=== NS DUMP READY' "$WORK/serial-dump.txt" 2> /dev/null; do
 	i=$((i + 1))
 	kill -0 $qemu 2> /dev/null && [ $i -lt "$TIMEOUT" ] || { echo "generate.sh: the dump boot never held" >&2; exit 1; }
 done
-python3 "$HERE/qmpdump.py" "$WORK/qmp.sock" "$WORK/vmcore.kdump"
+python3 "$HERE/qmpdump.py" "$WORK/qmp.sock" "$WORK/vmcore.flat"
 wait $qemu || true
 grep '^=== NS' "$WORK/serial-dump.txt" | grep -v 'TAR' || true
 untar "$WORK/serial-dump.txt" "$OUT/dump"
-# QEMU writes makedumpfile's flattened format: rearranged into a plain kdump file, then filtered as kdump
-# filters (zero, cache, user and free pages dropped: KVM's own state is kernel memory; makedumpfile reads the
-# dump's VMCOREINFO)
-makedumpfile -R "$WORK/vmcore-full.kdump" < "$WORK/vmcore.kdump" > "$WORK/makedumpfile.log" 2>&1 &&
-	makedumpfile -c -d 31 "$WORK/vmcore-full.kdump" "$OUT/dump/vmcore.kdump" >> "$WORK/makedumpfile.log" 2>&1 ||
-	{ tail -3 "$WORK/makedumpfile.log" >&2; exit 1; }
-rm -f "$WORK/vmcore-full.kdump"
+# QEMU writes makedumpfile's flattened format: rearranged into a plain kdump file
+makedumpfile -R "$OUT/dump/vmcore.kdump" < "$WORK/vmcore.flat" > "$WORK/makedumpfile-R.log" 2>&1 ||
+	{ tail -3 "$WORK/makedumpfile-R.log" >&2; exit 1; }
+chmod 644 "$OUT/dump/vmcore.kdump"
+rm -f "$WORK/vmcore.flat"
 echo "== done ($(now) s): $(du -sh "$OUT" | cut -f1) in $OUT"

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Stops a QEMU machine through its QMP socket and has QEMU write its memory
-as a kdump-compressed dump (zlib), then quits it.  With -device vmcoreinfo the
-dump carries the guest kernel's VMCOREINFO.
+as a kdump-compressed dump (zlib, in makedumpfile's flattened format), then
+quits it.  With -device vmcoreinfo the dump carries the guest kernel's
+VMCOREINFO.  (QEMU 7.2's ELF cores have program headers makedumpfile 1.7
+cannot count, so the kdump format it is.)
 
-usage: qmpdump.py SOCKET OUT.kdump"""
+usage: qmpdump.py SOCKET OUT"""
 import json
 import socket
 import sys
