@@ -4,7 +4,7 @@
 # loads kvm_amd with nested=1, and svmharness gives it an L1 that runs an L2
 # with VMRUN.  Written to OUTROOT/svm/KVER/: the harness's steps (blobs,
 # vmcb12, vmcb01, vmcb02, L2's registers beside each blob) per configuration,
-# and an L0 dump (QEMU's dump-guest-memory, kdump-compressed) while two VMs
+# and an L0 dump (QEMU's pmemsave, made an ELF core and a kdump as the VMX dumps are) while two VMs
 # hold in L2.  See samples/README.md.
 #
 # usage: generate.sh KERNEL [OUTROOT]     KERNEL: as samples/gen/generate.sh
@@ -91,10 +91,10 @@ untar "$WORK/serial-blobs.txt" "$OUT/blobs"
 
 echo "== boot: dump ($(now) s)"
 # before QEMU starts (in the background): an earlier run's markers are not this one's
-rm -f "$WORK/qmp.sock" "$WORK/vmcore.flat" "$WORK/serial-dump.txt"
-# the dump is the machine's memory: no more than the boot needs.  It stays as QEMU wrote it (zlib, zero pages
-# and all): makedumpfile 1.7 finds no VMCOREINFO in QEMU's kdump and cannot count QEMU 7.2's ELF program headers
-MEM=192 KARGS=
+rm -f "$WORK/qmp.sock" "$WORK/mem.raw" "$WORK/serial-dump.txt"
+# the dump is the machine's memory: no more than the boot needs; no KASLR, as raw2elf maps the RAM at the
+# direct map's base (as for the VMX samples)
+MEM=192 KARGS=nokaslr
 boot dump -qmp "unix:$WORK/qmp.sock,server=on,wait=off" &
 qemu=$!
 i=0
@@ -103,13 +103,12 @@ until grep -q '^=== NS DUMP READY' "$WORK/serial-dump.txt" 2> /dev/null; do
 	i=$((i + 1))
 	kill -0 $qemu 2> /dev/null && [ $i -lt "$TIMEOUT" ] || { echo "generate.sh: the dump boot never held" >&2; exit 1; }
 done
-python3 "$HERE/qmpdump.py" "$WORK/qmp.sock" "$WORK/vmcore.flat"
+python3 "$HERE/qmpdump.py" "$WORK/qmp.sock" "$WORK/mem.raw" $((MEM << 20))
 wait $qemu || true
 grep '^=== NS' "$WORK/serial-dump.txt" | grep -v 'TAR' || true
 untar "$WORK/serial-dump.txt" "$OUT/dump"
-# QEMU writes makedumpfile's flattened format: rearranged into a plain kdump file
-makedumpfile -R "$OUT/dump/vmcore.kdump" < "$WORK/vmcore.flat" > "$WORK/makedumpfile-R.log" 2>&1 ||
-	{ tail -3 "$WORK/makedumpfile-R.log" >&2; exit 1; }
-chmod 644 "$OUT/dump/vmcore.kdump"
-rm -f "$WORK/vmcore.flat"
+cc -O2 -Wall -o "$WORK/raw2elf" "$GEN/raw2elf.c"
+"$WORK/raw2elf" "$WORK/mem.raw" "$OUT/dump/machine.txt" "$WORK/vmcore.elf"
+sh "$GEN/compress-dump.sh" "$KVER" "$WORK/vmcore.elf" "$OUT/dump/vmcore.kdump" "$WORK"
+rm -f "$WORK/mem.raw" "$WORK/vmcore.elf"
 echo "== done ($(now) s): $(du -sh "$OUT" | cut -f1) in $OUT"

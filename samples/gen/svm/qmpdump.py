@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
-"""Stops a QEMU machine through its QMP socket and has QEMU write its memory
-as a kdump-compressed dump (zlib, in makedumpfile's flattened format), then
-quits it.  With -device vmcoreinfo the dump carries the guest kernel's
-VMCOREINFO.  (QEMU 7.2's ELF cores have program headers makedumpfile 1.7
-cannot count, so the kdump format it is.)
+"""Stops a QEMU machine through its QMP socket, has QEMU write its physical
+memory from address 0 as a raw image (pmemsave), and quits it.  The sample
+generator makes the image an ELF core with the kernel's VMCOREINFO
+(raw2elf.c) and then a kdump (makedumpfile), as for the VMX samples: QEMU's
+own kdumps carry a wrong phys_base in their sub-header (VMCOREINFO's decimal
+read as hex) and makedumpfile 1.7 finds no mem_map in them, and QEMU 7.2's
+ELF cores have program headers makedumpfile cannot count.
 
-usage: qmpdump.py SOCKET OUT"""
+usage: qmpdump.py SOCKET OUT.raw SIZE"""
 import json
 import socket
 import sys
 
 
 def main():
-    sock_path, out = sys.argv[1:3]
+    sock_path, out, size = sys.argv[1], sys.argv[2], int(sys.argv[3], 0)
     s = socket.socket(socket.AF_UNIX)
     s.connect(sock_path)
     f = s.makefile("rw")
@@ -30,7 +32,7 @@ def main():
     json.loads(f.readline())  # the greeting
     call("qmp_capabilities")
     call("stop")
-    call("dump-guest-memory", paging=False, protocol="file:" + out, format="kdump-zlib")
+    call("pmemsave", val=0, size=size, filename=out)
     call("quit")
 
 
