@@ -8,6 +8,7 @@
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (in build-fuzz/; docs/robustness.md)
 #   make samples KERNEL=current   real samples from KVM inside Bochs (samples/README.md)
 #   make samples-many KERNEL=...  the many-VMs dump of one kernel (samples/README.md)
+#   make samples-svm KERNEL=...   nested-SVM samples of one kernel, in QEMU's TCG (samples/README.md)
 #   make install    PREFIX=/usr/local DESTDIR= (LIBDIR= for a multiarch libdir; docs/packaging.md)
 #   make uninstall  the same variables: removes every file install put
 #   make deb        the Debian packages, built in $(BUILD)/deb (docs/packaging.md)
@@ -87,7 +88,7 @@ DEMO_DUMP := samples/6.1.0-56-amd64/dump/vmcore.kdump
 KERNEL   ?= current
 
 .PHONY: fuzz fuzz-bins
-.PHONY: all test test-unit test-cli test-asan test-slow demo bench samples samples-many install uninstall clean deb FORCE
+.PHONY: all test test-unit test-cli test-asan test-slow demo bench samples samples-many samples-svm install uninstall clean deb FORCE
 
 all: $(LIB) $(SOLIB) $(PCFILE) $(CLI) $(MAN_STAMP) $(CRASH_EXT) $(if $(wildcard $(SIDROOT)/usr/include/crash/defs.h),$(CRASH9_EXT))
 
@@ -214,6 +215,10 @@ bench: $(BENCH_BIN) $(CRASH_EXT) $(CLI) $(BUILD)/bench/vmlist_cut
 
 samples:
 	sh samples/gen/generate.sh $(KERNEL)
+
+# nested SVM (AMD): blobs, VMCBs and an L0 dump of one kernel from real KVM in QEMU's TCG, in samples/svm/KERNEL/
+samples-svm:
+	sh samples/gen/svm/generate.sh $(KERNEL)
 
 # one dump of 16+ VMs, 40+ vCPUs in every state, in samples/many-vms/KERNEL/
 samples-many:
