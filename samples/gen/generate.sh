@@ -90,6 +90,13 @@ a, b = (json.load(open(p)) for p in sys.argv[1:3])
 for d in (a, b):
     for k in ("dump", "format"):
         d.pop(k, None)
+    # the SDM rules that read L1's memory (the VMM's user pages, which the kdump filters out by design) are
+    # judged on all of RAM and not judged on the kdump: the two counts are compared as one
+    for vm in d["vms"]:
+        for vcpu in vm.get("vcpus", []):
+            counts = vcpu.get("checks", {}).get("check_counts")
+            if counts:
+                counts["pass"] += counts.pop("not_judged", 0)
 if a != b or not a["vms"]:
     sys.exit("generate.sh: the compressed dump does not walk as all of RAM does: a page the walker needs was dropped")
 print(f"check: the kdump walks as all of RAM does ({len(a['vms'])} VMs)")
