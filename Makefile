@@ -33,7 +33,11 @@ CRASH_EXTDIR ?= $(PREFIX)/lib/crash/extensions
 GDB_AUTOLOAD_DIR ?= $(PREFIX)/share/gdb/auto-load
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DATADIR_CFLAGS = -DNESTSCOPE_DATADIR=\"$(NS_DATADIR)\"
-ALLCFLAGS = $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) -fPIC -Idecoders/include -Idecoders
+# the core's one library: libaddrxlat (libkdumpfile's address translation) walks page tables
+# (decoders/pagewalk.c); everything linking the core links it too
+CORE_CFLAGS = $(shell pkg-config --cflags libaddrxlat)
+CORE_LDLIBS = $(shell pkg-config --libs libaddrxlat)
+ALLCFLAGS = $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) -fPIC -Idecoders/include -Idecoders $(CORE_CFLAGS)
 LDLIBS_TEST = -lcmocka
 
 # decoders/: sdm/ (the SDM's tables and checks), kvm/ (KVM's structures and the
@@ -126,7 +130,7 @@ $(LIB): $(CORE_OBJ)
 SO_DEFS = $(if $(findstring -fsanitize,$(CFLAGS)),,-Wl,-z,defs)
 $(SOLIB_REAL): $(CORE_OBJ) decoders/libnestscope.map
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=decoders/libnestscope.map \
-	  $(SO_DEFS) -o $@ $(CORE_OBJ)
+	  $(SO_DEFS) -o $@ $(CORE_OBJ) $(CORE_LDLIBS)
 
 $(SOLIB): $(SOLIB_REAL)
 	ln -sf $(notdir $(SOLIB_REAL)) $(BUILD)/$(SONAME)
@@ -143,23 +147,23 @@ $(BUILD)/cli/%.o: cli/%.c cli/cli.h $(CORE_HDR) sources/sources.h $(PATHS_STAMP)
 CLI_OBJ  := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(wildcard cli/*.c))
 
 $(CLI): $(CLI_OBJ) $(SRC_LIB) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SRC_LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SRC_LDLIBS) $(CORE_LDLIBS)
 
 # the crash extension: `extend build/nestscope.so` in crash
 $(CRASH_EXT): plugin/crash/nestscope_crash.c $(CORE_OBJ) $(CORE_HDR) $(PATHS_STAMP)
-	$(CC) $(CRASH_CFLAGS) $(CFLAGS) -shared -nostartfiles -rdynamic -o $@ $< $(CORE_OBJ) $(LDFLAGS)
+	$(CC) $(CRASH_CFLAGS) $(CFLAGS) -shared -nostartfiles -rdynamic -o $@ $< $(CORE_OBJ) $(LDFLAGS) $(CORE_LDLIBS)
 
 $(CRASH9_EXT): plugin/crash/nestscope_crash.c $(CORE_OBJ) $(CORE_HDR) $(SIDROOT)/usr/include/crash/defs.h $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CRASH9_CFLAGS) $(CFLAGS) -shared -nostartfiles -rdynamic -o $@ $< $(CORE_OBJ) $(LDFLAGS)
+	$(CC) $(CRASH9_CFLAGS) $(CFLAGS) -shared -nostartfiles -rdynamic -o $@ $< $(CORE_OBJ) $(LDFLAGS) $(CORE_LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -Itests/unit -DSRCDIR='"$(CURDIR)"' -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS_TEST)
+	$(CC) $(ALLCFLAGS) -Itests/unit -DSRCDIR='"$(CURDIR)"' -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS_TEST) $(CORE_LDLIBS)
 
 $(BENCH_BIN): bench/bench_decode.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -o $@ $< $(LIB) $(LDFLAGS)
+	$(CC) $(ALLCFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(CORE_LDLIBS)
 
 # the many-VMs bench's tool: a dump's memory with fewer VMs on vm_list
 $(BUILD)/bench/vmlist_cut: bench/vmlist_cut.c
@@ -172,12 +176,12 @@ REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/%)
 
 $(BUILD)/fuzz-replay/%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -Ifuzz -o $@ $< fuzz/replay.c $(LIB) $(LDFLAGS)
+	$(CC) $(ALLCFLAGS) -Ifuzz -o $@ $< fuzz/replay.c $(LIB) $(LDFLAGS) $(CORE_LDLIBS)
 
 # the dump harnesses (fuzz_dump*.c) open files through sources/: libkdumpfile too
 $(BUILD)/fuzz-replay/dump%: fuzz/fuzz_dump%.c fuzz/replay.c fuzz/fuzz.h fuzz/dumpfuzz.h $(SRC_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(DATADIR_CFLAGS) $(SRC_CFLAGS) -Ifuzz -Isources -o $@ $< fuzz/replay.c $(SRC_LIB) $(LIB) $(LDFLAGS) $(SRC_LDLIBS)
+	$(CC) $(ALLCFLAGS) $(DATADIR_CFLAGS) $(SRC_CFLAGS) -Ifuzz -Isources -o $@ $< fuzz/replay.c $(SRC_LIB) $(LIB) $(LDFLAGS) $(SRC_LDLIBS) $(CORE_LDLIBS)
 
 test: all $(TEST_BIN) $(REPLAY_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
@@ -237,11 +241,11 @@ fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 
 $(BUILD)/fuzz/%: fuzz/fuzz_%.c fuzz/fuzz.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -Ifuzz -fsanitize=fuzzer -o $@ $< $(LIB) $(LDFLAGS)
+	$(CC) $(ALLCFLAGS) -Ifuzz -fsanitize=fuzzer -o $@ $< $(LIB) $(LDFLAGS) $(CORE_LDLIBS)
 
 $(BUILD)/fuzz/dump%: fuzz/fuzz_dump%.c fuzz/fuzz.h fuzz/dumpfuzz.h $(SRC_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(DATADIR_CFLAGS) $(SRC_CFLAGS) -Ifuzz -Isources -fsanitize=fuzzer -o $@ $< $(SRC_LIB) $(LIB) $(LDFLAGS) $(SRC_LDLIBS)
+	$(CC) $(ALLCFLAGS) $(DATADIR_CFLAGS) $(SRC_CFLAGS) -Ifuzz -Isources -fsanitize=fuzzer -o $@ $< $(SRC_LIB) $(LIB) $(LDFLAGS) $(SRC_LDLIBS) $(CORE_LDLIBS)
 
 # every file install puts is removed by uninstall (tests/cli/install.sh installs into a DESTDIR, lists
 # the files, uninstalls and finds none left)

@@ -4,7 +4,8 @@
  * dump's VMCOREINFO.  And raw memory images (physical address 0 at byte 0),
  * which carry no VMCOREINFO: their kernel release is read from the banner
  * in memory, and their address translation found from the types' own
- * linux_banner and init_top_pgt (ns_dump_use_types).  Opened read-only;
+ * linux_banner and init_top_pgt (ns_dump_use_types), and walked by
+ * libaddrxlat (decoders/pagewalk.h).  Opened read-only;
  * nothing is ever written.
  *
  * Every file is read with pread(2), never mapped: a file cut short, or one
@@ -24,6 +25,7 @@
 #include <libkdumpfile/kdumpfile.h>
 
 #include "nestscope/scan.h"
+#include "pagewalk.h"
 #include "sources.h"
 
 #define SYMBOL_CACHE 8
@@ -52,6 +54,7 @@ struct ns_dump {
 	} slot[RAW_SLOTS];
 	uint64_t pgt;
 	bool xlat;
+	struct pgwalk *walk;   /* libaddrxlat's context for this handle (made at the first walk): its cache */
 	/* module symbols looked up in the dump, remembered: vm_list is asked per walk */
 	struct {
 		char name[64];
@@ -199,6 +202,14 @@ static int open_raw(struct ns_dump *d, bool kernel, struct ns_error *err)
 		       "version\" banner in its %llu bytes)", d->in.name, (unsigned long long)d->in.size);
 }
 
+/* The handle's page walker over its raw image (the image never changes: one context, its cache kept); false: no memory. */
+static bool raw_walk(struct ns_dump *d)
+{
+	struct ns_phys mem = { d, raw_phys };
+
+	return d->walk || (d->walk = pgwalk_new(&mem));
+}
+
 struct banner_match {
 	const struct ns_types *t;
 	uint64_t banner, pgt;
@@ -213,14 +224,13 @@ struct banner_match {
 static bool banner_xlat(struct ns_dump *d, uint64_t pa, const uint8_t *at, size_t left, void *arg)
 {
 	const struct banner_match *m = arg;
-	struct ns_phys mem = { d, raw_phys };
 	uint64_t slide = pa - (m->banner - START_KERNEL_MAP), got;
 
 	(void)at, (void)left;
-	if (slide % TWO_MIB || (d->pgt = m->pgt - START_KERNEL_MAP + slide) + PAGE > d->in.size)
+	if (slide % TWO_MIB || (d->pgt = m->pgt - START_KERNEL_MAP + slide) + PAGE > d->in.size || !raw_walk(d))
 		return false;
 	for (uint64_t k = 0; k < KASLR_MAX; k += TWO_MIB)
-		if (ns_phys_translate(&mem, d->pgt, m->banner + k, &got) && got == pa) {
+		if (pgwalk_translate(d->walk, d->pgt, m->banner + k, &got) == PGWALK_OK && got == pa) {
 			d->kaslr = k;
 			d->xlat = true;
 			return true;
@@ -363,6 +373,7 @@ int ns_dump_clone(struct ns_dump *d, struct ns_dump **out, struct ns_error *err)
 	c->clone = true;
 	c->k = NULL;
 	c->pages = NULL;
+	c->walk = NULL;        /* its own: a context reads through its handle, and is not for two threads */
 	/* its own block cache and data extent: pread on the one descriptor needs no lock */
 	memset(c->slot, 0, sizeof(c->slot));
 	c->data_start = c->data_end = 0;
@@ -390,6 +401,7 @@ void ns_dump_close(struct ns_dump *d)
 		kdump_free(d->k);
 	for (size_t i = 0; i < RAW_SLOTS; i++)
 		free(d->slot[i].buf);
+	pgwalk_free(d->walk);
 	if (!d->clone)
 		ns_input_close(&d->in);
 	free(d);
@@ -438,17 +450,15 @@ static bool dump_read(struct ns_dump *d, kdump_addrspace_t as, uint64_t addr, vo
 
 bool ns_dump_read(struct ns_dump *d, uint64_t kvaddr, void *buf, size_t len)
 {
-	struct ns_phys mem = { d, raw_phys };
-
 	if (!d->raw)
 		return dump_read(d, KDUMP_KVADDR, kvaddr, buf, len);
-	if (!d->xlat)
+	if (!d->xlat || !raw_walk(d))
 		return false;
 	while (len) {
 		size_t n = 4096 - (kvaddr & 0xfff) < len ? 4096 - (kvaddr & 0xfff) : len;
 		uint64_t pa;
 
-		if (!ns_phys_translate(&mem, d->pgt, kvaddr, &pa) || !raw_phys(d, pa, buf, n))
+		if (pgwalk_translate(d->walk, d->pgt, kvaddr, &pa) != PGWALK_OK || !raw_phys(d, pa, buf, n))
 			return false;
 		kvaddr += n;
 		buf = (uint8_t *)buf + n;

@@ -7,13 +7,17 @@
 
 #include "nestscope/nestscope.h"
 #include "nestscope/scan.h"
+#include "pagewalk.h"
 #include "sdm/vmx_names.h"
 
 #define PAGE 4096u
-#define PTE_P 0x1ull
-#define PTE_PS 0x80ull
 #define PTE_ADDR 0x000ffffffffff000ull
 #define GIB (1ull << 30)
+/* 4-level paging: a table's 512 entries; a PML4E maps 512 GiB, a PDPTE 1 GiB; the upper half from PML4E 256 */
+#define TABLE_ENTRIES 512u
+#define PML4_SHIFT 39
+#define PDPT_SHIFT 30
+#define UPPER_HALF_FIRST 256u
 
 /* KVM's struct nested_vmx keeps vmcs02's pointer a few hundred bytes after
  * cached_vmcs12's (+32 and +144 in 6.1, +32 and +64 in 5.10); struct
@@ -34,58 +38,34 @@ static uint64_t canonical(uint64_t va)
 	return va & (1ull << 47) ? va | 0xffff000000000000ull : va;
 }
 
-bool ns_phys_translate(const struct ns_phys *mem, uint64_t cr3, uint64_t va, uint64_t *pa)
-{
-	uint64_t table = cr3 & PTE_ADDR, e = 0;
-
-	for (int level = 3; level >= 0; level--) {
-		unsigned shift = 12 + 9 * (unsigned)level;
-
-		if (!mem->read(mem->ctx, table + 8 * ((va >> shift) & 511), &e, 8) || !(e & PTE_P))
-			return false;
-		if (level == 0 || ((e & PTE_PS) && level <= 2)) {
-			uint64_t size = 1ull << shift;
-
-			*pa = (e & PTE_ADDR & ~(size - 1)) | (va & (size - 1));
-			return true;
-		}
-		table = e & PTE_ADDR;
-	}
-	return false;
-}
-
 /*
  * The kernel address at which the page tables at cr3 map pa, looked for in
  * each present 1 GiB window of the upper half at pa's offset in it (Linux's
- * direct map is 1 GiB aligned, KASLR or not); 0 if none.
+ * direct map is 1 GiB aligned, KASLR or not); 0 if none.  libaddrxlat has no
+ * public way to list the present entries of a table (its lowest_mapped is
+ * internal): the windows are found by walks of one and two levels through
+ * it, a 512 GiB slot skipped when its PML4E is not present.
  */
-static uint64_t mapped_at(struct ns_scan *s, const struct ns_phys *mem, uint64_t cr3, uint64_t pa)
+static uint64_t mapped_at(struct ns_scan *s, struct pgwalk *w, uint64_t cr3, uint64_t pa)
 {
-	uint64_t *pml4 = malloc(PAGE), *pdpt = malloc(PAGE), va = 0;
-
-	if (!pml4 || !pdpt || !mem->read(mem->ctx, cr3 & PTE_ADDR, pml4, PAGE))
-		goto out;
-	for (unsigned i = 256; i < 512 && !va; i++) {
-		if (!(pml4[i] & PTE_P) || !mem->read(mem->ctx, pml4[i] & PTE_ADDR, pdpt, PAGE))
+	for (uint64_t i = UPPER_HALF_FIRST; i < TABLE_ENTRIES; i++) {
+		if (!pgwalk_present(w, cr3, canonical(i << PML4_SHIFT), 1))
 			continue;
-		for (unsigned j = 0; j < 512 && !va; j++) {
-			uint64_t cand = canonical((uint64_t)i << 39 | (uint64_t)j << 30) + (pa & (GIB - 1)), got;
+		for (uint64_t j = 0; j < TABLE_ENTRIES; j++) {
+			uint64_t cand = canonical(i << PML4_SHIFT | j << PDPT_SHIFT) + (pa & (GIB - 1)), got;
 
-			if (!(pdpt[j] & PTE_P))
+			if (!pgwalk_present(w, cr3, cand, 2))
 				continue;
 			if ((s->walk_pool ? __atomic_add_fetch(s->walk_pool, 1, __ATOMIC_RELAXED) : ++s->walks) >
 			    NS_SCAN_MAX_WALKS) {
 				s->walks_exhausted = true;
-				goto out;
+				return 0;
 			}
-			if (ns_phys_translate(mem, cr3, cand, &got) && got == pa)
-				va = cand;
+			if (pgwalk_translate(w, cr3, cand, &got) == PGWALK_OK && got == pa)
+				return cand;
 		}
 	}
-out:
-	free(pml4);
-	free(pdpt);
-	return va;
+	return 0;
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -151,7 +131,8 @@ static void scan_hw(struct ns_scan *s, const uint8_t *page, uint64_t pa, const s
 	struct ns_vmcs12_info info;
 	struct ns_vmcs v = { &hw->layout, page, PAGE, NULL };
 	struct ns_scan_hit *h;
-	uint64_t cr0, cr3, cr4, rip, rip_pa, va;
+	struct pgwalk *w;
+	uint64_t cr0, cr3, cr4, rip, rip_pa, va = 0;
 
 	uint64_t link = rd(&v, VMCS_LINK_POINTER);
 	uint32_t linked = 0;
@@ -169,7 +150,12 @@ static void scan_hw(struct ns_scan *s, const uint8_t *page, uint64_t pa, const s
 	if (!host_in_vmx_operation(cr0, cr4) || (cr3 & PTE_ADDR) == 0 || cr3 >> 52)
 		return;
 	/* the hypervisor must have mapped its VM-exit entry point and this region */
-	if (!ns_phys_translate(mem, cr3, rip, &rip_pa) || !(va = mapped_at(s, mem, cr3, pa)))
+	if (!(w = pgwalk_new(mem)))
+		return;
+	if (pgwalk_translate(w, cr3, rip, &rip_pa) == PGWALK_OK)
+		va = mapped_at(s, w, cr3, pa);
+	pgwalk_free(w);
+	if (!va)
 		return;
 	if (!(h = add(s, pa, NS_SCAN_HW_VMCS, info.revision)))
 		return;
@@ -250,7 +236,7 @@ void ns_scan_page(struct ns_scan *s, const uint8_t *page, uint64_t pa, const str
 void ns_scan_relate(struct ns_scan *s, const struct ns_phys *mem)
 {
 	const struct ns_scan_hit *host = NULL;
-
+	struct pgwalk *w;
 	size_t kept = 0;
 
 	/* a hardware shadow VMCS is one only if a validated VMCS links to it */
@@ -280,10 +266,13 @@ void ns_scan_relate(struct ns_scan *s, const struct ns_phys *mem)
 			    (s->hit[k].kind == NS_SCAN_SHADOW_VMCS12 || s->hit[k].kind == NS_SCAN_REVISION_ONLY))
 				s->hit[k].shadow_of = (int)i;
 	}
-	/* a vmcs12 in L0's memory: its kernel address, through L0's own page tables */
-	for (size_t i = 0; host && i < s->n; i++)
+	/* a vmcs12 in L0's memory: its kernel address, through L0's own page tables (one context: its cache) */
+	if (!host || !(w = pgwalk_new(mem)))
+		return;
+	for (size_t i = 0; i < s->n; i++)
 		if (s->hit[i].kind == NS_SCAN_VMCS12 || s->hit[i].kind == NS_SCAN_SHADOW_VMCS12)
-			s->hit[i].va = mapped_at(s, mem, host->host_cr3, s->hit[i].pa);
+			s->hit[i].va = mapped_at(s, w, host->host_cr3, s->hit[i].pa);
+	pgwalk_free(w);
 }
 
 bool ns_scan_want_pairs(const struct ns_scan *s)

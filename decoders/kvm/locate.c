@@ -9,6 +9,8 @@
 #include "nestscope/checks.h"
 #include "nestscope/locate.h"
 #include "nestscope/render.h"
+#include "nestscope/scan.h"
+#include "pagewalk.h"
 
 const struct ns_kernel_member ns_kernel_members[NS_KM_COUNT] = {
 #define KVM NS_KMG_KVM
@@ -528,44 +530,62 @@ int ns_kvm_gpa_to_hva(const struct ns_target *t, const struct ns_kvm_offsets *o,
 		       (unsigned long long)gpa, (unsigned long long)kvm);
 }
 
+/* The VMM's page tables, read through the kernel's direct map: physical address p is at direct + p. */
+struct direct_map {
+	const struct ns_target *t;
+	uint64_t direct;
+};
+
+static bool direct_read(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	const struct direct_map *dm = ctx;
+
+	return dm->t->read(dm->t->ctx, dm->direct + pa, buf, len);
+}
+
 int ns_kvm_read_user(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t kvm, uint64_t hva,
 		     void *buf, size_t len, struct ns_error *err)
 {
-	static const unsigned shifts[4] = { 39, 30, 21, 12 };
-	uint64_t pob = t->symbol(t->ctx, "page_offset_base"), direct, mm, table, entry = 0, phys = 0;
+	uint64_t pob = t->symbol(t->ctx, "page_offset_base"), mm, pgd, phys = 0;
+	struct direct_map dm = { t, 0 };
+	struct ns_phys mem = { &dm, direct_read };
+	struct pgwalk *w;
+	enum pgwalk_result r;
 	bool ok = true;
+	int rc = NS_OK;
 
 	if ((hva & 0xfff) + len > 4096)
 		return ns_fail(err, NS_ERR_ARG, "a read across pages at HVA 0x%llx", (unsigned long long)hva);
 	if (!pob || o->v[NS_KM_KVM_MM] < 0 || o->v[NS_KM_MM_PGD] < 0)
 		return ns_fail(err, NS_ERR_ARG, "page_offset_base or mm_struct.pgd unknown: cannot read user memory");
-	direct = rd_u64(t, pob, &ok);
+	dm.direct = rd_u64(t, pob, &ok);
 	mm = rd_u64(t, kvm + (uint64_t)o->v[NS_KM_KVM_MM], &ok);
-	table = ok && kernel_pointer(mm) ? rd_u64(t, mm + (uint64_t)o->v[NS_KM_MM_PGD], &ok) : 0;
-	if (!ok || !kernel_pointer(table))
+	pgd = ok && kernel_pointer(mm) ? rd_u64(t, mm + (uint64_t)o->v[NS_KM_MM_PGD], &ok) : 0;
+	if (!ok || !kernel_pointer(pgd))
 		return ns_fail(err, NS_ERR_IO, "the VMM's page tables (kvm->mm->pgd) cannot be read");
-	for (int level = 0; level < 4; level++) {
-		unsigned idx = (unsigned)(hva >> shifts[level]) & 511;
-
-		entry = rd_u64(t, table + 8ull * idx, &ok);
-		if (!ok)
-			return ns_fail(err, NS_ERR_IO, "page table at 0x%llx cannot be read", (unsigned long long)table);
-		if (!(entry & 1))
-			return ns_fail(err, NS_ERR_IO, "HVA 0x%llx is not mapped in the VMM (level %d entry 0x%llx)",
-				       (unsigned long long)hva, 4 - level, (unsigned long long)entry);
-		phys = entry & 0x000ffffffffff000ull;
-		if (level > 0 && level < 3 && (entry & 0x80)) { /* a 1 GiB or 2 MiB page */
-			uint64_t mask = (1ull << shifts[level]) - 1;
-			phys = (entry & 0x000fffffffffe000ull & ~mask) + (hva & mask & ~0xfffull);
-			break;
-		}
-		table = direct + phys;
-	}
-	if (!t->read(t->ctx, direct + phys + (hva & 0xfff), buf, len))
+	/* pgd_alloc's page comes from the page allocator: a page of the direct map */
+	if (pgd < dm.direct || (pgd & 0xfff))
+		return ns_fail(err, NS_ERR_FORMAT, "kvm->mm->pgd 0x%llx is not a page above page_offset_base (0x%llx): corrupt",
+			       (unsigned long long)pgd, (unsigned long long)dm.direct);
+	if (!(w = pgwalk_new(&mem)))
+		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
+	r = pgwalk_translate(w, pgd - dm.direct, hva, &phys);
+	if (r == PGWALK_NO_DATA)
+		rc = ns_fail(err, NS_ERR_IO, "the VMM's page tables cannot be read at HVA 0x%llx: %s",
+			     (unsigned long long)hva, pgwalk_error(w));
+	else if (r == PGWALK_NO_MEMORY)
+		rc = ns_fail(err, NS_ERR_NOMEM, "out of memory");
+	else if (r != PGWALK_OK)
+		rc = ns_fail(err, NS_ERR_IO, "HVA 0x%llx is not mapped in the VMM (%s)", (unsigned long long)hva,
+			     pgwalk_error(w));
+	pgwalk_free(w);
+	if (rc)
+		return rc;
+	if (!t->read(t->ctx, dm.direct + phys, buf, len))
 		return ns_fail(err, NS_ERR_IO,
 			       "HVA 0x%llx (physical 0x%llx) is mapped but its page is not in this dump (a dump made with "
 			       "makedumpfile -d 31 leaves out user and page-cache pages)",
-			       (unsigned long long)hva, (unsigned long long)(phys + (hva & 0xfff)));
+			       (unsigned long long)hva, (unsigned long long)phys);
 	return NS_OK;
 }
 
