@@ -40,7 +40,11 @@ struct ns_phys {
 	bool (*read)(void *ctx, uint64_t pa, void *buf, size_t len);
 };
 
-/* A 4-level page walk from cr3; false when va is not mapped or a table is not in memory. */
+/*
+ * A 4-level page walk from cr3 (by libaddrxlat); false when va is not mapped
+ * (not canonical, an entry not present or with reserved bits set, cr3 with
+ * bits above 51) or a table is not in memory.
+ */
 bool ns_phys_translate(const struct ns_phys *mem, uint64_t cr3, uint64_t va, uint64_t *pa);
 
 enum ns_scan_kind {
