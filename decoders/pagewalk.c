@@ -36,6 +36,7 @@ struct pgwalk {
 		uint64_t entry; /* as memory has it: little-endian */
 		bool used;
 	} held[HELD_MAX];
+	bool own_error;  /* the last failure's text is error[], else libaddrxlat's (formatted only when asked for) */
 	char error[160];
 };
 
@@ -121,7 +122,7 @@ void pgwalk_free(struct pgwalk *w)
 
 const char *pgwalk_error(const struct pgwalk *w)
 {
-	return w->error;
+	return w->own_error ? w->error : addrxlat_ctx_get_err(w->ctx);
 }
 
 /* Bits an entry of this level (4: PML4E ... 1: PTE) must not have set. */
@@ -138,7 +139,7 @@ static uint64_t reserved(unsigned level, uint64_t entry)
 
 static enum pgwalk_result failed(struct pgwalk *w, addrxlat_status st)
 {
-	snprintf(w->error, sizeof(w->error), "%s", addrxlat_ctx_get_err(w->ctx));
+	w->own_error = false;
 	switch (st) {
 	case ADDRXLAT_ERR_NOTPRESENT:
 		return PGWALK_NOT_MAPPED;
@@ -151,13 +152,12 @@ static enum pgwalk_result failed(struct pgwalk *w, addrxlat_status st)
 	}
 }
 
-/* Reads up to levels entries on va's path (LEVELS: all, then *pa is va's physical address). */
-static enum pgwalk_result walk(struct pgwalk *w, uint64_t cr3, uint64_t va, unsigned levels, uint64_t *pa)
+enum pgwalk_result pgwalk_translate(struct pgwalk *w, uint64_t cr3, uint64_t va, uint64_t *pa)
 {
 	addrxlat_step_t step = { .ctx = w->ctx, .sys = NULL, .meth = &w->meth };
 	addrxlat_status st;
 
-	w->error[0] = '\0';
+	w->own_error = true;
 	if (cr3 >> PHYS_BITS) {
 		snprintf(w->error, sizeof(w->error), "CR3 0x%llx has bits above %d set", (unsigned long long)cr3,
 			 PHYS_BITS - 1);
@@ -171,7 +171,7 @@ static enum pgwalk_result walk(struct pgwalk *w, uint64_t cr3, uint64_t va, unsi
 	if (st != ADDRXLAT_OK)
 		return failed(w, st);
 	/* step.remain - 1 is the level of the entry the next step reads; 1 is the last (the page offset) */
-	for (unsigned done = 0; done < levels && step.remain > 1; done++) {
+	while (step.remain > 1) {
 		unsigned level = step.remain - 1u;
 		uint64_t bad;
 
@@ -183,24 +183,10 @@ static enum pgwalk_result walk(struct pgwalk *w, uint64_t cr3, uint64_t va, unsi
 			return PGWALK_NOT_MAPPED;
 		}
 	}
-	if (levels < LEVELS && step.remain > 1)
-		return PGWALK_OK;
 	if ((st = addrxlat_step(&step)) != ADDRXLAT_OK)
 		return failed(w, st);
 	*pa = step.base.addr;
 	return PGWALK_OK;
-}
-
-enum pgwalk_result pgwalk_translate(struct pgwalk *w, uint64_t cr3, uint64_t va, uint64_t *pa)
-{
-	return walk(w, cr3, va, LEVELS, pa);
-}
-
-bool pgwalk_present(struct pgwalk *w, uint64_t cr3, uint64_t va, unsigned levels)
-{
-	uint64_t pa;
-
-	return walk(w, cr3, va, levels, &pa) == PGWALK_OK;
 }
 
 bool ns_phys_translate(const struct ns_phys *mem, uint64_t cr3, uint64_t va, uint64_t *pa)

@@ -36,12 +36,6 @@ struct pgwalk *pgwalk_new(const struct ns_phys *mem);
 void pgwalk_free(struct pgwalk *w);
 /* va's physical address through the 4-level tables at cr3 (its bits 11:0, PCID or flags, ignored). */
 enum pgwalk_result pgwalk_translate(struct pgwalk *w, uint64_t cr3, uint64_t va, uint64_t *pa);
-/*
- * Whether the first levels entries (1: the PML4E, 2: and the PDPTE) on va's
- * path are present and valid: an upper-level search skips what they leave
- * out (a 1 GiB page ends the path early, and counts).
- */
-bool pgwalk_present(struct pgwalk *w, uint64_t cr3, uint64_t va, unsigned levels);
 /* The last failure, in a line: which entry, what it held, or why it could not be read. */
 const char *pgwalk_error(const struct pgwalk *w);
 
