@@ -5,8 +5,10 @@
  * 4-level paging (Vol. 3A, "Paging": the entry formats, 4 KiB, 2 MiB and
  * 1 GiB pages, the bits reserved in each entry).  And the scan's search of
  * the kernel address at which a hypervisor's page tables map a VMCS
- * (ns_scan_relate), with its walk budget.
+ * (ns_scan_relate), with its walk budget; a VMM's user memory through its
+ * page tables (ns_kvm_read_user).
  */
+#include "nestscope/locate.h"
 #include "nestscope/scan.h"
 #include "pagewalk.h"
 #include "testutil.h"
@@ -224,6 +226,81 @@ static void test_scan_mapped_at(void **state)
 	free(s);
 }
 
+/*
+ * A VMM's user memory (ns_kvm_read_user): its page tables (kvm->mm->pgd)
+ * read through the kernel's direct map.  Here the direct map starts at
+ * DIRECT, struct kvm and struct mm_struct sit in page KVM_PAGE, the VMM's
+ * PML4 is page PML4 (the tables built above), and page_offset_base (a kernel
+ * variable holding DIRECT) at its own address.
+ */
+#define DIRECT 0xffff888000000000ull
+#define PAGE_OFFSET_BASE 0xffffffff82000000ull
+#define KVM_PAGE 9
+#define KVM_MM 0x10  /* kvm->mm, at a made-up offset */
+#define MM_PGD 0x50  /* mm->pgd */
+
+static bool kread(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	(void)ctx;
+	if (addr == PAGE_OFFSET_BASE && len == 8) {
+		uint64_t d = DIRECT;
+
+		memcpy(buf, &d, 8);
+		return true;
+	}
+	return addr >= DIRECT && rd(NULL, addr - DIRECT, buf, len);
+}
+
+static uint64_t ksym(void *ctx, const char *name)
+{
+	(void)ctx;
+	return strcmp(name, "page_offset_base") ? 0 : PAGE_OFFSET_BASE;
+}
+
+static int read_user(uint64_t pgd, uint64_t hva, void *buf, size_t len, struct ns_error *err)
+{
+	static struct ns_kvm_offsets o;
+	struct ns_target t = { .read = kread, .symbol = ksym };
+	uint64_t kvm = DIRECT + KVM_PAGE * PAGE, mm = kvm + 0x800;
+
+	for (size_t i = 0; i < NS_KM_COUNT; i++)
+		o.v[i] = -1;
+	o.v[NS_KM_KVM_MM] = KVM_MM;
+	o.v[NS_KM_MM_PGD] = MM_PGD;
+	memcpy(mem + KVM_PAGE * PAGE + KVM_MM, &mm, 8);
+	memcpy(mem + KVM_PAGE * PAGE + 0x800 + MM_PGD, &pgd, 8);
+	return ns_kvm_read_user(&t, &o, kvm, hva, buf, len, err);
+}
+
+static void test_read_user(void **state)
+{
+	struct ns_error err;
+	uint64_t pgd = DIRECT + PML4 * PAGE, got = 0, want = 0x1122334455667788ull;
+
+	(void)state;
+	build();
+	memcpy(mem + DATA * PAGE + 0x40, &want, 8);
+	assert_int_equal(read_user(pgd, va(0, 0, 0, 5, 0x40), &got, 8, &err), NS_OK);
+	assert_int_equal(got, want);
+	/* mapped, but its page (at 6 MiB) is past this memory */
+	assert_int_equal(read_user(pgd, va(0, 0, 1, 0, 0), &got, 8, &err), NS_ERR_IO);
+	assert_non_null(strstr(err.msg, "(physical 0x600000) is mapped but its page is not in this dump"));
+	assert_int_equal(read_user(pgd, va(0, 0, 0, 6, 0), &got, 8, &err), NS_ERR_IO);
+	assert_non_null(strstr(err.msg, "is not mapped in the VMM"));
+	assert_int_equal(read_user(pgd, va(0, 0, 2, 0, 0), &got, 8, &err), NS_ERR_IO);
+	assert_non_null(strstr(err.msg, "reserved bits"));
+	assert_int_equal(read_user(pgd, 0x0000900000000000ull, &got, 8, &err), NS_ERR_IO);
+	assert_non_null(strstr(err.msg, "not a canonical address"));
+	/* the VMM's PML4 entry 500 names a table past memory */
+	assert_int_equal(read_user(pgd, va(500, 0, 0, 0, 0), &got, 8, &err), NS_ERR_IO);
+	assert_non_null(strstr(err.msg, "cannot be read"));
+	/* hostile pgd values: below the direct map, not page-aligned, not a kernel address */
+	assert_int_equal(read_user(DIRECT - PAGE, 0x1000, &got, 8, &err), NS_ERR_FORMAT);
+	assert_int_equal(read_user(pgd + 8, 0x1000, &got, 8, &err), NS_ERR_FORMAT);
+	assert_int_equal(read_user(0x1000, 0x1000, &got, 8, &err), NS_ERR_IO);
+	assert_int_equal(got, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_reasons),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_scan_mapped_at),
+		cmocka_unit_test(test_read_user),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
