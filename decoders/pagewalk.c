@@ -36,7 +36,7 @@ struct pgwalk {
 		uint64_t entry; /* as memory has it: little-endian */
 		bool used;
 	} held[HELD_MAX];
-	bool own_error;  /* the last failure's text is error[], else libaddrxlat's (formatted only when asked for) */
+	bool own_error;  /* the last failure's text is error[], else libaddrxlat's own (not copied unless asked for) */
 	char error[160];
 };
 
