@@ -128,6 +128,28 @@ bool ns_command_synopsis(const char *name, char *buf, size_t n)
 	return true;
 }
 
+bool ns_command_option(const char *name, size_t i, char *letter, const char **lname, const char **arg)
+{
+	int c = find_cmd(name);
+
+	for (int o = 0; c >= 0 && o < NS_O_COUNT; o++) {
+		if (!(opts[o].cmds & (1u << c)) || i--)
+			continue;
+		*letter = opts[o].letter;
+		*lname = opts[o].lname;
+		*arg = opts[o].arg;
+		return true;
+	}
+	return false;
+}
+
+const char *ns_command_operand(const char *name)
+{
+	int c = find_cmd(name);
+
+	return c < 0 ? NULL : cmds[c].operand;
+}
+
 /* ---- parsing ---- */
 
 struct cmdline {

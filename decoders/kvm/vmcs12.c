@@ -30,6 +30,20 @@ static const struct ns_layout vmcs12_layout = {
 
 const struct ns_layout *ns_vmcs12_layout(void) { return &vmcs12_layout; }
 
+bool ns_vmcs12_slot(size_t i, const char **member, const char **field, const char **section)
+{
+	struct ns_field_ref ref;
+	bool known;
+
+	if (i >= vmcs12_layout.nslots)
+		return false;
+	known = vmcs12_slots[i].encoding != NS_NOENC && ns_field_lookup(vmcs12_slots[i].encoding, &ref);
+	*member = vmcs12_slots[i].member;
+	*field = known ? ref.field->name : NULL;
+	*section = known ? ns_ftype_name(ref.field->type) : NULL;
+	return true;
+}
+
 static uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;

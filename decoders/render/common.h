@@ -12,6 +12,7 @@
 #include "nestscope/explain.h"
 #include "nestscope/locate.h"
 #include "nestscope/model.h"
+#include "nestscope/vmcs12.h"  /* ns_launch_state_str */
 
 /* key: vcpu_ref, or null when r is NULL or not known */
 void ns_emit_vcpu_ref(struct json *j, const char *key, const struct ns_vcpu_ref *r);
@@ -51,8 +52,6 @@ const char *ns_copy_name_str(enum ns_copy_name n);
 const char *ns_addr_space_str(enum ns_addr_space s);
 const char *ns_verdict_str(enum ns_verdict v);
 const char *ns_vmx_state_str(enum ns_vmx_state s);
-/* a vmcs12's launch state (its header word): "clear", "launched", or "invalid" for any other value */
-const char *ns_launch_state_str(uint32_t s);
 /* which of its VMCSs the vCPU has loaded: "vmcs01", "vmcs02" or "unknown" */
 const char *ns_loaded_copy_str(const struct ns_vcpu *v);
 

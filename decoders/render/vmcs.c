@@ -91,6 +91,11 @@ static const struct section sections[] = {
 	{ NS_SECT_EXIT, NS_EXIT, "*** VM-Exit Information ***", "exit-info", exit_rows },
 };
 
+const char *ns_vmcs_section_key(size_t i)
+{
+	return i < sizeof(sections) / sizeof(sections[0]) ? sections[i].key : NULL;
+}
+
 static unsigned section_flag(enum ns_ftype t)
 {
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)

@@ -10,7 +10,7 @@ callbacks and turns NestscopeError into its own error type."""
 import ctypes
 import os
 
-ABI_VERSION = 2  # NS_ABI_VERSION in decoders/include/nestscope/command.h
+ABI_VERSION = 3  # NS_ABI_VERSION in decoders/include/nestscope/command.h
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # build tree (plugin/python -> build/), then the install (share/nestscope/python -> lib/), then the
@@ -99,6 +99,8 @@ class Frontend(ctypes.Structure):
 # enum ns_errcode: the codes a front end acts on
 NS_OK, NS_ERR_TYPES, NS_ERR_KVM_TYPES = 0, -6, -11
 NS_HELP_TEXT = 0
+# enum ns_nested_word's NS_NESTED_WORD_FLAGS and enum ns_nested_flags_style's NS_FLAGS_LIST (nested_state.h)
+NS_NESTED_WORD_FLAGS, NS_FLAGS_LIST = 0, 1
 
 
 def _declare(lib):
@@ -120,6 +122,19 @@ def _declare(lib):
     lib.ns_session_free.restype = None
     lib.ns_command_name.argtypes = [ctypes.c_size_t]
     lib.ns_command_name.restype = ctypes.c_char_p
+    C = ctypes.POINTER(ctypes.c_char_p)
+    lib.ns_command_option.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_char), C, C]
+    lib.ns_command_option.restype = ctypes.c_bool
+    lib.ns_command_operand.argtypes = [ctypes.c_char_p]
+    lib.ns_command_operand.restype = ctypes.c_char_p
+    lib.ns_vmcs12_slot.argtypes = [ctypes.c_size_t, C, C, C]
+    lib.ns_vmcs12_slot.restype = ctypes.c_bool
+    lib.ns_vmcs_section_key.argtypes = [ctypes.c_size_t]
+    lib.ns_vmcs_section_key.restype = ctypes.c_char_p
+    lib.ns_launch_state_str.argtypes = [ctypes.c_uint32]
+    lib.ns_launch_state_str.restype = ctypes.c_char_p
+    lib.ns_nested_flags_join.argtypes = [ctypes.c_int, ctypes.c_uint32, ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t]
+    lib.ns_nested_flags_join.restype = None
 
 
 def _b(s):
@@ -150,6 +165,48 @@ class Core:
             names.append(n.decode())
             i += 1
         return names
+
+    def options(self, name):
+        """The options a command takes, as its synopsis and help list them: (letter, long name or None,
+        argument name or None) each."""
+        out, i = [], 0
+        letter, lname, arg = ctypes.c_char(), ctypes.c_char_p(), ctypes.c_char_p()
+        while self.lib.ns_command_option(_b(name), i, ctypes.byref(letter), ctypes.byref(lname), ctypes.byref(arg)):
+            out.append((letter.value.decode(), lname.value and lname.value.decode(), arg.value and arg.value.decode()))
+            i += 1
+        return out
+
+    def operand(self, name):
+        """A command's positional argument's name ("VCPU"), "" when it takes none."""
+        op = self.lib.ns_command_operand(_b(name))
+        return op.decode() if op else ""
+
+    def vmcs12_slots(self):
+        """struct vmcs12's members in the core's table order: (member, VMCS field or None, section or None)."""
+        out, i = [], 0
+        member, field, section = ctypes.c_char_p(), ctypes.c_char_p(), ctypes.c_char_p()
+        while self.lib.ns_vmcs12_slot(i, ctypes.byref(member), ctypes.byref(field), ctypes.byref(section)):
+            out.append(tuple(x.value and x.value.decode() for x in (member, field, section)))
+            i += 1
+        return out
+
+    def section_keys(self):
+        """A decoded VMCS's sections in the text's (dump_vmcs()'s) order: "guest", "host", ..."""
+        keys, i = [], 0
+        while (k := self.lib.ns_vmcs_section_key(i)) is not None:
+            keys.append(k.decode())
+            i += 1
+        return keys
+
+    def launch_state(self, value):
+        """A vmcs12's launch_state word in words: "clear", "launched" or "invalid"."""
+        return self.lib.ns_launch_state_str(value & 0xffffffff).decode()
+
+    def nested_flags(self, mask):
+        """struct kvm_nested_state's flags word as the core names its bits ("GUEST_MODE, RUN_PENDING")."""
+        buf = ctypes.create_string_buffer(256)
+        self.lib.ns_nested_flags_join(NS_NESTED_WORD_FLAGS, mask & 0xffff, NS_FLAGS_LIST, buf, len(buf))
+        return buf.value.decode()
 
     def help_text(self, name):
         return self._call(self.lib.ns_command_help, _b(name), NS_HELP_TEXT)[1]

@@ -126,12 +126,40 @@ static void help_comes_from_the_table(void **state)
 	assert_int_equal(ns_abi_version(), NS_ABI_VERSION);
 }
 
+/* The options completion offers are the synopsis's, one by one. */
+static void options_one_by_one_as_the_synopsis(void **state)
+{
+	char letter, syn[256], rebuilt[256];
+	const char *lname, *arg;
+	size_t len = 0, i = 0;
+
+	(void)state;
+	assert_true(ns_command_option("kvm", 0, &letter, &lname, &arg));
+	assert_int_equal(letter, 'v');
+	assert_null(lname);
+	assert_null(arg);
+	assert_true(ns_command_option("kvm", 1, &letter, &lname, &arg));
+	assert_int_equal(letter, 'j');
+	assert_string_equal(lname, "json");
+	assert_false(ns_command_option("kvm", 2, &letter, &lname, &arg));
+	assert_false(ns_command_option("nosuch", 0, &letter, &lname, &arg));
+	for (; ns_command_option("vmcs02", i, &letter, &lname, &arg); i++)
+		len += (size_t)snprintf(rebuilt + len, sizeof(rebuilt) - len, "[-%c%s%s%s%s] ", letter, lname ? "|--" : "",
+					lname ? lname : "", arg ? " " : "", arg ? arg : "");
+	snprintf(rebuilt + len, sizeof(rebuilt) - len, "[%s]", ns_command_operand("vmcs02"));
+	assert_true(ns_command_synopsis("vmcs02", syn, sizeof(syn)));
+	assert_string_equal(rebuilt, syn);
+	assert_string_equal(ns_command_operand("kvm"), "");
+	assert_null(ns_command_operand("nosuch"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(usage_errors_name_the_option_as_typed),
 		cmocka_unit_test(missing_types_have_their_own_codes),
 		cmocka_unit_test(help_comes_from_the_table),
+		cmocka_unit_test(options_one_by_one_as_the_synopsis),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -127,6 +127,39 @@ static void high_half_reads_the_upper_dword(void **state)
 	assert_false(ns_layout_find(ns_vmcs12_layout(), 0x4021, &s)); /* PLE_GAP: no slot */
 }
 
+/* What a debugger's pretty-printer groups by: each member's field and its section, by the SDM's encoding. */
+static void slots_name_their_field_and_section(void **state)
+{
+	const char *member, *field, *section;
+	bool seen_rip = false, seen_hdr = false;
+	size_t i = 0;
+
+	(void)state;
+	for (; ns_vmcs12_slot(i, &member, &field, &section); i++) {
+		if (!strcmp(member, "guest_rip")) {
+			/* GUEST_RIP is 0x681e: bits 11:10 (type) are 2, guest state (SDM Vol. 3D, Appendix B) */
+			assert_string_equal(field, "GUEST_RIP");
+			assert_string_equal(section, "guest");
+			seen_rip = true;
+		}
+		if (!strcmp(member, "host_rip"))
+			assert_string_equal(section, "host");
+		if (!strcmp(member, "vm_exit_reason"))
+			assert_string_equal(section, "exit-info");
+		if (!strcmp(member, "pin_based_vm_exec_control"))
+			assert_string_equal(section, "control");
+		if (!strcmp(member, "launch_state")) {
+			assert_null(field);
+			assert_null(section);
+			seen_hdr = true;
+		}
+	}
+	assert_int_equal(i, ns_vmcs12_layout()->nslots);
+	assert_true(seen_rip && seen_hdr);
+	assert_string_equal(ns_launch_state_str(0), "clear");
+	assert_string_equal(ns_launch_state_str(1), "launched");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +167,7 @@ int main(void)
 		cmocka_unit_test(slots_tile_the_struct),
 		cmocka_unit_test(slot_sizes_match_field_widths),
 		cmocka_unit_test(high_half_reads_the_upper_dword),
+		cmocka_unit_test(slots_name_their_field_and_section),
 	};
 	return cmocka_run_group_tests_name("vmcs12_layout", tests, NULL, NULL);
 }

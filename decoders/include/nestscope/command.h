@@ -19,10 +19,12 @@
  * nestscope_abi.py, shared by gdb and drgn) are written against: struct
  * ns_target, ns_out, ns_error, ns_frontend, ns_abi_member, the functions
  * below, and ns_session_new/ns_session_free, ns_region_text,
- * ns_vmcs12_field (session.h) and ns_module_symbol (locate.h).  Any change
- * to one of them increments it.
+ * ns_vmcs12_field (session.h) and ns_module_symbol (locate.h), the gdb
+ * pretty-printers' ns_vmcs12_slot, ns_launch_state_str (vmcs12.h),
+ * ns_vmcs_section_key (render.h) and ns_nested_flags_join (nested_state.h).
+ * Any change to one of them increments it.
  */
-#define NS_ABI_VERSION 2
+#define NS_ABI_VERSION 3
 unsigned ns_abi_version(void);
 
 struct ns_abi_member;
@@ -75,6 +77,14 @@ const char *ns_command_name(size_t i);
 const char *ns_command_summary(const char *name);
 /* Its synopsis ("[-v] [-j|--json]") into buf; false for an unknown command. */
 bool ns_command_synopsis(const char *name, char *buf, size_t n);
+/*
+ * The i-th option it takes, in the order its synopsis and help list them:
+ * its letter, long name and argument's name (NULL when it has none); false
+ * past the last or for an unknown command.  A debugger's completion offers them.
+ */
+bool ns_command_option(const char *name, size_t i, char *letter, const char **lname, const char **arg);
+/* Its positional argument's name ("VCPU"; "" when it takes none), or NULL for an unknown command. */
+const char *ns_command_operand(const char *name);
 
 enum ns_help_style {
 	NS_HELP_TEXT,   /* "Usage: ..." and the description: gdb's help and 'nestscope help CMD' */

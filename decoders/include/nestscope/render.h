@@ -26,6 +26,13 @@ void ns_printf(struct ns_out *o, const char *fmt, ...) __attribute__((format(pri
 #define NS_SECT_EXIT 0x8
 #define NS_SECT_ALL 0xf
 
+/*
+ * The i-th section of a decoded VMCS in the order the text shows them
+ * (dump_vmcs()'s: guest, host, control, exit-info), by its key (a decode
+ * document's section name, the catalog's ns_ftype_name()); NULL past the last.
+ */
+const char *ns_vmcs_section_key(size_t i);
+
 struct ns_render_opts {
 	unsigned sections;  /* NS_SECT_* */
 	bool all;           /* show zero fields too */

@@ -49,4 +49,17 @@ struct ns_vmcs12_info {
 int ns_vmcs12_inspect(const uint8_t *data, size_t len, bool force, bool shadow,
 		      struct ns_vmcs12_info *info, struct ns_error *err);
 
+/* A vmcs12's launch state (its header word): "clear", "launched", or "invalid" for any other value. */
+const char *ns_launch_state_str(uint32_t s);
+
+/*
+ * The i-th slot of struct vmcs12, in vmcs12_layout.def's order, for a
+ * debugger's pretty-printer: the kernel's member name, the VMCS field it
+ * holds (the catalog's name; NULL for the header, padding and dead space)
+ * and that field's section (ns_ftype_name(), which is also the section's key
+ * in a decode document: "control", "exit-info", "guest", "host"; NULL without
+ * a field).  false past the last slot.
+ */
+bool ns_vmcs12_slot(size_t i, const char **member, const char **field, const char **section);
+
 #endif
