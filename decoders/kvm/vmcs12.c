@@ -40,7 +40,7 @@ bool ns_vmcs12_slot(size_t i, const char **member, const char **field, const cha
 	known = vmcs12_slots[i].encoding != NS_NOENC && ns_field_lookup(vmcs12_slots[i].encoding, &ref);
 	*member = vmcs12_slots[i].member;
 	*field = known ? ref.field->name : NULL;
-	*section = known ? ns_ftype_name(ref.field->type) : NULL;
+	*section = known ? ns_ftype_name(ref.field->type) : vmcs12_slots[i].kind == NS_SLOT_HDR ? "header" : NULL;
 	return true;
 }
 

@@ -2,7 +2,7 @@
 #
 # Adds the commands kvm, vmcs12, vmcs02, vmcs01, vmcs12-abi and kvm-symbols, the
 # convenience function $vmcs12_field, and pretty-printers for struct vmcs12
-# and struct kvm_nested_state.  The work is done by libnestscope (found next
+# and struct kvm_nested_state, registered for kvm-intel.ko's objfile.  The work is done by libnestscope (found next
 # to this file in a build tree, in the install's lib directory, or at
 # $NESTSCOPE_LIB), the same C core the crash extension and the CLI use.
 #
@@ -16,6 +16,9 @@ import sys
 # the package beside the real file: gdb's auto-load runs this through a link (nestscope-gdb-autoload)
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
+import gdb  # noqa: E402
+
 import nestscope_gdb  # noqa: E402
 
-nestscope_gdb.register()
+# auto-loaded, gdb.current_objfile() is kvm-intel.ko's (the printers go on its list); sourced, it is None
+nestscope_gdb.register(gdb.current_objfile())

@@ -57,8 +57,9 @@ const char *ns_launch_state_str(uint32_t s);
  * debugger's pretty-printer: the kernel's member name, the VMCS field it
  * holds (the catalog's name; NULL for the header, padding and dead space)
  * and that field's section (ns_ftype_name(), which is also the section's key
- * in a decode document: "control", "exit-info", "guest", "host"; NULL without
- * a field).  false past the last slot.
+ * in a decode document: "control", "exit-info", "guest", "host"; "header" for
+ * the revision id, abort and launch state; NULL for padding and dead space).
+ * false past the last slot.
  */
 bool ns_vmcs12_slot(size_t i, const char **member, const char **field, const char **section);
 

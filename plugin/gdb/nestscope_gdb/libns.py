@@ -33,6 +33,12 @@ def _gdb_errors(fn):
 
 commands = _core.commands
 help_text = _core.help_text
+options = _core.options
+operand = _core.operand
+vmcs12_slots = _core.vmcs12_slots
+section_keys = _core.section_keys
+launch_state = _core.launch_state
+nested_flags = _core.nested_flags
 command = _gdb_errors(_core.command)
 region = _gdb_errors(_core.region)
 vmcs12_field = _gdb_errors(_core.vmcs12_field)
