@@ -1,6 +1,10 @@
 """The gdb commands: the core's (kvm, vmcs12, vmcs02, vmcs01, vmcs12-abi: their
 grammar and help are libnestscope's, commands.def), and kvm-symbols to load the
-KVM modules' debuginfo, the lx-symbols way."""
+KVM modules' debuginfo, the lx-symbols way.  A failing command is one gdb error
+line (gdb.GdbError), never a Python traceback; completion offers a command's
+options (the core's table, as its help lists them) and the target's vCPUs."""
+import functools
+import json
 import os
 
 import gdb
@@ -8,6 +12,76 @@ import gdb
 from . import libns, target
 
 TYPES_HINT = "load them with: kvm-symbols [DEBUG_MODULES_DIR]"
+VCPU_OPERAND = "VCPU"  # commands.def's name of the operand that is a vCPU
+FILE_ARGUMENT = "FILE"  # ... and of an option's argument that is a file
+
+
+def one_line(name):
+    """invoke() whose gdb, memory and file errors are one error line naming the command, not a traceback."""
+    def wrap(invoke):
+        @functools.wraps(invoke)
+        def run(self, arg, from_tty):
+            try:
+                return invoke(self, arg, from_tty)
+            except gdb.GdbError:
+                raise
+            except (gdb.error, OSError, ValueError) as e:  # gdb.MemoryError is a gdb.error
+                raise gdb.GdbError(f"{name}: {e}") from None
+        return run
+    return wrap
+
+
+def vcpus():
+    """The target's vCPUs as the VCPU operand takes them: each VM's pid and each vCPU's PID:INDEX, from the
+    core's kvm -v -j; none when the walk cannot run (no types yet, no memory)."""
+    fe = target.frontend
+    fe.release = None
+    try:
+        out = libns.command(target.session(), fe, ["kvm", "-v", "-j"])
+        doc = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
+    except (gdb.GdbError, gdb.error, StopIteration, ValueError):
+        return []
+    ids = []
+    for vm in doc.get("vms", []):
+        ids.append(str(vm["pid"]))
+        ids += [f"{vm['pid']}:{c['index']}" for c in vm.get("vcpus") or []]
+    return ids
+
+
+def _files(cur):
+    """The paths that complete cur (a directory with its '/').  Not gdb.COMPLETE_FILENAME: gdb 13 hands that
+    completer the whole line after the command, so it finds nothing after an option."""
+    d, base = os.path.split(cur)
+    try:
+        names = os.listdir(os.path.expanduser(d) or ".")
+    except OSError:
+        return []
+    return [os.path.join(d, n) + ("/" if os.path.isdir(os.path.join(os.path.expanduser(d) or ".", n)) else "")
+            for n in names if n.startswith(base)]
+
+
+def complete_argv(text, word, options, operand):
+    """gdb's complete(text, word) for a command that takes options (the core's (letter, long name, argument)
+    rows) and an operand: the options, or the argument's completer after one that takes a FILE, or the vCPUs
+    where the operand is one."""
+    words = text.split()
+    cur = "" if not text or text[-1].isspace() else words[-1]
+    before = words[:-1] if cur else words
+    takes = {}
+    for letter, lname, arg in options:
+        takes[f"-{letter}"] = arg
+        if lname:
+            takes[f"--{lname}"] = arg
+    if before and takes.get(before[-1]):
+        found = _files(cur) if takes[before[-1]] == FILE_ARGUMENT else []
+    else:
+        found = [o for o in takes if o.startswith(cur)]
+    if operand == VCPU_OPERAND and not cur.startswith("-") and not (before and takes.get(before[-1])):
+        found += [v for v in vcpus() if v.startswith(cur)]
+    # gdb replaces only `word`, what follows its last word-break character ('-' and ':' are ones); word is
+    # None while gdb only asks which completer applies (its brkchars phase)
+    cut = len(cur) - len(word) if word is not None else 0
+    return sorted(c[cut:] for c in found)
 
 
 class CoreCommand(gdb.Command):
@@ -18,7 +92,18 @@ class CoreCommand(gdb.Command):
         self.__doc__ = libns.help_text(name).rstrip("\n")
         super().__init__(name, gdb.COMMAND_DATA)
 
+    def complete(self, text, word):
+        return complete_argv(text, word, libns.options(self.name), libns.operand(self.name))
+
     def invoke(self, arg, from_tty):
+        try:
+            self._run(arg)
+        except gdb.GdbError:
+            raise
+        except gdb.error as e:
+            raise gdb.GdbError(f"{self.name}: {e}") from None
+
+    def _run(self, arg):
         fe = target.frontend
         rel = target.release() if self.name == "vmcs12-abi" else None
         fe.release = rel.encode() if rel else None
@@ -88,6 +173,7 @@ module->sect_attrs.  Needs vmlinux's debuginfo loaded (file vmlinux)."""
     def __init__(self):
         super().__init__("kvm-symbols", gdb.COMMAND_FILES, gdb.COMPLETE_FILENAME)
 
+    @one_line("kvm-symbols")
     def invoke(self, arg, from_tty):
         args = gdb.string_to_argv(arg)
         try:
