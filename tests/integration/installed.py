@@ -15,6 +15,7 @@ usage: installed.py BUILD_DIR SAMPLES_DIR CACHE_DIR
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,16 @@ repo = pathlib.Path(__file__).resolve().parent.parent.parent
 check = itest.Checks()
 KVER = "6.1.0-56-amd64"
 KO = "kernel/arch/x86/kvm/kvm-intel.ko"
+
+
+def printers_on_ko(text):
+    """`info pretty-printer` lists nestscope under kvm-intel.ko's objfile and not under the global ones."""
+    blocks = re.split(r"^(?=\S.*pretty-printers:$)", text, flags=re.M)
+    glob = "".join(b for b in blocks if b.startswith("global pretty-printers:"))
+    ko = "".join(b for b in blocks if re.match(r"objfile \S*/kvm-intel\.ko pretty-printers:", b))
+    return re.search(r"^  nestscope$", ko, re.M) is not None and "nestscope" not in glob
+
+
 # nothing of the build tree's: the installed package must find the installed library by itself
 env = {k: v for k, v in os.environ.items() if k != "NESTSCOPE_LIB"}
 
@@ -69,7 +80,8 @@ with tempfile.TemporaryDirectory() as tmp:
         pyname = "python import nestscope_gdb.libns as l; print('lib:', l.lib._name)"
         r = subprocess.run([*itest.gdb_command(), "-nx", "-batch", "-iex", f"set auto-load scripts-directory {auto}",
                             "-iex", f"set auto-load safe-path {auto}", "-ex", f"add-symbol-file {ko}",
-                            "-ex", "info auto-load python-scripts", "-ex", pyname, "-ex", "vmcs12-abi -j"],
+                            "-ex", "info auto-load python-scripts", "-ex", pyname, "-ex", "vmcs12-abi -j",
+                            "-ex", "info pretty-printer"],
                            capture_output=True, text=True, timeout=600, env=env)
         loaded = [line for line in r.stdout.splitlines() if line.startswith("Yes") and str(link) in line]
         check(bool(loaded), f"gdb: reading {KO}'s debug file auto-loads the package ({r.stderr.strip()[-200:]})")
@@ -77,13 +89,19 @@ with tempfile.TemporaryDirectory() as tmp:
         check(libline.startswith(f"lib: {inst}/lib/"), f"gdb: the package uses the installed libnestscope ({libline})")
         abi = next((d for d in itest.json_docs(r.stdout) if d.get("schema") == "nestscope/abi/2"), None)
         check(abi is not None, "gdb: the auto-loaded vmcs12-abi -j prints its document")
+        check(printers_on_ko(r.stdout), f"gdb: the auto-loaded pretty-printers are {KO}'s objfile's, not global")
 
         # gdb: the ~/.gdbinit line
         gdbinit = tmp / "gdbinit"
         gdbinit.write_text(f"source {script}\n")
-        r = subprocess.run([*itest.gdb_command(), "-nx", "-batch", "-x", str(gdbinit), "-ex", pyname, "-ex", "help vmcs12"],
+        r = subprocess.run([*itest.gdb_command(), "-nx", "-batch", "-x", str(gdbinit), "-ex", pyname, "-ex", "help vmcs12",
+                            "-ex", "info pretty-printer", "-ex", "echo @@@ after kvm-intel.ko\\n",
+                            "-ex", f"add-symbol-file {ko}", "-ex", "info pretty-printer"],
                            capture_output=True, text=True, timeout=600, env=env)
         libline = next((line for line in r.stdout.splitlines() if line.startswith("lib: ")), "")
         check(libline.startswith(f"lib: {inst}/lib/") and "vmcs12" in r.stdout,
               f"gdb: ~/.gdbinit's `source {prefix}/share/nestscope/gdb/nestscope-gdb.py` loads the package ({libline})")
+        before, _, after = r.stdout.partition("@@@ after kvm-intel.ko")
+        check(not re.search(r"^  nestscope$", before, re.M) and printers_on_ko(after),
+              f"gdb: from ~/.gdbinit, the pretty-printers are registered when {KO} is read, for its objfile")
 check.finish()
