@@ -92,9 +92,9 @@ class Vmcs12Printer:
                 if field and member in members:
                     yield member, self.val[member]
             return
-        for i, _key in enumerate(SECTIONS):
+        for i, key in enumerate(SECTIONS):
             sect = _section_type(self.val.type.strip_typedefs(), i)
-            yield SECTIONS[i], self.val.address.cast(sect.pointer()).dereference()
+            yield key, self.val.address.cast(sect.pointer()).dereference()
         # members of this kernel's struct that the core's table does not know (vmcs12-abi names them)
         known = {m for m, _f, _s in _SLOTS}
         for name in sorted(members - known):
