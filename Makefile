@@ -33,10 +33,11 @@ CRASH_EXTDIR ?= $(PREFIX)/lib/crash/extensions
 GDB_AUTOLOAD_DIR ?= $(PREFIX)/share/gdb/auto-load
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DATADIR_CFLAGS = -DNESTSCOPE_DATADIR=\"$(NS_DATADIR)\"
-# the core's one library: libaddrxlat (libkdumpfile's address translation) walks page tables
-# (decoders/pagewalk.c); everything linking the core links it too
-CORE_CFLAGS = $(shell pkg-config --cflags libaddrxlat)
-CORE_LDLIBS = $(shell pkg-config --libs libaddrxlat)
+# the core's libraries: libaddrxlat (libkdumpfile's address translation) walks page tables
+# (decoders/pagewalk.c), json-c reads and writes JSON (formats/json_in.c, render/json.c); everything
+# linking the core links them too
+CORE_CFLAGS := $(shell pkg-config --cflags libaddrxlat json-c)
+CORE_LDLIBS := $(shell pkg-config --libs libaddrxlat json-c)
 ALLCFLAGS = $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) -fPIC -Idecoders/include -Idecoders $(CORE_CFLAGS)
 LDLIBS_TEST = -lcmocka
 

@@ -9,6 +9,7 @@ PACKAGES="
   clang
   libclang-rt-14-dev
   libcmocka-dev
+  libjson-c-dev
   pkg-config
   python3
   python3-jsonschema
@@ -56,9 +57,11 @@ done
 # through chroot: the machine's apt sources are never read or changed.  The
 # integration tests run a pass on them (tests/integration/passes.py); python3
 # is named because the gdb tests run a Python helper from inside sid's gdb.
-# Seconds when the root is already there (samples/gen/sidroot.sh).
+# libjson-c5: the core's JSON library, which the crash 9 extension and libnestscope.so (loaded by sid's
+# gdb and drgn) need there too.  Seconds when the root is already there (samples/gen/sidroot.sh).
 sid_root() {
-	root=$(sh "$(dirname "$0")/samples/gen/sidroot.sh" crash gdb python3 python3-drgn makedumpfile) || exit 1
+	root=$(sh "$(dirname "$0")/samples/gen/sidroot.sh" crash gdb python3 python3-drgn makedumpfile libjson-c5) ||
+		exit 1
 	echo "setup.sh: sid root with crash, gdb, drgn and makedumpfile: $root"
 }
 
