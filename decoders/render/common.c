@@ -263,7 +263,7 @@ void ns_emit_vcpu_members(struct json *j, const struct ns_vcpu *v)
 	json_kv_hex(j, "hflags", v->hflags);
 	json_key(j, "hflags_agrees");
 	if (v->hflags_judged)
-		json_bool(j, v->hflags_agrees);
+		json_boolean(j, v->hflags_agrees);
 	else
 		json_null(j);
 	json_kv_bool(j, "vmxon", v->vmxon);

@@ -1,107 +1,186 @@
+/* The renderers' JSON writer on json-c; see json.h. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
 
 #include "render/json.h"
 
+/* compact, and "/" as it is: the documents hold paths */
+#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 void json_init(struct json *j, struct ns_out *o)
 {
+	memset(j, 0, sizeof(*j));
 	j->out = o;
-	j->depth = 0;
-	j->first[0] = true;
-	j->after_key = false;
 }
 
-/* Separator before a value or key at the current depth. */
-static void sep(struct json *j)
+/* Whether s is UTF-8 (no overlong form, no surrogate, nothing past U+10FFFF). */
+static bool utf8(const unsigned char *s)
 {
-	if (j->after_key) {
-		j->after_key = false;
+	static const uint32_t least[] = { 0, 0x80, 0x800, 0x10000 };
+
+	while (*s) {
+		uint32_t cp = *s++;
+		int n;
+
+		if (cp < 0x80)
+			continue;
+		if (cp >= 0xc0 && cp < 0xe0)
+			n = 1, cp &= 0x1f;
+		else if (cp >= 0xe0 && cp < 0xf0)
+			n = 2, cp &= 0x0f;
+		else if (cp >= 0xf0 && cp < 0xf8)
+			n = 3, cp &= 0x07;
+		else
+			return false;
+		for (int i = 0; i < n; i++, s++) {
+			if ((*s & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (*s & 0x3f);
+		}
+		if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A string for the document, in UTF-8 as JSON must be (json-c copies bytes
+ * past ASCII as they are).  Bytes that are not UTF-8 (a file name, a task's
+ * comm, a banner read from a dump) each become the code point of their value,
+ * U+0080 to U+00FF: nothing is lost.  malloc'ed.
+ */
+static char *text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), k = 0;
+	char *t;
+
+	if (utf8(p))
+		return strdup(s);
+	if (!(t = malloc(2 * n + 1)))
+		return NULL;
+	for (; *p; p++)
+		if (*p < 0x80) {
+			t[k++] = (char)*p;
+		} else {
+			t[k++] = (char)(0xc0 | *p >> 6);
+			t[k++] = (char)(0x80 | (*p & 0x3f));
+		}
+	t[k] = '\0';
+	return t;
+}
+
+/* Writes the finished document and frees it. */
+static void emit(struct json *j, struct json_object *doc)
+{
+	size_t n;
+	const char *s = json_object_to_json_string_length(doc, JSON_FLAGS, &n);
+
+	if (s) {
+		j->out->write(j->out->ctx, s, n);
+		j->out->write(j->out->ctx, "\n", 1);
+	}
+	json_object_put(doc);
+}
+
+/* Puts v (owned) where the document is: under the pending key, at the end of the array, or alone. */
+static void add(struct json *j, struct json_object *v)
+{
+	struct json_object *parent = j->depth ? j->open[j->depth - 1] : NULL;
+	char *key = j->key;
+
+	j->key = NULL;
+	if (j->lost) {
+		json_object_put(v);
+	} else if (!parent) {
+		emit(j, v);
+	} else if (json_object_is_type(parent, json_type_array)) {
+		json_object_array_add(parent, v);
+	} else {
+		if (!key || json_object_object_add(parent, key, v))
+			json_object_put(v);
+	}
+	free(key);
+}
+
+static void open_(struct json *j, struct json_object *c)
+{
+	if (j->lost || j->depth == JSON_MAX_DEPTH || !c) {
+		j->lost++;
+		free(j->key);
+		j->key = NULL;
+		json_object_put(c);
 		return;
 	}
-	if (!j->first[j->depth])
-		j->out->write(j->out->ctx, ",", 1);
-	j->first[j->depth] = false;
+	/* the parent holds it from now on; it stays open here until its end */
+	if (j->depth)
+		add(j, json_object_get(c));
+	free(j->key);
+	j->key = NULL;
+	j->open[j->depth++] = c;
 }
 
-static void open(struct json *j, char c)
+static void close_(struct json *j)
 {
-	sep(j);
-	j->out->write(j->out->ctx, &c, 1);
-	if (j->depth < JSON_MAX_DEPTH - 1)
-		j->depth++;
-	j->first[j->depth] = true;
-}
+	struct json_object *c;
 
-static void close_(struct json *j, char c)
-{
-	if (j->depth > 0)
-		j->depth--;
-	j->out->write(j->out->ctx, &c, 1);
-	if (j->depth == 0)
-		j->out->write(j->out->ctx, "\n", 1);
-}
-
-void json_obj_begin(struct json *j) { open(j, '{'); }
-void json_obj_end(struct json *j) { close_(j, '}'); }
-void json_arr_begin(struct json *j) { open(j, '['); }
-void json_arr_end(struct json *j) { close_(j, ']'); }
-
-static void raw_string(struct json *j, const char *s)
-{
-	char esc[8];
-
-	j->out->write(j->out->ctx, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)*p;
-			j->out->write(j->out->ctx, esc, 2);
-		} else if (*p < 0x20 || *p >= 0x7f) {
-			/* Control and non-ASCII bytes (a hostile file name) stay valid JSON. */
-			snprintf(esc, sizeof(esc), "\\u%04x", *p);
-			j->out->write(j->out->ctx, esc, 6);
-		} else {
-			j->out->write(j->out->ctx, (const char *)p, 1);
-		}
+	if (j->lost) {
+		j->lost--;
+		return;
 	}
-	j->out->write(j->out->ctx, "\"", 1);
+	if (!j->depth)
+		return;
+	c = j->open[--j->depth];
+	if (j->depth)
+		json_object_put(c);
+	else
+		emit(j, c);
 }
+
+void json_obj_begin(struct json *j) { open_(j, json_object_new_object()); }
+void json_obj_end(struct json *j) { close_(j); }
+void json_arr_begin(struct json *j) { open_(j, json_object_new_array()); }
+void json_arr_end(struct json *j) { close_(j); }
 
 void json_key(struct json *j, const char *k)
 {
-	sep(j);
-	raw_string(j, k);
-	j->out->write(j->out->ctx, ":", 1);
-	j->after_key = true;
+	free(j->key);
+	j->key = text(k ? k : "");
 }
 
 void json_str(struct json *j, const char *s)
 {
-	sep(j);
-	raw_string(j, s ? s : "");
+	char *t = text(s ? s : "");
+
+	add(j, t ? json_object_new_string(t) : NULL);
+	free(t);
 }
 
 void json_uint(struct json *j, uint64_t v)
 {
-	sep(j);
-	ns_printf(j->out, "%llu", (unsigned long long)v);
+	add(j, json_object_new_uint64(v));
 }
 
 void json_hex(struct json *j, uint64_t v)
 {
-	sep(j);
-	ns_printf(j->out, "\"0x%llx\"", (unsigned long long)v);
+	char s[24];
+
+	snprintf(s, sizeof(s), "0x%llx", (unsigned long long)v);
+	add(j, json_object_new_string(s));
 }
 
-void json_bool(struct json *j, bool v)
+void json_boolean(struct json *j, bool v)
 {
-	sep(j);
-	ns_printf(j->out, "%s", v ? "true" : "false");
+	add(j, json_object_new_boolean(v));
 }
 
 void json_null(struct json *j)
 {
-	sep(j);
-	j->out->write(j->out->ctx, "null", 4);
+	/* json-c's null is the NULL object */
+	add(j, NULL);
 }
 
 void json_kv_str(struct json *j, const char *k, const char *v)
@@ -125,5 +204,5 @@ void json_kv_uint(struct json *j, const char *k, uint64_t v)
 void json_kv_bool(struct json *j, const char *k, bool v)
 {
 	json_key(j, k);
-	json_bool(j, v);
+	json_boolean(j, v);
 }

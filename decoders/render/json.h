@@ -1,4 +1,9 @@
-/* A small streaming JSON writer (private to the core). */
+/*
+ * The renderers' JSON writer (private to the core).  The calls come in
+ * document order; json-c builds the value and writes it (escaping, numbers)
+ * to the output when the outermost object or array closes, followed by a
+ * newline.
+ */
 #ifndef NS_JSON_H
 #define NS_JSON_H
 
@@ -7,13 +12,17 @@
 
 #include "nestscope/render.h"
 
-#define JSON_MAX_DEPTH 16
+/* objects and arrays open at once; a deeper one is left out of the document */
+#define JSON_MAX_DEPTH 64
+
+struct json_object;
 
 struct json {
 	struct ns_out *out;
+	struct json_object *open[JSON_MAX_DEPTH];  /* the objects and arrays not closed yet, outermost first */
 	int depth;
-	bool first[JSON_MAX_DEPTH];  /* no member written yet at this depth */
-	bool after_key;
+	int lost;    /* levels opened past JSON_MAX_DEPTH, whose values are dropped */
+	char *key;   /* the member name json_key gave (a copy), until its value comes */
 };
 
 void json_init(struct json *j, struct ns_out *o);
@@ -25,7 +34,7 @@ void json_key(struct json *j, const char *k);
 void json_str(struct json *j, const char *s);
 void json_uint(struct json *j, uint64_t v);
 void json_hex(struct json *j, uint64_t v);  /* "0x..." : exact for 64-bit values */
-void json_bool(struct json *j, bool v);
+void json_boolean(struct json *j, bool v);
 void json_null(struct json *j);
 /* key and value in one call, for the common object members */
 void json_kv_str(struct json *j, const char *k, const char *v);

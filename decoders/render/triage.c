@@ -542,7 +542,7 @@ static void json_begin(void *ctx, const struct ns_triage_info *info, const struc
 	json_kv_uint(j, "break_count", lv->breaks);
 	json_key(j, "cet_fields");
 	if (lv->checked)
-		json_bool(j, lv->cet);
+		json_boolean(j, lv->cet);
 	else
 		json_null(j);
 	json_kv_str(j, "text", text);
@@ -705,7 +705,7 @@ static void json_story(struct json *j, const struct ns_triage_vcpu *vt)
 	if (st->told == NS_TRIAGE_TOLD_NA)
 		json_null(j);
 	else
-		json_bool(j, st->told == NS_TRIAGE_TOLD_EXITED);
+		json_boolean(j, st->told == NS_TRIAGE_TOLD_EXITED);
 	json_key(j, "l1_last_exit");
 	if (st->told == NS_TRIAGE_TOLD_EXITED) {
 		json_exit(j, (uint32_t)vt->reason, true, vt->qual, vt->exit_intr_info);

@@ -2,9 +2,11 @@
 # DESIGN.md's layers: the core prints only in Render.  The analyses (decode,
 # checks, diff, scan, triage, the session's commands ...) fill models and
 # never write to an output sink; decoders/render/ writes them.  So the
-# writers -- ns_printf() and the JSON writer's json_*() -- are called only
-# under decoders/render/, besides the files listed below; and no front end
-# builds JSON with printf.
+# writers -- ns_printf(), the JSON writer's functions (the json_* of
+# decoders/render/json.h) and json-c's serializers (json_object_to_*) -- are
+# called only under decoders/render/, besides the files listed below; and no
+# front end builds JSON with printf.  json-c's reading calls (the profile and
+# migration-stream readers') are no writer.
 set -eu
 cd "$(dirname "$0")/../.."
 
@@ -16,12 +18,15 @@ decoders/formats/profile.c   ns_profile_write: an ISF profile (the types triage 
 decoders/command.c           ns_command_help: the commands help and troff, from commands.def
 '
 files=$(printf '%s\n' "$allowed" | awk 'NF { print $1 }')
+# the JSON writer's functions, as its header declares them
+writer=$(sed -n 's/^void \(json_[a-z_]*\)(.*/\1/p' decoders/render/json.h | paste -sd'|' -)
+[ -n "$writer" ] || { echo "FAIL no json_* writer functions found in decoders/render/json.h"; exit 1; }
 
 fail=0
 # a call, not a declaration or a comment: NAME( after something other than a type word
 for f in decoders/*.c decoders/sdm/*.c decoders/kvm/*.c decoders/formats/*.c decoders/analyses/*.c cli/*.c; do
 	case " $(echo $files) " in *" $f "*) continue ;; esac
-	hits=$(grep -nE '(^|[^A-Za-z0-9_])(ns_printf|json_[a-z_]+)[[:space:]]*\(' "$f" |
+	hits=$(grep -nE "(^|[^A-Za-z0-9_])(ns_printf|$writer|json_object_to_[a-z_]+)[[:space:]]*\\(" "$f" |
 	       grep -vE '^[0-9]+:[[:space:]]*(/?\*|//)' || true)
 	if [ -n "$hits" ]; then
 		echo "FAIL $f writes output itself (move it to decoders/render/):"
@@ -41,4 +46,4 @@ for f in $files; do
 	[ -f "$f" ] || { echo "FAIL render_only.sh allows $f, which is gone"; fail=1; }
 done
 [ "$fail" -eq 0 ] || exit 1
-echo "ok   ns_printf and json_* are called only in decoders/render/ and $(echo $files | wc -w) listed writers"
+echo "ok   ns_printf and the JSON writers are called only in decoders/render/ and $(echo $files | wc -w) listed writers"

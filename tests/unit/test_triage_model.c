@@ -695,8 +695,14 @@ static void hostile_names(void **state)
 	must(h, "HTML", "VM pid 4242 (&lt;script&gt;&#xff;&quot;&amp;&#39;x)");
 	must(h, "HTML", "&lt;script&gt;document.title=&#39;PWNED&#39;&lt;/script&gt;&lt;img src=x onerror=&quot;");
 	must(h, "HTML", "&amp;amp;&#xfe;&#xc3;.kdump");
-	/* the same name in JSON: each byte past ASCII as \u00XX, the same code points as the HTML's references */
-	must(j, "JSON", "\"comm\":\"<script>\\u00ff\\\"&'x\"");
+	/*
+	 * the same name in JSON: the same code points as the HTML's references; JSON is UTF-8 (RFC 8259) and
+	 * json-c writes a code point past ASCII as its UTF-8 bytes, so the byte 0xff, not UTF-8, is U+00FF, C3 BF
+	 */
+	must(j, "JSON", "\"comm\":\"<script>\xc3\xbf\\\"&'x\"");
+	for (const unsigned char *p = (const unsigned char *)j; *p; p++)
+		if (*p == 0xff)
+			fail_msg("the byte 0xff raw in the JSON");
 	free(j), free(h);
 	model_free(m);
 }
