@@ -1,4 +1,4 @@
-/* Growing arrays (private to the core): the JSON reader's nodes, the type set's tables. */
+/* Growing arrays (private to the core): the type set's tables. */
 #ifndef NS_GROW_H
 #define NS_GROW_H
 

@@ -18,10 +18,11 @@
  * data_len, was_running, compressed, ...), data_len bytes of domain XML,
  * then the stream.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "formats/jsonparse.h"
+#include "formats/json_in.h"
 #include "nestscope/migstream.h"
 
 #define MAGIC 0x5145564du /* "QEVM" */
@@ -47,7 +48,7 @@ struct rd {
 
 struct parse {
 	struct rd r;
-	struct jp_doc d;
+	struct json_object *d;           /* the vmstate description */
 	struct ns_migstream *m;
 	bool want_ram;
 	uint32_t visits;
@@ -193,16 +194,23 @@ static int ram(struct parse *p)
 
 /* ---- device sections, walked with the vmstate description ---- */
 
-static const char *key(const struct parse *p, uint32_t n, const char *k)
+static const char *key(struct json_object *n, const char *k)
 {
-	return jp_str(&p->d, jp_get(&p->d, n, k));
+	return json_in_str(json_in_get(n, k));
 }
 
-static uint64_t num(const struct parse *p, uint32_t n, const char *k, uint64_t dflt)
+static uint64_t num(struct json_object *n, const char *k, uint64_t dflt)
 {
 	uint64_t v;
 
-	return jp_uint(&p->d, jp_get(&p->d, n, k), &v) ? v : dflt;
+	return json_in_uint(json_in_get(n, k), &v) ? v : dflt;
+}
+
+/* an array member (NULL when missing), or false when the member is there and not an array */
+static bool array_member(struct json_object *o, const char *k, struct json_object **a)
+{
+	*a = json_in_get(o, k);
+	return !*a || json_object_is_type(*a, json_type_array);
 }
 
 /* A field the nested-state reader wants: copied into the blob being built. */
@@ -255,13 +263,13 @@ static void nested_field(struct parse *p, const char *vmsd, const char *name, co
 	}
 }
 
-static int vmsd(struct parse *p, uint32_t desc, const char *name, int depth);
+static int vmsd(struct parse *p, struct json_object *desc, const char *name, int depth);
 
-static int field(struct parse *p, uint32_t f, const char *vmsd_name, int depth)
+static int field(struct parse *p, struct json_object *f, const char *vmsd_name, int depth)
 {
 	struct rd *r = &p->r;
-	const char *type = key(p, f, "type"), *fname = key(p, f, "name");
-	uint64_t count = num(p, f, "array_len", 1), size = num(p, f, "size", 0);
+	const char *type = key(f, "type"), *fname = key(f, "name");
+	uint64_t count = num(f, "array_len", 1), size = num(f, "size", 0);
 	int rc;
 
 	if (!type || !fname)
@@ -271,10 +279,10 @@ static int field(struct parse *p, uint32_t f, const char *vmsd_name, int depth)
 	if (count > (1u << 24))
 		return fail(r, "a vmstate array too long");
 	if (!strcmp(type, "struct")) {
-		uint32_t s = jp_get(&p->d, f, "struct");
+		struct json_object *s = json_in_get(f, "struct");
 
 		for (uint64_t i = 0; i < count; i++) {
-			if ((rc = vmsd(p, s, key(p, s, "vmsd_name"), depth + 1)))
+			if ((rc = vmsd(p, s, key(s, "vmsd_name"), depth + 1)))
 				return rc;
 			if (++p->visits > MAX_FIELD_VISITS)
 				return fail(r, "a vmstate description with more fields than any device has");
@@ -298,23 +306,24 @@ static int field(struct parse *p, uint32_t f, const char *vmsd_name, int depth)
 }
 
 /* A vmstate description: its fields, then the subsections the stream holds. */
-static int vmsd(struct parse *p, uint32_t desc, const char *name, int depth)
+static int vmsd(struct parse *p, struct json_object *desc, const char *name, int depth)
 {
 	struct rd *r = &p->r;
-	uint32_t fields = jp_get(&p->d, desc, "fields"), subs = jp_get(&p->d, desc, "subsections");
+	struct json_object *fields, *subs;
 	int rc;
 
 	if (depth > MAX_DEPTH)
 		return fail(r, "vmstate description nested too deeply");
-	if (desc == JP_NONE || (fields != JP_NONE && p->d.node[fields].kind != JP_ARRAY) ||
-	    (subs != JP_NONE && p->d.node[subs].kind != JP_ARRAY))
+	if (!json_object_is_type(desc, json_type_object) || !array_member(desc, "fields", &fields) ||
+	    !array_member(desc, "subsections", &subs))
 		return fail(r, "a section the vmstate description does not describe");
-	for (uint32_t f = fields == JP_NONE ? JP_NONE : p->d.node[fields].first; f != JP_NONE; f = p->d.node[f].next)
-		if ((rc = field(p, f, name, depth)))
+	for (size_t i = 0; fields && i < json_object_array_length(fields); i++)
+		if ((rc = field(p, json_object_array_get_idx(fields, i), name, depth)))
 			return rc;
-	for (uint32_t s = subs == JP_NONE ? JP_NONE : p->d.node[subs].first; s != JP_NONE; s = p->d.node[s].next) {
+	for (size_t i = 0; subs && i < json_object_array_length(subs); i++) {
+		struct json_object *s = json_object_array_get_idx(subs, i);
 		char sname[257];
-		const char *want = key(p, s, "vmsd_name");
+		const char *want = key(s, "vmsd_name");
 
 		if (be(r, 1) != SUBSECTION || !str8(r, sname, sizeof(sname)))
 			return r->bad ? NS_ERR_FORMAT : fail(r, "a subsection the description announces is missing");
@@ -327,19 +336,20 @@ static int vmsd(struct parse *p, uint32_t desc, const char *name, int depth)
 	return r->bad ? NS_ERR_FORMAT : NS_OK;
 }
 
-static uint32_t device_desc(const struct parse *p, const char *name, uint32_t instance)
+static struct json_object *device_desc(const struct parse *p, const char *name, uint32_t instance)
 {
-	uint32_t devs = jp_get(&p->d, 0, "devices");
+	struct json_object *devs = json_in_get(p->d, "devices");
 
-	if (devs == JP_NONE || p->d.node[devs].kind != JP_ARRAY)
-		return JP_NONE;
-	for (uint32_t d = p->d.node[devs].first; d != JP_NONE; d = p->d.node[d].next) {
-		const char *n = key(p, d, "name");
+	if (!json_object_is_type(devs, json_type_array))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(devs); i++) {
+		struct json_object *d = json_object_array_get_idx(devs, i);
+		const char *n = key(d, "name");
 
-		if (n && !strcmp(n, name) && num(p, d, "instance_id", 0) == instance)
+		if (n && !strcmp(n, name) && num(d, "instance_id", 0) == instance)
 			return d;
 	}
-	return JP_NONE;
+	return NULL;
 }
 
 /* The description: the JSON after the last NUL in the last 10 MiB, preceded by 0x06 and its length. */
@@ -349,6 +359,7 @@ static int description(struct parse *p)
 	size_t len = p->r.len, from = len > DESC_WINDOW ? len - DESC_WINDOW : 0, nul = from, json;
 	uint64_t jlen;
 	bool found = false;
+	char what[96];
 
 	for (size_t i = len; i > from; i--)
 		if (!b[i - 1]) {
@@ -364,9 +375,10 @@ static int description(struct parse *p)
 	jlen = (uint64_t)b[json - 4] << 24 | (uint64_t)b[json - 3] << 16 | (uint64_t)b[json - 2] << 8 | b[json - 1];
 	if (jlen > len - json)
 		return ns_fail(p->r.err, NS_ERR_FORMAT, "migration stream: the vmstate description is cut short");
-	if (jp_parse((const char *)b + json, (size_t)jlen, &p->d, p->r.err))
+	snprintf(what, sizeof(what), "migration stream: the vmstate description at offset 0x%zx", json);
+	if (json_in_parse((const char *)b + json, (size_t)jlen, what, &p->d, p->r.err))
 		return NS_ERR_FORMAT;
-	p->m->page_size = (uint32_t)num(p, 0, "page_size", 4096);
+	p->m->page_size = (uint32_t)num(p->d, "page_size", 4096);
 	if (p->m->page_size < 4096 || p->m->page_size > (1u << 21) || (p->m->page_size & (p->m->page_size - 1)))
 		return ns_fail(p->r.err, NS_ERR_FORMAT, "migration stream: page size %u", p->m->page_size);
 	return NS_OK;
@@ -380,7 +392,8 @@ static int sections(struct parse *p)
 	for (;;) {
 		uint8_t type = (uint8_t)be(r, 1);
 		char name[257];
-		uint32_t id, instance, d;
+		uint32_t id, instance;
+		struct json_object *d;
 
 		if (r->bad)
 			return NS_ERR_FORMAT;
@@ -388,8 +401,8 @@ static int sections(struct parse *p)
 		case EOF_:
 			return NS_OK;
 		case CONFIG:
-			d = jp_get(&p->d, 0, "configuration");
-			if (d != JP_NONE) {
+			d = json_in_get(p->d, "configuration");
+			if (d) {
 				if ((rc = vmsd(p, d, "configuration", 0)))
 					return rc;
 			} else {
@@ -415,7 +428,7 @@ static int sections(struct parse *p)
 					return rc;
 				break;
 			}
-			if ((d = device_desc(p, name, instance)) == JP_NONE)
+			if (!(d = device_desc(p, name, instance)))
 				return fail(r, "a section the vmstate description does not list");
 			p->in_cpu = !strcmp(name, "cpu");
 			p->cpu = instance;
@@ -480,7 +493,7 @@ int ns_migstream_parse(const uint8_t *buf, size_t len, bool want_ram, struct ns_
 		return ns_fail(err, NS_ERR_FORMAT, "QEMU migration stream of an unknown version");
 	if ((rc = description(&p)) == NS_OK)
 		rc = sections(&p);
-	jp_free(&p.d);
+	json_object_put(p.d);
 	/* a nested state whose size was never read is dropped: its blob would be empty */
 	for (size_t i = 0; i < m->nnested;)
 		if (m->nested[i].len < 128)

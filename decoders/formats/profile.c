@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "render/json.h"
-#include "formats/jsonparse.h"
+#include "formats/json_in.h"
 #include "nestscope/types.h"
 
 #define ISF_FORMAT "6.2.0"
@@ -188,7 +188,6 @@ int ns_profile_write(const struct ns_types *t, FILE *f, struct ns_error *err)
 /* ---- reading ---- */
 
 struct reader {
-	const struct jp_doc *d;
 	struct ns_types *t;
 	struct ns_error *err;
 	const char *origin;
@@ -199,14 +198,14 @@ static int bad(struct reader *r, const char *what, const char *name)
 	return ns_fail(r->err, NS_ERR_FORMAT, "profile %s: %s%s%s", r->origin, what, name ? " " : "", name ? name : "");
 }
 
-static int read_tref(struct reader *r, uint32_t n, int depth, const struct ns_tref **out)
+static int read_tref(struct reader *r, struct json_object *n, int depth, const struct ns_tref **out)
 {
 	static const struct { const char *name; enum ns_tkind kind; } kinds[] = {
 		{ "base", NS_TK_BASE }, { "pointer", NS_TK_POINTER }, { "array", NS_TK_ARRAY },
 		{ "struct", NS_TK_STRUCT }, { "union", NS_TK_UNION }, { "enum", NS_TK_ENUM },
 		{ "function", NS_TK_FUNCTION }, { "bitfield", NS_TK_BITFIELD }, { "class", NS_TK_STRUCT },
 	};
-	const char *kind = jp_str(r->d, jp_get(r->d, n, "kind")), *name = jp_str(r->d, jp_get(r->d, n, "name"));
+	const char *kind = json_in_str(json_in_get(n, "kind")), *name = json_in_str(json_in_get(n, "name"));
 	const struct ns_tref *sub = NULL;
 	struct ns_tref *ref;
 	size_t i;
@@ -220,9 +219,9 @@ static int read_tref(struct reader *r, uint32_t n, int depth, const struct ns_tr
 	if (!kind || i == sizeof(kinds) / sizeof(kinds[0]))
 		return bad(r, "a type of unknown kind", kind);
 	if (kinds[i].kind == NS_TK_POINTER || kinds[i].kind == NS_TK_ARRAY || kinds[i].kind == NS_TK_BITFIELD) {
-		uint32_t s = jp_get(r->d, n, kinds[i].kind == NS_TK_BITFIELD ? "type" : "subtype");
+		struct json_object *s = json_in_get(n, kinds[i].kind == NS_TK_BITFIELD ? "type" : "subtype");
 
-		if (s == JP_NONE)
+		if (!s)
 			return bad(r, "a pointer, array or bitfield without its type", NULL);
 		if ((rc = read_tref(r, s, depth + 1, &sub)))
 			return rc;
@@ -233,13 +232,13 @@ static int read_tref(struct reader *r, uint32_t n, int depth, const struct ns_tr
 		return ns_fail(r->err, NS_ERR_NOMEM, "out of memory reading profile %s", r->origin);
 	if (ref->kind == NS_TK_BASE && name && !strcmp(name, "void"))
 		ref->kind = NS_TK_VOID;
-	if (ref->kind == NS_TK_ARRAY && !jp_uint(r->d, jp_get(r->d, n, "count"), &ref->count))
+	if (ref->kind == NS_TK_ARRAY && !json_in_uint(json_in_get(n, "count"), &ref->count))
 		return bad(r, "an array without a count", NULL);
 	if (ref->kind == NS_TK_BITFIELD) {
 		uint64_t pos, len;
 
-		if (!jp_uint(r->d, jp_get(r->d, n, "bit_position"), &pos) ||
-		    !jp_uint(r->d, jp_get(r->d, n, "bit_length"), &len) || pos > 4096 || len > 64)
+		if (!json_in_uint(json_in_get(n, "bit_position"), &pos) ||
+		    !json_in_uint(json_in_get(n, "bit_length"), &len) || pos > 4096 || len > 64)
 			return bad(r, "a bitfield without a sane position and length", NULL);
 		ref->bit_pos = (uint32_t)pos;
 		ref->bit_len = (uint32_t)len;
@@ -281,36 +280,38 @@ static int64_t tref_size(const struct ns_types *t, const struct ns_tref *r, int 
 	return -1;
 }
 
-static int read_user_types(struct reader *r, uint32_t ut, enum ns_tkind default_kind)
+static int read_user_types(struct reader *r, struct json_object *ut, enum ns_tkind default_kind)
 {
-	for (uint32_t n = r->d->node[ut].first; n != JP_NONE; n = r->d->node[n].next) {
-		const char *name = jp_key(r->d, n), *kind = jp_str(r->d, jp_get(r->d, n, "kind"));
-		uint32_t fields = jp_get(r->d, n, "fields");
+	json_object_object_foreach(ut, name, n) {
+		const char *kind = json_in_str(json_in_get(n, "kind"));
+		struct json_object *fields = json_in_get(n, "fields");
 		struct ns_tstruct *s;
 		uint64_t size;
 
-		if (!jp_uint(r->d, jp_get(r->d, n, "size"), &size) || size > MAX_TYPE_SIZE)
+		if (!json_in_uint(json_in_get(n, "size"), &size) || size > MAX_TYPE_SIZE)
 			return bad(r, "a type without a sane size:", name);
 		if (!(s = ns_types_struct_get(r->t, name, default_kind)))
 			return ns_fail(r->err, NS_ERR_NOMEM, "out of memory reading profile %s", r->origin);
 		if (kind && !strcmp(kind, "union"))
 			s->kind = NS_TK_UNION;
 		s->size = size;
-		s->complete = size > 0 || fields == JP_NONE || r->d->node[fields].count > 0;
-		if (fields == JP_NONE)
+		if (!fields) {
+			s->complete = true;
 			continue;
-		if (r->d->node[fields].kind != JP_OBJECT)
+		}
+		if (!json_object_is_type(fields, json_type_object))
 			return bad(r, "fields that are not an object in", name);
-		for (uint32_t f = r->d->node[fields].first; f != JP_NONE; f = r->d->node[f].next) {
+		s->complete = size > 0 || json_object_object_length(fields) > 0;
+		json_object_object_foreach(fields, fname, f) {
 			const struct ns_tref *type;
 			uint64_t off;
 			int rc;
 
-			if (!jp_uint(r->d, jp_get(r->d, f, "offset"), &off) || off > size)
-				return bad(r, "a field outside its struct:", jp_key(r->d, f));
-			if ((rc = read_tref(r, jp_get(r->d, f, "type"), 0, &type)))
+			if (!json_in_uint(json_in_get(f, "offset"), &off) || off > size)
+				return bad(r, "a field outside its struct:", fname);
+			if ((rc = read_tref(r, json_in_get(f, "type"), 0, &type)))
 				return rc;
-			if (!ns_types_member_add(r->t, s, jp_key(r->d, f), off, -1, type))
+			if (!ns_types_member_add(r->t, s, fname, off, -1, type))
 				return ns_fail(r->err, NS_ERR_NOMEM, "out of memory reading profile %s", r->origin);
 		}
 	}
@@ -341,81 +342,81 @@ static size_t b64_decode(const char *in, unsigned char *out, size_t max)
 	return n;
 }
 
+/* an object member, or NULL when it is missing or not an object */
+static struct json_object *object_member(struct json_object *o, const char *key)
+{
+	struct json_object *v = json_in_get(o, key);
+
+	return json_object_is_type(v, json_type_object) ? v : NULL;
+}
+
 int ns_profile_parse(const char *text, size_t len, const char *origin, struct ns_types *t, struct ns_error *err)
 {
-	struct jp_doc d;
-	struct reader r = { &d, t, err, origin };
-	uint32_t meta, bases, ut, en, syms;
+	struct reader r = { t, err, origin };
+	struct json_object *d, *meta, *bases, *ut, *en, *syms;
 	const char *banner;
-	int rc = jp_parse(text, len, &d, err);
+	char what[256];
+	int rc;
 
-	if (rc) {
-		char why[sizeof(err->msg)] = "";
-
-		if (err)
-			memcpy(why, err->msg, sizeof(why));
-		jp_free(&d);
-		return ns_fail(err, rc, "profile %.200s: %.200s", origin, why);
-	}
-	meta = jp_get(&d, 0, "metadata");
-	bases = jp_get(&d, 0, "base_types");
-	ut = jp_get(&d, 0, "user_types");
-	en = jp_get(&d, 0, "enums");
-	syms = jp_get(&d, 0, "symbols");
-	if (meta == JP_NONE || bases == JP_NONE || ut == JP_NONE || syms == JP_NONE ||
-	    d.node[bases].kind != JP_OBJECT || d.node[ut].kind != JP_OBJECT || d.node[syms].kind != JP_OBJECT ||
-	    (en != JP_NONE && d.node[en].kind != JP_OBJECT)) {
+	snprintf(what, sizeof(what), "profile %.200s", origin);
+	if ((rc = json_in_parse(text, len, what, &d, err)))
+		return rc;
+	meta = json_in_get(d, "metadata");
+	bases = object_member(d, "base_types");
+	ut = object_member(d, "user_types");
+	en = json_in_get(d, "enums");
+	syms = object_member(d, "symbols");
+	if (!meta || !bases || !ut || !syms || (en && !json_object_is_type(en, json_type_object))) {
 		rc = bad(&r, "not an ISF symbol table (metadata, base_types, user_types, symbols)", NULL);
 		goto out;
 	}
 	snprintf(t->origin, sizeof(t->origin), "profile %s", origin);
-	for (uint32_t n = d.node[bases].first; n != JP_NONE; n = d.node[n].next) {
+	json_object_object_foreach(bases, bname, base) {
 		uint64_t size;
-		const char *kind = jp_str(&d, jp_get(&d, n, "kind"));
+		const char *kind = json_in_str(json_in_get(base, "kind"));
+		struct json_object *sgn = json_in_get(base, "signed");
 
-		if (!jp_uint(&d, jp_get(&d, n, "size"), &size) || size > 64 || !kind) {
-			rc = bad(&r, "a base type without a sane size and kind:", jp_key(&d, n));
+		if (!json_in_uint(json_in_get(base, "size"), &size) || size > 64 || !kind) {
+			rc = bad(&r, "a base type without a sane size and kind:", bname);
 			goto out;
 		}
-		uint32_t sgn = jp_get(&d, n, "signed");
-
-		if (!ns_types_base_add(t, jp_key(&d, n), (uint32_t)size, sgn != JP_NONE && d.node[sgn].kind == JP_TRUE,
-				       kind)) {
+		if (!ns_types_base_add(t, bname, (uint32_t)size,
+				       json_object_is_type(sgn, json_type_boolean) && json_object_get_boolean(sgn), kind)) {
 			rc = ns_fail(err, NS_ERR_NOMEM, "out of memory reading profile %s", origin);
 			goto out;
 		}
 	}
-	if ((rc = read_user_types(&r, ut, NS_TK_STRUCT)) || (en != JP_NONE && (rc = read_user_types(&r, en, NS_TK_ENUM))))
+	if ((rc = read_user_types(&r, ut, NS_TK_STRUCT)) || (en && (rc = read_user_types(&r, en, NS_TK_ENUM))))
 		goto out;
 	/* member sizes from their types, now that every struct's size is known */
 	for (size_t i = 0; i < t->nst; i++)
 		for (size_t k = 0; k < t->st[i].n; k++)
 			t->st[i].m[k].size = tref_size(t, t->st[i].m[k].type, 0);
-	for (uint32_t n = d.node[syms].first; n != JP_NONE; n = d.node[n].next) {
+	json_object_object_foreach(syms, sname, sym) {
 		uint64_t addr;
 
-		if (!jp_uint(&d, jp_get(&d, n, "address"), &addr)) {
-			rc = bad(&r, "a symbol without an address:", jp_key(&d, n));
+		if (!json_in_uint(json_in_get(sym, "address"), &addr)) {
+			rc = bad(&r, "a symbol without an address:", sname);
 			goto out;
 		}
-		if (!ns_types_symbol_add(t, jp_key(&d, n), addr)) {
+		if (!ns_types_symbol_add(t, sname, addr)) {
 			rc = ns_fail(err, NS_ERR_NOMEM, "out of memory reading profile %s", origin);
 			goto out;
 		}
 	}
-	banner = jp_str(&d, jp_get(&d, jp_get(&d, meta, "nestscope"), "banner"));
+	banner = json_in_str(json_in_get(json_in_get(meta, "nestscope"), "banner"));
 	if (banner) {
 		ns_types_set_banner(t, banner);
 	} else {
 		/* an ISF from elsewhere (dwarf2json): the banner is the linux_banner symbol's data */
-		const char *data = jp_str(&d, jp_get(&d, jp_get(&d, syms, "linux_banner"), "constant_data"));
+		const char *data = json_in_str(json_in_get(json_in_get(syms, "linux_banner"), "constant_data"));
 		unsigned char buf[sizeof(t->banner)];
 
 		if (data && b64_decode(data, buf, sizeof(buf)))
 			ns_types_set_banner(t, (const char *)buf);
 	}
 out:
-	jp_free(&d);
+	json_object_put(d);
 	return rc;
 }
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # libnestscope.so is a shared library a program can be built against:
 #  - it exports only the ns_* API: every defined dynamic symbol is ns_* (the version node
-#    decoders/libnestscope.map names aside); the core's JSON reader (jp_*) and writer (json_*) and any
-#    other helper stay local;
+#    decoders/libnestscope.map names aside); the core's JSON writer (json_*), its JSON reading
+#    helpers (json_in_*) and any other helper stay local, and json-c's symbols stay in json-c;
 #  - every function the Python front ends call through ctypes (lib.ns_... in plugin/) is exported;
 #  - its SONAME is libnestscope.so.N, the build's libnestscope.so.N links to the versioned file,
 #    and the ctypes layer loads the same SONAME;

@@ -5,10 +5,17 @@
  * project's toolchain study: a libdwarf probe whose vmcs12 offsets matched
  * pahole's: vcpu_vmx 9088 bytes with nested at 7952, nested_vmx 720 with
  * cached_vmcs12 at 32); kernel addresses keep all 64 bits; hostile profiles
- * are refused with a message, never a crash.
+ * are refused with a message, never a crash.  The JSON is read by json-c:
+ * its own descriptions of an error (json_tokener_error_desc) are the
+ * expected messages.
  */
+#include <json-c/json.h>
+
 #include "nestscope/types.h"
 #include "testutil.h"
+
+#define ISF_WITH_SYMBOL(addr) \
+	"{\"metadata\": {}, \"base_types\": {}, \"user_types\": {}, \"symbols\": {\"s\": {\"address\": " addr "}}}"
 
 static void written_profiles_read_back(void **state)
 {
@@ -97,23 +104,63 @@ static void hostile_profiles_are_refused(void **state)
 		"{\"metadata\": {}, \"base_types\": {\"int\": {\"kind\": \"int\", \"size\": -4}}, \"user_types\": {}, "
 		"\"symbols\": {}}",
 		"{\"metadata\": {}, \"base_types\": {}, \"user_types\": {}, \"symbols\": {}} trailing",
+		/* a NUL byte ends json-c's parse early: the bytes after it are still text after the value */
+		"{\"metadata\": {}, \"base_types\": {}, \"user_types\": {}, \"symbols\": {}}\0{",
+		/* an address must be an integer from 0 to 2^64-1: not negative (json-c would read -1 as 0 as a
+		   uint64), not a fraction, not past 64 bits (json-c saturates 2^64 to 2^64-1, so that is refused too) */
+		ISF_WITH_SYMBOL("-1"),
+		ISF_WITH_SYMBOL("1.5"),
+		ISF_WITH_SYMBOL("1e3"),
+		ISF_WITH_SYMBOL("18446744073709551616"),
+		ISF_WITH_SYMBOL("18446744073709551615"),
+		ISF_WITH_SYMBOL("\"0xffffffff81000000\""),
+		/* RFC 8259, which json-c's strict mode holds to: no leading zero, comment or single quote */
+		ISF_WITH_SYMBOL("01"),
+		ISF_WITH_SYMBOL("1 /* c */"),
+		"{'metadata': {}}",
 	};
+	static const struct { const char *addr; uint64_t want; } good[] = {
+		/* past 2^63 (json-c keeps it a uint64), the largest that is not refused, and 0 */
+		{ "18446744071562067968", 0xffffffff80000000ull },
+		{ "18446744073709551614", 0xfffffffffffffffeull },
+		{ "0", 0 },
+	};
+	char text[256];
 	char deep[4000];
 	struct ns_types t;
 	struct ns_error err;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* the case with the NUL goes on past it, to its end */
+		size_t len = strlen(bad[i]) + (strstr(bad[i], "}}\0") ? 2 : 0);
+
 		ns_types_init(&t);
 		err.msg[0] = '\0';
-		assert_int_not_equal(ns_profile_parse(bad[i], strlen(bad[i]), "bad", &t, &err), NS_OK);
+		assert_int_not_equal(ns_profile_parse(bad[i], len, "bad", &t, &err), NS_OK);
 		assert_true(err.msg[0] != '\0');
 		ns_types_free(&t);
 	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), ISF_WITH_SYMBOL("%s"), good[i].addr);
+		ns_types_init(&t);
+		assert_int_equal(ns_profile_parse(text, strlen(text), "good", &t, &err), NS_OK);
+		assert_true(ns_types_symbol(&t, "s") == good[i].want);
+		ns_types_free(&t);
+	}
+	/* one message: the profile, json-c's reason, the byte it stopped at */
 	memset(deep, '[', sizeof(deep));
 	ns_types_init(&t);
 	assert_int_not_equal(ns_profile_parse(deep, sizeof(deep), "deep", &t, &err), NS_OK);
-	assert_non_null(strstr(err.msg, "nested too deeply"));
+	assert_non_null(strstr(err.msg, "profile deep: JSON: "));
+	assert_non_null(strstr(err.msg, json_tokener_error_desc(json_tokener_error_depth)));
+	ns_types_free(&t);
+	ns_types_init(&t);
+	/* byte 5 of {"a" 1} is the 1 where the ':' should be */
+	assert_int_not_equal(ns_profile_parse("{\"a\" 1}", 8, "colon", &t, &err), NS_OK);
+	snprintf(text, sizeof(text), "profile colon: JSON: %s at byte 5",
+		 json_tokener_error_desc(json_tokener_error_parse_object_key_sep));
+	assert_string_equal(err.msg, text);
 	ns_types_free(&t);
 }
 
