@@ -48,19 +48,21 @@ static bool utf8(const unsigned char *s)
 
 /*
  * A string for the document, in UTF-8 as JSON must be (json-c copies bytes
- * past ASCII as they are).  Bytes that are not UTF-8 (a file name, a task's
- * comm, a banner read from a dump) each become the code point of their value,
- * U+0080 to U+00FF: nothing is lost.  malloc'ed.
+ * past ASCII as they are): s itself when it is UTF-8.  Bytes that are not
+ * UTF-8 (a file name, a task's comm, a banner read from a dump) each become
+ * the code point of their value, U+0080 to U+00FF, in a malloc'ed copy put in
+ * *copy: nothing is lost.
  */
-static char *text(const char *s)
+static const char *text(const char *s, char **copy)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), k = 0;
 	char *t;
 
+	*copy = NULL;
 	if (utf8(p))
-		return strdup(s);
-	if (!(t = malloc(2 * n + 1)))
+		return s;
+	if (!(*copy = t = malloc(2 * n + 1)))
 		return NULL;
 	for (; *p; p++)
 		if (*p < 0x80) {
@@ -71,6 +73,16 @@ static char *text(const char *s)
 		}
 	t[k] = '\0';
 	return t;
+}
+
+static struct json_object *new_string(const char *s)
+{
+	char *copy;
+	const char *t = text(s ? s : "", &copy);
+	struct json_object *o = t ? json_object_new_string(t) : NULL;
+
+	free(copy);
+	return o;
 }
 
 /* Writes the finished document and frees it. */
@@ -86,24 +98,40 @@ static void emit(struct json *j, struct json_object *doc)
 	json_object_put(doc);
 }
 
-/* Puts v (owned) where the document is: under the pending key, at the end of the array, or alone. */
-static void add(struct json *j, struct json_object *v)
+/* Puts v (owned) where the document is: under key (UTF-8), at the end of the array, or alone. */
+static void add_as(struct json *j, const char *key, struct json_object *v)
 {
 	struct json_object *parent = j->depth ? j->open[j->depth - 1] : NULL;
-	char *key = j->key;
 
-	j->key = NULL;
 	if (j->lost) {
 		json_object_put(v);
 	} else if (!parent) {
 		emit(j, v);
 	} else if (json_object_is_type(parent, json_type_array)) {
 		json_object_array_add(parent, v);
-	} else {
-		if (!key || json_object_object_add(parent, key, v))
-			json_object_put(v);
+	} else if (!key || json_object_object_add(parent, key, v)) {
+		json_object_put(v);
 	}
-	free(key);
+}
+
+/* The same under the pending key of json_key. */
+static void add(struct json *j, struct json_object *v)
+{
+	add_as(j, j->key, v);
+	free(j->key);
+	j->key = NULL;
+}
+
+/* A member, key and value in one call: no pending key to copy. */
+static void member(struct json *j, const char *k, struct json_object *v)
+{
+	char *copy;
+	const char *key = text(k ? k : "", &copy);
+
+	free(j->key);
+	j->key = NULL;
+	add_as(j, key, v);
+	free(copy);
 }
 
 static void open_(struct json *j, struct json_object *c)
@@ -147,16 +175,17 @@ void json_arr_end(struct json *j) { close_(j); }
 
 void json_key(struct json *j, const char *k)
 {
+	char *copy;
+	const char *t = text(k ? k : "", &copy);
+
+	/* kept until the value comes: the caller's buffer may not live as long */
 	free(j->key);
-	j->key = text(k ? k : "");
+	j->key = copy ? copy : t ? strdup(t) : NULL;
 }
 
 void json_str(struct json *j, const char *s)
 {
-	char *t = text(s ? s : "");
-
-	add(j, t ? json_object_new_string(t) : NULL);
-	free(t);
+	add(j, new_string(s));
 }
 
 void json_uint(struct json *j, uint64_t v)
@@ -164,12 +193,17 @@ void json_uint(struct json *j, uint64_t v)
 	add(j, json_object_new_uint64(v));
 }
 
-void json_hex(struct json *j, uint64_t v)
+static struct json_object *new_hex(uint64_t v)
 {
 	char s[24];
 
 	snprintf(s, sizeof(s), "0x%llx", (unsigned long long)v);
-	add(j, json_object_new_string(s));
+	return json_object_new_string(s);
+}
+
+void json_hex(struct json *j, uint64_t v)
+{
+	add(j, new_hex(v));
 }
 
 void json_boolean(struct json *j, bool v)
@@ -185,24 +219,20 @@ void json_null(struct json *j)
 
 void json_kv_str(struct json *j, const char *k, const char *v)
 {
-	json_key(j, k);
-	json_str(j, v);
+	member(j, k, new_string(v));
 }
 
 void json_kv_hex(struct json *j, const char *k, uint64_t v)
 {
-	json_key(j, k);
-	json_hex(j, v);
+	member(j, k, new_hex(v));
 }
 
 void json_kv_uint(struct json *j, const char *k, uint64_t v)
 {
-	json_key(j, k);
-	json_uint(j, v);
+	member(j, k, json_object_new_uint64(v));
 }
 
 void json_kv_bool(struct json *j, const char *k, bool v)
 {
-	json_key(j, k);
-	json_boolean(j, v);
+	member(j, k, json_object_new_boolean(v));
 }
