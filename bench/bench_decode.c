@@ -2,9 +2,12 @@
  * Decode and render speed, as ratios against a baseline measured in the same
  * run: copying each blob's vmcs12 bytes and summing them as 64-bit words (the
  * least any decoder must do to touch the data).  Absolute times depend on the
- * machine; the ratios say what the decoding itself costs.
+ * machine; the ratios say what the decoding itself costs.  Also the bundled
+ * profiles (ISF JSON) read from memory, as triage reads one: JSON parsing and
+ * the type set built from it.
  *
- * usage: bench_decode DIR   (reads the .bin files in DIR/basic and DIR/rich)
+ * usage: bench_decode DIR [PROFILES]   (reads the .bin files in DIR/basic and DIR/rich,
+ *                                       the .json files in PROFILES, default profiles)
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include <time.h>
 
 #include "nestscope/nestscope.h"
+#include "nestscope/types.h"
 #include "render/report_doc.h"
 
 #define MAXBLOBS 64
@@ -169,6 +173,52 @@ static size_t blobs_with_vmcs12(void)
 	return n;
 }
 
+/* the profiles' text, read once */
+#define MAXPROFILES 16
+static struct { char *text; size_t len; } profiles[MAXPROFILES];
+static size_t nprofiles, profile_bytes;
+
+static void load_profiles(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) && nprofiles < MAXPROFILES) {
+		char path[1024];
+		FILE *f;
+		long n;
+
+		if (!strstr(e->d_name, ".json"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (!(f = fopen(path, "rb")))
+			continue;
+		if (!fseek(f, 0, SEEK_END) && (n = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET) &&
+		    (profiles[nprofiles].text = malloc((size_t)n)) &&
+		    fread(profiles[nprofiles].text, 1, (size_t)n, f) == (size_t)n) {
+			profiles[nprofiles].len = (size_t)n;
+			profile_bytes += (size_t)n;
+			nprofiles++;
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+}
+
+static void profile_read(void)
+{
+	for (size_t i = 0; i < nprofiles; i++) {
+		struct ns_types t;
+		struct ns_error err;
+
+		ns_types_init(&t);
+		sink += (uint64_t)ns_profile_parse(profiles[i].text, profiles[i].len, "bench", &t, &err);
+		sink += t.nsym;
+		ns_types_free(&t);
+	}
+}
+
 static void render_text(void) { decode_render(false); }
 static void render_json(void) { decode_render(true); }
 
@@ -224,6 +274,13 @@ int main(int argc, char **argv)
 			printf("SDM checks alone: %.0f full vmcs12s per second on one core (CPU time; %.2f us each)\n",
 			       1.0 / only, only * 1e6);
 		}
+	}
+	load_profiles(argc > 2 ? argv[2] : "profiles");
+	if (nprofiles) {
+		double pr = measure(profile_read, 0.5);
+
+		printf("profile read (ISF JSON): %zu profiles, %zu KiB, in %.0f us (%.1f x baseline); %.0f MB/s\n",
+		       nprofiles, profile_bytes >> 10, pr * 1e6, pr / base, (double)profile_bytes / pr / 1e6);
 	}
 	return 0;
 }
