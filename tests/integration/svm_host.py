@@ -8,7 +8,7 @@ up from a struct vcpu_svm.  Checked against the samples' manifest:
   and print nothing on standard output;
 - crash (when it opens the kernel): the extension's `kvm` lists the same VMs, `kvm -v` is one error line,
   and the session goes on (a `kvm` after it still answers).
-usage: svm_host.py NESTSCOPE SAMPLES CACHE
+usage: svm_host.py NESTSCOPE BUILD_DIR SAMPLES CACHE   (BUILD_DIR: where the crash extension is)
 """
 import json
 import pathlib
@@ -20,8 +20,8 @@ import tempfile
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import itest  # noqa: E402
 
-nestscope, samples, cache = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3]
-build = pathlib.Path(nestscope).resolve().parent
+# NESTSCOPE may be tests/run.sh's JSON shim: the build directory is given apart
+nestscope, build, samples, cache = sys.argv[1], pathlib.Path(sys.argv[2]).resolve(), pathlib.Path(sys.argv[3]), sys.argv[4]
 check = itest.Checks()
 AMD = "this host's KVM is kvm_amd (AMD SVM)"
 
