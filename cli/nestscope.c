@@ -934,11 +934,12 @@ static void usage(FILE *f)
 		usage_line(f, cli_commands[i].name, cli_commands[i].operands, cli_commands[i].summary);
 	fprintf(f, "\nthe debugger commands on a kernel dump, as crash and gdb have them:\n");
 	for (size_t i = 0; (name = ns_command_name(i)); i++) {
-		char syn[256];
+		const char *operand = ns_command_operand(name);
+		char operands[64];
 
-		/* the options are the command's own ('help NAME'): here only its operands */
-		if (ns_command_synopsis(name, syn, sizeof(syn)))
-			usage_line(f, name, strstr(syn, "VCPU") ? "DUMP [VCPU]" : "DUMP", ns_command_summary(name));
+		/* the options are the command's own ('help NAME'): here only its operand, which is optional */
+		snprintf(operands, sizeof(operands), *operand ? "DUMP [%s]" : "DUMP", operand);
+		usage_line(f, name, operands, ns_command_summary(name));
 	}
 	fprintf(f,
 		"\n"
