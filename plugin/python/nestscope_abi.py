@@ -158,13 +158,18 @@ class Core:
         rc = fn(*args, ctypes.byref(out), ctypes.byref(err))
         return rc, b"".join(chunks).decode(errors="replace"), err.msg.decode(errors="replace")
 
+    @staticmethod
+    def _listed(fn):
+        """The strings fn(0), fn(1), ... give until the first NULL: how the core lists a table's names."""
+        out, i = [], 0
+        while (s := fn(i)) is not None:
+            out.append(s.decode())
+            i += 1
+        return out
+
     def commands(self):
         """The names of the core's commands, in its table's order."""
-        names, i = [], 0
-        while (n := self.lib.ns_command_name(i)) is not None:
-            names.append(n.decode())
-            i += 1
-        return names
+        return self._listed(self.lib.ns_command_name)
 
     def options(self, name):
         """The options a command takes, as its synopsis and help list them: (letter, long name or None,
@@ -192,11 +197,7 @@ class Core:
 
     def section_keys(self):
         """A decoded VMCS's sections in the text's (dump_vmcs()'s) order: "guest", "host", ..."""
-        keys, i = [], 0
-        while (k := self.lib.ns_vmcs_section_key(i)) is not None:
-            keys.append(k.decode())
-            i += 1
-        return keys
+        return self._listed(self.lib.ns_vmcs_section_key)
 
     def launch_state(self, value):
         """A vmcs12's launch_state word in words: "clear", "launched" or "invalid"."""
