@@ -77,10 +77,9 @@ boot() { # mode, then QEMU's extra arguments; $MEM: the machine's MiB
 		-display none -monitor none -serial "file:$WORK/serial-$mode.txt" -no-reboot -nodefaults \
 		-device vmcoreinfo "$@"
 }
-untar() { # serial, directory
+untar() { # serial, directory: the results of this run only
 	rm -rf "$2"
-	mkdir -p "$2"
-	sed -n '/^=== NS BEGIN TAR/,/^=== NS END TAR/p' "$1" | sed '1d;$d' | tr -d '\r' | base64 -d | tar -xzf - -C "$2"
+	sh "$GEN/extract.sh" "$1" "$2"
 }
 
 echo "== boot: blobs ($(now) s)"

@@ -84,7 +84,7 @@ def cpuid_svm(d):
 
 
 def machine(path):
-    params, vmcoreinfo = {}, None
+    params = {}
     for line in open(path):
         f = line.split()
         if f and f[0] == "kvm_amd":
