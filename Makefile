@@ -45,7 +45,7 @@ LDLIBS_TEST = -lcmocka
 # walker), formats/ (layouts, profiles, migration streams), analyses/ (decode,
 # diff, scan, triage), render/ (the only part of the core that writes output:
 # tests/cli/render_only.sh); docs/HACKING.md says what goes where
-CORE_DIRS := decoders decoders/sdm decoders/kvm decoders/formats decoders/analyses decoders/render
+CORE_DIRS := decoders decoders/sdm decoders/svm decoders/kvm decoders/formats decoders/analyses decoders/render
 CORE_SRC := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CORE_DEF := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.def)) $(wildcard decoders/include/nestscope/*.def)

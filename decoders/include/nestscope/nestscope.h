@@ -21,6 +21,7 @@
 #include "types.h"
 #include "vmcs12.h"
 #include "vmcs12_abi.h"
+#include "vmcb.h"
 
 #define NESTSCOPE_VERSION "0.1.0"
 
