@@ -142,6 +142,8 @@ int ns_debuginfo_find(const char *dir, const char *release, struct ns_debuginfo 
 		d->kvm = tmp;
 	if (asprintf(&tmp, "%s/lib/modules/%s/kernel/arch/x86/kvm/kvm-intel.ko", root, rel) >= 0)
 		d->kvm_intel = tmp;
+	if (asprintf(&tmp, "%s/lib/modules/%s/kernel/arch/x86/kvm/kvm-amd.ko", root, rel) >= 0)
+		d->kvm_amd = tmp;
 	free(root);
 	free(rel);
 	if (!is_file(d->vmlinux) || !is_file(d->kvm_intel)) {
@@ -155,6 +157,10 @@ int ns_debuginfo_find(const char *dir, const char *release, struct ns_debuginfo 
 		free(d->kvm);
 		d->kvm = NULL;
 	}
+	if (!is_file(d->kvm_amd)) {
+		free(d->kvm_amd);
+		d->kvm_amd = NULL;
+	}
 	return NS_OK;
 }
 
@@ -163,6 +169,7 @@ void ns_debuginfo_free(struct ns_debuginfo *d)
 	free(d->vmlinux);
 	free(d->kvm);
 	free(d->kvm_intel);
+	free(d->kvm_amd);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -177,7 +184,8 @@ int ns_types_from_debuginfo(struct ns_types *t, const struct ns_debuginfo *d, st
 {
 	/* xa_node is only used by pointer in the modules: its definition is lib/xarray.c's */
 	static const char *const vmlinux_cus[] = { "lib/xarray.c", NULL };
-	const char *files[] = { d->kvm_intel, d->kvm };
+	/* the vendor modules first (each repeats kvm's headers), kvm.ko for what neither has */
+	const char *files[] = { d->kvm_intel, d->kvm_amd, d->kvm };
 	char names[NS_KSTRUCT_MAX][NS_KSTRUCT_NAME];
 	const char *structs[NS_KSTRUCT_MAX + 1];
 	size_t n = ns_kernel_structs(names, NS_KSTRUCT_MAX);
@@ -187,7 +195,7 @@ int ns_types_from_debuginfo(struct ns_types *t, const struct ns_debuginfo *d, st
 	for (size_t i = 0; i < n && i < NS_KSTRUCT_MAX; i++)
 		structs[i] = names[i];
 	structs[n < NS_KSTRUCT_MAX ? n : NS_KSTRUCT_MAX] = NULL;
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (files[i] && (rc = ns_dwarf_load(t, files[i], structs, NULL, err)))
 			return rc;
 	if (d->vmlinux && (rc = ns_dwarf_load(t, d->vmlinux, structs, vmlinux_cus, err)))
@@ -195,7 +203,8 @@ int ns_types_from_debuginfo(struct ns_types *t, const struct ns_debuginfo *d, st
 	if (d->vmlinux && (rc = ns_elf_symbols(t, d->vmlinux, ns_walker_symbols, err)))
 		return rc;
 	/* file names only: a profile must not carry the paths of the machine that made it */
-	snprintf(t->origin, sizeof(t->origin), "DWARF of %s%s%s, symbols of %s", base_name(d->kvm_intel),
+	snprintf(t->origin, sizeof(t->origin), "DWARF of %s%s%s%s%s, symbols of %s", base_name(d->kvm_intel),
+		 d->kvm_amd ? ", " : "", d->kvm_amd ? base_name(d->kvm_amd) : "",
 		 d->kvm ? " and " : "", d->kvm ? base_name(d->kvm) : "", d->vmlinux ? base_name(d->vmlinux) : "(none)");
 	return NS_OK;
 }

@@ -45,6 +45,7 @@ int ns_elf_symbols(struct ns_types *t, const char *vmlinux, const char *const *n
  */
 struct ns_debuginfo {
 	char *vmlinux, *kvm, *kvm_intel;
+	char *kvm_amd;  /* optional: an AMD host's vCPUs are kvm_amd's struct vcpu_svm */
 };
 int ns_debuginfo_find(const char *dir, const char *release, struct ns_debuginfo *d, struct ns_error *err);
 void ns_debuginfo_free(struct ns_debuginfo *d);

@@ -10,11 +10,13 @@
 #include "nestscope/locate.h"
 #include "nestscope/render.h"
 #include "nestscope/scan.h"
+#include "nestscope/vmcb.h"
 #include "pagewalk.h"
 
 const struct ns_kernel_member ns_kernel_members[NS_KM_COUNT] = {
 #define KVM NS_KMG_KVM
 #define VMX NS_KMG_VMX
+#define SVM NS_KMG_SVM
 #define MOD NS_KMG_MOD
 #define ABI NS_KMG_ABI
 #define REQ true
@@ -27,6 +29,7 @@ const struct ns_kernel_member ns_kernel_members[NS_KM_COUNT] = {
 #undef KM
 #undef KVM
 #undef VMX
+#undef SVM
 #undef MOD
 #undef ABI
 #undef REQ
@@ -153,6 +156,14 @@ int ns_kvm_offsets_resolve(const struct ns_target *t, struct ns_kvm_offsets *o, 
 	for (int id = 0; id < NS_KM_COUNT; id++)
 		if (ns_kernel_members[id].required && ns_kernel_members[id].group == NS_KMG_KVM && !ns_km_have(o, (enum ns_km)id))
 			return missing_row((enum ns_km)id, "kvm.ko", err);
+	/* kvm_amd's types, when its debuginfo is loaded (a profile may hold both vendors') */
+	if (ns_km_have(o, NS_KM_SVM_VCPU)) {
+		for (int id = 0; id < NS_KM_COUNT; id++)
+			if (ns_kernel_members[id].required && ns_kernel_members[id].group == NS_KMG_SVM &&
+			    !ns_km_have(o, (enum ns_km)id))
+				return missing_row((enum ns_km)id, "kvm_amd.ko", err);
+		o->have_svm = true;
+	}
 	/* kvm_intel's types: present only once its debuginfo is loaded */
 	if (!ns_km_have(o, NS_KM_VMX_VCPU) && !ns_km_have(o, NS_KM_VMX_NESTED))
 		return NS_OK;
@@ -194,7 +205,7 @@ size_t ns_kernel_structs(char (*names)[NS_KSTRUCT_NAME], size_t max)
 
 void ns_kernel_members_markdown(struct ns_out *o)
 {
-	static const char *const groups[] = { "kvm", "kvm_intel", "vmlinux (modules)", "ABI" };
+	static const char *const groups[] = { "kvm", "kvm_intel", "vmlinux (modules)", "ABI", "kvm_amd" };
 
 	ns_printf(o, "| value | from | required | kernels | read as |\n|---|---|---|---|---|\n");
 	for (int id = 0; id < NS_KM_COUNT; id++) {
@@ -339,6 +350,60 @@ static uint64_t xa_load(const struct ns_target *t, const struct ns_kvm_offsets *
 	return 0;
 }
 
+/* struct kvm_vmcb_info at info: the VMCB page's kernel and physical addresses */
+static void vmcb_info_read(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t info, uint64_t *ptr,
+			   uint64_t *pa, bool *ok)
+{
+	*ptr = rd_u64(t, info + (uint64_t)o->v[NS_KM_VMCB_INFO_PTR], ok);
+	*pa = rd_u64(t, info + (uint64_t)o->v[NS_KM_VMCB_INFO_PA], ok);
+}
+
+/* A struct vcpu_svm: where its VMCBs are, which one it runs on, and what it holds of L1's vmcb12. */
+static int svm_vcpu_read(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t vcpu, struct ns_vcpu *v,
+			 struct ns_error *err)
+{
+	struct ns_svm_vcpu *s = &v->s;
+	bool ok = true;
+	uint64_t svm = vcpu - (uint64_t)o->v[NS_KM_SVM_VCPU];
+
+	v->svm = true;
+	s->vcpu_svm = svm;
+	s->vmcb01_info = svm + (uint64_t)o->v[NS_KM_SVM_VMCB01];
+	s->vmcb02_info = svm + (uint64_t)o->v[NS_KM_SVM_NESTED_VMCB02];
+	vmcb_info_read(t, o, s->vmcb01_info, &s->vmcb01, &s->vmcb01_pa, &ok);
+	vmcb_info_read(t, o, s->vmcb02_info, &s->vmcb02, &s->vmcb02_pa, &ok);
+	s->current_vmcb = rd_u64(t, svm + (uint64_t)o->v[NS_KM_SVM_CURRENT_VMCB], &ok);
+	/* guest mode is state: KVM switches current_vmcb to &nested.vmcb02 to run L2 (svm_switch_vmcb) */
+	v->guest_mode = s->current_vmcb == s->vmcb02_info;
+	if (ns_km_have(o, NS_KM_VCPU_HFLAGS) && o->hf_guest_bit >= 0) {
+		v->hflags_judged = true;
+		v->hflags_agrees = (bool)((v->hflags >> o->hf_guest_bit) & 1) == v->guest_mode;
+	}
+	s->vmcb12_gpa = rd_u64(t, svm + (uint64_t)o->v[NS_KM_SVM_NESTED_VMCB12_GPA], &ok);
+	if ((s->have_last_vmcb12_gpa = ns_km_have(o, NS_KM_SVM_NESTED_LAST_VMCB12_GPA)))
+		s->last_vmcb12_gpa = rd_u64(t, svm + (uint64_t)o->v[NS_KM_SVM_NESTED_LAST_VMCB12_GPA], &ok);
+	if ((s->have_hsave_msr = ns_km_have(o, NS_KM_SVM_NESTED_HSAVE_MSR)))
+		s->hsave_msr = rd_u64(t, svm + (uint64_t)o->v[NS_KM_SVM_NESTED_HSAVE_MSR], &ok);
+	if (ns_km_have(o, NS_KM_SVM_NESTED_VM_CR_MSR))
+		s->vm_cr_msr = rd_u64(t, svm + (uint64_t)o->v[NS_KM_SVM_NESTED_VM_CR_MSR], &ok);
+	if ((s->have_initialized = ns_km_have(o, NS_KM_SVM_NESTED_INITIALIZED)))
+		s->initialized = rd_bool(t, svm, o->v[NS_KM_SVM_NESTED_INITIALIZED], &ok);
+	v->nested_run_pending = rd_bool(t, svm, o->v[NS_KM_SVM_NESTED_RUN_PENDING], &ok);
+	/* the VMCB layout is architectural (APM appendix B): its offsets come from the VMCB table, not the types */
+	if (s->current_vmcb == s->vmcb01_info || s->current_vmcb == s->vmcb02_info) {
+		uint64_t page = v->guest_mode ? s->vmcb02 : s->vmcb01;
+
+		s->have_exit_code = kernel_pointer(page) &&
+				    t->read(t->ctx, page + ns_vmcb_field_offset(ns_vmcb_field(NS_VMCB_EXIT_CODE)), &s->exit_code, 8);
+	}
+	s->ctl_cached = svm + (uint64_t)o->v[NS_KM_SVM_NESTED_CTL];
+	if (ns_km_have(o, NS_KM_SVM_NESTED_SAVE))
+		s->save_cached = svm + (uint64_t)o->v[NS_KM_SVM_NESTED_SAVE];
+	if (!ok)
+		return ns_fail(err, NS_ERR_IO, "struct vcpu_svm at 0x%llx cannot be read", (unsigned long long)svm);
+	return NS_OK;
+}
+
 int ns_kvm_vcpu_read(const struct ns_target *t, const struct ns_kvm_offsets *o, uint64_t vcpu, struct ns_vcpu *v,
 		     struct ns_error *err)
 {
@@ -355,6 +420,8 @@ int ns_kvm_vcpu_read(const struct ns_target *t, const struct ns_kvm_offsets *o, 
 		v->hflags = rd_u32(t, vcpu + (uint64_t)o->v[NS_KM_VCPU_HFLAGS], &ok);
 	if (!ok)
 		return ns_fail(err, NS_ERR_IO, "struct kvm_vcpu at 0x%llx cannot be read", (unsigned long long)vcpu);
+	if (o->svm_host && o->have_svm)
+		return svm_vcpu_read(t, o, vcpu, v, err);
 	if (!o->have_vmx) {
 		/* without kvm_intel's types only hflags can tell, where its bit is known */
 		v->guest_mode = o->hf_guest_bit >= 0 && (v->hflags >> o->hf_guest_bit) & 1;

@@ -40,8 +40,11 @@ const char *ns_session_datadir(const struct ns_session *s)
 
 int ns_session_ready(struct ns_session *s, bool need_vmx, struct ns_error *err)
 {
-	if (!s->resolved || (need_vmx && !s->off.have_vmx)) {
+	if (!s->resolved || (need_vmx && !s->off.have_vmx && !s->off.have_svm)) {
+		bool svm_host = s->off.svm_host;
 		int rc = ns_kvm_offsets_resolve(s->t, &s->off, err);
+
+		s->off.svm_host = svm_host;
 
 		if (rc || !ns_km_have(&s->off, NS_KM_KVM_VM_LIST))
 			return rc ? rc : ns_fail(err, NS_ERR_KVM_TYPES, "struct kvm is unknown: kvm's debuginfo is not loaded");
@@ -49,20 +52,22 @@ int ns_session_ready(struct ns_session *s, bool need_vmx, struct ns_error *err)
 	}
 	/*
 	 * On an AMD host the vCPUs are struct vcpu_svm: read with kvm_intel's
-	 * types (a profile has them whatever the host ran) they would decode
-	 * as garbage VMX state.  kvm_amd loaded without kvm_intel says so; no
-	 * module list, or neither module on it (built into the kernel), says
-	 * nothing, and the VMX types' own checks stay the guard.
+	 * types (a profile may have them whatever the host ran) they would
+	 * decode as garbage VMX state.  kvm_amd loaded without kvm_intel makes
+	 * the walker read struct vcpu_svm, with kvm_amd's types or not at all;
+	 * no module list, or neither module on it (built into the kernel),
+	 * says nothing, and the VMX types' own checks stay the guard.
 	 */
 	if (need_vmx && !s->vendor_checked) {
 		struct ns_error e;
 
-		if (kvm_module_loaded(s->t, "kvm_amd", &e) == 1 && kvm_module_loaded(s->t, "kvm_intel", &e) == 0)
-			return ns_fail(err, NS_ERR_ARG, "this host's KVM is kvm_amd (AMD SVM): its vCPUs are struct vcpu_svm, "
-				       "and nestscope decodes nested VMX (kvm_intel) only");
+		s->off.svm_host = kvm_module_loaded(s->t, "kvm_amd", &e) == 1 && kvm_module_loaded(s->t, "kvm_intel", &e) == 0;
 		s->vendor_checked = true;
 	}
-	if (need_vmx && !s->off.have_vmx)
+	if (need_vmx && s->off.svm_host && !s->off.have_svm)
+		return ns_fail(err, NS_ERR_TYPES, "this host's KVM is kvm_amd (AMD SVM), and kvm_amd's types (struct vcpu_svm, "
+			       "svm_nested_state) are not loaded: load kvm-amd.ko's debuginfo (crash: mod -s kvm_amd)");
+	if (need_vmx && !s->off.svm_host && !s->off.have_vmx)
 		return ns_fail(err, NS_ERR_TYPES, "kvm_intel's types (struct vcpu_vmx, nested_vmx) are not loaded");
 	return NS_OK;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "render/common.h"
+#include "nestscope/vmcb.h"
 #include "sdm/vmx_names.h"
 
 const char *ns_copy_name_str(enum ns_copy_name n)
@@ -206,6 +207,64 @@ void ns_emit_decoded_value(struct json *j, const char *key, enum ns_decoder dec,
 	else
 		json_null(j);
 	json_obj_end(j);
+}
+
+const char *ns_svm_state_str(enum ns_svm_state s)
+{
+	switch (s) {
+	case NS_SVM_OFF: return "l1_no_svm";
+	case NS_SVM_L1: return "l1_svm";
+	case NS_SVM_L2: return "l2";
+	}
+	return "l1_no_svm";
+}
+
+const char *ns_svm_current_str(const struct ns_vcpu *v)
+{
+	return v->s.current_vmcb == v->s.vmcb02_info ? "vmcb02" : v->s.current_vmcb == v->s.vmcb01_info ? "vmcb01" : "unknown";
+}
+
+void ns_emit_svm_vcpu_members(struct json *j, const struct ns_vcpu *v)
+{
+	char name[48];
+
+	json_kv_uint(j, "index", v->idx);
+	json_kv_str(j, "vendor", "svm");
+	json_kv_hex(j, "kvm_vcpu", v->vcpu);
+	json_kv_hex(j, "vcpu_svm", v->s.vcpu_svm);
+	json_kv_str(j, "mode", v->guest_mode ? "L2" : "L1");
+	json_kv_str(j, "state", ns_svm_state_str(ns_vcpu_svm_state(v)));
+	json_kv_hex(j, "hflags", v->hflags);
+	json_key(j, "hflags_agrees");
+	if (v->hflags_judged)
+		json_boolean(j, v->hflags_agrees);
+	else
+		json_null(j);
+	json_kv_bool(j, "nested_run_pending", v->nested_run_pending);
+	json_kv_hex(j, "vmcb12_pa", v->s.vmcb12_gpa);
+	json_key(j, "hsave_pa");
+	if (v->s.have_hsave_msr)
+		json_hex(j, v->s.hsave_msr);
+	else
+		json_null(j);
+	json_kv_hex(j, "vmcb01", v->s.vmcb01);
+	json_kv_hex(j, "vmcb01_pa", v->s.vmcb01_pa);
+	json_kv_hex(j, "vmcb02", v->s.vmcb02);
+	json_kv_hex(j, "vmcb02_pa", v->s.vmcb02_pa);
+	json_kv_str(j, "current_copy", ns_svm_current_str(v));
+	json_key(j, "l0_last_exit_code");
+	if (v->s.have_exit_code) {
+		json_obj_begin(j);
+		json_kv_hex(j, "value", v->s.exit_code);
+		json_key(j, "name");
+		if (ns_svm_exit_name(v->s.exit_code, name, sizeof(name), NULL))
+			json_str(j, name);
+		else
+			json_null(j);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
 }
 
 const char *ns_vmx_state_str(enum ns_vmx_state s)

@@ -46,6 +46,10 @@ void ns_emit_vm_members(struct json *j, const struct ns_vm *vm);
  * loaded_copy and l0_last_exit_reason.
  */
 void ns_emit_vcpu_members(struct json *j, const struct ns_vcpu *v);
+/* The same for an AMD host's vCPU (struct vcpu_svm): common-v1's $defs/vcpu_svm. */
+void ns_emit_svm_vcpu_members(struct json *j, const struct ns_vcpu *v);
+const char *ns_svm_state_str(enum ns_svm_state s);      /* "l1_no_svm", "l1_svm", "l2" */
+const char *ns_svm_current_str(const struct ns_vcpu *v); /* "vmcb01", "vmcb02", "unknown" */
 
 /* The names JSON gives the copy and address-space enums, and verdicts (never "n/a") */
 const char *ns_copy_name_str(enum ns_copy_name n);

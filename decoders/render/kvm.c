@@ -7,6 +7,7 @@
 #include "render/common.h"
 #include "nestscope/explain.h"
 #include "nestscope/render_kvm.h"
+#include "nestscope/vmcb.h"
 
 static const char *mode_name(const struct ns_vcpu *v)
 {
@@ -25,8 +26,53 @@ static void exit_reason_text(const struct ns_vcpu *v, char *buf, size_t n)
 	ns_decoding_format(&d, buf, n);
 }
 
+static const char *svm_state_text(const struct ns_vcpu *v)
+{
+	switch (ns_vcpu_svm_state(v)) {
+	case NS_SVM_L2: return "L2 (guest mode: L2 active, the vCPU runs on vmcb02)";
+	case NS_SVM_L1: return "L1 (nested SVM in use: L1 set EFER.SVME)";
+	case NS_SVM_OFF: break;
+	}
+	return "L1 (no nested SVM: L1 has not set EFER.SVME)";
+}
+
+static void svm_exit_text(const struct ns_vcpu *v, char *buf, size_t n)
+{
+	char name[48];
+
+	if (!v->s.have_exit_code)
+		snprintf(buf, n, "unknown");
+	else if (ns_svm_exit_name(v->s.exit_code, name, sizeof(name), NULL))
+		snprintf(buf, n, "%#llx %s (%s's EXITCODE)", (unsigned long long)v->s.exit_code, name, ns_svm_current_str(v));
+	else
+		snprintf(buf, n, "%#llx (%s's EXITCODE; no name for it)", (unsigned long long)v->s.exit_code,
+			 ns_svm_current_str(v));
+}
+
+/* kvm -v of a struct vcpu_svm: an AMD host's vCPU */
+static void text_svm_vcpu(struct ns_out *o, const struct ns_vcpu *v)
+{
+	char exit[128];
+
+	svm_exit_text(v, exit, sizeof(exit));
+	ns_printf(o, "  VCPU %-3u  vcpu_svm %016llx  %s%s\n", v->idx, (unsigned long long)v->s.vcpu_svm, svm_state_text(v),
+		  v->nested_run_pending ? "  nested_run_pending" : "");
+	ns_printf(o, "            vmcb12 %#llx (L1's VMRUN operand, guest-physical)", (unsigned long long)v->s.vmcb12_gpa);
+	if (v->s.have_hsave_msr)
+		ns_printf(o, "  VM_HSAVE_PA %#llx", (unsigned long long)v->s.hsave_msr);
+	ns_printf(o, "\n            vmcb01 %016llx (pa %#llx)  vmcb02 %016llx (pa %#llx)  current: %s\n",
+		  (unsigned long long)v->s.vmcb01, (unsigned long long)v->s.vmcb01_pa, (unsigned long long)v->s.vmcb02,
+		  (unsigned long long)v->s.vmcb02_pa, ns_svm_current_str(v));
+	ns_printf(o, "            last exit: %s\n", exit);
+}
+
 static void text_vcpu(struct ns_out *o, const struct ns_vcpu *v)
 {
+	if (v->svm) {
+		text_svm_vcpu(o, v);
+		return;
+	}
+
 	char reason[256];
 
 	exit_reason_text(v, reason, sizeof(reason));
@@ -74,7 +120,10 @@ void ns_render_kvm_text(struct ns_out *o, const struct ns_vm *vms, const struct 
 static void json_vcpu(struct json *j, const struct ns_vcpu *v)
 {
 	json_obj_begin(j);
-	ns_emit_vcpu_members(j, v);
+	if (v->svm)
+		ns_emit_svm_vcpu_members(j, v);
+	else
+		ns_emit_vcpu_members(j, v);
 	json_obj_end(j);
 }
 

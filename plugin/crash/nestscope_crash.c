@@ -102,10 +102,20 @@ static const char *datadir(void)
 	return NESTSCOPE_DATADIR;
 }
 
-/* Where Debian installs kvm-intel.ko's debuginfo for the dumped kernel. */
-static void debuginfo_path(char *buf, size_t n)
+/* The vendor module whose types the vCPUs need: kvm_amd on a host that loaded it and not kvm_intel. */
+static const char *vendor_module(void)
 {
-	snprintf(buf, n, "/usr/lib/debug/lib/modules/%s/kernel/arch/x86/kvm/kvm-intel.ko", kt->utsname.release);
+	ulong base;
+	struct load_module *lm;
+
+	return is_module_name("kvm_amd", &base, &lm) && !is_module_name("kvm_intel", &base, &lm) ? "kvm_amd" : "kvm_intel";
+}
+
+/* Where Debian installs the vendor module's debuginfo for the dumped kernel. */
+static void debuginfo_path(const char *module, char *buf, size_t n)
+{
+	snprintf(buf, n, "/usr/lib/debug/lib/modules/%s/kernel/arch/x86/kvm/%s.ko", kt->utsname.release,
+		 !strcmp(module, "kvm_amd") ? "kvm-amd" : "kvm-intel");
 }
 
 /* ---- what only crash knows: symbols, expressions, physical memory, the current context ---- */
@@ -152,7 +162,7 @@ static struct ns_frontend frontend = {
 
 /*
  * Runs the command line crash parsed (args[0] is the command).  When kvm's
- * or kvm_intel's types are missing, loads the module's debuginfo from where
+ * or the vendor module's (kvm_intel, kvm_amd) types are missing, loads the module's debuginfo from where
  * crash looks for it and runs the line again (nothing is printed before the
  * types are checked); failing that, says exactly what to run.
  */
@@ -169,11 +179,12 @@ static void cmd_nestscope(void)
 	rc = ns_command(session, &frontend, argcnt, (const char *const *)args, &o, &err);
 	if (rc == NS_ERR_KVM_TYPES && is_module_name("kvm", &base, &lm) && load_module_symbols_helper("kvm"))
 		rc = ns_command(session, &frontend, argcnt, (const char *const *)args, &o, &err);
-	if (rc == NS_ERR_TYPES && is_module_name("kvm_intel", &base, &lm) && load_module_symbols_helper("kvm_intel"))
+	if (rc == NS_ERR_TYPES && is_module_name((char *)vendor_module(), &base, &lm) &&
+	    load_module_symbols_helper((char *)vendor_module()))
 		rc = ns_command(session, &frontend, argcnt, (const char *const *)args, &o, &err);
 	if (rc == NS_ERR_TYPES) {
-		debuginfo_path(path, sizeof(path));
-		error(INFO, "%s; run: mod -s kvm_intel %s\n", err.msg, path);
+		debuginfo_path(vendor_module(), path, sizeof(path));
+		error(INFO, "%s; run: mod -s %s %s\n", err.msg, vendor_module(), path);
 	} else if (rc) {
 		/* crash's error() names the command itself: the core's "CMD: " is dropped */
 		size_t n = strlen(args[0]);

@@ -38,7 +38,7 @@ enum ns_km {
 #undef KM
 	NS_KM_COUNT
 };
-enum ns_km_group { NS_KMG_KVM, NS_KMG_VMX, NS_KMG_MOD, NS_KMG_ABI };
+enum ns_km_group { NS_KMG_KVM, NS_KMG_VMX, NS_KMG_MOD, NS_KMG_ABI, NS_KMG_SVM };
 enum ns_km_what { NS_KMW_OFF, NS_KMW_MSIZE, NS_KMW_TSIZE };
 
 struct ns_kernel_member {
@@ -84,6 +84,8 @@ struct ns_kvm_offsets {
 	long v[NS_KM_COUNT];      /* by NS_KM_<ID>: the offset, or the size for MSIZE/TSIZE rows */
 	short alt[NS_KM_COUNT];   /* which path of the row resolved: 0, 1, 2 */
 	bool have_vmx;            /* kvm_intel's types (vcpu_vmx, nested_vmx) are known */
+	bool have_svm;            /* kvm_amd's types (vcpu_svm, svm_nested_state) are known */
+	bool svm_host;            /* the vCPUs are struct vcpu_svm: kvm_amd is loaded, kvm_intel is not (session.c) */
 	/* the kernel's release (from linux_banner), and the hflags bit that
 	 * cross-checks guest mode for it: -1 when the release does not tell */
 	char release[65];
@@ -145,7 +147,40 @@ struct ns_vcpu {
 	uint64_t hv_evmcs_vmptr;
 	bool have_exit_reason;
 	uint32_t exit_reason;   /* the last VM exit KVM handled (vmcs01 or vmcs02) */
+	/*
+	 * AMD SVM (svm true: the vCPU is a struct vcpu_svm; the VMX fields above
+	 * stay zero).  Guest mode from state: current_vmcb is &nested.vmcb02.
+	 */
+	bool svm;
+	struct ns_svm_vcpu {
+		uint64_t vcpu_svm;                /* struct vcpu_svm (it starts with the kvm_vcpu) */
+		uint64_t current_vmcb;            /* struct kvm_vmcb_info * the vCPU runs on */
+		uint64_t vmcb01_info, vmcb02_info;/* &vmcb01, &nested.vmcb02 (struct kvm_vmcb_info) */
+		uint64_t vmcb01, vmcb01_pa;       /* the VMCB pages: kernel address and physical address */
+		uint64_t vmcb02, vmcb02_pa;
+		uint64_t vmcb12_gpa;              /* L1's VMCB, in L1's physical memory (its VMRUN operand) */
+		bool have_last_vmcb12_gpa, have_hsave_msr, have_initialized;
+		uint64_t last_vmcb12_gpa, hsave_msr, vm_cr_msr;
+		bool initialized;                 /* nested state allocated: L1 set EFER.SVME */
+		uint64_t ctl_cached, save_cached; /* &nested.ctl, &nested.save: KVM's cache of vmcb12 (0: absent) */
+		/* the current VMCB's EXITCODE: the last #VMEXIT L0 handled (from vmcb02 in guest mode) */
+		bool have_exit_code;
+		uint64_t exit_code;
+	} s;
 };
+
+/* Where a vCPU is in nested SVM, from its state (kvm -v, triage). */
+enum ns_svm_state { NS_SVM_OFF, NS_SVM_L1, NS_SVM_L2 };
+
+static inline enum ns_svm_state ns_vcpu_svm_state(const struct ns_vcpu *v)
+{
+	if (v->guest_mode)
+		return NS_SVM_L2;
+	/* without the initialized flag, a VMCB12 address L1 once gave says it used SVM */
+	if (v->s.have_initialized ? v->s.initialized : v->s.vmcb12_gpa != 0)
+		return NS_SVM_L1;
+	return NS_SVM_OFF;
+}
 
 /*
  * Where a vCPU is in nested VMX, from its state: not in VMX operation, in
