@@ -470,6 +470,23 @@ int ns_command(struct ns_session *s, const struct ns_frontend *fe, int argc, con
 		return ns_cmd_loaded_vmcs(s, &sel, cl.cmd == NS_C_VMCS02, &opt, o, err);
 	case NS_C_VMCS12_ABI:
 		return run_abi(s, fe, opt.json, o, err);
+	case NS_C_VMCB12:
+	case NS_C_VMCB02:
+	case NS_C_VMCB01: {
+		int which = cl.cmd == NS_C_VMCB02 ? NS_VMCB_COPY_VMCB02
+			    : cl.cmd == NS_C_VMCB01 ? NS_VMCB_COPY_VMCB01 : NS_VMCB_COPY_VMCB12_CACHED;
+
+		if (cl.set[NS_O_COPY]) {
+			if (!strcmp(cl.arg[NS_O_COPY], "memory"))
+				which = NS_VMCB_COPY_VMCB12_MEMORY;
+			else if (strcmp(cl.arg[NS_O_COPY], "cached"))
+				return usage(err, cmds[cl.cmd].name, "-s %s: not a copy of vmcb12 (cached or memory)",
+					     cl.arg[NS_O_COPY]);
+		}
+		if ((rc = vcpu_operand(s, fe, cmds[cl.cmd].name, cl.operand, &sel, err)))
+			return rc;
+		return ns_cmd_vmcb(s, &sel, which, &opt, o, err);
+	}
 	case NS_C_COUNT:
 		break;
 	}

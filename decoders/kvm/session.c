@@ -137,7 +137,13 @@ static int vm_error(const struct ns_walk *w, int32_t pid, struct ns_error *err)
 	return NS_OK;
 }
 
-/* The one vCPU in VMX operation among those of pid (any pid: -1), or the VM's only vCPU. */
+/* In VMX operation, or (an AMD host's vCPU) using nested SVM. */
+static bool vcpu_active(const struct ns_vcpu *v)
+{
+	return v->svm ? ns_vcpu_svm_state(v) != NS_SVM_OFF : v->vmxon;
+}
+
+/* The one vCPU in VMX operation (nested SVM on AMD) among those of pid (any pid: -1), or the VM's only vCPU. */
 static int one_vcpu(const struct ns_walk *w, int32_t pid, struct ns_vcpu *v, struct ns_error *err)
 {
 	size_t vmx = 0, all = 0, last_vmx = 0, last = 0;
@@ -148,7 +154,7 @@ static int one_vcpu(const struct ns_walk *w, int32_t pid, struct ns_vcpu *v, str
 			continue;
 		all++;
 		last = i;
-		if (w->vcpus[i].vmxon) {
+		if (vcpu_active(&w->vcpus[i])) {
 			vmx++;
 			last_vmx = i;
 		}
@@ -160,13 +166,14 @@ static int one_vcpu(const struct ns_walk *w, int32_t pid, struct ns_vcpu *v, str
 	if (pid < 0)
 		return ns_fail(err, vmx ? NS_ERR_ARG : NS_ERR_NO_VCPU,
 			       "%s: name a vCPU (PID:INDEX or an address; 'kvm -v' lists them)",
-			       vmx ? "several vCPUs are in VMX operation" : "no vCPU is in VMX operation");
+			       vmx ? (w->vcpus[last].svm ? "several vCPUs use nested SVM" : "several vCPUs are in VMX operation")
+				   : all && w->vcpus[last].svm ? "no vCPU uses nested SVM" : "no vCPU is in VMX operation");
 	if (!all && (rc = vm_error(w, pid, err)))
 		return rc;
 	if (!all)
 		return ns_fail(err, NS_ERR_NO_VCPU, "no VM of pid %d ('kvm' lists them)", pid);
-	return ns_fail(err, NS_ERR_ARG, "the VM of pid %d has %zu vCPUs, %zu in VMX operation: name one as %d:INDEX",
-		       pid, all, vmx, pid);
+	return ns_fail(err, NS_ERR_ARG, "the VM of pid %d has %zu vCPUs, %zu %s: name one as %d:INDEX",
+		       pid, all, vmx, w->vcpus[last].svm ? "using nested SVM" : "in VMX operation", pid);
 }
 
 /*
@@ -235,6 +242,27 @@ static int pick_vcpu(struct ns_session *s, const struct ns_vcpu_sel *sel, bool j
 	return rc;
 }
 
+/* pick_vcpu for a command of one vendor: a vCPU of the other is refused, naming the command that reads it. */
+static int pick_vendor_vcpu(struct ns_session *s, const struct ns_vcpu_sel *sel, bool json, bool svm,
+			    struct ns_vcpu *v, struct ns_vcpu_ref *ref, struct ns_out *o, struct ns_error *err)
+{
+	int rc = pick_vcpu(s, sel, json, v, ref, o, err);
+
+	if (!rc && v->svm != svm)
+		return ns_fail(err, NS_ERR_ARG,
+			       svm ? "vCPU %u of pid %d is an Intel VMX vCPU (struct vcpu_vmx): vmcs12, vmcs02 and vmcs01 read it"
+				   : "vCPU %u of pid %d is an AMD SVM vCPU (struct vcpu_svm; this host's KVM is kvm_amd): "
+				     "vmcb12, vmcb02 and vmcb01 read it",
+			       v->idx, v->pid);
+	return rc;
+}
+
+int ns_session_pick_svm_vcpu(struct ns_session *s, const struct ns_vcpu_sel *sel, bool json, struct ns_vcpu *v,
+			     struct ns_vcpu_ref *ref, struct ns_out *o, struct ns_error *err)
+{
+	return pick_vendor_vcpu(s, sel, json, true, v, ref, o, err);
+}
+
 /* One report: a decode/2 document of it, or its text. */
 static void print_report(const struct ns_report *r, const struct ns_cmd_opts *opt, struct ns_out *o)
 {
@@ -293,7 +321,7 @@ int ns_cmd_vmcs12(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const st
 
 	if (!c)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if (!(rc = pick_vcpu(s, vcpu, opt->json, &v, &ref, o, err)) &&
+	if (!(rc = pick_vendor_vcpu(s, vcpu, opt->json, false, &v, &ref, o, err)) &&
 	    !(rc = ns_session_read_vmcs12(s, &v, (enum ns_vmcs12_copy)opt->copy, opt->force, c, err))) {
 		c->vr.r.vcpu = ref;
 		print_report(&c->vr.r, opt, o);
@@ -312,6 +340,10 @@ int ns_cmd_vmcs12_all(struct ns_session *s, const struct ns_cmd_opts *opt, struc
 
 	if (rc)
 		return rc;
+	if (s->off.svm_host) {
+		free(w);
+		return ns_fail(err, NS_ERR_ARG, "this host's KVM is kvm_amd (AMD SVM): its vCPUs have no vmcs12; vmcb12 reads them");
+	}
 	if (!(c = malloc(sizeof(*c)))) {
 		rc = ns_fail(err, NS_ERR_NOMEM, "out of memory");
 		goto out;
@@ -440,7 +472,7 @@ int ns_cmd_diff(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const stru
 
 	if (!d)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if ((rc = pick_vcpu(s, vcpu, opt->json, &v, &ref, o, err)) ||
+	if ((rc = pick_vendor_vcpu(s, vcpu, opt->json, false, &v, &ref, o, err)) ||
 	    (rc = ns_session_diff(s, &v, opt->layout_file, &d->v12, &d->v02, &d->diff, err)))
 		goto out;
 	if (opt->json)
@@ -537,7 +569,7 @@ int ns_cmd_checks(struct ns_session *s, const struct ns_vcpu_sel *vcpu, const st
 
 	if (!c)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if ((rc = pick_vcpu(s, vcpu, opt->json, &v, &ref, o, err)) ||
+	if ((rc = pick_vendor_vcpu(s, vcpu, opt->json, false, &v, &ref, o, err)) ||
 	    (rc = ns_session_checks(s, &v, &c->v12, &c->caps, &c->checks, err)))
 		goto out;
 	if (opt->json)
@@ -601,7 +633,7 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, boo
 
 	if (!lr)
 		return ns_fail(err, NS_ERR_NOMEM, "out of memory");
-	if (!(rc = pick_vcpu(s, vcpu, opt->json, &v, &ref, o, err)) &&
+	if (!(rc = pick_vendor_vcpu(s, vcpu, opt->json, false, &v, &ref, o, err)) &&
 	    !(rc = ns_session_loaded_vmcs(s, &v, is02, opt->layout_file, lr, err))) {
 		lr->hw.rep.vcpu = ref;
 		ns_render_doc_begin(&doc, o, opt->json, &ro);

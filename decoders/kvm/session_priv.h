@@ -48,6 +48,10 @@ struct ns_walk {
  */
 int ns_session_walk(struct ns_session *s, struct ns_walk *w, struct ns_error *err);
 
+/* The vCPU sel names, which must be an AMD host's (struct vcpu_svm); ref as the VMX commands fill it. */
+int ns_session_pick_svm_vcpu(struct ns_session *s, const struct ns_vcpu_sel *sel, bool json, struct ns_vcpu *v,
+			     struct ns_vcpu_ref *ref, struct ns_out *o, struct ns_error *err);
+
 /* One copy of a vCPU's vmcs12, read and decoded: vr's report points into region. */
 struct ns_vmcs12_read {
 	uint8_t region[NS_VMCS12_REGION_SIZE];

@@ -63,7 +63,9 @@ void ns_vmcb_from_page(struct ns_vmcb *v, enum ns_vmcb_copy copy, const uint8_t 
 
 bool ns_vmcb_field_present(const struct ns_vmcb *v, const struct ns_vmcb_field *f)
 {
-	return f && (f->area == NS_VMCB_SAVE ? v->has_save : v->has_control);
+	if (!f || !(f->area == NS_VMCB_SAVE ? v->has_save : v->has_control))
+		return false;
+	return !v->partial || (v->known[f->id / 64] >> (f->id % 64)) & 1;
 }
 
 bool ns_vmcb_read(const struct ns_vmcb *v, enum ns_vmcb_field_id id, uint64_t *val)

@@ -22,6 +22,7 @@
 #include "vmcs12.h"
 #include "vmcs12_abi.h"
 #include "vmcb.h"
+#include "svm_vcpu.h"
 
 #define NESTSCOPE_VERSION "0.1.0"
 

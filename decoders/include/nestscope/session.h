@@ -33,7 +33,7 @@ struct ns_cmd_opts {
 	bool force;                   /* decode despite a wrong revision id */
 	bool json;
 	const char *layout_file;      /* a hardware layout file, or NULL: the search path */
-	int copy;                     /* enum ns_vmcs12_copy */
+	int copy;                     /* enum ns_vmcs12_copy (vmcb12: enum ns_vmcb_copy) */
 };
 
 /* kvm [-v]: the VMs on vm_list, and their vCPUs. */
@@ -94,6 +94,13 @@ struct ns_loaded_vmcs_view {
 /* vmcs02 / vmcs01: the hardware VMCS and KVM's software copies of its state. */
 int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, bool is02, const struct ns_cmd_opts *opt,
 		       struct ns_out *o, struct ns_error *err);
+
+/*
+ * vmcb12 / vmcb02 / vmcb01 of an AMD host's vCPU (svm_vcpu.h's copies;
+ * vmcb12: opt->copy is NS_VMCB_COPY_VMCB12_CACHED or _MEMORY).
+ */
+int ns_cmd_vmcb(struct ns_session *s, const struct ns_vcpu_sel *vcpu, int which, const struct ns_cmd_opts *opt,
+		struct ns_out *o, struct ns_error *err);
 
 /* triage: every VM and vCPU judged (docs/json-schema.md: nestscope/triage/2). */
 #define NS_TRIAGE_SCHEMA "nestscope/triage/2"

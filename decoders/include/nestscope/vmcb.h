@@ -79,6 +79,12 @@ const char *ns_vmcb_copy_name(enum ns_vmcb_copy c);  /* "vmcb12", "vmcb02", ... 
 struct ns_vmcb {
 	enum ns_vmcb_copy copy;
 	bool has_control, has_save;   /* which areas the bytes hold */
+	/*
+	 * partial: only the fields whose bit is set in known are present (KVM's
+	 * cache of vmcb12 holds some fields, not the areas whole).
+	 */
+	bool partial;
+	uint64_t known[(NS_VMCB__COUNT + 63) / 64];
 	uint8_t bytes[NS_VMCB_SIZE];  /* little-endian, as the page is in memory; absent areas are zero */
 };
 
