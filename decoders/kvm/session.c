@@ -65,8 +65,7 @@ int ns_session_ready(struct ns_session *s, bool need_vmx, struct ns_error *err)
 		s->vendor_checked = true;
 	}
 	if (need_vmx && s->off.svm_host && !s->off.have_svm)
-		return ns_fail(err, NS_ERR_TYPES, "this host's KVM is kvm_amd (AMD SVM), and kvm_amd's types (struct vcpu_svm, "
-			       "svm_nested_state) are not loaded: load kvm-amd.ko's debuginfo (crash: mod -s kvm_amd)");
+		return ns_kvm_svm_missing(&s->off, err);
 	if (need_vmx && !s->off.svm_host && !s->off.have_vmx)
 		return ns_fail(err, NS_ERR_TYPES, "kvm_intel's types (struct vcpu_vmx, nested_vmx) are not loaded");
 	return NS_OK;

@@ -86,6 +86,7 @@ struct ns_kvm_offsets {
 	bool have_vmx;            /* kvm_intel's types (vcpu_vmx, nested_vmx) are known */
 	bool have_svm;            /* kvm_amd's types (vcpu_svm, svm_nested_state) are known */
 	bool svm_host;            /* the vCPUs are struct vcpu_svm: kvm_amd is loaded, kvm_intel is not (session.c) */
+	int svm_missing;          /* the first required SVM row the types lack (kvm_amd's types known), or -1 */
 	/* the kernel's release (from linux_banner), and the hflags bit that
 	 * cross-checks guest mode for it: -1 when the release does not tell */
 	char release[65];
@@ -108,6 +109,9 @@ static inline bool ns_km_have(const struct ns_kvm_offsets *o, enum ns_km id)
  * how to load them.
  */
 int ns_kvm_offsets_resolve(const struct ns_target *t, struct ns_kvm_offsets *o, struct ns_error *err);
+
+/* Why an AMD host's vCPUs cannot be walked: the missing SVM row, or kvm_amd's types not loaded. */
+int ns_kvm_svm_missing(const struct ns_kvm_offsets *o, struct ns_error *err);
 
 /* KVM_X86_*_VM (uapi): a TDX VM's vCPUs are struct vcpu_tdx, not vcpu_vmx */
 #define NS_KVM_X86_DEFAULT_VM 0
