@@ -124,6 +124,7 @@ void ns_triage_field_names(const struct ns_field *const *f, unsigned nf, char *b
 
 /* What judging one vCPU reads: the caller's, reused from vCPU to vCPU. */
 struct ns_triage_work {
+	struct ns_vmcb vmcb, vmcb12;  /* an AMD host's vCPU: the VMCB it runs on, KVM's cache of vmcb12 */
 	struct ns_vmcs12_read v12;
 	struct ns_hw_read v02, v01;
 	struct ns_vmx_caps caps;
@@ -240,9 +241,85 @@ enum ns_triage_told ns_triage_told(uint32_t launch_state, uint64_t exit_reason)
 									       : NS_TRIAGE_TOLD_NEVER;
 }
 
+/*
+ * An AMD host's vCPU: the VMCB it runs on (vmcb02 in guest mode) holds L0's
+ * last #VMEXIT and the current level's state; KVM's register cache is
+ * fresher for RIP when it says so.  The VMCB layout is architectural, so
+ * nothing here depends on the CPU model.
+ */
+static void judge_svm(struct ns_session *s, const struct ns_vcpu *v, struct ns_triage_work *w, struct ns_triage_vcpu *vt)
+{
+	struct ns_triage_svm *t = &vt->svm;
+	enum ns_vmcb_copy cur = v->guest_mode ? NS_VMCB_COPY_VMCB02 : NS_VMCB_COPY_VMCB01;
+	struct ns_reg_cache rc;
+	struct ns_error err;
+	char label[256];
+
+	memset(vt, 0, sizeof(*vt));
+	vt->v = v;
+	t->state = ns_vcpu_svm_state(v);
+	vt->story.l2 = v->guest_mode;
+	if (v->hflags_judged && !v->hflags_agrees)
+		note(vt, false, NS_TRIAGE_ID_HFLAGS, "hflags 0x%llx says %s, but the vCPU runs on %s: the dump or KVM is inconsistent here",
+		     (unsigned long long)v->hflags, v->guest_mode ? "L1" : "L2", v->guest_mode ? "vmcb02 (L2)" : "vmcb01 (L1)");
+	if (v->nested_run_pending)
+		note(vt, false, NS_TRIAGE_ID_RUN_PENDING, "a VMRUN is in flight (nested_run_pending): vmcb12 was checked, L2 not yet entered");
+	if (v->s.current_vmcb != v->s.vmcb01_info && v->s.current_vmcb != v->s.vmcb02_info)
+		note(vt, false, NS_TRIAGE_ID_LEVEL_UNKNOWN, "current_vmcb 0x%llx is neither &vmcb01 nor &nested.vmcb02: the vCPU's "
+		     "level cannot be told", (unsigned long long)v->s.current_vmcb);
+	else if (ns_svm_read_vmcb(s->t, &s->off, v, cur, &w->vmcb, label, sizeof(label), &err))
+		note(vt, true, NS_TRIAGE_ID_VMCB_UNREADABLE, "%s", err.msg);
+	else {
+		t->have_current = true;
+		t->current = ns_vmcb_copy_name(cur);
+		t->exit_code = ns_vmcb_get(&w->vmcb, NS_VMCB_EXIT_CODE);
+		t->exit_info_1 = ns_vmcb_get(&w->vmcb, NS_VMCB_EXIT_INFO_1);
+		t->exit_info_2 = ns_vmcb_get(&w->vmcb, NS_VMCB_EXIT_INFO_2);
+		t->exit_int_info = ns_vmcb_get(&w->vmcb, NS_VMCB_EXIT_INT_INFO);
+		t->exit_int_info_err = ns_vmcb_get(&w->vmcb, NS_VMCB_EXIT_INT_INFO_ERR);
+		t->event_inj = ns_vmcb_get(&w->vmcb, NS_VMCB_EVENT_INJ);
+		t->event_inj_err = ns_vmcb_get(&w->vmcb, NS_VMCB_EVENT_INJ_ERR);
+		t->efer = ns_vmcb_get(&w->vmcb, NS_VMCB_EFER);
+		t->cr0 = ns_vmcb_get(&w->vmcb, NS_VMCB_CR0);
+		t->cs_attrib = ns_vmcb_get(&w->vmcb, NS_VMCB_CS_ATTRIB);
+		t->have_rip = true;
+		t->rip = ns_vmcb_get(&w->vmcb, NS_VMCB_RIP);
+		t->rip_from = t->current;
+		if (t->exit_code == NS_SVM_EXIT_ERR)
+			note(vt, true, NS_TRIAGE_ID_VMCB_INVALID, "%s's EXITCODE is VMEXIT_INVALID: the last VMRUN on it failed the "
+			     "processor's consistency checks", t->current);
+	}
+	/* KVM's register cache is newer than the VMCB's RIP when it marks RIP available */
+	if (ns_kvm_reg_cache(s->t, &s->off, v->vcpu, &rc, &err) == NS_OK && rc.have && rc.rip_avail) {
+		t->have_rip = true;
+		t->rip = rc.rip;
+		t->rip_from = "KVM's register cache";
+	}
+	if (t->state == NS_SVM_OFF)
+		return;
+	if (ns_svm_read_vmcb(s->t, &s->off, v, NS_VMCB_COPY_VMCB12_CACHED, &w->vmcb12, label, sizeof(label), &err)) {
+		note(vt, true, NS_TRIAGE_ID_VMCB_UNREADABLE, "vmcb12: %s", err.msg);
+		return;
+	}
+	t->have12 = true;
+	t->v12_intercepts[0] = ns_vmcb_get(&w->vmcb12, NS_VMCB_INTERCEPT_WORD3);
+	t->v12_intercepts[1] = ns_vmcb_get(&w->vmcb12, NS_VMCB_INTERCEPT_WORD4);
+	t->v12_intercepts[2] = ns_vmcb_get(&w->vmcb12, NS_VMCB_INTERCEPT_WORD5);
+	t->v12_misc_ctl = ns_vmcb_get(&w->vmcb12, NS_VMCB_MISC_CTL);
+	t->v12_asid = ns_vmcb_get(&w->vmcb12, NS_VMCB_ASID);
+	t->v12_int_ctl = ns_vmcb_get(&w->vmcb12, NS_VMCB_INT_CTL);
+	t->v12_event_inj = ns_vmcb_get(&w->vmcb12, NS_VMCB_EVENT_INJ);
+	t->v12_nested_cr3 = ns_vmcb_get(&w->vmcb12, NS_VMCB_NESTED_CR3);
+	t->v12_tlb_ctl = ns_vmcb_get(&w->vmcb12, NS_VMCB_TLB_CTL);
+}
+
 void ns_triage_judge(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_triage_work *w,
 		     struct ns_triage_vcpu *vt)
 {
+	if (v->svm) {
+		judge_svm(s, v, w, vt);
+		return;
+	}
 	judge(s, v, layout_file, w, vt);
 	story(s, v, layout_file, w, vt);
 }
@@ -400,6 +477,19 @@ static void host_add(struct ns_triage_host *h, const struct ns_triage_vcpu *vt, 
 	bool problem = false;
 
 	h->vcpus++;
+	if (vt->v->svm) {
+		/* an AMD host's vCPU: its state, L0's last exit unknown to the VMX tallies, its problems */
+		h->svm = true;
+		h->svm_states[vt->svm.state]++;
+		h->l0_exit_unknown += !vt->svm.have_current;
+		for (unsigned i = 0; i < vt->nnotes; i++)
+			if (vt->notes[i].problem) {
+				problem = true;
+				host_problem(h, vt->v->pid, false, vt->v->idx, vt->notes[i].id, vt->notes[i].text);
+			}
+		h->problem_vcpus += problem;
+		return;
+	}
 	h->states[vt->state]++;
 	if (vt->have12 && (vt->reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 		h->failed_entries++;
@@ -448,6 +538,8 @@ int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const
 	memset(sum, 0, sizeof(*sum));
 	if ((rc = ns_session_ready(s, true, err)))
 		return rc;
+	if (info->html && s->off.svm_host)
+		return ns_fail(err, NS_ERR_ARG, "--html: an AMD host's report is text or JSON (triage, triage --json)");
 	if (!(walk = malloc(sizeof(*walk))) || !(work = malloc(sizeof(*work))) || !(vt = malloc(sizeof(*vt))) ||
 	    !(host = calloc(1, sizeof(*host)))) {
 		rc = ns_fail(err, NS_ERR_NOMEM, "out of memory");
@@ -494,6 +586,7 @@ int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const
 			ns_triage_judge(s, &v, info->layout_file, work, vt);
 			sum->vcpus++;
 			sum->vmx += v.vmxon;
+			sum->svm += v.svm && ns_vcpu_svm_state(&v) != NS_SVM_OFF;
 			sum->l2 += v.guest_mode;
 			sum->problems += count(vt, true);
 			sum->warnings += count(vt, false);

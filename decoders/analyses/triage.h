@@ -39,6 +39,8 @@
 #define NS_TRIAGE_ID_SHADOW_SYNC "triage.shadow_vmcs_behind"
 #define NS_TRIAGE_ID_VMCS02_UNREADABLE "triage.vmcs02_unreadable"
 #define NS_TRIAGE_ID_UNEXPLAINED "triage.unexplained_differences"
+#define NS_TRIAGE_ID_VMCB_UNREADABLE "triage.vmcb_unreadable"      /* an SVM vCPU's VMCB cannot be read */
+#define NS_TRIAGE_ID_VMCB_INVALID "triage.vmrun_failed"            /* EXITCODE VMEXIT_INVALID: a VMRUN failed its checks */
 
 /* A problem (counted for the exit status) or a warning: its id and one sentence. */
 struct ns_triage_note {
@@ -117,6 +119,26 @@ struct ns_triage_story {
 /* Whether L1 has been told, from vmcs12's launch state and exit reason (a failed entry is told too). */
 enum ns_triage_told ns_triage_told(uint32_t launch_state, uint64_t exit_reason);
 
+/*
+ * An AMD host's vCPU judged (the vCPU is a struct vcpu_svm): its level from
+ * state, the exit L0 last handled from the VMCB it runs on, the event
+ * vmcb02 injects next, L1's vmcb12 as KVM cached it, each with its copy.
+ */
+struct ns_triage_svm {
+	enum ns_svm_state state;
+	bool have_current;                 /* the VMCB the vCPU runs on (vmcb02 in L2, else vmcb01) was read */
+	const char *current;               /* "vmcb02", "vmcb01" */
+	uint64_t exit_code, exit_info_1, exit_info_2, exit_int_info, exit_int_info_err;
+	uint64_t event_inj, event_inj_err; /* the current VMCB's EVENTINJ: injected at the next VMRUN */
+	uint64_t efer, cr0, cs_attrib;     /* the current level's mode, from the current VMCB */
+	bool have_rip;
+	uint64_t rip;
+	const char *rip_from;              /* "KVM's register cache", "vmcb02", "vmcb01" */
+	bool have12;                       /* KVM's cache of vmcb12 (nested.ctl) was read */
+	uint64_t v12_intercepts[3];        /* words 3, 4, 5 */
+	uint64_t v12_misc_ctl, v12_asid, v12_int_ctl, v12_event_inj, v12_nested_cr3, v12_tlb_ctl;
+};
+
 /* One vCPU judged. */
 struct ns_triage_vcpu {
 	const struct ns_vcpu *v;
@@ -150,6 +172,7 @@ struct ns_triage_vcpu {
 	struct ns_triage_note notes[NS_TRIAGE_MAX_NOTES];
 	unsigned nnotes;
 	struct ns_triage_story story;
+	struct ns_triage_svm svm;  /* v->svm: an AMD host's vCPU (the VMX members above stay empty) */
 };
 
 /*
@@ -186,6 +209,8 @@ struct ns_triage_host_problem {
 struct ns_triage_host {
 	unsigned vms, vcpus;
 	unsigned states[NS_TRIAGE_L2 + 1];  /* by enum ns_triage_state */
+	unsigned svm_states[NS_SVM_L2 + 1]; /* an AMD host's vCPUs, by enum ns_svm_state */
+	bool svm;                           /* the vCPUs are an AMD host's (struct vcpu_svm) */
 	unsigned failed_entries;            /* vCPUs whose vmcs12 says the last entry to L2 failed */
 	unsigned problem_vcpus, problem_vms;
 	unsigned told, not_told;            /* vCPUs with a vmcs12: has it exited to L1 */

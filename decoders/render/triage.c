@@ -284,6 +284,13 @@ static unsigned top_exits(const struct ns_triage_host *h, unsigned *top, unsigne
 /* The summary's lines: states, then what is common. */
 void ns_triage_host_states(const struct ns_triage_host *h, char *buf, size_t n)
 {
+	if (h->svm) {
+		snprintf(buf, n, "%u VM%s, %u vCPU%s (AMD SVM): %u in L2, %u in L1 using nested SVM, %u in L1 without it; "
+			 "%u vCPU%s and %u VM%s with problems", h->vms, h->vms == 1 ? "" : "s", h->vcpus,
+			 h->vcpus == 1 ? "" : "s", h->svm_states[NS_SVM_L2], h->svm_states[NS_SVM_L1], h->svm_states[NS_SVM_OFF],
+			 h->problem_vcpus, h->problem_vcpus == 1 ? "" : "s", h->problem_vms, h->problem_vms == 1 ? "" : "s");
+		return;
+	}
 	snprintf(buf, n, "%u VM%s, %u vCPU%s: %u in L2, %u in L1 with a current vmcs12, %u in L1 in VMX operation "
 		 "without a VMCS, %u in L1 not in VMX operation; %u failed entr%s; %u vCPU%s and %u VM%s with problems",
 		 h->vms, h->vms == 1 ? "" : "s", h->vcpus, h->vcpus == 1 ? "" : "s", h->states[NS_TRIAGE_L2],
@@ -364,12 +371,93 @@ static void text_vm(void *ctx, const struct ns_vm *vm)
 		ns_printf(r->o, "  skipped: %s\n", vm->skip);
 }
 
+static const char *svm_state_phrase(enum ns_svm_state st)
+{
+	switch (st) {
+	case NS_SVM_L2: return "L2 active (guest mode: the vCPU runs on vmcb02)";
+	case NS_SVM_L1: return "L1, using nested SVM (EFER.SVME set)";
+	case NS_SVM_OFF: break;
+	}
+	return "L1, not using nested SVM";
+}
+
+/* An exit code by name: "0x7b IOIO", or the number alone. */
+static void svm_exit_words(uint64_t code, char *buf, size_t n)
+{
+	char name[48];
+
+	if (ns_svm_exit_name(code, name, sizeof(name), NULL))
+		snprintf(buf, n, "%#llx %s", (unsigned long long)code, name);
+	else
+		snprintf(buf, n, "%#llx", (unsigned long long)code);
+}
+
+/* The event word of EVENTINJ or EXITINTINFO (APM "Event Injection"): vector, type, valid. */
+static void svm_event_words(uint64_t ev, uint64_t err, char *buf, size_t n)
+{
+	const char *type = ns_svm_value_name(NS_SVMT_EVENT_TYPE, (ev >> 8) & 7);
+
+	snprintf(buf, n, "vector %llu, type %s%s", (unsigned long long)(ev & 0xff), type ? type : "reserved",
+		 ev & NS_SVM_EVENT_VALID_ERR ? "" : "");
+	if (ev & NS_SVM_EVENT_VALID_ERR) {
+		size_t len = strlen(buf);
+
+		snprintf(buf + len, n - len, ", error code %#llx", (unsigned long long)err);
+	}
+}
+
+static void text_svm_vcpu(struct ns_out *o, const struct ns_triage_vcpu *vt)
+{
+	const struct ns_vcpu *v = vt->v;
+	const struct ns_triage_svm *t = &vt->svm;
+	char exit[96], ev[96];
+
+	ns_printf(o, "  vCPU %u (vcpu_svm 0x%llx): %s\n", v->idx, (unsigned long long)v->s.vcpu_svm,
+		  svm_state_phrase(t->state));
+	if (t->have_rip)
+		ns_printf(o, "    story        %s at RIP 0x%llx (from %s)\n", v->guest_mode ? "L2" : "L1",
+			  (unsigned long long)t->rip, t->rip_from);
+	else
+		ns_printf(o, "    story        %s, RIP unknown\n", v->guest_mode ? "L2" : "L1");
+	if (t->have_current) {
+		svm_exit_words(t->exit_code, exit, sizeof(exit));
+		ns_printf(o, "      L0 exit    %s, EXITINFO1 0x%llx, EXITINFO2 0x%llx (%s's EXITCODE)\n", exit,
+			  (unsigned long long)t->exit_info_1, (unsigned long long)t->exit_info_2, t->current);
+		if (t->exit_int_info & NS_SVM_EVENT_VALID) {
+			svm_event_words(t->exit_int_info, t->exit_int_info_err, ev, sizeof(ev));
+			ns_printf(o, "      event      in flight at that exit (%s's EXITINTINFO): %s\n", t->current, ev);
+		}
+		if (t->event_inj & NS_SVM_EVENT_VALID) {
+			svm_event_words(t->event_inj, t->event_inj_err, ev, sizeof(ev));
+			ns_printf(o, "      event      injected at the next VMRUN (%s's EVENTINJ): %s\n", t->current, ev);
+		}
+		if (!(t->exit_int_info & NS_SVM_EVENT_VALID) && !(t->event_inj & NS_SVM_EVENT_VALID))
+			ns_printf(o, "      events     none pending or in flight\n");
+	}
+	if (t->state != NS_SVM_OFF)
+		ns_printf(o, "    vmcb12 GPA 0x%llx (L1's VMRUN operand)%s\n", (unsigned long long)v->s.vmcb12_gpa,
+			  v->guest_mode ? "; L2 runs on vmcb02, built from it" : "");
+	if (t->have12)
+		ns_printf(o, "    vmcb12 (KVM's cache, nested.ctl): intercepts 0x%llx 0x%llx 0x%llx, ASID %llu, NP_ENABLE %s, "
+			  "int_ctl 0x%llx, EVENTINJ 0x%llx\n", (unsigned long long)t->v12_intercepts[0],
+			  (unsigned long long)t->v12_intercepts[1], (unsigned long long)t->v12_intercepts[2],
+			  (unsigned long long)t->v12_asid, t->v12_misc_ctl & NS_SVM_MISC_CTL_NP_ENABLE ? "1" : "0",
+			  (unsigned long long)t->v12_int_ctl, (unsigned long long)t->v12_event_inj);
+	for (unsigned i = 0; i < vt->nnotes; i++)
+		ns_printf(o, "    %s %s\n", vt->notes[i].problem ? "PROBLEM" : "warning", vt->notes[i].text);
+}
+
 static void text_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 {
 	struct ns_out *o = ((struct ns_triage_render *)ctx)->o;
 	const struct ns_vcpu *v = vt->v;
 	struct ns_triage_words sw;
 	struct decoded d;
+
+	if (v->svm) {
+		text_svm_vcpu(o, vt);
+		return;
+	}
 
 	decode(vt, &d);
 	ns_triage_story_words(vt, &sw);
@@ -455,8 +543,9 @@ static void text_vm_end(void *ctx, const struct ns_vm *vm, const struct ns_error
 static void text_end(void *ctx, const struct ns_triage_summary *sum)
 {
 	ns_printf(((struct ns_triage_render *)ctx)->o,
-		  "\n%u VM%s, %u vCPU%s: %u in VMX operation, %u in L2; %u problem%s, %u warning%s\n", sum->vms,
-		  sum->vms == 1 ? "" : "s", sum->vcpus, sum->vcpus == 1 ? "" : "s", sum->vmx, sum->l2,
+		  "\n%u VM%s, %u vCPU%s: %u %s, %u in L2; %u problem%s, %u warning%s\n", sum->vms,
+		  sum->vms == 1 ? "" : "s", sum->vcpus, sum->vcpus == 1 ? "" : "s", sum->svm ? sum->svm : sum->vmx,
+		  sum->svm ? "using nested SVM" : "in VMX operation", sum->l2,
 		  sum->problems, sum->problems == 1 ? "" : "s", sum->warnings, sum->warnings == 1 ? "" : "s");
 }
 
@@ -480,6 +569,14 @@ static void json_host(struct json *j, const struct ns_triage_host *h)
 	json_kv_uint(j, "l1_no_vmcs", h->states[NS_TRIAGE_NO_VMCS]);
 	json_kv_uint(j, "l1_no_vmx", h->states[NS_TRIAGE_NO_VMX]);
 	json_obj_end(j);
+	if (h->svm) {
+		json_key(j, "svm_states");
+		json_obj_begin(j);
+		json_kv_uint(j, "l2", h->svm_states[NS_SVM_L2]);
+		json_kv_uint(j, "l1_svm", h->svm_states[NS_SVM_L1]);
+		json_kv_uint(j, "l1_no_svm", h->svm_states[NS_SVM_OFF]);
+		json_obj_end(j);
+	}
 	json_kv_uint(j, "failed_entries", h->failed_entries);
 	json_kv_uint(j, "problem_vcpus", h->problem_vcpus);
 	json_kv_uint(j, "problem_vms", h->problem_vms);
@@ -751,11 +848,100 @@ static void json_field_list(struct json *j, const char *key, const struct ns_fie
 	json_arr_end(j);
 }
 
+static void json_svm_event(struct json *j, const char *key, uint64_t ev, uint64_t err)
+{
+	const char *type = ns_svm_value_name(NS_SVMT_EVENT_TYPE, (ev >> 8) & 7);
+
+	json_key(j, key);
+	if (!(ev & NS_SVM_EVENT_VALID)) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_kv_hex(j, "value", ev);
+	json_kv_uint(j, "vector", ev & 0xff);
+	json_key(j, "type");
+	if (type)
+		json_str(j, type);
+	else
+		json_null(j);
+	json_key(j, "error_code");
+	if (ev & NS_SVM_EVENT_VALID_ERR)
+		json_hex(j, err);
+	else
+		json_null(j);
+	json_obj_end(j);
+}
+
+/* triage/2's $defs/vcpu_svm: an AMD host's vCPU, its story from the VMCB it runs on */
+static void json_svm_vcpu(struct json *j, const struct ns_triage_vcpu *vt)
+{
+	const struct ns_triage_svm *t = &vt->svm;
+	char name[48];
+
+	ns_emit_svm_vcpu_members(j, vt->v);
+	json_key(j, "story");
+	json_obj_begin(j);
+	json_kv_str(j, "level", vt->v->guest_mode ? "L2" : "L1");
+	json_key(j, "rip");
+	if (t->have_rip)
+		json_hex(j, t->rip);
+	else
+		json_null(j);
+	json_key(j, "rip_from");
+	if (t->have_rip)
+		json_str(j, t->rip_from);
+	else
+		json_null(j);
+	json_key(j, "l0_exit");
+	if (t->have_current) {
+		json_obj_begin(j);
+		json_kv_str(j, "from", t->current);
+		json_kv_hex(j, "exit_code", t->exit_code);
+		json_key(j, "name");
+		if (ns_svm_exit_name(t->exit_code, name, sizeof(name), NULL))
+			json_str(j, name);
+		else
+			json_null(j);
+		json_kv_hex(j, "exit_info_1", t->exit_info_1);
+		json_kv_hex(j, "exit_info_2", t->exit_info_2);
+		json_svm_event(j, "exit_int_info", t->exit_int_info, t->exit_int_info_err);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_svm_event(j, "event_inj", t->have_current ? t->event_inj : 0, t->event_inj_err);
+	json_obj_end(j);
+	if (t->have12) {
+		json_key(j, "vmcb12");
+		json_obj_begin(j);
+		json_kv_str(j, "copy", "cached");
+		json_kv_hex(j, "gpa", vt->v->s.vmcb12_gpa);
+		json_kv_hex(j, "intercept_word3", t->v12_intercepts[0]);
+		json_kv_hex(j, "intercept_word4", t->v12_intercepts[1]);
+		json_kv_hex(j, "intercept_word5", t->v12_intercepts[2]);
+		json_kv_hex(j, "asid", t->v12_asid);
+		json_kv_hex(j, "misc_ctl", t->v12_misc_ctl);
+		json_kv_hex(j, "nested_cr3", t->v12_nested_cr3);
+		json_kv_hex(j, "int_ctl", t->v12_int_ctl);
+		json_kv_hex(j, "tlb_ctl", t->v12_tlb_ctl);
+		json_kv_hex(j, "event_inj", t->v12_event_inj);
+		json_obj_end(j);
+	}
+	json_findings(j, "problems", vt, true);
+	json_findings(j, "warnings", vt, false);
+}
+
 static void json_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 {
 	struct json *j = &((struct ns_triage_render *)ctx)->j;
 
 	json_obj_begin(j);
+	if (vt->v->svm) {
+		json_svm_vcpu(j, vt);
+		json_obj_end(j);
+		return;
+	}
 	ns_emit_vcpu_members(j, vt->v);
 	json_story(j, vt);
 	if (vt->have12)
@@ -810,6 +996,7 @@ static void json_end(void *ctx, const struct ns_triage_summary *sum)
 	json_kv_uint(j, "vcpu_count", sum->vcpus);
 	json_kv_uint(j, "in_vmx_operation", sum->vmx);
 	json_kv_uint(j, "in_l2", sum->l2);
+	json_kv_uint(j, "using_nested_svm", sum->svm);
 	json_kv_uint(j, "problem_count", sum->problems);
 	json_kv_uint(j, "warning_count", sum->warnings);
 	json_obj_end(j);

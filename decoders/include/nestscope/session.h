@@ -114,6 +114,7 @@ struct ns_triage_summary {
 	unsigned vms, vcpus, vmx, l2;
 	unsigned problems;  /* failed SDM rules, unexplained differences, failed entries, unreadable copies */
 	unsigned warnings;  /* stale copies, entries in flight, L1's failed VMX instructions */
+	unsigned svm;       /* an AMD host's vCPUs using nested SVM (vmx counts VMX operation) */
 };
 int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struct ns_out *o,
 		  struct ns_triage_summary *sum, struct ns_error *err);
