@@ -47,7 +47,7 @@ __all__ = (
 
 # where Debian's linux-image-*-dbg installs the modules' debug info, RELEASE filled in
 DEBUG_MODULES_DIR = "/usr/lib/debug/lib/modules/{release}"
-KVM_MODULE_FILES = ("kvm.ko", "kvm-intel.ko")  # nothing nestscope reads is in kvm-amd.ko
+KVM_MODULE_FILES = ("kvm.ko", "kvm-intel.ko", "kvm-amd.ko")  # an AMD host's vCPUs are kvm-amd.ko's struct vcpu_svm
 TYPES_HINT = "load them with: nestscope_drgn.load_kvm_debug_info(prog, [DIR])"
 
 
@@ -170,7 +170,7 @@ def _operand(vcpu):
     if isinstance(vcpu, drgn.Object):
         return hex(_address(vcpu))
     if isinstance(vcpu, Record):
-        return hex(vcpu.vcpu_vmx)
+        return hex(vcpu.kvm_vcpu)
     if isinstance(vcpu, int):
         return hex(vcpu)
     return str(vcpu)
@@ -233,46 +233,56 @@ def _vcpus(prog, kvm=None):
             yield vm, c
 
 
+def _vendor_object(prog, c):
+    """A vCPU of kvm/2 as its vendor's struct: vcpu_svm on an AMD host, else vcpu_vmx."""
+    if c.get("vendor") == "svm":
+        return drgn.Object(prog, "struct vcpu_svm *", value=int(c["vcpu_svm"], 16))
+    return drgn.Object(prog, "struct vcpu_vmx *", value=int(c["vcpu_vmx"], 16))
+
+
 def for_each_vcpu(prog, kvm=None):
     """
     Iterate over the vCPUs of every VM, or of one.
 
     :param prog: The kernel.
     :param kvm: ``struct kvm *`` (from :func:`for_each_kvm`), or None for every VM.
-    :returns: Iterator of ``struct vcpu_vmx *`` Objects.
+    :returns: Iterator of ``struct vcpu_vmx *`` Objects (``struct vcpu_svm *`` on an AMD host).
     """
     for _vm, c in _vcpus(prog, kvm):
-        yield drgn.Object(prog, "struct vcpu_vmx *", value=int(c["vcpu_vmx"], 16))
+        yield _vendor_object(prog, c)
 
 
 def for_each_nested_vcpu(prog, kvm=None):
     """
-    Iterate over the vCPUs in VMX operation (their L1 did VMXON): the ones with nested state.
+    Iterate over the vCPUs with nested state: in VMX operation (their L1 did VMXON), or on an AMD host
+    using nested SVM (their L1 set EFER.SVME).
 
     :param prog: The kernel.
     :param kvm: ``struct kvm *``, or None for every VM.
-    :returns: Iterator of ``struct vcpu_vmx *`` Objects.
+    :returns: Iterator of ``struct vcpu_vmx *`` Objects (``struct vcpu_svm *`` on an AMD host).
     """
     for _vm, c in _vcpus(prog, kvm):
-        if c["vmxon"]:
-            yield drgn.Object(prog, "struct vcpu_vmx *", value=int(c["vcpu_vmx"], 16))
+        if c["state"] != "l1_no_svm" if c.get("vendor") == "svm" else c["vmxon"]:
+            yield _vendor_object(prog, c)
 
 
 def vcpu_nested_state(vcpu):
     """
     What KVM holds for a vCPU's nesting, as ``kvm -v`` lists it.
 
-    :param vcpu: ``struct vcpu_vmx *`` or ``struct kvm_vcpu *``.
+    :param vcpu: ``struct vcpu_vmx *``, ``struct vcpu_svm *`` or ``struct kvm_vcpu *``.
     :returns: A Record: ``pid`` and ``comm`` of its VMM, ``index``, ``mode`` (``L1``/``L2``),
         ``state``, ``hflags``, ``hflags_agrees``, ``vmxon``, ``vmxon_pa``, ``vmcs12_pa`` (L1's current VMCS),
         the addresses ``cached_vmcs12``, ``cached_shadow_vmcs12``, ``vmcs01``, ``vmcs02``, ``loaded_copy``,
         ``nested_run_pending`` and ``l0_last_exit_reason`` (``value`` and ``decoded``, or None)
-        (docs/json-schema.md, nestscope/kvm/2).
+        (docs/json-schema.md, nestscope/kvm/2); an AMD host's vCPU has ``vendor`` ``svm`` and common-v1's
+        vcpu_svm members instead (``vcpu_svm``, ``vmcb12_pa``, ``vmcb01``, ``vmcb02``, ``current_copy``,
+        ``l0_last_exit_code``, ...).
     :raises LookupError: if no VM on vm_list has this vCPU.
     """
     addr = _address(vcpu)
     for vm, c in _vcpus(vcpu.prog_):
-        if addr in (int(c["vcpu_vmx"], 16), int(c["kvm_vcpu"], 16)):
+        if addr in (int(c.get("vcpu_vmx", c.get("vcpu_svm")), 16), int(c["kvm_vcpu"], 16)):
             return Record(dict(c, pid=vm["pid"], comm=vm["comm"], kvm=vm["kvm"]))
     raise LookupError(f"no VM on vm_list has a vCPU at {addr:#x}")
 
@@ -403,13 +413,14 @@ def vmcs12_field(obj, name):
 
 def load_kvm_debug_info(prog, directory=None):
     """
-    Load the debug info of the KVM modules (kvm.ko, kvm-intel.ko), as gdb's kvm-symbols does.
+    Load the debug info of the KVM modules (kvm.ko, kvm-intel.ko, kvm-amd.ko), as gdb's kvm-symbols does.
 
     :param prog: The kernel.
     :param directory: Where to look for them, recursively (default: where Debian's linux-image-*-dbg
         installs them, /usr/lib/debug/lib/modules/RELEASE).
     :returns: The files loaded.
-    :raises LookupError: if the directory has none of them, or drgn did not load kvm-intel.ko's types from them.
+    :raises LookupError: if the directory has none of them, or drgn loaded neither vendor module's types
+        (kvm-intel.ko's struct vcpu_vmx, kvm-amd.ko's struct vcpu_svm) from them.
     """
     t = prog_target(prog)
     top = directory or DEBUG_MODULES_DIR.format(release=t.release())
@@ -423,10 +434,12 @@ def load_kvm_debug_info(prog, directory=None):
     except drgn.MissingDebugInfoError:
         pass  # what else drgn could not find; the files given are checked below
     t.forget()
-    try:
-        prog.type("struct vcpu_vmx")
-    except LookupError:
-        # drgn 0.3 loads a module's file only when it finds the module in the kernel's module list
-        raise LookupError(f"drgn loaded no KVM types from {top}: it matched neither file to a module it found "
-                          "in the kernel (is kvm_intel loaded, can the module list be read?)") from None
-    return sorted(files)
+    for vendor_type in ("struct vcpu_vmx", "struct vcpu_svm"):
+        try:
+            prog.type(vendor_type)
+            return sorted(files)
+        except LookupError:
+            pass
+    # drgn 0.3 loads a module's file only when it finds the module in the kernel's module list
+    raise LookupError(f"drgn loaded no KVM types from {top}: it matched no file to a module it found "
+                      "in the kernel (is kvm_intel or kvm_amd loaded, can the module list be read?)")
