@@ -910,12 +910,12 @@ static void json_svm_vcpu(struct json *j, const struct ns_triage_vcpu *vt)
 	} else {
 		json_null(j);
 	}
-	json_svm_event(j, "event_inj", t->have_current ? t->event_inj : 0, t->event_inj_err);
+	json_svm_event(j, "next_injection", t->have_current ? t->event_inj : 0, t->event_inj_err);
 	json_obj_end(j);
 	if (t->have12) {
 		json_key(j, "vmcb12");
 		json_obj_begin(j);
-		json_kv_str(j, "copy", "cached");
+		json_kv_str(j, "from", "cached");
 		json_kv_hex(j, "gpa", vt->v->s.vmcb12_gpa);
 		json_kv_hex(j, "intercept_word3", t->v12_intercepts[0]);
 		json_kv_hex(j, "intercept_word4", t->v12_intercepts[1]);
