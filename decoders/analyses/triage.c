@@ -540,6 +540,7 @@ int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const
 		return rc;
 	if (info->html && s->off.svm_host)
 		return ns_fail(err, NS_ERR_ARG, "--html: an AMD host's report is text or JSON (triage, triage --json)");
+	sum->svm_host = s->off.svm_host;
 	if (!(walk = malloc(sizeof(*walk))) || !(work = malloc(sizeof(*work))) || !(vt = malloc(sizeof(*vt))) ||
 	    !(host = calloc(1, sizeof(*host)))) {
 		rc = ns_fail(err, NS_ERR_NOMEM, "out of memory");

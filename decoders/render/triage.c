@@ -544,8 +544,8 @@ static void text_end(void *ctx, const struct ns_triage_summary *sum)
 {
 	ns_printf(((struct ns_triage_render *)ctx)->o,
 		  "\n%u VM%s, %u vCPU%s: %u %s, %u in L2; %u problem%s, %u warning%s\n", sum->vms,
-		  sum->vms == 1 ? "" : "s", sum->vcpus, sum->vcpus == 1 ? "" : "s", sum->svm ? sum->svm : sum->vmx,
-		  sum->svm ? "using nested SVM" : "in VMX operation", sum->l2,
+		  sum->vms == 1 ? "" : "s", sum->vcpus, sum->vcpus == 1 ? "" : "s", sum->svm_host ? sum->svm : sum->vmx,
+		  sum->svm_host ? "using nested SVM" : "in VMX operation", sum->l2,
 		  sum->problems, sum->problems == 1 ? "" : "s", sum->warnings, sum->warnings == 1 ? "" : "s");
 }
 
@@ -996,7 +996,8 @@ static void json_end(void *ctx, const struct ns_triage_summary *sum)
 	json_kv_uint(j, "vcpu_count", sum->vcpus);
 	json_kv_uint(j, "in_vmx_operation", sum->vmx);
 	json_kv_uint(j, "in_l2", sum->l2);
-	json_kv_uint(j, "using_nested_svm", sum->svm);
+	if (sum->svm_host)
+		json_kv_uint(j, "using_nested_svm", sum->svm);
 	json_kv_uint(j, "problem_count", sum->problems);
 	json_kv_uint(j, "warning_count", sum->warnings);
 	json_obj_end(j);

@@ -134,9 +134,13 @@ static void each_kernel_resolves_its_own_paths(void **state)
 
 		assert_int_equal(ns_kvm_offsets_resolve(&k->tt, &k->o, &k->err), NS_OK);
 		assert_true(k->o.have_vmx);
+		/* kvm_amd's rows are required on an AMD host only: 5.10's nested SVM predates current_vmcb */
 		for (int id = 0; id < NS_KM_COUNT; id++)
-			if (ns_kernel_members[id].required)
+			if (ns_kernel_members[id].required && ns_kernel_members[id].group != NS_KMG_SVM)
 				assert_true(ns_km_have(&k->o, (enum ns_km)id));
+		assert_int_equal(k->o.have_svm, strcmp(want[i].release, "5.10.0-46-amd64") != 0);
+		if (!k->o.have_svm)
+			assert_int_equal(k->o.svm_missing, NS_KM_SVM_CURRENT_VMCB);
 		assert_int_equal(ns_km_have(&k->o, NS_KM_KVM_VCPU_ARRAY), want[i].xarray);
 		assert_int_equal(ns_km_have(&k->o, NS_KM_KVM_VCPUS), !want[i].xarray);
 		assert_int_equal(ns_km_have(&k->o, NS_KM_KVM_VM_TYPE), want[i].vm_type);

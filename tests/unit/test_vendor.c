@@ -1,11 +1,11 @@
 /*
  * The vendor module a host's KVM runs on, from its module list: with
- * kvm_amd loaded and kvm_intel not, the vCPUs are struct vcpu_svm, and a
- * command that reads vCPUs as vcpu_vmx (kvm -v, vmcs12, triage) must say so
- * in one line rather than decode them.  The target here is made up: a
- * module list in a buffer, with the layout the test gives struct module;
- * the other types answer as any kernel's would (every member somewhere), so
- * only the vendor check can stop the command.
+ * kvm_amd loaded and kvm_intel not, the vCPUs are struct vcpu_svm, read with
+ * kvm_amd's types or not at all (one line saying so), never as vcpu_vmx;
+ * the VMX commands (vmcs12 -a) name the SVM ones.  The target here is made
+ * up: a module list in a buffer, with the layout the test gives struct
+ * module; the other types answer as any kernel's would (every member
+ * somewhere), kvm_amd's only when the test loads them.
  */
 #include "testutil.h"
 
@@ -19,6 +19,13 @@
 #define MOD_SIZE 0x100
 
 static uint8_t mem[0x1000];
+static bool svm_types;  /* kvm_amd's debuginfo loaded */
+
+static bool svm_type(const char *t)
+{
+	return !strcmp(t, "vcpu_svm") || !strcmp(t, "svm_nested_state") || !strcmp(t, "kvm_vmcb_info") ||
+	       !strncmp(t, "vmcb_", 5);
+}
 
 static bool rd(void *ctx, uint64_t a, void *b, size_t n)
 {
@@ -36,7 +43,7 @@ static long member(void *ctx, const char *t, const char *m)
 		return !strcmp(m, "list") ? MOD_LIST : !strcmp(m, "name") ? MOD_NAME : !strcmp(m, "kallsyms") ? 80 : -1;
 	if (!strcmp(t, "mod_kallsyms"))
 		return !strcmp(m, "symtab") ? 0 : !strcmp(m, "num_symtab") ? 8 : !strcmp(m, "strtab") ? 16 : -1;
-	return 8;
+	return svm_type(t) && !svm_types ? -1 : 8;
 }
 
 static long msize(void *ctx, const char *t, const char *m)
@@ -53,8 +60,8 @@ static uint64_t symbol(void *ctx, const char *n)
 
 static long tsize(void *ctx, const char *t)
 {
-	(void)ctx, (void)t;
-	return 0x100;
+	(void)ctx;
+	return svm_type(t) && !svm_types ? -1 : 0x100;
 }
 
 static const struct ns_target target = { NULL, rd, member, msize, symbol, tsize };
@@ -77,13 +84,13 @@ static void modules(const char *const *names, size_t n)
 	memcpy(mem + 0x20, &head, 8);
 }
 
-static int run(const char *cmd, struct ns_error *err)
+static int run(const char *cmd, const char *opt, struct ns_error *err)
 {
 	struct ns_session *s = ns_session_new(&target, "/nonexistent");
 	char sink[4096];
 	FILE *f = fmemopen(sink, sizeof(sink), "w");
 	struct ns_out o = ns_out_file(f);
-	const char *argv[] = { cmd, "-v" };
+	const char *argv[] = { cmd, opt };
 	int rc = ns_command(s, NULL, 2, argv, &o, err);
 
 	fclose(f);
@@ -91,16 +98,32 @@ static int run(const char *cmd, struct ns_error *err)
 	return rc;
 }
 
-static void amd_host_refused(void **state)
+static void amd_host_needs_kvm_amd_types(void **state)
 {
 	static const char *const names[] = { "ccp", "kvm_amd", "kvm", "irqbypass" };
 	struct ns_error err;
 
 	(void)state;
+	svm_types = false;
 	modules(names, 4);
-	assert_int_not_equal(run("kvm", &err), NS_OK);
+	assert_int_equal(run("kvm", "-v", &err), NS_ERR_TYPES);
 	assert_non_null(strstr(err.msg, "kvm_amd (AMD SVM)"));
+	assert_non_null(strstr(err.msg, "kvm-amd.ko's debuginfo"));
 	assert_null(strchr(err.msg, '\n'));
+}
+
+static void amd_host_walked_as_svm(void **state)
+{
+	static const char *const names[] = { "ccp", "kvm_amd", "kvm", "irqbypass" };
+	struct ns_error err = { NS_OK, "" };
+
+	(void)state;
+	svm_types = true;
+	modules(names, 4);
+	assert_int_equal(run("kvm", "-v", &err), NS_OK);  /* an empty vm_list, listed */
+	assert_int_not_equal(run("vmcs12", "-a", &err), NS_OK);
+	assert_non_null(strstr(err.msg, "vmcb12 reads them"));
+	svm_types = false;
 }
 
 static void intel_host_not_refused(void **state)
@@ -110,7 +133,7 @@ static void intel_host_not_refused(void **state)
 
 	(void)state;
 	modules(names, 3);
-	assert_int_equal(run("kvm", &err), NS_OK);  /* an empty vm_list, listed */
+	assert_int_equal(run("kvm", "-v", &err), NS_OK);  /* an empty vm_list, listed */
 }
 
 /* kvm_intel built into the kernel: no module of either name, nothing said */
@@ -121,13 +144,14 @@ static void no_vendor_module_not_refused(void **state)
 
 	(void)state;
 	modules(names, 1);
-	assert_int_equal(run("kvm", &err), NS_OK);
+	assert_int_equal(run("kvm", "-v", &err), NS_OK);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(amd_host_refused),
+		cmocka_unit_test(amd_host_needs_kvm_amd_types),
+		cmocka_unit_test(amd_host_walked_as_svm),
 		cmocka_unit_test(intel_host_not_refused),
 		cmocka_unit_test(no_vendor_module_not_refused),
 	};

@@ -115,6 +115,7 @@ struct ns_triage_summary {
 	unsigned problems;  /* failed SDM rules, unexplained differences, failed entries, unreadable copies */
 	unsigned warnings;  /* stale copies, entries in flight, L1's failed VMX instructions */
 	unsigned svm;       /* an AMD host's vCPUs using nested SVM (vmx counts VMX operation) */
+	bool svm_host;      /* the host's KVM is kvm_amd: the vCPUs are struct vcpu_svm */
 };
 int ns_cmd_triage(struct ns_session *s, const struct ns_triage_info *info, struct ns_out *o,
 		  struct ns_triage_summary *sum, struct ns_error *err);
