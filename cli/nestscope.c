@@ -455,16 +455,61 @@ static void usage_diff(FILE *f)
 		"larger image (L1's memory, a RAM dump).  When A is a vmcs12 and B a vmcs02,\n"
 		"each difference is classified: expected by construction (what KVM builds\n"
 		"vmcs02 from, with the mechanism), a stale copy, or unexplained.\n"
+		"With -f vmcb, A is a vmcb12 page and B its vmcb02 (AMD SVM), judged by\n"
+		"what KVM's nested_vmcb02_prepare_control/_save put in vmcb02; the fields\n"
+		"vmcb02 takes from vmcb01 are verified only with --vmcb01.\n"
 		"\n"
+		"  -f, --format FMT   vmcs (default) or vmcb: raw 4 KiB VMCB pages\n"
+		"      --vmcb01 FILE  with -f vmcb: L1's vmcb01 page, to verify what vmcb02 takes from it\n"
 		"  -L, --layout FILE  the hardware layout of a region (else the search path)\n"
 		"      --l2           the vCPU was in L2 (A's blob header says so by itself)\n"
 		"  -A, --all          list the expected differences too\n"
 		"  -F, --force        read regions whose revision id does not match\n"
-		"  -j, --json         JSON output (schema nestscope/diff/2)\n"
+		"  -j, --json         JSON output (schema nestscope/diff/2; -f vmcb: nestscope/vmcb-diff/1)\n"
 		"  -h, --help         this help\n"
 		"\n"
 		"Exit status: 0 no unexplained difference, 3 some, 1 bad input, 2 usage.\n",
 		prog);
+}
+
+/* One VMCB page of a diff (FILE or FILE@OFFSET): both areas, or one error line. */
+static void load_vmcb(const char *spec, enum ns_vmcb_copy copy, struct ns_vmcb *v, char *label, size_t lsize,
+		      struct ns_copy_ref *ref)
+{
+	size_t len;
+	uint8_t *buf = read_region(spec, &len);
+
+	ns_vmcb_from_page(v, copy, buf, len);
+	free(buf);
+	if (!v->has_control || !v->has_save) {
+		fprintf(stderr, "%s: %s: %zu bytes, too short for a VMCB (a %u-byte page: control area and save area)\n",
+			prog, spec, len, NS_VMCB_SIZE);
+		exit(EXIT_BAD_INPUT);
+	}
+	snprintf(label, lsize, "%s", spec);
+	*ref = (struct ns_copy_ref){ NS_CP_REGION, NS_AS_FILE_OFFSET, region_offset(spec), NS_VMCB_LAYOUT_NAME,
+				     NS_LAYOUT_BUILT_IN, label };
+}
+
+/* diff -f vmcb: vmcb12 (A) against vmcb02 (B), with vmcb01 when given */
+static int diff_vmcb(const char *spec_a, const char *spec_b, const char *spec_01, bool l2, bool all, bool json)
+{
+	static struct ns_vmcb a, b, c;
+	static struct ns_vmcb_diff d;
+	static char la[PATH_MAX + 32], lb[PATH_MAX + 32], lc[PATH_MAX + 32];
+	struct ns_copy_ref ra, rb, rc;
+	struct ns_out out = ns_out_file(stdout);
+
+	load_vmcb(spec_a, NS_VMCB_COPY_VMCB12_MEMORY, &a, la, sizeof(la), &ra);
+	load_vmcb(spec_b, NS_VMCB_COPY_VMCB02, &b, lb, sizeof(lb), &rb);
+	if (spec_01)
+		load_vmcb(spec_01, NS_VMCB_COPY_VMCB01, &c, lc, sizeof(lc), &rc);
+	ns_diff_vmcb(&a, &b, spec_01 ? &c : NULL, l2, &d);
+	if (json)
+		ns_render_vmcb_diff_json(&out, &ra, &rb, spec_01 ? &rc : NULL, &d);
+	else
+		ns_render_vmcb_diff_text(&out, &ra, &rb, spec_01 ? &rc : NULL, &d, all);
+	return d.count[NS_DIFF_UNEXPLAINED] ? 3 : 0;
 }
 
 static int cmd_diff(int argc, char **argv)
@@ -473,19 +518,26 @@ static int cmd_diff(int argc, char **argv)
 		{ "layout", required_argument, NULL, 'L' }, { "l2", no_argument, NULL, '2' },
 		{ "all", no_argument, NULL, 'A' },          { "force", no_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' }, { "vmcb01", required_argument, NULL, '1' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct image a, b;
 	static struct ns_diff d;
-	const char *layout_file = NULL;
-	bool all = false, json = false, force = false, l2 = false;
+	const char *layout_file = NULL, *vmcb01 = NULL;
+	bool all = false, json = false, force = false, l2 = false, vmcb = false;
 	struct ns_diff_context ctx = { 0 };
 	struct ns_out out = ns_out_file(stdout);
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "L:AFjh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:L:AFjh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "vmcs") && strcmp(optarg, "vmcb"))
+				die_usage("diff -f: '%s' is no format (vmcs or vmcb)", optarg);
+			vmcb = !strcmp(optarg, "vmcb");
+			break;
+		case '1': vmcb01 = optarg; break;
 		case 'L': layout_file = optarg; break;
 		case '2': l2 = true; break;
 		case 'A': all = true; break;
@@ -497,6 +549,12 @@ static int cmd_diff(int argc, char **argv)
 	}
 	if (optind != argc - 2)
 		die_usage("%s", "diff takes two images, A and B");
+	if (vmcb01 && !vmcb)
+		die_usage("%s", "diff --vmcb01 goes with -f vmcb");
+	if (vmcb && (layout_file || force))
+		die_usage("%s", "diff -f vmcb reads VMCB pages: no --layout or --force");
+	if (vmcb)
+		return diff_vmcb(argv[optind], argv[optind + 1], vmcb01, l2, all, json);
 	load_image(argv[optind], layout_file, force, &a);
 	load_image(argv[optind + 1], layout_file, force, &b);
 	ctx.vmcs12_vs_vmcs02 = a.is_vmcs12 && !b.is_vmcs12;

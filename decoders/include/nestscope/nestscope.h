@@ -23,6 +23,7 @@
 #include "vmcs12_abi.h"
 #include "vmcb.h"
 #include "svm_vcpu.h"
+#include "vmcb_diff.h"
 
 #define NESTSCOPE_VERSION "0.1.0"
 
