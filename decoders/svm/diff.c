@@ -13,7 +13,7 @@
 enum kind {
 	K_OWN, K_VMCB01, K_VMLOAD, K_LIVE, K_EXIT,
 	K_INTERCEPT, K_PAUSE, K_MSRPM, K_TSC, K_ASID, K_TLB_CTL, K_INT_CTL, K_INT_VECTOR, K_EVENT, K_NCR3,
-	K_MISC_CTL2, K_EFER, K_CR4, K_CR3, K_CR0, K_DR7, K_DR6, K_RFLAGS, K_LBR, K_SPEC_CTRL,
+	K_MISC_CTL2, K_EFER, K_CR4, K_CR3, K_CR0, K_DR7, K_DR6, K_RFLAGS, K_LBR, K_SPEC_CTRL, K_G_PAT,
 };
 
 struct rule {
@@ -125,7 +125,7 @@ static void intercepts(const struct judge *j, struct ns_vmcb_diff_entry *e, cons
 	uint64_t may_drop = 0, may_add = 0, need, have01, missing, extra;
 
 	if (id == NS_VMCB_INTERCEPT_CR && vintr_masking)
-		may_drop = INTERCEPT_CR_READ(8) | INTERCEPT_CR_WRITE(8);    /* 6.1 drops both, 7.x the write */
+		may_drop = INTERCEPT_CR_READ(8) | INTERCEPT_CR_WRITE(8);    /* 6.1 and 7.x drop the write, older kernels both */
 	if (id == NS_VMCB_INTERCEPT_WORD3) {
 		may_drop = NS_SVM_WORD3_SMI;                                  /* !intercept_smi drops vmcb12's too */
 		if (vintr_masking)
@@ -405,6 +405,19 @@ static void spec_ctrl(const struct judge *j, struct ns_vmcb_diff_entry *e, const
 		live(j, e, how);
 }
 
+/* vmcb01's; under nested NPT, kernels with nested gPAT take vmcb12's, and L2's WRMSR PAT changes it */
+static void g_pat(const struct judge *j, struct ns_vmcb_diff_entry *e, const char *how)
+{
+	if (!j->v01)
+		say(e, NS_DIFF_EXPECTED, NS_VCHK_NEEDS_VMCB01, "%s", how);
+	else if (e->b == e->c)
+		say(e, NS_DIFF_EXPECTED, NS_VCHK_VERIFIED, "%s", how);
+	else if (f12(j, NS_VMCB_MISC_CTL) & NS_SVM_MISC_CTL_NP_ENABLE)
+		live(j, e, "nested NPT with nested gPAT: vmcb12's G_PAT at VMRUN, then L2's WRMSR PAT");
+	else
+		unexplained(e, how, "vmcb02's is not vmcb01's, and vmcb12 has no nested NPT");
+}
+
 static void classify(const struct judge *j, struct ns_vmcb_diff_entry *e)
 {
 	const struct rule *r = &rules[e->field->id];
@@ -446,6 +459,7 @@ static void classify(const struct judge *j, struct ns_vmcb_diff_entry *e)
 	case K_RFLAGS: rflags(j, e, how); break;
 	case K_LBR: lbr(j, e, how); break;
 	case K_SPEC_CTRL: spec_ctrl(j, e, how); break;
+	case K_G_PAT: g_pat(j, e, how); break;
 	}
 }
 

@@ -114,12 +114,35 @@ static void what_kvm_never_builds_is_unexplained(void **state)
 	assert_int_equal(d.count[NS_DIFF_UNEXPLAINED], 3);
 }
 
+/* G_PAT: vmcb01's (nested_vmcb02_compute_g_pat); another only under nested NPT (the nested-gPAT patches) */
+static void g_pat_is_vmcb01s_unless_nested_npt(void **state)
+{
+	static struct ns_vmcb_diff d;
+
+	(void)state;
+	build();
+	put(p12, SAVE + 0x268, 8, 0x0007040600070406ull);
+	put(p01, SAVE + 0x268, 8, 0x0007040600070406ull);
+	put(p02, SAVE + 0x268, 8, 0x0000000000070406ull);
+	diff(true, true, &d);
+	assert_int_equal(entry(&d, "G_PAT")->cls, NS_DIFF_UNEXPLAINED);
+	put(p12, 0x090, 8, 1);                       /* NP_ENABLE in vmcb12: nested NPT */
+	put(p02, 0x090, 8, 1);
+	diff(true, true, &d);
+	assert_int_equal(entry(&d, "G_PAT")->cls, NS_DIFF_STALE);
+	put(p02, SAVE + 0x268, 8, 0x0007040600070406ull);
+	put(p12, SAVE + 0x268, 8, 0x0000000000070406ull);
+	diff(true, true, &d);
+	assert_int_equal(entry(&d, "G_PAT")->cls, NS_DIFF_EXPECTED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_field_has_a_rule),
 		cmocka_unit_test(kvm_construction_is_expected),
 		cmocka_unit_test(what_kvm_never_builds_is_unexplained),
+		cmocka_unit_test(g_pat_is_vmcb01s_unless_nested_npt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
