@@ -14,6 +14,10 @@ APM's offsets here and not through nestscope's tables:
   - the intercept words: every bit vmcb12 sets is in vmcb02 (recalc_intercepts);
   - RIP: vmcb02's is L2's RIP as KVM_GET_REGS gave it at that step, stale.
 
+At every step back in L1 after a #VMEXIT, nested_svm_vmexit has copied L2's
+state and the exit into vmcb12: the diff (mode L1) finds only KVM's
+construction, and vmcb12's exit code is the one L1 reported.
+
 Then vmcb02s KVM would never build must be unexplained, exit status 3: CR0
 changed where vmcb12 intercepts CR0 writes, an intercept of vmcb12's missing,
 a TSC offset that is not the sum, an IOPM that is not vmcb01's; and live-state
@@ -149,6 +153,27 @@ def check_step(kdir, label, directory, s):
           f"{doc['counts']['stale']} stale, 0 unexplained (and without vmcb01: {doc1['needs_vmcb01']} not verified)")
 
 
+def check_l1_step(kdir, label, directory, s):
+    """Back in L1 after a #VMEXIT: nested_svm_vmexit copied L2's state and the exit from vmcb02 into vmcb12,
+    so only KVM's construction differs (nothing stale, nothing unexplained), and vmcb12's exit code is the one
+    L1 saw (the harness reports it on port 0x11)."""
+    global checked
+    d = kdir / directory
+    n = f"{s['step']:02d}"
+    v12, v02, v01 = (d / f"{n}-vmcb{x}.bin" for x in ("12", "02", "01"))
+    where = f"{label} step {n} (L1 after #VMEXIT)"
+    rc, doc, err = diff_json("--vmcb01", v01, v12, v02)
+    if rc != 0 or doc is None or doc["counts"]["unexplained"] or doc["counts"]["stale"] or doc["context"]["mode"] != "L1":
+        fail(f"{where}: status {rc}: {[(e['name'], e['class']) for e in (doc or {'differences': []})['differences'] if e['class'] != 'expected']} {err}")
+        return
+    code = int(s["vmcb12"]["fields"]["exit_code"], 16)
+    if code != int(s["value"], 16) or entry(doc, "EXIT_CODE") or entry(doc, "RIP"):
+        fail(f"{where}: vmcb12's exit code {code:#x} (L1 saw {s['value']}) or RIP differs from vmcb02's")
+        return
+    checked += 1
+    print(f"ok   {where}: {doc['differ']} differences, all KVM's construction; exit code {code:#x} in both")
+
+
 def expect_unexplained(tmp, where, name, v12, v02, v01=None, l2=True, what=""):
     args = (["--l2"] if l2 else []) + (["--vmcb01", v01] if v01 else []) + [v12, v02]
     rc, doc, err = diff_json(*args)
@@ -236,7 +261,11 @@ with tempfile.TemporaryDirectory() as t:
             fail(f"{mf}: expected in-L2 steps in all four configurations and the dump's VMs")
         for label, directory, s in steps:
             check_step(kdir, label, directory, s)
+        for cfg, c in m["configs"].items():
+            for s in c["steps"]:
+                if s["what"] == "l1-after-vmexit":
+                    check_l1_step(kdir, f"{m['kernel']}/{cfg}", c["directory"], s)
         negatives(kdir, m, tmp)
         bad_input(m, kdir, tmp)
-print(f"{checked} in-L2 steps checked, {fails} failures")
+print(f"{checked} steps checked (in L2, and in L1 after a #VMEXIT), {fails} failures")
 sys.exit(1 if fails or not checked else 0)
