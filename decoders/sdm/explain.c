@@ -144,7 +144,7 @@ static void decode_register(struct ns_decoding *d, enum bit_table t, uint64_t v)
 /* ---- enumerations ---- */
 
 /* The names of enumerated values (values.def). */
-enum value_table { V_INTR_TYPE, V_GUEST_ACTIVITY, V_X86_MEMTYPE, V_X86_TRAP };
+enum value_table { V_INTR_TYPE, V_GUEST_ACTIVITY, V_X86_MEMTYPE, V_X86_TRAP, V_GPR };
 
 static const struct {
 	enum value_table table;
@@ -263,11 +263,6 @@ static void decode_exit_reason(struct ns_decoding *d, uint64_t v)
 		add(d, NS_ITEM_RESERVED, "reserved", v & 0xffff0000u & ~named, NULL);
 }
 
-static const char *const gpr_names[16] = {
-	"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
-	"R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
-};
-
 static void decode_cr_access(struct ns_decoding *d, uint64_t q)
 {
 	static const char *const access[4] = { "MOV_TO_CR", "MOV_FROM_CR", "CLTS", "LMSW" };
@@ -276,7 +271,7 @@ static void decode_cr_access(struct ns_decoding *d, uint64_t q)
 	add_number(d, "cr", q & 0xf, NULL);
 	add_value(d, "access", type, access[type]);
 	if (type <= 1)
-		add_number(d, "gpr", (q >> 8) & 0xf, gpr_names[(q >> 8) & 0xf]);
+		add_number(d, "gpr", (q >> 8) & 0xf, value_name(V_GPR, (q >> 8) & 0xf));
 	if (type == 3) {
 		add_number(d, "lmsw_operand", (q >> 6) & 1, (q >> 6) & 1 ? "memory" : "register");
 		add_value(d, "lmsw_source", (q >> 16) & 0xffff, NULL);
@@ -287,7 +282,7 @@ static void decode_dr_access(struct ns_decoding *d, uint64_t q)
 {
 	add_number(d, "dr", q & 7, NULL);
 	add_value(d, "direction", (q >> 4) & 1, (q >> 4) & 1 ? "MOV_FROM_DR" : "MOV_TO_DR");
-	add_number(d, "gpr", (q >> 8) & 0xf, gpr_names[(q >> 8) & 0xf]);
+	add_number(d, "gpr", (q >> 8) & 0xf, value_name(V_GPR, (q >> 8) & 0xf));
 }
 
 static void decode_io(struct ns_decoding *d, uint64_t q)

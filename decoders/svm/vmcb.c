@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "nestscope/nested_state.h"
 #include "nestscope/vmcb.h"
 
 static const struct ns_vmcb_field fields[] = {
@@ -59,6 +60,14 @@ void ns_vmcb_from_page(struct ns_vmcb *v, enum ns_vmcb_copy copy, const uint8_t 
 	v->has_control = len >= NS_VMCB_CONTROL_SIZE;
 	/* the save area KVM and the APM define ends at 400h + 2E8h */
 	v->has_save = len >= NS_VMCB_SAVE_OFFSET + 0x2e8;
+}
+
+bool ns_vmcb_from_nested_state(struct ns_vmcb *v, const struct ns_nested_state *ns)
+{
+	if (!ns || ns->format != NS_NESTED_FORMAT_SVM || !ns->vmcs12 || !ns->vmcs12_len)
+		return false;
+	ns_vmcb_from_page(v, NS_VMCB_COPY_BLOB, ns->vmcs12, ns->vmcs12_len);
+	return true;
 }
 
 bool ns_vmcb_field_present(const struct ns_vmcb *v, const struct ns_vmcb_field *f)
@@ -134,12 +143,11 @@ const char *ns_svm_value_name(enum ns_svm_bit_table t, uint64_t v)
 	return NULL;
 }
 
-/* The APM's ranges the table does not list one by one (appendix C). */
-static const struct exit_range { uint64_t first, last; const char *prefix, *apm; } exit_ranges[] = {
-	{ 0x020, 0x02f, "READ_DR", "VMEXIT_DRn_READ" },
-	{ 0x030, 0x03f, "WRITE_DR", "VMEXIT_DRn_WRITE" },
-	{ 0x040, 0x05f, "EXCP_", "VMEXIT_EXCPn" },
-	{ 0x090, 0x09f, "CR", "VMEXIT_CRn_WRITE_TRAP" },
+/* The codes appendix C gives as ranges (svm_bits.def's SVM_EXIT_RANGE). */
+static const struct exit_range { uint64_t first, last; const char *fmt, *apm; } exit_ranges[] = {
+#define SVM_EXIT_RANGE(first, last, NAME, fmt, apm) { (first), (last), fmt, apm },
+#include "nestscope/svm_bits.def"
+#undef SVM_EXIT_RANGE
 };
 
 bool ns_svm_exit_name(uint64_t code, char *name, size_t nlen, const char **apm)
@@ -154,10 +162,11 @@ bool ns_svm_exit_name(uint64_t code, char *name, size_t nlen, const char **apm)
 	for (size_t i = 0; i < sizeof(exit_ranges) / sizeof(exit_ranges[0]); i++)
 		if (code >= exit_ranges[i].first && code <= exit_ranges[i].last) {
 			unsigned n = (unsigned)(code - exit_ranges[i].first);
-			if (exit_ranges[i].first == 0x090)
-				snprintf(name, nlen, "CR%u_WRITE_TRAP", n);
-			else
-				snprintf(name, nlen, "%s%u", exit_ranges[i].prefix, n);
+			/* fmt is the table's own literal: "READ_DR%u" */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+			snprintf(name, nlen, exit_ranges[i].fmt, n);
+#pragma GCC diagnostic pop
 			if (apm)
 				*apm = exit_ranges[i].apm;
 			return true;

@@ -24,6 +24,7 @@
 #include "vmcb.h"
 #include "svm_vcpu.h"
 #include "vmcb_diff.h"
+#include "svm_explain.h"
 
 #define NESTSCOPE_VERSION "0.1.0"
 

@@ -18,6 +18,9 @@
 
 enum ns_vmcb_area { NS_VMCB_CTRL, NS_VMCB_SAVE };
 
+/* The layout a VMCB's copy_ref names (JSON copy.layout): the APM's, compiled in. */
+#define NS_VMCB_LAYOUT_NAME "vmcb"
+
 /* How a field's value is explained (decoders/svm/explain.c). */
 enum ns_vmcb_decoder {
 	NS_VDEC_NONE, NS_VDEC_ADDRESS, NS_VDEC_BYTES,
@@ -91,6 +94,15 @@ struct ns_vmcb {
 /* Fills v from a whole page (len >= NS_VMCB_SIZE) or a prefix (the control area only when len < 0x400+save). */
 void ns_vmcb_from_page(struct ns_vmcb *v, enum ns_vmcb_copy copy, const uint8_t *buf, size_t len);
 
+/*
+ * Fills v from a format-1 KVM_GET_NESTED_STATE blob's data (struct
+ * kvm_svm_nested_state_data): copy NS_VMCB_COPY_BLOB, vmcb12's control area
+ * as KVM cached it and L1's save area.  False when the blob carries no data
+ * (KVM writes it only in guest mode) or is not format 1.
+ */
+struct ns_nested_state;
+bool ns_vmcb_from_nested_state(struct ns_vmcb *v, const struct ns_nested_state *ns);
+
 /* A field's value (zero-extended); false when its area is absent.  INSN_BYTES: use ns_vmcb_bytes. */
 bool ns_vmcb_read(const struct ns_vmcb *v, enum ns_vmcb_field_id id, uint64_t *val);
 /* A field's value, 0 when absent: for code that already knows the area is present. */
@@ -100,13 +112,16 @@ bool ns_vmcb_field_present(const struct ns_vmcb *v, const struct ns_vmcb_field *
 
 /*
  * Named bits and values (svm_bits.def).  Tables: "WORD3", "WORD4", "WORD5",
- * "INT_CTL", "INT_STATE", "MISC_CTL", "MISC_CTL2", "CLEAN", "EVENT", "IOIO", "NPF";
- * value tables "TLB_CTL", "EVENT_TYPE".
+ * "INT_CTL", "INT_STATE", "MISC_CTL", "MISC_CTL2", "CLEAN", "EVENT", "IOIO", "NPF",
+ * "INTERCEPT_CR", "INTERCEPT_DR", "CR_ACCESS", "TASK_SWITCH", "AVIC_NOACCEL", "SEG_ATTRIB";
+ * value tables "TLB_CTL", "EVENT_TYPE", "IOIO_SEG", "MSR_ACCESS"; "SWINT" has a field only.
  */
 enum ns_svm_bit_table {
 #define T(NAME) NS_SVMT_##NAME,
 	T(WORD3) T(WORD4) T(WORD5) T(INT_CTL) T(INT_STATE) T(MISC_CTL) T(MISC_CTL2) T(CLEAN) T(EVENT)
 	T(IOIO) T(NPF) T(TLB_CTL) T(EVENT_TYPE)
+	T(INTERCEPT_CR) T(INTERCEPT_DR) T(CR_ACCESS) T(TASK_SWITCH) T(AVIC_NOACCEL) T(SEG_ATTRIB)
+	T(IOIO_SEG) T(MSR_ACCESS) T(SWINT)
 #undef T
 	NS_SVMT__COUNT
 };
@@ -121,6 +136,21 @@ enum ns_svm_value {
 #include "svm_bits.def"
 #undef SVM_VALUE
 };
+/* Multi-bit field NAME (bits hi:lo) of table T, as a mask: NS_SVM_INT_CTL_V_TPR, NS_SVM_IOIO_PORT. */
+#define SVM_FIELD(T, hi, lo, NAME) \
+	static const uint64_t NS_SVM_##T##_##NAME = (~0ull >> (63 - (hi))) & ~((1ull << (lo)) - 1);
+#include "svm_bits.def"
+#undef SVM_FIELD
+/* The value of the field `mask` (an NS_SVM_* mask) in v, shifted down. */
+static inline uint64_t ns_svm_field_get(uint64_t v, uint64_t mask)
+{
+	return mask ? (v & mask) >> __builtin_ctzll(mask) : 0;
+}
+/* The exit codes appendix C gives as ranges: NS_SVM_EXITS_EXCP_FIRST (040h) .. NS_SVM_EXITS_EXCP_LAST. */
+#define SVM_EXIT_RANGE(first, last, NAME, fmt, apm) \
+	static const uint64_t NS_SVM_EXITS_##NAME##_FIRST = (first), NS_SVM_EXITS_##NAME##_LAST = (last);
+#include "svm_bits.def"
+#undef SVM_EXIT_RANGE
 /* Exit codes: NS_SVM_EXIT_IOIO, NS_SVM_EXIT_NPF, NS_SVM_EXIT_ERR (-1 as the 64-bit EXITCODE). */
 #define SVM_EXIT(code, NAME, apm) static const uint64_t NS_SVM_EXIT_##NAME = (uint64_t)(code);
 #include "svm_bits.def"
