@@ -198,12 +198,16 @@ static void usage_decode(FILE *f)
 		"its SDM name and symbolic decoding, grouped as KVM's dump_vmcs() groups them.\n"
 		"A blob's header is judged as KVM_SET_NESTED_STATE judges it (x86.c and\n"
 		"vmx_set_nested_state): each broken rule is a warning naming its id.\n"
+		"An AMD SVM blob (format 1) holds a VMCB: vmcb12's control area as KVM cached\n"
+		"it and L1's own save area (vmcb01's, not vmcb12's); its fields are shown by\n"
+		"the APM's table, control area then save area as KVM's dump_vmcb() orders\n"
+		"them.  --format vmcb decodes a raw VMCB page (vmcb12, vmcb02 or vmcb01).\n"
 		"\n"
-		"  -f, --format FMT   auto (default), nested-state or vmcs12\n"
-		"  -g, --guest        show the guest-state section\n"
+		"  -f, --format FMT   auto (default), nested-state, vmcs12 or vmcb\n"
+		"  -g, --guest        show the guest-state section (a VMCB's save area)\n"
 		"  -H, --host         show the host-state section\n"
-		"  -c, --controls     show the control section\n"
-		"  -x, --exit         show the VM-exit information section\n"
+		"  -c, --controls     show the control section (a VMCB's control area)\n"
+		"  -x, --exit         show the VM-exit information section (a VMCB's control area)\n"
 		"                     (no section option: all four)\n"
 		"  -A, --all          show zero fields too\n"
 		"  -F, --force        decode a vmcs12 whose revision id is not 0x%08x\n"
@@ -310,8 +314,10 @@ static int cmd_decode(int argc, char **argv)
 				fmt = NS_INPUT_NESTED_STATE;
 			else if (!strcmp(optarg, "vmcs12"))
 				fmt = NS_INPUT_VMCS12;
+			else if (!strcmp(optarg, "vmcb"))
+				fmt = NS_INPUT_VMCB;
 			else
-				die_usage("unknown format '%s': use auto, nested-state or vmcs12", optarg);
+				die_usage("unknown format '%s': use auto, nested-state, vmcs12 or vmcb", optarg);
 			break;
 		case 'g': ropt.sections |= NS_SECT_GUEST; break;
 		case 'H': ropt.sections |= NS_SECT_HOST; break;
@@ -376,7 +382,16 @@ static int cmd_decode(int argc, char **argv)
 		rep.vmcs[i].ref.address = is_region(argv[optind]) ? region_offset(argv[optind]) : 0;
 	}
 	ns_render_doc_begin(&doc, &out, json, &ropt);
-	ns_render_doc_add(&doc, &rep);
+	if (fmt == NS_INPUT_VMCB) {
+		struct ns_vmcb vmcb;
+		struct ns_copy_ref ref = { NS_CP_REGION, NS_AS_FILE_OFFSET, region_offset(argv[optind]),
+					   NS_VMCB_LAYOUT_NAME, NS_LAYOUT_BUILT_IN, "raw VMCB page" };
+
+		ns_vmcb_from_page(&vmcb, NS_VMCB_COPY_REGION, buf, len);
+		ns_render_doc_add_vmcb(&doc, &rep, &vmcb, &ref);
+	} else {
+		ns_render_doc_add(&doc, &rep);
+	}
 	ns_render_doc_end(&doc);
 	free(buf);
 	return 0;

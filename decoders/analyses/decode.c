@@ -6,6 +6,7 @@
 #include "nestscope/decode.h"
 #include "nestscope/locate.h"
 #include "nestscope/render.h"
+#include "nestscope/vmcb.h"
 
 /* Puts "SOURCE: " (and a part name) in front of an error message. */
 static int prefixed(struct ns_error *err, int rc, const char *source, const char *part)
@@ -60,6 +61,16 @@ int ns_decode_buffer(const uint8_t *buf, size_t len, enum ns_input_format fmt, b
 				       "%s: neither a KVM_GET_NESTED_STATE blob nor a vmcs12 region "
 				       "(it does not start with revision 0x%08x); use --format to force one",
 				       source, NS_VMCS12_REVISION);
+	}
+
+	if (fmt == NS_INPUT_VMCB) {
+		/* a VMCB has no signature to check: the caller reads the page (ns_vmcb_from_page) */
+		r->format = "vmcb";
+		if (len < NS_VMCB_CONTROL_SIZE)
+			return ns_fail(err, NS_ERR_TRUNCATED,
+				       "%s: %zu bytes is too short for a VMCB (its control area alone is %u bytes)", source,
+				       len, NS_VMCB_CONTROL_SIZE);
+		return NS_OK;
 	}
 
 	if (fmt == NS_INPUT_VMCS12) {

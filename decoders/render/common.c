@@ -11,7 +11,7 @@ const char *ns_copy_name_str(enum ns_copy_name n)
 		[NS_CP_CACHED_VMCS12] = "cached_vmcs12", [NS_CP_CACHED_SHADOW_VMCS12] = "cached_shadow_vmcs12",
 		[NS_CP_L1_MEMORY] = "l1_memory",         [NS_CP_VMCS02] = "vmcs02",
 		[NS_CP_VMCS01] = "vmcs01",               [NS_CP_BLOB_VMCS12] = "blob_vmcs12",
-		[NS_CP_BLOB_SHADOW_VMCS12] = "blob_shadow_vmcs12", [NS_CP_REGION] = "region",
+		[NS_CP_BLOB_SHADOW_VMCS12] = "blob_shadow_vmcs12", [NS_CP_REGION] = "region", [NS_CP_BLOB_VMCB12] = "blob_vmcb12",
 	};
 
 	return (size_t)n < sizeof(names) / sizeof(names[0]) ? names[n] : "region";

@@ -21,6 +21,9 @@ struct ns_report_doc {
 void ns_render_doc_begin(struct ns_report_doc *d, struct ns_out *o, bool json, const struct ns_render_opts *opt);
 void ns_render_doc_add(struct ns_report_doc *d, const struct ns_report *r);
 void ns_render_doc_end(struct ns_report_doc *d);
+/* A report on a raw VMCB page (r: source and format "vmcb"), with the page and which copy it is. */
+void ns_render_doc_add_vmcb(struct ns_report_doc *d, const struct ns_report *r, const struct ns_vmcb *v,
+			    const struct ns_copy_ref *ref);
 
 /*
  * capture's one document (nestscope/capture/2): what was dumped and the scan

@@ -10,6 +10,7 @@
 #include "render/common.h"
 #include "render/report_doc.h"
 #include "render/json.h"
+#include "render/vmcb.h"
 #include "nestscope/explain.h"
 #include "nestscope/render.h"
 #include "nestscope/session.h"
@@ -294,7 +295,6 @@ static void text_nested_state(struct ns_out *o, const struct ns_nested_state *ns
 	ns_printf(o, "  %-29s 0x%04x%s%s\n", "flags", ns->flags, *words ? "              " : "", words);
 	if (ns->format == NS_NESTED_FORMAT_SVM) {
 		ns_printf(o, "  %-29s 0x%016llx\n", "vmcb_pa", (unsigned long long)ns->vmcb_pa);
-		ns_printf(o, "  This is an AMD SVM nested state (vmcb12); nestscope decodes Intel VMX only.\n");
 	} else if (ns->format == NS_NESTED_FORMAT_VMX) {
 		ns_printf(o, "  %-29s 0x%016llx%s\n", "vmxon_pa", (unsigned long long)ns->vmxon_pa,
 			  ns->vmxon_pa == ~0ull ? "  not in VMX operation (-1)" : "");
@@ -403,8 +403,44 @@ static void text_loaded_copies(struct ns_out *o, const struct ns_loaded_vmcs_vie
 			  (unsigned long long)rc->rsp, rc->rsp_dirty ? " (dirty)" : "");
 }
 
-static void text_report(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
+/*
+ * The VMCB a report holds: the one given (a raw page), else a format-1 blob's
+ * data; false when there is none.  ref: which copy it is.
+ */
+struct vmcb_view {
+	const struct ns_vmcb *given;
+	const struct ns_copy_ref *given_ref;
+};
+
+static bool report_vmcb(const struct ns_report *r, const struct vmcb_view *vv, struct ns_vmcb *buf,
+			const struct ns_vmcb **v, struct ns_copy_ref *ref)
 {
+	if (vv && vv->given) {
+		*v = vv->given;
+		*ref = *vv->given_ref;
+		return true;
+	}
+	if (!r->ns || !ns_vmcb_from_nested_state(buf, r->ns))
+		return false;
+	*v = buf;
+	/* inside KVM_GET_NESTED_STATE's data: no address of its own (vmcb_pa is vmcb12's in L1) */
+	*ref = (struct ns_copy_ref){ NS_CP_BLOB_VMCB12, NS_AS_NONE, 0, NS_VMCB_LAYOUT_NAME, NS_LAYOUT_BUILT_IN,
+				     ns_vmcb_copy_name(NS_VMCB_COPY_BLOB) };
+	return true;
+}
+
+static bool is_svm(const struct ns_report *r, const struct vmcb_view *vv)
+{
+	return (vv && vv->given) || (r->ns && r->ns->format == NS_NESTED_FORMAT_SVM);
+}
+
+static void text_report(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt,
+			const struct vmcb_view *vv)
+{
+	struct ns_vmcb buf;
+	const struct ns_vmcb *v;
+	struct ns_copy_ref ref;
+
 	ns_printf(o, "source: %s\n", r->source);
 	if (r->ns)
 		text_nested_state(o, r->ns, &r->blob);
@@ -412,17 +448,24 @@ static void text_report(struct ns_out *o, const struct ns_report *r, const struc
 		text_vmcs(o, &r->vmcs[i], opt);
 	if (r->ns && r->ns->format == NS_NESTED_FORMAT_VMX && !r->nvmcs)
 		ns_printf(o, "no vmcs12 in this blob (size %u: the vCPU had no current VMCS)\n", r->ns->size);
+	if (is_svm(r, vv)) {
+		if (report_vmcb(r, vv, &buf, &v, &ref))
+			ns_render_vmcb_text(o, v, ref.label, opt);
+		else
+			ns_printf(o, "no vmcb12 in this blob (size %u: KVM writes it only while the vCPU is in guest mode)\n",
+				  r->ns->size);
+	}
 }
 
 void ns_render_text(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt)
 {
 	if (!r->kvm_copies) {
-		text_report(o, r, opt);
+		text_report(o, r, opt, NULL);
 		return;
 	}
 	text_loaded_head(o, r->kvm_copies);
 	if (r->kvm_copies->decoded)
-		text_report(o, r, opt);
+		text_report(o, r, opt, NULL);
 	text_loaded_copies(o, r->kvm_copies);
 }
 
@@ -707,8 +750,13 @@ static void json_kvm_copies(struct json *j, const struct ns_loaded_vmcs_view *lv
 	json_obj_end(j);
 }
 
-static void json_report(struct json *j, const struct ns_report *r, const struct ns_render_opts *opt)
+static void json_report(struct json *j, const struct ns_report *r, const struct ns_render_opts *opt,
+			const struct vmcb_view *vv)
 {
+	struct ns_vmcb buf;
+	const struct ns_vmcb *v;
+	struct ns_copy_ref ref;
+
 	json_obj_begin(j);
 	json_kv_str(j, "source", r->source);
 	ns_emit_vcpu_ref(j, "vcpu", &r->vcpu);
@@ -723,6 +771,14 @@ static void json_report(struct json *j, const struct ns_report *r, const struct 
 	for (unsigned i = 0; i < r->nvmcs; i++)
 		json_vmcs(j, &r->vmcs[i], opt);
 	json_arr_end(j);
+	if (is_svm(r, vv)) {
+		/* SVM: the VMCB, or none (a blob written outside guest mode) */
+		json_key(j, "vmcb");
+		json_arr_begin(j);
+		if (report_vmcb(r, vv, &buf, &v, &ref))
+			ns_emit_vmcb(j, v, &ref, opt);
+		json_arr_end(j);
+	}
 	if (r->kvm_copies) {
 		json_key(j, "kvm_copies");
 		json_kvm_copies(j, r->kvm_copies);
@@ -748,9 +804,21 @@ void ns_render_doc_begin(struct ns_report_doc *d, struct ns_out *o, bool json, c
 void ns_render_doc_add(struct ns_report_doc *d, const struct ns_report *r)
 {
 	if (d->json)
-		json_report(&d->j, r, &d->opt);
+		json_report(&d->j, r, &d->opt, NULL);
 	else
 		ns_render_text(d->o, r, &d->opt);
+	d->n++;
+}
+
+void ns_render_doc_add_vmcb(struct ns_report_doc *d, const struct ns_report *r, const struct ns_vmcb *v,
+			    const struct ns_copy_ref *ref)
+{
+	struct vmcb_view vv = { v, ref };
+
+	if (d->json)
+		json_report(&d->j, r, &d->opt, &vv);
+	else
+		text_report(d->o, r, &d->opt, &vv);
 	d->n++;
 }
 

@@ -44,6 +44,7 @@ enum ns_input_format {
 	NS_INPUT_AUTO,          /* a nested-state blob or a raw vmcs12 region */
 	NS_INPUT_NESTED_STATE,  /* struct kvm_nested_state */
 	NS_INPUT_VMCS12,        /* a raw vmcs12 region (4 KiB, or at least 998 bytes) */
+	NS_INPUT_VMCB,          /* a raw VMCB page (AMD SVM: vmcb12, vmcb02, vmcb01): named, never detected */
 };
 
 /*

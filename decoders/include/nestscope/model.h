@@ -33,6 +33,7 @@ enum ns_copy_name {
 	NS_CP_VMCS02, NS_CP_VMCS01,                                       /* a vCPU's hardware VMCSs */
 	NS_CP_BLOB_VMCS12, NS_CP_BLOB_SHADOW_VMCS12,                      /* KVM_GET_NESTED_STATE */
 	NS_CP_REGION,                                                     /* a file, FILE@OFFSET, a region by address */
+	NS_CP_BLOB_VMCB12,                                                /* KVM_GET_NESTED_STATE's SVM data */
 };
 
 /* Where address points (JSON copy_ref.address_space; NONE: address is null). */

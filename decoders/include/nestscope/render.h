@@ -10,6 +10,7 @@
 
 #include "decode.h"
 #include "explain.h"
+#include "vmcb.h"
 
 struct ns_out {
 	void (*write)(void *ctx, const char *s, size_t n);
@@ -43,6 +44,14 @@ struct ns_render_opts {
 
 /* A report's text; its JSON is written in a decode/2 document (render/report_doc.h). */
 void ns_render_text(struct ns_out *o, const struct ns_report *r, const struct ns_render_opts *opt);
+
+/*
+ * A VMCB as text: a line naming the copy (label, or the copy's name), then the
+ * control area and the save area as KVM's dump_vmcb() orders them; zero
+ * fields only with opt->all; -c/-x show the control area, -g the save area.
+ */
+void ns_render_vmcb_text(struct ns_out *o, const struct ns_vmcb *v, const char *label,
+			 const struct ns_render_opts *opt);
 
 /* `explain --json`: one value and its decoding (d may be NULL). */
 void ns_render_explain_json(struct ns_out *o, const char *kind, uint64_t value, const struct ns_decoding *d);
