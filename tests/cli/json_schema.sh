@@ -1,6 +1,6 @@
 #!/bin/sh
 # Every --json output validates against its schema in docs/json-schema/:
-# all real blobs (with and without --all), a raw vmcs12, an SVM blob, a
+# all real blobs (with and without --all), a raw vmcs12, SVM blobs and VMCB pages, a
 # vmcs12 with findings, and the fields and explain documents.
 set -eu
 NS=${NESTSCOPE:-build/nestscope}
@@ -26,6 +26,14 @@ PY
 "$NS" decode --json "$T/svm.bin" > "$T/svm.json"
 "$NS" decode --json "$T/findings.bin" > "$T/findings.json"
 "$NS" decode --json -g -x "$T/findings.bin" > "$T/sections.json"
+# AMD SVM: a blob in guest mode (its VMCB), one written outside guest mode (none), a raw VMCB page
+for k in samples/svm/*/blobs/rich; do
+	n=$((n + 1))
+	"$NS" decode --json "$k/02-nested-state.bin" > "$T/svm-l2-$n.json"
+	"$NS" decode --json "$k/04-nested-state.bin" > "$T/svm-l1-$n.json"
+	"$NS" decode --json --all --format vmcb "$k/02-vmcb02.bin" > "$T/svm-vmcb-$n.json"
+	"$NS" decode --json -c --format vmcb "$k/02-vmcb12.bin" > "$T/svm-ctl-$n.json"
+done
 /usr/bin/python3 tests/cli/validate_json.py nestscope/decode/2 "$T"/*.json
 "$NS" fields --json > "$T/fields.json"
 "$NS" fields --json --high GUEST > "$T/fields-guest.json"

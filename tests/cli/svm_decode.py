@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""Every bundled nested-SVM blob and VMCB page (samples/svm/<kernel>/) against its manifest.
+
+The manifest (samples/gen/svm/manifest.py) reads each field at the APM's offsets, independently of
+nestscope's tables: per configuration and step the blob's header, and the fields of vmcb12 (from L1's
+memory), vmcb01 and vmcb02 (KVM's pages).  Here each page is decoded with `nestscope decode --format vmcb
+--json --all` and each blob with `nestscope decode --json --all`, and every recorded value must be the one
+nestscope shows.
+
+A blob's data is not one VMCB (svm_get_nested_state, arch/x86/kvm/svm/nested.c): its save area is L1's,
+copied from vmcb01, so it is checked against the same step's vmcb01; its control area is vmcb12's as KVM
+cached it at VMRUN (svm->nested.ctl), checked against vmcb12 on the fields KVM copies unchanged and leaves
+alone while L2 runs.  Not those: int_ctl and event_inj, which nested_sync_control_from_vmcb02 updates from
+vmcb02 as L2 runs, and the exit fields, which are vmcb12's only at the next #VMEXIT to L1.
+
+usage: svm_decode.py NESTSCOPE SAMPLES_DIR
+"""
+import json
+import pathlib
+import subprocess
+import sys
+
+ns, root = sys.argv[1], pathlib.Path(sys.argv[2])
+failures = []
+checked = {"blobs": 0, "pages": 0, "fields": 0}
+
+# the manifest's names are the table's in lower case, but for these
+NAMES = {"intercept_exceptions": "INTERCEPT_EXCEPTION", "tlb_control": "TLB_CTL"}
+# a bit of a field, by the bit's name in the field's decoding
+BITS = {"np_enable": ("MISC_CTL", "NP_ENABLE")}
+SAVE = {"efer", "cr4", "cr3", "cr0", "rflags", "rip", "rsp", "rax", "g_pat"}
+CACHED_AS_WRITTEN = {"intercept_cr", "intercept_exceptions", "intercept_word3", "intercept_word4", "iopm_base_pa",
+                     "msrpm_base_pa", "tsc_offset", "asid", "tlb_control", "int_vector", "np_enable", "nested_cr3"}
+
+
+def fail(msg):
+    failures.append(msg)
+
+
+def decode(*args):
+    r = subprocess.run([ns, "decode", "--json", "--all", *map(str, args)], capture_output=True, text=True)
+    if r.returncode:
+        fail(f"{args[-1]}: nestscope failed: {r.stderr.strip()}")
+        return None
+    reports = json.loads(r.stdout)["reports"]
+    if len(reports) != 1:
+        fail(f"{args[-1]}: {len(reports)} reports, not one")
+        return None
+    return reports[0]
+
+
+def compare(where, vmcb, want, keys):
+    """Each manifest field in keys against the VMCB's field of that name (or bit, for BITS)."""
+    by_name = {f["name"]: f for f in vmcb["fields"]}
+    for key in sorted(keys):
+        expect = int(want[key], 16)
+        if key in BITS:
+            field, bit = BITS[key]
+            f = by_name.get(field)
+            got = int(bool(f and f["decoded"] and bit in f["decoded"]["flags"]))
+        else:
+            f = by_name.get(NAMES.get(key, key.upper()))
+            if f is None:
+                fail(f"{where}: no field for the manifest's {key}")
+                continue
+            got = int(f["value"], 16)
+        checked["fields"] += 1
+        if got != expect:
+            fail(f"{where}: {key} is {got:#x} in nestscope, {expect:#x} in the manifest")
+
+
+def check_page(where, path, want, kind_ok=True):
+    rep = decode("--format", "vmcb", path)
+    if rep is None:
+        return
+    checked["pages"] += 1
+    if rep["format"] != "vmcb" or rep["nested_state"] is not None or len(rep.get("vmcb", [])) != 1:
+        fail(f"{where}: a raw VMCB page's report (format vmcb, one vmcb[]): {rep['format']}, {rep.get('vmcb')!r:.80}")
+        return
+    v = rep["vmcb"][0]
+    if not (v["control_area"]["present"] and v["save_area"]["present"]) or v["copy"]["layout"] != "vmcb":
+        fail(f"{where}: a 4 KiB page holds both areas, layout vmcb ({v['control_area']}, {v['save_area']})")
+    compare(where, v, want, want.keys())
+
+
+def check_blob(where, path, step):
+    rep = decode(path)
+    if rep is None:
+        return
+    checked["blobs"] += 1
+    hdr, man = rep["nested_state"], step["blob"]
+    if (hdr["format"], hdr["size"], int(hdr["nested_flags"], 16), int(hdr["vmcb_pa"], 16)) != \
+            ("svm", man["size"], int(man["flags"], 16), int(man["vmcb_pa"], 16)):
+        fail(f"{where}: header {hdr['format']} {hdr['size']} {hdr['nested_flags']} {hdr['vmcb_pa']}, manifest {man}")
+    names = set(hdr["nested_flag_names"])
+    if ("GUEST_MODE" in names) != man["guest_mode"] or ("GIF_SET" in names) != man["gif_set"]:
+        fail(f"{where}: flag names {sorted(names)}, manifest guest_mode {man['guest_mode']} gif_set {man['gif_set']}")
+    vmcbs = rep.get("vmcb")
+    if man["size"] <= 128:
+        # KVM writes the data only in guest mode: a header alone holds no VMCB
+        if vmcbs != []:
+            fail(f"{where}: a {man['size']}-byte blob shows a VMCB ({vmcbs!r:.80})")
+        return
+    if not vmcbs or len(vmcbs) != 1:
+        fail(f"{where}: a {man['size']}-byte blob shows no VMCB")
+        return
+    v = vmcbs[0]
+    if v["copy"]["name"] != "blob_vmcb12" or "vmcb01" not in (v["save_area"]["note"] or "") or \
+            "cached" not in (v["control_area"]["note"] or ""):
+        fail(f"{where}: the blob's VMCB must say its save area is L1's (vmcb01's) and its control area KVM's "
+             f"cached vmcb12: {v['copy']['name']}, {v['save_area']}, {v['control_area']}")
+    compare(f"{where} (save area: vmcb01's)", v, step["kvm"]["vmcb01"]["fields"], SAVE)
+    compare(f"{where} (control area: cached vmcb12)", v, step["vmcb12"]["fields"], CACHED_AS_WRITTEN)
+
+
+manifests = sorted(root.glob("svm/*/manifest.json"))
+if not manifests:
+    print("svm_decode: no samples/svm/*/manifest.json")
+    sys.exit(1)
+for mf in manifests:
+    m = json.loads(mf.read_text())
+    for cname, cfg in m["configs"].items():
+        d = mf.parent / cfg["directory"]
+        for step in cfg["steps"]:
+            tag = f"{m['kernel']} {cname} step {step['step']} ({step['what']})"
+            check_blob(f"{tag} blob", d / step["blob"]["file"], step)
+            check_page(f"{tag} vmcb12", d / step["vmcb12"]["file"], step["vmcb12"]["fields"])
+            for copy in ("vmcb01", "vmcb02"):
+                c = step.get("kvm", {}).get(copy)
+                if c and c.get("file"):
+                    check_page(f"{tag} {copy}", d / c["file"], c["fields"])
+
+for f in failures:
+    print("FAIL:", f)
+print(f"svm_decode: {len(manifests)} kernels, {checked['blobs']} blobs, {checked['pages']} VMCB pages, "
+      f"{checked['fields']} field values compared, {len(failures)} failures")
+sys.exit(1 if failures else 0)
