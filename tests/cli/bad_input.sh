@@ -50,6 +50,8 @@ check size-absurd      decode "$T/size-absurd"
 check wrong-revision   decode "$T/wrong-revision"
 check wrong-rev-forced-format decode --format vmcs12 "$T/wrong-revision"
 check short-vmcs12     decode --format vmcs12 "$T/short-vmcs12"
+check short-vmcb       decode --format vmcb "$T/short-vmcs12"   # 500 bytes: less than a VMCB's control area
+check empty-vmcb       decode --format vmcb "$T/empty"
 check random-bytes     decode "$T/random"
 check random-as-blob   decode --format nested-state "$T/random"
 check directory        decode "$T/a-directory"
