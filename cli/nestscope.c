@@ -874,13 +874,15 @@ static void usage_explain(FILE *f)
 		"  %s explain ar 0xa09b\n"
 		"  %s explain exit-qual 0x12340048 --reason 30\n"
 		"  %s explain GUEST_CR0 0x80000033     (a field name picks its decoder)\n"
+		"  %s explain EXIT_INFO_1 0x800010 -e 0x7b   (a VMCB field of AMD SVM)\n"
 		"\n"
 		"  -r, --reason N     the exit reason an exit qualification belongs to\n"
 		"  -i, --intr-info V  VM-exit interruption information (for exception exits)\n"
+		"  -e, --exit-code N  the SVM exit code a VMCB's EXIT_INFO_1 or EXIT_INFO_2 belongs to\n"
 		"  -j, --json         JSON output\n"
 		"  -l, --list         list the KINDs\n"
 		"  -h, --help         this help\n",
-		prog, prog, prog, prog, prog);
+		prog, prog, prog, prog, prog, prog);
 }
 
 static bool parse_u64(const char *s, uint64_t *v)
@@ -899,9 +901,13 @@ static int cmd_explain(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, 'r' }, { "intr-info", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },         { "list", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },         { "exit-code", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct ns_context ctx = { 0 };
+	bool have_exit_code = false;
+	uint64_t exit_code = 0;
+	const struct ns_vmcb_field *vf;
 	const struct ns_explain_kind *k;
 	struct ns_field_ref ref;
 	struct ns_decoding d;
@@ -911,8 +917,13 @@ static int cmd_explain(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:i:jlh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:e:jlh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'e':
+			if (!parse_u64(optarg, &exit_code))
+				die_usage("--exit-code wants a number, not '%s'", optarg);
+			have_exit_code = true;
+			break;
 		case 'r':
 			if (!parse_u64(optarg, &tmp) || tmp > 0xffffffffu)
 				die_usage("--reason wants a 32-bit number, not '%s'", optarg);
@@ -930,6 +941,7 @@ static int cmd_explain(int argc, char **argv)
 			for (size_t i = 0; i < ns_explain_kind_count(); i++)
 				printf("%-18s %s\n", ns_explain_kind_at(i)->name, ns_explain_kind_at(i)->what);
 			printf("%-18s %s\n", "FIELD_NAME", "any VMCS field name: its own decoder");
+			printf("%-18s %s\n", "VMCB_FIELD", "any VMCB field name (INT_CTL, EXIT_INFO_1, ...): its own decoder");
 			return 0;
 		case 'h': usage_explain(stdout); return 0;
 		default: die_usage("%s", "bad option to explain");
@@ -948,6 +960,9 @@ static int cmd_explain(int argc, char **argv)
 			d.n = 0;
 	} else if (ns_field_by_name(argv[optind], &ref)) {
 		if (ref.high || !ns_explain(ref.field->decoder, v, &ctx, &d))
+			d.n = 0;
+	} else if ((vf = ns_vmcb_field_by_name(argv[optind]))) {
+		if (!ns_svm_explain(vf->decoder, v, have_exit_code, exit_code, &d))
 			d.n = 0;
 	} else {
 		die_usage("unknown KIND '%s' (list them with 'explain --list')", argv[optind]);

@@ -42,6 +42,7 @@ done
 "$NS" explain --json procbased-msr 0xf7f9fffe04006172 > "$T/e2.json"
 "$NS" explain --json GUEST_CR0 0x80000033 > "$T/e3.json"
 "$NS" explain --json exit-qual 0x100048 > "$T/e4.json"
+"$NS" explain --json EXIT_INFO_1 0x800010 --exit-code 0x7b > "$T/e5.json"   # a VMCB field (AMD SVM)
 /usr/bin/python3 tests/cli/validate_json.py nestscope/explain/1 "$T"/e*.json
 for d in samples/*/dump/vmcore.kdump; do
 	n=$((n + 1))

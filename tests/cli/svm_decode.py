@@ -130,6 +130,16 @@ for mf in manifests:
                 if c and c.get("file"):
                     check_page(f"{tag} {copy}", d / c["file"], c["fields"])
 
+# `explain` takes a VMCB field's name: the samples' in-L2 exit (APM 15.10.2: port 31:16, TYPE 0 = OUT, SZ8 bit 4)
+r = subprocess.run([ns, "explain", "--json", "EXIT_INFO_1", "0x800010", "--exit-code", "0x7b"], capture_output=True,
+                   text=True)
+d = json.loads(r.stdout)["decoded"] if r.returncode == 0 else None
+if not d or d["values"]["port"]["value"] != "0x80" or d["values"]["direction"]["symbol"] != "OUT" or d["flags"] != ["SZ8"]:
+    fail(f"explain EXIT_INFO_1 0x800010 --exit-code 0x7b: {d or r.stderr.strip()}")
+r = subprocess.run([ns, "explain", "INT_CTL", "0x30f0300"], capture_output=True, text=True)
+if r.returncode or not all(w in r.stdout for w in ("V_IRQ", "V_GIF", "V_INTR_MASKING", "V_GIF_ENABLE", "v_intr_prio=15")):
+    fail(f"explain INT_CTL 0x30f0300: {r.stdout.strip()} {r.stderr.strip()}")
+
 for f in failures:
     print("FAIL:", f)
 print(f"svm_decode: {len(manifests)} kernels, {checked['blobs']} blobs, {checked['pages']} VMCB pages, "
