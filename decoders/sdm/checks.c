@@ -15,7 +15,9 @@
 
 #include "formats/textline.h"
 #include "sdm/vmx_names.h"
+#include "sdm/cpu_features.h"
 #include "nestscope/checks.h"
+#include "nestscope/svm_checks.h"
 
 /* The caps arrays run from IA32_VMX_BASIC to IA32_VMX_PROCBASED_CTLS3 (checks.h). */
 #define CAP_INDEX(msr) ((msr) - MSR_IA32_VMX_BASIC)
@@ -1632,12 +1634,12 @@ static const struct cpuid_bit {
 
 /* Whether L1's CPUID has the feature; c->caps->have_cpuid says whether the answer is known.
  * A leaf L1 was not given reads as zeros, as CPUID returns for KVM's guests. */
-static bool guest_cpuid_has(const struct chk *c, enum cpuid_feature f)
+bool cpuid_caps_has(const struct ns_vmx_caps *caps, enum cpuid_feature f)
 {
 	const struct cpuid_bit *b = &cpuid_bits[f];
 
-	for (unsigned i = 0; i < c->caps->ncpuid && i < NS_MAX_CPUID_LEAVES; i++) {
-		const struct ns_cpuid_leaf *l = &c->caps->cpuid[i];
+	for (unsigned i = 0; i < caps->ncpuid && i < NS_MAX_CPUID_LEAVES; i++) {
+		const struct ns_cpuid_leaf *l = &caps->cpuid[i];
 		uint32_t r[4];
 
 		if (l->function != b->function || l->index != b->index)
@@ -1648,7 +1650,24 @@ static bool guest_cpuid_has(const struct chk *c, enum cpuid_feature f)
 	return false;
 }
 
+static bool guest_cpuid_has(const struct chk *c, enum cpuid_feature f)
+{
+	return cpuid_caps_has(c->caps, f);
+}
+
 static const char *const reg_names[4] = { "EAX", "EBX", "ECX", "EDX" };
+
+const char *cpuid_feature_name(enum cpuid_feature f)
+{
+	return cpuid_bits[f].name;
+}
+
+void cpuid_feature_where(enum cpuid_feature f, char *buf, size_t n)
+{
+	const struct cpuid_bit *b = &cpuid_bits[f];
+
+	snprintf(buf, n, "CPUID.(EAX=%XH,ECX=%u):%s[%u] (%s)", b->function, b->index, reg_names[b->reg], b->bit, b->name);
+}
 
 /* "needs L1's CPUID.(EAX=07H,ECX=0):EBX[11] (RTM)": what a not-judged rule waits for */
 static enum ns_verdict needs_cpuid(enum cpuid_feature f, const char *what, WHY)
@@ -1707,6 +1726,18 @@ static const struct {
 	{ X86_CR4_LAM_SUP, X86_FEATURE_LAM, X86_FEATURE_LAM },
 	{ X86_CR4_FRED, X86_FEATURE_FRED, X86_FEATURE_FRED },
 };
+
+size_t cr4_feature_count(void)
+{
+	return sizeof(cr4_features) / sizeof(cr4_features[0]);
+}
+
+uint64_t cr4_feature_at(size_t i, enum cpuid_feature *need, enum cpuid_feature *or_need)
+{
+	*need = cr4_features[i].need;
+	*or_need = cr4_features[i].or_need;
+	return cr4_features[i].cr4;
+}
 
 static enum ns_verdict cr4_cpuid(const struct chk *c, enum vmcs_field f, const char *who, WHY)
 {
@@ -2239,14 +2270,20 @@ static bool caps_number(const char *s, bool hex, unsigned long long *v, const ch
 	return true;
 }
 
-int ns_caps_parse(const char *text, size_t len, const char *origin, struct ns_vmx_caps *caps, struct ns_error *err)
+/*
+ * One parser for both architectures' caps files: VMX wants IA32_VMX_BASIC and
+ * assumes MAXPHYADDR 46 when no line gives it; SVM (ns_caps_parse_svm) reads
+ * the cpuid and maxphyaddr lines and leaves MAXPHYADDR unknown (0) otherwise.
+ */
+static int caps_parse(const char *text, size_t len, const char *origin, bool vmx, struct ns_vmx_caps *caps,
+		      struct ns_error *err)
 {
 	char line[256], key[64];
 	size_t pos = 0;
 	unsigned lineno = 0, got = 0;
 
 	memset(caps, 0, sizeof(*caps));
-	caps->maxphyaddr = 46;
+	caps->maxphyaddr = vmx ? 46 : 0;
 	while (ns_text_next_line(text, len, &pos, line, sizeof(line))) {
 		unsigned long long v;
 		const char *rest;
@@ -2308,9 +2345,33 @@ int ns_caps_parse(const char *text, size_t len, const char *origin, struct ns_vm
 				       origin, lineno, key, MSR_IA32_VMX_BASIC + NS_CAP_MSRS - 1);
 		}
 	}
+	if (!vmx) {
+		snprintf(caps->source, sizeof(caps->source), "file %s (%u CPUID leaves)", origin, caps->ncpuid);
+		return NS_OK;
+	}
 	if (!caps->have[CAP_INDEX(MSR_IA32_VMX_BASIC)])
 		return ns_fail(err, NS_ERR_FORMAT, "%s: no IA32_VMX_BASIC", origin);
 	snprintf(caps->source, sizeof(caps->source), "file %s (%u MSRs%s%s)", origin, got,
 		 caps->have_cpuid ? ", CPUID" : "", caps->have_l1_efer ? ", L1's IA32_EFER" : "");
+	return NS_OK;
+}
+
+int ns_caps_parse(const char *text, size_t len, const char *origin, struct ns_vmx_caps *caps, struct ns_error *err)
+{
+	return caps_parse(text, len, origin, true, caps, err);
+}
+
+int ns_caps_parse_svm(const char *text, size_t len, const char *origin, struct ns_vmx_caps *caps, struct ns_error *err)
+{
+	int rc = caps_parse(text, len, origin, false, caps, err);
+
+	if (rc)
+		return rc;
+	if (!caps->have_cpuid && !caps->maxphyaddr)
+		return ns_fail(err, NS_ERR_FORMAT, "%s: no 'cpuid' or 'maxphyaddr' line: nothing L1 was offered", origin);
+	/* CPUID 80000008h EAX[7:0], the physical-address width L1 sees, unless a maxphyaddr line said it */
+	for (unsigned i = 0; !caps->maxphyaddr && i < caps->ncpuid; i++)
+		if (caps->cpuid[i].function == 0x80000008u && caps->cpuid[i].index == 0)
+			caps->maxphyaddr = caps->cpuid[i].eax & 0xff;
 	return NS_OK;
 }
