@@ -594,6 +594,11 @@ static void usage_check(FILE *f)
 		"Run the Intel SDM's VM-entry checks on the vmcs12 in FILE (a blob, a raw\n"
 		"region, FILE@OFFSET) against the VMX capabilities L1 was offered, and report\n"
 		"every violation with its rule id, the offending values and the SDM section.\n"
+		"On an SVM nested-state blob or a vmcb12 page (-f vmcb), run the AMD APM's\n"
+		"VMRUN consistency checks (and KVM's own) instead, against L1's CPUID and\n"
+		"MAXPHYADDR from -c FILE ('cpuid' and 'maxphyaddr' lines; without it the rules\n"
+		"that need them are not judged).  A blob carries vmcb12's control area as KVM\n"
+		"cached it but L1's own save area (vmcb01's): its save-area rules are not judged.\n"
 		"\n"
 		"  -c, --caps SOURCE  a built-in profile (%s, the default) or a caps file:\n"
 		"                     MSRs by SDM name or index ('IA32_VMX_BASIC 0x...', '0x480 0x...',\n"
@@ -605,10 +610,13 @@ static void usage_check(FILE *f)
 		"                     read it: VTPR in the virtual-APIC page, the link-pointer region,\n"
 		"                     the PDPTEs at guest CR3, the VM-entry MSR-load list\n"
 		"      --l1-efer VALUE  L1's IA32_EFER when it ran VMLAUNCH/VMRESUME (host address-space rules)\n"
+		"  -f, --format FMT   auto (default: a VMX blob or vmcs12 region, or an SVM blob)\n"
+		"                     or vmcb (a raw vmcb12 page, as L1 wrote it)\n"
 		"  -A, --all          list passing and not-applicable rules too (not-judged rules\n"
 		"                     are always listed, with what they need)\n"
-		"  -l, --list         list the rules\n"
-		"  -j, --json         JSON output (schema nestscope/checks/3)\n"
+		"  -l, --list         list the rules (the SDM's, then the APM's svm.* rules)\n"
+		"  -j, --json         JSON output (schema nestscope/checks/3; on a vmcb12,\n"
+		"                     nestscope/svm-checks/1)\n"
 		"  -h, --help         this help\n"
 		"\n"
 		"\n"
@@ -619,6 +627,92 @@ static void usage_check(FILE *f)
 	fprintf(f, "\nExit status: 0 all rules pass, 3 some fail, 1 bad input, 2 usage.\n");
 }
 
+/*
+ * check on AMD: a format-1 nested-state blob (its control area is vmcb12's as
+ * KVM cached it at VMRUN, its save area L1's own, vmcb01's) or a raw vmcb12.
+ */
+static int check_svm(const char *spec, bool raw_vmcb, const char *caps_src, bool json, bool all)
+{
+	static struct ns_svm_check_report rep;
+	static struct ns_vmx_caps caps;
+	static struct ns_vmcb v;
+	struct ns_out out = ns_out_file(stdout);
+	const char *save_not_judged = NULL, *copy;
+	char label[700];
+	struct ns_error err;
+	size_t len;
+	uint8_t *buf = read_region(spec, &len);
+
+	if (caps_src) {
+		size_t n;
+		char *text;
+
+		if (ns_caps_profile(caps_src, &caps)) {
+			fprintf(stderr, "%s: %s is a VMX profile: an SVM check wants a caps file of L1's CPUID\n", prog, caps_src);
+			free(buf);
+			return EXIT_BAD_INPUT;
+		}
+		text = (char *)read_input(caps_src, &n);
+		if (ns_caps_parse_svm(text, n, caps_src, &caps, &err)) {
+			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			free(text);
+			free(buf);
+			return EXIT_BAD_INPUT;
+		}
+		free(text);
+	}
+	if (raw_vmcb) {
+		if (len < NS_VMCB_SIZE) {
+			fprintf(stderr, "%s: %s: %zu bytes, a vmcb12 page is %u\n", prog, spec, len, NS_VMCB_SIZE);
+			free(buf);
+			return EXIT_BAD_INPUT;
+		}
+		ns_vmcb_from_page(&v, NS_VMCB_COPY_REGION, buf, len);
+		copy = "vmcb12";
+		snprintf(label, sizeof(label), "%s (vmcb12 page)", spec);
+	} else {
+		struct ns_nested_state ns;
+
+		if (ns_nested_state_parse(buf, len, &ns, &err)) {
+			fprintf(stderr, "%s: %s: %s\n", prog, spec, err.msg);
+			free(buf);
+			return EXIT_BAD_INPUT;
+		}
+		if (!ns.vmcs12 || ns.vmcs12_len < NS_VMCB_SIZE) {
+			fprintf(stderr, "%s: %s holds no vmcb12 (flags 0x%x, size %u): KVM saves one only in guest mode\n", prog,
+				spec, ns.flags, ns.size);
+			free(buf);
+			return EXIT_BAD_INPUT;
+		}
+		ns_vmcb_from_page(&v, NS_VMCB_COPY_BLOB, ns.vmcs12, ns.vmcs12_len);
+		copy = "blob_vmcb12";
+		save_not_judged = "a nested-state blob's save area is L1's own (vmcb01's), not vmcb12's: "
+				  "give vmcb12's page with -f vmcb";
+		snprintf(label, sizeof(label), "%s (nested-state vmcb12: KVM's cached control area)", spec);
+	}
+	ns_check_vmcb12(&v, caps_src ? &caps : NULL, save_not_judged, &rep);
+	if (json)
+		ns_render_svm_checks_json(&out, copy, label, &rep);
+	else
+		ns_render_svm_checks_text(&out, label, &rep, all);
+	free(buf);
+	return rep.fail ? 3 : 0;
+}
+
+/* An SVM nested-state blob (format 1), by its header */
+static bool is_svm_blob(const char *spec)
+{
+	struct ns_nested_state ns;
+	struct ns_error err;
+	size_t len;
+	uint8_t *buf = read_region(spec, &len);
+	bool svm = ns_nested_state_sniff(buf, len) && !ns_nested_state_parse(buf, len, &ns, &err) &&
+		   ns.format == NS_NESTED_FORMAT_SVM;
+
+	free(buf);
+	return svm;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -626,10 +720,12 @@ static int cmd_check(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },       { "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },       { "rules-markdown", no_argument, NULL, 'M' },
 		{ "l1-memory", required_argument, NULL, 'm' }, { "entry", required_argument, NULL, 'e' },
-		{ "l1-efer", required_argument, NULL, 'E' },
+		{ "l1-efer", required_argument, NULL, 'E' }, { "format", required_argument, NULL, 'f' },
+		{ "svm-rules-markdown", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct image im;
+	bool caps_given = false, raw_vmcb = false;
 	/* without -m, the rules that read L1's memory say how to give it */
 	struct ns_guest_memory l1mem = { .how = "give L1's memory with -m IMAGE" };
 	const char *l1_efer = NULL;
@@ -644,9 +740,15 @@ static int cmd_check(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:Aljhm:e:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:Aljhm:e:f:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': caps_src = optarg; break;
+		case 'c': caps_src = optarg; caps_given = true; break;
+		case 'f':
+			if (!strcmp(optarg, "vmcb"))
+				raw_vmcb = true;
+			else if (strcmp(optarg, "auto"))
+				die_usage("--format takes auto or vmcb, not %s", optarg);
+			break;
 		case 'e':
 			if (!strcmp(optarg, "vmlaunch"))
 				insn = NS_ENTRY_VMLAUNCH;
@@ -681,7 +783,32 @@ static int cmd_check(int argc, char **argv)
 		case 'l':
 			for (size_t i = 0; i < ns_rule_count(); i++)
 				printf("%-36s %s\n", ns_rule_at(i)->id, ns_rule_at(i)->text);
+			for (size_t i = 0; i < ns_svm_rule_count(); i++)
+				printf("%-36s %s\n", ns_svm_rule_at(i)->id, ns_svm_rule_at(i)->text);
 			return 0;
+		case 'S': {
+			/* docs/svm-rules.md, generated from the SVM rule table */
+			const char *section = "";
+
+			printf("# The APM VMRUN checks nestscope runs on a vmcb12\n\n"
+			       "Generated from `decoders/svm/checks.def` by `nestscope check --svm-rules-markdown`; do not edit.\n"
+			       "Each rule has a stable id; sections are cited by their titles in the AMD64 APM vol. 2\n"
+			       "(\"Canonicalization and Consistency Checks\" is in 15.5.1 \"Basic Operation\").  The APM column\n"
+			       "quotes its list of VMEXIT_INVALID conditions, or, for a rule only KVM makes, the APM's\n"
+			       "description of the field; the KVM column names the function in arch/x86/kvm/svm/nested.c\n"
+			       "(6.1 and current) and where KVM differs from the APM.\n");
+			for (size_t i = 0; i < ns_svm_rule_count(); i++) {
+				const struct ns_svm_rule *r = ns_svm_rule_at(i);
+
+				if (strcmp(section, r->section)) {
+					section = r->section;
+					printf("\n## %s\n\n| id | rule | APM | KVM | fields |\n|---|---|---|---|---|\n", section);
+				}
+				printf("| `%s` | %s | %s | %s | %s |\n", r->id, r->text, r->apm, r->kvm, r->fields);
+			}
+			printf("\n%zu rules.\n", ns_svm_rule_count());
+			return 0;
+		}
 		case 'h': usage_check(stdout); return 0;
 		case 'M': {
 			/* docs/sdm-rules.md, generated from the rule table */
@@ -707,6 +834,11 @@ static int cmd_check(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		die_usage("%s", "check takes one FILE");
+	if (raw_vmcb || is_svm_blob(argv[optind])) {
+		if (l1buf || l1_efer || insn != NS_ENTRY_UNKNOWN)
+			die_usage("%s", "-m, --entry and --l1-efer are for a vmcs12, not a vmcb12");
+		return check_svm(argv[optind], raw_vmcb, caps_given ? caps_src : NULL, json, all);
+	}
 	if (!ns_caps_profile(caps_src, &caps)) {
 		size_t n;
 		char *text = (char *)read_input(caps_src, &n);

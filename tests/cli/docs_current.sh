@@ -1,5 +1,5 @@
 #!/bin/sh
-# docs/sdm-rules.md and the table of docs/kernels.md are generated from tables and must be current.
+# docs/sdm-rules.md, docs/svm-rules.md and the table of docs/kernels.md are generated from tables and must be current.
 set -eu
 NS=${NESTSCOPE:-build/nestscope}
 T=$(mktemp)
@@ -10,6 +10,12 @@ if ! diff -u docs/sdm-rules.md "$T" > /dev/null; then
 	exit 1
 fi
 echo "ok   docs/sdm-rules.md lists the $(grep -c '^| `' docs/sdm-rules.md) rules of the table"
+"$NS" check --svm-rules-markdown > "$T"
+if ! diff -u docs/svm-rules.md "$T" > /dev/null; then
+	echo "FAIL docs/svm-rules.md is stale: regenerate it with 'nestscope check --svm-rules-markdown'"
+	exit 1
+fi
+echo "ok   docs/svm-rules.md lists the $(grep -c '^| `' docs/svm-rules.md) rules of the SVM table"
 
 # docs/kernels.md ends with the kernel-members table, generated from kernel_members.def
 "$NS" profile --members-markdown > "$T"

@@ -87,3 +87,18 @@ done
 "$NS" check --json samples/blobs/rich/nested_l2_guestmode_1.bin > "$T/c1.json" || true
 "$NS" check --json samples/blobs/rich/nested_after_vmptrld.bin > "$T/c2.json" || true
 /usr/bin/python3 tests/cli/validate_json.py nestscope/checks/3 "$T/c1.json" "$T/c2.json"
+# on AMD: a real SVM blob (save area not judged), real vmcb12 pages with and without L1's CPUID, and a failing one
+S=samples/svm/6.1.0-56-amd64/blobs/rich
+"$NS" check --json "$S/02-nested-state.bin" > "$T/v1.json"
+"$NS" check --json -f vmcb "$S/01-vmcb12.bin" > "$T/v2.json"
+"$NS" check --json -f vmcb -c "$S/cpuid.txt" "$S/01-vmcb12.bin" > "$T/v3.json"
+/usr/bin/python3 -c "
+import sys; b = bytearray(open('$S/01-vmcb12.bin', 'rb').read()); b[0x58:0x5c] = bytes(4)   # ASID 0
+open('$T/asid0.bin', 'wb').write(b)"
+"$NS" check --json -f vmcb -c "$S/cpuid.txt" "$T/asid0.bin" > "$T/v4.json" || true
+/usr/bin/python3 tests/cli/validate_json.py nestscope/svm-checks/1 "$T"/v[1-4].json
+/usr/bin/python3 -c "
+import json; d = json.load(open('$T/v4.json')); d['results'][0]['verdict'] = 'FAIL'; json.dump(d, open('$T/bad-v.json', 'w'))"
+if /usr/bin/python3 tests/cli/validate_json.py nestscope/svm-checks/1 "$T/bad-v.json" > /dev/null; then
+	echo "FAIL: an invalid nestscope/svm-checks/1 document validated"; exit 1
+fi

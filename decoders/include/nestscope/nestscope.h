@@ -25,6 +25,7 @@
 #include "svm_vcpu.h"
 #include "vmcb_diff.h"
 #include "svm_explain.h"
+#include "svm_checks.h"
 
 #define NESTSCOPE_VERSION "0.1.0"
 
