@@ -13,7 +13,6 @@
 
 #define SEC_CONSIST "Canonicalization and Consistency Checks"
 #define SEC_EVENT "Event Injection"
-#define SEC_TLB "TLB Control"
 #define SEC_NPT "Nested Paging"
 #define SEC_VNMI "NMI Virtualization"
 
@@ -282,6 +281,24 @@ CK(long_mode_cs)
 	return NS_PASS;
 }
 
+/* PAT memory types per byte (KVM: kvm_pat_valid): bits 7:3 clear, and not 2 or 3 */
+#define PAT_RESERVED_BITS 0xf8f8f8f8f8f8f8f8ull
+#define PAT_TYPE_BIT1 0x0202020202020202ull
+
+CK(g_pat)
+{
+	uint64_t pat;
+
+	NEED_SAVE();
+	if (!(get(c, NS_VMCB_MISC_CTL) & NS_SVM_MISC_CTL_NP_ENABLE))
+		return NS_NA;
+	pat = get(c, NS_VMCB_G_PAT);
+	/* types 2 and 3 are the values with bit 1 set and bit 2 clear: "(pat | (bit1 << 1)) == pat" keeps 6 and 7 */
+	if ((pat & PAT_RESERVED_BITS) || (pat | ((pat & PAT_TYPE_BIT1) << 1)) != pat)
+		return fail(why, n, "G_PAT 0x%llx has a byte that is no memory type", (unsigned long long)pat);
+	return NS_PASS;
+}
+
 /* ---- control area ---- */
 
 CK(intercept_vmrun)
@@ -371,16 +388,6 @@ CK(asid)
 {
 	if (!get(c, NS_VMCB_ASID))
 		return fail(why, n, "ASID is 0, the host's");
-	return NS_PASS;
-}
-
-CK(tlb_ctl)
-{
-	uint64_t t = get(c, NS_VMCB_TLB_CTL);
-
-	if (t != NS_SVM_TLB_CTL_DO_NOTHING && t != NS_SVM_TLB_CTL_FLUSH_ALL_ASID)
-		return fail(why, n, "TLB_CTL is %llu (%s)", (unsigned long long)t,
-			    ns_svm_value_name(NS_SVMT_TLB_CTL, t) ? ns_svm_value_name(NS_SVMT_TLB_CTL, t) : "reserved");
 	return NS_PASS;
 }
 

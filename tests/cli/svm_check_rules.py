@@ -6,7 +6,7 @@ configuration's page before VMRUN) and L1's real CPUID, and changes the fewest
 fields; the rule must give the verdict the case names.  The fields' offsets
 and sizes come from the VMCB table (vmcb_fields.def, the APM's appendix B,
 checked against kvm-amd.ko's struct vmcb), a CPUID feature's bit from
-decoders/sdm/cpuid.def.  Also: every real vmcb12 page of the samples passes
+decoders/sdm/cpuid.def.  Also: every field a rule reads is in that table, every real vmcb12 page of the samples passes
 every rule, a real SVM blob judges its control area and leaves the save area
 unjudged, and every rule has a passing and a failing case.
 
@@ -127,6 +127,12 @@ for page in sorted(SAMPLES.glob("*/blobs/*/[0-9][0-9]-vmcb12.bin")):
         failures.append(f"{page}: a vmcb12 real KVM ran gives {bad}")
     else:
         passed += 1
+
+# every field a rule says it reads is a field of the VMCB table
+for x in res.values():
+    unknown = [f for f in x["reads"] if f not in FIELDS]
+    if unknown:
+        failures.append(f"rule {x['id']} reads {unknown}, which vmcb_fields.def does not name")
 
 # a real blob in guest mode: the control area judged, the save area (vmcb01's) not
 blob = BASE_DIR / "02-nested-state.bin"
