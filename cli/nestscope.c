@@ -796,7 +796,7 @@ static int cmd_check(int argc, char **argv)
 			       "(\"Canonicalization and Consistency Checks\" is in 15.5.1 \"Basic Operation\").  The APM column\n"
 			       "quotes its list of VMEXIT_INVALID conditions, or, for a rule only KVM makes, the APM's\n"
 			       "description of the field; the KVM column names the function in arch/x86/kvm/svm/nested.c\n"
-			       "(6.1 and current) and where KVM differs from the APM.\n");
+			       "(6.1 and 7.2: the samples' Debian kernels 6.1.0-56 and 7.2.13) and where KVM differs from the APM.\n");
 			for (size_t i = 0; i < ns_svm_rule_count(); i++) {
 				const struct ns_svm_rule *r = ns_svm_rule_at(i);
 

@@ -118,7 +118,7 @@ static void emit_svm_leaf(struct json *j, const struct ns_vmx_caps *caps)
 		if (l->function != 0x8000000au || l->index)
 			continue;
 		json_obj_begin(j);
-		json_kv_uint(j, "revision", l->eax & 0xff);  /* EAX[7:0]: SVM revision */
+		json_kv_hex(j, "revision", l->eax & 0xff);   /* EAX[7:0]: SVM revision (hex, as other documents' revisions) */
 		json_kv_uint(j, "nasid", l->ebx);            /* EBX: number of ASIDs */
 		json_kv_hex(j, "features", l->edx);          /* EDX: NP (0), LBRV (1), SVML (2), NRIPS (3) ... */
 		json_obj_end(j);
@@ -170,7 +170,7 @@ void ns_render_svm_checks_json(struct ns_out *o, const char *copy, const char *l
 		json_kv_str(&j, "section", x->rule->section);
 		json_kv_str(&j, "rule", x->rule->text);
 		json_kv_str(&j, "apm", x->rule->apm);
-		json_kv_str(&j, "kvm", x->rule->kvm);
+		json_kv_str(&j, "kvm_check", x->rule->kvm);
 		emit_reads(&j, x->rule->fields);
 		json_key(&j, "message");
 		if (x->verdict == NS_FAIL || x->verdict == NS_NOT_JUDGED)

@@ -399,7 +399,7 @@ CK(np_enable)
 		return needs_cpuid(X86_FEATURE_NPT, "NP_ENABLE", why, n);
 	if (!cpuid_caps_has(c->caps, X86_FEATURE_NPT)) {
 		snprintf(why, n, "NP_ENABLE is set and L1's CPUID lacks NPT: KVM 6.1 refuses only if L0 runs without "
-				 "npt_enabled (kvm_amd.npt), which L1's CPUID does not tell; current KVM ignores NP_ENABLE");
+				 "npt_enabled (kvm_amd.npt), which L1's CPUID does not tell; 7.2 ignores NP_ENABLE then");
 		return NS_NOT_JUDGED;
 	}
 	return NS_PASS;
@@ -411,16 +411,20 @@ CK(nested_cr3)
 
 	if (!(get(c, NS_VMCB_MISC_CTL) & NS_SVM_MISC_CTL_NP_ENABLE))
 		return NS_NA;
-	if (!c->caps->have_cpuid)
-		return needs_cpuid(X86_FEATURE_NPT, "NP_ENABLE", why, n);
-	if (!cpuid_caps_has(c->caps, X86_FEATURE_NPT))
-		return NS_NA; /* current KVM clears NP_ENABLE first: N_CR3 is not used */
 	if (!c->caps->maxphyaddr)
 		return needs_maxphyaddr("NESTED_CR3", why, n);
-	if (beyond_maxphyaddr(c, cr3))
-		return fail(why, n, "NESTED_CR3 0x%llx sets bits at or above L1's MAXPHYADDR %u", (unsigned long long)cr3,
-			    c->caps->maxphyaddr);
-	return NS_PASS;
+	if (!beyond_maxphyaddr(c, cr3))
+		return NS_PASS;
+	if (!c->caps->have_cpuid)
+		return needs_cpuid(X86_FEATURE_NPT, "NESTED_CR3 beyond MAXPHYADDR with NP_ENABLE", why, n);
+	if (!cpuid_caps_has(c->caps, X86_FEATURE_NPT)) {
+		/* 6.1 judges NP_ENABLE as L1 wrote it; 7.2 clears it first when L1 was not offered NP, and N_CR3 goes unused */
+		snprintf(why, n, "NESTED_CR3 0x%llx is beyond L1's MAXPHYADDR %u, but L1's CPUID lacks NPT: 6.1 refuses it, "
+				 "7.2 clears NP_ENABLE and never uses N_CR3", (unsigned long long)cr3, c->caps->maxphyaddr);
+		return NS_NOT_JUDGED;
+	}
+	return fail(why, n, "NESTED_CR3 0x%llx sets bits at or above L1's MAXPHYADDR %u", (unsigned long long)cr3,
+		    c->caps->maxphyaddr);
 }
 
 CK(v_nmi)

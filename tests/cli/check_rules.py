@@ -46,7 +46,8 @@ NOT_IN_VMCS12 = {"ctrl.ept_violation_ve": "VE_INFORMATION_ADDRESS has no slot in
                  "host.pkrs": "HOST_IA32_PKRS has no slot in struct vmcs12",
                  "guest.pkrs": "GUEST_IA32_PKRS has no slot in struct vmcs12"}
 rules = subprocess.run([ns, "check", "--list"], capture_output=True, text=True, check=True).stdout.split("\n")
-for r in (l.split()[0] for l in rules if l.strip()):
+# (the svm.* rules check --list also lists have their own cases: svm_check_rules.py)
+for r in (l.split()[0] for l in rules if l.strip() and not l.startswith("svm.")):
     if r not in NOT_IN_VMCS12 and not {"pass", "fail"} <= seen.get(r, set()):
         failures.append(f"rule {r} lacks a passing or a failing case")
 
