@@ -57,6 +57,15 @@ check random-as-blob   decode --format nested-state "$T/random"
 check directory        decode "$T/a-directory"
 check missing-file     decode "$T/does-not-exist"
 check no-such-field    fields NO_SUCH_FIELD_NAME
+# check on AMD: a short vmcb12 page, an SVM blob outside guest mode (no vmcb12), a VMX profile or a
+# caps file without CPUID for an SVM check
+S=samples/svm/6.1.0-56-amd64/blobs/rich
+head -c 2048 "$S/01-vmcb12.bin" > "$T/short-vmcb"
+printf 'IA32_VMX_BASIC 0x00d8100011e57ed0\n' > "$T/vmx-only.caps"
+check svm-short-vmcb     check -f vmcb "$T/short-vmcb"
+check svm-blob-no-vmcb12 check "$S/01-nested-state.bin"
+check svm-vmx-profile    check -c kvm-6.1-bochs-skylake-x -f vmcb "$S/01-vmcb12.bin"
+check svm-caps-no-cpuid  check -c "$T/vmx-only.caps" -f vmcb "$S/01-vmcb12.bin"
 
 # usage errors are status 2, also one line
 "$NS" decode --format bogus "$BLOB" > /dev/null 2> "$T/err"; rc=$?

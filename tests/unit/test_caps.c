@@ -5,6 +5,7 @@
  * parser must not clamp at INT64_MAX.  Hostile files are refused.
  */
 #include "nestscope/checks.h"
+#include "nestscope/svm_checks.h"
 #include "nestscope/decode.h"
 #include "testutil.h"
 
@@ -146,6 +147,38 @@ static void caps_file_formats(void **state)
 	assert_non_null(strstr(err.msg, "cpuid FUNCTION INDEX EAX EBX ECX EDX"));
 }
 
+/*
+ * An SVM caps file: L1's CPUID lines as the samples' cpuid.txt has them (the
+ * EPYC L1 of samples/svm: CPUID 80000008h EAX 0x3028, so MAXPHYADDR 40), no
+ * VMX MSR needed; a maxphyaddr line wins over the leaf; nothing known is no
+ * MAXPHYADDR at all (0), never a default.
+ */
+static void svm_caps_files(void **state)
+{
+	static const char epyc[] = "cpuid 0x80000008 0 0x3028 0x2000000 0x0 0x0\n"
+				   "cpuid 0x8000000a 0 0x1 0x8 0x0 0x10010021\n";
+	static const char given[] = "cpuid 0x80000008 0 0x3028 0x2000000 0x0 0x0\nmaxphyaddr 48\n";
+	static const char width_only[] = "maxphyaddr 36\n";
+	static const char nothing[] = "# no line\n";
+	static const char no_leaf[] = "cpuid 0x1 0 0x800f12 0x800 0x76f83203 0x78bfbfd\n";
+	struct ns_vmx_caps caps;
+	struct ns_error err;
+
+	(void)state;
+	assert_int_equal(ns_caps_parse_svm(epyc, strlen(epyc), "e", &caps, &err), NS_OK);
+	assert_int_equal(caps.maxphyaddr, 40);
+	assert_true(caps.have_cpuid && caps.ncpuid == 2 && caps.cpuid[1].edx == 0x10010021);
+	assert_int_equal(ns_caps_parse_svm(given, strlen(given), "g", &caps, &err), NS_OK);
+	assert_int_equal(caps.maxphyaddr, 48);
+	assert_int_equal(ns_caps_parse_svm(width_only, strlen(width_only), "w", &caps, &err), NS_OK);
+	assert_true(caps.maxphyaddr == 36 && !caps.have_cpuid);
+	assert_int_equal(ns_caps_parse_svm(no_leaf, strlen(no_leaf), "n", &caps, &err), NS_OK);
+	assert_int_equal(caps.maxphyaddr, 0);
+	assert_int_equal(ns_caps_parse_svm(nothing, strlen(nothing), "x", &caps, &err), NS_ERR_FORMAT);
+	/* the VMX parser still wants IA32_VMX_BASIC for the same file */
+	assert_int_equal(ns_caps_parse(epyc, strlen(epyc), "e", &caps, &err), NS_ERR_FORMAT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +186,7 @@ int main(void)
 		cmocka_unit_test(hostile_caps_files_are_refused),
 		cmocka_unit_test(perf_global_ctrl_needs_the_pmu),
 		cmocka_unit_test(caps_file_formats),
+		cmocka_unit_test(svm_caps_files),
 	};
 	return cmocka_run_group_tests_name("caps", tests, NULL, NULL);
 }
