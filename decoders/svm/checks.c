@@ -145,6 +145,18 @@ CK(cr3_mbz)
 	return NS_PASS;
 }
 
+/* KVM's is_pae_paging(): CR0.PG, CR4.PAE and not long mode; it then loads L2's PDPTEs without nested NPT */
+CK(pdptes)
+{
+	NEED_SAVE();
+	if (!(get(c, NS_VMCB_CR0) & X86_CR0_PG) || !(get(c, NS_VMCB_CR4) & X86_CR4_PAE) ||
+	    (get(c, NS_VMCB_EFER) & EFER_LMA) || (get(c, NS_VMCB_MISC_CTL) & NS_SVM_MISC_CTL_NP_ENABLE))
+		return NS_NA;
+	snprintf(why, n, "PAE paging without NP_ENABLE: needs the four PDPTEs at CR3 0x%llx in L1's memory, which a vmcb12 "
+			 "page does not hold", (unsigned long long)get(c, NS_VMCB_CR3));
+	return NS_NOT_JUDGED;
+}
+
 CK(cr4_mbz)
 {
 	uint64_t cr4, defined = X86_CR4_TSD | X86_CR4_PCE; /* the two bits no CPUID feature gates */
