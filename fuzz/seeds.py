@@ -54,6 +54,10 @@ caps = "".join(f"{c['msr']} {c['value']}\n" for c in json.loads(
     (root / "samples/6.1.0-56-amd64/basic/manifest-harness.json").read_text())["capability_msrs"])
 for i, r in enumerate(regions[:8]):
     seed("checks", f"caps-vmcs12-{i}", caps.encode() + b"\0" + r)
+# the APM's VMRUN checks: each SVM sample VM's L1 CPUID with its vmcb12 pages
+for page in sorted(root.glob("samples/svm/*/blobs/*/0[1-4]-vmcb12.bin")):
+    seed("svm_checks", f"{page.parts[-4]}-{page.parent.name}-{page.stem}",
+         (page.parent / "cpuid.txt").read_bytes() + b"\0" + page.read_bytes())
 
 seed("layout_file", "bochs", subprocess.run([nestscope, "layout", "show", "0x2b"], capture_output=True).stdout)
 for p in sorted(root.glob("profiles/*.json")):
