@@ -4,7 +4,8 @@
  * adds, judged against what L1 was offered: its CPUID (leaves 80000001h,
  * 8000000Ah, 7 ...) and its MAXPHYADDR.  The rules are data
  * (decoders/svm/checks.def): a stable id svm.<area>.<what>, the APM section
- * title, one sentence, the APM's words, the KVM function that checks it.
+ * title, one sentence, the APM's words, the KVM function that checks it in
+ * the samples' kernels (Debian's 6.1.0-56 and 7.2.13).
  */
 #ifndef NESTSCOPE_SVM_CHECKS_H
 #define NESTSCOPE_SVM_CHECKS_H
