@@ -13,6 +13,14 @@
  *             offset, ASID 5 and a TLB flush
  *   CFG_HOLD  L2 stops at its first OUT to port 0x80 (the harness does not
  *             run the vCPU again): the moment an L0 dump is taken
+ *   CFG_VERDICTS  the differential run (with CFG_RICH, the base vmcb12): for
+ *             each case of the table the harness put at CASES, from case
+ *             CASE_CUR on, L1 copies the base vmcb12 back, applies the
+ *             case's writes, VMRUNs, and keeps each #VMEXIT's EXITCODE in the
+ *             case's RESULTS slot; L2 (l2_verdict) exits at once with
+ *             VMMCALL, then HLT.  A case ends at VMEXIT_INVALID, VMMCALL,
+ *             HLT, or after MAX_RUNS VMRUNs (a mutated intercept set may
+ *             bring other exits: L1 VMRUNs again without skipping anything)
  *
  * L1 tells the harness where it is with OUTs L1 does not intercept for itself
  * (they exit to L0's userspace): PORT_BUILT after writing vmcb12, PORT_EXIT
@@ -24,6 +32,25 @@
 	.set CFG_NPT,  1
 	.set CFG_RICH, 2
 	.set CFG_HOLD, 4
+	.set CFG_VERDICTS, 8
+
+	/* the differential run's words beside CONFIG (svmharness.c has the same) */
+	.set NCASES,    0x9008		/* u32: cases in the table */
+	.set CASE_CUR,  0x900c		/* u32: the case L1 is at (the harness sets the first) */
+	.set CASE_RUNS, 0x9010		/* u32: VMRUNs of the current case so far */
+	.set L1_EFER,   0x9018		/* u64: L1's EFER (RDMSR), for the predictions */
+	.set VMCB12_BASE, 0x32000	/* the base vmcb12, copied back before every case */
+	.set CASES,     0x100000	/* CASE_SIZE bytes a case: u64 count, then {u32 offset, u32 size, u64 value} */
+	.set CASE_SIZE_SHIFT, 8
+	.set CASE_WRITE, 16
+	.set RESULTS,   0x200000	/* RESULT_SIZE bytes a case: u64 runs, MAX_RUNS exit codes, */
+	.set RESULT_SIZE_SHIFT, 6	/* the first exit's EXITINFO1, EXITINFO2, EXITINTINFO */
+	.set MAX_RUNS,  4
+	.set R_CODES,   8
+	.set R_INFO1,   8 + 8 * MAX_RUNS
+	.set R_INFO2,   R_INFO1 + 8
+	.set R_INTINFO, R_INFO2 + 8
+	.set VMCB_QWORDS, 4096 / 8
 
 	.set PML4,     0x1000		/* L1's and L2's page tables: identity, 2 MiB pages, U=1 */
 	.set GDT,      0x4000
@@ -65,6 +92,9 @@
 	.set C_INT_CTL,        0x060
 	.set C_INT_VECTOR,     0x064
 	.set C_EXITCODE,       0x070
+	.set C_EXITINFO1,      0x078
+	.set C_EXITINFO2,      0x080
+	.set C_EXITINTINFO,    0x088
 	.set C_NP_ENABLE,      0x090
 	.set C_EVENTINJ,       0x0a8
 	.set C_N_CR3,          0x0b0
@@ -217,6 +247,8 @@ _start:
 	mov %eax, 8(%rdi)
 	movl $0, 12(%rdi)
 
+	testl $CFG_VERDICTS, CONFIG
+	jnz verdicts
 	mov $PORT_BUILT, %al
 	out %al, $PORT_BUILT			/* vmcb12 is built, VMRUN comes next */
 
@@ -258,6 +290,98 @@ stop:
 	hlt
 	jmp stop
 
+/*
+ * The differential run.  #VMEXIT gives L1 back only RAX, RSP and RIP (the
+ * other registers hold what L2 left), so the loop's state lives in memory.
+ */
+verdicts:
+	mov $MSR_EFER, %ecx
+	rdmsr
+	mov %eax, L1_EFER
+	mov %edx, L1_EFER + 4
+	movq $l2_verdict, S_RIP(%rbx)
+	mov $VMCB12, %rsi
+	mov $VMCB12_BASE, %rdi
+	mov $VMCB_QWORDS, %ecx
+	rep movsq
+case_loop:
+	mov CASE_CUR, %eax
+	cmp NCASES, %eax
+	jae cases_done
+	mov $VMCB12_BASE, %rsi			/* the base vmcb12 back: no earlier case's writes or exit */
+	mov $VMCB12, %rdi
+	mov $VMCB_QWORDS, %ecx
+	rep movsq
+	mov CASE_CUR, %eax
+	shl $CASE_SIZE_SHIFT, %rax
+	lea CASES(%rax), %rsi
+	mov (%rsi), %rcx			/* the case's writes */
+	add $8, %rsi
+write:
+	test %rcx, %rcx
+	jz written
+	mov (%rsi), %edi
+	add $VMCB12, %rdi
+	mov 4(%rsi), %edx
+	mov 8(%rsi), %rax
+	cmp $1, %edx
+	jne 1f
+	mov %al, (%rdi)
+	jmp 4f
+1:	cmp $2, %edx
+	jne 2f
+	mov %ax, (%rdi)
+	jmp 4f
+2:	cmp $4, %edx
+	jne 3f
+	mov %eax, (%rdi)
+	jmp 4f
+3:	mov %rax, (%rdi)
+4:	add $CASE_WRITE, %rsi
+	dec %rcx
+	jmp write
+written:
+	movl $0, CASE_RUNS
+case_vmrun:
+	clgi
+	mov $VMCB12, %rax
+	vmrun
+	mov $VMCB12, %rbx
+	mov CASE_CUR, %eax
+	shl $RESULT_SIZE_SHIFT, %rax
+	lea RESULTS(%rax), %rdi
+	mov CASE_RUNS, %ecx
+	mov C_EXITCODE(%rbx), %rax
+	mov %rax, R_CODES(%rdi,%rcx,8)
+	test %ecx, %ecx
+	jnz 1f
+	mov C_EXITINFO1(%rbx), %rdx
+	mov %rdx, R_INFO1(%rdi)
+	mov C_EXITINFO2(%rbx), %rdx
+	mov %rdx, R_INFO2(%rdi)
+	mov C_EXITINTINFO(%rbx), %rdx
+	mov %rdx, R_INTINFO(%rdi)
+1:	inc %ecx
+	mov %ecx, CASE_RUNS
+	mov %rcx, (%rdi)
+	stgi
+	movl $0, C_EVENTINJ(%rbx)		/* the injection was for the case's first VMRUN */
+	/* VMEXIT_INVALID is all ones; KVMs with exit_code_hi write only the low half (docs/check-deviations.md) */
+	cmp $0xffffffff, %eax
+	je next_case
+	cmp $VMEXIT_VMMCALL, %rax
+	je next_case
+	cmp $VMEXIT_HLT, %rax
+	je next_case
+	cmp $MAX_RUNS, %ecx
+	jb case_vmrun
+next_case:
+	incl CASE_CUR
+	jmp case_loop
+cases_done:
+	out %al, $PORT_DONE
+	jmp stop
+
 data_segment: /* rsi: the segment; selector ax, writable data, 4 GiB, base 0 */
 	movw %ax, 0(%rsi)
 	movw $0xc93, 2(%rsi)
@@ -281,6 +405,12 @@ l2_start:
 1:	cpuid					/* not intercepted by L1: L0 handles it in L2 */
 	vmmcall					/* #VMEXIT VMMCALL to L1 */
 	hlt					/* #VMEXIT HLT to L1: the end */
+	ud2
+
+	.balign 16
+l2_verdict: /* the differential run's L2: out to L1 at once */
+	vmmcall
+	hlt
 	ud2
 
 	.balign 16

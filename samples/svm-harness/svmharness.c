@@ -18,14 +18,26 @@
  *   cpuid.txt           the CPUID KVM_SET_CPUID2 gave L1 (SVM's leaf 8000000Ah
  *                       is what the APM checks are judged against).
  *
- * usage: svmharness OUTDIR CONFIG    CONFIG: l1svm.S's CFG_* bits
+ * usage: svmharness OUTDIR CONFIG [verdicts=CASES]   CONFIG: l1svm.S's CFG_* bits
  * With CFG_HOLD it stops at L2's first OUT to PORT_L2, prints
  * "=== NS HOLD pid" and sleeps: the vCPU stays in guest mode, in userspace,
  * for the L0 dump.
+ *
+ * verdicts=CASES (with CFG_VERDICTS | CFG_RICH) is the differential run: CASES
+ * (samples/gen/svm/cases.py's output) has a line per case of "OFFSET SIZE
+ * VALUE" writes into vmcb12; the harness copies the table into L1's memory
+ * and L1 runs every case through VMRUN (l1svm.S).  The results go to
+ * OUTDIR/verdicts.txt, a line per case: how the case ended (vmexit: L1 saw
+ * its exits; shutdown: the vCPU shut down; hang: no progress for
+ * CASE_TIMEOUT_S), the exit codes of its VMRUNs and the first exit's
+ * EXITINFO1/2 and EXITINTINFO; L1's EFER to OUTDIR/l1-efer.txt.  After a
+ * shutdown or a hang the harness makes a new VM and goes on with the next
+ * case, so that one case cannot stop the others.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <elf.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +45,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
@@ -44,6 +57,21 @@
 #define CONFIG_GPA 0x9000u
 #define VMCB12_GPA 0x30000u
 #define CFG_HOLD 4
+#define CFG_VERDICTS 8
+/* the differential run's words and tables in L1's memory (l1svm.S has the same) */
+#define NCASES_GPA 0x9008u
+#define CASE_CUR_GPA 0x900cu
+#define CASE_RUNS_GPA 0x9010u
+#define L1_EFER_GPA 0x9018u
+#define CASES_GPA 0x100000u
+#define CASE_SIZE 256u
+#define CASE_WRITE 16u
+#define MAX_WRITES ((CASE_SIZE - 8) / CASE_WRITE)
+#define RESULTS_GPA 0x200000u
+#define RESULT_WORDS 8u             /* runs, MAX_RUNS exit codes, EXITINFO1, EXITINFO2, EXITINTINFO */
+#define MAX_RUNS 4u
+#define MAX_CASES ((RESULTS_GPA - CASES_GPA) / CASE_SIZE)
+#define CASE_TIMEOUT_S 15           /* no new case or VMRUN for this long: the case hangs */
 #define PORT_BUILT 0x10
 #define PORT_EXIT 0x11
 #define PORT_DONE 0x12
@@ -177,6 +205,8 @@ static void setup_memory(int vm, uint32_t config)
 	struct kvm_userspace_memory_region reg = { .slot = 0, .guest_phys_addr = 0, .memory_size = MEM_SIZE };
 	uint64_t *pml4, *pdpt, *pd, *gdt;
 
+	if (mem)
+		munmap(mem, MEM_SIZE);
 	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		die("mmap");
@@ -250,26 +280,17 @@ static void setup_registers(void)
 		die("KVM_SET_SREGS");
 }
 
-int main(int argc, char **argv)
-{
-	struct kvm_run *run;
-	uint32_t config;
-	int kvm, vm, step = 0;
-	char path[512];
+static int kvm, vm;
+static struct kvm_run *run;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: svmharness OUTDIR CONFIG\n");
-		return 2;
+/* A new VM with L1 loaded, its vCPU, CPUID and registers (an earlier VM is closed first). */
+static void create_vm(uint32_t config)
+{
+	if (vm > 0) {
+		munmap(run, (size_t)ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0));
+		close(vcpu);
+		close(vm);
 	}
-	outdir = argv[1];
-	config = (uint32_t)strtoul(argv[2], NULL, 0);
-	snprintf(path, sizeof(path), "%s/steps.txt", outdir);
-	if (!(steps = fopen(path, "w")))
-		die("%s", path);
-	if ((kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0)
-		die("/dev/kvm");
-	if ((nested_size = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_NESTED_STATE)) <= 0)
-		die("KVM_CAP_NESTED_STATE is %d", nested_size);
 	if ((vm = ioctl(kvm, KVM_CREATE_VM, 0)) < 0)
 		die("KVM_CREATE_VM");
 	setup_memory(vm, config);
@@ -280,6 +301,196 @@ int main(int argc, char **argv)
 		die("mmap kvm_run");
 	setup_cpuid(kvm);
 	setup_registers();
+}
+
+static uint32_t mem32(uint32_t gpa)
+{
+	uint32_t v;
+
+	memcpy(&v, mem + gpa, sizeof(v));
+	return v;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;  /* only there so that KVM_RUN returns EINTR */
+}
+
+struct verdict {
+	uint64_t words[RESULT_WORDS];
+	const char *end;
+	char state[128];  /* after a shutdown or a hang: where the vCPU was */
+};
+
+/* Where the vCPU stopped: in L2 (guest mode) or L1, at which RIP, with which RAX. */
+static void vcpu_state(char *buf, size_t n)
+{
+	struct kvm_nested_state *ns = calloc(1, (size_t)nested_size);
+	struct kvm_regs r;
+
+	if (!ns)
+		die("calloc");
+	ns->size = (uint32_t)nested_size;
+	if (ioctl(vcpu, KVM_GET_NESTED_STATE, ns) < 0 || ioctl(vcpu, KVM_GET_REGS, &r) < 0)
+		die("KVM_GET_NESTED_STATE");
+	snprintf(buf, n, "guest_mode=%d rip=0x%llx rax=0x%llx", !!(ns->flags & KVM_STATE_NESTED_GUEST_MODE),
+		 (unsigned long long)r.rip, (unsigned long long)r.rax);
+	free(ns);
+}
+
+/* The case file: its cases as the table L1 reads (CASE_SIZE bytes each). */
+static uint8_t *load_cases(const char *path, uint32_t *n)
+{
+	uint8_t *table = calloc(MAX_CASES, CASE_SIZE);
+	char line[4096];
+	FILE *f = fopen(path, "r");
+	int lineno = 0;
+
+	if (!f || !table)
+		die("%s", path);
+	*n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		uint8_t *c = table + (size_t)*n * CASE_SIZE;
+		uint64_t count = 0;
+		char *p = line;
+
+		lineno++;
+		if (line[0] == '#')
+			continue;
+		if (*n == MAX_CASES) {
+			errno = E2BIG;
+			die("%s: more than %u cases", path, MAX_CASES);
+		}
+		for (;;) {
+			unsigned long off, size;
+			unsigned long long value;
+			int used;
+
+			if (sscanf(p, "%lx %lx %llx%n", &off, &size, &value, &used) != 3)
+				break;
+			if (count == MAX_WRITES || off + size > PAGE || (size != 1 && size != 2 && size != 4 && size != 8)) {
+				errno = EINVAL;
+				die("%s:%d: a write the harness cannot make", path, lineno);
+			}
+			uint32_t o32 = (uint32_t)off, s32 = (uint32_t)size;
+			memcpy(c + 8 + count * CASE_WRITE, &o32, 4);
+			memcpy(c + 8 + count * CASE_WRITE + 4, &s32, 4);
+			memcpy(c + 8 + count * CASE_WRITE + 8, &value, 8);
+			count++;
+			p += used;
+		}
+		memcpy(c, &count, 8);
+		(*n)++;
+	}
+	fclose(f);
+	return table;
+}
+
+/* The differential run: every case, each VM from where the last one stopped. */
+static int verdicts(uint32_t config, const char *cases_path)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };  /* no SA_RESTART: KVM_RUN returns EINTR */
+	struct itimerval tick = { { CASE_TIMEOUT_S, 0 }, { CASE_TIMEOUT_S, 0 } };
+	uint32_t ncases, next = 0;
+	int vms = 0;
+	uint8_t *table = load_cases(cases_path, &ncases);
+	struct verdict *v = calloc(ncases ? ncases : 1, sizeof(*v));
+	uint64_t efer = 0;
+	char path[512];
+	FILE *f;
+
+	if (!v)
+		die("calloc");
+	if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &tick, NULL) < 0)
+		die("the timer");
+	while (next < ncases) {
+		uint32_t cur, seen_cur = next, seen_runs = 0;
+		const char *end = NULL;
+
+		create_vm(config);
+		memcpy(mem + CASES_GPA, table, (size_t)ncases * CASE_SIZE);
+		memcpy(mem + NCASES_GPA, &ncases, 4);
+		memcpy(mem + CASE_CUR_GPA, &next, 4);
+		fprintf(stderr, "svmharness: VM %d from case %u of %u\n", ++vms, next, ncases);
+		while (!end) {
+			if (ioctl(vcpu, KVM_RUN, 0) < 0) {
+				if (errno != EINTR)
+					die("KVM_RUN");
+				if (mem32(CASE_CUR_GPA) == seen_cur && mem32(CASE_RUNS_GPA) == seen_runs)
+					end = "hang";
+				seen_cur = mem32(CASE_CUR_GPA);
+				seen_runs = mem32(CASE_RUNS_GPA);
+				continue;
+			}
+			if (run->exit_reason == KVM_EXIT_IO && run->io.port == PORT_DONE)
+				end = "done";
+			else if (run->exit_reason == KVM_EXIT_SHUTDOWN)
+				end = "shutdown";
+			else if (run->exit_reason != KVM_EXIT_IO)  /* L2's OUTs to L0 (the injected event's) go on */
+				end = "unexpected";
+		}
+		cur = mem32(CASE_CUR_GPA);
+		memcpy(&efer, mem + L1_EFER_GPA, 8);
+		for (uint32_t i = next; i <= cur && i < ncases; i++) {
+			memcpy(v[i].words, mem + RESULTS_GPA + (size_t)i * RESULT_WORDS * 8, sizeof(v[i].words));
+			v[i].end = i < cur ? "vmexit" : end;
+		}
+		if (strcmp(end, "done") && cur < ncases) {
+			vcpu_state(v[cur].state, sizeof(v[cur].state));
+			fprintf(stderr, "svmharness: case %u: %s (exit reason %u) %s\n", cur, end, run->exit_reason,
+				v[cur].state);
+		}
+		next = !strcmp(end, "done") ? ncases : cur + 1;
+	}
+	snprintf(path, sizeof(path), "%s/verdicts.txt", outdir);
+	if (!(f = fopen(path, "w")))
+		die("%s", path);
+	for (uint32_t i = 0; i < ncases; i++) {
+		uint64_t runs = v[i].words[0];
+
+		fprintf(f, "case=%u end=%s runs=%llu codes=", i, v[i].end, (unsigned long long)runs);
+		for (uint64_t r = 0; r < runs && r < MAX_RUNS; r++)
+			fprintf(f, "%s0x%llx", r ? "," : "", (unsigned long long)v[i].words[1 + r]);
+		fprintf(f, " info1=0x%llx info2=0x%llx intinfo=0x%llx%s%s\n", (unsigned long long)v[i].words[1 + MAX_RUNS],
+			(unsigned long long)v[i].words[2 + MAX_RUNS], (unsigned long long)v[i].words[3 + MAX_RUNS],
+			v[i].state[0] ? " " : "", v[i].state);
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/l1-efer.txt", outdir);
+	if (!(f = fopen(path, "w")))
+		die("%s", path);
+	fprintf(f, "l1_efer 0x%llx\n", (unsigned long long)efer);
+	fclose(f);
+	printf("=== NS VERDICTS %u cases\n", ncases);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t config;
+	int step = 0;
+	char path[512];
+
+	if (argc != 3 && !(argc == 4 && !strncmp(argv[3], "verdicts=", 9))) {
+		fprintf(stderr, "usage: svmharness OUTDIR CONFIG [verdicts=CASES]\n");
+		return 2;
+	}
+	outdir = argv[1];
+	config = (uint32_t)strtoul(argv[2], NULL, 0);
+	if ((argc == 4) != !!(config & CFG_VERDICTS)) {
+		fprintf(stderr, "svmharness: verdicts=CASES goes with CONFIG's CFG_VERDICTS bit (%d)\n", CFG_VERDICTS);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/steps.txt", outdir);
+	if (!(steps = fopen(path, "w")))
+		die("%s", path);
+	if ((kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0)
+		die("/dev/kvm");
+	if ((nested_size = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_NESTED_STATE)) <= 0)
+		die("KVM_CAP_NESTED_STATE is %d", nested_size);
+	if (argc == 4)
+		return verdicts(config, argv[3] + 9);
+	create_vm(config);
 	record(step++, "start", 0, 0);
 	for (int n = 0; n < 100; n++) {
 		if (ioctl(vcpu, KVM_RUN, 0) < 0)
