@@ -8,8 +8,10 @@ a prediction needs: its CPUID leaves 8000000Ah (SVM features) and 80000008h
 outcome: "invalid"   the first #VMEXIT was VMEXIT_INVALID (EXITCODE all ones, or
                      its low half alone: KVM's own checks on kernels whose
                      vmcb12 still has exit_code_hi write 0 there)
-         "ran"       L2 ran: the first exit is another code (exit_code)
-         "shutdown", "hang"  the vCPU shut down, or made no progress (svmharness.c)
+         "ran"       L2 ran: the first exit is another code (exit_code), or the
+                     vCPU stopped in L2 (guest mode) before any exit reached L1
+         "shutdown", "hang"  the vCPU shut down, or made no progress, in L1
+                     (svmharness.c); "end" says how the case ended either way
 
 usage: verdicts.py CASES_TXT HARNESS_OUT KVER QEMU_CPU SECONDS OUT.json
 """
@@ -53,8 +55,9 @@ def main():
     for (lineno, rule, want, tokens, _), r in zip(listed, runs):
         codes = [int(c, 16) for c in r["codes"].split(",") if c]
         v = {"case": int(r["case"]), "line": lineno, "rule": rule, "expect": want, "tokens": tokens, "end": r["end"]}
-        if r["end"] in ("shutdown", "hang", "unexpected") and not codes:
-            v["outcome"] = r["end"]
+        if not codes:
+            # nothing reached L1: VMRUN was accepted if the vCPU was left in L2
+            v["outcome"] = "ran" if r.get("guest_mode") == "1" else r["end"]
         else:
             first = codes[0]
             v["outcome"] = "invalid" if first == invalid or first == invalid & LOW32 else "ran"
