@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""The nested-SVM differential corpus: what real KVM did with each case of
+tests/data/svm-check-cases.txt (samples/svm/<kernel>/verdicts.json, made by
+samples/gen/svm/verdicts.sh: L1's VMRUN of the case's vmcb12 under KVM in
+QEMU's TCG) against a prediction of the APM's verdict.
+
+KVM's outcome: "invalid" (the first #VMEXIT was VMEXIT_INVALID: the VMRUN
+consistency checks refused the vmcb12) is a failing case; "ran" (L2 ran:
+another exit code, or the vCPU left in L2) a passing one.  A case that shut
+down or hung in L1 says nothing about VMRUN's checks and is left out.
+
+The prediction comes from predict(): for now the case file's own pass/fail
+(so the script measures how KVM follows the APM); PREDICTORS names the
+others (nestscope's own checks, once they exist, plug in there with the
+recorded facts of L1: verdicts.json's cpuid and l1_efer).
+
+Each disagreement must be listed in docs/check-deviations.md (its SVM
+section, a row "| `svm RULE TOKENS` |") with the APM text and the kernel
+source that explains it.  A refusal with only EXITCODE's low half set came
+from the emulated CPU, not from KVM's own checks (docs/check-deviations.md):
+counted and shown apart.
+
+usage: svm_differential.py [--predict=NAME]    NAME: one of PREDICTORS (file)
+"""
+import collections
+import json
+import pathlib
+import re
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "samples" / "gen" / "svm"))
+import cases  # noqa: E402  (samples/gen/svm/cases.py: the case file's parser)
+
+CASES = ROOT / "tests" / "data" / "svm-check-cases.txt"
+DEVIATIONS = ROOT / "docs" / "check-deviations.md"
+LOW32 = (1 << 32) - 1
+KVM_SAYS = {"invalid": "fail", "ran": "pass"}
+
+
+def predict_from_file(case, run):
+    """The case file's own expectation (the APM's verdict as its author read it)."""
+    return case["expect"]
+
+
+PREDICTORS = {"file": predict_from_file}
+
+
+def family(rule):
+    return rule.split(".")[0]
+
+
+def key(rule, tokens):
+    return f"svm {rule} {tokens}".strip()
+
+
+def main():
+    name = "file"
+    for a in sys.argv[1:]:
+        if a.startswith("--predict="):
+            name = a.split("=", 1)[1]
+        else:
+            sys.exit(f"svm_differential.py: unknown argument {a}; usage: svm_differential.py [--predict=NAME]")
+    if name not in PREDICTORS:
+        sys.exit(f"svm_differential.py: no predictor {name} (there are: {', '.join(PREDICTORS)})")
+    predict = PREDICTORS[name]
+    documented = set(re.findall(r"^\| `(svm [^`]*)`", DEVIATIONS.read_text(), re.M))
+    listed = [{"line": n, "rule": r, "expect": e, "tokens": t} for n, r, e, t, _ in cases.load(str(CASES))]
+    runs = sorted((ROOT / "samples" / "svm").glob("*/verdicts.json"))
+    if not runs:
+        print("FAIL no samples/svm/*/verdicts.json (samples/gen/svm/verdicts.sh)")
+        return 1
+    total = agree = 0
+    per_family, agree_family = collections.Counter(), collections.Counter()
+    undocumented, deviating, by_cpu, left_out, not_run = [], [], [], [], []
+    for vf in runs:
+        kernel = vf.parent.name
+        run = json.loads(vf.read_text())
+        recorded = {(v["rule"], v["tokens"]): v for v in run["verdicts"]}
+        for case in listed:
+            v = recorded.get((case["rule"], case["tokens"]))
+            if v is None:
+                not_run.append(f"{kernel} line {case['line']}")
+                continue
+            if v["outcome"] not in KVM_SAYS:
+                left_out.append(f"{kernel} line {case['line']} ({v['outcome']} in L1)")
+                continue
+            want, got = predict(case, run), KVM_SAYS[v["outcome"]]
+            total += 1
+            per_family[family(case["rule"])] += 1
+            if v["outcome"] == "invalid" and int(v["exit_code"], 0) == LOW32:
+                by_cpu.append(f"{kernel} line {case['line']} {key(case['rule'], case['tokens'])}")
+            if want == got:
+                agree += 1
+                agree_family[family(case["rule"])] += 1
+                continue
+            k = key(case["rule"], case["tokens"])
+            print(f"{kernel} line {case['line']} ({k}): predicted {want}, KVM: {v['outcome']}"
+                  f" ({v.get('exit_name', v.get('end'))})")
+            (deviating if k in documented else undocumented).append(f"{kernel}: {k}")
+    fams = sorted(per_family, key=lambda f: ("vmrun", "ctrl", "save").index(f) if f in ("vmrun", "ctrl", "save") else 9)
+    rate = 100.0 * agree / total if total else 0.0
+    print(f"svm differential ({name} predictions, {len(runs)} kernels): {total} cases, {agree} agree ({rate:.1f}%), "
+          f"{len(deviating)} documented deviations; by family: "
+          + ", ".join(f"{f} {agree_family[f]}/{per_family[f]}" for f in fams))
+    if by_cpu:
+        print(f"refused by the emulated CPU, not by KVM (EXITCODE's low half only): {len(by_cpu)}: " + "; ".join(by_cpu))
+    if left_out:
+        print(f"left out ({len(left_out)}): " + "; ".join(left_out))
+    if not_run:
+        print(f"{len(not_run)} case runs not recorded (a case added after the run): regenerate verdicts.json")
+    if undocumented:
+        print("FAIL disagreements not explained in docs/check-deviations.md: " + "; ".join(undocumented))
+    ok = total > 0 and not undocumented
+    print(f"{1 if ok else 0} passed, {0 if ok else 1} failed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
