@@ -13,8 +13,9 @@
  *             offset, ASID 5 and a TLB flush
  *   CFG_HOLD  L2 stops at its first OUT to port 0x80 (the harness does not
  *             run the vCPU again): the moment an L0 dump is taken
- *   CFG_VERDICTS  the differential run (with CFG_RICH, the base vmcb12): for
- *             each case of the table the harness put at CASES, from case
+ *   CFG_VERDICTS  the differential run (with CFG_RICH, the base vmcb12): at
+ *             PORT_BUILT the harness moves L1 to `verdicts`; for each case
+ *             of the table the harness put at CASES, from case
  *             CASE_CUR on, L1 copies the base vmcb12 back, applies the
  *             case's writes, VMRUNs, and keeps each #VMEXIT's EXITCODE in the
  *             case's RESULTS slot; L2 (l2_verdict) exits at once with
@@ -247,8 +248,6 @@ _start:
 	mov %eax, 8(%rdi)
 	movl $0, 12(%rdi)
 
-	testl $CFG_VERDICTS, CONFIG
-	jnz verdicts
 	mov $PORT_BUILT, %al
 	out %al, $PORT_BUILT			/* vmcb12 is built, VMRUN comes next */
 
@@ -290,11 +289,48 @@ stop:
 	hlt
 	jmp stop
 
+data_segment: /* rsi: the segment; selector ax, writable data, 4 GiB, base 0 */
+	movw %ax, 0(%rsi)
+	movw $0xc93, 2(%rsi)
+	movl $0xffffffff, 4(%rsi)
+	movq $0, 8(%rsi)
+	ret
+
+	.balign 16
+	.globl l2_start
+l2_start:
+	mov $0x42, %al
+	out %al, $PORT_L2			/* the moment in L2 (exits to L0's userspace, guest mode) */
+	testl $CFG_RICH, CONFIG
+	jz 1f
+	out %al, $PORT_L1_IO			/* #VMEXIT IOIO to L1 */
+	mov $MSR_L1, %ecx
+	rdmsr					/* #VMEXIT MSR to L1 */
+	mov %cr0, %rax
+	mov %rax, %cr0				/* #VMEXIT CR0 write to L1 */
+	ud2					/* #VMEXIT exception #UD to L1 */
+1:	cpuid					/* not intercepted by L1: L0 handles it in L2 */
+	vmmcall					/* #VMEXIT VMMCALL to L1 */
+	hlt					/* #VMEXIT HLT to L1: the end */
+	ud2
+
+	.balign 16
+l2_event: /* the interrupt L1 injected: L2 says so and returns */
+	push %rax
+	mov $INJECT_VECTOR, %al
+	out %al, $PORT_L2_EVENT
+	pop %rax
+	iretq
+
 /*
- * The differential run.  #VMEXIT gives L1 back only RAX, RSP and RIP (the
- * other registers hold what L2 left), so the loop's state lives in memory.
+ * The differential run.  The harness moves L1 here at PORT_BUILT (so that
+ * the code above, and the samples made with it, stay as they were).
+ * #VMEXIT gives L1 back only RAX, RSP and RIP (the other registers hold
+ * what L2 left), so the loop's state lives in memory.
  */
+	.globl verdicts
 verdicts:
+	mov $VMCB12, %rbx
 	mov $MSR_EFER, %ecx
 	rdmsr
 	mov %eax, L1_EFER
@@ -366,7 +402,7 @@ case_vmrun:
 	mov %rcx, (%rdi)
 	stgi
 	movl $0, C_EVENTINJ(%rbx)		/* the injection was for the case's first VMRUN */
-	/* VMEXIT_INVALID is all ones; KVMs with exit_code_hi write only the low half (docs/check-deviations.md) */
+	/* VMEXIT_INVALID is all ones; the emulated CPU's has only the low half (docs/check-deviations.md) */
 	cmp $0xffffffff, %eax
 	je next_case
 	cmp $VMEXIT_VMMCALL, %rax
@@ -382,41 +418,8 @@ cases_done:
 	out %al, $PORT_DONE
 	jmp stop
 
-data_segment: /* rsi: the segment; selector ax, writable data, 4 GiB, base 0 */
-	movw %ax, 0(%rsi)
-	movw $0xc93, 2(%rsi)
-	movl $0xffffffff, 4(%rsi)
-	movq $0, 8(%rsi)
-	ret
-
-	.balign 16
-	.globl l2_start
-l2_start:
-	mov $0x42, %al
-	out %al, $PORT_L2			/* the moment in L2 (exits to L0's userspace, guest mode) */
-	testl $CFG_RICH, CONFIG
-	jz 1f
-	out %al, $PORT_L1_IO			/* #VMEXIT IOIO to L1 */
-	mov $MSR_L1, %ecx
-	rdmsr					/* #VMEXIT MSR to L1 */
-	mov %cr0, %rax
-	mov %rax, %cr0				/* #VMEXIT CR0 write to L1 */
-	ud2					/* #VMEXIT exception #UD to L1 */
-1:	cpuid					/* not intercepted by L1: L0 handles it in L2 */
-	vmmcall					/* #VMEXIT VMMCALL to L1 */
-	hlt					/* #VMEXIT HLT to L1: the end */
-	ud2
-
 	.balign 16
 l2_verdict: /* the differential run's L2: out to L1 at once */
 	vmmcall
 	hlt
 	ud2
-
-	.balign 16
-l2_event: /* the interrupt L1 injected: L2 says so and returns */
-	push %rax
-	mov $INJECT_VECTOR, %al
-	out %al, $PORT_L2_EVENT
-	pop %rax
-	iretq
