@@ -51,10 +51,24 @@ def field_table(def_path):
     return fields
 
 
+def c_int(text):
+    """A C integer constant: decimal, 0x hex, 0 octal, with any u/l suffix."""
+    t = re.sub(r"[uUlL]+$", "", text)
+    if re.fullmatch(r"0[0-7]+", t):
+        return int(t, 8)
+    if not re.fullmatch(r"0[xX][0-9a-fA-F]+|[1-9][0-9]*|0", t):
+        raise ValueError(text)
+    return int(t, 0)
+
+
 def load(path):
     """(line number, rule, pass|fail, tokens, words) for every case of the file."""
     cases = []
-    for n, line in enumerate(open(path), 1):
+    try:
+        lines = open(path).readlines()
+    except OSError as e:
+        fail(f"{path}: {e.strerror}")
+    for n, line in enumerate(lines, 1):
         if not line.strip() or line.startswith("#"):
             continue
         parts = [p.strip() for p in line.split("|", 3)]
@@ -75,7 +89,7 @@ def writes(path, n, tokens, fields):
             fail(f"{path}:{n}: {tok}: not FIELD=VALUE with a field of vmcb_fields.def")
         off, size = fields[name]
         try:
-            v = int(value, 0)
+            v = c_int(value)
         except ValueError:
             fail(f"{path}:{n}: {tok}: the value is not a C integer")
         if size not in STORE_SIZES:
