@@ -28,10 +28,11 @@
  * VALUE" writes into vmcb12; the harness copies the table into L1's memory
  * and L1 runs every case through VMRUN (l1svm.S).  The results go to
  * OUTDIR/verdicts.txt, a line per case: how the case ended (vmexit: L1 saw
- * its exits; shutdown: the vCPU shut down; hang: no progress for
- * CASE_TIMEOUT_S), the exit codes of its VMRUNs and the first exit's
- * EXITINFO1/2 and EXITINTINFO; L1's EFER to OUTDIR/l1-efer.txt.  After a
- * shutdown or a hang the harness makes a new VM and goes on with the next
+ * its exits; shutdown: the vCPU shut down; halt: it halted with nothing to
+ * wake it; hang: no progress for CASE_TIMEOUT_S; unexpected: another exit
+ * to userspace), the exit codes of its VMRUNs and the first exit's
+ * EXITINFO1/2 and EXITINTINFO; L1's EFER to OUTDIR/l1-efer.txt.  After any
+ * of those but vmexit the harness makes a new VM and goes on with the next
  * case, so that one case cannot stop the others.
  */
 #include <errno.h>
@@ -436,8 +437,11 @@ static int verdicts(uint32_t config, const char *cases_path)
 				end = "done";
 			else if (run->exit_reason == KVM_EXIT_SHUTDOWN)
 				end = "shutdown";
-			else if (run->exit_reason != KVM_EXIT_IO)  /* L2's OUTs to L0 (the injected event's) go on */
-				end = "unexpected";
+			else if (run->exit_reason == KVM_EXIT_HLT)  /* no in-kernel irqchip: a HLT nobody intercepts */
+				end = "halt";
+			else if (run->exit_reason != KVM_EXIT_IO && run->exit_reason != KVM_EXIT_MMIO)
+				end = "unexpected";  /* L2's OUTs to L0 (the injected event's) and a mutated L2's
+						      * accesses outside memory go on: the timer stops a loop */
 		}
 		cur = mem32(CASE_CUR_GPA);
 		memcpy(&efer, mem + L1_EFER_GPA, 8);

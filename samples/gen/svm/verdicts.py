@@ -10,7 +10,8 @@ outcome: "invalid"   the first #VMEXIT was VMEXIT_INVALID (EXITCODE all ones, or
                      vmcb12 still has exit_code_hi write 0 there)
          "ran"       L2 ran: the first exit is another code (exit_code), or the
                      vCPU stopped in L2 (guest mode) before any exit reached L1
-         "shutdown", "hang"  the vCPU shut down, or made no progress, in L1
+         "shutdown", "halt", "hang", "unexpected"  the vCPU shut down, halted,
+                     made no progress or left KVM_RUN otherwise, in L1
                      (svmharness.c); "end" says how the case ended either way
 
 usage: verdicts.py CASES_TXT HARNESS_OUT KVER QEMU_CPU SECONDS OUT.json
