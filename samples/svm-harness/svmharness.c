@@ -320,7 +320,7 @@ static void on_alarm(int sig)
 struct verdict {
 	uint64_t words[RESULT_WORDS];
 	const char *end;
-	char state[128];  /* after a shutdown or a hang: where the vCPU was */
+	char state[128];  /* when the case did not end in L1 (shutdown, halt, hang): where the vCPU was */
 };
 
 /* Where the vCPU stopped: in L2 (guest mode) or L1, at which RIP, with which RAX. */
