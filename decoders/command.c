@@ -483,9 +483,15 @@ int ns_command(struct ns_session *s, const struct ns_frontend *fe, int argc, con
 				return usage(err, cmds[cl.cmd].name, "-s %s: not a copy of vmcb12 (cached or memory)",
 					     cl.arg[NS_O_COPY]);
 		}
+		if (cl.set[NS_O_CHECKS] && cl.set[NS_O_DIFF])
+			return usage(err, cmds[cl.cmd].name, "%s and %s: give one (the checks, or the diff)",
+				     cl.typed[NS_O_CHECKS], cl.typed[NS_O_DIFF]);
 		if ((rc = vcpu_operand(s, fe, cmds[cl.cmd].name, cl.operand, &sel, err)))
 			return rc;
-		return ns_cmd_vmcb(s, &sel, which, &opt, o, err);
+		return ns_cmd_vmcb(s, &sel, which,
+				   cl.set[NS_O_CHECKS] ? NS_VMCB_JOB_CHECKS : cl.set[NS_O_DIFF] ? NS_VMCB_JOB_DIFF
+											: NS_VMCB_JOB_SHOW,
+				   &opt, o, err);
 	}
 	case NS_C_COUNT:
 		break;

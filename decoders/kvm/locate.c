@@ -852,3 +852,21 @@ int ns_kvm_nested_caps(const struct ns_target *t, const struct ns_kvm_offsets *o
 		 caps->have_l1_efer ? ", L1's IA32_EFER" : "", caps->have_perf_global_ctrl_reserved ? ", PMU" : "");
 	return NS_OK;
 }
+
+int ns_kvm_svm_caps(const struct ns_target *t, const struct ns_kvm_offsets *o, const struct ns_vcpu *v,
+		    struct ns_vmx_caps *caps, struct ns_error *err)
+{
+	bool ok = true;
+
+	memset(caps, 0, sizeof(*caps));
+	/* L1's MAXPHYADDR bounds the permission maps' addresses: never assumed */
+	if (!ns_km_have(o, NS_KM_VCPU_MAXPHYADDR))
+		return ns_fail(err, NS_ERR_LAYOUT, "kvm_vcpu_arch.maxphyaddr is not known: cannot judge L1's addresses");
+	caps->maxphyaddr = rd_u32(t, v->vcpu + (uint64_t)o->v[NS_KM_VCPU_MAXPHYADDR], &ok);
+	if (!ok || caps->maxphyaddr < 32 || caps->maxphyaddr > 52)
+		return ns_fail(err, NS_ERR_IO, "vcpu->arch.maxphyaddr of vCPU %u (pid %d) cannot be read", v->idx, v->pid);
+	l1_context(t, o, v, caps);
+	snprintf(caps->source, sizeof(caps->source), "the dump: vCPU %u (pid %d)'s MAXPHYADDR %u%s", v->idx, v->pid,
+		 caps->maxphyaddr, caps->have_cpuid ? " and the CPUID KVM gave L1 (KVM_SET_CPUID2)" : ", no CPUID");
+	return NS_OK;
+}

@@ -12,6 +12,7 @@ const char *ns_copy_name_str(enum ns_copy_name n)
 		[NS_CP_L1_MEMORY] = "l1_memory",         [NS_CP_VMCS02] = "vmcs02",
 		[NS_CP_VMCS01] = "vmcs01",               [NS_CP_BLOB_VMCS12] = "blob_vmcs12",
 		[NS_CP_BLOB_SHADOW_VMCS12] = "blob_shadow_vmcs12", [NS_CP_REGION] = "region", [NS_CP_BLOB_VMCB12] = "blob_vmcb12",
+		[NS_CP_CACHED_VMCB12] = "cached_vmcb12", [NS_CP_VMCB02] = "vmcb02", [NS_CP_VMCB01] = "vmcb01",
 	};
 
 	return (size_t)n < sizeof(names) / sizeof(names[0]) ? names[n] : "region";
@@ -48,7 +49,7 @@ void ns_emit_vcpu_ref(struct json *j, const char *key, const struct ns_vcpu_ref 
 		json_uint(j, (uint64_t)r->pid);
 	json_kv_uint(j, "index", r->index);
 	json_kv_hex(j, "kvm_vcpu", r->kvm_vcpu);
-	json_kv_hex(j, "vcpu_vmx", r->vcpu_vmx);
+	json_kv_hex(j, r->svm ? "vcpu_svm" : "vcpu_vmx", r->vcpu_vmx);
 	json_kv_bool(j, "on_vm_list", r->on_vm_list);
 	json_obj_end(j);
 }

@@ -462,6 +462,34 @@ _Static_assert(sizeof(rules) / sizeof(rules[0]) <= NS_SVM_MAX_RULES, "the report
 size_t ns_svm_rule_count(void) { return sizeof(rules) / sizeof(rules[0]); }
 const struct ns_svm_rule *ns_svm_rule_at(size_t i) { return i < ns_svm_rule_count() ? &rules[i] : NULL; }
 
+/*
+ * A copy that holds some fields only (KVM's cache of vmcb12): a rule is
+ * judged only when every field it reads ("EFER, CR0", the table's names) is
+ * in it, else it says which one is missing.
+ */
+static bool fields_present(const struct ns_vmcb *v, const char *list, char *why, size_t n)
+{
+	char name[32];
+
+	for (const char *p = list; p && *p;) {
+		size_t len = strcspn(p, ", ");
+		const struct ns_vmcb_field *f;
+
+		if (len && len < sizeof(name)) {
+			memcpy(name, p, len);
+			name[len] = '\0';
+			f = ns_vmcb_field_by_name(name);
+			if (f && !ns_vmcb_field_present(v, f)) {
+				snprintf(why, n, "%s is not in this copy (KVM's cache of vmcb12 keeps the fields KVM checks)", name);
+				return false;
+			}
+		}
+		p += len;
+		p += strspn(p, ", ");
+	}
+	return true;
+}
+
 void ns_check_vmcb12(const struct ns_vmcb *v, const struct ns_vmx_caps *caps, const char *save_not_judged,
 		     struct ns_svm_check_report *out)
 {
@@ -479,6 +507,8 @@ void ns_check_vmcb12(const struct ns_vmcb *v, const struct ns_vmx_caps *caps, co
 		r->rule = &rules[i];
 		if (!v->has_control && !strncmp(rules[i].id, "svm.ctrl.", 9)) {
 			snprintf(r->detail, sizeof(r->detail), "the input holds no control area");
+			r->verdict = NS_NOT_JUDGED;
+		} else if (v->partial && !fields_present(v, rules[i].fields, r->detail, sizeof(r->detail))) {
 			r->verdict = NS_NOT_JUDGED;
 		} else {
 			r->verdict = fns[i](&c, r->detail, sizeof(r->detail));

@@ -49,7 +49,7 @@ def svm_vcpus(doc):
 
 def vmcb_fields(doc):
     """name -> value of the one VMCB a decode/2 document holds."""
-    return {f["name"]: hexint(f["value"]) for f in doc["reports"][0]["vmcb"]["fields"] if f["size"] <= 8}
+    return {f["name"]: hexint(f["value"]) for f in doc["reports"][0]["vmcb"][0]["fields"] if f["size"] <= 8}
 
 
 def check_kvm(kver, doc, vms, who):
@@ -91,7 +91,7 @@ def check_vmcbs(kver, vm, v02, v12, diff, who):
           f"{kver} pid {vm['pid']}: {who} vmcb12 -j (KVM's cache): the controls L1 wrote (differ: {bad})")
     if diff is not None:
         counts = diff.get("counts", {})
-        check(counts.get("unexplained") == 0 and counts.get("differ", 0) > 0,
+        check(counts.get("unexplained") == 0 and diff.get("differ", 0) > 0 and counts.get("expected", 0) > 0,
               f"{kver} pid {vm['pid']}: {who} vmcb12 -D: vmcb12 against vmcb02, 0 unexplained ({counts})")
 
 

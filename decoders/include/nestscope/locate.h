@@ -268,5 +268,12 @@ struct ns_vmx_caps;
  */
 int ns_kvm_nested_caps(const struct ns_target *t, const struct ns_kvm_offsets *o, const struct ns_vcpu *v,
 		       struct ns_vmx_caps *caps, struct ns_error *err);
+/*
+ * What the APM's VMRUN checks read of an AMD host's L1: the CPUID KVM gave
+ * it (leaf 8000000Ah: the SVM features it may use) and its MAXPHYADDR; no
+ * VMX MSR.
+ */
+int ns_kvm_svm_caps(const struct ns_target *t, const struct ns_kvm_offsets *o, const struct ns_vcpu *v,
+		    struct ns_vmx_caps *caps, struct ns_error *err);
 
 #endif

@@ -20,11 +20,13 @@ struct ns_vcpu_ref {
 	int32_t pid;             /* -1: unknown (JSON null) */
 	uint32_t index;
 	bool on_vm_list;         /* false: an address read as a struct kvm_vcpu although no VM lists it */
+	bool svm;                /* an AMD host's vCPU: vcpu_vmx holds its struct vcpu_svm (JSON vcpu_svm) */
 };
 
 static inline struct ns_vcpu_ref ns_vcpu_ref_of(const struct ns_vcpu *v, bool on_vm_list)
 {
-	return (struct ns_vcpu_ref){ true, v->kvm, v->vcpu, v->vmx, v->pid, v->idx, on_vm_list };
+	return (struct ns_vcpu_ref){ true, v->kvm, v->vcpu, v->svm ? v->s.vcpu_svm : v->vmx, v->pid, v->idx, on_vm_list,
+				     v->svm };
 }
 
 /* One vocabulary of VMCS copies for every document (JSON copy_ref.name: ns_copy_name_str). */
@@ -34,6 +36,7 @@ enum ns_copy_name {
 	NS_CP_BLOB_VMCS12, NS_CP_BLOB_SHADOW_VMCS12,                      /* KVM_GET_NESTED_STATE */
 	NS_CP_REGION,                                                     /* a file, FILE@OFFSET, a region by address */
 	NS_CP_BLOB_VMCB12,                                                /* KVM_GET_NESTED_STATE's SVM data */
+	NS_CP_CACHED_VMCB12, NS_CP_VMCB02, NS_CP_VMCB01,                  /* an AMD host vCPU's (L1's page: L1_MEMORY) */
 };
 
 /* Where address points (JSON copy_ref.address_space; NONE: address is null). */

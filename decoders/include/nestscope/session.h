@@ -99,8 +99,9 @@ int ns_cmd_loaded_vmcs(struct ns_session *s, const struct ns_vcpu_sel *vcpu, boo
  * vmcb12 / vmcb02 / vmcb01 of an AMD host's vCPU (svm_vcpu.h's copies;
  * vmcb12: opt->copy is NS_VMCB_COPY_VMCB12_CACHED or _MEMORY).
  */
-int ns_cmd_vmcb(struct ns_session *s, const struct ns_vcpu_sel *vcpu, int which, const struct ns_cmd_opts *opt,
-		struct ns_out *o, struct ns_error *err);
+enum { NS_VMCB_JOB_SHOW, NS_VMCB_JOB_CHECKS, NS_VMCB_JOB_DIFF };  /* vmcb12, vmcb12 -C, vmcb12 -D */
+int ns_cmd_vmcb(struct ns_session *s, const struct ns_vcpu_sel *vcpu, int which, int job,
+		const struct ns_cmd_opts *opt, struct ns_out *o, struct ns_error *err);
 
 /* triage: every VM and vCPU judged (docs/json-schema.md: nestscope/triage/2). */
 #define NS_TRIAGE_SCHEMA "nestscope/triage/2"
