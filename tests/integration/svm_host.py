@@ -7,7 +7,8 @@ offsets, not through nestscope):
   in L2 (state from current_vmcb, hflags agreeing), with vmcb12's GPA and the exit code L0 last saw;
 - `vmcb02 PID -j`: L2's RIP, the exit code and EXITINFO1, and the controls KVM built (ASID, nested CR3,
   intercepts, permission maps) as the kprobe read them before the dump;
-- `vmcb12 PID -j` (KVM's cache of it): the controls L1 wrote, as the harness read them from L1's memory;
+- `vmcb12 PID -j` (KVM's cache of it): the controls L1 wrote, as the harness read them from L1's memory, but
+  for what KVM syncs from vmcb02 at each exit (EVENTINJ, int_ctl's V_TPR and V_IRQ);
 - `vmcb12 -D PID -j`: vmcb12 against vmcb02 with no unexplained difference;
 - `triage` and `triage --json`: every vCPU in L2 at the manifest's RIP, its L0 exit, no problem;
 - `vmcs12 PID` names the command that reads an AMD vCPU;
@@ -73,7 +74,10 @@ STABLE02 = {"INTERCEPT_CR": "intercept_cr", "INTERCEPT_EXCEPTION": "intercept_ex
 # vmcb12's controls KVM caches unchanged at VMRUN (nested_copy_vmcb_control_to_cache)
 CACHED12 = {"INTERCEPT_WORD3": "intercept_word3", "INTERCEPT_WORD4": "intercept_word4", "ASID": "asid",
             "IOPM_BASE_PA": "iopm_base_pa", "MSRPM_BASE_PA": "msrpm_base_pa", "NESTED_CR3": "nested_cr3",
-            "EVENT_INJ": "event_inj", "INT_CTL": "int_ctl", "TSC_OFFSET": "tsc_offset"}
+            "TSC_OFFSET": "tsc_offset"}
+# what KVM syncs into its cache from vmcb02 at each exit from L2 (nested_sync_control_from_vmcb02): EVENTINJ
+# whole, and of int_ctl the bits the processor writes, V_TPR (3:0) and V_IRQ (8) (APM table B-1)
+INT_CTL_FROM_VMCB02 = 0xf | 1 << 8
 
 
 def check_vmcbs(kver, vm, v02, v12, diff, who):
@@ -86,9 +90,14 @@ def check_vmcbs(kver, vm, v02, v12, diff, who):
           f"controls as the kprobe read them (differ: {bad})")
     f12 = vmcb_fields(v12) if v12 else {}
     bad = [n for n, k in CACHED12.items() if f12.get(n) != hexint(m12[k])]
+    bad += ["EVENT_INJ"] if f12.get("EVENT_INJ") != hexint(m02["event_inj"]) else []
+    int_ctl = f12.get("INT_CTL", -1)
+    bad += ["INT_CTL"] if (int_ctl & ~INT_CTL_FROM_VMCB02 != hexint(m12["int_ctl"]) & ~INT_CTL_FROM_VMCB02 or
+                           int_ctl & INT_CTL_FROM_VMCB02 != hexint(m02["int_ctl"]) & INT_CTL_FROM_VMCB02) else []
     np = f12.get("MISC_CTL", -1) & 1
     check(v12 and not bad and np == hexint(m12["np_enable"]),
-          f"{kver} pid {vm['pid']}: {who} vmcb12 -j (KVM's cache): the controls L1 wrote (differ: {bad})")
+          f"{kver} pid {vm['pid']}: {who} vmcb12 -A -j (KVM's cache): the controls L1 wrote, EVENTINJ and int_ctl's "
+          f"V_TPR and V_IRQ as KVM synced them from vmcb02 (differ: {bad})")
     if diff is not None:
         counts = diff.get("counts", {})
         check(counts.get("unexplained") == 0 and diff.get("differ", 0) > 0 and counts.get("expected", 0) > 0,
@@ -110,7 +119,7 @@ for mf in sorted(samples.glob("svm/*/manifest.json")):
     for vm in vms:
         pid = str(vm["pid"])
         docs = [run(cmd, str(dump), *args, pid) for cmd, args in
-                (("vmcb02", ["-j"]), ("vmcb12", ["-j"]), ("vmcb12", ["-D", "-j"]))]
+                (("vmcb02", ["-A", "-j"]), ("vmcb12", ["-A", "-j"]), ("vmcb12", ["-D", "-j"]))]
         check(all(d.returncode in (0, 3) for d in docs), f"{kver} pid {pid}: vmcb02, vmcb12 and vmcb12 -D answer "
                                                          f"({[d.stderr.strip() for d in docs if d.returncode not in (0, 3)]})")
         parsed = [json.loads(d.stdout) if d.stdout.startswith("{") else None for d in docs]
@@ -140,7 +149,7 @@ for mf in sorted(samples.glob("svm/*/manifest.json")):
         print(f"note: {kver}: no debuginfo for crash and gdb")
         continue
     vmlinux, mods = found
-    cmds = ["kvm -v -j"] + [f"vmcb02 -j {vm['pid']}" for vm in vms] + [f"vmcb12 -j {vm['pid']}" for vm in vms]
+    cmds = ["kvm -v -j"] + [f"vmcb02 -A -j {vm['pid']}" for vm in vms] + [f"vmcb12 -A -j {vm['pid']}" for vm in vms]
     cli = [json.loads(run(*c.split()[:1], str(dump), *c.split()[1:]).stdout) for c in cmds]
 
     # gdb: the dump as an ELF core (gdbcore), the modules' symbols loaded the lx-symbols way
