@@ -17,6 +17,7 @@
 #include "nestscope/vmcs12_abi.h"
 #include "kvm/session_priv.h"
 #include "analyses/triage.h"
+#include "nestscope/svm_checks.h"
 #include "sdm/vmx_names.h"
 
 static void note(struct ns_triage_vcpu *vt, bool problem, const char *id, const char *fmt, ...)
@@ -125,6 +126,9 @@ void ns_triage_field_names(const struct ns_field *const *f, unsigned nf, char *b
 /* What judging one vCPU reads: the caller's, reused from vCPU to vCPU. */
 struct ns_triage_work {
 	struct ns_vmcb vmcb, vmcb12;  /* an AMD host's vCPU: the VMCB it runs on, KVM's cache of vmcb12 */
+	struct ns_vmcb vmcb01;        /* with vmcb (vmcb02 in guest mode) for the diff */
+	struct ns_svm_check_report svm_checks;
+	struct ns_vmcb_diff vmcb_diff;
 	struct ns_vmcs12_read v12;
 	struct ns_hw_read v02, v01;
 	struct ns_vmx_caps caps;
@@ -311,6 +315,47 @@ static void judge_svm(struct ns_session *s, const struct ns_vcpu *v, struct ns_t
 	t->v12_event_inj = ns_vmcb_get(&w->vmcb12, NS_VMCB_EVENT_INJ);
 	t->v12_nested_cr3 = ns_vmcb_get(&w->vmcb12, NS_VMCB_NESTED_CR3);
 	t->v12_tlb_ctl = ns_vmcb_get(&w->vmcb12, NS_VMCB_TLB_CTL);
+
+	/* the APM's VMRUN checks, against what KVM gave this L1 (no capabilities: those rules are not judged) */
+	if (ns_kvm_svm_caps(s->t, &s->off, v, &w->caps, &err) == NS_OK)
+		ns_check_vmcb12(&w->vmcb12, &w->caps, NULL, &w->svm_checks);
+	else
+		ns_check_vmcb12(&w->vmcb12, NULL, NULL, &w->svm_checks);
+	t->have_checks = true;
+	t->rules = w->svm_checks.n;
+	t->pass = w->svm_checks.pass;
+	t->fail = w->svm_checks.fail;
+	t->not_judged = w->svm_checks.not_judged;
+	t->na = w->svm_checks.na;
+	for (unsigned i = 0; i < w->svm_checks.n; i++)
+		if (w->svm_checks.r[i].verdict == NS_FAIL) {
+			if (!t->first_failed[0])
+				snprintf(t->first_failed, sizeof(t->first_failed), "%s", w->svm_checks.r[i].rule->id);
+			note(vt, true, w->svm_checks.r[i].rule->id, "vmcb12 (KVM's cache) fails %s: %s", w->svm_checks.r[i].rule->id,
+			     w->svm_checks.r[i].detail);
+		}
+
+	/* in L2: vmcb12 against the vmcb02 KVM built from it (and vmcb01) */
+	if (!v->guest_mode || !t->have_current)
+		return;
+	if (ns_svm_read_vmcb(s->t, &s->off, v, NS_VMCB_COPY_VMCB01, &w->vmcb01, label, sizeof(label), &err)) {
+		note(vt, true, NS_TRIAGE_ID_VMCB_UNREADABLE, "vmcb01: %s", err.msg);
+		return;
+	}
+	ns_diff_vmcb(&w->vmcb12, &w->vmcb, &w->vmcb01, true, &w->vmcb_diff);
+	t->have_diff = true;
+	t->compared = w->vmcb_diff.compared;
+	t->differ = w->vmcb_diff.n;
+	t->expected = w->vmcb_diff.count[NS_DIFF_EXPECTED];
+	t->stale = w->vmcb_diff.count[NS_DIFF_STALE];
+	t->unexplained = w->vmcb_diff.count[NS_DIFF_UNEXPLAINED];
+	for (unsigned i = 0, len = 0; i < w->vmcb_diff.n; i++)
+		if (w->vmcb_diff.e[i].cls == NS_DIFF_UNEXPLAINED && len + 32 < sizeof(t->unexplained_fields))
+			len += (unsigned)snprintf(t->unexplained_fields + len, sizeof(t->unexplained_fields) - len, "%s%s",
+						  len ? " " : "", w->vmcb_diff.e[i].field->name);
+	if (t->unexplained)
+		note(vt, true, NS_TRIAGE_ID_UNEXPLAINED, "vmcb02 differs from vmcb12 where KVM's construction explains nothing: %s",
+		     t->unexplained_fields);
 }
 
 void ns_triage_judge(struct ns_session *s, const struct ns_vcpu *v, const char *layout_file, struct ns_triage_work *w,

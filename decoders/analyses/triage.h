@@ -15,6 +15,8 @@
 #include "nestscope/diff.h"
 #include "nestscope/nestscope.h"
 #include "nestscope/session.h"
+#include "nestscope/svm_checks.h"
+#include "nestscope/vmcb_diff.h"
 
 #define NS_TRIAGE_MAX_NOTES 24
 
@@ -137,6 +139,14 @@ struct ns_triage_svm {
 	bool have12;                       /* KVM's cache of vmcb12 (nested.ctl) was read */
 	uint64_t v12_intercepts[3];        /* words 3, 4, 5 */
 	uint64_t v12_misc_ctl, v12_asid, v12_int_ctl, v12_event_inj, v12_nested_cr3, v12_tlb_ctl;
+	/* the APM's VMRUN checks on KVM's cache of vmcb12, against the CPUID and MAXPHYADDR KVM gave L1 */
+	bool have_checks;
+	unsigned rules, pass, fail, not_judged, na;
+	char first_failed[64];
+	/* vmcb12 (KVM's cache) against vmcb02, with vmcb01: in guest mode only */
+	bool have_diff;
+	unsigned compared, differ, expected, stale, unexplained;
+	char unexplained_fields[240];
 };
 
 /* One vCPU judged. */

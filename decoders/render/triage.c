@@ -443,6 +443,13 @@ static void text_svm_vcpu(struct ns_out *o, const struct ns_triage_vcpu *vt)
 			  (unsigned long long)t->v12_intercepts[1], (unsigned long long)t->v12_intercepts[2],
 			  (unsigned long long)t->v12_asid, t->v12_misc_ctl & NS_SVM_MISC_CTL_NP_ENABLE ? "1" : "0",
 			  (unsigned long long)t->v12_int_ctl, (unsigned long long)t->v12_event_inj);
+	if (t->have_checks)
+		ns_printf(o, "    APM checks   %u rules: %u pass, %u fail, %u not judged, %u not applicable (vmcb12 -C lists them)\n",
+			  t->rules, t->pass, t->fail, t->not_judged, t->na);
+	if (t->have_diff)
+		ns_printf(o, "    vs vmcb02    %u of %u fields differ: %u expected, %u stale, %u unexplained%s%s\n", t->differ,
+			  t->compared, t->expected, t->stale, t->unexplained, t->unexplained ? ": " : "",
+			  t->unexplained_fields);
 	for (unsigned i = 0; i < vt->nnotes; i++)
 		ns_printf(o, "    %s %s\n", vt->notes[i].problem ? "PROBLEM" : "warning", vt->notes[i].text);
 }
@@ -926,6 +933,20 @@ static void json_svm_vcpu(struct json *j, const struct ns_triage_vcpu *vt)
 		json_kv_hex(j, "int_ctl", t->v12_int_ctl);
 		json_kv_hex(j, "tlb_ctl", t->v12_tlb_ctl);
 		json_kv_hex(j, "event_inj", t->v12_event_inj);
+		json_obj_end(j);
+	}
+	if (t->have_checks) {
+		json_key(j, "checks");
+		json_obj_begin(j);
+		ns_emit_check_count_values(j, "check_counts", t->rules, t->pass, t->fail, t->not_judged, t->na);
+		json_obj_end(j);
+	}
+	if (t->have_diff) {
+		unsigned cls[4] = { t->expected, t->stale, t->unexplained, 0 };
+
+		json_key(j, "vs_vmcb02");
+		json_obj_begin(j);
+		ns_emit_diff_count_members(j, t->compared, t->compared - t->differ, t->differ, cls);
 		json_obj_end(j);
 	}
 	json_findings(j, "problems", vt, true);

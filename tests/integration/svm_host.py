@@ -10,7 +10,8 @@ offsets, not through nestscope):
 - `vmcb12 PID -j` (KVM's cache of it): the controls L1 wrote, as the harness read them from L1's memory, but
   for what KVM syncs from vmcb02 at each exit (EVENTINJ, int_ctl's V_TPR and V_IRQ);
 - `vmcb12 -D PID -j`: vmcb12 against vmcb02 with no unexplained difference;
-- `triage` and `triage --json`: every vCPU in L2 at the manifest's RIP, its L0 exit, no problem;
+- `triage` and `triage --json`: every vCPU in L2 at the manifest's RIP, its L0 exit, the APM checks passing,
+  vmcb12 against vmcb02 with 0 unexplained, no problem;
 - `vmcs12 PID` names the command that reads an AMD vCPU;
 - crash (where it opens the kernel) and gdb (on the dump rewritten as an ELF core) print the same kvm and
   vmcb02 documents as the CLI, and a session goes on after an error.
@@ -141,6 +142,11 @@ for mf in sorted(samples.glob("svm/*/manifest.json")):
               not t.get("problems"),
               f"{kver} pid {vm['pid']}: triage --json: L2 at {vm['l2_rip']}, L0's exit {vm['l0_exit_code']}, "
               f"no problem ({st}; {t.get('problems')})")
+        vs, ck = t.get("vs_vmcb02", {}), t.get("checks", {}).get("check_counts", {})
+        check(vs.get("counts", {}).get("unexplained") == 0 and vs.get("differ", 0) > 0 and ck.get("fail") == 0 and
+              ck.get("pass", 0) > 0,
+              f"{kver} pid {vm['pid']}: triage --json: vmcb12 against vmcb02 with 0 unexplained, the APM checks pass "
+              f"({vs}; {ck})")
     check(doc.get("summary", {}).get("using_nested_svm") == len(vms) and doc["summary"]["problem_count"] == 0,
           f"{kver}: triage --json's summary counts {len(vms)} vCPUs using nested SVM and no problem")
 
