@@ -9,10 +9,14 @@ consistency checks refused the vmcb12) is a failing case; "ran" (L2 ran:
 another exit code, or the vCPU left in L2) a passing one.  A case that shut
 down or hung in L1 says nothing about VMRUN's checks and is left out.
 
-The prediction comes from predict(): for now the case file's own pass/fail
-(so the script measures how KVM follows the APM); PREDICTORS names the
-others (nestscope's own checks, once they exist, plug in there with the
-recorded facts of L1: verdicts.json's cpuid and l1_efer).
+The prediction comes from predict(): `nestscope` (the default) runs
+nestscope's own APM checks (`nestscope check -f vmcb`) on the case's vmcb12
+(the rich configuration's page of that kernel, the case's writes at the VMCB
+table's offsets) against what the run recorded of L1 (verdicts.json's cpuid,
+whose leaf 80000008h gives MAXPHYADDR): a case is predicted to fail when any
+rule fails.  `file` takes the case file's own pass/fail instead (how KVM
+follows the APM as the case's author read it).  A case whose tokens the run
+cannot realise (caps:..., L1's CPUID being what it was) is left out.
 
 Each disagreement must be listed in docs/check-deviations.md (its SVM
 section, a row "| `svm RULE TOKENS` |") with the APM text and the kernel
@@ -20,13 +24,15 @@ source that explains it.  A refusal with only EXITCODE's low half set came
 from the emulated CPU, not from KVM's own checks (docs/check-deviations.md):
 counted and shown apart.
 
-usage: svm_differential.py [--predict=NAME]    NAME: one of PREDICTORS (file)
+usage: svm_differential.py [--predict=NAME] [NESTSCOPE]    NAME: one of PREDICTORS (nestscope, file)
 """
 import collections
 import json
 import pathlib
 import re
+import subprocess
 import sys
+import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "samples" / "gen" / "svm"))
@@ -43,7 +49,31 @@ def predict_from_file(case, run):
     return case["expect"]
 
 
-PREDICTORS = {"file": predict_from_file}
+NESTSCOPE = str(ROOT / "build" / "nestscope")
+TMP = pathlib.Path(tempfile.mkdtemp())
+
+
+FIELDS = cases.field_table(str(ROOT / "decoders" / "include" / "nestscope" / "vmcb_fields.def"))
+
+
+def predict_nestscope(case, run):
+    """nestscope check's verdict on the case's vmcb12 against L1's recorded CPUID: fail when a rule fails."""
+    base = ROOT / "samples" / "svm" / run["kernel"] / "blobs" / "rich" / "01-vmcb12.bin"
+    page = bytearray(base.read_bytes())
+    # the same writes L1 made in the run (cases.py: --kvm=, --quirk-off= and caps: are not writes)
+    for off, size, value in cases.writes(str(CASES), case["line"], case["tokens"], FIELDS):
+        page[off:off + size] = value.to_bytes(size, "little")
+    (TMP / "vmcb12.bin").write_bytes(bytes(page))
+    (TMP / "caps.txt").write_text("".join(f"cpuid {c['function']} {c['index']} {c['eax']} {c['ebx']} {c['ecx']} {c['edx']}\n"
+                                          for c in run["cpuid"]))
+    r = subprocess.run([NESTSCOPE, "check", "--json", "-f", "vmcb", "-c", str(TMP / "caps.txt"), str(TMP / "vmcb12.bin")],
+                       capture_output=True, text=True)
+    if r.returncode not in (0, 3):
+        sys.exit(f"nestscope check: exit {r.returncode}: {r.stderr.strip()}")
+    return "fail" if any(x["verdict"] == "fail" for x in json.loads(r.stdout)["results"]) else "pass"
+
+
+PREDICTORS = {"nestscope": predict_nestscope, "file": predict_from_file}
 
 
 def family(rule):
@@ -55,12 +85,15 @@ def key(rule, tokens):
 
 
 def main():
-    name = "file"
+    global NESTSCOPE
+    name = "nestscope"
     for a in sys.argv[1:]:
         if a.startswith("--predict="):
             name = a.split("=", 1)[1]
+        elif not a.startswith("-"):
+            NESTSCOPE = a
         else:
-            sys.exit(f"svm_differential.py: unknown argument {a}; usage: svm_differential.py [--predict=NAME]")
+            sys.exit(f"svm_differential.py: unknown argument {a}; usage: svm_differential.py [--predict=NAME] [NESTSCOPE]")
     if name not in PREDICTORS:
         sys.exit(f"svm_differential.py: no predictor {name} (there are: {', '.join(PREDICTORS)})")
     predict = PREDICTORS[name]
@@ -84,6 +117,9 @@ def main():
                 continue
             if v["outcome"] not in KVM_SAYS:
                 left_out.append(f"{kernel} line {case['line']} ({v['outcome']} in L1)")
+                continue
+            if "caps:" in case["tokens"]:
+                left_out.append(f"{kernel} line {case['line']} (caps: L1's CPUID was the run's)")
                 continue
             want, got = predict(case, run), KVM_SAYS[v["outcome"]]
             total += 1
