@@ -13,8 +13,8 @@ offsets, not through nestscope):
 - `triage` and `triage --json`: every vCPU in L2 at the manifest's RIP, its L0 exit, the APM checks passing,
   vmcb12 against vmcb02 with 0 unexplained, no problem;
 - `vmcs12 PID` names the command that reads an AMD vCPU;
-- crash (where it opens the kernel) and gdb (on the dump rewritten as an ELF core) print the same kvm and
-  vmcb02 documents as the CLI, and a session goes on after an error.
+- crash (where it opens the kernel), gdb (on the dump rewritten as an ELF core) and drgn 0.3 print the same
+  kvm, vmcb02 and vmcb12 documents as the CLI, and a session goes on after an error.
 usage: svm_host.py NESTSCOPE BUILD_DIR SAMPLES CACHE   (BUILD_DIR: the crash extension, the gdb package, gdbcore)
 """
 import json
@@ -173,6 +173,21 @@ for mf in sorted(samples.glob("svm/*/manifest.json")):
           f"({len(gdocs)} of {len(cli)} documents)")
     if gdocs:
         check_kvm(kver, gdocs[0], vms, "gdb's")
+
+    # drgn 0.3 (the sid root), through the package's script entry point, on the same commands
+    sid = pathlib.Path(__file__).resolve().parents[2] / "samples" / "gen" / "sidroot.sh"
+    cmdfile = tmp / f"{kver}.drgn"
+    cmdfile.write_text("vmcs12 99999:0\n" + "".join(c + "\n" for c in cmds))
+    d = subprocess.run(["sh", str(sid), "run", "python3", str(sid.parents[2] / "plugin" / "drgn" / "nestscope-drgn"),
+                        "-c", str(dump), "-s", vmlinux, "-d", mods, "-x", str(cmdfile)],
+                       capture_output=True, text=True, timeout=900)
+    if d.returncode == 127 or "no sid root" in d.stderr:
+        print(f"note: {kver}: no drgn 0.3 (the sid root): {d.stderr.strip()[:200]}")
+    else:
+        errs = [line for line in d.stderr.splitlines() if not line.startswith("nestscope-drgn: note:")]
+        check(itest.json_docs(d.stdout) == cli and d.returncode == 1 and len(errs) == 1,
+              f"{kver}: drgn prints the CLI's kvm, vmcb02 and vmcb12 documents, the unknown vCPU one error line "
+              f"({len(itest.json_docs(d.stdout))} of {len(cli)}; {errs[:3]})")
 
     # crash, where it opens the kernel
     why = itest.crash_cannot_open(kver)
