@@ -210,6 +210,19 @@ void ns_emit_decoded_value(struct json *j, const char *key, enum ns_decoder dec,
 	json_obj_end(j);
 }
 
+/* A vCPU's level, either vendor's: mode from state, the state's word, and hflags' cross-check of it. */
+static void emit_level(struct json *j, const struct ns_vcpu *v, const char *state)
+{
+	json_kv_str(j, "mode", v->guest_mode ? "L2" : "L1");
+	json_kv_str(j, "state", state);
+	json_kv_hex(j, "hflags", v->hflags);
+	json_key(j, "hflags_agrees");
+	if (v->hflags_judged)
+		json_boolean(j, v->hflags_agrees);
+	else
+		json_null(j);
+}
+
 const char *ns_svm_state_str(enum ns_svm_state s)
 {
 	switch (s) {
@@ -233,14 +246,7 @@ void ns_emit_svm_vcpu_members(struct json *j, const struct ns_vcpu *v)
 	json_kv_str(j, "vendor", "svm");
 	json_kv_hex(j, "kvm_vcpu", v->vcpu);
 	json_kv_hex(j, "vcpu_svm", v->s.vcpu_svm);
-	json_kv_str(j, "mode", v->guest_mode ? "L2" : "L1");
-	json_kv_str(j, "state", ns_svm_state_str(ns_vcpu_svm_state(v)));
-	json_kv_hex(j, "hflags", v->hflags);
-	json_key(j, "hflags_agrees");
-	if (v->hflags_judged)
-		json_boolean(j, v->hflags_agrees);
-	else
-		json_null(j);
+	emit_level(j, v, ns_svm_state_str(ns_vcpu_svm_state(v)));
 	json_kv_bool(j, "nested_run_pending", v->nested_run_pending);
 	json_kv_hex(j, "vmcb12_pa", v->s.vmcb12_gpa);
 	json_key(j, "hsave_pa");
@@ -318,14 +324,7 @@ void ns_emit_vcpu_members(struct json *j, const struct ns_vcpu *v)
 	json_kv_uint(j, "index", v->idx);
 	json_kv_hex(j, "kvm_vcpu", v->vcpu);
 	json_kv_hex(j, "vcpu_vmx", v->vmx);
-	json_kv_str(j, "mode", v->guest_mode ? "L2" : "L1");
-	json_kv_str(j, "state", ns_vmx_state_str(ns_vcpu_vmx_state(v)));
-	json_kv_hex(j, "hflags", v->hflags);
-	json_key(j, "hflags_agrees");
-	if (v->hflags_judged)
-		json_boolean(j, v->hflags_agrees);
-	else
-		json_null(j);
+	emit_level(j, v, ns_vmx_state_str(ns_vcpu_vmx_state(v)));
 	json_kv_bool(j, "vmxon", v->vmxon);
 	json_kv_hex(j, "vmxon_pa", v->vmxon_ptr);
 	json_kv_hex(j, "vmcs12_pa", v->current_vmptr);
