@@ -158,7 +158,7 @@ $(CRASH9_EXT): plugin/crash/nestscope_crash.c $(CORE_OBJ) $(CORE_HDR) $(SIDROOT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CRASH9_CFLAGS) $(CFLAGS) -shared -nostartfiles -rdynamic -o $@ $< $(CORE_OBJ) $(LDFLAGS) $(CORE_LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -Itests/unit -DSRCDIR='"$(CURDIR)"' -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS_TEST) $(CORE_LDLIBS)
 

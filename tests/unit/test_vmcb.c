@@ -8,40 +8,7 @@
  */
 #include "nestscope/svm_explain.h"
 #include "nestscope/vmcb.h"
-#include "testutil.h"
-
-static const struct ns_item *item(const struct ns_decoding *d, const char *name)
-{
-	for (unsigned i = 0; i < d->n; i++)
-		if (!strcmp(d->item[i].name, name))
-			return &d->item[i];
-	return NULL;
-}
-
-static bool has_flag(const struct ns_decoding *d, const char *name)
-{
-	const struct ns_item *it = item(d, name);
-	return it && it->kind == NS_ITEM_FLAG;
-}
-
-static uint64_t value_of(const struct ns_decoding *d, const char *key, const char **sym)
-{
-	const struct ns_item *it = item(d, key);
-
-	if (!it || it->kind != NS_ITEM_VALUE)
-		fail_msg("no sub-field %s", key);
-	if (sym)
-		*sym = it->sym;
-	return it->value;
-}
-
-static bool has_reserved(const struct ns_decoding *d)
-{
-	for (unsigned i = 0; i < d->n; i++)
-		if (d->item[i].kind == NS_ITEM_RESERVED)
-			return true;
-	return false;
-}
+#include "decoding.h"
 
 static bool has_note(const struct ns_decoding *d, const char *part)
 {
