@@ -45,6 +45,32 @@ static void emit_reads(struct json *j, const char *fields)
 	json_arr_end(j);
 }
 
+/*
+ * One result of either checker (checks/3, svm-checks/1): the rule's words,
+ * then (SVM only: apm, kvm NULL for VMX) the manual's words and KVM's check,
+ * the fields it reads, and the message a failing or unjudged rule gives.
+ */
+static void emit_result(struct json *j, const char *id, enum ns_verdict verdict, const char *section, const char *text,
+			const char *apm, const char *kvm, const char *fields, const char *detail)
+{
+	json_obj_begin(j);
+	json_kv_str(j, "id", id);
+	json_kv_str(j, "verdict", ns_verdict_str(verdict));
+	json_kv_str(j, "section", section);
+	json_kv_str(j, "rule", text);
+	if (apm)
+		json_kv_str(j, "apm", apm);
+	if (kvm)
+		json_kv_str(j, "kvm_check", kvm);
+	emit_reads(j, fields);
+	json_key(j, "message");
+	if (verdict == NS_FAIL || verdict == NS_NOT_JUDGED)
+		json_str(j, detail);
+	else
+		json_null(j);
+	json_obj_end(j);
+}
+
 void ns_render_checks_json(struct ns_out *o, const struct ns_copy_ref *copy, const struct ns_vcpu_ref *vcpu,
 			   const struct ns_check_report *r)
 {
@@ -62,18 +88,8 @@ void ns_render_checks_json(struct ns_out *o, const struct ns_copy_ref *copy, con
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct ns_check_result *x = &r->r[i];
 
-		json_obj_begin(&j);
-		json_kv_str(&j, "id", x->rule->id);
-		json_kv_str(&j, "verdict", ns_verdict_str(x->verdict));
-		json_kv_str(&j, "section", x->rule->section);
-		json_kv_str(&j, "rule", x->rule->text);
-		emit_reads(&j, x->rule->fields);
-		json_key(&j, "message");
-		if (x->verdict == NS_FAIL || x->verdict == NS_NOT_JUDGED)
-			json_str(&j, x->detail);
-		else
-			json_null(&j);
-		json_obj_end(&j);
+		emit_result(&j, x->rule->id, x->verdict, x->rule->section, x->rule->text, NULL, NULL, x->rule->fields,
+			    x->detail);
 	}
 	json_arr_end(&j);
 	json_obj_end(&j);
@@ -164,20 +180,8 @@ void ns_render_svm_checks_json(struct ns_out *o, const char *copy, const char *l
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct ns_svm_check_result *x = &r->r[i];
 
-		json_obj_begin(&j);
-		json_kv_str(&j, "id", x->rule->id);
-		json_kv_str(&j, "verdict", ns_verdict_str(x->verdict));
-		json_kv_str(&j, "section", x->rule->section);
-		json_kv_str(&j, "rule", x->rule->text);
-		json_kv_str(&j, "apm", x->rule->apm);
-		json_kv_str(&j, "kvm_check", x->rule->kvm);
-		emit_reads(&j, x->rule->fields);
-		json_key(&j, "message");
-		if (x->verdict == NS_FAIL || x->verdict == NS_NOT_JUDGED)
-			json_str(&j, x->detail);
-		else
-			json_null(&j);
-		json_obj_end(&j);
+		emit_result(&j, x->rule->id, x->verdict, x->rule->section, x->rule->text, x->rule->apm, x->rule->kvm,
+			    x->rule->fields, x->detail);
 	}
 	json_arr_end(&j);
 	json_obj_end(&j);
