@@ -395,10 +395,10 @@ static void svm_exit_words(uint64_t code, char *buf, size_t n)
 /* The event word of EVENTINJ or EXITINTINFO (APM "Event Injection"): vector, type, valid. */
 static void svm_event_words(uint64_t ev, uint64_t err, char *buf, size_t n)
 {
-	const char *type = ns_svm_value_name(NS_SVMT_EVENT_TYPE, (ev >> 8) & 7);
+	const char *type = ns_svm_value_name(NS_SVMT_EVENT_TYPE, ns_svm_field_get(ev, NS_SVM_EVENT_TYPE));
 
-	snprintf(buf, n, "vector %llu, type %s%s", (unsigned long long)(ev & 0xff), type ? type : "reserved",
-		 ev & NS_SVM_EVENT_VALID_ERR ? "" : "");
+	snprintf(buf, n, "vector %llu, type %s", (unsigned long long)ns_svm_field_get(ev, NS_SVM_EVENT_VECTOR),
+		 type ? type : "reserved");
 	if (ev & NS_SVM_EVENT_VALID_ERR) {
 		size_t len = strlen(buf);
 
@@ -857,7 +857,7 @@ static void json_field_list(struct json *j, const char *key, const struct ns_fie
 
 static void json_svm_event(struct json *j, const char *key, uint64_t ev, uint64_t err)
 {
-	const char *type = ns_svm_value_name(NS_SVMT_EVENT_TYPE, (ev >> 8) & 7);
+	const char *type = ns_svm_value_name(NS_SVMT_EVENT_TYPE, ns_svm_field_get(ev, NS_SVM_EVENT_TYPE));
 
 	json_key(j, key);
 	if (!(ev & NS_SVM_EVENT_VALID)) {
@@ -866,7 +866,7 @@ static void json_svm_event(struct json *j, const char *key, uint64_t ev, uint64_
 	}
 	json_obj_begin(j);
 	json_kv_hex(j, "value", ev);
-	json_kv_uint(j, "vector", ev & 0xff);
+	json_kv_uint(j, "vector", ns_svm_field_get(ev, NS_SVM_EVENT_VECTOR));
 	json_key(j, "type");
 	if (type)
 		json_str(j, type);
