@@ -8,7 +8,6 @@
  * friends, so that a rule can be held against nested_vmx_check_*() and
  * the SDM section its id cites.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "formats/textline.h"
 #include "sdm/vmx_names.h"
 #include "sdm/cpu_features.h"
+#include "sdm/verdict.h"
 #include "nestscope/checks.h"
 #include "nestscope/svm_checks.h"
 
@@ -181,18 +181,6 @@ static bool canonical(uint64_t v)
 {
 	/* 48-bit linear addresses (4-level paging) */
 	return (uint64_t)((int64_t)(v << 16) >> 16) == v;
-}
-
-static enum ns_verdict fail(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static enum ns_verdict fail(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-	return NS_FAIL;
 }
 
 /* allowed-0/allowed-1 pair: low half must be 1, high half may be 1 */

@@ -4,11 +4,11 @@
  * one that needs a fact the input lacks (L1's CPUID, its MAXPHYADDR, the
  * save area of vmcb12 itself) is not judged and says what it needs.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sdm/cpu_features.h"
+#include "sdm/verdict.h"
 #include "nestscope/svm_checks.h"
 
 #define SEC_CONSIST "Canonicalization and Consistency Checks"
@@ -30,17 +30,6 @@ struct svm_chk {
 
 #define WHY char *why, size_t n
 #define CK(name) static enum ns_verdict chk_##name(const struct svm_chk *c, WHY)
-
-static enum ns_verdict fail(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static enum ns_verdict fail(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-	return NS_FAIL;
-}
 
 /* The save-area rules need vmcb12's own save area: a blob's is L1's (vmcb01's). */
 #define NEED_SAVE()                                                                                                    \
