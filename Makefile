@@ -213,6 +213,7 @@ bench: $(BENCH_BIN) $(CRASH_EXT) $(CLI) $(BUILD)/bench/vmlist_cut
 	$(BENCH_BIN) samples/blobs
 	BUILD=$(BUILD) sh bench/crash_vmcs12.sh
 	BUILD=$(BUILD) sh bench/triage_vs_crash.sh
+	BUILD=$(BUILD) sh bench/triage_svm.sh
 	BUILD=$(BUILD) sh bench/scan_vs_cat.sh
 	BUILD=$(BUILD) sh bench/scan_threads.sh
 	BUILD=$(BUILD) sh bench/triage_many.sh
