@@ -278,12 +278,28 @@ static int open_kdumpfile(struct ns_dump *d, bool kernel, struct ns_error *err)
 		d->k = NULL;
 		return rc;
 	}
+	if (kdump_get_string_attr(d->k, KDUMP_ATTR_FILE_FORMAT, &d->format) != KDUMP_OK)
+		d->format = "unknown";
+	/*
+	 * QEMU's kdumps (dump-guest-memory, virsh dump --memory-only) name the
+	 * machine in the header's utsname and leave the rest of it empty:
+	 * libkdumpfile 0.5.1 then leaves the architecture unset and translates
+	 * no kernel address.  The header's machine (dumpcheck.c let only
+	 * x86_64 or nothing through) is the dump's own word for it.
+	 */
+	if (kernel && !strcmp(d->format, "diskdump") && kdump_get_attr(d->k, KDUMP_ATTR_ARCH_NAME, &a) != KDUMP_OK) {
+		char machine[UTS_FIELD + 1] = "";
+
+		kdump_clear_err(d->k);
+		if (pread(d->in.fd, machine, UTS_FIELD, DISKDUMP_UTS_MACHINE) == UTS_FIELD && !strcmp(machine, "x86_64") &&
+		    kdump_set_string_attr(d->k, KDUMP_ATTR_ARCH_NAME, machine) != KDUMP_OK)
+			return ns_fail(err, NS_ERR_FORMAT, "%s: libkdumpfile refuses the header's machine %s: %s", d->in.name,
+				       machine, kdump_get_err(d->k));
+	}
 	/* a Linux kernel: lets libkdumpfile set up address translation from VMCOREINFO */
 	if (kernel && kdump_set_string_attr(d->k, KDUMP_ATTR_OSTYPE, "linux") != KDUMP_OK)
 		return ns_fail(err, NS_ERR_FORMAT, "%s: no Linux kernel address translation (%s): is VMCOREINFO missing?",
 			       d->in.name, kdump_get_err(d->k));
-	if (kdump_get_string_attr(d->k, KDUMP_ATTR_FILE_FORMAT, &d->format) != KDUMP_OK)
-		d->format = "unknown";
 	if (kdump_get_string_attr(d->k, "linux.uts.release", &s) == KDUMP_OK) {
 		if (!release_ok(s, strlen(s))) {
 			char shown[80];

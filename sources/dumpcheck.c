@@ -175,7 +175,7 @@ static int check_kdump(int fd, uint64_t size, const char *name, const uint8_t *h
 		return cut(err, name, "a kdump", size, KDUMP_HDR, false);
 	if ((version < 1 || version > 6) && be32(h + 8) >= 1 && be32(h + 8) <= 6)
 		return ns_fail(err, NS_ERR_FORMAT, "%s: a big-endian kdump: nestscope reads x86-64 dumps", name);
-	printable(machine, sizeof(machine), h + 12 + 4 * 65, 65);
+	printable(machine, sizeof(machine), h + DISKDUMP_UTS_MACHINE, UTS_FIELD);
 	/* QEMU's kdumps leave utsname empty but for the machine; libkdumpfile then reads VMCOREINFO alone */
 	if (strcmp(machine, "x86_64") && machine[0]) {
 		for (size_t i = 0; i < NMACHINES; i++)

@@ -148,4 +148,9 @@ struct ns_dump_target {
 };
 void ns_dump_target_init(struct ns_dump_target *dt, struct ns_dump *d, const struct ns_types *types);
 
+/* struct disk_dump_header (makedumpfile's kdump): signature[8], header_version, then struct new_utsname,
+ * six fields of UTS_FIELD bytes (sysname, nodename, release, version, machine, domainname) */
+#define UTS_FIELD 65
+#define DISKDUMP_UTS_MACHINE (8 + 4 + 4 * UTS_FIELD)
+
 #endif
