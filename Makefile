@@ -192,7 +192,7 @@ test-asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
-# slow tests boot Bochs (about a minute each); CI runs them too
+# slow tests boot Bochs or QEMU (about a minute each); CI runs them too
 test-slow: all
 	@for t in tests/slow/*.sh; do echo "[ RUN      ] $$t"; NESTSCOPE=$(CLI) sh $$t || exit 1; echo "[       OK ] $$t"; done
 

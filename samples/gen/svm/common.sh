@@ -16,7 +16,8 @@ T0=$(date +%s)
 now() { echo $(($(date +%s) - T0)); }
 
 KVER=$("$GEN/debian-kernel.sh" resolve "$KERNEL")
-WORK=$CACHE/$KVER/svm
+# (NS_SVM_WORK: a run of its own, e.g. a test beside a generator run)
+WORK=${NS_SVM_WORK:-$CACHE/$KVER/svm}
 OUT=$OUTROOT/svm/$KVER
 mkdir -p "$WORK" "$OUT"
 echo "== kernel $KVER; work in $WORK; samples to $OUT"
