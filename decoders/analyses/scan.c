@@ -7,6 +7,8 @@
 
 #include "nestscope/nestscope.h"
 #include "nestscope/scan.h"
+#include "nestscope/svm_explain.h"
+#include "nestscope/vmcb.h"
 #include "pagewalk.h"
 #include "sdm/vmx_names.h"
 
@@ -215,12 +217,180 @@ static void scan_evmcs(struct ns_scan *s, const uint8_t *page, uint64_t pa, cons
 	h->host_cr3 = cr3;
 }
 
+/* ---- the VMCB (svm/scan_rules.def) ---- */
+
+/*
+ * APM table B-1: the control area's last 32 bytes (3E0h-3FFh) are reserved
+ * for the host's use, not zero (KVM keeps Hyper-V's enlightenments there).
+ */
+#define VMCB_CTRL_HOST_USE 0x3e0u
+/* A VMCB meets every required rule and at least this many in all: every scored rule but two */
+#define VMCB_SCAN_MIN_MET (NS_VMCB_SCAN__COUNT - 2)
+
+enum {
+#define VMCB_SCAN_RULE(fn, id, kind, text, fields) NS_VMCB_SCAN_##fn,
+#include "svm/scan_rules.def"
+#undef VMCB_SCAN_RULE
+	NS_VMCB_SCAN__COUNT
+};
+_Static_assert(NS_VMCB_SCAN__COUNT <= 32, "a hit keeps the rules met in 32 bits");
+
+/* A field of the page, little-endian, by the VMCB table: the cheap first look at every page. */
+static uint64_t vmcb_at(const uint8_t *page, enum ns_vmcb_field_id id)
+{
+	const struct ns_vmcb_field *f = ns_vmcb_field(id);
+	uint64_t x = 0;
+
+	for (unsigned i = 0; i < f->size && i < 8; i++)
+		x |= (uint64_t)page[ns_vmcb_field_offset(f) + i] << (8 * i);
+	return x;
+}
+
+/* Where the area's last field ends (from its start). */
+static unsigned area_end(enum ns_vmcb_area area)
+{
+	unsigned end = 0;
+
+	for (size_t i = 0; i < ns_vmcb_field_count(); i++) {
+		const struct ns_vmcb_field *f = ns_vmcb_field((enum ns_vmcb_field_id)i);
+
+		if (f->area == area && f->offset + f->size > end)
+			end = f->offset + f->size;
+	}
+	return end;
+}
+
+/* Whether the bytes of the area below end that no field of the table covers are zero. */
+static bool gaps_zero(const struct ns_vmcb *v, enum ns_vmcb_area area, unsigned end)
+{
+	uint8_t covered[NS_VMCB_SIZE] = { 0 };
+	unsigned base = area == NS_VMCB_SAVE ? NS_VMCB_SAVE_OFFSET : 0;
+
+	for (size_t i = 0; i < ns_vmcb_field_count(); i++) {
+		const struct ns_vmcb_field *f = ns_vmcb_field((enum ns_vmcb_field_id)i);
+
+		if (f->area == area && f->offset < end)
+			memset(covered + f->offset, 1, f->offset + f->size <= end ? f->size : end - f->offset);
+	}
+	for (unsigned i = 0; i < end; i++)
+		if (!covered[i] && v->bytes[base + i])
+			return false;
+	return true;
+}
+
+/* Whether the field's decoding (svm/explain.c, with the SDM's register tables) finds reserved bits set. */
+static bool no_reserved(const struct ns_vmcb *v, enum ns_vmcb_field_id id)
+{
+	struct ns_decoding d;
+
+	if (!ns_vmcb_decode_field(v, id, &d))
+		return true;
+	for (unsigned i = 0; i < d.n; i++)
+		if (d.item[i].kind == NS_ITEM_RESERVED)
+			return false;
+	return true;
+}
+
+#define RULE(name) static bool vmcb_rule_##name(const struct ns_vmcb *v)
+
+RULE(intercept_vmrun) { return ns_vmcb_get(v, NS_VMCB_INTERCEPT_WORD4) & NS_SVM_WORD4_VMRUN; }
+RULE(efer_svme) { return ns_vmcb_get(v, NS_VMCB_EFER) & EFER_SVME; }
+RULE(ctrl_reserved) { return gaps_zero(v, NS_VMCB_CTRL, VMCB_CTRL_HOST_USE); }
+RULE(save_reserved) { return gaps_zero(v, NS_VMCB_SAVE, area_end(NS_VMCB_SAVE)); }
+RULE(asid) { return ns_vmcb_get(v, NS_VMCB_ASID) != 0; }
+RULE(tlb_ctl) { return ns_svm_value_name(NS_SVMT_TLB_CTL, ns_vmcb_get(v, NS_VMCB_TLB_CTL)) != NULL; }
+RULE(efer_bits) { return no_reserved(v, NS_VMCB_EFER); }
+RULE(cr0_bits) { return no_reserved(v, NS_VMCB_CR0); }
+RULE(cr4_bits) { return no_reserved(v, NS_VMCB_CR4); }
+RULE(rflags_bits) { return no_reserved(v, NS_VMCB_RFLAGS); }
+RULE(seg_attrib)
+{
+	static const enum ns_vmcb_field_id attrib[] = {
+		NS_VMCB_ES_ATTRIB,   NS_VMCB_CS_ATTRIB,   NS_VMCB_SS_ATTRIB,   NS_VMCB_DS_ATTRIB,   NS_VMCB_FS_ATTRIB,
+		NS_VMCB_GS_ATTRIB,   NS_VMCB_GDTR_ATTRIB, NS_VMCB_LDTR_ATTRIB, NS_VMCB_IDTR_ATTRIB, NS_VMCB_TR_ATTRIB,
+	};
+
+	for (size_t i = 0; i < sizeof(attrib) / sizeof(attrib[0]); i++)
+		if (ns_vmcb_get(v, attrib[i]) & NS_SVM_SEG_ATTRIB_RESERVED)
+			return false;
+	return true;
+}
+RULE(tail_zero) { return all_zero(v->bytes + NS_VMCB_SAVE_OFFSET + area_end(NS_VMCB_SAVE),
+				  NS_VMCB_SIZE - NS_VMCB_SAVE_OFFSET - area_end(NS_VMCB_SAVE)); }
+#undef RULE
+
+static const struct vmcb_scan_rule {
+	const char *id, *text, *fields;
+	bool required;
+	bool (*met)(const struct ns_vmcb *v);
+} vmcb_rules[] = {
+#define REQUIRED true
+#define SCORED false
+#define VMCB_SCAN_RULE(fn, id, kind, text, fields) { id, text, fields, kind, vmcb_rule_##fn },
+#include "svm/scan_rules.def"
+#undef VMCB_SCAN_RULE
+#undef REQUIRED
+#undef SCORED
+};
+
+size_t ns_vmcb_scan_rule_count(void) { return NS_VMCB_SCAN__COUNT; }
+const char *ns_vmcb_scan_rule_id(size_t i) { return i < NS_VMCB_SCAN__COUNT ? vmcb_rules[i].id : NULL; }
+const char *ns_vmcb_scan_rule_text(size_t i) { return i < NS_VMCB_SCAN__COUNT ? vmcb_rules[i].text : NULL; }
+bool ns_vmcb_scan_rule_required(size_t i) { return i < NS_VMCB_SCAN__COUNT && vmcb_rules[i].required; }
+
+uint32_t ns_vmcb_scan_rules_met(const uint8_t *page)
+{
+	struct ns_vmcb *v = malloc(sizeof(*v));
+	uint32_t met = 0;
+
+	if (!v)
+		return 0;
+	ns_vmcb_from_page(v, NS_VMCB_COPY_REGION, page, NS_VMCB_SIZE);
+	for (size_t i = 0; i < NS_VMCB_SCAN__COUNT; i++)
+		if (vmcb_rules[i].met(v))
+			met |= 1u << i;
+	free(v);
+	return met;
+}
+
+bool ns_vmcb_scan_is_vmcb(uint32_t met)
+{
+	for (size_t i = 0; i < NS_VMCB_SCAN__COUNT; i++)
+		if (vmcb_rules[i].required && !(met >> i & 1))
+			return false;
+	return (unsigned)__builtin_popcount(met) >= VMCB_SCAN_MIN_MET;
+}
+
+/* Whether the page is a VMCB: a hit added. */
+static bool scan_vmcb(struct ns_scan *s, const uint8_t *page, uint64_t pa)
+{
+	struct ns_scan_hit *h;
+	uint32_t met;
+
+	/* the two bits VMRUN wants, read straight off the page: most pages go no further */
+	if (!(vmcb_at(page, NS_VMCB_INTERCEPT_WORD4) & NS_SVM_WORD4_VMRUN) || !(vmcb_at(page, NS_VMCB_EFER) & EFER_SVME))
+		return false;
+	if (!ns_vmcb_scan_is_vmcb(met = ns_vmcb_scan_rules_met(page)))
+		return false;
+	if ((h = add(s, pa, NS_SCAN_VMCB, 0))) {
+		h->vmcb_rules = met;
+		h->asid = (uint32_t)vmcb_at(page, NS_VMCB_ASID);
+		h->exit_code = vmcb_at(page, NS_VMCB_EXIT_CODE);
+		h->guest_rip = vmcb_at(page, NS_VMCB_RIP);
+		h->link = ~0ull;
+	}
+	return true;
+}
+
 void ns_scan_page(struct ns_scan *s, const uint8_t *page, uint64_t pa, const struct ns_phys *mem,
 		  const struct ns_hwlayout *const *hw, size_t nhw)
 {
 	uint32_t rev;
 
 	s->pages++;
+	/* first: a VMCB's first dword (CR intercepts) may equal a VMCS revision id */
+	if (scan_vmcb(s, page, pa))
+		return;
 	memcpy(&rev, page, 4);
 	if ((rev & 0x7fffffffu) == NS_VMCS12_REVISION) {
 		scan_vmcs12(s, page, pa, rev);
@@ -444,8 +614,9 @@ void ns_scan_pair_merge(struct ns_scan *into, struct ns_scan *const *parts, size
 
 const char *ns_scan_kind_name(enum ns_scan_kind k)
 {
-	static const char *const names[] = { "vmcs12", "shadow-vmcs12", "revision-only", "hardware-vmcs",
-					     "hardware-shadow", "evmcs" };
+	static const char *const names[NS_SCAN__KINDS] = {
+		"vmcs12", "shadow-vmcs12", "revision-only", "hardware-vmcs", "hardware-shadow", "evmcs", "vmcb",
+	};
 
-	return (unsigned)k < 6 ? names[k] : "?";
+	return (unsigned)k < NS_SCAN__KINDS ? names[k] : "?";
 }

@@ -5,18 +5,50 @@
 #include "render/json.h"
 #include "render/report_doc.h"
 #include "nestscope/scan.h"
+#include "nestscope/vmcb.h"
+
+/* A VMCB's line: ASID, EXITCODE, RIP, and the rules it met (the ones it missed named) */
+static void vmcb_text(struct ns_out *o, const struct ns_scan_hit *h)
+{
+	char name[40] = "";
+	unsigned n = (unsigned)ns_vmcb_scan_rule_count(), met = (unsigned)__builtin_popcount(h->vmcb_rules);
+	const char *sep = " (missed: ";
+
+	ns_svm_exit_name(h->exit_code, name, sizeof(name), NULL);
+	ns_printf(o, "ASID %u, exit code %#llx%s%s%s, guest RIP %#llx, %u of %u rules", h->asid,
+		  (unsigned long long)h->exit_code, *name ? " (" : "", name, *name ? ")" : "",
+		  (unsigned long long)h->guest_rip, met, n);
+	for (unsigned i = 0; i < n; i++)
+		if (!(h->vmcb_rules >> i & 1)) {
+			ns_printf(o, "%s%s", sep, ns_vmcb_scan_rule_id(i));
+			sep = ", ";
+		}
+	ns_printf(o, "%s\n", met < n ? ")" : "");
+}
 
 void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_scan *s)
 {
-	unsigned count[6] = { 0 };
+	unsigned count[NS_SCAN__KINDS] = { 0 };
 
 	ns_printf(o, "%-18s  %-14s %-10s  %s\n", "PHYSICAL", "KIND", "REVISION", "WHAT");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct ns_scan_hit *h = &s->hit[i];
 
 		count[h->kind]++;
-		ns_printf(o, "%#018llx  %-14s %#010x  ", (unsigned long long)h->pa, ns_scan_kind_name(h->kind), h->revision);
+		if (h->kind == NS_SCAN_VMCB) {
+			/* a VMCB has no revision id */
+			ns_printf(o, "%#018llx  %-14s %-10s  ", (unsigned long long)h->pa, ns_scan_kind_name(h->kind), "-");
+		} else {
+			ns_printf(o, "%#018llx  %-14s %#010x  ", (unsigned long long)h->pa, ns_scan_kind_name(h->kind),
+				  h->revision);
+		}
 		switch (h->kind) {
+		case NS_SCAN_VMCB:
+			vmcb_text(o, h);
+			break;
+		case NS_SCAN__KINDS:
+			ns_printf(o, "\n");
+			break;
 		case NS_SCAN_REVISION_ONLY:
 			if (h->shadow_of != NS_SCAN_NO_PAIR)
 				ns_printf(o, "only a revision id: the shadow VMCS of %#llx, no field written\n",
@@ -57,9 +89,9 @@ void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_sc
 		}
 	}
 	ns_printf(o, "%s: %llu pages: %u vmcs12, %u shadow vmcs12, %u eVMCS, %u hardware VMCS, %u hardware shadow, "
-		  "%u revision-only%s\n", image, (unsigned long long)s->pages, count[NS_SCAN_VMCS12],
+		  "%u revision-only, %u VMCB%s\n", image, (unsigned long long)s->pages, count[NS_SCAN_VMCS12],
 		  count[NS_SCAN_SHADOW_VMCS12], count[NS_SCAN_EVMCS], count[NS_SCAN_HW_VMCS], count[NS_SCAN_HW_SHADOW],
-		  count[NS_SCAN_REVISION_ONLY],
+		  count[NS_SCAN_REVISION_ONLY], count[NS_SCAN_VMCB],
 		  s->truncated ? " (more than the report holds)" : "");
 	if (s->walks_exhausted)
 		ns_printf(o, "warning: more hardware VMCS candidates than page walks allowed: some were not validated\n");
@@ -78,6 +110,20 @@ static void scan_members(struct json *j, const struct ns_scan *s)
 		json_obj_begin(j);
 		json_kv_hex(j, "physical", h->pa);
 		json_kv_str(j, "kind", ns_scan_kind_name(h->kind));
+		if (h->kind == NS_SCAN_VMCB) {
+			/* no revision id, launch state or host state: what the VMCB's own fields say, and the rules met */
+			json_kv_hex(j, "asid", h->asid);
+			json_kv_hex(j, "exit_code", h->exit_code);
+			json_kv_hex(j, "guest_rip", h->guest_rip);
+			json_key(j, "vmcb_rules");
+			json_arr_begin(j);
+			for (size_t r = 0; r < ns_vmcb_scan_rule_count(); r++)
+				if (h->vmcb_rules >> r & 1)
+					json_str(j, ns_vmcb_scan_rule_id(r));
+			json_arr_end(j);
+			json_obj_end(j);
+			continue;
+		}
 		json_kv_hex(j, "revision", h->revision);
 		if (h->kind != NS_SCAN_REVISION_ONLY && h->kind != NS_SCAN_HW_SHADOW) {
 			/* an eVMCS keeps no launch state in its page (Hyper-V's TLFS layout has none) */

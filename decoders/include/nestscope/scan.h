@@ -19,6 +19,13 @@
  *    layout): abort indicator 0, link pointer ~0, host CR0.PE/PG and
  *    CR4.VMXE, and HOST_RIP mapped by the page tables at HOST_CR3.
  *
+ *  - AMD SVM VMCB (no signature, no revision id: APM vol. 2 appendix B):
+ *    judged by its structure, the rules of decoders/svm/scan_rules.def
+ *    (the VMRUN intercept, EFER.SVME, the reserved bytes zero, then values
+ *    such as a non-zero ASID, counted); each hit keeps which rules it met.
+ *    Whether it is a vmcb12, vmcb02 or vmcb01 its bytes do not say: scan
+ *    reports a "vmcb".
+ *
  * Then relations: a vmcs12's link pointer naming a shadow vmcs12 found, and
  * each hardware VMCS paired with the vmcs12 whose kernel address KVM keeps
  * next to its own (nested.cached_vmcs12 and nested.vmcs02.vmcs in one
@@ -51,6 +58,8 @@ enum ns_scan_kind {
 	NS_SCAN_VMCS12, NS_SCAN_SHADOW_VMCS12, NS_SCAN_REVISION_ONLY, NS_SCAN_HW_VMCS,
 	NS_SCAN_HW_SHADOW, /* a hardware shadow VMCS: a validated VMCS's link pointer names it */
 	NS_SCAN_EVMCS,     /* a Hyper-V enlightened VMCS (TLFS layout) */
+	NS_SCAN_VMCB,      /* an AMD SVM VMCB (scan_rules.def) */
+	NS_SCAN__KINDS
 };
 
 #define NS_SCAN_NO_PAIR (-1)
@@ -67,6 +76,10 @@ struct ns_scan_hit {
 	int pair;                          /* hardware VMCS <-> vmcs12 of one vCPU, or NS_SCAN_NO_PAIR */
 	const char *role;                  /* a paired hardware VMCS: "vmcs02" or "vmcs01" */
 	uint64_t pointer_pa;               /* where the kernel's pointer to it was found (pairing), or 0 */
+	/* NS_SCAN_VMCB: the rules it met (bit i: ns_vmcb_scan_rule_id(i)), its ASID and EXITCODE; guest_rip is RIP */
+	uint32_t vmcb_rules;
+	uint32_t asid;
+	uint64_t exit_code;
 };
 
 #define NS_SCAN_MAX_HITS 4096
@@ -136,6 +149,18 @@ void ns_scan_pair_part(struct ns_scan *part, const struct ns_scan *related);
 void ns_scan_pair_merge(struct ns_scan *into, struct ns_scan *const *parts, size_t n);
 
 const char *ns_scan_kind_name(enum ns_scan_kind k);
+
+/*
+ * The VMCB rules (decoders/svm/scan_rules.def), by index: the stable id,
+ * the sentence, and whether every VMCB must meet it.
+ */
+size_t ns_vmcb_scan_rule_count(void);
+const char *ns_vmcb_scan_rule_id(size_t i);
+const char *ns_vmcb_scan_rule_text(size_t i);
+bool ns_vmcb_scan_rule_required(size_t i);
+/* The rules a 4 KiB page meets (bit i: rule i); a VMCB when ns_vmcb_scan_is_vmcb says so. */
+uint32_t ns_vmcb_scan_rules_met(const uint8_t *page);
+bool ns_vmcb_scan_is_vmcb(uint32_t met);
 void ns_render_scan_text(struct ns_out *o, const char *image, const struct ns_scan *s);
 void ns_render_scan_json(struct ns_out *o, const char *image, const struct ns_scan *s);
 #define NS_SCAN_SCHEMA "nestscope/scan/2"
