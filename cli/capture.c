@@ -110,7 +110,8 @@ static void usage_capture(FILE *f)
 		"\n"
 		"Takes the memory of a running L1 guest hypervisor through libvirt, finds its\n"
 		"VMCS regions (vmcs12 pages where L0 is KVM, enlightened VMCSs, hardware VMCSs\n"
-		"of a known layout) and decodes each.\n"
+		"of a known layout) and AMD VMCBs (an L1 on nested SVM: its vmcb12 pages), and\n"
+		"decodes each.\n"
 		"\n"
 		"  -c, --connect URI     libvirt URI (default: libvirt's default)\n"
 		"  -o, --output FILE     keep the dump there (default: a temporary file, removed)\n"
@@ -237,15 +238,18 @@ int cmd_capture(int argc, char **argv)
 
 	struct ns_capture_doc doc;
 	struct ns_region_read *rr = malloc(sizeof(*rr));
+	struct ns_vmcb *vmcb = malloc(sizeof(*vmcb));
 
-	if (!rr) {
+	if (!rr || !vmcb) {
+		free(rr);
+		free(vmcb);
 		fprintf(stderr, "%s: out of memory\n", prog);
 		scanned_close(&sc);
 		rc = EXIT_BAD_INPUT;
 		goto cleanup;
 	}
 	ns_render_capture_begin(&doc, &out, json, &ci, sc.scan);
-	/* each region decoded from its bytes: vmcs12s, eVMCSs and hardware VMCSs by their layouts */
+	/* each region decoded from its bytes: vmcs12s, eVMCSs and hardware VMCSs by their layouts, VMCBs by the APM's */
 	for (size_t i = 0; i < sc.scan->n; i++) {
 		const struct ns_scan_hit *h = &sc.scan->hit[i];
 		uint8_t page[4096];
@@ -256,6 +260,19 @@ int cmd_capture(int argc, char **argv)
 		snprintf(label, sizeof(label), "%s: %s at guest-physical 0x%llx", domain, ns_scan_kind_name(h->kind),
 			 (unsigned long long)h->pa);
 		ns_render_capture_gap(&doc);
+		if (h->kind == NS_SCAN_VMCB) {
+			/* as decode -f vmcb: the APM's table, the page at its guest-physical address */
+			struct ns_copy_ref ref = { NS_CP_REGION, NS_AS_L1_PHYS, h->pa, NS_VMCB_LAYOUT_NAME,
+						   NS_LAYOUT_BUILT_IN, label };
+
+			if (ns_decode_buffer(page, sizeof(page), NS_INPUT_VMCB, false, label, &rr->ns, &rr->r, &err)) {
+				fprintf(stderr, "%s: %s: %s\n", prog, label, err.msg);
+				continue;
+			}
+			ns_vmcb_from_page(vmcb, NS_VMCB_COPY_REGION, page, sizeof(page));
+			ns_render_capture_add_vmcb(&doc, &rr->r, vmcb, &ref);
+			continue;
+		}
 		if (ns_region_decode(page, sizeof(page), label, datadir(), &copt, rr, &err)) {
 			fprintf(stderr, "%s: %s: %s\n", prog, label, err.msg);
 			continue;
@@ -269,6 +286,7 @@ int cmd_capture(int argc, char **argv)
 	}
 	ns_render_capture_end(&doc);
 	free(rr);
+	free(vmcb);
 	scanned_close(&sc);
 cleanup:
 	if (!output) {

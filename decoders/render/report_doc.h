@@ -41,6 +41,9 @@ void ns_render_capture_begin(struct ns_capture_doc *d, struct ns_out *o, bool js
 			     const struct ns_scan *s);
 void ns_render_capture_gap(struct ns_capture_doc *d);
 void ns_render_capture_add(struct ns_capture_doc *d, const struct ns_report *r);
+/* A VMCB the scan found, as decode -f vmcb reports one (ns_render_doc_add_vmcb). */
+void ns_render_capture_add_vmcb(struct ns_capture_doc *d, const struct ns_report *r, const struct ns_vmcb *v,
+				const struct ns_copy_ref *ref);
 void ns_render_capture_end(struct ns_capture_doc *d);
 
 #endif

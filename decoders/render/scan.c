@@ -218,6 +218,12 @@ void ns_render_capture_add(struct ns_capture_doc *d, const struct ns_report *r)
 	ns_render_doc_add(&d->rep, r);
 }
 
+void ns_render_capture_add_vmcb(struct ns_capture_doc *d, const struct ns_report *r, const struct ns_vmcb *v,
+				const struct ns_copy_ref *ref)
+{
+	ns_render_doc_add_vmcb(&d->rep, r, v, ref);
+}
+
 void ns_render_capture_end(struct ns_capture_doc *d)
 {
 	/* closes reports[] and the document */

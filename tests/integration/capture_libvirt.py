@@ -5,13 +5,18 @@ libvirtd runs in a private mount namespace (its /etc/libvirt, /run/libvirt,
 wants, all in a temporary directory): nothing of the machine's libvirt is
 touched, and the test stops what it started.  The domain boots a tiny
 multiboot kernel (guest/placer.S) whose initrd is real vmcs12 pages from the
-samples: it copies them to guest-physical 0x400000 and says PLACED.
+samples and real vmcb12 pages (what the SVM samples' L1 wrote for its L2,
+read from its memory by the generator: samples/svm/*/dump/hold-*/): it
+copies them to guest-physical 0x400000 and says PLACED.  The domain is
+TCG with no SVM of its own: the memory holds the pages as an L1 on nested
+SVM holds its vmcb12s, which is all capture reads.
 
 Checks: capture (memory-only ELF, kdump, and --live through a migration
 stream) and scan of a `virsh save` image find the placed regions of the right kind, decodes each vmcs12 to
 the same fields as `nestscope decode` of the sample it came from, with every
 VMWRITE the sample generator recorded (samples/blobs/*/vmwrites.txt) reading
-back, reports
+back, finds each vmcb12 page as a VMCB decoded as `nestscope decode -f vmcb`
+decodes the page, with the fields the manifest recorded for it, reports
 nothing that is not one of those pages (QEMU's own copy of the initrd is one
 of them, where its loader put it); libvirt errors (no domain, no daemon, a
 domain not running, an unprivileged user) are one line saying what to do.
@@ -39,6 +44,9 @@ DOMAIN = f"nestscope-capture-{os.getpid()}"  # its own name: runs at once do not
 BASE = 0x400000
 SOURCES = [("samples/blobs/rich/nested_l2_guestmode_1.bin", "vmcs12"),
            ("samples/blobs/basic/nested_final.bin", "vmcs12")]
+# real vmcb12 pages (kernel, hold directory, step): after the VMXON region
+VMCB12S = [("6.1.0-56-amd64", "dump/hold-rich", "03"), ("7.2.13+deb14-amd64", "dump/hold-basic", "02")]
+VMCB_BASE = BASE + 0x3000
 
 T = pathlib.Path(tempfile.mkdtemp(prefix="nestscope-libvirt-"))
 uri = f"qemu:///system?socket={T}/run/libvirt-sock"
@@ -96,12 +104,23 @@ try:
        str(T / "placer.o"), check=True)
     pages = [(root / f).read_bytes()[128:128 + 4096] for f, _ in SOURCES]
     pages.append(struct.pack("<I", 0x11E57ED0) + bytes(4092))  # a VMXON region: the revision id alone
-    (T / "pages.bin").write_bytes(b"".join(pages))
     want = {BASE: "vmcs12", BASE + 0x1000: "vmcs12", BASE + 0x2000: "revision-only"}
     expect_decode = {}
     for i, (f, _) in enumerate(SOURCES):
         r = sh(nestscope, "decode", "--json", "-f", "vmcs12", f"{root / f}@128", cwd=root)
         expect_decode[BASE + 0x1000 * i] = views(json.loads(r.stdout)["reports"][0]["vmcs"])
+    # the vmcb12s: decode -f vmcb of the same page, and the fields the generator recorded (manifest.json)
+    expect_vmcb, manifest_vmcb = {}, {}
+    for i, (kver, hold, step) in enumerate(VMCB12S):
+        f = root / "samples/svm" / kver / hold / f"{step}-vmcb12.bin"
+        pages.append(f.read_bytes())
+        r = sh(nestscope, "decode", "--json", "-f", "vmcb", str(f))
+        expect_vmcb[VMCB_BASE + 0x1000 * i] = views(json.loads(r.stdout)["reports"][0]["vmcb"])
+        man = json.loads((root / "samples/svm" / kver / "manifest.json").read_text())
+        steps = [vm["steps"] for vm in man["dump"]["vms"] if vm["directory"] == hold][0]
+        manifest_vmcb[VMCB_BASE + 0x1000 * i] = [x for x in steps if x["vmcb12"]["file"] == f.name][0]["vmcb12"]
+        want[VMCB_BASE + 0x1000 * i] = "vmcb"
+    (T / "pages.bin").write_bytes(b"".join(pages))
 
     # a private libvirtd
     for d in ("etc", "run", "lib", "log", "cache"):
@@ -183,7 +202,7 @@ exec libvirtd --pid-file={T}/libvirtd.pid
         check(valid and len(decoded) >= 2, f"capture {mode}: the document validates against its schema")
         # every region but the VMXON region decoded, each VMCS named as the guest-physical region it is
         copies = [(v["copy"]["address_space"], int(v["copy"]["address"], 16), int(rep["source"].rsplit(" ", 1)[1], 16))
-                  for rep in doc.get("reports", []) for v in rep["vmcs"]]
+                  for rep in doc.get("reports", []) for v in rep["vmcs"] + (rep.get("vmcb") or [])]
         check(len(doc.get("reports", [])) == sum(x["kind"] != "revision-only" for x in got.values()) and
               copies and all(sp == "l1_physical" and a == pa for sp, a, pa in copies),
               f"capture {mode}: a report per region but the VMXON region, each copy at its guest-physical address")
@@ -196,6 +215,20 @@ exec libvirtd --pid-file={T}/libvirtd.pid
             bad = [hex(e) for e, v in writes if values.get(e, 0) != v]
             check(d and writes and not bad,
                   f"capture {mode}: the {len(writes)} VMWRITEs the generator recorded for it read back {bad}")
+
+        for pa, fields in expect_vmcb.items():
+            d = [d for s, d in decoded.items() if s.endswith(f"guest-physical {hex(pa)}")]
+            vm = views(d[0].get("vmcb") or []) if d else []
+            check(vm and vm == fields,
+                  f"capture {mode}: the vmcb12 at {hex(pa)} is a VMCB report, as decode -f vmcb of its page")
+            # the manifest names fields as KVM does (tlb_control, np_enable: the VMCB table's TLB_CTL, MISC_CTL bit 0)
+            values = {x["name"]: int(x["value"], 16) for x in vm[0]["fields"]} if vm else {}
+            rename = {"intercept_exceptions": "intercept_exception", "tlb_control": "tlb_ctl"}
+            bad = [k for k, v in manifest_vmcb[pa]["fields"].items() if k != "np_enable" and
+                   values.get(rename.get(k, k).upper(), 0) != int(v, 16)]
+            bad += ["np_enable"] * ((values.get("MISC_CTL", 0) & 1) != int(manifest_vmcb[pa]["fields"]["np_enable"], 16))
+            check(vm and not bad, f"capture {mode}: the vmcb12 at {hex(pa)} holds the "
+                  f"{len(manifest_vmcb[pa]['fields'])} fields the manifest recorded {bad}")
 
     # libvirt errors: one line, saying what to do
     def one_line(args, needle, what, user=None):
