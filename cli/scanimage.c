@@ -1,7 +1,7 @@
 /*
  * nestscope scan, and the image scanning capture shares: open a memory
  * image (raw, gzip'ed, a kdump or ELF dump, or RAM taken from a QEMU
- * migration stream), find its VMCS regions, and read their pages again.
+ * migration stream), find its VMCS regions and VMCBs, and read their pages again.
  * Images are read a page at a time through sources/dump.c (holes skipped,
  * gzip inflated to a sparse temporary file), so memory stays bounded
  * whatever their size; only a migration stream's RAM is held in memory.
@@ -137,12 +137,16 @@ static void usage_scan(FILE *f)
 {
 	fprintf(f,
 		"usage: %s scan IMAGE [--layout FILE] [--jobs N] [--json]\n"
+		"       %s scan --vmcb-rules\n"
 		"\n"
 		"Finds VMCS regions in physical memory without debuginfo: vmcs12 and shadow\n"
 		"vmcs12 pages (KVM's format), VMXON regions, Hyper-V enlightened VMCSs, and\n"
 		"hardware VMCS pages of a known revision id, validated (abort indicator, link\n"
 		"pointer, host CR0/CR4, and the host page tables mapping HOST_RIP and the\n"
-		"region); then which vmcs02 and vmcs01 belong to which vmcs12.  IMAGE: a raw\n"
+		"region); then which vmcs02 and vmcs01 belong to which vmcs12.  AMD SVM VMCB\n"
+		"pages (vmcb12, vmcb02, vmcb01: kind vmcb, which its bytes do not tell) have no\n"
+		"signature: a page is one when it meets every required rule of --vmcb-rules and\n"
+		"all but two of the others; each is reported with the rules it met.  IMAGE: a raw\n"
 		"memory image (gzip'ed or not: address 0 is its first byte), a kdump or ELF dump\n"
 		"(its physical memory), or a QEMU migration stream or libvirt save image (its\n"
 		"RAM block pc.ram: guest-physical below the machine's 32-bit PCI hole).\n"
@@ -151,15 +155,27 @@ static void usage_scan(FILE *f)
 		"  -J, --jobs N        threads reading a dump's pages (default: one per CPU this\n"
 		"                      process may use, %u here; 1: one thread); the result is\n"
 		"                      the same for any N\n"
-		"  -j, --json          one JSON document (nestscope/scan/2)\n",
-		prog, scan_default_jobs());
+		"  -j, --json          one JSON document (nestscope/scan/2)\n"
+		"      --vmcb-rules    list the rules that make a page a VMCB, and exit\n",
+		prog, prog, scan_default_jobs());
 }
+
+/* The VMCB rules (decoders/svm/scan_rules.def): id, whether every VMCB meets it, the sentence. */
+static void list_vmcb_rules(void)
+{
+	for (size_t i = 0; i < ns_vmcb_scan_rule_count(); i++)
+		printf("%-26s %-8s %s\n", ns_vmcb_scan_rule_id(i), ns_vmcb_scan_rule_required(i) ? "required" : "scored",
+		       ns_vmcb_scan_rule_text(i));
+}
+
+enum { OPT_VMCB_RULES = 256 };
 
 int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "layout", required_argument, NULL, 'L' }, { "json", no_argument, NULL, 'j' },
 		{ "jobs", required_argument, NULL, 'J' },   { "help", no_argument, NULL, 'h' },
+		{ "vmcb-rules", no_argument, NULL, OPT_VMCB_RULES },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *layout = NULL;
@@ -181,6 +197,7 @@ int cmd_scan(int argc, char **argv)
 			break;
 		case 'j': json = true; break;
 		case 'h': usage_scan(stdout); return 0;
+		case OPT_VMCB_RULES: list_vmcb_rules(); return 0;
 		default: usage_scan(stderr); return EXIT_USAGE;
 		}
 	}
