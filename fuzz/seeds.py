@@ -88,6 +88,10 @@ with tempfile.TemporaryDirectory() as t:
 image = gzip.decompress((root / "samples/6.1.0-56-amd64/rich/l1-memory-after_vmclear.img.gz").read_bytes())
 seed("scan", "l1-low-128k", image[:0x20000])
 seed("evmcs", "l1-low-128k", image[:0x20000])
+# real VMCB pages (an AMD host's vmcb01 and vmcb02, an L1's vmcb12) side by side: scan's VMCB rules
+svm = root / "samples/svm/7.2.13+deb14-amd64/dump/hold-rich"
+seed("scan", "svm-vmcb01-vmcb02-vmcb12", b"".join((svm / f"03-{c}.bin").read_bytes()
+                                                 for c in ("vmcb01", "vmcb02", "vmcb12")))
 
 # a real QEMU stream (small RAM), and the same with a nested state added QEMU's way
 with tempfile.TemporaryDirectory() as t:

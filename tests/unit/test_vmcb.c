@@ -6,6 +6,7 @@
  * IOIO value 0x800010 is the in-L2 exit of the SVM samples (an OUT to port
  * 0x80 with an 8-bit operand; samples/svm-harness/l1svm.S).
  */
+#include "nestscope/scan.h"
 #include "nestscope/svm_explain.h"
 #include "nestscope/vmcb.h"
 #include "decoding.h"
@@ -252,12 +253,63 @@ static void field_by_vmcb(void **state)
 	assert_string_equal(text, "");
 }
 
+/* The id's bit in a set of rules met (scan_rules.def's order, by id so that the test reads as the table). */
+static uint32_t rule(const char *id)
+{
+	for (size_t i = 0; i < ns_vmcb_scan_rule_count(); i++)
+		if (!strcmp(ns_vmcb_scan_rule_id(i), id))
+			return 1u << i;
+	fail_msg("no VMCB rule %s", id);
+	return 0;
+}
+
+/*
+ * scan's VMCB rules on a page built by the APM's offsets: the fields VMRUN
+ * wants (VMRUN intercept at 010h bit 0, ASID at 058h, EFER.SVME at 400h+0D0h
+ * bit 12, RFLAGS at 400h+170h with bit 1) make a VMCB; a byte of table B-1's
+ * reserved 018h-03Bh does not, one of the host's 3E0h-3FFh does not matter.
+ */
+static void scan_rules(void **state)
+{
+	static uint8_t page[NS_VMCB_SIZE];
+	uint32_t all = (uint32_t)((1ull << ns_vmcb_scan_rule_count()) - 1), met;
+
+	(void)state;
+	assert_false(ns_vmcb_scan_is_vmcb(ns_vmcb_scan_rules_met(page)));
+	page[0x010] = 0x01;
+	page[0x058] = 0x01;
+	page[0x400 + 0x0d1] = 0x10;
+	page[0x400 + 0x170] = 0x02;
+	assert_int_equal(ns_vmcb_scan_rules_met(page), all);
+	assert_true(ns_vmcb_scan_is_vmcb(all));
+	page[0x3e0] = 0xff;
+	assert_int_equal(ns_vmcb_scan_rules_met(page), all);
+	page[0x020] = 0x01;
+	met = ns_vmcb_scan_rules_met(page);
+	assert_int_equal(met, all & ~rule("vmcb.ctrl.reserved"));
+	assert_false(ns_vmcb_scan_is_vmcb(met));
+	page[0x020] = 0;
+	/* two scored rules may fail (ASID 0: a VMCB not yet run; RFLAGS bit 1 clear), not three (CR4 bit 63) */
+	page[0x058] = 0;
+	page[0x400 + 0x170] = 0;
+	assert_true(ns_vmcb_scan_is_vmcb(ns_vmcb_scan_rules_met(page)));
+	page[0x400 + 0x148 + 7] = 0x80;
+	met = ns_vmcb_scan_rules_met(page);
+	assert_int_equal(met, all & ~rule("vmcb.ctrl.asid") & ~rule("vmcb.save.rflags.bits") & ~rule("vmcb.save.cr4.bits"));
+	assert_false(ns_vmcb_scan_is_vmcb(met));
+	/* a page with the VMRUN intercept but EFER.SVME clear is none, whatever else it holds */
+	page[0x400 + 0x148 + 7] = 0;
+	page[0x400 + 0x0d1] = 0;
+	assert_false(ns_vmcb_scan_is_vmcb(ns_vmcb_scan_rules_met(page)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(apm_offsets),   cmocka_unit_test(no_overlaps),   cmocka_unit_test(reads),
 		cmocka_unit_test(ioio),          cmocka_unit_test(page_fault),    cmocka_unit_test(int_ctl),
 		cmocka_unit_test(other_exits),   cmocka_unit_test(segment_attributes), cmocka_unit_test(field_by_vmcb),
+		cmocka_unit_test(scan_rules),
 	};
 
 	return cmocka_run_group_tests_name("vmcb", tests, NULL, NULL);
