@@ -1,5 +1,5 @@
 /*
- * The VMCS scanner (scan.h): classify and validate pages, relate the hits,
+ * The VMCS and VMCB scanner (scan.h): classify and validate pages, relate the hits,
  * and pair hardware VMCSs with vmcs12s through KVM's own pointers.
  */
 #include <stdlib.h>
