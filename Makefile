@@ -1,6 +1,7 @@
 # nestscope — build, test, install.
 #   make            libnestscope, the nestscope CLI and the crash extension (in build/)
 #   make test       unit tests (cmocka), CLI tests, integration tests (crash, gdb, QEMU, libvirt)
+#   make test-unit  the unit tests alone
 #   make test-asan  the same suite built with ASan+UBSan (in build-asan/)
 #   make test-slow  tests that boot Bochs (the layout-discovery probe; nestscope on the live kernel against a dump)
 #   make demo       triage a bundled real kernel dump (no debuginfo download)
@@ -186,6 +187,10 @@ $(BUILD)/fuzz-replay/dump%: fuzz/fuzz_dump%.c fuzz/replay.c fuzz/fuzz.h fuzz/dum
 
 test: all $(TEST_BIN) $(REPLAY_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
+
+# the unit tests (cmocka) alone: each binary, stopping at the first that fails
+test-unit: $(TEST_BIN)
+	@for t in $(TEST_BIN); do $$t || exit 1; done
 
 test-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(MAKE) BUILD=build-asan CC=clang \
