@@ -224,7 +224,7 @@ static void scan_evmcs(struct ns_scan *s, const uint8_t *page, uint64_t pa, cons
  * for the host's use, not zero (KVM keeps Hyper-V's enlightenments there).
  */
 #define VMCB_CTRL_HOST_USE 0x3e0u
-/* A VMCB meets every required rule and at least this many in all: every scored rule but two */
+/* A VMCB meets every required rule and at least this many in all: two scored rules may fail (ASID 0 before a first run) */
 #define VMCB_SCAN_MIN_MET (NS_VMCB_SCAN__COUNT - 2)
 
 enum {
