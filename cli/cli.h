@@ -80,6 +80,15 @@ struct ns_input;
 int map_input(const struct ns_input *in, struct mapped_file *mf, struct ns_error *err);
 void unmap_file(struct mapped_file *mf);
 bool is_migration_stream(const struct ns_input *in);
+/*
+ * A stream's nested states (m, its bytes mapped in mf) for the commands that take one blob per vCPU;
+ * 0, or EXIT_BAD_INPUT after one error line (a stream that does not parse, or holds no nested state).
+ */
+struct ns_migstream;
+struct ns_mig_nested;
+int read_migration(const struct ns_input *in, struct ns_migstream *m, struct mapped_file *mf);
+/* The label of a vCPU's nested state in a stream, as every command names it ("FILE: vCPU 1") */
+void migration_label(char *buf, size_t n, const char *path, const struct ns_mig_nested *nested);
 int decode_migration(const struct ns_input *in, const struct ns_render_opts *ropt, bool json, bool force,
 		     const struct blob_judging *bj);
 

@@ -44,10 +44,35 @@ bool is_migration_stream(const struct ns_input *in)
 	return ns_pread_full(in->fd, head, n, 0) && ns_migstream_detect(head, n);
 }
 
+int read_migration(const struct ns_input *in, struct ns_migstream *m, struct mapped_file *mf)
+{
+	struct ns_error err;
+
+	if (map_input(in, mf, &err) || ns_migstream_parse(mf->data, mf->len, false, m, &err)) {
+		fprintf(stderr, "%s: %s: %s\n", prog, in->name, err.msg);
+		unmap_file(mf);
+		ns_migstream_free(m);
+		return EXIT_BAD_INPUT;
+	}
+	if (!m->nnested) {
+		fprintf(stderr, "%s: %s: %zu vCPU%s and no nested state (QEMU saves it only for a KVM guest that used VMX "
+			"or SVM, for SVM only in guest mode; TCG never does)\n", prog, in->name, m->ncpus,
+			m->ncpus == 1 ? "" : "s");
+		unmap_file(mf);
+		ns_migstream_free(m);
+		return EXIT_BAD_INPUT;
+	}
+	return 0;
+}
+
+void migration_label(char *buf, size_t n, const char *path, const struct ns_mig_nested *nested)
+{
+	snprintf(buf, n, "%s: vCPU %u", path, nested->cpu);
+}
+
 int decode_migration(const struct ns_input *in, const struct ns_render_opts *ropt, bool json, bool force,
 		     const struct blob_judging *bj)
 {
-	const char *path = in->name;
 	static struct ns_migstream m;
 	struct mapped_file mf;
 	struct ns_error err;
@@ -55,29 +80,24 @@ int decode_migration(const struct ns_input *in, const struct ns_render_opts *rop
 	struct ns_report_doc doc;
 	int status = 0;
 
-	if (map_input(in, &mf, &err) || ns_migstream_parse(mf.data, mf.len, false, &m, &err)) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, err.msg);
-		unmap_file(&mf);
-		ns_migstream_free(&m);
+	if (read_migration(in, &m, &mf))
 		return EXIT_BAD_INPUT;
-	}
-	if (!m.nnested) {
-		fprintf(stderr, "%s: %s: %zu vCPU%s and no nested state (QEMU saves it only for a KVM guest that used VMX "
-			"or SVM; TCG never does)\n", prog, path, m.ncpus, m.ncpus == 1 ? "" : "s");
-		unmap_file(&mf);
-		ns_migstream_free(&m);
-		return EXIT_BAD_INPUT;
-	}
 	/* one document: a report per vCPU */
 	ns_render_doc_begin(&doc, &out, json, ropt);
 	for (size_t i = 0; i < m.nnested; i++) {
 		struct ns_nested_state ns;
 		struct ns_report rep;
-		char source[512];
+		char label[480], source[sizeof(label) + 64];
+		/*
+		 * QEMU's VMX subsection leaves out hdr.vmx.flags and the preemption timer deadline: they read as 0.
+		 * Its SVM subsection carries all of kvm_svm_nested_state_hdr (vmcb_pa) and the vmcb12.
+		 */
+		bool svm = !ns_nested_state_parse(m.nested[i].blob, m.nested[i].len, &ns, &err) &&
+			   ns.format == NS_NESTED_FORMAT_SVM;
 
-		/* QEMU's stream leaves out hdr.vmx.flags and the preemption timer deadline: they read as 0 */
-		snprintf(source, sizeof(source), "%s: vCPU %u (QEMU's cpu/nested_state; hdr.vmx.flags not in the stream)",
-			 path, m.nested[i].cpu);
+		migration_label(label, sizeof(label), in->name, &m.nested[i]);
+		snprintf(source, sizeof(source), "%s (QEMU's cpu/nested_state%s)", label,
+			 svm ? "" : "; hdr.vmx.flags not in the stream");
 		if (ns_decode_buffer(m.nested[i].blob, m.nested[i].len, NS_INPUT_NESTED_STATE, force, source, &ns, &rep,
 				     &err)) {
 			fprintf(stderr, "%s: %s\n", prog, err.msg);

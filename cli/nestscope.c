@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "nestscope/migstream.h"
 #include "nestscope/nestscope.h"
 #include "render/report_doc.h"
 #include "sources.h"
@@ -202,6 +203,8 @@ static void usage_decode(FILE *f)
 		"it and L1's own save area (vmcb01's, not vmcb12's); its fields are shown by\n"
 		"the APM's table, control area then save area as KVM's dump_vmcb() orders\n"
 		"them.  --format vmcb decodes a raw VMCB page (vmcb12, vmcb02 or vmcb01).\n"
+		"A QEMU migration stream or libvirt save image: each vCPU's nested state from\n"
+		"QEMU's cpu/nested_state subsection (VMX or SVM), decoded as a blob.\n"
 		"\n"
 		"  -f, --format FMT   auto (default), nested-state, vmcs12 or vmcb\n"
 		"  -g, --guest        show the guest-state section (a VMCB's save area)\n"
@@ -414,6 +417,34 @@ struct image {
 
 /* Where in its file a region was read: FILE@OFFSET's offset, else 0 (read_region checked the number). */
 
+/* A blob's or a raw vmcs12's image from im->buf: its first vmcs12; false (and one error line) when it has none. */
+static bool vmcs12_image(const char *spec, bool force, struct image *im)
+{
+	struct ns_error err;
+
+	if (ns_decode_buffer(im->buf, im->len, NS_INPUT_AUTO, force, spec, &im->ns, &im->rep, &err)) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		return false;
+	}
+	if (!im->rep.nvmcs) {
+		fprintf(stderr, "%s: %s holds no vmcs12\n", prog, spec);
+		return false;
+	}
+	im->is_vmcs12 = true;
+	im->guest_mode = im->rep.ns && (im->rep.ns->flags & NS_NESTED_GUEST_MODE);
+	snprintf(im->copy, sizeof(im->copy), "%s (%s)", spec, im->rep.vmcs[0].vmcs.copy);
+	im->vmcs = im->rep.vmcs[0].vmcs;
+	im->vmcs.copy = im->copy;
+	/* a blob's vmcs12 sits inside KVM_GET_NESTED_STATE's data, which has no address of its own */
+	if (im->rep.ns)
+		im->ref = (struct ns_copy_ref){ !strcmp(im->rep.vmcs[0].title, "shadow vmcs12") ? NS_CP_BLOB_SHADOW_VMCS12 : NS_CP_BLOB_VMCS12,
+						NS_AS_NONE, 0, NS_VMCS12_LAYOUT_NAME, NS_LAYOUT_BUILT_IN, im->copy };
+	else
+		im->ref = (struct ns_copy_ref){ NS_CP_REGION, NS_AS_FILE_OFFSET, region_offset(spec),
+						NS_VMCS12_LAYOUT_NAME, NS_LAYOUT_BUILT_IN, im->copy };
+	return true;
+}
+
 static void load_image(const char *spec, const char *layout_file, bool force, struct image *im)
 {
 	struct ns_error err;
@@ -423,28 +454,10 @@ static void load_image(const char *spec, const char *layout_file, bool force, st
 	if (im->len >= 4)
 		memcpy(&rev, im->buf, 4);
 	if ((rev & 0x7fffffff) == NS_VMCS12_REVISION || ns_nested_state_sniff(im->buf, im->len)) {
-		if (ns_decode_buffer(im->buf, im->len, NS_INPUT_AUTO, force, spec, &im->ns, &im->rep, &err)) {
-			fprintf(stderr, "%s: %s\n", prog, err.msg);
+		if (!vmcs12_image(spec, force, im)) {
 			free(im->buf);
 			exit(EXIT_BAD_INPUT);
 		}
-		if (!im->rep.nvmcs) {
-			fprintf(stderr, "%s: %s holds no vmcs12\n", prog, spec);
-			free(im->buf);
-			exit(EXIT_BAD_INPUT);
-		}
-		im->is_vmcs12 = true;
-		im->guest_mode = im->rep.ns && (im->rep.ns->flags & NS_NESTED_GUEST_MODE);
-		snprintf(im->copy, sizeof(im->copy), "%s (%s)", spec, im->rep.vmcs[0].vmcs.copy);
-		im->vmcs = im->rep.vmcs[0].vmcs;
-		im->vmcs.copy = im->copy;
-		/* a blob's vmcs12 sits inside KVM_GET_NESTED_STATE's data, which has no address of its own */
-		if (im->rep.ns)
-			im->ref = (struct ns_copy_ref){ !strcmp(im->rep.vmcs[0].title, "shadow vmcs12") ? NS_CP_BLOB_SHADOW_VMCS12 : NS_CP_BLOB_VMCS12,
-							NS_AS_NONE, 0, NS_VMCS12_LAYOUT_NAME, NS_LAYOUT_BUILT_IN, im->copy };
-		else
-			im->ref = (struct ns_copy_ref){ NS_CP_REGION, NS_AS_FILE_OFFSET, region_offset(spec),
-							NS_VMCS12_LAYOUT_NAME, NS_LAYOUT_BUILT_IN, im->copy };
 		return;
 	}
 	if (!find_hw_layout(rev, layout_file, &im->hw, &err) ||
@@ -599,6 +612,8 @@ static void usage_check(FILE *f)
 		"MAXPHYADDR from -c FILE ('cpuid' and 'maxphyaddr' lines; without it the rules\n"
 		"that need them are not judged).  A blob carries vmcb12's control area as KVM\n"
 		"cached it but L1's own save area (vmcb01's): its save-area rules are not judged.\n"
+		"On a QEMU migration stream or libvirt save image, each vCPU's nested state is\n"
+		"checked as its blob would be, a report each (\"FILE: vCPU N\").\n"
 		"\n"
 		"  -c, --caps SOURCE  a built-in profile (%s, the default) or a caps file:\n"
 		"                     MSRs by SDM name or index ('IA32_VMX_BASIC 0x...', '0x480 0x...',\n"
@@ -631,7 +646,8 @@ static void usage_check(FILE *f)
  * check on AMD: a format-1 nested-state blob (its control area is vmcb12's as
  * KVM cached it at VMRUN, its save area L1's own, vmcb01's) or a raw vmcb12.
  */
-static int check_svm(const char *spec, bool raw_vmcb, const char *caps_src, bool json, bool all)
+static int check_svm_buffer(const uint8_t *buf, size_t len, const char *spec, bool raw_vmcb, const char *caps_src,
+			    bool json, bool all)
 {
 	static struct ns_svm_check_report rep;
 	static struct ns_vmx_caps caps;
@@ -640,8 +656,6 @@ static int check_svm(const char *spec, bool raw_vmcb, const char *caps_src, bool
 	const char *save_not_judged = NULL, *copy;
 	char label[700];
 	struct ns_error err;
-	size_t len;
-	uint8_t *buf = read_region(spec, &len);
 
 	if (caps_src) {
 		size_t n;
@@ -649,14 +663,12 @@ static int check_svm(const char *spec, bool raw_vmcb, const char *caps_src, bool
 
 		if (ns_caps_profile(caps_src, &caps)) {
 			fprintf(stderr, "%s: %s is a VMX profile: an SVM check wants a caps file of L1's CPUID\n", prog, caps_src);
-			free(buf);
 			return EXIT_BAD_INPUT;
 		}
 		text = (char *)read_input(caps_src, &n);
 		if (ns_caps_parse_svm(text, n, caps_src, &caps, &err)) {
 			fprintf(stderr, "%s: %s\n", prog, err.msg);
 			free(text);
-			free(buf);
 			return EXIT_BAD_INPUT;
 		}
 		free(text);
@@ -664,7 +676,6 @@ static int check_svm(const char *spec, bool raw_vmcb, const char *caps_src, bool
 	if (raw_vmcb) {
 		if (len < NS_VMCB_SIZE) {
 			fprintf(stderr, "%s: %s: %zu bytes, a vmcb12 page is %u\n", prog, spec, len, NS_VMCB_SIZE);
-			free(buf);
 			return EXIT_BAD_INPUT;
 		}
 		ns_vmcb_from_page(&v, NS_VMCB_COPY_REGION, buf, len);
@@ -675,13 +686,11 @@ static int check_svm(const char *spec, bool raw_vmcb, const char *caps_src, bool
 
 		if (ns_nested_state_parse(buf, len, &ns, &err)) {
 			fprintf(stderr, "%s: %s: %s\n", prog, spec, err.msg);
-			free(buf);
 			return EXIT_BAD_INPUT;
 		}
 		if (!ns.vmcs12 || ns.vmcs12_len < NS_VMCB_SIZE) {
 			fprintf(stderr, "%s: %s holds no vmcb12 (flags 0x%x, size %u): KVM saves one only in guest mode\n", prog,
 				spec, ns.flags, ns.size);
-			free(buf);
 			return EXIT_BAD_INPUT;
 		}
 		ns_vmcb_from_page(&v, NS_VMCB_COPY_BLOB, ns.vmcs12, ns.vmcs12_len);
@@ -695,8 +704,17 @@ static int check_svm(const char *spec, bool raw_vmcb, const char *caps_src, bool
 		ns_render_svm_checks_json(&out, copy, label, &rep);
 	else
 		ns_render_svm_checks_text(&out, label, &rep, all);
-	free(buf);
 	return rep.fail ? 3 : 0;
+}
+
+static int check_svm(const char *spec, bool raw_vmcb, const char *caps_src, bool json, bool all)
+{
+	size_t len;
+	uint8_t *buf = read_region(spec, &len);
+	int rc = check_svm_buffer(buf, len, spec, raw_vmcb, caps_src, json, all);
+
+	free(buf);
+	return rc;
 }
 
 /* An SVM nested-state blob (format 1), by its header */
@@ -711,6 +729,96 @@ static bool is_svm_blob(const char *spec)
 
 	free(buf);
 	return svm;
+}
+
+/* check's capabilities without -c: the bundled profile of the VMX samples' L1 */
+#define DEFAULT_VMX_CAPS "kvm-6.1-bochs-skylake-x"
+
+/* The VMX capabilities a vmcs12 is checked against: a built-in profile or a caps file, and L1's EFER. */
+static int vmx_caps(const char *caps_src, const char *l1_efer, struct ns_vmx_caps *caps)
+{
+	struct ns_error err;
+
+	if (!ns_caps_profile(caps_src, caps)) {
+		size_t n;
+		char *text = (char *)read_input(caps_src, &n);
+		int rc = ns_caps_parse(text, n, caps_src, caps, &err);
+
+		free(text);
+		if (rc) {
+			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	if (l1_efer) {
+		char *end;
+
+		errno = 0;
+		caps->l1_efer = strtoull(l1_efer, &end, 0);
+		if (errno || end == l1_efer || *end || l1_efer[0] == '-')
+			die_usage("--l1-efer takes a number, not %s", l1_efer);
+		caps->have_l1_efer = true;
+	}
+	return 0;
+}
+
+/*
+ * check on a migration stream: each vCPU's nested state, in the stream's order, as check judges a blob (the
+ * APM's checks on an SVM state, the SDM's on a VMX one), a document each.  The worst status wins: 1 bad input,
+ * else 3 a rule fails, else 0.
+ */
+static int check_migration(const struct ns_input *in, const char *caps_given, const struct ns_guest_memory *l1mem,
+			   const char *l1_efer, enum ns_entry_insn insn, bool json, bool all)
+{
+	static struct ns_migstream m;
+	static struct image im;
+	static struct ns_check_report rep;
+	static struct ns_vmx_caps caps;
+	struct ns_out out = ns_out_file(stdout);
+	struct mapped_file mf;
+	bool have_caps = false;
+	int status = 0;
+
+	if (read_migration(in, &m, &mf))
+		return EXIT_BAD_INPUT;
+	for (size_t i = 0; i < m.nnested; i++) {
+		struct ns_nested_state ns;
+		struct ns_error err;
+		char label[PATH_MAX + 32];
+		int rc;
+
+		migration_label(label, sizeof(label), in->name, &m.nested[i]);
+		if (!ns_nested_state_parse(m.nested[i].blob, m.nested[i].len, &ns, &err) &&
+		    ns.format == NS_NESTED_FORMAT_SVM) {
+			if (l1mem->data || l1_efer || insn != NS_ENTRY_UNKNOWN)
+				die_usage("%s", "-m, --entry and --l1-efer are for a vmcs12, not a vmcb12");
+			rc = check_svm_buffer(m.nested[i].blob, m.nested[i].len, label, false, caps_given, json, all);
+		} else {
+			if (!have_caps && vmx_caps(caps_given ? caps_given : DEFAULT_VMX_CAPS, l1_efer, &caps)) {
+				rc = EXIT_BAD_INPUT;
+			} else {
+				have_caps = true;
+				memset(&im, 0, sizeof(im));
+				im.buf = m.nested[i].blob;
+				im.len = m.nested[i].len;
+				if (!vmcs12_image(label, false, &im)) {
+					rc = EXIT_BAD_INPUT;
+				} else {
+					ns_check_vmcs12_entry(&im.vmcs, &caps, l1mem, insn, &rep);
+					if (json)
+						ns_render_checks_json(&out, &im.ref, NULL, &rep);
+					else
+						ns_render_checks_text(&out, &im.ref, &rep, all);
+					rc = rep.fail ? 3 : 0;
+				}
+			}
+		}
+		if (rc == EXIT_BAD_INPUT || (rc && !status))
+			status = rc;
+	}
+	unmap_file(&mf);
+	ns_migstream_free(&m);
+	return status;
 }
 
 static int cmd_check(int argc, char **argv)
@@ -732,11 +840,10 @@ static int cmd_check(int argc, char **argv)
 	uint8_t *l1buf = NULL;
 	static struct ns_check_report rep;
 	static struct ns_vmx_caps caps;
-	const char *caps_src = "kvm-6.1-bochs-skylake-x";
+	const char *caps_src = DEFAULT_VMX_CAPS;
 	enum ns_entry_insn insn = NS_ENTRY_UNKNOWN;
 	bool all = false, json = false;
 	struct ns_out out = ns_out_file(stdout);
-	struct ns_error err;
 	int c;
 
 	optind = 1;
@@ -834,31 +941,26 @@ static int cmd_check(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		die_usage("%s", "check takes one FILE");
+	if (!raw_vmcb && !is_region(argv[optind])) {
+		/* a migration stream or libvirt save image: each vCPU's nested state is checked as its blob would be */
+		struct ns_input in;
+
+		open_input(argv[optind], &in);
+		if (is_migration_stream(&in)) {
+			int rc = check_migration(&in, caps_given ? caps_src : NULL, &l1mem, l1_efer, insn, json, all);
+
+			ns_input_close(&in);
+			return rc;
+		}
+		ns_input_close(&in);
+	}
 	if (raw_vmcb || is_svm_blob(argv[optind])) {
 		if (l1buf || l1_efer || insn != NS_ENTRY_UNKNOWN)
 			die_usage("%s", "-m, --entry and --l1-efer are for a vmcs12, not a vmcb12");
 		return check_svm(argv[optind], raw_vmcb, caps_given ? caps_src : NULL, json, all);
 	}
-	if (!ns_caps_profile(caps_src, &caps)) {
-		size_t n;
-		char *text = (char *)read_input(caps_src, &n);
-		int rc = ns_caps_parse(text, n, caps_src, &caps, &err);
-
-		free(text);
-		if (rc) {
-			fprintf(stderr, "%s: %s\n", prog, err.msg);
-			return EXIT_BAD_INPUT;
-		}
-	}
-	if (l1_efer) {
-		char *end;
-
-		errno = 0;
-		caps.l1_efer = strtoull(l1_efer, &end, 0);
-		if (errno || end == l1_efer || *end || l1_efer[0] == '-')
-			die_usage("--l1-efer takes a number, not %s", l1_efer);
-		caps.have_l1_efer = true;
-	}
+	if (vmx_caps(caps_src, l1_efer, &caps))
+		return EXIT_BAD_INPUT;
 	load_image(argv[optind], NULL, false, &im);
 	if (!im.is_vmcs12) {
 		fprintf(stderr, "%s: %s is not a vmcs12: the SDM checks run on the VMCS L1 wrote\n", prog, argv[optind]);

@@ -3,7 +3,7 @@ and nested-state blobs KVM wrote, hardware VMCS pages of the real dumps (as
 `nestscope scan` finds them), the bundled profiles, Bochs's layout file, the
 real L1 memory image, and a real QEMU migration stream (QEMU holding that
 image, migrated to a file) with the nested-state subsection QEMU writes for
-a real blob added.
+a real VMX blob, and for a real SVM blob of each SVM sample kernel, added.
 usage: seeds.py NESTSCOPE OUTDIR
 """
 import gzip
@@ -18,7 +18,7 @@ import tempfile
 root = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(root / "tests" / "integration"))
 import itest  # noqa: E402
-from qemustream import Stream, nested_subsection  # noqa: E402
+from qemustream import HDR, Stream, nested_subsection, with_nested  # noqa: E402
 
 nestscope, out = sys.argv[1], pathlib.Path(sys.argv[2])
 shutil.rmtree(out, ignore_errors=True)
@@ -102,12 +102,13 @@ with tempfile.TemporaryDirectory() as t:
     w = Stream(b)
     w.walk()
     cpu = ("cpu", 0)
-    sub, sd = nested_subsection(blobs[0].read_bytes())
-    desc = json.loads(json.dumps(w.desc))
-    [d for d in desc["devices"] if (d["name"], d["instance_id"]) == cpu][0].setdefault("subsections", []).append(sd)
-    js = json.dumps(desc).encode()
-    nested = b[:w.ends[cpu]] + sub + b[w.ends[cpu]:w.desc_at] + bytes([6]) + struct.pack(">I", len(js)) + js
-    seed("migstream", "qemu-7.2-nested", nested)
+    seed("migstream", "qemu-7.2-nested", with_nested(b, w, {cpu: nested_subsection(blobs[0].read_bytes())}))
+    # AMD SVM: QEMU's cpu/kvm_nested_state/svm subsection for each sample kernel's first in-L2 SVM blob
+    for k in sorted(root.glob("samples/svm/*/blobs/basic")):
+        in_l2 = [x for x in sorted(k.glob("*-nested-state.bin")) if x.stat().st_size > HDR][:1]
+        for x in in_l2:
+            seed("migstream", f"qemu-7.2-svm-nested-{k.parent.parent.name}",
+                 with_nested(b, w, {cpu: nested_subsection(x.read_bytes())}))
 print("seeds:", ", ".join(f"{k} {v}" for k, v in sorted(n.items())))
 
 # The dump harnesses (fuzz_dump_*): each bundled kdump made small.  A seed

@@ -24,6 +24,7 @@
 
 #include "formats/json_in.h"
 #include "nestscope/migstream.h"
+#include "nestscope/vmcs12.h"
 
 #define MAGIC 0x5145564du /* "QEVM" */
 #define VERSION 3u
@@ -59,6 +60,11 @@ struct parse {
 	bool in_cpu;
 	uint32_t cpu;
 	struct ns_mig_nested *nested;
+	struct nested_build {
+		bool have_format, have_size;
+		uint64_t format, size;  /* the format and size fields */
+		size_t carried;      /* the end of the furthest part the stream gave */
+	} nb;
 };
 
 static int fail(struct rd *r, const char *what)
@@ -213,54 +219,156 @@ static bool array_member(struct json_object *o, const char *k, struct json_objec
 	return !*a || json_object_is_type(*a, json_type_array);
 }
 
-/* A field the nested-state reader wants: copied into the blob being built. */
-static void nested_field(struct parse *p, const char *vmsd, const char *name, const uint8_t *data, size_t len)
+/*
+ * QEMU's cpu/nested_state subsection (target/i386/machine.c, the same from
+ * QEMU 5.1, where "KVM: add support for AMD nested live migration" added
+ * the SVM part, to QEMU 7.2 and 10.x): a VMSTATE_STRUCT_POINTER to struct
+ * kvm_nested_state whose vmstate "cpu/kvm_nested_state" has the fields
+ * flags, format and size and two subsections:
+ *
+ *   "cpu/kvm_nested_state/vmx"  hdr.vmx.vmxon_pa, hdr.vmx.vmcs12_pa,
+ *       hdr.vmx.smm.flags; needed when format is VMX and vmxon_pa is not -1;
+ *       its subsections ".../vmx/vmcs12" and ".../vmx/shadow_vmcs12" (4 KiB
+ *       each) are needed when size reaches them.
+ *   "cpu/kvm_nested_state/svm"  hdr.svm.vmcb_pa, then data.svm[0].vmcb12 as
+ *       a field (VMSTATE_UINT8_ARRAY of KVM_STATE_NESTED_SVM_VMCB_SIZE), not
+ *       a subsection; needed when format is SVM and size is more than the
+ *       header (KVM saves a vmcb12 only in guest mode).  cpu/nested_state is
+ *       needed only when one of the two is, so QEMU leaves out an SVM state
+ *       without vmcb12 altogether (its GUEST_MODE and GIF_SET flags travel in
+ *       the cpu section's hflags and hflags2).
+ *
+ * Each field is put back at its place in struct kvm_nested_state
+ * (arch/x86/include/uapi/asm/kvm.h, 5.8 to 7.x: flags u16, format u16, size
+ * u32, then the 120-byte hdr union: kvm_vmx_nested_state_hdr {vmxon_pa,
+ * vmcs12_pa, smm.flags, pad, flags, preemption_timer_deadline} or
+ * kvm_svm_nested_state_hdr {vmcb_pa}, then data at 128).  What QEMU does
+ * not send (hdr.vmx.flags, preemption_timer_deadline, the header's padding)
+ * stays 0.
+ */
+enum vendor { ANY_FORMAT = -1, VMX = NS_NESTED_FORMAT_VMX, SVM = NS_NESTED_FORMAT_SVM };
+
+static const struct nested_row {
+	const char *vmsd, *name;
+	enum vendor vendor;   /* the format the subsection belongs to */
+	size_t off, size;     /* where in struct kvm_nested_state, and the field's bytes in the stream */
+	bool bytes;           /* a byte array, copied as is (else a big-endian integer, stored little-endian) */
+	const char *what;     /* what the size is, for a message */
+} nested_rows[] = {
+	{ "cpu/kvm_nested_state", "flags", ANY_FORMAT, 0, 2, false, "a u16" },
+	{ "cpu/kvm_nested_state", "format", ANY_FORMAT, 2, 2, false, "a u16" },
+	{ "cpu/kvm_nested_state", "size", ANY_FORMAT, 4, 4, false, "a u32" },
+	{ "cpu/kvm_nested_state/vmx", "hdr.vmx.vmxon_pa", VMX, 8, 8, false, "a u64" },
+	{ "cpu/kvm_nested_state/vmx", "hdr.vmx.vmcs12_pa", VMX, 16, 8, false, "a u64" },
+	{ "cpu/kvm_nested_state/vmx", "hdr.vmx.smm.flags", VMX, 24, 2, false, "a u16" },
+	{ "cpu/kvm_nested_state/vmx/vmcs12", "data.vmx[0].vmcs12", VMX, NS_NESTED_HDR_SIZE, NS_VMCS12_REGION_SIZE, true,
+	  "KVM_STATE_NESTED_VMX_VMCS_SIZE" },
+	{ "cpu/kvm_nested_state/vmx/shadow_vmcs12", "data.vmx[0].shadow_vmcs12", VMX,
+	  NS_NESTED_HDR_SIZE + NS_VMCS12_REGION_SIZE, NS_VMCS12_REGION_SIZE, true, "KVM_STATE_NESTED_VMX_VMCS_SIZE" },
+	{ "cpu/kvm_nested_state/svm", "hdr.svm.vmcb_pa", SVM, 8, 8, false, "a u64" },
+	{ "cpu/kvm_nested_state/svm", "data.svm[0].vmcb12", SVM, NS_NESTED_HDR_SIZE, NS_NESTED_SVM_VMCB_SIZE, true,
+	  "KVM_STATE_NESTED_SVM_VMCB_SIZE" },
+};
+
+#define NESTED_VMSD "cpu/kvm_nested_state"
+
+static const char *vendor_name(unsigned format)
 {
-	static const struct {
-		const char *vmsd, *name;
-		size_t off, size;     /* where in struct kvm_nested_state, how wide (0: raw bytes) */
-	} map[] = {
-		{ "cpu/kvm_nested_state", "flags", 0, 2 },
-		{ "cpu/kvm_nested_state", "format", 2, 2 },
-		{ "cpu/kvm_nested_state", "size", 4, 4 },
-		{ "cpu/kvm_nested_state/vmx", "hdr.vmx.vmxon_pa", 8, 8 },
-		{ "cpu/kvm_nested_state/vmx", "hdr.vmx.vmcs12_pa", 16, 8 },
-		{ "cpu/kvm_nested_state/vmx", "hdr.vmx.smm.flags", 24, 2 },
-		{ "cpu/kvm_nested_state/vmx/vmcs12", "data.vmx[0].vmcs12", 128, 0 },
-		{ "cpu/kvm_nested_state/vmx/shadow_vmcs12", "data.vmx[0].shadow_vmcs12", 128 + 4096, 0 },
-	};
+	return format == VMX ? "VMX" : format == SVM ? "SVM" : "neither VMX nor SVM";
+}
 
-	if (!p->in_cpu || !vmsd || strncmp(vmsd, "cpu/kvm_nested_state", 20))
-		return;
+/* A field of the nested state: put back into the blob being built, or one error when it cannot be. */
+static int nested_field(struct parse *p, const char *vmsd, const char *name, const uint8_t *data, size_t len)
+{
+	const struct nested_row *row = NULL;
+	struct nested_build *nb = &p->nb;
+	uint64_t v = 0;
+
+	if (!p->in_cpu || !vmsd || strncmp(vmsd, NESTED_VMSD, strlen(NESTED_VMSD)))
+		return NS_OK;
 	if (!p->nested) {
-		struct ns_mig_nested *n = realloc(p->m->nested, (p->m->nnested + 1) * sizeof(*n));
+		struct ns_mig_nested *n;
 
-		if (!n || p->m->nnested >= NS_MIG_MAX_CPUS)
-			return;
+		if (p->m->nnested >= NS_MIG_MAX_CPUS)
+			return fail(&p->r, "nested state for more vCPUs than a machine has");
+		if (!(n = realloc(p->m->nested, (p->m->nnested + 1) * sizeof(*n))))
+			return ns_fail(p->r.err, NS_ERR_NOMEM, "no memory for the nested state of vCPU %u", p->cpu);
 		p->m->nested = n;
 		p->nested = &n[p->m->nnested++];
 		memset(p->nested, 0, sizeof(*p->nested));
 		p->nested->cpu = p->cpu;
+		memset(nb, 0, sizeof(*nb));
 	}
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		uint64_t v = 0;
+	for (size_t i = 0; i < sizeof(nested_rows) / sizeof(nested_rows[0]) && !row; i++)
+		if (!strcmp(vmsd, nested_rows[i].vmsd) && !strcmp(name, nested_rows[i].name))
+			row = &nested_rows[i];
+	if (!row)
+		return NS_OK; /* a field a later QEMU may add: not part of the blob we know */
+	if (len != row->size) {
+		char what[160];
 
-		if (strcmp(vmsd, map[i].vmsd) || strcmp(name, map[i].name))
-			continue;
-		if (!map[i].size) {
-			memcpy(p->nested->blob + map[i].off, data, len < 4096 ? len : 4096);
-			return;
+		snprintf(what, sizeof(what), "%s %s is %zu bytes where it is %s (%zu)", row->vmsd, row->name, len, row->what,
+			 row->size);
+		return fail(&p->r, what);
+	}
+	if (row->vendor != ANY_FORMAT) {
+		/* the format field comes before the subsections: a vendor's subsection must match it */
+		unsigned format = (unsigned)nb->format;
+
+		if (!nb->have_format || format != (unsigned)row->vendor) {
+			char what[200];
+
+			snprintf(what, sizeof(what), "vCPU %u: the %s subsection (%s) where the nested state's format is %u (%s)",
+				 p->cpu, vendor_name((unsigned)row->vendor), row->vmsd, format,
+				 nb->have_format ? vendor_name(format) : "never given");
+			return fail(&p->r, what);
 		}
-		if (len != map[i].size)
-			return;
+	}
+	if (row->bytes) {
+		memcpy(p->nested->blob + row->off, data, len);
+	} else {
 		/* the stream is big-endian; struct kvm_nested_state is little-endian */
 		for (size_t k = 0; k < len; k++)
 			v = v << 8 | data[k];
 		for (size_t k = 0; k < len; k++)
-			p->nested->blob[map[i].off + k] = (uint8_t)(v >> (8 * k));
-		if (!strcmp(name, "size"))
-			p->nested->len = v < NS_MIG_NESTED_MAX ? (size_t)v : NS_MIG_NESTED_MAX;
+			p->nested->blob[row->off + k] = (uint8_t)(v >> (8 * k));
 	}
+	if (row->off + len > nb->carried)
+		nb->carried = row->off + len;
+	if (!strcmp(name, "format")) {
+		nb->have_format = true;
+		nb->format = v;
+	}
+	if (!strcmp(name, "size")) {
+		nb->have_size = true;
+		nb->size = v;
+	}
+	return NS_OK;
+}
+
+/* After a cpu section: the size field against what the stream carried, into the blob's length. */
+static int nested_done(struct parse *p)
+{
+	struct nested_build *nb = &p->nb;
+	size_t carried = nb->carried > NS_NESTED_HDR_SIZE ? nb->carried : NS_NESTED_HDR_SIZE;
+	char what[200];
+
+	if (!p->nested)
+		return NS_OK;
+	if (!nb->have_size || nb->size < NS_NESTED_HDR_SIZE) {
+		snprintf(what, sizeof(what), "vCPU %u: %s without a size of at least its %u-byte header (%s %llu)", p->cpu,
+			 NESTED_VMSD, NS_NESTED_HDR_SIZE, nb->have_size ? "size" : "no size field",
+			 (unsigned long long)nb->size);
+		return fail(&p->r, what);
+	}
+	/* QEMU sends every part of the blob its size reaches (the `needed` conditions above) */
+	if (nb->size > carried) {
+		snprintf(what, sizeof(what), "vCPU %u: nested state of size %llu, but its subsections carry %zu bytes",
+			 p->cpu, (unsigned long long)nb->size, carried);
+		return fail(&p->r, what);
+	}
+	p->nested->len = (size_t)nb->size;
+	return NS_OK;
 }
 
 static int vmsd(struct parse *p, struct json_object *desc, const char *name, int depth);
@@ -300,7 +408,8 @@ static int field(struct parse *p, struct json_object *f, const char *vmsd_name, 
 	/* every other type is `size` bytes an element ("nullptr": the byte '0') */
 	if (size > (1u << 24) || (size && count > (UINT64_MAX / size)) || !need(r, (size_t)(size * count)))
 		return r->bad ? NS_ERR_FORMAT : fail(r, "a vmstate field larger than the stream");
-	nested_field(p, vmsd_name, fname, r->b + r->pos, (size_t)(size * count));
+	if ((rc = nested_field(p, vmsd_name, fname, r->b + r->pos, (size_t)(size * count))))
+		return rc;
 	r->pos += (size_t)(size * count);
 	return NS_OK;
 }
@@ -435,6 +544,8 @@ static int sections(struct parse *p)
 			p->nested = NULL;
 			p->m->ncpus += p->in_cpu;
 			rc = vmsd(p, d, name, 0);
+			if (!rc)
+				rc = nested_done(p);
 			p->in_cpu = false;
 			if (rc)
 				return rc;
@@ -494,12 +605,6 @@ int ns_migstream_parse(const uint8_t *buf, size_t len, bool want_ram, struct ns_
 	if ((rc = description(&p)) == NS_OK)
 		rc = sections(&p);
 	json_object_put(p.d);
-	/* a nested state whose size was never read is dropped: its blob would be empty */
-	for (size_t i = 0; i < m->nnested;)
-		if (m->nested[i].len < 128)
-			m->nested[i] = m->nested[--m->nnested];
-		else
-			i++;
 	return rc;
 }
 

@@ -26,7 +26,6 @@
 
 #define INVALID_GPA (~0ull)
 #define PAGE_SIZE 4096u
-#define SVM_VMCB_SIZE 0x1000u /* KVM_STATE_NESTED_SVM_VMCB_SIZE */
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
@@ -168,7 +167,7 @@ int ns_nested_state_parse(const uint8_t *buf, size_t len, struct ns_nested_state
 		if (ns->size > NS_NESTED_HDR_SIZE) {
 			size_t n = ns->size - NS_NESTED_HDR_SIZE;
 			ns->vmcs12 = buf + NS_NESTED_HDR_SIZE;
-			ns->vmcs12_len = n > SVM_VMCB_SIZE ? SVM_VMCB_SIZE : n;
+			ns->vmcs12_len = n > NS_NESTED_SVM_VMCB_SIZE ? NS_NESTED_SVM_VMCB_SIZE : n;
 		}
 		return NS_OK;
 	}
@@ -490,10 +489,11 @@ RULE(svm_vmcb_pa_range)
 
 RULE(svm_size)
 {
-	if (!j->svm || !j->guest || j->ns->size < NS_NESTED_HDR_SIZE || j->ns->size >= NS_NESTED_HDR_SIZE + SVM_VMCB_SIZE)
+	if (!j->svm || !j->guest || j->ns->size < NS_NESTED_HDR_SIZE ||
+	    j->ns->size >= NS_NESTED_HDR_SIZE + NS_NESTED_SVM_VMCB_SIZE)
 		return false;
 	snprintf(d, n, "size %u holds no vmcb12 (it needs %u) but flags has GUEST_MODE", j->ns->size,
-		 NS_NESTED_HDR_SIZE + SVM_VMCB_SIZE);
+		 NS_NESTED_HDR_SIZE + NS_NESTED_SVM_VMCB_SIZE);
 	return true;
 }
 
@@ -584,7 +584,7 @@ RULE(size_regions)
 	if (s < NS_NESTED_HDR_SIZE)
 		return false;  /* blob.size.header */
 	if (j->svm) {
-		want = NS_NESTED_HDR_SIZE + (j->guest ? SVM_VMCB_SIZE : 0);
+		want = NS_NESTED_HDR_SIZE + (j->guest ? NS_NESTED_SVM_VMCB_SIZE : 0);
 		if (s == want || (j->guest && s < want))  /* too short: blob.svm.size */
 			return false;
 		snprintf(d, n, "size %u where svm_get_nested_state writes %u (%s)", s, want,

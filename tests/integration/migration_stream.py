@@ -12,9 +12,18 @@ added to each cpu section of the real stream here, following QEMU's format
 (target/i386/machine.c: cpu/nested_state > cpu/kvm_nested_state {flags,
 format, size} > .../vmx {hdr.vmx.vmxon_pa, vmcs12_pa, smm.flags} >
 .../vmx/vmcs12 [4096]), with the vmstate description extended to match,
-from two real KVM_GET_NESTED_STATE blobs.  `decode` must give what it gives
-for the blobs themselves (hdr.vmx.flags is not in QEMU's stream: 0).  The
-same stream behind a libvirt save-image header decodes the same.
+from two real KVM_GET_NESTED_STATE blobs.  `decode` and `check` must give
+what they give for the blobs themselves (hdr.vmx.flags is not in QEMU's
+stream: 0).  The same stream behind a libvirt save-image header decodes the
+same.
+
+AMD SVM likewise, from the real SVM blobs of both sample kernels (6.1 and
+7.2): QEMU's ".../svm" subsection {hdr.svm.vmcb_pa, data.svm[0].vmcb12
+[4096]} holds all of an SVM blob but the header's padding, so `decode`,
+`decode --json` and `check` of the stream match the blob's; a blob of the
+header alone is left out as QEMU's `needed` leaves it out.  Hostile streams
+(the format against the vendor's subsection, a size the subsections do not
+carry, a vmcb12 of the wrong length) get one error line and exit 1.
 
 A small reader of the test's own (qemustream.py, not nestscope's) finds the
 section boundaries.
@@ -30,7 +39,7 @@ import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import itest  # noqa: E402
-from qemustream import Stream, nested_subsection  # noqa: E402
+from qemustream import HDR, SVM_VMCB_SIZE, Stream, nested_subsection, with_nested  # noqa: E402
 
 nestscope = sys.argv[1]
 check = itest.Checks()
@@ -69,16 +78,7 @@ with tempfile.TemporaryDirectory() as d:
     w.walk()
     cpus = sorted(k for k in w.ends if k[0] == "cpu")
     check(len(cpus) == 2, f"the test's own reader walks the stream to its end: cpu sections {cpus}")
-    out, last = bytearray(), 0
-    desc = json.loads(json.dumps(w.desc))
-    devs = {(x["name"], x["instance_id"]): x for x in desc["devices"]}
-    for cpu, blob in zip(cpus, BLOBS):
-        sub, sd = nested_subsection(pathlib.Path(blob).read_bytes())
-        out += b[last:w.ends[cpu]] + sub
-        last = w.ends[cpu]
-        devs[cpu].setdefault("subsections", []).append(sd)
-    js = json.dumps(desc).encode()
-    out += b[last:w.desc_at] + bytes([6]) + struct.pack(">I", len(js)) + js
+    out = with_nested(b, w, {cpu: nested_subsection(pathlib.Path(blob).read_bytes()) for cpu, blob in zip(cpus, BLOBS)})
     nested = d / "nested.stream"
     nested.write_bytes(bytes(out))
     r = run("decode", "--json", str(nested))
@@ -95,6 +95,14 @@ with tempfile.TemporaryDirectory() as d:
               {k: v for k, v in got.get("nested_state", {}).items() if k in same_hdr} == same_hdr and
               got["nested_state"]["vmx_flags"] == "0x0",
               f"vCPU {i}: the stream's nested state decodes as the blob {blob} does (hdr.vmx.flags not in the stream)")
+
+    # check: each vCPU's vmcs12 judged as the blob's, a document each, named "FILE: vCPU N"
+    for args in ((), ("--json",)):
+        r = run("check", *args, str(nested))
+        want = "".join(run("check", *args, blob).stdout.replace(blob, f"{nested}: vCPU {i}")
+                       for i, blob in enumerate(BLOBS))
+        check(r.returncode == 0 and r.stdout == want and r.stdout,
+              f"check {' '.join(args)} of the stream: each vCPU's report is its blob's [{r.stderr.strip()}]")
 
     # the same stream behind a libvirt save-image header (libvirt's qemu_saveimage.h)
     xml = b"<domain type='qemu'><name>saved</name></domain>\0" + bytes(1024)
@@ -113,4 +121,72 @@ with tempfile.TemporaryDirectory() as d:
         (d / "bad").write_bytes(bytes(data))
         r = run("decode", str(d / "bad"))
         check(r.returncode == 1 and r.stderr.count("\n") == 1, f"a stream {what}: {r.stderr.strip()}")
+    # AMD SVM: QEMU's "cpu/kvm_nested_state/svm" subsection {hdr.svm.vmcb_pa, data.svm[0].vmcb12} for the real
+    # SVM blobs of each sample kernel.  vCPU 0 holds an in-L2 blob (GUEST_MODE|GIF_SET, vmcb_pa, 4224 bytes),
+    # vCPU 1 one of the header alone (128 bytes): QEMU leaves its whole cpu/nested_state out.  The SVM
+    # subsection carries every byte of the blob but the header's padding (0 in KVM's blobs too), so the stream
+    # must decode and check exactly as the blob does; expected header values from the manifest.
+    for kdir in sorted(pathlib.Path("samples/svm").glob("*/manifest.json")):
+        kernel, sman = kdir.parent.name, json.loads(kdir.read_text())
+        steps = {(c, st["step"]): st for c, cfg in sman["configs"].items() for st in cfg["steps"]}
+        in_l2 = next(st for (c, _), st in sorted(steps.items()) if c == "rich-npt" and st["blob"]["size"] > HDR)
+        alone = next(st for (c, _), st in sorted(steps.items()) if c == "basic" and st["blob"]["size"] == HDR)
+        bl2 = kdir.parent / "blobs/rich-npt" / in_l2["blob"]["file"]
+        b128 = kdir.parent / "blobs/basic" / alone["blob"]["file"]
+        raw2 = bl2.read_bytes()
+        check(len(raw2) == in_l2["blob"]["size"] == HDR + SVM_VMCB_SIZE and in_l2["blob"]["guest_mode"],
+              f"{kernel}: {bl2.name} is an in-L2 blob of {len(raw2)} bytes (manifest)")
+        check(nested_subsection(b128.read_bytes()) is None,
+              f"{kernel}: {b128.name} ({alone['blob']['size']} bytes, no vmcb12): QEMU writes no cpu/nested_state")
+        sstream = d / f"svm-{kernel}.stream"
+        sstream.write_bytes(with_nested(b, w, {cpus[0]: nested_subsection(raw2),
+                                               cpus[1]: nested_subsection(b128.read_bytes())}))
+        r = run("decode", "--json", str(sstream))
+        whole = itest.json_docs(r.stdout)
+        reps = whole[0]["reports"] if len(whole) == 1 else []
+        want = json.loads(run("decode", "--json", str(bl2)).stdout)["reports"][0]
+        strip = lambda rep: {k: v for k, v in rep.items() if k not in ("source", "vcpu")}
+        check(r.returncode == 0 and len(reps) == 1 and strip(reps[0]) == strip(want),
+              f"{kernel}: decode --json of the stream: vCPU 0's report is the blob's, member for member "
+              f"({len(reps)} report; vCPU 1's state QEMU left out) [{r.stderr.strip()}]")
+        ns = reps[0]["nested_state"] if reps else {}
+        check([ns.get(k) for k in ("format_number", "size", "nested_flags", "vmcb_pa")] ==
+              [1, in_l2["blob"]["size"], in_l2["blob"]["flags"], in_l2["blob"]["vmcb_pa"]],
+              f"{kernel}: its header is the manifest's: {[ns.get(k) for k in ('size', 'nested_flags', 'vmcb_pa')]}")
+        body = lambda text: [x for x in text.splitlines() if not x.startswith("source:")]
+        rt, bt = run("decode", str(sstream)), run("decode", str(bl2))
+        check(rt.returncode == 0 and body(rt.stdout) == body(bt.stdout) and "vCPU 0" in rt.stdout,
+              f"{kernel}: decode (text) of the stream prints what it prints for the blob but the source line")
+        for args in ((), ("--json",), ("-c", str(bl2.parent / "cpuid.txt"))):
+            rc, bc = run("check", *args, str(sstream)), run("check", *args, str(bl2))
+            # the stream's vCPU is named as decode names it, "FILE: vCPU 0"; all else is the blob's
+            same = rc.stdout.replace(f"{sstream}: vCPU 0", "F") == bc.stdout.replace(str(bl2), "F")
+            check(rc.returncode == bc.returncode and same and rc.stdout,
+                  f"{kernel}: check {' '.join(args)} of the stream gives what it gives for the blob "
+                  f"(exit {rc.returncode}) [{rc.stderr.strip()}]")
+        xml = b"<domain type='kvm'><name>svm</name></domain>\0"
+        hdr = b"LibvirtQemudSave" + struct.pack("<IIIII", 2, len(xml), 0, 0, 0) + bytes(14 * 4)
+        (d / "svm-saved.img").write_bytes(hdr + xml + sstream.read_bytes())
+        r = run("decode", "--json", str(d / "svm-saved.img"))
+        check(r.returncode == 0 and [strip(x) for doc in itest.json_docs(r.stdout) for x in doc["reports"]] ==
+              [strip(want)], f"{kernel}: a libvirt save image of that stream decodes the same")
+
+        # hostile streams: one error line, exit 1
+        only = with_nested(b, w, {cpus[0]: nested_subsection(b128.read_bytes())})
+        (d / "bad").write_bytes(only)
+        r = run("decode", str(d / "bad"))
+        check(r.returncode == 1 and r.stderr.count("\n") == 1 and "no nested state" in r.stderr,
+              f"{kernel}: only header-alone SVM states: {r.stderr.strip()}")
+        for what, sub, say in (
+                ("format 0 (VMX) with the svm subsection", nested_subsection(raw2, fmt=0), "format is 0 (VMX)"),
+                ("format 1 (SVM) with the vmx subsection", nested_subsection(raw2, vendor="vmx"), "format is 1 (SVM)"),
+                ("size 8320, more than the subsection carries", nested_subsection(raw2, size=HDR + 2 * SVM_VMCB_SIZE),
+                 "carry 4224 bytes"),
+                ("size 64, less than the header", nested_subsection(raw2, size=HDR // 2), "at least its 128-byte"),
+                ("a vmcb12 of 2048 bytes", nested_subsection(raw2, vmcb_len=SVM_VMCB_SIZE // 2),
+                 "KVM_STATE_NESTED_SVM_VMCB_SIZE")):
+            (d / "bad").write_bytes(with_nested(b, w, {cpus[0]: sub}))
+            r = run("decode", str(d / "bad"))
+            check(r.returncode == 1 and r.stderr.count("\n") == 1 and say in r.stderr,
+                  f"{kernel}: a stream with {what}: {r.stderr.strip()}")
 check.finish()

@@ -91,26 +91,66 @@ class Stream:
                 raise ValueError(f"section type {t}")
 
 
-def nested_subsection(blob):
-    """The cpu/nested_state subsection for a blob, and its vmstate description, as QEMU writes them."""
-    flags, fmt, size = struct.unpack_from("<HHI", blob, 0)
-    vmxon, vmcs12, smm = struct.unpack_from("<QQH", blob, 8)
+HDR = 128  # offsetof(struct kvm_nested_state, data) (arch/x86/include/uapi/asm/kvm.h)
+VMX_VMCS_SIZE = 0x1000  # KVM_STATE_NESTED_VMX_VMCS_SIZE
+SVM_VMCB_SIZE = 0x1000  # KVM_STATE_NESTED_SVM_VMCB_SIZE
+FORMAT_SVM = 1  # KVM_STATE_NESTED_FORMAT_SVM
+
+
+def nested_subsection(blob, fmt=None, size=None, vmcb_len=SVM_VMCB_SIZE, vendor=None):
+    """The cpu/nested_state subsection for a blob, and its vmstate description, as QEMU writes them
+    (target/i386/machine.c, QEMU 5.1 to 10.x): the struct's flags, format, size, then the vendor's
+    subsection.  VMX: "cpu/kvm_nested_state/vmx" {hdr.vmx.vmxon_pa, vmcs12_pa, smm.flags} with the
+    subsection ".../vmx/vmcs12" (4 KiB).  SVM: "cpu/kvm_nested_state/svm" {hdr.svm.vmcb_pa,
+    data.svm[0].vmcb12 [KVM_STATE_NESTED_SVM_VMCB_SIZE]}, the vmcb12 a field, not a subsection.
+    None where QEMU writes nothing: an SVM state of the header alone (svm_nested_state_needed() wants
+    size > offsetof(data), and nested_state_needed() one of the vendors' conditions).
+    fmt, size, vmcb_len and vendor ("vmx", "svm") override what is written, for hostile streams."""
+    flags, bfmt, bsize = struct.unpack_from("<HHI", blob, 0)
+    vendor = vendor or ("svm" if bfmt == FORMAT_SVM else "vmx")
+    if vendor == "svm" and bfmt == FORMAT_SVM and bsize <= HDR and size is None:
+        return None
+    fmt, size = bfmt if fmt is None else fmt, bsize if size is None else size
 
     def sub(name, body):
         return bytes([5, len(name)]) + name.encode() + struct.pack(">I", 1) + body
-    u = [{"name": n, "type": t, "size": s} for n, t, s in (("flags", "uint16", 2), ("format", "uint16", 2),
-                                                        ("size", "uint32", 4))]
-    vmx = [{"name": n, "type": t, "size": s} for n, t, s in (("hdr.vmx.vmxon_pa", "uint64", 8),
-                                                          ("hdr.vmx.vmcs12_pa", "uint64", 8),
-                                                          ("hdr.vmx.smm.flags", "uint16", 2))]
-    vmcs = [{"name": "data.vmx[0].vmcs12", "array_len": 4096, "type": "uint8", "size": 1}]
-    data = sub("cpu/nested_state",
-               struct.pack(">HHI", flags, fmt, size) +
-               sub("cpu/kvm_nested_state/vmx", struct.pack(">QQH", vmxon, vmcs12, smm) +
-                   sub("cpu/kvm_nested_state/vmx/vmcs12", blob[128:128 + 4096])))
+
+    def fields(*rows):
+        return [{"name": n, "type": t, "size": s} for n, t, s in rows]
+    u = fields(("flags", "uint16", 2), ("format", "uint16", 2), ("size", "uint32", 4))
+    if vendor == "svm":
+        vmcb_pa, = struct.unpack_from("<Q", blob, 8)
+        vmcb12 = (blob[HDR:HDR + SVM_VMCB_SIZE] + bytes(SVM_VMCB_SIZE))[:vmcb_len]
+        vend = sub("cpu/kvm_nested_state/svm", struct.pack(">Q", vmcb_pa) + vmcb12)
+        vdesc = {"vmsd_name": "cpu/kvm_nested_state/svm", "version": 1, "fields": fields(
+            ("hdr.svm.vmcb_pa", "uint64", 8)) + [
+            {"name": "data.svm[0].vmcb12", "array_len": vmcb_len, "type": "uint8", "size": 1}]}
+    else:
+        vmxon, vmcs12, smm = struct.unpack_from("<QQH", blob, 8)
+        vend = sub("cpu/kvm_nested_state/vmx", struct.pack(">QQH", vmxon, vmcs12, smm) +
+                   sub("cpu/kvm_nested_state/vmx/vmcs12", blob[HDR:HDR + VMX_VMCS_SIZE]))
+        vdesc = {"vmsd_name": "cpu/kvm_nested_state/vmx", "version": 1, "fields": fields(
+            ("hdr.vmx.vmxon_pa", "uint64", 8), ("hdr.vmx.vmcs12_pa", "uint64", 8), ("hdr.vmx.smm.flags", "uint16", 2)),
+            "subsections": [{"vmsd_name": "cpu/kvm_nested_state/vmx/vmcs12", "version": 1, "fields": [
+                {"name": "data.vmx[0].vmcs12", "array_len": VMX_VMCS_SIZE, "type": "uint8", "size": 1}]}]}
+    data = sub("cpu/nested_state", struct.pack(">HHI", flags, fmt, size) + vend)
     desc = {"vmsd_name": "cpu/nested_state", "version": 1, "fields": [
         {"name": "env.nested_state", "type": "struct", "size": size, "struct": {
-            "vmsd_name": "cpu/kvm_nested_state", "version": 1, "fields": u, "subsections": [
-                {"vmsd_name": "cpu/kvm_nested_state/vmx", "version": 1, "fields": vmx, "subsections": [
-                    {"vmsd_name": "cpu/kvm_nested_state/vmx/vmcs12", "version": 1, "fields": vmcs}]}]}}]}
+            "vmsd_name": "cpu/kvm_nested_state", "version": 1, "fields": u, "subsections": [vdesc]}}]}
     return data, desc
+
+
+def with_nested(b, w, per_cpu):
+    """The stream b (walked by w) with the subsections per_cpu {(cpu, instance): (data, desc) or None} added."""
+    out, last = bytearray(), 0
+    desc = json.loads(json.dumps(w.desc))
+    devs = {(x["name"], x["instance_id"]): x for x in desc["devices"]}
+    for cpu in sorted(per_cpu):
+        if per_cpu[cpu] is None:
+            continue
+        sub, sd = per_cpu[cpu]
+        out += b[last:w.ends[cpu]] + sub
+        last = w.ends[cpu]
+        devs[cpu].setdefault("subsections", []).append(sd)
+    js = json.dumps(desc).encode()
+    return bytes(out + b[last:w.desc_at] + bytes([6]) + struct.pack(">I", len(js)) + js)

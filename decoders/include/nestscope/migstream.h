@@ -20,8 +20,8 @@
 
 #define NS_MIG_MAX_BLOCKS 32
 #define NS_MIG_MAX_CPUS 1024
-/* The largest blob QEMU's subsections rebuild: the header and two VMCS regions. */
-#define NS_MIG_NESTED_MAX (128 + 2 * 4096)
+/* The largest blob QEMU's subsections rebuild: the header and two VMCS regions (VMX). */
+#define NS_MIG_NESTED_MAX NS_NESTED_MAX_SIZE
 
 struct ns_mig_block {
 	char name[257];

@@ -12,6 +12,7 @@
 #define NS_NESTED_FORMAT_SVM 1
 #define NS_NESTED_HDR_SIZE 128u                 /* offsetof(data) */
 #define NS_NESTED_MAX_SIZE (128u + 2 * 0x1000u) /* KVM_CAP_NESTED_STATE on VMX */
+#define NS_NESTED_SVM_VMCB_SIZE 0x1000u         /* KVM_STATE_NESTED_SVM_VMCB_SIZE: data.svm[0].vmcb12 */
 
 /* The words of the header that hold flags (nested_flags.def). */
 enum ns_nested_word { NS_NESTED_WORD_FLAGS, NS_NESTED_WORD_SMM, NS_NESTED_WORD_VMX };
