@@ -485,7 +485,8 @@ static void usage_diff(FILE *f)
 		"vmcs02 from, with the mechanism), a stale copy, or unexplained.\n"
 		"With -f vmcb, A is a vmcb12 page and B its vmcb02 (AMD SVM), judged by\n"
 		"what KVM's nested_vmcb02_prepare_control/_save put in vmcb02; the fields\n"
-		"vmcb02 takes from vmcb01 are verified only with --vmcb01.\n"
+		"vmcb02 takes from vmcb01 are verified only with --vmcb01.  A migration stream\n"
+		"has no vmcs02 or vmcb02 to compare with: decode and check take it.\n"
 		"\n"
 		"  -f, --format FMT   vmcs (default) or vmcb: raw 4 KiB VMCB pages\n"
 		"      --vmcb01 FILE  with -f vmcb: L1's vmcb01 page, to verify what vmcb02 takes from it\n"
@@ -581,6 +582,25 @@ static int cmd_diff(int argc, char **argv)
 		die_usage("%s", "diff --vmcb01 goes with -f vmcb");
 	if (vmcb && (layout_file || force))
 		die_usage("%s", "diff -f vmcb reads VMCB pages: no --layout or --force");
+	/* a stream's nested state has no vmcs02 or vmcb02 beside it, and its first page is no VMCS: said, not misread */
+	for (const char *const *spec = (const char *const[]){ argv[optind], argv[optind + 1], vmcb01, NULL }; *spec;
+	     spec++) {
+		struct ns_input in;
+		struct stat st;
+		bool stream;
+
+		/* regular files only: standard input or a FIFO would be read up here (spooled) and be empty after */
+		if (is_region(*spec) || stat(*spec, &st) || !S_ISREG(st.st_mode))
+			continue;
+		open_input(*spec, &in);
+		stream = is_migration_stream(&in);
+		ns_input_close(&in);
+		if (stream) {
+			fprintf(stderr, "%s: %s is a QEMU migration stream or libvirt save image: diff compares VMCS or VMCB "
+				"pages (decode and check take a stream)\n", prog, *spec);
+			return EXIT_BAD_INPUT;
+		}
+	}
 	if (vmcb)
 		return diff_vmcb(argv[optind], argv[optind + 1], vmcb01, l2, all, json);
 	load_image(argv[optind], layout_file, force, &a);
