@@ -136,6 +136,9 @@ with tempfile.TemporaryDirectory() as d:
         raw2 = bl2.read_bytes()
         check(len(raw2) == in_l2["blob"]["size"] == HDR + SVM_VMCB_SIZE and in_l2["blob"]["guest_mode"],
               f"{kernel}: {bl2.name} is an in-L2 blob of {len(raw2)} bytes (manifest)")
+        # what the svm subsection does not carry: the header past hdr.svm.vmcb_pa (kvm_svm_nested_state_hdr is
+        # that one u64), which svm_get_nested_state() leaves zero, so the stream rebuilds the blob byte for byte
+        check(raw2[16:HDR] == bytes(HDR - 16), f"{kernel}: KVM left the header past vmcb_pa zero in {bl2.name}")
         check(nested_subsection(b128.read_bytes()) is None,
               f"{kernel}: {b128.name} ({alone['blob']['size']} bytes, no vmcb12): QEMU writes no cpu/nested_state")
         sstream = d / f"svm-{kernel}.stream"
