@@ -520,6 +520,27 @@ static void load_vmcb(const char *spec, enum ns_vmcb_copy copy, struct ns_vmcb *
 				     NS_LAYOUT_BUILT_IN, label };
 }
 
+/*
+ * Whether spec is a migration stream or libvirt save image where a command wants a page (then one error line
+ * saying why): its first page is no VMCS or VMCB.  Regular files only: standard input or a FIFO would be read
+ * up here (spooled) and be empty after.
+ */
+static bool stream_file(const char *spec, const char *why)
+{
+	struct ns_input in;
+	struct stat st;
+	bool stream;
+
+	if (is_region(spec) || stat(spec, &st) || !S_ISREG(st.st_mode))
+		return false;
+	open_input(spec, &in);
+	stream = is_migration_stream(&in);
+	ns_input_close(&in);
+	if (stream)
+		fprintf(stderr, "%s: %s is a QEMU migration stream or libvirt save image: %s\n", prog, spec, why);
+	return stream;
+}
+
 /* diff -f vmcb: vmcb12 (A) against vmcb02 (B), with vmcb01 when given */
 static int diff_vmcb(const char *spec_a, const char *spec_b, const char *spec_01, bool l2, bool all, bool json)
 {
@@ -584,23 +605,9 @@ static int cmd_diff(int argc, char **argv)
 		die_usage("%s", "diff -f vmcb reads VMCB pages: no --layout or --force");
 	/* a stream's nested state has no vmcs02 or vmcb02 beside it, and its first page is no VMCS: said, not misread */
 	for (const char *const *spec = (const char *const[]){ argv[optind], argv[optind + 1], vmcb01, NULL }; *spec;
-	     spec++) {
-		struct ns_input in;
-		struct stat st;
-		bool stream;
-
-		/* regular files only: standard input or a FIFO would be read up here (spooled) and be empty after */
-		if (is_region(*spec) || stat(*spec, &st) || !S_ISREG(st.st_mode))
-			continue;
-		open_input(*spec, &in);
-		stream = is_migration_stream(&in);
-		ns_input_close(&in);
-		if (stream) {
-			fprintf(stderr, "%s: %s is a QEMU migration stream or libvirt save image: diff compares VMCS or VMCB "
-				"pages (decode and check take a stream)\n", prog, *spec);
+	     spec++)
+		if (stream_file(*spec, "diff compares VMCS or VMCB pages (decode and check take a stream)"))
 			return EXIT_BAD_INPUT;
-		}
-	}
 	if (vmcb)
 		return diff_vmcb(argv[optind], argv[optind + 1], vmcb01, l2, all, json);
 	load_image(argv[optind], layout_file, force, &a);
@@ -974,6 +981,8 @@ static int cmd_check(int argc, char **argv)
 		}
 		ns_input_close(&in);
 	}
+	if (raw_vmcb && stream_file(argv[optind], "-f vmcb checks a vmcb12 page (without -f, check takes a stream)"))
+		return EXIT_BAD_INPUT;
 	if (raw_vmcb || is_svm_blob(argv[optind])) {
 		if (l1buf || l1_efer || insn != NS_ENTRY_UNKNOWN)
 			die_usage("%s", "-m, --entry and --l1-efer are for a vmcs12, not a vmcb12");

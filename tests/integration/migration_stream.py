@@ -167,12 +167,13 @@ with tempfile.TemporaryDirectory() as d:
             check(rc.returncode == bc.returncode and same and rc.stdout,
                   f"{kernel}: check {' '.join(args)} of the stream gives what it gives for the blob "
                   f"(exit {rc.returncode}) [{rc.stderr.strip()}]")
-        # diff compares pages: a stream has no vmcb02 beside its vmcb12, and its first page is no VMCB
+        # diff and check -f vmcb take pages: a stream has no vmcb02 beside its vmcb12, and its first page is no VMCB
         vmcb02 = str(bl2.parent / in_l2["blob"]["file"].replace("nested-state", "vmcb02"))
-        for args in (("-f", "vmcb", str(sstream), vmcb02), (str(sstream), vmcb02)):
-            r = run("diff", *args)
+        for args in (("diff", "-f", "vmcb", str(sstream), vmcb02), ("diff", str(sstream), vmcb02),
+                     ("check", "-f", "vmcb", str(sstream), "")):
+            r = run(*[x for x in args if x])
             check(r.returncode == 1 and r.stderr.count("\n") == 1 and "migration stream" in r.stderr and not r.stdout,
-                  f"{kernel}: diff {' '.join(args[:-2])} of the stream is refused: {r.stderr.strip()}")
+                  f"{kernel}: {' '.join(args[:-2])} of the stream is refused: {r.stderr.strip()}")
         xml = b"<domain type='kvm'><name>svm</name></domain>\0"
         hdr = b"LibvirtQemudSave" + struct.pack("<IIIII", 2, len(xml), 0, 0, 0) + bytes(14 * 4)
         (d / "svm-saved.img").write_bytes(hdr + xml + sstream.read_bytes())
