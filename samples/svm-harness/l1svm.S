@@ -11,6 +11,23 @@
  *             that L2's IDT handles; a virtual interrupt left pending
  *             (int_ctl V_IRQ with V_INTR_MASKING, L2 runs with IF=0); a TSC
  *             offset, ASID 5 and a TLB flush
+ *   CFG_PROT32  L2 in 32-bit protected mode (CS.D=1 from the GDT's 32-bit code
+ *             descriptor, EFER.LME/LMA clear) with legacy 2-level paging (one
+ *             4 MiB page, CR4.PSE) on its own page directory L1 builds; with
+ *             CFG_NPT its page directory is reached through nCR3.  An IOIO
+ *             intercept of PORT_L1_IO (IOPM)
+ *   CFG_REAL  L2 in real mode (CR0.PE=0, no paging: KVM's nested checks,
+ *             nested_vmcb_check_save, and the APM's VMRUN checks, 15.5.1, ask
+ *             nothing of CR0.PE), CS = L1_LOAD >> 4 so that its base is the
+ *             selector << 4 and L2's IP an offset in L1's image; the same
+ *             IOIO intercept
+ *   CFG_PENDING  the basic vmcb12, whose L2 loops on VMMCALL until the
+ *             harness sets PENDING_STOP, L1 VMRUNs again at once (no
+ *             PORT_EXIT for those exits): the harness sends the vCPU thread
+ *             signals meanwhile, until one makes KVM_RUN return between
+ *             KVM's emulation of VMRUN (nested_run_pending set) and the entry
+ *             into L2 (where KVM clears it): the KVM_STATE_NESTED_RUN_PENDING
+ *             blob
  *   CFG_HOLD  L2 stops at its first OUT to port 0x80 (the harness does not
  *             run the vCPU again): the moment an L0 dump is taken
  *   CFG_VERDICTS  the differential run (with CFG_RICH, the base vmcb12): at
@@ -34,6 +51,10 @@
 	.set CFG_RICH, 2
 	.set CFG_HOLD, 4
 	.set CFG_VERDICTS, 8
+	.set CFG_PROT32, 16
+	.set CFG_REAL, 32
+	.set CFG_PENDING, 64
+	.set PENDING_STOP, 0x9020	/* u32: CFG_PENDING's L2 stops looping when the harness sets it */
 
 	/* the differential run's words beside CONFIG (svmharness.c has the same) */
 	.set NCASES,    0x9008		/* u32: cases in the table */
@@ -57,6 +78,11 @@
 	.set GDT,      0x4000
 	.set NCR3,     0x6000		/* the nested page tables of CFG_NPT: identity too */
 	.set L2_IDT,   0xa000
+	.set L2_PD32,  0xb000		/* CFG_PROT32: L2's legacy page directory (one 4 MiB page) */
+	.set L1_LOAD,  0x10000		/* where the harness loads this image (build.sh links it there) */
+	.set L2_REAL_SS, 0x7000		/* CFG_REAL: SS, base 70000h; SP 0FFF0h is the stack's top at 7FFF0h */
+	.set L2_REAL_SP, 0xfff0
+	.set SEL_CODE32, 0x20		/* the harness's GDT: 32-bit code (D=1) at index 4 */
 	.set VMCB12,   0x30000
 	.set HSAVE,    0x31000
 	.set IOPM,     0x40000		/* 12 KiB */
@@ -74,9 +100,23 @@
 	.set INJECT_VECTOR, 0x30
 	.set VIRQ_VECTOR,   0x31
 
+	/* control registers (APM vol. 2, 3.1) */
+	.set CR0_PE, 1 << 0
+	.set CR0_ET, 1 << 4
+	.set CR0_NE, 1 << 5
+	.set CR0_PG, 1 << 31
+	.set CR4_PSE, 1 << 4
+	/* a legacy PDE mapping 4 MiB (PS): present, writable, user, PS */
+	.set PDE_4M, 0x87
+	/* segment attributes (VMCB: descriptor bits 47:40 in 7:0, 55:52 in 11:8): type 3:0 (3 read/write
+	 * accessed data, 0xb execute/read accessed code), S 4, P 7, L 9, D/B 10, G 11 */
+	.set ATTR_CODE32, 0xc9b
+	.set ATTR_REAL_CODE, 0x09b
+	.set ATTR_REAL_DATA, 0x093
+
 	/* MSRs (APM vol. 2, 15.30) */
 	.set MSR_EFER,        0xc0000080
-	.set EFER_SVME,       0x1000
+	.set EFER_SVME,       0x1000	/* KVM requires it in vmcb12's EFER too (nested_vmcb_check_save) */
 	.set MSR_VM_HSAVE_PA, 0xc0010117
 
 	/* vmcb12's control area (APM table B-1) */
@@ -193,7 +233,11 @@ _start:
 	movl $INT_CTL_RICH, C_INT_CTL(%rbx)
 	movl $VIRQ_VECTOR, C_INT_VECTOR(%rbx)
 	movl $EVENTINJ_RICH, C_EVENTINJ(%rbx)
-2:
+2:	testl $CFG_PROT32 | CFG_REAL, CONFIG
+	jz 3f
+	orl $I_IOIO_PROT, C_INTERCEPT_W3(%rbx)
+	orb $(1 << (PORT_L1_IO & 7)), IOPM + (PORT_L1_IO >> 3)
+3:
 	/* ---- state save area: L2 starts in 64-bit mode on L1's page tables ---- */
 	mov $0x10, %ax
 	lea S_ES(%rbx), %rsi
@@ -247,7 +291,14 @@ _start:
 	shr $16, %rax
 	mov %eax, 8(%rdi)
 	movl $0, 12(%rdi)
-
+	testl $CFG_PROT32, CONFIG
+	jnz prot32_state
+	testl $CFG_REAL, CONFIG
+	jnz real_state
+	testl $CFG_PENDING, CONFIG
+	jz built
+	movq $l2_pending, S_RIP(%rbx)
+built:
 	mov $PORT_BUILT, %al
 	out %al, $PORT_BUILT			/* vmcb12 is built, VMRUN comes next */
 
@@ -258,8 +309,12 @@ vmrun_loop:
 	/* #VMEXIT: only RAX and RSP are L1's again; GIF is clear */
 	mov $VMCB12, %rbx
 	mov C_EXITCODE(%rbx), %eax
-	out %eax, $PORT_EXIT
-	stgi
+	testl $CFG_PENDING, CONFIG		/* CFG_PENDING's VMMCALLs: straight back to VMRUN */
+	jz 1f
+	cmp $VMEXIT_VMMCALL, %eax
+	je 2f
+1:	out %eax, $PORT_EXIT
+2:	stgi
 	movl $0, C_EVENTINJ(%rbx)		/* the injection was for the first VMRUN */
 	mov C_EXITCODE(%rbx), %eax
 	/* TCG has no NRIP save: L1 knows its L2's instruction lengths */
@@ -289,6 +344,48 @@ stop:
 	hlt
 	jmp stop
 
+/* CFG_PROT32: the 64-bit state above made 32-bit protected mode with legacy paging */
+prot32_state:
+	movw $SEL_CODE32, S_CS(%rbx)
+	movw $ATTR_CODE32, S_CS + 2(%rbx)	/* D=1, L=0 */
+	movq $EFER_SVME, S_EFER(%rbx)		/* LME and LMA clear */
+	movq $CR4_PSE, S_CR4(%rbx)
+	movq $L2_PD32, S_CR3(%rbx)
+	mov $CR0_PG | CR0_NE | CR0_ET | CR0_PE, %eax	/* bit 31: not a sign-extended immediate */
+	mov %rax, S_CR0(%rbx)
+	movq $l2_prot32, S_RIP(%rbx)
+	mov $L2_PD32, %rdi			/* L2's page directory: the first 4 MiB, identity */
+	xor %eax, %eax
+	mov $512, %ecx
+	rep stosq
+	movl $PDE_4M, L2_PD32
+	jmp built
+
+/* CFG_REAL: real mode, no paging; the segments' bases are their selectors << 4 */
+real_state:
+	lea S_ES(%rbx), %rsi
+	mov $6, %ecx				/* ES, CS, SS, DS, FS, GS: 16 bytes apart */
+1:	movw $0, 0(%rsi)
+	movw $ATTR_REAL_DATA, 2(%rsi)
+	movl $0xffff, 4(%rsi)
+	movq $0, 8(%rsi)
+	add $16, %rsi
+	loop 1b
+	movw $L1_LOAD >> 4, S_CS(%rbx)
+	movw $ATTR_REAL_CODE, S_CS + 2(%rbx)
+	movq $L1_LOAD, S_CS + 8(%rbx)
+	movw $L2_REAL_SS, S_SS(%rbx)
+	movq $L2_REAL_SS << 4, S_SS + 8(%rbx)
+	movl $0x3ff, S_IDTR + 4(%rbx)		/* the real-mode IVT at 0 */
+	movq $0, S_IDTR + 8(%rbx)
+	movq $EFER_SVME, S_EFER(%rbx)
+	movq $0, S_CR4(%rbx)
+	movq $0, S_CR3(%rbx)
+	movq $CR0_NE | CR0_ET, S_CR0(%rbx)	/* PE and PG clear */
+	movq $l2_real - L1_LOAD, S_RIP(%rbx)
+	movq $L2_REAL_SP, S_RSP(%rbx)
+	jmp built
+
 data_segment: /* rsi: the segment; selector ax, writable data, 4 GiB, base 0 */
 	movw %ax, 0(%rsi)
 	movw $0xc93, 2(%rsi)
@@ -313,6 +410,37 @@ l2_start:
 	vmmcall					/* #VMEXIT VMMCALL to L1 */
 	hlt					/* #VMEXIT HLT to L1: the end */
 	ud2
+
+	.balign 16
+l2_pending: /* CFG_PENDING: VMMCALL to L1 until the harness says stop */
+	vmmcall
+	cmpl $0, PENDING_STOP
+	je l2_pending
+	hlt					/* #VMEXIT HLT to L1: the end */
+	ud2
+
+	.code32
+	.balign 16
+l2_prot32: /* CFG_PROT32: the same moments as 32-bit code */
+	mov $0x42, %al
+	out %al, $PORT_L2			/* in L2 (exits to L0's userspace) */
+	out %al, $PORT_L1_IO			/* #VMEXIT IOIO to L1 */
+	cpuid					/* L0 handles it in L2 */
+	vmmcall					/* #VMEXIT VMMCALL to L1 */
+	hlt					/* #VMEXIT HLT to L1: the end */
+	ud2
+
+	.code16
+	.balign 16
+l2_real: /* CFG_REAL: the same as 16-bit code, at IP = its address - L1_LOAD in CS = L1_LOAD >> 4 */
+	mov $0x42, %al
+	out %al, $PORT_L2
+	out %al, $PORT_L1_IO
+	cpuid
+	vmmcall
+	hlt
+	ud2
+	.code64
 
 	.balign 16
 l2_event: /* the interrupt L1 injected: L2 says so and returns */

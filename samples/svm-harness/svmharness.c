@@ -19,6 +19,13 @@
  *                       is what the APM checks are judged against).
  *
  * usage: svmharness OUTDIR CONFIG [verdicts=CASES]   CONFIG: l1svm.S's CFG_* bits
+ * With CFG_PENDING it sends itself SIGALRM every PENDING_TICK_US from L1's
+ * PORT_BUILT on, while L1 VMRUNs its L2 again and again; at each KVM_RUN the
+ * signal interrupts it looks at the nested state, and the first time KVM
+ * says KVM_STATE_NESTED_RUN_PENDING (the signal came between KVM's emulation
+ * of L1's VMRUN and the entry into L2) records the step "run-pending", stops
+ * the timer and lets L2 stop (PENDING_STOP).  After PENDING_MAX_TRIES
+ * interrupted runs without it, it records "no-run-pending" and stops as well.
  * With CFG_HOLD it stops at L2's first OUT to PORT_L2, prints
  * "=== NS HOLD pid" and sleeps: the vCPU stays in guest mode, in userspace,
  * for the L0 dump.
@@ -59,6 +66,10 @@
 #define VMCB12_GPA 0x30000u
 #define CFG_HOLD 4
 #define CFG_VERDICTS 8
+#define CFG_PENDING 64
+#define PENDING_STOP_GPA 0x9020u  /* l1svm.S's PENDING_STOP */
+#define PENDING_TICK_US 200       /* a signal this often: each KVM_RUN it interrupts is one try */
+#define PENDING_MAX_TRIES 20000
 /* the differential run's words and tables in L1's memory (l1svm.S has the same) */
 #define NCASES_GPA 0x9008u
 #define CASE_CUR_GPA 0x900cu
@@ -228,6 +239,7 @@ static void setup_memory(int vm, uint32_t config)
 	gdt[1] = 0x00af9b000000ffffull;         /* 0x08: 64-bit code */
 	gdt[2] = 0x00cf93000000ffffull;         /* 0x10: data */
 	gdt[3] = 0x00008b0050000067ull;         /* 0x18: the TSS at 0x5000 */
+	gdt[4] = 0x00cf9b000000ffffull;         /* 0x20: 32-bit code (D=1), CFG_PROT32's L2 */
 	memcpy(mem + L1_LOAD, l1svm_bin, l1svm_bin_len);
 	memcpy(mem + CONFIG_GPA, &config, sizeof(config));
 }
@@ -479,8 +491,34 @@ static int verdicts(uint32_t config, const char *cases_path)
 	return 0;
 }
 
+/* CFG_PENDING's signals: SIGALRM every us microseconds (0: none); no SA_RESTART, so KVM_RUN returns EINTR */
+static void pending_timer(long us)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval t = { { 0, us }, { 0, us } };
+
+	if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &t, NULL) < 0)
+		die("the timer");
+}
+
+static uint32_t nested_flags(void)
+{
+	struct kvm_nested_state *ns = calloc(1, (size_t)nested_size);
+	uint32_t flags;
+
+	if (!ns)
+		die("calloc");
+	ns->size = (uint32_t)nested_size;
+	if (ioctl(vcpu, KVM_GET_NESTED_STATE, ns) < 0)
+		die("KVM_GET_NESTED_STATE");
+	flags = ns->flags;
+	free(ns);
+	return flags;
+}
+
 int main(int argc, char **argv)
 {
+	int pending_tries = 0;  /* CFG_PENDING: interrupted runs so far, from PORT_BUILT on (0: not looking) */
 	uint32_t config;
 	int step = 0;
 	char path[512];
@@ -507,13 +545,35 @@ int main(int argc, char **argv)
 	create_vm(config);
 	record(step++, "start", 0, 0);
 	for (int n = 0; n < 100; n++) {
-		if (ioctl(vcpu, KVM_RUN, 0) < 0)
-			die("KVM_RUN");
+		if (ioctl(vcpu, KVM_RUN, 0) < 0) {
+			if (errno != EINTR || !(config & CFG_PENDING))
+				die("KVM_RUN");
+			/* CFG_PENDING: a signal interrupted KVM_RUN (KVM_EXIT_INTR); in between VMRUN and L2? */
+			n--;
+			if (!pending_tries)
+				continue;  /* a signal of the timer just stopped */
+			if (nested_flags() & KVM_STATE_NESTED_RUN_PENDING || ++pending_tries > PENDING_MAX_TRIES) {
+				int got = pending_tries <= PENDING_MAX_TRIES;
+				uint32_t stop = 1;
+
+				pending_timer(0);
+				record(step++, got ? "run-pending" : "no-run-pending", 0, pending_tries);
+				fprintf(stderr, "svmharness: %s after %d interrupted runs\n",
+					got ? "KVM_STATE_NESTED_RUN_PENDING" : "no KVM_STATE_NESTED_RUN_PENDING", pending_tries);
+				pending_tries = 0;
+				memcpy(mem + PENDING_STOP_GPA, &stop, sizeof(stop));
+			}
+			continue;
+		}
 		if (run->exit_reason == KVM_EXIT_IO) {
 			uint32_t v = 0;
 			uint16_t port = run->io.port;
 
 			memcpy(&v, (uint8_t *)run + run->io.data_offset, run->io.size < 4 ? run->io.size : 4);
+			if (port == PORT_BUILT && (config & CFG_PENDING)) {
+				pending_tries = 1;
+				pending_timer(PENDING_TICK_US);
+			}
 			record(step++, port == PORT_BUILT ? "built" : port == PORT_EXIT ? "l1-after-vmexit"
 				       : port == PORT_DONE ? "done" : port == PORT_FAIL ? "fail" : "l2", port, v);
 			if (port == PORT_FAIL)
