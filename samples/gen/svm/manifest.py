@@ -24,12 +24,23 @@ VMCB = {
     "tsc_offset": (0x050, 8), "asid": (0x058, 4), "tlb_control": (0x05c, 1), "int_ctl": (0x060, 4),
     "int_vector": (0x064, 4), "exit_code": (0x070, 8), "exit_info_1": (0x078, 8), "exit_info_2": (0x080, 8),
     "exit_int_info": (0x088, 4), "np_enable": (0x090, 8), "event_inj": (0x0a8, 4), "nested_cr3": (0x0b0, 8),
+    "cs_selector": (0x400 + 0x010, 2), "cs_attrib": (0x400 + 0x012, 2), "cs_limit": (0x400 + 0x014, 4),
+    "cs_base": (0x400 + 0x018, 8),
     "efer": (0x400 + 0x0d0, 8), "cr4": (0x400 + 0x148, 8), "cr3": (0x400 + 0x150, 8), "cr0": (0x400 + 0x158, 8),
     "rflags": (0x400 + 0x170, 8), "rip": (0x400 + 0x178, 8), "rsp": (0x400 + 0x1d8, 8), "rax": (0x400 + 0x1f8, 8),
     "g_pat": (0x400 + 0x268, 8),
 }
-CONFIG_BITS = {"npt": 1, "rich": 2, "hold": 4}
-GUEST_MODE, GIF_SET = 0x1, 0x100  # KVM_STATE_NESTED_GUEST_MODE, KVM_STATE_NESTED_GIF_SET
+CONFIG_BITS = {"npt": 1, "rich": 2, "hold": 4, "prot32": 16, "real": 32, "pending": 64}
+# the mode l1svm.S starts L2 in, by configuration bit (the others: 64-bit mode, CS.L=1, on L1's 4-level tables)
+L2_MODES = {16: "protected32-legacy-paging", 32: "real"}
+# KVM_STATE_NESTED_GUEST_MODE, _RUN_PENDING, _GIF_SET (arch/x86/include/uapi/asm/kvm.h)
+GUEST_MODE, RUN_PENDING, GIF_SET = 0x1, 0x2, 0x100
+# what the harness's steps mean where the step's name alone does not say it
+STEP_NOTES = {
+    "run-pending": "KVM_RUN returned (a signal, KVM_EXIT_INTR) after KVM emulated L1's VMRUN and before it entered "
+                   "L2: nested_run_pending is set; value is the interrupted runs it took",
+    "no-run-pending": "no interrupted KVM_RUN of the bounded attempts (value) fell between L1's VMRUN and L2",
+}
 
 
 def vmcb_fields(path):
@@ -47,11 +58,15 @@ def steps(d):
             "step": int(n), "what": kv["what"], "port": kv["port"], "value": kv["value"],
             "blob": {"file": f"{n}-nested-state.bin", "flags": kv["flags"], "format": int(kv["format"]),
                      "size": int(kv["size"]), "vmcb_pa": kv["vmcb_pa"],
-                     "guest_mode": bool(flags & GUEST_MODE), "gif_set": bool(flags & GIF_SET)},
+                     "guest_mode": bool(flags & GUEST_MODE), "run_pending": bool(flags & RUN_PENDING),
+                     "gif_set": bool(flags & GIF_SET)},
             # KVM_GET_REGS/SREGS: L2's registers while the vCPU is in guest mode, L1's otherwise
-            "registers": {k: kv[k] for k in ("rip", "rsp", "rax", "rflags", "cr0", "cr3", "cr4", "efer", "cs")},
+            "registers": {k: kv[k] for k in ("rip", "rsp", "rax", "rflags", "cr0", "cr3", "cr4", "efer", "cs",
+                                             "cs_base")},
             "vmcb12": {"file": f"{n}-vmcb12.bin", "gpa": "0x30000"},
         }
+        if kv["what"] in STEP_NOTES:
+            step["note"] = STEP_NOTES[kv["what"]]
         if "vcpu_svm" in kv:
             step["kvm"] = {"vcpu_svm": kv["vcpu_svm"], "current": kv["current"],
                            "vmcb01": {"address": kv["vmcb01"], "pa": kv["vmcb01_pa"]},
@@ -71,7 +86,8 @@ def config(d, name):
     for part, bit in CONFIG_BITS.items():
         if part in name.split("-"):
             bits |= bit
-    return {"directory": os.path.relpath(d, top), "config_bits": bits, "steps": steps(d)}
+    mode = next((m for bit, m in L2_MODES.items() if bits & bit), "long64")
+    return {"directory": os.path.relpath(d, top), "config_bits": bits, "l2_mode": mode, "steps": steps(d)}
 
 
 def cpuid_svm(d):
