@@ -358,6 +358,26 @@ bool ns_svm_explain(enum ns_vmcb_decoder dec, uint64_t v, bool have_exit_code, u
 	return d->n > 0;
 }
 
+#define REAL_MODE_SELECTOR_SHIFT 4
+
+/*
+ * A data or code segment's selector in a save area whose CR0.PE is clear: L2 in real mode (VMRUN takes
+ * it: neither the APM's VMRUN checks nor KVM's nested_vmcb_check_save ask for PE).  Only ES, CS, SS, DS, FS
+ * and GS: real mode loads no LDTR or TR, and GDTR's and IDTR's selector fields are reserved.
+ */
+static bool real_mode_selector(const struct ns_vmcb *vmcb, enum ns_vmcb_field_id id)
+{
+	uint64_t cr0;
+
+	switch (id) {
+	case NS_VMCB_ES_SELECTOR: case NS_VMCB_CS_SELECTOR: case NS_VMCB_SS_SELECTOR:
+	case NS_VMCB_DS_SELECTOR: case NS_VMCB_FS_SELECTOR: case NS_VMCB_GS_SELECTOR:
+		return ns_vmcb_read(vmcb, NS_VMCB_CR0, &cr0) && !(cr0 & X86_CR0_PE);
+	default:
+		return false;
+	}
+}
+
 bool ns_vmcb_decode_field(const struct ns_vmcb *vmcb, enum ns_vmcb_field_id id, struct ns_decoding *d)
 {
 	const struct ns_vmcb_field *f = ns_vmcb_field(id);
@@ -367,6 +387,13 @@ bool ns_vmcb_decode_field(const struct ns_vmcb *vmcb, enum ns_vmcb_field_id id, 
 	memset(d, 0, sizeof(*d));
 	if (!f || !ns_vmcb_read(vmcb, id, &v))
 		return false;
+	if (real_mode_selector(vmcb, id)) {
+		/* in real mode a selector is no descriptor index (the index, TI and RPL a protected-mode reading gives
+		 * mean nothing): the CPU's base is the selector times 16 (APM vol. 1, real addressing) */
+		add_value(d, "base", v << REAL_MODE_SELECTOR_SHIFT, NULL);
+		add_note(d, "real mode (the save area's CR0.PE is 0): base = selector << 4, no descriptor table");
+		return true;
+	}
 	have_code = ns_vmcb_read(vmcb, NS_VMCB_EXIT_CODE, &code);
 	return ns_svm_explain(f->decoder, v, have_code, code, d);
 }
