@@ -492,6 +492,8 @@ static void usage_diff(FILE *f)
 		"      --vmcb01 FILE  with -f vmcb: L1's vmcb01 page, to verify what vmcb02 takes from it\n"
 		"  -L, --layout FILE  the hardware layout of a region (else the search path)\n"
 		"      --l2           the vCPU was in L2 (A's blob header says so by itself)\n"
+		"      --run-pending  with -f vmcb: KVM_STATE_NESTED_RUN_PENDING, vmcb02 built for L1's VMRUN\n"
+		"                     but L2 not entered yet (implies --l2)\n"
 		"  -A, --all          list the expected differences too\n"
 		"  -F, --force        read regions whose revision id does not match\n"
 		"  -j, --json         JSON output (schema nestscope/diff/2; -f vmcb: nestscope/vmcb-diff/1)\n"
@@ -542,8 +544,10 @@ static bool stream_file(const char *spec, const char *why)
 }
 
 /* diff -f vmcb: vmcb12 (A) against vmcb02 (B), with vmcb01 when given */
-static int diff_vmcb(const char *spec_a, const char *spec_b, const char *spec_01, bool l2, bool all, bool json)
+static int diff_vmcb(const char *spec_a, const char *spec_b, const char *spec_01, bool l2, bool pending, bool all,
+		     bool json)
 {
+	struct ns_vmcb_diff_context ctx = { .guest_mode = l2, .run_pending = pending };
 	static struct ns_vmcb a, b, c;
 	static struct ns_vmcb_diff d;
 	static char la[PATH_MAX + 32], lb[PATH_MAX + 32], lc[PATH_MAX + 32];
@@ -554,7 +558,7 @@ static int diff_vmcb(const char *spec_a, const char *spec_b, const char *spec_01
 	load_vmcb(spec_b, NS_VMCB_COPY_VMCB02, &b, lb, sizeof(lb), &rb);
 	if (spec_01)
 		load_vmcb(spec_01, NS_VMCB_COPY_VMCB01, &c, lc, sizeof(lc), &rc);
-	ns_diff_vmcb(&a, &b, spec_01 ? &c : NULL, l2, &d);
+	ns_diff_vmcb_ctx(&a, &b, spec_01 ? &c : NULL, &ctx, &d);
 	if (json)
 		ns_render_vmcb_diff_json(&out, &ra, &rb, spec_01 ? &rc : NULL, &d);
 	else
@@ -569,12 +573,12 @@ static int cmd_diff(int argc, char **argv)
 		{ "all", no_argument, NULL, 'A' },          { "force", no_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
 		{ "format", required_argument, NULL, 'f' }, { "vmcb01", required_argument, NULL, '1' },
-		{ NULL, 0, NULL, 0 },
+		{ "run-pending", no_argument, NULL, 'P' },  { NULL, 0, NULL, 0 },
 	};
 	static struct image a, b;
 	static struct ns_diff d;
 	const char *layout_file = NULL, *vmcb01 = NULL;
-	bool all = false, json = false, force = false, l2 = false, vmcb = false;
+	bool all = false, json = false, force = false, l2 = false, vmcb = false, pending = false;
 	struct ns_diff_context ctx = { 0 };
 	struct ns_out out = ns_out_file(stdout);
 	int c;
@@ -590,6 +594,7 @@ static int cmd_diff(int argc, char **argv)
 		case '1': vmcb01 = optarg; break;
 		case 'L': layout_file = optarg; break;
 		case '2': l2 = true; break;
+		case 'P': pending = true; break;
 		case 'A': all = true; break;
 		case 'F': force = true; break;
 		case 'j': json = true; break;
@@ -601,6 +606,8 @@ static int cmd_diff(int argc, char **argv)
 		die_usage("%s", "diff takes two images, A and B");
 	if (vmcb01 && !vmcb)
 		die_usage("%s", "diff --vmcb01 goes with -f vmcb");
+	if (pending && !vmcb)
+		die_usage("%s", "diff --run-pending goes with -f vmcb");
 	if (vmcb && (layout_file || force))
 		die_usage("%s", "diff -f vmcb reads VMCB pages: no --layout or --force");
 	/* a stream's nested state has no vmcs02 or vmcb02 beside it, and its first page is no VMCS: said, not misread */
@@ -609,7 +616,7 @@ static int cmd_diff(int argc, char **argv)
 		if (stream_file(*spec, "diff compares VMCS or VMCB pages (decode and check take a stream)"))
 			return EXIT_BAD_INPUT;
 	if (vmcb)
-		return diff_vmcb(argv[optind], argv[optind + 1], vmcb01, l2, all, json);
+		return diff_vmcb(argv[optind], argv[optind + 1], vmcb01, l2, pending, all, json);
 	load_image(argv[optind], layout_file, force, &a);
 	load_image(argv[optind + 1], layout_file, force, &b);
 	ctx.vmcs12_vs_vmcs02 = a.is_vmcs12 && !b.is_vmcs12;

@@ -98,7 +98,10 @@ static int diff(struct ns_session *s, const struct ns_vcpu *v, enum ns_vmcb_copy
 	a = vmcb_ref(v, which, w->label[0]);
 	b = vmcb_ref(v, NS_VMCB_COPY_VMCB02, w->label[1]);
 	c = vmcb_ref(v, NS_VMCB_COPY_VMCB01, w->label[2]);
-	ns_diff_vmcb(&w->v[0], &w->v[1], &w->v[2], v->guest_mode, &w->diff);
+	/* a VMRUN in flight (nested_run_pending): vmcb02 is built, L2 not entered, what KVM sets at the entry not there */
+	ns_diff_vmcb_ctx(&w->v[0], &w->v[1], &w->v[2],
+			 &(struct ns_vmcb_diff_context){ .guest_mode = v->guest_mode, .run_pending = v->nested_run_pending },
+			 &w->diff);
 	if (opt->json)
 		ns_render_vmcb_diff_json(o, &a, &b, &c, &w->diff);
 	else

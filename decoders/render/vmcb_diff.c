@@ -14,7 +14,8 @@ void ns_render_vmcb_diff_text(struct ns_out *o, const struct ns_copy_ref *a, con
 	ns_printf(o, "A: %s (vmcb12)\nB: %s (vmcb02)\n", a->label, b->label);
 	if (c)
 		ns_printf(o, "vmcb01: %s\n", c->label);
-	ns_printf(o, "mode: %s\n", d->ctx.guest_mode ? "L2 (vmcb02 holds L2's live state)" : "not known to be in L2");
+	ns_printf(o, "mode: %s\n", d->ctx.run_pending ? "L2, run pending (vmcb02 is built for L1's VMRUN, not entered yet)"
+		  : d->ctx.guest_mode ? "L2 (vmcb02 holds L2's live state)" : "not known to be in L2");
 	ns_printf(o, "%u fields in both, %u equal, %u differ: %u expected, %u stale, %u unexplained\n", d->compared,
 		  d->equal, d->n, d->count[NS_DIFF_EXPECTED], d->count[NS_DIFF_STALE], d->count[NS_DIFF_UNEXPLAINED]);
 	if (d->n) {
@@ -66,6 +67,7 @@ void ns_render_vmcb_diff_json(struct ns_out *o, const struct ns_copy_ref *a, con
 	json_obj_begin(&j);
 	json_kv_bool(&j, "vmcb12_vs_vmcb02", true);
 	json_kv_str(&j, "mode", d->ctx.guest_mode ? "L2" : "L1");
+	json_kv_bool(&j, "run_pending", d->ctx.run_pending);
 	json_kv_bool(&j, "have_vmcb01", d->ctx.have_vmcb01);
 	json_obj_end(&j);
 	ns_emit_diff_count_members(&j, d->compared, d->equal, d->n, d->count);

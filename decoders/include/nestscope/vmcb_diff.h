@@ -32,6 +32,8 @@ struct ns_vmcb_diff_entry {
 
 struct ns_vmcb_diff_context {
 	bool guest_mode;          /* the vCPU runs L2: vmcb02 holds L2's live state */
+	bool run_pending;         /* KVM_STATE_NESTED_RUN_PENDING: KVM emulated L1's VMRUN (vmcb02 is built) but
+				   * has not entered L2 yet, so what KVM sets at the entry is not there */
 	bool have_vmcb01;
 };
 
@@ -46,6 +48,9 @@ struct ns_vmcb_diff {
 /* Compares every field of v12 and v02 (both need both areas); v01 may be NULL. */
 void ns_diff_vmcb(const struct ns_vmcb *v12, const struct ns_vmcb *v02, const struct ns_vmcb *v01, bool guest_mode,
 		  struct ns_vmcb_diff *d);
+/* The same with the whole context: guest_mode and run_pending (have_vmcb01 follows v01). */
+void ns_diff_vmcb_ctx(const struct ns_vmcb *v12, const struct ns_vmcb *v02, const struct ns_vmcb *v01,
+		      const struct ns_vmcb_diff_context *ctx, struct ns_vmcb_diff *d);
 
 const char *ns_vmcb_check_name(enum ns_vmcb_check c); /* "verified", "needs_vmcb01", "uncheckable" */
 
