@@ -303,6 +303,29 @@ static void scan_rules(void **state)
 	assert_false(ns_vmcb_scan_is_vmcb(ns_vmcb_scan_rules_met(page)));
 }
 
+/* A real-mode save area (CR0.PE clear): a selector is a paragraph, base = selector << 4 (APM vol. 1, real
+ * addressing); with PE set the same selector is a descriptor index again */
+static void real_mode_selectors(void **state)
+{
+	static uint8_t page[NS_VMCB_SIZE];
+	struct ns_vmcb v;
+	struct ns_decoding d;
+
+	(void)state;
+	page[0x400 + 0x010] = 0x00, page[0x400 + 0x011] = 0x10;   /* CS selector 1000h */
+	page[0x400 + 0x090] = 0x18;                                 /* TR selector 18h: no real-mode base */
+	page[0x400 + 0x158] = 0x30;                                 /* CR0: ET, NE; PE clear */
+	ns_vmcb_from_page(&v, NS_VMCB_COPY_VMCB12_MEMORY, page, sizeof(page));
+	assert_true(ns_vmcb_decode_field(&v, NS_VMCB_CS_SELECTOR, &d));
+	assert_int_equal(value_of(&d, "base", NULL), 0x10000);
+	assert_true(ns_vmcb_decode_field(&v, NS_VMCB_TR_SELECTOR, &d));
+	assert_int_equal(value_of(&d, "index", NULL), 3);
+	page[0x400 + 0x158] = 0x31;                                 /* PE set */
+	ns_vmcb_from_page(&v, NS_VMCB_COPY_VMCB12_MEMORY, page, sizeof(page));
+	assert_true(ns_vmcb_decode_field(&v, NS_VMCB_CS_SELECTOR, &d));
+	assert_int_equal(value_of(&d, "index", NULL), 0x200);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +333,7 @@ int main(void)
 		cmocka_unit_test(ioio),          cmocka_unit_test(page_fault),    cmocka_unit_test(int_ctl),
 		cmocka_unit_test(other_exits),   cmocka_unit_test(segment_attributes), cmocka_unit_test(field_by_vmcb),
 		cmocka_unit_test(scan_rules),
+		cmocka_unit_test(real_mode_selectors),
 	};
 
 	return cmocka_run_group_tests_name("vmcb", tests, NULL, NULL);

@@ -136,6 +136,26 @@ static void g_pat_is_vmcb01s_unless_nested_npt(void **state)
 	assert_int_equal(entry(&d, "G_PAT")->cls, NS_DIFF_EXPECTED);
 }
 
+/* ASID 0 in vmcb02: the host's once L2 ran; before the entry KVM has not given one yet (pre_svm_run) */
+static void asid_zero_only_while_the_run_is_pending(void **state)
+{
+	static struct ns_vmcb_diff d;
+	const struct ns_vmcb_diff_context pending = { .run_pending = true };
+	static struct ns_vmcb v12, v02, v01;
+
+	(void)state;
+	build();
+	put(p12, 0x058, 4, 1);                    /* ASID: L1's 1, vmcb02's still 0 */
+	diff(true, true, &d);
+	assert_int_equal(entry(&d, "ASID")->cls, NS_DIFF_UNEXPLAINED);
+	ns_vmcb_from_page(&v12, NS_VMCB_COPY_VMCB12_MEMORY, p12, sizeof(p12));
+	ns_vmcb_from_page(&v02, NS_VMCB_COPY_VMCB02, p02, sizeof(p02));
+	ns_vmcb_from_page(&v01, NS_VMCB_COPY_VMCB01, p01, sizeof(p01));
+	ns_diff_vmcb_ctx(&v12, &v02, &v01, &pending, &d);
+	assert_int_equal(entry(&d, "ASID")->cls, NS_DIFF_EXPECTED);
+	assert_true(d.ctx.guest_mode && d.ctx.run_pending);  /* a pending run is in guest mode */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +163,7 @@ int main(void)
 		cmocka_unit_test(kvm_construction_is_expected),
 		cmocka_unit_test(what_kvm_never_builds_is_unexplained),
 		cmocka_unit_test(g_pat_is_vmcb01s_unless_nested_npt),
+		cmocka_unit_test(asid_zero_only_while_the_run_is_pending),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
