@@ -362,7 +362,7 @@ bool ns_svm_explain(enum ns_vmcb_decoder dec, uint64_t v, bool have_exit_code, u
 
 /*
  * A data or code segment's selector in a save area whose CR0.PE is clear: L2 in real mode (VMRUN takes
- * it: neither the APM's VMRUN checks nor KVM's nested_vmcb_check_save ask for PE).  Only ES, CS, SS, DS, FS
+ * it: the APM's VMRUN checks and KVM's nested_vmcb_check_save ask for PE only with EFER.LME and CR0.PG).  Only ES, CS, SS, DS, FS
  * and GS: real mode loads no LDTR or TR, and GDTR's and IDTR's selector fields are reserved.
  */
 static bool real_mode_selector(const struct ns_vmcb *vmcb, enum ns_vmcb_field_id id)

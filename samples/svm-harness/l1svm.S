@@ -18,7 +18,7 @@
  *             intercept of PORT_L1_IO (IOPM)
  *   CFG_REAL  L2 in real mode (CR0.PE=0, no paging: KVM's nested checks,
  *             nested_vmcb_check_save, and the APM's VMRUN checks, 15.5.1, ask
- *             nothing of CR0.PE), CS = L1_LOAD >> 4 so that its base is the
+ *             for PE only with EFER.LME and CR0.PG), CS = L1_LOAD >> 4 so that its base is the
  *             selector << 4 and L2's IP an offset in L1's image; the same
  *             IOIO intercept
  *   CFG_PENDING  the basic vmcb12, whose L2 loops on VMMCALL until the
