@@ -17,7 +17,8 @@ Each configuration starts L2 in the mode the manifest names (l2_mode: long64, pr
 real): at every step in L2, vmcb12's and vmcb02's CR0, CR4, EFER and CS attributes must decode to the flags the
 manifest's values hold at the APM's bit positions, and agree with the mode (real: CR0.PE clear, each data and
 code selector decoded as base = selector << 4, which must be the CS base KVM_GET_SREGS gave; 32-bit: EFER.LMA and
-LME clear, CS.D set, CS.L clear; long: EFER.LMA and CS.L set).  A blob whose flags hold RUN_PENDING must say so.
+LME clear, CS.D set, CS.L clear; long: EFER.LMA and CS.L set).  A blob whose flags hold RUN_PENDING must say so,
+and as L2 has not run yet there, L2's RIP, RSP and RAX (KVM_GET_REGS) are vmcb12's as L1 wrote them.
 
 usage: svm_decode.py NESTSCOPE SAMPLES_DIR
 """
@@ -191,6 +192,12 @@ for mf in manifests:
             tag = f"{m['kernel']} {cname} step {step['step']} ({step['what']})"
             check_blob(f"{tag} blob", d / step["blob"]["file"], step)
             pending += step["blob"]["run_pending"]
+            if step["blob"]["run_pending"]:
+                for reg in ("rip", "rsp", "rax"):
+                    checked["fields"] += 1
+                    if int(step["registers"][reg], 16) != int(step["vmcb12"]["fields"][reg], 16):
+                        fail(f"{tag}: run pending, yet L2's {reg} {step['registers'][reg]} is not vmcb12's "
+                             f"{step['vmcb12']['fields'][reg]}")
             if step["blob"]["guest_mode"]:
                 modes.add(cfg["l2_mode"])
                 check_mode(f"{tag} vmcb12 ({cfg['l2_mode']})", d / step["vmcb12"]["file"], step["vmcb12"]["fields"],
