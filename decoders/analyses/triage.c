@@ -322,6 +322,7 @@ static void judge_svm(struct ns_session *s, const struct ns_vcpu *v, struct ns_t
 	else
 		ns_check_vmcb12(&w->vmcb12, NULL, NULL, &w->svm_checks);
 	t->have_checks = true;
+	t->checks = &w->svm_checks;
 	t->rules = w->svm_checks.n;
 	t->pass = w->svm_checks.pass;
 	t->fail = w->svm_checks.fail;
@@ -347,6 +348,7 @@ static void judge_svm(struct ns_session *s, const struct ns_vcpu *v, struct ns_t
 			 &(struct ns_vmcb_diff_context){ .guest_mode = true, .run_pending = v->nested_run_pending },
 			 &w->vmcb_diff);
 	t->have_diff = true;
+	t->diff = &w->vmcb_diff;
 	t->compared = w->vmcb_diff.compared;
 	t->differ = w->vmcb_diff.n;
 	t->expected = w->vmcb_diff.count[NS_DIFF_EXPECTED];
@@ -586,8 +588,6 @@ int ns_triage_run(struct ns_session *s, const struct ns_triage_info *info, const
 	memset(sum, 0, sizeof(*sum));
 	if ((rc = ns_session_ready(s, true, err)))
 		return rc;
-	if (info->html && s->off.svm_host)
-		return ns_fail(err, NS_ERR_ARG, "--html: an AMD host's report is text or JSON (triage, triage --json)");
 	sum->svm_host = s->off.svm_host;
 	if (!(walk = malloc(sizeof(*walk))) || !(work = malloc(sizeof(*work))) || !(vt = malloc(sizeof(*vt))) ||
 	    !(host = calloc(1, sizeof(*host)))) {

@@ -147,6 +147,14 @@ struct ns_triage_svm {
 	bool have_diff;
 	unsigned compared, differ, expected, stale, unexplained;
 	char unexplained_fields[240];
+	/*
+	 * The judgement the counts above come from, rule by rule and field by
+	 * field (have_checks, have_diff), for a renderer that lists them (the
+	 * HTML report): the caller's work area, valid while the sink holds this
+	 * vCPU (the next vCPU's judgement reuses it).
+	 */
+	const struct ns_svm_check_report *checks;
+	const struct ns_vmcb_diff *diff;
 };
 
 /* One vCPU judged. */

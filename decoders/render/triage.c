@@ -371,7 +371,7 @@ static void text_vm(void *ctx, const struct ns_vm *vm)
 		ns_printf(r->o, "  skipped: %s\n", vm->skip);
 }
 
-static const char *svm_state_phrase(enum ns_svm_state st)
+const char *ns_triage_svm_state_phrase(enum ns_svm_state st)
 {
 	switch (st) {
 	case NS_SVM_L2: return "L2 active (guest mode: the vCPU runs on vmcb02)";
@@ -382,7 +382,7 @@ static const char *svm_state_phrase(enum ns_svm_state st)
 }
 
 /* An exit code by name: "0x7b IOIO", or the number alone. */
-static void svm_exit_words(uint64_t code, char *buf, size_t n)
+void ns_triage_svm_exit_words(uint64_t code, char *buf, size_t n)
 {
 	char name[48];
 
@@ -393,7 +393,7 @@ static void svm_exit_words(uint64_t code, char *buf, size_t n)
 }
 
 /* The event word of EVENTINJ or EXITINTINFO (APM "Event Injection"): vector, type, valid. */
-static void svm_event_words(uint64_t ev, uint64_t err, char *buf, size_t n)
+void ns_triage_svm_event_words(uint64_t ev, uint64_t err, char *buf, size_t n)
 {
 	const char *type = ns_svm_value_name(NS_SVMT_EVENT_TYPE, ns_svm_field_get(ev, NS_SVM_EVENT_TYPE));
 
@@ -413,22 +413,22 @@ static void text_svm_vcpu(struct ns_out *o, const struct ns_triage_vcpu *vt)
 	char exit[96], ev[96];
 
 	ns_printf(o, "  vCPU %u (vcpu_svm 0x%llx): %s\n", v->idx, (unsigned long long)v->s.vcpu_svm,
-		  svm_state_phrase(t->state));
+		  ns_triage_svm_state_phrase(t->state));
 	if (t->have_rip)
 		ns_printf(o, "    story        %s at RIP 0x%llx (from %s)\n", v->guest_mode ? "L2" : "L1",
 			  (unsigned long long)t->rip, t->rip_from);
 	else
 		ns_printf(o, "    story        %s, RIP unknown\n", v->guest_mode ? "L2" : "L1");
 	if (t->have_current) {
-		svm_exit_words(t->exit_code, exit, sizeof(exit));
+		ns_triage_svm_exit_words(t->exit_code, exit, sizeof(exit));
 		ns_printf(o, "      L0 exit    %s, EXITINFO1 0x%llx, EXITINFO2 0x%llx (%s's EXITCODE)\n", exit,
 			  (unsigned long long)t->exit_info_1, (unsigned long long)t->exit_info_2, t->current);
 		if (t->exit_int_info & NS_SVM_EVENT_VALID) {
-			svm_event_words(t->exit_int_info, t->exit_int_info_err, ev, sizeof(ev));
+			ns_triage_svm_event_words(t->exit_int_info, t->exit_int_info_err, ev, sizeof(ev));
 			ns_printf(o, "      event      in flight at that exit (%s's EXITINTINFO): %s\n", t->current, ev);
 		}
 		if (t->event_inj & NS_SVM_EVENT_VALID) {
-			svm_event_words(t->event_inj, t->event_inj_err, ev, sizeof(ev));
+			ns_triage_svm_event_words(t->event_inj, t->event_inj_err, ev, sizeof(ev));
 			ns_printf(o, "      event      injected at the next VMRUN (%s's EVENTINJ): %s\n", t->current, ev);
 		}
 		if (!(t->exit_int_info & NS_SVM_EVENT_VALID) && !(t->event_inj & NS_SVM_EVENT_VALID))

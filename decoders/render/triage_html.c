@@ -6,7 +6,13 @@
  * summary first, then L0 with its VMs drawn as a tree (VM, vCPUs, L1 and L2
  * with each VMCS copy's address and the loaded one marked), each vCPU a
  * collapsed panel with its story, vmcs12 against vmcs02 side by side and the
- * SDM check counts; a filter (inline script) keeps 100 VMs usable.
+ * SDM check counts; a filter (inline script) keeps 100 VMs usable.  An AMD
+ * host's vCPU (struct vcpu_svm) gets the same page with the SVM concepts
+ * where they match: vCPU -> L1 (vmcb01) -> L2 (vmcb02, vmcb12's GPA), L0's
+ * last #VMEXIT with EXITINFO1/2 and EXITINTINFO decoded, the next EVENTINJ,
+ * vmcb12's controls by name, the APM's VMRUN checks rule by rule, vmcb12
+ * against vmcb02 (and vmcb01) side by side: the judgement triage/2's
+ * $defs/vcpu_svm holds, never a second one.
  *
  * Every string is escaped: process names, profiles' paths and whatever a
  * dump holds are the guest's or anyone's, never markup.
@@ -15,6 +21,8 @@
 #include <string.h>
 
 #include "analyses/triage.h"
+#include "nestscope/svm_explain.h"
+#include "render/common.h"
 #include "render/triage_words.h"
 #include "sdm/vmx_names.h"
 
@@ -122,6 +130,35 @@ static const char *state_key(enum ns_triage_state st)
 	return "?";
 }
 
+/* An AMD host's states, as the filter's menu spells them (ns_svm_state_str's words, with hyphens) */
+static const char *svm_state_key(enum ns_svm_state st)
+{
+	switch (st) {
+	case NS_SVM_OFF: return "l1-no-svm";
+	case NS_SVM_L1: return "l1-svm";
+	case NS_SVM_L2: return "l2";
+	}
+	return "?";
+}
+
+/* The host's vCPUs by state: VMX's four, or SVM's three */
+static void host_states(struct ns_out *o, const struct ns_triage_host *h)
+{
+	ns_printf(o, "<table id=\"states\"><tr><td>VMs</td><td>%u</td></tr><tr><td>vCPUs</td><td>%u</td></tr>\n",
+		  h->vms, h->vcpus);
+	if (h->svm)
+		ns_printf(o, "<tr><td>vendor</td><td>AMD SVM</td></tr>\n<tr><td>in L2</td><td>%u</td></tr>"
+			  "<tr><td>in L1 using nested SVM</td><td>%u</td></tr>\n<tr><td>in L1 without it</td><td>%u</td></tr>\n",
+			  h->svm_states[NS_SVM_L2], h->svm_states[NS_SVM_L1], h->svm_states[NS_SVM_OFF]);
+	else
+		ns_printf(o, "<tr><td>in L2</td><td>%u</td></tr><tr><td>in L1 with a current vmcs12</td><td>%u</td></tr>\n"
+			  "<tr><td>in L1 in VMX operation without a VMCS</td><td>%u</td></tr>"
+			  "<tr><td>in L1 not in VMX operation</td><td>%u</td></tr>\n"
+			  "<tr><td>failed entries</td><td>%u</td></tr>", h->states[NS_TRIAGE_L2], h->states[NS_TRIAGE_VMCS12],
+			  h->states[NS_TRIAGE_NO_VMCS], h->states[NS_TRIAGE_NO_VMX], h->failed_entries);
+	ns_printf(o, "<tr><td>vCPUs with problems</td><td>%u</td></tr></table>\n", h->problem_vcpus);
+}
+
 static void html_begin(void *ctx, const struct ns_triage_info *info, const struct ns_triage_layout *lv,
 		       const struct ns_triage_host *h)
 {
@@ -168,13 +205,7 @@ static void html_begin(void *ctx, const struct ns_triage_info *info, const struc
 	} else {
 		ns_printf(o, "<p class=\"ok\" id=\"problems\">No problem found.</p>\n");
 	}
-	ns_printf(o, "<table id=\"states\"><tr><td>VMs</td><td>%u</td></tr><tr><td>vCPUs</td><td>%u</td></tr>\n"
-		  "<tr><td>in L2</td><td>%u</td></tr><tr><td>in L1 with a current vmcs12</td><td>%u</td></tr>\n"
-		  "<tr><td>in L1 in VMX operation without a VMCS</td><td>%u</td></tr>"
-		  "<tr><td>in L1 not in VMX operation</td><td>%u</td></tr>\n"
-		  "<tr><td>failed entries</td><td>%u</td></tr><tr><td>vCPUs with problems</td><td>%u</td></tr></table>\n",
-		  h->vms, h->vcpus, h->states[NS_TRIAGE_L2], h->states[NS_TRIAGE_VMCS12], h->states[NS_TRIAGE_NO_VMCS],
-		  h->states[NS_TRIAGE_NO_VMX], h->failed_entries, h->problem_vcpus);
+	host_states(o, h);
 	ns_triage_host_common(h, line, sizeof(line));
 	ns_printf(o, "<p id=\"common\">");
 	esc(o, line);
@@ -182,9 +213,15 @@ static void html_begin(void *ctx, const struct ns_triage_info *info, const struc
 
 	ns_printf(o, "<div id=\"filterbar\"><input id=\"filter\" type=\"search\" placeholder=\"filter: pid, RIP, exit, "
 		  "field...\" aria-label=\"filter\"><select id=\"state\" aria-label=\"state\"><option value=\"\">every "
-		  "state</option><option value=\"l2\">in L2</option><option value=\"l1-vmcs12\">L1 with a vmcs12</option>"
-		  "<option value=\"l1-no-vmcs\">L1 without a VMCS</option><option value=\"l1-no-vmx\">L1 not in VMX "
-		  "operation</option></select><label><input id=\"only-problems\" type=\"checkbox\"> problems only</label> "
+		  "state</option><option value=\"l2\">in L2</option>");
+	if (h->svm)
+		ns_printf(o, "<option value=\"%s\">L1 using nested SVM</option><option value=\"%s\">L1 without nested "
+			  "SVM</option>", svm_state_key(NS_SVM_L1), svm_state_key(NS_SVM_OFF));
+	else
+		ns_printf(o, "<option value=\"%s\">L1 with a vmcs12</option><option value=\"%s\">L1 without a VMCS</option>"
+			  "<option value=\"%s\">L1 not in VMX operation</option>", state_key(NS_TRIAGE_VMCS12),
+			  state_key(NS_TRIAGE_NO_VMCS), state_key(NS_TRIAGE_NO_VMX));
+	ns_printf(o, "</select><label><input id=\"only-problems\" type=\"checkbox\"> problems only</label> "
 		  "<span id=\"shown\"></span></div>\n");
 	ns_printf(o, "<h2>Nesting</h2>\n<div id=\"nesting\"><div class=\"l0\">L0: Linux ");
 	esc(o, info->release);
@@ -266,12 +303,248 @@ static void diff_table(struct ns_out *o, const struct ns_triage_vcpu *vt)
 	ns_printf(o, "</tbody></table>\n");
 }
 
+/* ---- an AMD host's vCPU (struct vcpu_svm) ---- */
+
+/* vCPU -> L1 (vmcb01) -> L2 (vmcb02, and vmcb12 at the GPA L1 gave VMRUN); the VMCB current_vmcb points at is loaded */
+static void svm_tree(struct ns_out *o, const struct ns_triage_vcpu *vt)
+{
+	const struct ns_vcpu *v = vt->v;
+	const char *cur = ns_svm_current_str(v);
+
+	ns_printf(o, "<div class=\"tree\"><span class=\"node vcpu-node\">vCPU %u <code>0x%llx</code></span>"
+		  "<span class=\"arrow\">&rarr;</span><span class=\"node lvl-l1\">L1", v->idx,
+		  (unsigned long long)v->s.vcpu_svm);
+	if (v->s.vmcb01)
+		copy_box(o, "vmcb01", "L1's VMCB (kernel address)", v->s.vmcb01, !strcmp(cur, "vmcb01"));
+	if (v->s.have_hsave_msr)
+		ns_printf(o, " <span class=\"mono\">VM_HSAVE_PA 0x%llx</span>", (unsigned long long)v->s.hsave_msr);
+	ns_printf(o, "</span>");
+	if (vt->svm.state != NS_SVM_OFF) {
+		ns_printf(o, "<span class=\"arrow\">&rarr;</span><span class=\"node lvl-l2\">L2%s",
+			  v->guest_mode ? " (running)" : " (not running)");
+		if (v->s.vmcb02)
+			copy_box(o, "vmcb02", "L2's VMCB, built by KVM from vmcb12 (kernel address)", v->s.vmcb02,
+				 !strcmp(cur, "vmcb02"));
+		ns_printf(o, "<span class=\"vmcs\" title=\"L1's VMRUN operand\">vmcb12 GPA 0x%llx</span></span>",
+			  (unsigned long long)v->s.vmcb12_gpa);
+	}
+	ns_printf(o, "</div>\n");
+}
+
+/* A value decoded by the VMCB table's decoder of its field (EXITINFO1/2 by the exit code beside them), escaped */
+static void svm_decoded(struct ns_out *o, enum ns_vmcb_field_id id, uint64_t value, bool have_code, uint64_t code)
+{
+	struct ns_decoding dec;
+	char buf[600];
+
+	if (!ns_svm_explain(ns_vmcb_field(id)->decoder, value, have_code, code, &dec))
+		return;
+	ns_decoding_format(&dec, buf, sizeof(buf));
+	esc(o, buf);
+}
+
+/* One row of the story table: a VMCB field by the table's name, its value and its decoding */
+static void svm_field_row(struct ns_out *o, const char *what, const char *copy, enum ns_vmcb_field_id id, uint64_t value,
+			  bool have_code, uint64_t code)
+{
+	ns_printf(o, "<tr data-field=\"%s\"><td>%s</td><td><span class=\"mono\">%s 0x%llx</span> ", ns_vmcb_field(id)->name,
+		  what, ns_vmcb_field(id)->name, (unsigned long long)value);
+	svm_decoded(o, id, value, have_code, code);
+	ns_printf(o, " (%s)</td></tr>\n", copy);
+}
+
+/* vmcb12's controls as KVM cached them at VMRUN (nested.ctl): triage/2's vcpu_svm.vmcb12 */
+static void svm_controls(struct ns_out *o, const struct ns_triage_vcpu *vt)
+{
+	const struct ns_triage_svm *t = &vt->svm;
+	const struct { enum ns_vmcb_field_id id; uint64_t value; } rows[] = {
+		{ NS_VMCB_INTERCEPT_WORD3, t->v12_intercepts[0] }, { NS_VMCB_INTERCEPT_WORD4, t->v12_intercepts[1] },
+		{ NS_VMCB_INTERCEPT_WORD5, t->v12_intercepts[2] }, { NS_VMCB_ASID, t->v12_asid },
+		{ NS_VMCB_TLB_CTL, t->v12_tlb_ctl }, { NS_VMCB_INT_CTL, t->v12_int_ctl },
+		{ NS_VMCB_MISC_CTL, t->v12_misc_ctl }, { NS_VMCB_NESTED_CR3, t->v12_nested_cr3 },
+		{ NS_VMCB_EVENT_INJ, t->v12_event_inj },
+	};
+
+	ns_printf(o, "<p class=\"mono\">vmcb12 GPA 0x%llx, its controls as KVM cached them at VMRUN (nested.ctl):</p>\n"
+		  "<table class=\"diff controls\"><thead><tr><th>field</th><th>vmcb12</th><th>decoded</th></tr></thead>"
+		  "<tbody>\n", (unsigned long long)vt->v->s.vmcb12_gpa);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		ns_printf(o, "<tr data-field=\"%s\"><td class=\"v\">%s</td><td class=\"v\">0x%llx</td><td>",
+			  ns_vmcb_field(rows[i].id)->name, ns_vmcb_field(rows[i].id)->name, (unsigned long long)rows[i].value);
+		svm_decoded(o, rows[i].id, rows[i].value, false, 0);
+		ns_printf(o, "</td></tr>\n");
+	}
+	ns_printf(o, "</tbody></table>\n");
+}
+
+/* The APM's VMRUN checks on KVM's cache of vmcb12: the counts, then each rule that did not pass or was not judged */
+static void svm_checks(struct ns_out *o, const struct ns_triage_svm *t)
+{
+	ns_printf(o, "<p class=\"checks\">APM checks: %u rules, <span class=\"ok\">%u pass</span>, "
+		  "<span class=\"%s\">%u fail</span>, %u not judged, %u not applicable</p>\n", t->rules, t->pass,
+		  t->fail ? "problem" : "ok", t->fail, t->not_judged, t->na);
+	if (!t->checks || !(t->fail + t->not_judged))
+		return;
+	ns_printf(o, "<ul class=\"check-results\">\n");
+	for (unsigned i = 0; i < t->checks->n; i++) {
+		const struct ns_svm_check_result *r = &t->checks->r[i];
+
+		if (r->verdict != NS_FAIL && r->verdict != NS_NOT_JUDGED)
+			continue;
+		ns_printf(o, "<li class=\"%s\" data-rule=\"%s\" data-verdict=\"%s\"><code>%s</code> %s: ",
+			  r->verdict == NS_FAIL ? "problem" : "warning", r->rule->id, ns_verdict_str(r->verdict), r->rule->id,
+			  r->verdict == NS_FAIL ? "fails" : "not judged");
+		esc(o, r->rule->text);
+		if (r->detail[0]) {
+			ns_printf(o, " (");
+			esc(o, r->detail);
+			ns_printf(o, ")");
+		}
+		ns_printf(o, "</li>\n");
+	}
+	ns_printf(o, "</ul>\n");
+}
+
+/* vmcb12 against vmcb02 and vmcb01, side by side, stale and unexplained first (as the VMX table) */
+static void svm_diff_table(struct ns_out *o, const struct ns_triage_svm *t)
+{
+	ns_printf(o, "<p>vmcb12 against vmcb02: %u of %u fields differ: %u expected, %u stale, %u unexplained</p>\n",
+		  t->differ, t->compared, t->expected, t->stale, t->unexplained);
+	if (!t->diff)
+		return;
+	ns_printf(o, "<table class=\"diff\"><thead><tr><th>field</th><th>vmcb12</th><th>vmcb02</th><th>vmcb01</th>"
+		  "<th>class</th><th>why</th></tr></thead><tbody>\n");
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < t->diff->n; i++) {
+			const struct ns_vmcb_diff_entry *e = &t->diff->e[i];
+			bool marked = e->cls == NS_DIFF_STALE || e->cls == NS_DIFF_UNEXPLAINED;
+
+			if (marked != (pass == 0))
+				continue;
+			ns_printf(o, "<tr class=\"%s\" data-field=\"%s\"><td class=\"v\">%s</td><td class=\"v\">%s</td>"
+				  "<td class=\"v\">%s</td><td class=\"v\">%s</td><td>%s</td><td>", class_name(e->cls),
+				  e->field->name, e->field->name, e->a_hex, e->b_hex, e->c_hex, class_name(e->cls));
+			esc(o, e->reason);
+			ns_printf(o, "</td></tr>\n");
+		}
+	ns_printf(o, "</tbody></table>\n");
+}
+
+static void svm_vcpu(struct ns_out *o, const struct ns_triage_vcpu *vt)
+{
+	const struct ns_vcpu *v = vt->v;
+	const struct ns_triage_svm *t = &vt->svm;
+	const char *lvl = v->guest_mode ? "L2" : "L1";
+	char where[200], exit[96] = "", ev[96], line[600];
+	unsigned problems = 0;
+	size_t len;
+
+	for (unsigned i = 0; i < vt->nnotes; i++)
+		problems += vt->notes[i].problem;
+	svm_tree(o, vt);
+	/* the story line, as the text's story and L0 exit lines word it */
+	if (t->have_rip)
+		snprintf(where, sizeof(where), "%s at RIP 0x%llx", lvl, (unsigned long long)t->rip);
+	else
+		snprintf(where, sizeof(where), "%s, RIP unknown", lvl);
+	if (t->have_current)
+		ns_triage_svm_exit_words(t->exit_code, exit, sizeof(exit));
+	len = (size_t)snprintf(line, sizeof(line), "%s", where);
+	if (exit[0])
+		len += (size_t)snprintf(line + len, sizeof(line) - len, ", stopped by L0: %s", exit);
+	if (len < sizeof(line))
+		snprintf(line + len, sizeof(line) - len, "; %s", t->have_current && ((t->exit_int_info | t->event_inj) &
+								   NS_SVM_EVENT_VALID) ? "events pending (below)"
+										       : "no event pending");
+
+	ns_printf(o, "<details class=\"panel svm%s\" id=\"vm%d-vcpu%u\" data-state=\"%s\" data-problem=\"%d\"%s "
+		  "data-search=\"pid %d vcpu %u ", problems ? " has-problem" : "", v->pid, v->idx, svm_state_key(t->state),
+		  problems ? 1 : 0, problems ? " open" : "", v->pid, v->idx);
+	{
+		/* lower case for the filter: the state, the story */
+		char low[sizeof(line) + 200];
+
+		snprintf(low, sizeof(low), "%s %s", ns_triage_svm_state_phrase(t->state), line);
+		for (size_t k = 0; low[k]; k++)
+			if (low[k] >= 'A' && low[k] <= 'Z')
+				low[k] = (char)(low[k] - 'A' + 'a');
+		esc(o, low);
+	}
+	ns_printf(o, "\"><summary><b>VM pid %d vCPU %u</b><span class=\"badge%s\">", v->pid, v->idx,
+		  t->state == NS_SVM_L2 ? " l2" : "");
+	esc(o, ns_triage_svm_state_phrase(t->state));
+	ns_printf(o, "</span>");
+	if (problems)
+		ns_printf(o, "<span class=\"badge bad\">%u problem%s</span>", problems, problems == 1 ? "" : "s");
+	ns_printf(o, "<br><span class=\"story-line\">");
+	esc(o, line);
+	ns_printf(o, "</span></summary>\n<div>\n<table class=\"story\">\n<tr><td>where</td><td>");
+	esc(o, where);
+	if (t->have_rip) {
+		ns_printf(o, " (from ");
+		esc(o, t->rip_from);
+		ns_printf(o, ")");
+	}
+	ns_printf(o, "</td></tr>\n");
+	if (t->have_current) {
+		ns_printf(o, "<tr class=\"l0-exit\"><td>L0's last #VMEXIT</td><td>");
+		esc(o, exit);
+		ns_printf(o, " (%s's EXITCODE)</td></tr>\n", t->current);
+		svm_field_row(o, "EXITINFO1", t->current, NS_VMCB_EXIT_INFO_1, t->exit_info_1, true, t->exit_code);
+		svm_field_row(o, "EXITINFO2", t->current, NS_VMCB_EXIT_INFO_2, t->exit_info_2, true, t->exit_code);
+	}
+	ns_printf(o, "<tr><td>events</td><td>");
+	if (t->have_current && (t->exit_int_info & NS_SVM_EVENT_VALID)) {
+		ns_triage_svm_event_words(t->exit_int_info, t->exit_int_info_err, ev, sizeof(ev));
+		ns_printf(o, "<span class=\"exit-int-info\">in flight at that exit (%s's EXITINTINFO): ", t->current);
+		esc(o, ev);
+		ns_printf(o, "</span><br>");
+	}
+	if (t->have_current && (t->event_inj & NS_SVM_EVENT_VALID)) {
+		ns_triage_svm_event_words(t->event_inj, t->event_inj_err, ev, sizeof(ev));
+		ns_printf(o, "<span class=\"next-injection\">injected at the next VMRUN (%s's EVENTINJ): ", t->current);
+		esc(o, ev);
+		ns_printf(o, "</span>");
+	}
+	if (!t->have_current)
+		ns_printf(o, "unknown: the VMCB the vCPU runs on was not read");
+	else if (!((t->exit_int_info | t->event_inj) & NS_SVM_EVENT_VALID))
+		ns_printf(o, "none pending or in flight");
+	ns_printf(o, "</td></tr>\n</table>\n");
+	if (t->have12)
+		svm_controls(o, vt);
+	else if (t->state != NS_SVM_OFF)
+		ns_printf(o, "<p class=\"mono\">vmcb12 GPA 0x%llx</p>\n", (unsigned long long)v->s.vmcb12_gpa);
+	if (t->have_checks)
+		svm_checks(o, t);
+	if (t->have_diff)
+		svm_diff_table(o, t);
+	else if (t->have12 && !v->guest_mode)
+		ns_printf(o, "<p>vmcb02 not compared: the vCPU is in L1, vmcb02 holds L2's state as of its last exit</p>\n");
+	if (vt->nnotes) {
+		ns_printf(o, "<ul class=\"notes\">\n");
+		for (unsigned i = 0; i < vt->nnotes; i++) {
+			ns_printf(o, "<li class=\"%s\">%s ", vt->notes[i].problem ? "problem" : "warning",
+				  vt->notes[i].problem ? "PROBLEM" : "warning");
+			esc(o, vt->notes[i].text);
+			ns_printf(o, "</li>\n");
+		}
+		ns_printf(o, "</ul>\n");
+	}
+	ns_printf(o, "</div></details>\n");
+}
+
 static void html_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 {
 	struct ns_out *o = ((struct ns_triage_render *)ctx)->o;
 	const struct ns_vcpu *v = vt->v;
 	struct ns_triage_words sw;
 	unsigned problems = 0;
+
+	if (v->svm) {
+		svm_vcpu(o, vt);
+		return;
+	}
 
 	ns_triage_story_words(vt, &sw);
 	for (unsigned i = 0; i < vt->nnotes; i++)
@@ -389,10 +662,11 @@ static void html_end(void *ctx, const struct ns_triage_summary *sum)
 {
 	struct ns_out *o = ((struct ns_triage_render *)ctx)->o;
 
-	ns_printf(o, "</div>\n<p class=\"meta\">%u VM%s, %u vCPU%s: %u in VMX operation, %u in L2; %u problem%s, "
+	ns_printf(o, "</div>\n<p class=\"meta\">%u VM%s, %u vCPU%s: %u %s, %u in L2; %u problem%s, "
 		  "%u warning%s</p>\n<script>%s</script>\n</body></html>\n", sum->vms, sum->vms == 1 ? "" : "s",
-		  sum->vcpus, sum->vcpus == 1 ? "" : "s", sum->vmx, sum->l2, sum->problems, sum->problems == 1 ? "" : "s",
-		  sum->warnings, sum->warnings == 1 ? "" : "s", SCRIPT);
+		  sum->vcpus, sum->vcpus == 1 ? "" : "s", sum->svm_host ? sum->svm : sum->vmx,
+		  sum->svm_host ? "using nested SVM" : "in VMX operation", sum->l2, sum->problems,
+		  sum->problems == 1 ? "" : "s", sum->warnings, sum->warnings == 1 ? "" : "s", SCRIPT);
 }
 
 void ns_render_triage_html_sink(struct ns_triage_render *r, struct ns_triage_sink *sink)

@@ -29,6 +29,10 @@ void ns_triage_story_words(const struct ns_triage_vcpu *vt, struct ns_triage_wor
 void ns_triage_host_states(const struct ns_triage_host *h, char *buf, size_t n);
 void ns_triage_host_common(const struct ns_triage_host *h, char *buf, size_t n);
 void ns_triage_problem_where(const struct ns_triage_host_problem *p, char *buf, size_t n);
+/* An AMD host's vCPU: its state, an exit code by name ("0x7b IOIO"), an EVENTINJ/EXITINTINFO event word */
+const char *ns_triage_svm_state_phrase(enum ns_svm_state st);
+void ns_triage_svm_exit_words(uint64_t code, char *buf, size_t n);
+void ns_triage_svm_event_words(uint64_t ev, uint64_t err, char *buf, size_t n);
 void ns_triage_layout_text(const struct ns_triage_layout *lv, char *buf, size_t n);
 
 /* The HTML report's sink (render/triage_html.c). */

@@ -14,7 +14,17 @@ checked against the samples' manifests, never against nestscope's output:
   manifest, and the filter, given in the address, leaves exactly one VM's
   panels shown;
 - hostile text (a dump file name made of markup) stays text: Chromium's DOM
-  holds no element the name spelled, and the title shows it literally.
+  holds no element the name spelled, and the title shows it literally;
+- an AMD host's report (samples/svm, 6.1 and 7.2): a panel per vCPU of the
+  manifest, vCPU -> L1 -> L2 drawn with struct vcpu_svm's address, vmcb01 and
+  vmcb02 at the addresses the harness's kprobe read (vmcb02 loaded: the VMs
+  hold in L2), vmcb12 at its GPA; the story at L2's RIP; L0's last #VMEXIT
+  with its code, EXITINFO1 (the port the harness wrote, decoded by the APM's
+  IOIO format) and EXITINFO2 as vmcb02 held them; vmcb12's controls as L1
+  wrote them, VMRUN's intercept named where L1 set it; no APM check failing;
+  the side-by-side table holding exactly the manifest's vmcb12/vmcb02
+  differences among the controls KVM caches unchanged, the exit fields
+  stale, nothing unexplained; the filter; a file name of markup stays text.
 usage: triage_html.py NESTSCOPE SAMPLES [SCREENSHOT_OUT]
 """
 import json
@@ -28,7 +38,7 @@ import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from chromedom import CHROMIUM, chromium_dom  # noqa: E402
-from itest import Checks  # noqa: E402
+from itest import Checks, hexint  # noqa: E402
 
 nestscope, samples = sys.argv[1:3]
 shot_out = sys.argv[3] if len(sys.argv) > 3 else None
@@ -139,5 +149,106 @@ for man_path in sorted((samples / "many-vms").glob("*/manifest.json")):
     check({p.attrs.get("id") for p in shown} == want,
           f"many-vms {kver}: the filter 'pid {pick['pid']}' leaves {pick['name']}'s {len(want)} panel(s) shown "
           f"({len(shown)} shown)")
+
+# ---- an AMD host (struct vcpu_svm) ----
+# the controls KVM caches unchanged from vmcb12 at VMRUN (nested_copy_vmcb_control_to_cache), by the manifest's
+# name and the VMCB table's, and the exit information it writes to vmcb12 only at the #VMEXIT to L1
+SVM_CACHED = {"intercept_word3": "INTERCEPT_WORD3", "intercept_word4": "INTERCEPT_WORD4", "asid": "ASID",
+              "iopm_base_pa": "IOPM_BASE_PA", "msrpm_base_pa": "MSRPM_BASE_PA", "nested_cr3": "NESTED_CR3",
+              "tsc_offset": "TSC_OFFSET"}
+SVM_EXIT_INFO = {"exit_code": "EXIT_CODE", "exit_info_1": "EXIT_INFO_1", "exit_info_2": "EXIT_INFO_2"}
+WORD4_VMRUN = 1 << 0     # APM vol. 2, appendix B, table B-1: offset 010h bit 0, intercept VMRUN
+IOIO_PORT_SHIFT = 16     # APM vol. 2, 15.10.2: EXITINFO1 of an IOIO intercept, bits 31:16 the port
+
+
+def cells(tr):
+    return [td.alltext() for td in tr.find("td")]
+
+
+for man_path in sorted(samples.glob("svm/*/manifest.json")):
+    man = json.loads(man_path.read_text())
+    kver = man["kernel"]
+    dump = man_path.parent / man["dump"]["file"]
+    mvms = man["dump"]["vms"]
+    out = os.path.join(tmp.name, f"svm-{kver}.html")
+    text = report(str(dump), out)
+    self_contained(text, f"svm {kver}")
+    root = dom(out)
+    panels = root.find("details", "panel")
+    check(len(panels) == sum(vm["vcpus"] for vm in mvms) and len(root.find("section", "vm")) == len(mvms),
+          f"svm {kver}: a panel per vCPU and a section per VM of the manifest ({len(panels)} panels)")
+    for mvm in mvms:
+        pid, last = mvm["pid"], mvm["steps"][-1]
+        k02, k01, v12 = last["kvm"]["vmcb02"], last["kvm"]["vmcb01"], last["vmcb12"]["fields"]
+        f02 = k02["fields"]
+        what = f"svm {kver} pid {pid}"
+        sec = [x for x in root.find("section", "vm") if x.attrs.get("data-pid") == str(pid)]
+        check(len(sec) == 1, f"{what}: its section")
+        if len(sec) != 1:
+            continue
+        sec = sec[0]
+        node = sec.find("span", "vcpu-node")
+        loaded = [b.alltext() for b in sec.find("span", "loaded")]
+        boxes = [b.alltext() for b in sec.find("span", "vmcs")]
+        want_loaded = f"vmcb02 {k02['address']} (loaded)" if mvm["guest_mode"] else f"vmcb01 {k01['address']} (loaded)"
+        check(node and hexint(node[0].find("code")[0].alltext()) == hexint(mvm["vcpu_svm"]) and
+              loaded == [want_loaded] and any(b.startswith(f"vmcb01 {k01['address']}") for b in boxes) and
+              f"vmcb12 GPA {mvm['vmcb12_gpa']}" in boxes,
+              f"{what}: vCPU {mvm['vcpu_svm']} -> L1 (vmcb01 {k01['address']}) -> L2 (vmcb02 {k02['address']}, "
+              f"vmcb12 at {mvm['vmcb12_gpa']}), {want_loaded.split()[0]} loaded ({loaded}; {boxes})")
+        panel = sec.find("details", "panel")
+        if not panel:
+            check(False, f"{what}: its panel")
+            continue
+        panel = panel[0]
+        story = panel.find(cls="story-line")
+        story = story[0].alltext() if story else ""
+        check(panel.attrs.get("data-state") == ("l2" if mvm["guest_mode"] else "l1-svm") and
+              story.startswith(f"{'L2' if mvm['guest_mode'] else 'L1'} at RIP {mvm['l2_rip']},"),
+              f"{what}: the panel's state and story ({panel.attrs.get('data-state')}: {story})")
+        exit_row = panel.find("tr", "l0-exit")
+        code = cells(exit_row[0])[1].split()[0] if exit_row else ""
+        info = {r.attrs["data-field"]: cells(r)[1] for r in panel.find("table", "story")[0].find("tr")
+                if r.attrs.get("data-field")} if panel.find("table", "story") else {}
+        i1, i2 = info.get("EXIT_INFO_1", ""), info.get("EXIT_INFO_2", "")
+        port = hexint(f02["exit_info_1"]) >> IOIO_PORT_SHIFT & 0xffff
+        check(code and hexint(code) == hexint(mvm["l0_exit_code"]) and
+              i1.startswith(f"EXIT_INFO_1 {f02['exit_info_1']} ") and i2.startswith(f"EXIT_INFO_2 {f02['exit_info_2']} ")
+              and port == hexint(last["port"]) and f"port={last['port']}" in i1,
+              f"{what}: L0's last #VMEXIT {mvm['l0_exit_code']} with EXITINFO1 {f02['exit_info_1']} (port "
+              f"{last['port']}) and EXITINFO2 {f02['exit_info_2']} ({code}; {i1}; {i2})")
+        ctl = panel.find("table", "controls")
+        rows = {r.attrs["data-field"]: cells(r) for r in ctl[0].find("tr") if r.attrs.get("data-field")} if ctl else {}
+        bad = [n for k, n in SVM_CACHED.items() if n in rows and hexint(rows[n][1]) != hexint(v12[k])]
+        vmrun = bool(hexint(v12["intercept_word4"]) & WORD4_VMRUN)
+        check(rows and not bad and ("VMRUN" in rows.get("INTERCEPT_WORD4", ["", "", ""])[2].split()) == vmrun and
+              hexint(rows.get("MISC_CTL", ["", "-1"])[1]) & 1 == hexint(v12["np_enable"]),
+              f"{what}: vmcb12's controls as L1 wrote them, VMRUN's intercept named: {vmrun} (differ: {bad})")
+        checks = panel.find("p", "checks")
+        check(checks and re.search(r"\d+ rules, \d+ pass, 0 fail", checks[0].alltext()),
+              f"{what}: the APM check counts ({checks[0].alltext() if checks else None})")
+        diff = [t for t in panel.find("table", "diff") if "controls" not in t.classes()]
+        drows = {r.attrs["data-field"]: r for r in diff[0].find("tr") if r.attrs.get("data-field")} if diff else {}
+        differ = {n for k, n in {**SVM_CACHED, **SVM_EXIT_INFO}.items() if hexint(v12[k]) != hexint(f02[k])}
+        shown = {n for n in drows if n in {**SVM_CACHED, **SVM_EXIT_INFO}.values()}
+        stale = {n for n, r in drows.items() if "stale" in r.classes()}
+        want_stale = {n for n in SVM_EXIT_INFO.values() if n in differ} if mvm["guest_mode"] else set()
+        check(diff and shown == differ and want_stale <= stale and
+              not [n for n, r in drows.items() if "unexplained" in r.classes()],
+              f"{what}: the side-by-side table holds the manifest's differences {sorted(differ)}, the exit fields "
+              f"stale, nothing unexplained ({sorted(shown)}; stale {sorted(stale)})")
+    pick = mvms[-1]
+    froot = dom(out, f"#filter=pid%20{pick['pid']}%20")
+    shown = [p for p in froot.find("details", "panel") if "hidden" not in p.attrs]
+    check([p.attrs.get("id") for p in shown] == [f"vm{pick['pid']}-vcpu0"],
+          f"svm {kver}: the filter 'pid {pick['pid']}' leaves its one panel shown ({len(shown)} shown)")
+    evil = os.path.join(tmp.name, f"svm-{kver}-<img src=x onerror=alert(1)>'\"&.kdump")
+    os.symlink(dump.resolve(), evil)
+    hout = os.path.join(tmp.name, f"svm-{kver}-hostile.html")
+    report(evil, hout)
+    hroot = dom(hout)
+    title = hroot.find("title")
+    check(not hroot.find("img") and title and os.path.basename(evil) in title[0].alltext(),
+          f"svm {kver}: a file name of markup stays text ({title[0].alltext() if title else None})")
 
 check.finish()
