@@ -492,6 +492,7 @@ static void svm_vcpu(struct ns_out *o, const struct ns_triage_vcpu *vt)
 		ns_printf(o, " (%s's EXITCODE)</td></tr>\n", t->current);
 		svm_field_row(o, "EXITINFO1", t->current, NS_VMCB_EXIT_INFO_1, t->exit_info_1, true, t->exit_code);
 		svm_field_row(o, "EXITINFO2", t->current, NS_VMCB_EXIT_INFO_2, t->exit_info_2, true, t->exit_code);
+		svm_field_row(o, "EXITINTINFO", t->current, NS_VMCB_EXIT_INT_INFO, t->exit_int_info, false, 0);
 	}
 	ns_printf(o, "<tr><td>events</td><td>");
 	if (t->have_current && (t->exit_int_info & NS_SVM_EVENT_VALID)) {

@@ -210,13 +210,15 @@ for man_path in sorted(samples.glob("svm/*/manifest.json")):
         code = cells(exit_row[0])[1].split()[0] if exit_row else ""
         info = {r.attrs["data-field"]: cells(r)[1] for r in panel.find("table", "story")[0].find("tr")
                 if r.attrs.get("data-field")} if panel.find("table", "story") else {}
-        i1, i2 = info.get("EXIT_INFO_1", ""), info.get("EXIT_INFO_2", "")
+        i1, i2, ii = info.get("EXIT_INFO_1", ""), info.get("EXIT_INFO_2", ""), info.get("EXIT_INT_INFO", "")
         port = hexint(f02["exit_info_1"]) >> IOIO_PORT_SHIFT & 0xffff
         check(code and hexint(code) == hexint(mvm["l0_exit_code"]) and
               i1.startswith(f"EXIT_INFO_1 {f02['exit_info_1']} ") and i2.startswith(f"EXIT_INFO_2 {f02['exit_info_2']} ")
-              and port == hexint(last["port"]) and f"port={last['port']}" in i1,
+              and ii.startswith(f"EXIT_INT_INFO {f02['exit_int_info']} ") and port == hexint(last["port"]) and
+              f"port={last['port']}" in i1,
               f"{what}: L0's last #VMEXIT {mvm['l0_exit_code']} with EXITINFO1 {f02['exit_info_1']} (port "
-              f"{last['port']}) and EXITINFO2 {f02['exit_info_2']} ({code}; {i1}; {i2})")
+              f"{last['port']}), EXITINFO2 {f02['exit_info_2']} and EXITINTINFO {f02['exit_int_info']} "
+              f"({code}; {i1}; {i2}; {ii})")
         ctl = panel.find("table", "controls")
         rows = {r.attrs["data-field"]: cells(r) for r in ctl[0].find("tr") if r.attrs.get("data-field")} if ctl else {}
         bad = [n for k, n in SVM_CACHED.items() if n in rows and hexint(rows[n][1]) != hexint(v12[k])]
