@@ -408,3 +408,43 @@ size_t ns_vmcb_explain(const struct ns_vmcb *vmcb, enum ns_vmcb_field_id id, cha
 		return 0;
 	return ns_decoding_format(&d, out, n);
 }
+
+int ns_vmcb_field_text(const uint8_t *buf, size_t len, const char *name, uint64_t *value, char *text, size_t n,
+		       struct ns_error *err)
+{
+	const struct ns_vmcb_field *f = ns_vmcb_field_by_name(name);
+	struct ns_vmcb v;
+	size_t end;
+
+	*value = 0;
+	if (n)
+		text[0] = '\0';
+	if (!f)
+		return ns_fail(err, NS_ERR_ARG, "%s: no such VMCB field (the names 'nestscope decode --format vmcb' prints)",
+			       name ? name : "(null)");
+	end = ns_vmcb_field_offset(f) + f->size;
+	if (f->size > 8)
+		return ns_fail(err, NS_ERR_ARG, "%s: %u bytes, not a number", f->name, f->size);
+	if (end > len)
+		return ns_fail(err, NS_ERR_TRUNCATED, "%s ends at 0x%zx, past the %zu bytes given", f->name, end, len);
+	/* the page with what was given; the areas marked present since the field lies in what was given */
+	ns_vmcb_from_page(&v, NS_VMCB_COPY_REGION, buf, len);
+	v.has_control = v.has_control || f->area == NS_VMCB_CTRL;
+	v.has_save = v.has_save || f->area == NS_VMCB_SAVE;
+	ns_vmcb_read(&v, f->id, value);
+	ns_vmcb_explain(&v, f->id, text, n);
+	return NS_OK;
+}
+
+size_t ns_svm_value_text(const char *name, uint64_t value, bool have_exit_code, uint64_t exit_code, char *out,
+			 size_t n)
+{
+	const struct ns_vmcb_field *f = ns_vmcb_field_by_name(name);
+	struct ns_decoding d;
+
+	if (n)
+		out[0] = '\0';
+	if (!f || !ns_svm_explain(f->decoder, value, have_exit_code, exit_code, &d))
+		return 0;
+	return ns_decoding_format(&d, out, n);
+}

@@ -10,7 +10,7 @@ callbacks and turns NestscopeError into its own error type."""
 import ctypes
 import os
 
-ABI_VERSION = 3  # NS_ABI_VERSION in decoders/include/nestscope/command.h
+ABI_VERSION = 4  # NS_ABI_VERSION in decoders/include/nestscope/command.h
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # build tree (plugin/python -> build/), then the install (share/nestscope/python -> lib/), then the
@@ -135,6 +135,16 @@ def _declare(lib):
     lib.ns_launch_state_str.restype = ctypes.c_char_p
     lib.ns_nested_flags_join.argtypes = [ctypes.c_int, ctypes.c_uint32, ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t]
     lib.ns_nested_flags_join.restype = None
+    lib.ns_vmcb_field_text.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
+                                       ctypes.POINTER(ctypes.c_uint64), ctypes.c_char_p, ctypes.c_size_t,
+                                       ctypes.POINTER(Error)]
+    lib.ns_vmcb_field_text.restype = ctypes.c_int
+    lib.ns_svm_value_text.argtypes = [ctypes.c_char_p, ctypes.c_uint64, ctypes.c_bool, ctypes.c_uint64,
+                                      ctypes.c_char_p, ctypes.c_size_t]
+    lib.ns_svm_value_text.restype = ctypes.c_size_t
+    lib.ns_svm_exit_name.argtypes = [ctypes.c_uint64, ctypes.c_char_p, ctypes.c_size_t,
+                                     ctypes.POINTER(ctypes.c_char_p)]
+    lib.ns_svm_exit_name.restype = ctypes.c_bool
 
 
 def _b(s):
@@ -246,3 +256,33 @@ class Core:
         if self.lib.ns_vmcs12_field(buf, len(buf), _b(name), ctypes.byref(value), ctypes.byref(err)) != NS_OK:
             raise NestscopeError(err.msg.decode(errors="replace"))
         return value.value
+
+    # the VMCB's table (decoders/include/nestscope/vmcb_fields.def) and its decoders, for printers of struct vmcb
+    # and struct vcpu_svm
+    TEXT_MAX = 1024
+
+    def vmcb_field(self, buf, name):
+        """(value, its decoding as one line or "") of the VMCB field `name` (the table's or KVM's name) in buf,
+        a VMCB's bytes from its start."""
+        value = ctypes.c_uint64()
+        text = ctypes.create_string_buffer(self.TEXT_MAX)
+        err = Error()
+        if self.lib.ns_vmcb_field_text(buf, len(buf), _b(name), ctypes.byref(value), text, len(text),
+                                       ctypes.byref(err)) != NS_OK:
+            raise NestscopeError(err.msg.decode(errors="replace"))
+        return value.value, text.value.decode(errors="replace")
+
+    def svm_value(self, name, value, exit_code=None):
+        """A value of the VMCB field `name` held outside a VMCB, decoded as one line ("" when nothing to say);
+        EXITINFO1/2 by exit_code."""
+        text = ctypes.create_string_buffer(self.TEXT_MAX)
+        self.lib.ns_svm_value_text(_b(name), value & (2**64 - 1), exit_code is not None, (exit_code or 0) & (2**64 - 1),
+                                   text, len(text))
+        return text.value.decode(errors="replace")
+
+    def svm_exit_name(self, code):
+        """An SVM exit code's name (KVM's SVM_EXIT_* without the prefix), or None for a code no table knows."""
+        name = ctypes.create_string_buffer(64)
+        if not self.lib.ns_svm_exit_name(code & (2**64 - 1), name, len(name), None):
+            return None
+        return name.value.decode()

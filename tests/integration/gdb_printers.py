@@ -13,7 +13,13 @@ debuginfo (gdbcore rewrites each dump as an ELF core, as in gdb_dump.py):
   object file) shows its flags and size as the harness recorded them and the vmcs12 it carries;
 - $vmcs12_field on bad input (wrong type, wrong arguments, NULL, unreadable memory, unknown field) and
   kvm-symbols on a missing directory print one error line each, no Python traceback;
-- `complete` lists a command's options, the same as its help's usage line, and the target's vCPUs.
+- `complete` lists a command's options, the same as its help's usage line, and the target's vCPUs;
+- on the AMD hosts' dumps (samples/svm, 6.1 and 7.2, with kvm-amd.ko's debuginfo): the printers registered
+  for kvm-amd.ko's objfile; `print *(struct vcpu_svm *)ADDR` says L2 (current_vmcb is &nested.vmcb02),
+  vmcb12's GPA, the exit L0 last handled by its APM name with EXITINFO1 (the port the harness wrote) and
+  EXITINFO2 as the kprobe read vmcb02, and the intercepts L1 set in vmcb12 by name; `print
+  *svm->nested.vmcb02.ptr` the same exit, the intercepts KVM set by name, ASID and NP_ENABLE as the kprobe
+  read them, its members in hex with `print/x`, and no summary with `print/r`; every value from the manifest.
 passes.py runs it once per gdb: Debian 12's gdb 13 and sid's gdb 18.
 
 usage: gdb_printers.py BUILD_DIR SAMPLES_DIR CACHE_DIR
@@ -218,6 +224,85 @@ for kver, mf, man, dump, vmlinux, mods in itest.sample_dumps(root, cache):
           re.search(rf"^      pin_based_vm_exec_control = {hpin:#x},$", px, re.M),
           f"{kver}: its vmcs12 child is a pretty-printed struct vmcs12 (pin-based controls {hpin:#x} in its control "
           f"section)")
+
+# ---- an AMD host: struct vcpu_svm and struct vmcb ----
+# SVM exit codes by name (AMD64 APM vol. 2, appendix C, as KVM's SVM_EXIT_* spell them)
+SVM_EXIT_NAMES = {0x7b: "IOIO", 0x80: "VMRUN", 0x400: "NPF"}
+# intercept bits of the VMCB's words at 00Ch and 010h (APM vol. 2, table B-1), named as KVM's
+# enum (arch/x86/include/asm/svm.h, INTERCEPT_* without the prefix)
+WORD3_BITS = {24: "HLT", 26: "INVLPGA", 27: "IOIO_PROT", 28: "MSR_PROT", 29: "TASK_SWITCH", 31: "SHUTDOWN"}
+WORD4_BITS = {0: "VMRUN", 1: "VMMCALL", 2: "VMLOAD", 3: "VMSAVE"}
+MISC_CTL_NP_ENABLE = 1 << 0  # APM table B-1, offset 090h bit 0
+IOIO_PORT_SHIFT = 16         # APM 15.10.2: EXITINFO1 of an IOIO intercept, bits 31:16 the port
+
+
+def named_bits(word, bits, text):
+    """The table's bits set in word that text does not name, and those clear that it does."""
+    names = set(re.findall(r"[A-Z][A-Z0-9_]+", text))
+    return [n for b, n in bits.items() if bool(word >> b & 1) != (n in names)]
+
+
+for mf in sorted(root.glob("svm/*/manifest.json")):
+    man = json.loads(mf.read_text())
+    kver = man["kernel"]
+    found = itest.debuginfo(kver, cache)
+    if not found:
+        check(False, f"svm {kver}: kvm-amd.ko's debuginfo (debian-kernel.sh fetch-dbg)")
+        continue
+    vmlinux, mods = found
+    core = tmp / f"svm-{kver}.core"
+    subprocess.run([gdbcore, str(mf.parent / man["dump"]["file"]), str(core)], check=True, stdout=subprocess.DEVNULL)
+    pre = [f"file {vmlinux}", f"core-file {core}", f"source {plugin}", f"kvm-symbols {mods}"]
+    cmds = ["info pretty-printer"]
+    for vm in man["dump"]["vms"]:
+        svm = f"((struct vcpu_svm *){vm['vcpu_svm']})"
+        cmds += [f"p *{svm}", f"p *{svm}->nested.vmcb02.ptr", f"p/x *{svm}->nested.vmcb02.ptr",
+                 f"p/r *{svm}->nested.vmcb02.ptr"]
+    outs, errs, everything = gdb_run(pre, cmds)
+    blocks = re.split(r"^(?=\S.*pretty-printers:$)", outs.get("info pretty-printer", ""), flags=re.M)
+    glob = next((b for b in blocks if b.startswith("global pretty-printers:")), "")
+    ko = next((b for b in blocks if re.match(r"objfile \S*/kvm-amd\.ko pretty-printers:", b)), "")
+    check(re.search(r"^    vmcb$", ko, re.M) and re.search(r"^    vcpu_svm$", ko, re.M) and "nestscope" not in glob,
+          f"svm {kver}: info pretty-printer lists nestscope (vmcb, vcpu_svm) under kvm-amd.ko's objfile, not globally")
+    check("Traceback" not in everything and "Python Exception" not in everything,
+          f"svm {kver}: no Python error ({errs[-3:]})")
+    for vm in man["dump"]["vms"]:
+        last = vm["steps"][-1]
+        f02, f12 = last["kvm"]["vmcb02"]["fields"], last["vmcb12"]["fields"]
+        code = int(vm["l0_exit_code"], 16)
+        svm = f"((struct vcpu_svm *){vm['vcpu_svm']})"
+        what = f"svm {kver} pid {vm['pid']}"
+        port = int(f02["exit_info_1"], 16) >> IOIO_PORT_SHIFT & 0xffff
+        exit_words = (f"exit {code:#x} {SVM_EXIT_NAMES[code]}, EXITINFO1 {f02['exit_info_1']} (port={port:#x} ",
+                      f"EXITINFO2 {f02['exit_info_2']}")
+        line = outs.get(f"p *{svm}", "")
+        summary = line.split(" = {", 1)[0]
+        level = "L2 (current_vmcb is &nested.vmcb02)" if vm["guest_mode"] else "L1 (current_vmcb is &vmcb01)"
+        check(summary.startswith("$") and f"= vcpu_svm {level}; vmcb12 GPA {vm['vmcb12_gpa']}; " in summary and
+              f"L0's last #VMEXIT (vmcb02): {exit_words[0]}" in summary and exit_words[1] in summary and
+              port == int(last["port"], 16),
+              f"{what}: print *(struct vcpu_svm *){vm['vcpu_svm']}: {level}, vmcb12 at {vm['vmcb12_gpa']}, exit "
+              f"{vm['l0_exit_code']} {SVM_EXIT_NAMES[code]} with the port {last['port']} the harness wrote "
+              f"({summary[:300]})")
+        cached = summary.partition("vmcb12's intercepts (nested.ctl): ")[2]
+        wrong = named_bits(int(f12["intercept_word3"], 16), WORD3_BITS, cached) + \
+            named_bits(int(f12["intercept_word4"], 16), WORD4_BITS, cached)
+        check(cached and not wrong, f"{what}: vmcb12's intercepts by name as L1 set them (word3 "
+                                    f"{f12['intercept_word3']}, word4 {f12['intercept_word4']}: {cached}; wrong: {wrong})")
+        v02 = outs.get(f"p *{svm}->nested.vmcb02.ptr", "").split(" = {", 1)[0]
+        asid, np = int(f02["asid"], 16), int(f02["np_enable"], 16) & MISC_CTL_NP_ENABLE
+        wrong = named_bits(int(f02["intercept_word3"], 16), WORD3_BITS, v02.partition("intercepts ")[2]) + \
+            named_bits(int(f02["intercept_word4"], 16), WORD4_BITS, v02.partition("intercepts ")[2])
+        check(f"= vmcb {exit_words[0]}" in v02 and exit_words[1] in v02 and f"ASID {asid}," in v02 and
+              ("(NP_ENABLE)" in v02) == bool(np) and not wrong,
+              f"{what}: print *svm->nested.vmcb02.ptr: exit {vm['l0_exit_code']}, EXITINFO1/2, ASID {asid}, "
+              f"NP_ENABLE {np}, KVM's intercepts by name as the kprobe read them (wrong: {wrong}; {v02[:300]})")
+        px = outs.get(f"p/x *{svm}->nested.vmcb02.ptr", "")
+        check(re.search(rf"\bexit_code = {code:#x},", px) and f"exit_info_1 = {f02['exit_info_1']}," in px and
+              f"asid = {asid:#x}," in px and re.search(r"= \{control = \{", px),
+              f"{what}: print/x shows vmcb02's members, control first, in hex")
+        pr = outs.get(f"p/r *{svm}->nested.vmcb02.ptr", "")
+        check(re.match(r"^\$\d+ = \{control = \{", pr) is not None, f"{what}: print/r is the raw struct")
 
 subprocess.run(["rm", "-rf", str(tmp)])
 check.finish()

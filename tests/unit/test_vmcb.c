@@ -4,7 +4,8 @@
  * area at 400h), chapter 15's formats of EVENTINJ, int_ctl, the IOIO and NPF
  * EXITINFO1 and the segment attributes, and appendix C's exit codes.  The
  * IOIO value 0x800010 is the in-L2 exit of the SVM samples (an OUT to port
- * 0x80 with an 8-bit operand; samples/svm-harness/l1svm.S).
+ * 0x80 with an 8-bit operand; samples/svm-harness/l1svm.S).  field_text
+ * checks the entry points the gdb package's printers call (svm_explain.h).
  */
 #include "nestscope/scan.h"
 #include "nestscope/svm_explain.h"
@@ -326,6 +327,45 @@ static void real_mode_selectors(void **state)
 	assert_int_equal(value_of(&d, "index", NULL), 0x200);
 }
 
+/*
+ * The pretty-printers' entry points: a field by name in a struct vmcb's bytes (the kernel's is shorter than a
+ * page), and a value outside a VMCB.  Offsets from table B-1: EXITCODE 070h, EXITINFO1 078h, intercept word 4
+ * at 010h (bit 0 VMRUN, bit 1 VMMCALL); RIP is at 400h + 178h.
+ */
+static void field_text(void **state)
+{
+	static uint8_t page[0x6e4];  /* sizeof(struct vmcb) of Debian's 6.1 kernel */
+	struct ns_error err;
+	uint64_t x;
+	char text[256];
+
+	(void)state;
+	page[0x010] = 0x03;                                         /* VMRUN VMMCALL */
+	page[0x070] = 0x7b;                                         /* EXITCODE: IOIO */
+	page[0x078] = 0x10, page[0x079] = 0x00, page[0x07a] = 0x80; /* EXITINFO1 0x800010 */
+	page[0x578] = 0xf2, page[0x579] = 0x02, page[0x57a] = 0x01; /* RIP 0x102f2 */
+	assert_int_equal(ns_vmcb_field_text(page, sizeof(page), "exit_info_1", &x, text, sizeof(text), &err), NS_OK);
+	assert_int_equal(x, 0x800010);
+	assert_string_equal(text, "port=0x80 direction=0x0(OUT) SZ8");
+	assert_int_equal(ns_vmcb_field_text(page, sizeof(page), "INTERCEPT_WORD4", &x, text, sizeof(text), &err), NS_OK);
+	assert_string_equal(text, "VMRUN VMMCALL");
+	/* a save-area field of a struct shorter than the APM's save area is read all the same */
+	assert_int_equal(ns_vmcb_field_text(page, sizeof(page), "RIP", &x, text, sizeof(text), &err), NS_OK);
+	assert_int_equal(x, 0x102f2);
+	/* past the bytes given, no such field, not a number: one error naming it */
+	assert_int_equal(ns_vmcb_field_text(page, 0x400, "RIP", &x, text, sizeof(text), &err), NS_ERR_TRUNCATED);
+	assert_non_null(strstr(err.msg, "RIP"));
+	assert_int_equal(ns_vmcb_field_text(page, sizeof(page), "NO_SUCH", &x, text, sizeof(text), &err), NS_ERR_ARG);
+	assert_non_null(strstr(err.msg, "NO_SUCH"));
+	assert_int_equal(ns_vmcb_field_text(page, sizeof(page), "INSN_BYTES", &x, text, sizeof(text), &err), NS_ERR_ARG);
+	/* a value outside a VMCB: EXITINFO1 by the exit code given, nothing for an unknown name */
+	assert_true(ns_svm_value_text("INTERCEPT_WORD4", 0x1, false, 0, text, sizeof(text)) > 0);
+	assert_string_equal(text, "VMRUN");
+	assert_true(ns_svm_value_text("EXIT_INFO_1", 0x800010, true, NS_SVM_EXIT_IOIO, text, sizeof(text)) > 0);
+	assert_non_null(strstr(text, "port=0x80"));
+	assert_int_equal(ns_svm_value_text("NO_SUCH", 1, false, 0, text, sizeof(text)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +374,7 @@ int main(void)
 		cmocka_unit_test(other_exits),   cmocka_unit_test(segment_attributes), cmocka_unit_test(field_by_vmcb),
 		cmocka_unit_test(scan_rules),
 		cmocka_unit_test(real_mode_selectors),
+		cmocka_unit_test(field_text),
 	};
 
 	return cmocka_run_group_tests_name("vmcb", tests, NULL, NULL);

@@ -21,10 +21,12 @@
  * below, and ns_session_new/ns_session_free, ns_region_text,
  * ns_vmcs12_field (session.h) and ns_module_symbol (locate.h), the gdb
  * pretty-printers' ns_vmcs12_slot, ns_launch_state_str (vmcs12.h),
- * ns_vmcs_section_key (render.h) and ns_nested_flags_join (nested_state.h).
+ * ns_vmcs_section_key (render.h) and ns_nested_flags_join (nested_state.h),
+ * and for struct vmcb and struct vcpu_svm ns_vmcb_field_text,
+ * ns_svm_value_text (svm_explain.h) and ns_svm_exit_name (vmcb.h).
  * Any change to one of them increments it.
  */
-#define NS_ABI_VERSION 3
+#define NS_ABI_VERSION 4
 unsigned ns_abi_version(void);
 
 struct ns_abi_member;

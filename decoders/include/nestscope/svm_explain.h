@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "explain.h"
 #include "vmcb.h"
 
@@ -33,5 +34,26 @@ bool ns_svm_exit_info_decode(uint64_t exit_code, unsigned which, uint64_t info, 
 
 /* "EXITINFO1: ...; EXITINFO2: ..." for an exit, as one line into out; its length. */
 size_t ns_svm_exit_info_explain(uint64_t exit_code, uint64_t info1, uint64_t info2, char *out, size_t n);
+
+
+/*
+ * For the debugger front ends' pretty-printers (part of the ABI, command.h):
+ * one field of a VMCB by name (the table's, "EXIT_INFO_1", or KVM's member,
+ * "exit_info_1") in buf, a VMCB's bytes from its start (shorter than a page
+ * when the kernel's struct vmcb is): its value and its decoding as one line
+ * into text ("" when the decoder has nothing to say), EXITINFO1/2 by the
+ * page's own EXITCODE.  An unknown field, one past len or wider than 8 bytes
+ * is an error naming it.
+ */
+int ns_vmcb_field_text(const uint8_t *buf, size_t len, const char *name, uint64_t *value, char *text, size_t n,
+		       struct ns_error *err);
+/*
+ * A value of the VMCB field `name` held outside a VMCB (KVM's cache of
+ * vmcb12's intercept words), decoded as one line into out; EXITINFO1/2 need
+ * the exit code (have_exit_code).  Its length: 0 when no field has that name
+ * or the decoder says nothing.
+ */
+size_t ns_svm_value_text(const char *name, uint64_t value, bool have_exit_code, uint64_t exit_code, char *out,
+			 size_t n);
 
 #endif
