@@ -520,6 +520,36 @@ static void host_problem(struct ns_triage_host *h, int32_t pid, bool vm_level, u
 	}
 }
 
+/* A failing rule (the SDM's or the APM's, by id) on one more vCPU. */
+static void tally_rule(struct ns_triage_host *h, const char *id)
+{
+	unsigned r;
+
+	for (r = 0; r < h->nrules && strcmp(h->rules[r].id, id); r++)
+		;
+	if (r == h->nrules && h->nrules < NS_TRIAGE_HOST_RULES)
+		snprintf(h->rules[h->nrules++].id, sizeof(h->rules[0].id), "%s", id);
+	if (r < h->nrules)
+		h->rules[r].vcpus++;
+	else
+		h->rules_other++;
+}
+
+/* An AMD vCPU's last #VMEXIT on one more vCPU. */
+static void tally_svm_exit(struct ns_triage_host *h, uint64_t code)
+{
+	unsigned e;
+
+	for (e = 0; e < h->nsvm_exits && h->svm_exits[e].code != code; e++)
+		;
+	if (e == h->nsvm_exits && h->nsvm_exits < NS_TRIAGE_HOST_RULES)
+		h->svm_exits[h->nsvm_exits++].code = code;
+	if (e < h->nsvm_exits)
+		h->svm_exits[e].vcpus++;
+	else
+		h->svm_exits_other++;
+}
+
 /* One judged vCPU into the host's tally. */
 static void host_add(struct ns_triage_host *h, const struct ns_triage_vcpu *vt, const struct ns_check_report *checks)
 {
@@ -532,6 +562,11 @@ static void host_add(struct ns_triage_host *h, const struct ns_triage_vcpu *vt, 
 		h->svm = true;
 		h->svm_states[vt->svm.state]++;
 		h->l0_exit_unknown += !vt->svm.have_current;
+		if (vt->svm.have_current)
+			tally_svm_exit(h, vt->svm.exit_code);
+		for (unsigned i = 0; vt->svm.have_checks && vt->svm.checks && i < vt->svm.checks->n; i++)
+			if (vt->svm.checks->r[i].verdict == NS_FAIL)
+				tally_rule(h, vt->svm.checks->r[i].rule->id);
 		for (unsigned i = 0; i < vt->nnotes; i++)
 			if (vt->notes[i].problem) {
 				problem = true;
@@ -553,20 +588,9 @@ static void host_add(struct ns_triage_host *h, const struct ns_triage_vcpu *vt, 
 		h->l0_exits[st->l0_reason & 0xffff]++;
 	else
 		h->l0_exit_other++;
-	for (unsigned i = 0; vt->have_checks && i < checks->n; i++) {
-		unsigned r;
-
-		if (checks->r[i].verdict != NS_FAIL)
-			continue;
-		for (r = 0; r < h->nrules && strcmp(h->rules[r].id, checks->r[i].rule->id); r++)
-			;
-		if (r == h->nrules && h->nrules < NS_TRIAGE_HOST_RULES)
-			snprintf(h->rules[h->nrules++].id, sizeof(h->rules[0].id), "%s", checks->r[i].rule->id);
-		if (r < h->nrules)
-			h->rules[r].vcpus++;
-		else
-			h->rules_other++;
-	}
+	for (unsigned i = 0; vt->have_checks && i < checks->n; i++)
+		if (checks->r[i].verdict == NS_FAIL)
+			tally_rule(h, checks->r[i].rule->id);
 	for (unsigned i = 0; i < vt->nnotes; i++)
 		if (vt->notes[i].problem) {
 			problem = true;

@@ -238,6 +238,13 @@ struct ns_triage_host {
 		unsigned vcpus;
 	} rules[NS_TRIAGE_HOST_RULES];
 	unsigned nrules, rules_other;
+	/* an AMD host's: L0's last #VMEXIT by exit code (sparse: up to 0x403, and VMEXIT_INVALID), and the APM's
+	 * VMRUN rules failing on KVM's cache of vmcb12 (in rules[] above, by their svm.* ids) */
+	struct {
+		uint64_t code;
+		unsigned vcpus;
+	} svm_exits[NS_TRIAGE_HOST_RULES];
+	unsigned nsvm_exits, svm_exits_other;
 	struct ns_triage_host_problem problems[NS_TRIAGE_HOST_PROBLEMS];
 	unsigned nproblems, problems_total;
 };

@@ -299,11 +299,44 @@ void ns_triage_host_states(const struct ns_triage_host *h, char *buf, size_t n)
 		 h->problem_vcpus == 1 ? "" : "s", h->problem_vms, h->problem_vms == 1 ? "" : "s");
 }
 
+/* An AMD host's: L0's most common last #VMEXITs, then the APM rules that fail, and on how many vCPUs. */
+static void host_common_svm(const struct ns_triage_host *h, char *buf, size_t n)
+{
+	bool shown[NS_TRIAGE_HOST_RULES] = { false };
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < NS_HOST_TOP_EXITS && len < n; i++) {
+		unsigned best = h->nsvm_exits;
+		char name[64];
+
+		for (unsigned e = 0; e < h->nsvm_exits; e++)
+			if (!shown[e] && (best == h->nsvm_exits || h->svm_exits[e].vcpus > h->svm_exits[best].vcpus))
+				best = e;
+		if (best == h->nsvm_exits)
+			break;
+		shown[best] = true;
+		if (!ns_svm_exit_name(h->svm_exits[best].code, name, sizeof(name), NULL))
+			snprintf(name, sizeof(name), "exit code %#llx", (unsigned long long)h->svm_exits[best].code);
+		len += (size_t)snprintf(buf + len, n - len, "%s%s on %u of %u vCPUs", i ? ", " : "L0's last #VMEXIT: ", name,
+					h->svm_exits[best].vcpus, h->vcpus);
+	}
+	for (unsigned i = 0; i < h->nrules && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%sAPM rule %s fails on %u vCPU%s", len ? "; " : "",
+					h->rules[i].id, h->rules[i].vcpus, h->rules[i].vcpus == 1 ? "" : "s");
+	if (len < n && !h->nrules)
+		snprintf(buf + len, n - len, "%sno APM rule fails", len ? "; " : "");
+}
+
 void ns_triage_host_common(const struct ns_triage_host *h, char *buf, size_t n)
 {
 	unsigned top[NS_HOST_TOP_EXITS], nt = top_exits(h, top, NS_HOST_TOP_EXITS);
 	size_t len = 0;
 
+	if (h->svm) {
+		host_common_svm(h, buf, n);
+		return;
+	}
 	buf[0] = '\0';
 	for (unsigned i = 0; i < nt && len < n; i++) {
 		const char *name = ns_exit_reason_name(top[i]);

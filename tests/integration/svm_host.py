@@ -17,6 +17,7 @@ offsets, not through nestscope):
   kvm, vmcb02 and vmcb12 documents as the CLI, and a session goes on after an error.
 usage: svm_host.py NESTSCOPE BUILD_DIR SAMPLES CACHE   (BUILD_DIR: the crash extension, the gdb package, gdbcore)
 """
+import collections
 import json
 import pathlib
 import re
@@ -30,6 +31,8 @@ import itest  # noqa: E402
 # NESTSCOPE may be tests/run.sh's JSON shim: the build directory is given apart
 nestscope, build, samples, cache = sys.argv[1], pathlib.Path(sys.argv[2]).resolve(), pathlib.Path(sys.argv[3]), sys.argv[4]
 check = itest.Checks()
+# AMD APM vol. 2, appendix C: the exit codes the samples' VMs hold at (IOIO: an OUT by L2)
+APM_EXIT_NAMES = {0x7b: "IOIO", 0x78: "HLT", 0x81: "VMMCALL"}
 hexint = itest.hexint
 tmp = pathlib.Path(tempfile.mkdtemp())
 
@@ -149,6 +152,14 @@ for mf in sorted(samples.glob("svm/*/manifest.json")):
               f"({vs}; {ck})")
     check(doc.get("summary", {}).get("using_nested_svm") == len(vms) and doc["summary"]["problem_count"] == 0,
           f"{kver}: triage --json's summary counts {len(vms)} vCPUs using nested SVM and no problem")
+    # the host's common line: the manifest's exit codes by their APM name (appendix C), on how many vCPUs; and
+    # no APM rule failing, since KVM ran every VM's vmcb12 (its VMRUN checks passed)
+    common = doc.get("host", {}).get("common", "")
+    exits = collections.Counter(hexint(vm["l0_exit_code"]) for vm in vms)
+    want_common = [f"{APM_EXIT_NAMES.get(c, hex(c))} on {k} of {len(vms)} vCPUs" for c, k in exits.items()]
+    check(common.startswith("L0's last #VMEXIT: ") and all(w in common for w in want_common) and
+          common.endswith("no APM rule fails"),
+          f"{kver}: triage's common line: {common!r} (want {want_common} and no APM rule failing)")
 
     found = itest.debuginfo(kver, cache)
     if not found:
