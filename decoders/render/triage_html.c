@@ -430,6 +430,22 @@ static void svm_diff_table(struct ns_out *o, const struct ns_triage_svm *t)
 	ns_printf(o, "</tbody></table>\n");
 }
 
+
+/* A vCPU's problems and warnings, either vendor's, then the end of its <details>. */
+static void vcpu_notes_end(struct ns_out *o, const struct ns_triage_vcpu *vt)
+{
+	if (vt->nnotes) {
+		ns_printf(o, "<ul class=\"notes\">\n");
+		for (unsigned i = 0; i < vt->nnotes; i++) {
+			ns_printf(o, "<li class=\"%s\">%s ", vt->notes[i].problem ? "problem" : "warning",
+				  vt->notes[i].problem ? "PROBLEM" : "warning");
+			esc(o, vt->notes[i].text);
+			ns_printf(o, "</li>\n");
+		}
+		ns_printf(o, "</ul>\n");
+	}
+	ns_printf(o, "</div></details>\n");
+}
 static void svm_vcpu(struct ns_out *o, const struct ns_triage_vcpu *vt)
 {
 	const struct ns_vcpu *v = vt->v;
@@ -522,17 +538,7 @@ static void svm_vcpu(struct ns_out *o, const struct ns_triage_vcpu *vt)
 		svm_diff_table(o, t);
 	else if (t->have12 && !v->guest_mode)
 		ns_printf(o, "<p>vmcb02 not compared: the vCPU is in L1, vmcb02 holds L2's state as of its last exit</p>\n");
-	if (vt->nnotes) {
-		ns_printf(o, "<ul class=\"notes\">\n");
-		for (unsigned i = 0; i < vt->nnotes; i++) {
-			ns_printf(o, "<li class=\"%s\">%s ", vt->notes[i].problem ? "problem" : "warning",
-				  vt->notes[i].problem ? "PROBLEM" : "warning");
-			esc(o, vt->notes[i].text);
-			ns_printf(o, "</li>\n");
-		}
-		ns_printf(o, "</ul>\n");
-	}
-	ns_printf(o, "</div></details>\n");
+	vcpu_notes_end(o, vt);
 }
 
 static void html_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
@@ -633,17 +639,7 @@ static void html_vcpu(void *ctx, const struct ns_triage_vcpu *vt)
 	} else if (vt->not_compared) {
 		ns_printf(o, "<p>vmcs02 not compared: this vmcs12 has not run L2 (launch state clear)</p>\n");
 	}
-	if (vt->nnotes) {
-		ns_printf(o, "<ul class=\"notes\">\n");
-		for (unsigned i = 0; i < vt->nnotes; i++) {
-			ns_printf(o, "<li class=\"%s\">%s ", vt->notes[i].problem ? "problem" : "warning",
-				  vt->notes[i].problem ? "PROBLEM" : "warning");
-			esc(o, vt->notes[i].text);
-			ns_printf(o, "</li>\n");
-		}
-		ns_printf(o, "</ul>\n");
-	}
-	ns_printf(o, "</div></details>\n");
+	vcpu_notes_end(o, vt);
 }
 
 static void html_vm_end(void *ctx, const struct ns_vm *vm, const struct ns_error *verr)
