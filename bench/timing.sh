@@ -8,3 +8,11 @@ best() { # command...: the best of 3 runs, in seconds
 	done
 	echo "$b"
 }
+timed() { # N command...: seconds for N runs, each one's output and failure ignored
+	n=$1; shift
+	t0=$(now)
+	i=0
+	while [ $i -lt "$n" ]; do "$@" > /dev/null 2>&1 || true; i=$((i + 1)); done
+	t1=$(now)
+	echo "$t0 $t1" | awk '{ printf "%.4f", $2 - $1 }'
+}

@@ -26,14 +26,6 @@ print(" ".join(str(v["pid"]) for v in json.load(open(sys.argv[1]))["dump"]["vms"
 } > "$T/cmds"
 
 . bench/timing.sh
-timed() { # N command...: seconds for N runs
-	n=$1; shift
-	t0=$(now)
-	i=0
-	while [ $i -lt "$n" ]; do "$@" > /dev/null 2>&1 || true; i=$((i + 1)); done
-	t1=$(now)
-	echo "$t0 $t1" | awk '{ printf "%.4f", $2 - $1 }'
-}
 crash_session() { crash -s "$vmlinux" "$dump" < "$T/cmds"; }
 
 # the crash session must print what triage reports: every VM's vmcb12 and vmcb02

@@ -16,14 +16,6 @@ trap 'rm -rf "$T"' EXIT
 printf 'extend %s\nmod -S %s\nkvm -v\nvmcs12 -a\nq\n' "$BUILD/nestscope.so" "$mods" > "$T/cmds"
 
 . bench/timing.sh
-timed() { # N command...: seconds for N runs
-	n=$1; shift
-	t0=$(now)
-	i=0
-	while [ $i -lt "$n" ]; do "$@" > /dev/null 2>&1 || true; i=$((i + 1)); done
-	t1=$(now)
-	echo "$t0 $t1" | awk '{ printf "%.4f", $2 - $1 }'
-}
 crash_session() { crash -s "$vmlinux" "$dump" < "$T/cmds"; }
 dbgroot=$(dirname "$(dirname "$(dirname "$(dirname "$(dirname "$vmlinux")")")")")
 
