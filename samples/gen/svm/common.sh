@@ -75,6 +75,18 @@ boot() { # mode, then QEMU's extra arguments; $MEM: the machine's MiB
 		-display none -monitor none -serial "file:$WORK/serial-$mode.txt" -no-reboot -nodefaults \
 		-device vmcoreinfo "$@"
 }
+hold_dump_boot() { # the dump boot in the background, with QMP at $WORK/qmp.sock, back once /init says its VMs
+	# hold in L2 ($qemu: QEMU's pid); $MEM and $KARGS as for boot.  An earlier run's markers are not this one's.
+	rm -f "$WORK/qmp.sock" "$WORK/serial-dump.txt"
+	boot dump -qmp "unix:$WORK/qmp.sock,server=on,wait=off" &
+	qemu=$!
+	i=0
+	until grep -q '^=== NS DUMP READY' "$WORK/serial-dump.txt" 2> /dev/null; do
+		sleep 1
+		i=$((i + 1))
+		kill -0 $qemu 2> /dev/null && [ $i -lt "$TIMEOUT" ] || { echo "$(basename "$0"): the dump boot never held" >&2; exit 1; }
+	done
+}
 untar() { # serial, directory: the results of this run only
 	rm -rf "$2"
 	sh "$GEN/extract.sh" "$1" "$2"

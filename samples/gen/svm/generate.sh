@@ -20,19 +20,11 @@ grep '^=== NS' "$WORK/serial-blobs.txt" | grep -v 'TAR' || true
 untar "$WORK/serial-blobs.txt" "$OUT/blobs"
 
 echo "== boot: dump ($(now) s)"
-# before QEMU starts (in the background): an earlier run's markers are not this one's
-rm -f "$WORK/qmp.sock" "$WORK/mem.raw" "$WORK/serial-dump.txt"
+rm -f "$WORK/mem.raw"
 # the dump is the machine's memory: no more than the boot needs; no KASLR, as raw2elf maps the RAM at the
 # direct map's base (as for the VMX samples)
 MEM=192 KARGS=nokaslr
-boot dump -qmp "unix:$WORK/qmp.sock,server=on,wait=off" &
-qemu=$!
-i=0
-until grep -q '^=== NS DUMP READY' "$WORK/serial-dump.txt" 2> /dev/null; do
-	sleep 1
-	i=$((i + 1))
-	kill -0 $qemu 2> /dev/null && [ $i -lt "$TIMEOUT" ] || { echo "generate.sh: the dump boot never held" >&2; exit 1; }
-done
+hold_dump_boot
 python3 "$HERE/qmpdump.py" "$WORK/qmp.sock" "$WORK/mem.raw" $((MEM << 20))
 wait $qemu || true
 grep '^=== NS' "$WORK/serial-dump.txt" | grep -v 'TAR' || true

@@ -6,15 +6,21 @@ generator makes the image an ELF core with the kernel's VMCOREINFO
 own kdumps carry a wrong phys_base in their sub-header (VMCOREINFO's decimal
 read as hex) and makedumpfile 1.7 finds no mem_map in them, and QEMU 7.2's
 ELF cores have program headers makedumpfile cannot count.
+With --kdump it has QEMU write its own kdump instead (dump-guest-memory,
+kdump-zlib: what `virsh dump --memory-only` asks for; qemu-kdump.sh).
 
-usage: qmpdump.py SOCKET OUT.raw SIZE"""
+usage: qmpdump.py SOCKET OUT.raw SIZE | qmpdump.py --kdump SOCKET OUT.kdump"""
 import json
 import socket
 import sys
 
 
 def main():
-    sock_path, out, size = sys.argv[1], sys.argv[2], int(sys.argv[3], 0)
+    kdump = sys.argv[1:2] == ["--kdump"]
+    if kdump:
+        sock_path, out = sys.argv[2], sys.argv[3]
+    else:
+        sock_path, out, size = sys.argv[1], sys.argv[2], int(sys.argv[3], 0)
     s = socket.socket(socket.AF_UNIX)
     s.connect(sock_path)
     f = s.makefile("rw")
@@ -32,7 +38,10 @@ def main():
     json.loads(f.readline())  # the greeting
     call("qmp_capabilities")
     call("stop")
-    call("pmemsave", val=0, size=size, filename=out)
+    if kdump:
+        call("dump-guest-memory", paging=False, protocol="file:" + out, format="kdump-zlib")
+    else:
+        call("pmemsave", val=0, size=size, filename=out)
     call("quit")
 
 
